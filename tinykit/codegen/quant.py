@@ -1,0 +1,68 @@
+"""Build-time quantization arithmetic, matching TF Lite Micro to the bit.
+
+TFLM derives fixed-point constants from float32 scales when a model is
+prepared; tinykit derives the same constants here, once, and writes them into
+the generated C. The float rounding and the float32/float64 mix follow the
+TFLite quantization spec's reference code, because any difference in a
+multiplier's last bit changes outputs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tinykit.ir import Activation
+
+INT8_MIN = -128
+INT8_MAX = 127
+
+
+def round_half_away(x: float) -> int:
+    """std::round: halves round away from zero (Python's round() rounds to even)."""
+    return int(math.copysign(math.floor(abs(x) + 0.5), x))
+
+
+def quantize_multiplier(real_multiplier: float) -> tuple[int, int]:
+    """Split a positive real multiplier into a Q31 multiplier and a power-of-two shift.
+
+    real ~= multiplier * 2^(shift - 31); shift > 0 means a left shift.
+    """
+    if real_multiplier == 0.0:
+        return 0, 0
+    if real_multiplier < 0.0:
+        raise ValueError(f"negative requantization multiplier {real_multiplier}")
+    fraction, shift = math.frexp(real_multiplier)
+    q_fixed = round_half_away(fraction * (1 << 31))
+    if q_fixed == 1 << 31:
+        q_fixed //= 2
+        shift += 1
+    if shift < -31:
+        shift = 0
+        q_fixed = 0
+    return q_fixed, shift
+
+
+def float32(x: float) -> np.float32:
+    return np.float32(x)
+
+
+def quantize_float32(value: float, scale: float, zero_point: int) -> int:
+    """zero_point + round(value / scale), with the division in float32 as TFLite does."""
+    quotient = float(np.float32(value) / np.float32(scale))
+    return zero_point + round_half_away(quotient)
+
+
+def activation_range_int8(activation: Activation, scale: float, zero_point: int) -> tuple[int, int]:
+    """The int8 clamp range of a fused activation for an output of this quantization."""
+    lo, hi = INT8_MIN, INT8_MAX
+    if activation is Activation.RELU:
+        lo = max(lo, quantize_float32(0.0, scale, zero_point))
+    elif activation is Activation.RELU6:
+        lo = max(lo, quantize_float32(0.0, scale, zero_point))
+        hi = min(hi, quantize_float32(6.0, scale, zero_point))
+    elif activation is Activation.RELU_N1_TO_1:
+        lo = max(lo, quantize_float32(-1.0, scale, zero_point))
+        hi = min(hi, quantize_float32(1.0, scale, zero_point))
+    return lo, hi

@@ -1,0 +1,347 @@
+"""The one intermediate representation: a graph of int8 ops over tensors.
+
+The TFLite reader (``tinykit.frontend.tflite_reader``) is the only code that
+knows the flatbuffer schema; everything after it (planner, code generator,
+cost model, search, verifier) sees only these frozen dataclasses.
+
+The cost model lives here too: each op knows its MACs, weight bytes, scratch
+bytes and whether it may write its output over one of its inputs, so that the
+planner, the reports and the search all use one set of numbers.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Union
+
+import numpy as np
+
+
+class DType(enum.Enum):
+    """Element types a tensor may have; the value is the numpy dtype name."""
+
+    INT8 = "int8"
+    UINT8 = "uint8"
+    INT16 = "int16"
+    INT32 = "int32"
+    INT64 = "int64"
+    FLOAT16 = "float16"
+    FLOAT32 = "float32"
+    BOOL = "bool"
+
+    @property
+    def itemsize(self) -> int:
+        return np.dtype(self.value).itemsize
+
+    @property
+    def numpy(self) -> np.dtype:
+        return np.dtype(self.value)
+
+
+class OpKind(enum.Enum):
+    """Op kinds the IR supports (names follow TFLite's builtin operators)."""
+
+    CONV_2D = "CONV_2D"
+    DEPTHWISE_CONV_2D = "DEPTHWISE_CONV_2D"
+    FULLY_CONNECTED = "FULLY_CONNECTED"
+    AVERAGE_POOL_2D = "AVERAGE_POOL_2D"
+    MAX_POOL_2D = "MAX_POOL_2D"
+    MEAN = "MEAN"
+    ADD = "ADD"
+    CONCATENATION = "CONCATENATION"
+    RESHAPE = "RESHAPE"
+    SOFTMAX = "SOFTMAX"
+    PAD = "PAD"
+    QUANTIZE = "QUANTIZE"
+    DEQUANTIZE = "DEQUANTIZE"
+    LOGISTIC = "LOGISTIC"
+
+
+class Padding(enum.Enum):
+    SAME = "SAME"
+    VALID = "VALID"
+
+
+class Activation(enum.Enum):
+    """Fused activation functions TFLite folds into an op's output clamp."""
+
+    NONE = "NONE"
+    RELU = "RELU"
+    RELU6 = "RELU6"
+    RELU_N1_TO_1 = "RELU_N1_TO_1"
+
+
+@dataclass(frozen=True)
+class Quantization:
+    """Affine quantization: real = scale * (q - zero_point).
+
+    ``scale`` holds float32 values (as Python floats, exactly representable in
+    float32) because TF Lite Micro computes its requantization constants from
+    float32 scales; keeping them float32 is what makes bit-exactness possible.
+    Per-tensor quantization has one scale; per-channel has one per slice along
+    ``axis``.
+    """
+
+    scale: tuple[float, ...]
+    zero_point: tuple[int, ...]
+    axis: int = 0
+
+    @property
+    def per_channel(self) -> bool:
+        return len(self.scale) > 1
+
+    @property
+    def single_scale(self) -> float:
+        """The per-tensor scale; raises if the tensor is per-channel."""
+        if self.per_channel:
+            raise ValueError("tensor is quantized per channel, it has no single scale")
+        return self.scale[0]
+
+    @property
+    def single_zero_point(self) -> int:
+        if len(set(self.zero_point)) != 1:
+            raise ValueError("tensor has several zero points")
+        return self.zero_point[0]
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A tensor of the graph: an activation (``data is None``) or a constant."""
+
+    index: int
+    name: str
+    shape: tuple[int, ...]
+    dtype: DType
+    quant: Quantization | None = None
+    data: bytes | None = field(default=None, repr=False)
+
+    @property
+    def is_constant(self) -> bool:
+        return self.data is not None
+
+    @property
+    def size(self) -> int:
+        """Number of elements."""
+        return int(np.prod(self.shape, dtype=np.int64)) if self.shape else 1
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.dtype.itemsize
+
+    def array(self) -> np.ndarray:
+        """The constant data as a read-only numpy array of the tensor's shape."""
+        if self.data is None:
+            raise ValueError(f"tensor {self.name!r} is not a constant")
+        return np.frombuffer(self.data, dtype=self.dtype.numpy).reshape(self.shape)
+
+    def __hash__(self) -> int:  # tensors are unique by index within a graph
+        return hash(self.index)
+
+
+# ---------------------------------------------------------------------------
+# Typed op options: one frozen dataclass per op family.
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Conv2DOptions:
+    padding: Padding
+    stride_h: int
+    stride_w: int
+    dilation_h: int = 1
+    dilation_w: int = 1
+    activation: Activation = Activation.NONE
+
+
+@dataclass(frozen=True)
+class DepthwiseConv2DOptions:
+    padding: Padding
+    stride_h: int
+    stride_w: int
+    depth_multiplier: int
+    dilation_h: int = 1
+    dilation_w: int = 1
+    activation: Activation = Activation.NONE
+
+
+@dataclass(frozen=True)
+class Pool2DOptions:
+    padding: Padding
+    stride_h: int
+    stride_w: int
+    filter_h: int
+    filter_w: int
+    activation: Activation = Activation.NONE
+
+
+@dataclass(frozen=True)
+class FullyConnectedOptions:
+    activation: Activation = Activation.NONE
+    keep_num_dims: bool = False
+
+
+@dataclass(frozen=True)
+class AddOptions:
+    activation: Activation = Activation.NONE
+
+
+@dataclass(frozen=True)
+class ConcatenationOptions:
+    axis: int  # normalised to be non-negative
+    activation: Activation = Activation.NONE
+
+
+@dataclass(frozen=True)
+class SoftmaxOptions:
+    beta: float = 1.0
+
+
+@dataclass(frozen=True)
+class MeanOptions:
+    axes: tuple[int, ...]  # normalised, sorted, non-negative
+    keep_dims: bool
+
+
+@dataclass(frozen=True)
+class PadOptions:
+    paddings: tuple[tuple[int, int], ...]  # (before, after) per dimension
+    # PADV2 carries an explicit constant; PAD pads with the output zero point.
+    constant: int | None = None
+
+
+OpOptions = Union[
+    Conv2DOptions,
+    DepthwiseConv2DOptions,
+    Pool2DOptions,
+    FullyConnectedOptions,
+    AddOptions,
+    ConcatenationOptions,
+    SoftmaxOptions,
+    MeanOptions,
+    PadOptions,
+    None,
+]
+
+
+def conv_output_size(size: int, filter_size: int, stride: int, dilation: int, padding: Padding) -> int:
+    """Output length of a convolution or pool along one axis, as TFLite computes it."""
+    effective = (filter_size - 1) * dilation + 1
+    if padding is Padding.SAME:
+        return (size + stride - 1) // stride
+    return (size + stride - effective) // stride
+
+
+def conv_padding_before(size: int, filter_size: int, stride: int, dilation: int, padding: Padding) -> int:
+    """Padding added before the first element (top or left), as TFLite computes it.
+
+    TFLite splits odd total padding with the extra element after, so the
+    leading pad is the floor of half the total.
+    """
+    out = conv_output_size(size, filter_size, stride, dilation, padding)
+    effective = (filter_size - 1) * dilation + 1
+    total = (out - 1) * stride + effective - size
+    return max(total // 2, 0)
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation. ``inputs`` holds only data tensors (activations, weights,
+    biases); parameters TFLite passes as constant tensors (reshape shape, mean
+    axes, pad amounts) are folded into ``options`` by the reader.
+    An absent optional input (a convolution without bias) is ``None``."""
+
+    index: int
+    kind: OpKind
+    inputs: tuple[Tensor | None, ...]
+    outputs: tuple[Tensor, ...]
+    options: OpOptions = None
+
+    # -- cost model -----------------------------------------------------------
+
+    def macs(self) -> int:
+        """Multiply-accumulates of one invocation."""
+        out = self.outputs[0]
+        if self.kind is OpKind.CONV_2D:
+            filt = self.inputs[1]
+            _, kh, kw, cin = filt.shape
+            return out.size * kh * kw * cin
+        if self.kind is OpKind.DEPTHWISE_CONV_2D:
+            _, kh, kw, _ = self.inputs[1].shape
+            return out.size * kh * kw
+        if self.kind is OpKind.FULLY_CONNECTED:
+            units, depth = self.inputs[1].shape
+            return (out.size // units) * units * depth
+        if self.kind in (OpKind.AVERAGE_POOL_2D, OpKind.MAX_POOL_2D):
+            opts = self.options
+            assert isinstance(opts, Pool2DOptions)
+            return out.size * opts.filter_h * opts.filter_w
+        if self.kind is OpKind.MEAN:
+            return self.inputs[0].size
+        if self.kind in (OpKind.ADD, OpKind.SOFTMAX, OpKind.LOGISTIC, OpKind.QUANTIZE, OpKind.DEQUANTIZE):
+            return out.size
+        return 0
+
+    def weight_bytes(self) -> int:
+        """Bytes of constant tensors (weights, biases) this op reads from flash."""
+        return sum(t.nbytes for t in self.inputs if t is not None and t.is_constant)
+
+    def scratch_bytes(self) -> int:
+        """Bytes of temporary arena memory the op's kernel needs while it runs.
+
+        The reference kernels work straight from input to output; only MEAN
+        keeps one int32 accumulator per output channel.
+        """
+        if self.kind is OpKind.MEAN:
+            return self.outputs[0].size * 4
+        return 0
+
+    def in_place_inputs(self) -> tuple[int, ...]:
+        """Positions of inputs whose buffer the output may reuse (if that input dies here).
+
+        Element-wise kernels read element i before writing element i and never
+        read an earlier element again, so the output may overwrite an input of
+        the same size and type that is not needed afterwards.
+        """
+        out = self.outputs[0]
+        if self.kind in (OpKind.RESHAPE, OpKind.LOGISTIC, OpKind.QUANTIZE, OpKind.ADD):
+            return tuple(
+                i
+                for i, t in enumerate(self.inputs)
+                if t is not None and not t.is_constant and t.nbytes == out.nbytes and t.dtype == out.dtype
+            )
+        return ()
+
+    @property
+    def activation_inputs(self) -> tuple[Tensor, ...]:
+        """Inputs that are computed at run time (not constants)."""
+        return tuple(t for t in self.inputs if t is not None and not t.is_constant)
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A model: tensors, ops in execution order, and the graph inputs/outputs."""
+
+    name: str
+    tensors: tuple[Tensor, ...]
+    ops: tuple[Op, ...]
+    inputs: tuple[Tensor, ...]
+    outputs: tuple[Tensor, ...]
+
+    @property
+    def activations(self) -> tuple[Tensor, ...]:
+        """Tensors that live in the arena: everything that is not a constant and is used."""
+        used = {t.index for op in self.ops for t in (*op.inputs, *op.outputs) if t is not None}
+        used |= {t.index for t in self.inputs}
+        return tuple(t for t in self.tensors if not t.is_constant and t.index in used)
+
+    @property
+    def constants(self) -> tuple[Tensor, ...]:
+        used = {t.index for op in self.ops for t in op.inputs if t is not None and t.is_constant}
+        return tuple(t for t in self.tensors if t.index in used)
+
+    def macs(self) -> int:
+        return sum(op.macs() for op in self.ops)
+
+    def weight_bytes(self) -> int:
+        return sum(t.nbytes for t in self.constants)
