@@ -1,0 +1,162 @@
+"""The reference: run an int8 ``.tflite`` in TF Lite Micro's host interpreter.
+
+tinykit's generated C must match tflite-micro bit for bit, so the verifier and
+the tests compare against the real interpreter (the ``tflite-micro`` Python
+package), never a re-implementation. This module also reports how much arena
+tflite-micro itself needs for a model, which the benchmarks set beside
+tinykit's planned arena.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tinykit.errors import TinykitError
+
+# tflite-micro's Python wrapper dereferences a null pointer (and kills the
+# process) when the arena cannot even hold the interpreter's own bookkeeping,
+# so never offer it less than this.
+_MIN_ARENA_BYTES = 64 * 1024
+# The wrapper's own heuristic is ten times the model size; when that is too
+# small (activation-heavy models with few weights) the arena is doubled and
+# allocation retried, up to this ceiling.
+_MAX_ARENA_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TflmArena:
+    """Arena bytes tflite-micro's recording allocator used for a model.
+
+    ``head`` is the planned (non-persistent) part holding activations and
+    scratch buffers, ``tail`` the persistent part (tensor structs, quantization
+    constants, kernel state), ``total`` their sum as tflite-micro reports it.
+    """
+
+    head: int
+    tail: int
+    total: int
+
+
+def _io_counts(model: bytes) -> tuple[int, int]:
+    """Number of inputs and outputs of the model's main subgraph; refuses what is not a .tflite."""
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+    not_a_model = TinykitError(
+        f"The data given as a model ({len(model)} bytes) is not a TensorFlow Lite flatbuffer "
+        "(it lacks the 'TFL3' file identifier or its tables are corrupt). Pass the .tflite file "
+        "the converter wrote (e.g. by `tinykit build model.keras`), not a Keras or SavedModel file."
+    )
+    if len(model) < 8 or not schema.Model.ModelBufferHasIdentifier(model, 0):
+        raise not_a_model
+    try:
+        root = schema.Model.GetRootAs(model, 0)
+        if root.SubgraphsLength() < 1:
+            raise not_a_model
+        subgraph = root.Subgraphs(0)
+        return subgraph.InputsLength(), subgraph.OutputsLength()
+    except (struct.error, ValueError, IndexError, TypeError) as error:  # offsets pointing outside the buffer
+        raise not_a_model from error
+
+
+def _interpreter(model: bytes):  # -> runtime.Interpreter (imported lazily)
+    """A tflite-micro interpreter with an arena large enough for the model."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    _io_counts(model)
+    arena = max(_MIN_ARENA_BYTES, 10 * len(model))
+    last_error: Exception | None = None
+    while arena <= _MAX_ARENA_BYTES:
+        try:
+            return runtime.Interpreter.from_bytes(model, arena_size=arena)
+        except RuntimeError as error:
+            # tflite-micro reports a too-small arena and an unsupported op the
+            # same way; only growing the arena tells them apart.
+            last_error = error
+            arena *= 2
+    raise TinykitError(
+        f"tflite-micro could not prepare the model ({last_error}), even with a "
+        f"{_MAX_ARENA_BYTES // (1024 * 1024)} MiB arena. The model likely uses an op or an op version "
+        "tflite-micro's reference kernels do not support, or a tensor type other than int8; tflite-micro's "
+        "own message is printed above. Convert the model to full int8 (`tinykit build` does) and keep "
+        "to builtin ops that tflite-micro implements."
+    )
+
+
+def run_tflm(model: bytes, samples: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
+    """Run each sample (one array per model input) through one tflite-micro interpreter.
+
+    Returns, per sample, the list of output arrays (copies, in model output order).
+    """
+    n_inputs, n_outputs = _io_counts(model)
+    interpreter = _interpreter(model)
+    results: list[list[np.ndarray]] = []
+    for k, sample in enumerate(samples):
+        if len(sample) != n_inputs:
+            raise TinykitError(
+                f"Sample {k} holds {len(sample)} input arrays but the model has {n_inputs} inputs. "
+                "Give one array per model input, in the model's input order."
+            )
+        for i, array in enumerate(sample):
+            try:
+                interpreter.set_input(np.ascontiguousarray(array), i)
+            except (ValueError, IndexError) as error:
+                detail = interpreter.get_input_details(i)
+                raise TinykitError(
+                    f"Sample {k}, input {i} does not fit the model: {error}. The model expects an array of "
+                    f"shape {tuple(int(d) for d in detail['shape'])} and dtype {np.dtype(detail['dtype']).name} "
+                    "(already quantized); quantize the data with the input's scale and zero point first."
+                ) from error
+        try:
+            interpreter.invoke()
+        except RuntimeError as error:
+            raise TinykitError(
+                f"tflite-micro failed while running sample {k}: {error}. Its own message is printed above; "
+                "the model is likely malformed (check it with `tinykit build`)."
+            ) from error
+        results.append([np.array(interpreter.get_output(j), copy=True) for j in range(n_outputs)])
+    return results
+
+
+def _print_allocations_from_stdin() -> None:
+    """Subprocess entry: read a model from stdin, invoke once on zeros, print the arena record."""
+    model = sys.stdin.buffer.read()
+    interpreter = _interpreter(model)
+    n_inputs, _ = _io_counts(model)
+    for i in range(n_inputs):
+        detail = interpreter.get_input_details(i)
+        interpreter.set_input(np.zeros(tuple(detail["shape"]), dtype=detail["dtype"]), i)
+    interpreter.invoke()
+    interpreter.print_allocations()
+
+
+_ALLOCATION_LINE = re.compile(r"\[RecordingMicroAllocator\] Arena allocation (head|tail|total) (\d+) bytes")
+
+
+def tflm_arena(model: bytes) -> TflmArena:
+    """Arena use of ``model`` under tflite-micro, from its recording allocator.
+
+    tflite-micro prints the record from C++ straight to the process's stdout,
+    where Python cannot capture it, so the interpreter runs in a child process.
+    """
+    _io_counts(model)
+    package_root = str(Path(__file__).resolve().parents[2])
+    code = (
+        f"import sys; sys.path.insert(0, {package_root!r}); "
+        "from tinykit.verify.tflm import _print_allocations_from_stdin; _print_allocations_from_stdin()"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], input=model, capture_output=True, check=False)
+    text = completed.stdout.decode(errors="replace") + completed.stderr.decode(errors="replace")
+    found = {kind: int(value) for kind, value in _ALLOCATION_LINE.findall(text)}
+    if completed.returncode != 0 or set(found) != {"head", "tail", "total"}:
+        raise TinykitError(
+            f"tflite-micro could not measure the model's arena (exit status {completed.returncode}). "
+            f"Its output was:\n{text.strip()[-2000:]}\nCheck that the model runs with `tinykit verify`."
+        )
+    return TflmArena(head=found["head"], tail=found["tail"], total=found["total"])
