@@ -1,0 +1,166 @@
+"""Buffers to place in the arena and when each one is live.
+
+A buffer is a span of arena bytes needed from one op to another (op indices,
+both inclusive). Every activation tensor gets one, and so does every op
+scratch area (live only while its op runs). Constants are not buffers: they
+live in flash.
+
+When an op may write its output over an input that dies at that op
+(``Op.in_place_inputs``), the two tensors share one buffer whose lifetime is
+the union of theirs, as TinyEngine does; chains of such ops (RESHAPE then
+LOGISTIC...) become a single buffer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tinykit.errors import TinykitError
+from tinykit.ir import Graph, Op, Tensor
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """One span of arena bytes and its lifetime.
+
+    ``key`` is ``t<index>`` for tensors (the index of the first tensor stored
+    in the buffer) and ``s<op index>`` for an op's scratch area. ``tensors``
+    lists the indices of the tensors that share the buffer, in the order they
+    are produced; it is empty for scratch.
+    """
+
+    key: str
+    name: str
+    size: int
+    first_use: int
+    last_use: int
+    tensors: tuple[int, ...] = ()
+    scratch_op: int | None = None
+
+    @property
+    def order(self) -> tuple[int, int]:
+        """A total order independent of how the buffers were listed: tensor
+        buffers by tensor index, then scratch areas by op index (the order in
+        which TF Lite Micro registers its buffers)."""
+        if self.scratch_op is not None:
+            return (1, self.scratch_op)
+        return (0, self.tensors[0])
+
+    def live_at(self, op_index: int) -> bool:
+        return self.first_use <= op_index <= self.last_use
+
+    def overlaps_in_time(self, other: Buffer) -> bool:
+        return self.first_use <= other.last_use and other.first_use <= self.last_use
+
+
+def graph_buffers(graph: Graph, in_place: bool = True) -> tuple[Buffer, ...]:
+    """The buffers of ``graph``: activations (merged in place when ``in_place``
+    and the op allows it) and scratch areas, sorted by ``Buffer.order``."""
+    spans = tensor_lifetimes(graph)
+    groups = _in_place_groups(graph, spans) if in_place else [[index] for index in sorted(spans)]
+    by_index = {t.index: t for t in graph.activations}
+    buffers = [_tensor_buffer([by_index[i] for i in group], spans) for group in groups]
+    buffers += [_scratch_buffer(op, time) for time, op in enumerate(graph.ops) if op.scratch_bytes() > 0]
+    return tuple(sorted(buffers, key=lambda b: b.order))
+
+
+def tensor_lifetimes(graph: Graph) -> dict[int, tuple[int, int]]:
+    """First and last op index (inclusive) at which each activation tensor
+    must hold its value, keyed by tensor index.
+
+    Graph inputs are live from op 0 and graph outputs until the last op. A
+    tensor that is produced and never read still needs its bytes while its
+    producing op writes it.
+    """
+    last_op = max(len(graph.ops) - 1, 0)
+    input_indices = {t.index for t in graph.inputs}
+    first: dict[int, int] = {index: 0 for index in input_indices}
+    last: dict[int, int] = {index: 0 for index in input_indices}
+    producer: dict[int, int] = {}
+    for time, op in enumerate(graph.ops):
+        for t in op.activation_inputs:
+            if t.index not in first:
+                raise TinykitError(_unproduced_message(graph, op, t))
+            last[t.index] = time
+        for t in op.outputs:
+            if t.is_constant:
+                continue
+            if t.index in first:
+                writer = f"written by op {producer[t.index]}" if t.index in producer else "a graph input"
+                raise TinykitError(
+                    f"Tensor {t.name!r} (index {t.index}) of graph {graph.name!r} is written by op "
+                    f"{time} ({op.kind.value}) but it is already {writer}; every activation must have "
+                    "exactly one writer. The model file is malformed: re-export it from the original model."
+                )
+            producer[t.index] = time
+            first[t.index] = time
+            last[t.index] = time
+    for t in graph.outputs:
+        if t.index not in first:
+            raise TinykitError(
+                f"Graph output {t.name!r} (index {t.index}) of graph {graph.name!r} is neither produced "
+                "by an op nor a graph input, so it would never hold a value. The model file is malformed "
+                "or the graph was cut wrongly: re-export it from the original model."
+            )
+        last[t.index] = last_op
+    return {index: (first[index], last[index]) for index in sorted(first)}
+
+
+def _unproduced_message(graph: Graph, op: Op, tensor: Tensor) -> str:
+    return (
+        f"Op {op.index} ({op.kind.value}) of graph {graph.name!r} reads tensor {tensor.name!r} "
+        f"(index {tensor.index}) before any op writes it, and it is not a graph input. The ops must "
+        "be listed in execution order and every activation must be produced or be a graph input: "
+        "re-export the model, or list the ops in the order they run."
+    )
+
+
+def _in_place_groups(graph: Graph, spans: dict[int, tuple[int, int]]) -> list[list[int]]:
+    """Tensor indices grouped by shared buffer.
+
+    An op's first output joins the buffer of an in-place input when that
+    input is read for the last time by this op and is not a graph output
+    (whose value must survive). Merges only ever happen at an input's last
+    read, so every earlier tensor of a group is already dead when the next
+    one is written: the group never needs two values at once.
+    """
+    group_of = {index: [index] for index in spans}
+    output_indices = {t.index for t in graph.outputs}
+    for time, op in enumerate(graph.ops):
+        out = op.outputs[0] if op.outputs else None
+        if out is None or out.is_constant:
+            continue
+        for position in op.in_place_inputs():
+            source = op.inputs[position]
+            assert source is not None  # in_place_inputs lists only present inputs
+            if source.index in output_indices or spans[source.index][1] != time:
+                continue
+            group = group_of[source.index]
+            group.extend(group_of[out.index])
+            for member in group_of[out.index]:
+                group_of[member] = group
+            break
+    unique = {id(group): group for group in group_of.values()}
+    return sorted(unique.values(), key=lambda group: group[0])
+
+
+def _tensor_buffer(tensors: list[Tensor], spans: dict[int, tuple[int, int]]) -> Buffer:
+    return Buffer(
+        key=f"t{tensors[0].index}",
+        name=" -> ".join(t.name for t in tensors),
+        size=max(t.nbytes for t in tensors),
+        first_use=min(spans[t.index][0] for t in tensors),
+        last_use=max(spans[t.index][1] for t in tensors),
+        tensors=tuple(t.index for t in tensors),
+    )
+
+
+def _scratch_buffer(op: Op, time: int) -> Buffer:
+    return Buffer(
+        key=f"s{op.index}",
+        name=f"scratch of op {op.index} ({op.kind.value})",
+        size=op.scratch_bytes(),
+        first_use=time,
+        last_use=time,
+        scratch_op=op.index,
+    )

@@ -1,0 +1,147 @@
+"""The memory plan of a graph: where each activation and scratch area lives
+in the one static arena, decided at build time by a pure function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from tinykit.errors import TinykitError
+from tinykit.ir import Graph, Op, Tensor
+from tinykit.planner.bound import live_bytes_per_op, peak_live_bytes
+from tinykit.planner.greedy import align_up, best_placement
+from tinykit.planner.lifetimes import Buffer, graph_buffers
+
+
+@dataclass(frozen=True)
+class PlacedBuffer:
+    """A buffer and the arena offset it was given; ``reserved`` is its size
+    rounded up to the plan's alignment (the bytes no other live buffer uses)."""
+
+    buffer: Buffer
+    offset: int
+    reserved: int
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.reserved
+
+
+@dataclass(frozen=True)
+class MemoryPlan:
+    """Offsets of every activation tensor and scratch area of one graph.
+
+    ``lower_bound`` is the peak of live bytes over time with every allowed
+    in-place merge made: no plan of this graph can be smaller.
+    """
+
+    graph_name: str
+    op_kinds: tuple[str, ...]  # kind of the op at each time step, for reports
+    alignment: int
+    arena_bytes: int
+    lower_bound: int
+    peak_op: int  # first op index where the lower bound is reached
+    strategy: str  # the buffer ordering that gave the smallest arena
+    in_place: bool  # whether in-place merges were kept (they are dropped if that packs better)
+    buffers: tuple[PlacedBuffer, ...]  # sorted by Buffer.order
+
+    @cached_property
+    def _tensor_offsets(self) -> dict[int, int]:
+        return {index: p.offset for p in self.buffers for index in p.buffer.tensors}
+
+    @cached_property
+    def _scratch_offsets(self) -> dict[int, int]:
+        return {p.buffer.scratch_op: p.offset for p in self.buffers if p.buffer.scratch_op is not None}
+
+    def tensor_offset(self, tensor: Tensor) -> int:
+        """Byte offset of an activation tensor in the arena."""
+        try:
+            return self._tensor_offsets[tensor.index]
+        except KeyError:
+            kind = "a constant (it lives in flash)" if tensor.is_constant else "not used by any op"
+            raise ValueError(
+                f"tensor {tensor.name!r} (index {tensor.index}) has no place in the arena of "
+                f"{self.graph_name!r}: it is {kind} or belongs to another graph"
+            ) from None
+
+    def scratch_offset(self, op: Op) -> int | None:
+        """Byte offset of the op's scratch area, None if the op needs none."""
+        if op.scratch_bytes() == 0:
+            return None
+        try:
+            return self._scratch_offsets[op.index]
+        except KeyError:
+            raise ValueError(
+                f"op {op.index} ({op.kind.value}) has no scratch area in the plan of {self.graph_name!r}: "
+                "it belongs to another graph"
+            ) from None
+
+    def live_bytes(self) -> tuple[int, ...]:
+        """Reserved bytes live at each op index in this plan."""
+        return live_bytes_per_op([p.buffer for p in self.buffers], self.alignment)
+
+    def render(self) -> str:
+        """An ASCII drawing of the plan (time across, addresses down) with a legend."""
+        from tinykit.planner.render import render_plan
+
+        return render_plan(self)
+
+    def to_json(self) -> dict:
+        """The plan as plain JSON values (for tinykit.json and reports)."""
+        return {
+            "alignment": self.alignment,
+            "arena_bytes": self.arena_bytes,
+            "lower_bound": self.lower_bound,
+            "peak_op": self.peak_op,
+            "strategy": self.strategy,
+            "in_place": self.in_place,
+            "buffers": [
+                {
+                    "id": p.buffer.key,
+                    "name": p.buffer.name,
+                    "kind": "scratch" if p.buffer.scratch_op is not None else "tensor",
+                    "tensors": list(p.buffer.tensors),
+                    "size": p.buffer.size,
+                    "reserved": p.reserved,
+                    "offset": p.offset,
+                    "first": p.buffer.first_use,
+                    "last": p.buffer.last_use,
+                }
+                for p in self.buffers
+            ],
+        }
+
+
+def plan_graph(graph: Graph, alignment: int = 16) -> MemoryPlan:
+    """Place every activation and scratch area of ``graph`` in one arena.
+
+    Buffers are packed greedily (several orderings, the smallest arena wins),
+    once with in-place merges and once without; the merged plan is kept unless
+    the other one is strictly smaller. Pure and deterministic.
+    """
+    if isinstance(alignment, bool) or not isinstance(alignment, int) or alignment < 1 or alignment & (alignment - 1):
+        raise TinykitError(
+            f"Arena alignment {alignment!r} is not a positive power of two. Kernels and DMA need buffer "
+            "addresses aligned to a power of two: pass alignment=16 (the default) or another power of two."
+        )
+    merged = graph_buffers(graph, in_place=True)
+    separate = graph_buffers(graph, in_place=False)
+    options = [(True, merged, best_placement(merged, alignment))]
+    if separate != merged:
+        options.append((False, separate, best_placement(separate, alignment)))
+    in_place, buffers, placement = min(options, key=lambda option: option[2].arena_bytes)
+    lower_bound, peak_op = peak_live_bytes(merged, alignment)
+    return MemoryPlan(
+        graph_name=graph.name,
+        op_kinds=tuple(op.kind.value for op in graph.ops),
+        alignment=alignment,
+        arena_bytes=placement.arena_bytes,
+        lower_bound=lower_bound,
+        peak_op=peak_op,
+        strategy=placement.ordering,
+        in_place=in_place,
+        buffers=tuple(
+            PlacedBuffer(buffer=b, offset=offset, reserved=align_up(b.size, alignment))
+            for b, offset in zip(buffers, placement.offsets)
+        ),
+    )
