@@ -1,0 +1,182 @@
+"""Turn a planned Graph into C: model.h, model.c and model_weights.c.
+
+The generator owns naming and layout (arena offsets, constant arrays, the
+model API); what each op's kernel call looks like is up to its emitter in
+``tinykit/codegen/ops/``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import numpy as np
+
+import tinykit
+from tinykit.codegen import ops as _register_emitters  # noqa: F401  (fills EMITTERS)
+from tinykit.codegen.emit import EMITTERS
+from tinykit.errors import TinykitError
+from tinykit.ir import DType, Graph, Op, Tensor
+from tinykit.planner import MemoryPlan
+
+_CTYPES = {DType.INT8: "int8_t", DType.INT16: "int16_t", DType.INT32: "int32_t", DType.UINT8: "uint8_t", DType.FLOAT32: "float"}
+_NUMPY_OF_CTYPE = {"int8_t": np.int8, "int16_t": np.int16, "int32_t": np.int32, "uint8_t": np.uint8, "float": np.float32}
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("tinykit.codegen", "templates"),
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def c_float(value: float) -> str:
+    """A float32 value as an exact C literal (hexadecimal, so no decimal rounding)."""
+    return f"{float(np.float32(value)).hex()}f"
+
+
+@dataclass(frozen=True)
+class ConstArray:
+    name: str
+    ctype: str
+    values: np.ndarray
+    comment: str
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.values.size * self.values.itemsize)
+
+    def body(self) -> str:
+        flat = self.values.reshape(-1)
+        if self.ctype == "float":
+            items = [c_float(v) for v in flat]
+        else:
+            items = [str(int(v)) for v in flat]
+        per_line = 16
+        return "\n".join("    " + ", ".join(items[i : i + per_line]) + "," for i in range(0, len(items), per_line))
+
+
+@dataclass(frozen=True)
+class ConstStruct:
+    ctype: str
+    name: str
+    initializer: str
+
+
+def _identifier(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z_]", "_", text).strip("_").lower() or "c"
+
+
+class _Context:
+    """The generator's side of ``EmitContext`` for one model."""
+
+    def __init__(self, plan: MemoryPlan) -> None:
+        self.plan = plan
+        self.arrays: list[ConstArray] = []
+        self.structs: list[ConstStruct] = []
+        self._weight_names: dict[int, str] = {}
+        self._used_names: set[str] = set()
+        self.current_op: Op | None = None
+
+    def _unique(self, base: str) -> str:
+        name, n = base, 1
+        while name in self._used_names:
+            n += 1
+            name = f"{base}_{n}"
+        self._used_names.add(name)
+        return name
+
+    def _prefix(self) -> str:
+        return f"tk_op{self.current_op.index}_" if self.current_op is not None else "tk_"
+
+    def tensor(self, tensor: Tensor) -> str:
+        ctype = _CTYPES.get(tensor.dtype)
+        if ctype is None:
+            raise TinykitError(f"tensor {tensor.name!r} has type {tensor.dtype.value}, which the code generator cannot place.")
+        if tensor.is_constant:
+            if tensor.index not in self._weight_names:
+                name = self._unique(f"tk_tensor{tensor.index}")
+                self._weight_names[tensor.index] = name
+                self.arrays.append(ConstArray(name, ctype, tensor.array(), f"tensor {tensor.index}: {tensor.name}, {list(tensor.shape)}"))
+            return self._weight_names[tensor.index]
+        return f"(({ctype} *)(tk_arena + {self.plan.tensor_offset(tensor)}))"
+
+    def scratch(self, op: Op) -> str:
+        offset = self.plan.scratch_offset(op)
+        return "NULL" if offset is None else f"((void *)(tk_arena + {offset}))"
+
+    def constant(self, hint: str, values: np.ndarray, ctype: str) -> str:
+        if ctype not in _NUMPY_OF_CTYPE:
+            raise ValueError(f"unsupported constant type {ctype}")
+        array = np.ascontiguousarray(values, dtype=_NUMPY_OF_CTYPE[ctype])
+        name = self._unique(self._prefix() + _identifier(hint))
+        what = f"op {self.current_op.index} ({self.current_op.kind.value}) {hint}" if self.current_op else hint
+        self.arrays.append(ConstArray(name, ctype, array, what))
+        return name
+
+    def struct(self, ctype: str, hint: str, fields: dict[str, str]) -> str:
+        name = self._unique(self._prefix() + _identifier(hint))
+        initializer = "{" + ", ".join(f".{k} = {v}" for k, v in fields.items()) + "}"
+        self.structs.append(ConstStruct(ctype, name, initializer))
+        return f"&{name}"
+
+
+@dataclass(frozen=True)
+class GeneratedSources:
+    """The three generated files, by file name."""
+
+    files: dict[str, str]
+    weights_bytes: int
+
+    def write(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in self.files.items():
+            (folder / name).write_text(text)
+
+
+def _io_entries(role: str, tensors: tuple[Tensor, ...], plan: MemoryPlan) -> list[dict]:
+    entries = []
+    for position, t in enumerate(tensors):
+        scale = t.quant.scale[0] if t.quant is not None and not t.quant.per_channel else None
+        entries.append({
+            "role": role, "position": position, "name": t.name, "dtype": t.dtype.value, "shape": list(t.shape),
+            "bytes": t.nbytes, "offset": plan.tensor_offset(t),
+            "scale": scale, "scale_c": c_float(scale) if scale is not None else "",
+            "scale_text": f"{scale:.9g}" if scale is not None else "",
+            "zero_point": t.quant.zero_point[0] if t.quant is not None else 0,
+        })
+    return entries
+
+
+def generate(graph: Graph, plan: MemoryPlan, source: str, build_hash: str) -> GeneratedSources:
+    """Generate the C sources of a planned graph."""
+    ctx = _Context(plan)
+    op_entries = []
+    for op in graph.ops:
+        emit = EMITTERS.get(op.kind)
+        if emit is None:
+            raise TinykitError(f"op {op.index} ({op.kind.value}) has no code emitter yet.")
+        ctx.current_op = op
+        call = emit(op, ctx)
+        op_entries.append({"index": op.index, "kind": op.kind.value, "shape": list(op.outputs[0].shape), "macs": op.macs(), "call": call})
+    ctx.current_op = None
+
+    common = {"version": tinykit.__version__, "source": source}
+    weights_bytes = sum(a.nbytes for a in ctx.arrays)
+    model_h = _TEMPLATES.get_template("model.h.j2").render(
+        **common, name=graph.name, build_hash=build_hash, arena_bytes=plan.arena_bytes,
+        weights_bytes=weights_bytes, num_ops=len(graph.ops),
+        inputs=_io_entries("input", graph.inputs, plan), outputs=_io_entries("output", graph.outputs, plan),
+    )
+    model_c = _TEMPLATES.get_template("model.c.j2").render(
+        **common, ops=op_entries, structs=ctx.structs,
+        extern_decls=[f"extern const {a.ctype} {a.name}[{a.values.size}];" for a in ctx.arrays],
+        inputs=_io_entries("input", graph.inputs, plan), outputs=_io_entries("output", graph.outputs, plan),
+    )
+    weights_c = _TEMPLATES.get_template("model_weights.c.j2").render(
+        **common, total_bytes=weights_bytes,
+        arrays=[{"ctype": a.ctype, "name": a.name, "length": a.values.size, "comment": a.comment, "body": a.body()} for a in ctx.arrays],
+    )
+    return GeneratedSources({"model.h": model_h, "model.c": model_c, "model_weights.c": weights_c}, weights_bytes)

@@ -1,0 +1,336 @@
+"""Read an int8 .tflite file into the IR.
+
+This module is the only place that knows the TFLite flatbuffer schema (field
+numbers below follow tensorflow/lite/schema/schema.fbs). It refuses, with a
+message naming the cause and the fix, anything the rest of tinykit cannot
+compile: unknown ops, float or int16 activations, dynamic parameters,
+corrupted files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from tinykit.errors import TinykitError
+from tinykit.frontend.flatbuffer import Buffer, FlatbufferError, Table
+from tinykit.ir import (
+    Activation,
+    AddOptions,
+    ConcatenationOptions,
+    Conv2DOptions,
+    DepthwiseConv2DOptions,
+    DType,
+    FullyConnectedOptions,
+    Graph,
+    MeanOptions,
+    Op,
+    OpKind,
+    OpOptions,
+    Padding,
+    PadOptions,
+    Pool2DOptions,
+    Quantization,
+    SoftmaxOptions,
+    Tensor,
+)
+
+# BuiltinOperator codes of the ops tinykit compiles (PADV2 maps onto PAD).
+_BUILTIN_KINDS: dict[int, OpKind] = {
+    0: OpKind.ADD,
+    1: OpKind.AVERAGE_POOL_2D,
+    2: OpKind.CONCATENATION,
+    3: OpKind.CONV_2D,
+    4: OpKind.DEPTHWISE_CONV_2D,
+    6: OpKind.DEQUANTIZE,
+    9: OpKind.FULLY_CONNECTED,
+    14: OpKind.LOGISTIC,
+    17: OpKind.MAX_POOL_2D,
+    22: OpKind.RESHAPE,
+    25: OpKind.SOFTMAX,
+    34: OpKind.PAD,
+    40: OpKind.MEAN,
+    60: OpKind.PAD,
+    114: OpKind.QUANTIZE,
+}
+_PADV2 = 60
+_CUSTOM = 32
+
+# Names of builtin codes tinykit does not compile, for error messages.
+_OTHER_BUILTIN_NAMES: dict[int, str] = {
+    5: "DEPTH_TO_SPACE", 7: "EMBEDDING_LOOKUP", 8: "FLOOR", 12: "L2_POOL_2D", 16: "LSTM", 18: "MUL",
+    19: "RELU", 21: "RELU6", 23: "RESIZE_BILINEAR", 24: "RNN", 26: "SPACE_TO_DEPTH", 27: "SVDF",
+    28: "TANH", 36: "GATHER", 37: "BATCH_TO_SPACE_ND", 38: "SPACE_TO_BATCH_ND", 39: "TRANSPOSE",
+    41: "SUB", 42: "DIV", 43: "SQUEEZE", 44: "UNIDIRECTIONAL_SEQUENCE_LSTM", 45: "STRIDED_SLICE",
+    47: "EXP", 49: "SPLIT", 53: "CAST", 54: "PRELU", 55: "MAXIMUM", 57: "MINIMUM", 65: "SLICE",
+    67: "TRANSPOSE_CONV", 74: "SUM", 75: "SQRT", 76: "RSQRT", 77: "SHAPE", 78: "POW", 82: "REDUCE_MAX",
+    83: "PACK", 88: "UNPACK", 97: "RESIZE_NEAREST_NEIGHBOR", 98: "LEAKY_RELU", 102: "SPLIT_V",
+    117: "HARD_SWISH", 118: "IF", 119: "WHILE", 126: "BATCH_MATMUL",
+}
+
+# TensorType codes.
+_DTYPES: dict[int, DType] = {
+    0: DType.FLOAT32, 1: DType.FLOAT16, 2: DType.INT32, 3: DType.UINT8, 4: DType.INT64,
+    6: DType.BOOL, 7: DType.INT16, 9: DType.INT8,
+}
+
+_ACTIVATIONS = {0: Activation.NONE, 1: Activation.RELU, 2: Activation.RELU_N1_TO_1, 3: Activation.RELU6}
+_ACTIVATION_NAMES = {4: "TANH", 5: "SIGN_BIT"}
+_PADDINGS = {0: Padding.SAME, 1: Padding.VALID}
+
+SUPPORTED_OPS = sorted({k.value for k in _BUILTIN_KINDS.values()} | {"PADV2"})
+
+_HOW_TO_CONVERT = (
+    "Convert the float model to full int8 instead: `tinykit build model.keras --data calib.npz` does it "
+    "(calib.npz holds one array of representative input samples), or use the TFLite converter with "
+    "optimizations=[tf.lite.Optimize.DEFAULT], a representative_dataset, "
+    "target_spec.supported_ops=[tf.lite.OpsSet.TFLITE_BUILTINS_INT8] and int8 inference input/output types."
+)
+
+
+def read_tflite(path: Path | str) -> Graph:
+    """Read a .tflite file into a Graph, or raise TinykitError saying what is wrong."""
+    path = Path(path)
+    if not path.exists():
+        raise TinykitError(f"{path}: no such file. Give the path of a .tflite model (or a Keras/SavedModel model to convert).")
+    if path.is_dir():
+        raise TinykitError(f"{path} is a folder, not a .tflite file.")
+    return parse_tflite(path.read_bytes(), name=path.stem, source=str(path))
+
+
+def parse_tflite(data: bytes, name: str = "model", source: str = "the model") -> Graph:
+    """Parse .tflite bytes into a Graph."""
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise TinykitError(
+            f"{source} is not a TFLite model: a .tflite file carries the identifier 'TFL3' at byte 4 and this one "
+            f"{'is too short' if len(data) < 8 else 'does not'}. Check that you gave the right file; a Keras model "
+            "needs a .keras/.h5 name or a SavedModel folder so tinykit can convert it."
+        )
+    try:
+        return _Reader(Buffer(data), name).graph()
+    except FlatbufferError as err:
+        raise TinykitError(
+            f"{source} is truncated or corrupted ({err}). Re-export the model with the TFLite converter, "
+            "or copy it again if it came over a network or a size-limited upload."
+        ) from None
+
+
+class _Reader:
+    def __init__(self, buf: Buffer, name: str) -> None:
+        self.name = name
+        self.model = buf.root()
+        version = self.model.scalar(0, "I")
+        if version != 3:
+            raise FlatbufferError(f"schema version {version}, expected 3")
+        self.buffers = self.model.tables(4)
+        self.opcodes = [max(t.scalar(0, "b"), t.scalar(3, "i")) for t in self.model.tables(1)]
+        self.custom_names = [t.string(1) for t in self.model.tables(1)]
+        subgraphs = self.model.tables(2)
+        if not subgraphs:
+            raise FlatbufferError("the model has no subgraph")
+        self.subgraph = subgraphs[0]
+
+    # -- tensors ---------------------------------------------------------------
+
+    def _tensor(self, index: int, table: Table) -> Tensor:
+        type_code = table.scalar(1, "b")
+        name = table.string(3) or f"tensor_{index}"
+        if type_code not in _DTYPES:
+            raise TinykitError(f"tensor {index} ({name!r}) has TFLite type code {type_code}, which tinykit does not handle. {_HOW_TO_CONVERT}")
+        dtype = _DTYPES[type_code]
+        shape = tuple(int(d) for d in table.scalars(0, "int32"))
+        quant = self._quantization(table.table(4))
+        buffer_index = table.scalar(2, "I")
+        data = self._buffer_data(buffer_index) if buffer_index else None
+        if data is not None:
+            expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize if shape else dtype.itemsize
+            if len(data) != expected:
+                raise FlatbufferError(f"tensor {index} ({name!r}) holds {len(data)} bytes of data, its shape needs {expected}")
+        return Tensor(index=index, name=name, shape=shape, dtype=dtype, quant=quant, data=data)
+
+    def _buffer_data(self, index: int) -> bytes | None:
+        if index >= len(self.buffers):
+            raise FlatbufferError(f"buffer index {index} out of range ({len(self.buffers)} buffers)")
+        buffer = self.buffers[index]
+        data = buffer.raw_bytes(0)
+        if not data and buffer.has(1):  # large models keep data after the flatbuffer
+            offset, size = buffer.scalar(1, "Q"), buffer.scalar(2, "Q")
+            self.model.buf.check_span(offset, size)
+            data = bytes(self.model.buf.data[offset : offset + size])
+        return data or None
+
+    @staticmethod
+    def _quantization(table: Table | None) -> Quantization | None:
+        if table is None:
+            return None
+        scale = table.scalars(2, "float32")
+        zero_point = table.scalars(3, "int64")
+        if len(scale) == 0:
+            return None
+        if len(zero_point) != len(scale):
+            raise FlatbufferError(f"{len(scale)} quantization scales but {len(zero_point)} zero points")
+        return Quantization(
+            scale=tuple(float(s) for s in scale),
+            zero_point=tuple(int(z) for z in zero_point),
+            axis=table.scalar(6, "i"),
+        )
+
+    # -- ops -------------------------------------------------------------------
+
+    def _kind(self, op_index: int, opcode_index: int) -> tuple[OpKind, int]:
+        if opcode_index >= len(self.opcodes):
+            raise FlatbufferError(f"op {op_index} uses opcode {opcode_index}, the model defines {len(self.opcodes)}")
+        code = self.opcodes[opcode_index]
+        if code in _BUILTIN_KINDS:
+            return _BUILTIN_KINDS[code], code
+        if code == _CUSTOM:
+            what = f"the custom op {self.custom_names[opcode_index]!r}"
+        else:
+            what = f"{_OTHER_BUILTIN_NAMES.get(code, f'the builtin op with code {code}')}"
+        raise TinykitError(
+            f"op {op_index} of the model is {what}, which tinykit cannot compile. Supported ops: "
+            f"{', '.join(SUPPORTED_OPS)}. Rework the model to avoid it (for example express it with "
+            "supported layers), then convert again."
+        )
+
+    def graph(self) -> Graph:
+        tensor_tables = self.subgraph.tables(0)
+        tensors = [self._tensor(i, t) for i, t in enumerate(tensor_tables)]
+
+        def tensor_at(i: int) -> Tensor | None:
+            if i == -1:
+                return None
+            if not 0 <= i < len(tensors):
+                raise FlatbufferError(f"tensor index {i} out of range ({len(tensors)} tensors)")
+            return tensors[i]
+
+        ops = []
+        for op_index, table in enumerate(self.subgraph.tables(3)):
+            kind, code = self._kind(op_index, table.scalar(0, "I"))
+            inputs = [tensor_at(int(i)) for i in table.scalars(1, "int32")]
+            outputs = [tensor_at(int(i)) for i in table.scalars(2, "int32")]
+            if not outputs or any(t is None for t in outputs) or not inputs or inputs[0] is None:
+                raise FlatbufferError(f"op {op_index} ({kind.value}) lacks its input or output tensors")
+            data_inputs, options = self._options(op_index, kind, code, inputs, table.table(4))
+            op = Op(index=op_index, kind=kind, inputs=tuple(data_inputs), outputs=tuple(outputs), options=options)
+            _check_types(op)
+            ops.append(op)
+
+        graph_inputs = tuple(tensor_at(int(i)) for i in self.subgraph.scalars(1, "int32"))
+        graph_outputs = tuple(tensor_at(int(i)) for i in self.subgraph.scalars(2, "int32"))
+        if not ops:
+            raise TinykitError("the model has no ops: there is nothing to compile.")
+        return Graph(name=self.name, tensors=tuple(tensors), ops=tuple(ops), inputs=graph_inputs, outputs=graph_outputs)
+
+    def _options(
+        self, op_index: int, kind: OpKind, code: int, inputs: list[Tensor | None], table: Table | None
+    ) -> tuple[list[Tensor | None], OpOptions]:
+        """Typed options for an op, and its data inputs (parameter tensors folded away)."""
+
+        def scalar(field: int, fmt: str, default=0):
+            return table.scalar(field, fmt, default) if table is not None else default
+
+        def activation(field: int) -> Activation:
+            code_ = scalar(field, "b")
+            if code_ not in _ACTIVATIONS:
+                raise TinykitError(
+                    f"op {op_index} ({kind.value}) has the fused activation {_ACTIVATION_NAMES.get(code_, code_)}, "
+                    "which tinykit does not support; use RELU, RELU6 or none."
+                )
+            return _ACTIVATIONS[code_]
+
+        def padding(field: int) -> Padding:
+            return _PADDINGS.get(scalar(field, "b"), Padding.SAME)
+
+        def constant_param(position: int, what: str) -> np.ndarray:
+            tensor = inputs[position] if position < len(inputs) else None
+            if tensor is None or not tensor.is_constant:
+                raise TinykitError(
+                    f"op {op_index} ({kind.value}) takes its {what} from a tensor computed at run time; tinykit "
+                    "needs it to be a constant of the model (shapes and parameters are fixed at build time)."
+                )
+            return tensor.array()
+
+        if kind is OpKind.CONV_2D:
+            return inputs, Conv2DOptions(
+                padding=padding(0), stride_w=scalar(1, "i"), stride_h=scalar(2, "i"),
+                activation=activation(3), dilation_w=scalar(4, "i", 1), dilation_h=scalar(5, "i", 1),
+            )
+        if kind is OpKind.DEPTHWISE_CONV_2D:
+            in_channels = inputs[0].shape[-1]
+            out_channels = inputs[1].shape[-1]
+            return inputs, DepthwiseConv2DOptions(
+                padding=padding(0), stride_w=scalar(1, "i"), stride_h=scalar(2, "i"),
+                # TFLite derives the multiplier from the shapes; the stored field may be stale.
+                depth_multiplier=max(out_channels // max(in_channels, 1), 1),
+                activation=activation(4), dilation_w=scalar(5, "i", 1), dilation_h=scalar(6, "i", 1),
+            )
+        if kind in (OpKind.AVERAGE_POOL_2D, OpKind.MAX_POOL_2D):
+            return inputs, Pool2DOptions(
+                padding=padding(0), stride_w=scalar(1, "i"), stride_h=scalar(2, "i"),
+                filter_w=scalar(3, "i"), filter_h=scalar(4, "i"), activation=activation(5),
+            )
+        if kind is OpKind.FULLY_CONNECTED:
+            if scalar(1, "b") != 0:
+                raise TinykitError(f"op {op_index} (FULLY_CONNECTED) uses shuffled weights, which tinykit does not support; convert with the default weights format.")
+            return inputs, FullyConnectedOptions(activation=activation(0), keep_num_dims=bool(scalar(2, "?")))
+        if kind is OpKind.ADD:
+            return inputs, AddOptions(activation=activation(0))
+        if kind is OpKind.CONCATENATION:
+            rank = len(inputs[0].shape)
+            axis = scalar(0, "i")
+            return inputs, ConcatenationOptions(axis=axis + rank if axis < 0 else axis, activation=activation(1))
+        if kind is OpKind.SOFTMAX:
+            return inputs, SoftmaxOptions(beta=float(scalar(0, "f", 1.0)))
+        if kind is OpKind.MEAN:
+            rank = len(inputs[0].shape)
+            axes = tuple(sorted({int(a) + rank if a < 0 else int(a) for a in constant_param(1, "axes").reshape(-1)}))
+            return inputs[:1], MeanOptions(axes=axes, keep_dims=bool(scalar(0, "?")))
+        if kind is OpKind.PAD:
+            paddings = constant_param(1, "paddings").reshape(-1, 2)
+            constant = None
+            if code == _PADV2 and len(inputs) > 2 and inputs[2] is not None:
+                constant = int(constant_param(2, "padding value").reshape(-1)[0])
+            return inputs[:1], PadOptions(paddings=tuple((int(a), int(b)) for a, b in paddings), constant=constant)
+        if kind is OpKind.RESHAPE:
+            return inputs[:1], None
+        return inputs, None  # QUANTIZE, DEQUANTIZE, LOGISTIC
+
+
+def _check_types(op: Op) -> None:
+    """Refuse float or int16 arithmetic: tinykit compiles int8 models only.
+
+    Float tensors are allowed only where an int8 model meets the outside world:
+    the input of a QUANTIZE and the output of a DEQUANTIZE.
+    """
+    if op.kind is OpKind.QUANTIZE:
+        allowed_in, allowed_out = {DType.FLOAT32, DType.INT8}, {DType.INT8}
+    elif op.kind is OpKind.DEQUANTIZE:
+        allowed_in, allowed_out = {DType.INT8}, {DType.FLOAT32}
+    else:
+        allowed_in, allowed_out = {DType.INT8}, {DType.INT8}
+    weights = {DType.INT8, DType.INT32}  # int8 filters, int32 biases
+    for position, tensor in enumerate(op.inputs):
+        if tensor is None:
+            continue
+        ok = tensor.dtype in (weights if (tensor.is_constant and position > 0) else allowed_in)
+        if not ok:
+            _refuse_type(op, tensor)
+    for tensor in op.outputs:
+        if tensor.dtype not in allowed_out:
+            _refuse_type(op, tensor)
+    for tensor in (*op.inputs, *op.outputs):
+        if tensor is not None and tensor.dtype is DType.INT8 and tensor.quant is None:
+            raise TinykitError(
+                f"op {op.index} ({op.kind.value}): int8 tensor {tensor.name!r} has no quantization parameters. "
+                f"The file looks hand-edited or produced by an unusual tool. {_HOW_TO_CONVERT}"
+            )
+
+
+def _refuse_type(op: Op, tensor: Tensor) -> None:
+    kind = "float" if tensor.dtype in (DType.FLOAT32, DType.FLOAT16) else tensor.dtype.value
+    raise TinykitError(
+        f"op {op.index} ({op.kind.value}) computes with {kind} tensor {tensor.name!r}; tinykit compiles int8 models "
+        f"only (float is accepted only at the model's input and output, through QUANTIZE/DEQUANTIZE). {_HOW_TO_CONVERT}"
+    )
