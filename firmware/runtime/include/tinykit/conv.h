@@ -1,0 +1,73 @@
+/* Convolution-family int8 kernels: 2-D convolution, depthwise convolution and
+ * fully connected layers.
+ *
+ * The arithmetic is TF Lite Micro's reference int8 arithmetic: each output is
+ * an int32 sum of filter * (input - input zero point) plus the bias, scaled
+ * by a per-output-channel fixed-point multiplier, moved to the output zero
+ * point and clamped to the fused activation's range. All constants (offsets,
+ * multipliers, padding, clamp range) are computed at build time.
+ */
+#ifndef TINYKIT_CONV_H
+#define TINYKIT_CONV_H
+
+#include "tinykit/types.h"
+
+/* CONV_2D. Input NHWC, filter [out_c, kh, kw, in_c / groups] (as tk_dims:
+ * n = out_c, h = kh, w = kw, c = filter input depth), bias int32 [out_c] or NULL.
+ * When the input has more channels than the filter, the convolution is grouped:
+ * input depth / filter depth groups, each producing out_c / groups channels. */
+typedef struct {
+    int32_t stride_h;
+    int32_t stride_w;
+    int32_t dilation_h;
+    int32_t dilation_w;
+    int32_t pad_h;          /* rows of implicit zero-point padding above the input */
+    int32_t pad_w;          /* columns of padding left of the input */
+    int32_t input_offset;   /* minus the input zero point */
+    int32_t output_offset;  /* the output zero point */
+    tk_activation activation;
+} tk_conv_params;
+
+/* DEPTHWISE_CONV_2D. Filter [1, kh, kw, in_c * depth_multiplier]; output
+ * channel c reads input channel c / depth_multiplier. */
+typedef struct {
+    int32_t stride_h;
+    int32_t stride_w;
+    int32_t dilation_h;
+    int32_t dilation_w;
+    int32_t pad_h;
+    int32_t pad_w;
+    int32_t depth_multiplier;
+    int32_t input_offset;
+    int32_t output_offset;
+    tk_activation activation;
+} tk_depthwise_conv_params;
+
+/* FULLY_CONNECTED. Input [batches, depth] (tk_dims n = batches, c = depth),
+ * filter [units, depth] (n = units, c = depth), output [batches, units].
+ * Per-tensor weights use the same per-channel quant with every entry equal. */
+typedef struct {
+    int32_t input_offset;
+    int32_t output_offset;
+    tk_activation activation;
+} tk_fully_connected_params;
+
+tk_status tk_conv_s8(const tk_conv_params *params, const tk_per_channel_quant *quant,
+                     const tk_dims *input_dims, const int8_t *input,
+                     const tk_dims *filter_dims, const int8_t *filter,
+                     const int32_t *bias,
+                     const tk_dims *output_dims, int8_t *output);
+
+tk_status tk_depthwise_conv_s8(const tk_depthwise_conv_params *params, const tk_per_channel_quant *quant,
+                               const tk_dims *input_dims, const int8_t *input,
+                               const tk_dims *filter_dims, const int8_t *filter,
+                               const int32_t *bias,
+                               const tk_dims *output_dims, int8_t *output);
+
+tk_status tk_fully_connected_s8(const tk_fully_connected_params *params, const tk_per_channel_quant *quant,
+                                const tk_dims *input_dims, const int8_t *input,
+                                const tk_dims *filter_dims, const int8_t *filter,
+                                const int32_t *bias,
+                                const tk_dims *output_dims, int8_t *output);
+
+#endif /* TINYKIT_CONV_H */
