@@ -1,0 +1,347 @@
+"""Offline PlatformIO: a tinykit-owned core folder, and `pio run` on a project.
+
+PlatformIO's core runs every build through its `tool-scons` package, which it
+would normally fetch from its registry. tinykit provisions that package from
+the `scons` distribution installed next to tinykit (PyPI), so builds work with
+no network and never touch the user's own ~/.platformio. The core folder's
+settings turn off telemetry and upgrade checks, so `pio run` contacts nobody.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import SCons
+from elftools.elf.constants import SH_FLAGS
+from elftools.elf.elffile import ELFFile
+from platformio import __version__ as PLATFORMIO_VERSION
+from platformio.app import State
+
+from tinykit.errors import TinykitError
+
+# The tool-scons version PlatformIO 6.2's core asks for (`~4.41101.0`); it
+# encodes SCons 4.11.1, the version tinykit's environment installs.
+TOOL_SCONS_VERSION = "4.41101.0"
+
+# Settings of the tinykit-owned core: nothing is sent and nothing is checked
+# online. (An interval of a century is how PlatformIO spells "never".)
+OFFLINE_SETTINGS = {
+    "enable_telemetry": False,
+    "check_platformio_interval": 36500,
+}
+
+DEV_PLATFORM_DIR = Path(__file__).resolve().parent.parent.parent / "firmware" / "platformio"
+
+SCONS_LAUNCHER = '''\
+"""Entry point PlatformIO runs for builds; written by tinykit from PyPI's scons."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from SCons.Script import main  # noqa: E402
+
+main()
+'''
+
+
+def default_core_dir() -> Path:
+    """Where tinykit keeps its PlatformIO core: away from ~/.platformio."""
+    cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache_home) / "tinykit" / "platformio"
+
+
+def _tool_scons_manifest() -> dict:
+    return {
+        "type": "tool",
+        "name": "tool-scons",
+        "version": TOOL_SCONS_VERSION,
+        "spec": {
+            "owner": "platformio",
+            "id": None,
+            "name": "tool-scons",
+            "requirements": None,
+            "uri": None,
+        },
+    }
+
+
+def _scons_source() -> Path:
+    return Path(SCons.__file__).resolve().parent
+
+
+def _tool_scons_is_current(package_dir: Path) -> bool:
+    """True when the package was provisioned from this very SCons."""
+    try:
+        manifest = json.loads((package_dir / ".piopm").read_text())
+        copied_init = (package_dir / "SCons" / "__init__.py").read_bytes()
+        launcher = (package_dir / "scons.py").read_text()
+    except (OSError, ValueError):
+        return False
+    return (
+        manifest == _tool_scons_manifest()
+        and launcher == SCONS_LAUNCHER
+        and copied_init == (_scons_source() / "__init__.py").read_bytes()
+    )
+
+
+def _install_tool_scons(package_dir: Path) -> None:
+    """Build the package beside its final place, then move it in one rename,
+    so a concurrent build never sees half a package."""
+    staging = package_dir.with_name(f".{package_dir.name}-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(
+        _scons_source(), staging / "SCons", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (staging / "scons.py").write_text(SCONS_LAUNCHER)
+    (staging / ".piopm").write_text(json.dumps(_tool_scons_manifest()))
+    if package_dir.exists():
+        shutil.rmtree(package_dir)
+    try:
+        staging.rename(package_dir)
+    except OSError:
+        # Another process provisioned the same package first; keep theirs.
+        shutil.rmtree(staging, ignore_errors=True)
+        if not _tool_scons_is_current(package_dir):
+            raise
+
+
+def _apply_offline_settings(core_dir: Path) -> None:
+    with State(str(core_dir / "appstate.json"), lock=True) as state:
+        settings = dict(state.get("settings", {}))
+        wanted = {**settings, **OFFLINE_SETTINGS}
+        if settings != wanted:
+            state["settings"] = wanted
+        # A known last version keeps PlatformIO from printing its welcome banner.
+        if state.get("last_version", None) != PLATFORMIO_VERSION:
+            state["last_version"] = PLATFORMIO_VERSION
+
+
+def provision_core(core_dir: Path | None = None) -> Path:
+    """Make ``core_dir`` (default: :func:`default_core_dir`) a PlatformIO core
+    folder that builds offline: tool-scons from the installed SCons, telemetry
+    and upgrade checks off. Idempotent; a second call only reads files."""
+    core_dir = Path(core_dir) if core_dir is not None else default_core_dir()
+    core_dir = core_dir.expanduser().resolve()
+    package_dir = core_dir / "packages" / "tool-scons"
+    try:
+        core_dir.mkdir(parents=True, exist_ok=True)
+        package_dir.parent.mkdir(exist_ok=True)
+        if not _tool_scons_is_current(package_dir):
+            _install_tool_scons(package_dir)
+        _apply_offline_settings(core_dir)
+    except OSError as error:
+        raise TinykitError(
+            f"Cannot prepare the PlatformIO core folder {core_dir}: {error}. "
+            "tinykit keeps its own PlatformIO core there; make the folder "
+            "writable or pass another core_dir (tinykit build --core-dir DIR)."
+        ) from error
+    return core_dir
+
+
+@dataclass(frozen=True)
+class SizeBreakdown:
+    """Where the firmware's bytes go, from the ELF. ``flash`` counts the load
+    image (code, constants, initial .data), ``sram`` counts .data + .bss and
+    the stack section; the other fields split them up."""
+
+    flash: int
+    sram: int
+    code: int  # machine code: sizes of all function symbols
+    weights: int  # constants of the generated model_weights.c
+    other_flash: int  # vector table, other constants, .data initial values
+    arena: int  # the planned tensor arena (TK_MODEL_ARENA_BYTES)
+    stack_reserve: int  # bytes the linker script reserves for the stack
+    other_sram: int  # every other static variable
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    elf: Path
+    bin: Path
+    sizes: SizeBreakdown
+
+
+def _alloc_bytes(path: Path, *, writable: bool | None = None) -> int:
+    """Bytes of allocated sections in an ELF file or object."""
+    total = 0
+    with path.open("rb") as stream:
+        for section in ELFFile(stream).iter_sections():
+            flags = section["sh_flags"]
+            if not flags & SH_FLAGS.SHF_ALLOC:
+                continue
+            if writable is not None and bool(flags & SH_FLAGS.SHF_WRITE) != writable:
+                continue
+            total += section["sh_size"]
+    return total
+
+
+def _elf_sizes(elf: Path) -> tuple[int, int, int, int]:
+    """(flash, sram, code, stack section) of a linked ELF."""
+    flash = sram = code = stack = 0
+    with elf.open("rb") as stream:
+        elf_file = ELFFile(stream)
+        for section in elf_file.iter_sections():
+            flags = section["sh_flags"]
+            if not flags & SH_FLAGS.SHF_ALLOC:
+                continue
+            size = section["sh_size"]
+            if section["sh_type"] != "SHT_NOBITS":
+                flash += size
+            if flags & SH_FLAGS.SHF_WRITE:
+                sram += size
+            if section.name.startswith((".stack", "._stack")):
+                stack += size
+        symbols = elf_file.get_section_by_name(".symtab")
+        if symbols is not None:
+            code = sum(
+                symbol["st_size"]
+                for symbol in symbols.iter_symbols()
+                if symbol["st_info"]["type"] == "STT_FUNC"
+            )
+    return flash, sram, code, stack
+
+
+def _arena_bytes(project: Path) -> int:
+    header = project / "src" / "model.h"
+    if not header.is_file():
+        return 0
+    match = re.search(r"#define\s+TK_MODEL_ARENA_BYTES\s+(\d+)", header.read_text())
+    return int(match.group(1)) if match else 0
+
+
+def size_breakdown(elf: Path, project: Path) -> SizeBreakdown:
+    """Split a built ELF's flash and SRAM into code, weights, arena, stack and
+    the rest. Weights are read from the compiled model_weights.c object, so
+    any naming of the weight arrays is counted."""
+    build_dir = elf.parent
+    flash, sram, code, stack = _elf_sizes(elf)
+    weights_object = build_dir / "src" / "model_weights.c.o"
+    weights = (
+        _alloc_bytes(weights_object, writable=False) if weights_object.is_file() else 0
+    )
+    arena = _arena_bytes(project)
+    return SizeBreakdown(
+        flash=flash,
+        sram=sram,
+        code=code,
+        weights=weights,
+        other_flash=flash - code - weights,
+        arena=arena,
+        stack_reserve=stack,
+        other_sram=sram - arena - stack,
+    )
+
+
+def _pio_command(*args: str) -> list[str]:
+    """PlatformIO of the environment tinykit runs in, whatever PATH says."""
+    return [sys.executable, "-m", "platformio", *args]
+
+
+def _pio_environment() -> dict[str, str]:
+    # The project's platformio.ini names its core folder; a PLATFORMIO_*
+    # variable left in the user's shell would silently override it.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLATFORMIO_")}
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+def _progress_of(line: str) -> str | None:
+    """A short progress message for an interesting PlatformIO output line."""
+    match = re.match(r"(Compiling|Archiving|Linking|Building)\s+\S*?([^/\s]+)$", line)
+    if match:
+        return f"{match.group(1).lower()} {match.group(2)}"
+    if line.startswith("tinykit: "):
+        return line[len("tinykit: "):]
+    return None
+
+
+def _error_lines(output: str) -> str:
+    """The compiler's and the builder's own error lines, or the tail."""
+    lines = output.splitlines()
+    errors = [
+        line
+        for line in lines
+        if re.search(r"(error|Error|undefined reference|overflowed|multiple definition)", line)
+        and not line.startswith("*** [")
+    ]
+    picked = errors or lines[-20:]
+    return "\n".join(picked[:40])
+
+
+def run_pio(
+    project: Path,
+    targets: list[str],
+    progress: Callable[[str], None] | None = None,
+) -> str:
+    """Run `pio run` with the given targets in ``project``; return its output,
+    or raise TinykitError carrying the error lines."""
+    command = _pio_command("run", "--project-dir", str(project))
+    for target in targets:
+        command += ["--target", target]
+    process = subprocess.Popen(
+        command,
+        cwd=project,
+        env=_pio_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+    assert process.stdout is not None
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        message = _progress_of(line.rstrip())
+        if message and progress is not None:
+            progress(message)
+    returncode = process.wait()
+    text = "".join(output)
+    if returncode != 0:
+        raise TinykitError(
+            f"PlatformIO failed in {project} (`pio run"
+            + "".join(f" -t {t}" for t in targets)
+            + f"` exited with {returncode}):\n{_error_lines(text)}\n"
+            "Fix the cause above and build again; the full log is printed by "
+            f"running `pio run` in {project}."
+        )
+    return text
+
+
+def _env_name(project: Path) -> str:
+    from platformio.project.config import ProjectConfig
+
+    envs = ProjectConfig(str(project / "platformio.ini"), parse_extra=False).envs()
+    if len(envs) != 1:
+        raise TinykitError(
+            f"{project / 'platformio.ini'} should define exactly one [env:...] "
+            f"section but defines {len(envs)}; rewrite it with `tinykit build`."
+        )
+    return envs[0]
+
+
+def run_build(
+    project: Path, progress: Callable[[str], None] | None = None
+) -> BuildResult:
+    """Build a project written by :func:`tinykit.deploy.project.write_project`
+    with `pio run`, offline, and measure the result."""
+    project = Path(project).resolve()
+    if not (project / "platformio.ini").is_file():
+        raise TinykitError(
+            f"{project} holds no platformio.ini, so it is not a firmware project; "
+            "write one with `tinykit build --board BOARD -o DIR`."
+        )
+    run_pio(project, [], progress)
+    build_dir = project / ".pio" / "build" / _env_name(project)
+    elf = build_dir / "firmware.elf"
+    binary = build_dir / "firmware.bin"
+    return BuildResult(elf=elf, bin=binary, sizes=size_breakdown(elf, project))
