@@ -1,0 +1,24 @@
+/* DEQUANTIZE int8 -> float32 at a model's output.
+ *
+ * TF Lite Micro computes (float)(double scale * (q - zero_point)). The exact
+ * product of a float32 scale (24-bit significand) and an integer of at most
+ * 9 bits fits a double's 53 bits, so its only rounding is the final one to
+ * float; a float32 multiplication rounds the same exact product once, to the
+ * same value, and needs no double-precision arithmetic on an FPU-less MCU. */
+#include "tinykit/elementwise.h"
+#include "tinykit/shape.h"
+
+tk_status tk_dequantize_s8(const tk_affine_quant *quant, const tk_dims *input_dims, const int8_t *input,
+                           const tk_dims *output_dims, float *output)
+{
+    const int32_t count = tk_dims_count(output_dims);
+    const float scale = (float)quant->scale; /* exact: it was a float32 widened to double */
+    int32_t i;
+    if (tk_dims_count(input_dims) != count) {
+        return TK_ERROR_ARGUMENT;
+    }
+    for (i = 0; i < count; ++i) {
+        output[i] = scale * (float)((int32_t)input[i] - quant->zero_point);
+    }
+    return TK_OK;
+}
