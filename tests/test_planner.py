@@ -1,0 +1,374 @@
+"""The memory planner on hand-made and randomized graphs.
+
+Hand-made graphs check exact offsets (worked out by hand in the comments);
+randomized graphs (fixed seeds) check the invariants every plan must keep:
+no two live buffers share a byte, offsets aligned, arena at least the peak of
+live bytes, the same plan whatever order the graph lists its tensors in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import pytest
+
+from tinykit.errors import TinykitError
+from tinykit.ir import DType, Graph, MeanOptions, Op, OpKind, Tensor
+from tinykit.planner import MemoryPlan, PlacedBuffer, check_no_overlap, plan_graph
+from tinykit.planner.greedy import ORDERINGS, align_up, place_first_fit
+from tinykit.planner.lifetimes import graph_buffers, tensor_lifetimes
+
+# --- helpers that build IR objects directly ---------------------------------------
+
+
+def act(index: int, nbytes: int, name: str | None = None, dtype: DType = DType.INT8) -> Tensor:
+    """A 1-D activation tensor of ``nbytes`` bytes."""
+    return Tensor(index, name or f"act{index}", (nbytes // dtype.itemsize,), dtype)
+
+
+def op(index: int, kind: OpKind, inputs: tuple[Tensor, ...], output: Tensor, options=None) -> Op:
+    return Op(index, kind, inputs, (output,), options)
+
+
+def graph(ops: list[Op], inputs: tuple[Tensor, ...], outputs: tuple[Tensor, ...], name: str = "g") -> Graph:
+    tensors = {t.index: t for o in ops for t in (*o.inputs, *o.outputs) if t is not None}
+    tensors.update({t.index: t for t in (*inputs, *outputs)})
+    return Graph(name, tuple(tensors[i] for i in sorted(tensors)), tuple(ops), inputs, outputs)
+
+
+def mean_op(index: int, source: Tensor, output: Tensor) -> Op:
+    return op(index, OpKind.MEAN, (source,), output, MeanOptions(axes=(0,), keep_dims=True))
+
+
+def assert_sound(plan: MemoryPlan, g: Graph) -> None:
+    assert check_no_overlap(plan) == []
+    assert plan.arena_bytes >= plan.lower_bound
+    assert plan.arena_bytes % plan.alignment == 0
+    for t in g.activations:
+        assert plan.tensor_offset(t) % plan.alignment == 0
+    for o in g.ops:
+        offset = plan.scratch_offset(o)
+        assert (offset is None) == (o.scratch_bytes() == 0)
+        assert offset is None or offset % plan.alignment == 0
+
+
+# --- exact plans of small graphs ------------------------------------------------
+
+
+def test_chain_exact_offsets():
+    # input(100) -op0-> a(200) -op1-> b(50) -op2-> out(30); reserved 112, 208, 64, 32.
+    # Largest first: a at 0; input (live with a at op 0) above it at 208; b (live with a at
+    # op 1) at 208; out (live only with b) fits below b at 0. Peak: op 0, 112 + 208 = 320.
+    x, a, b, out = act(0, 100, "input"), act(1, 200, "a"), act(2, 50, "b"), act(3, 30, "out")
+    g = graph(
+        [op(0, OpKind.CONV_2D, (x,), a), op(1, OpKind.CONV_2D, (a,), b), op(2, OpKind.FULLY_CONNECTED, (b,), out)],
+        (x,),
+        (out,),
+    )
+    plan = plan_graph(g)
+    assert [plan.tensor_offset(t) for t in (x, a, b, out)] == [208, 0, 208, 0]
+    assert plan.arena_bytes == 320
+    assert plan.lower_bound == 320
+    assert plan.peak_op == 0
+    assert_sound(plan, g)
+
+
+def test_residual_add_reuses_the_dying_branch():
+    # x(96) -conv-> a(128) -conv-> b(128); c = ADD(a, b). a dies at the ADD, so c takes
+    # a's bytes: buffers x [0,0], a->c [0,2], b [1,2]; a at 0, b at 128, x at 128
+    # (b is not yet live at op 0). Without the merge op 2 alone needs 3 x 128 bytes.
+    x, a, b, c = act(0, 96, "x"), act(1, 128, "a"), act(2, 128, "b"), act(3, 128, "c")
+    g = graph(
+        [op(0, OpKind.CONV_2D, (x,), a), op(1, OpKind.CONV_2D, (a,), b), op(2, OpKind.ADD, (a, b), c)],
+        (x,),
+        (c,),
+    )
+    plan = plan_graph(g)
+    assert plan.in_place
+    assert [plan.tensor_offset(t) for t in (x, a, b, c)] == [128, 0, 128, 0]
+    assert plan.arena_bytes == plan.lower_bound == 256
+    assert_sound(plan, g)
+
+
+def test_scratch_lives_only_during_its_op():
+    # x(64) -MEAN-> m(4 int8, scratch 16) -conv-> y(64). The scratch is live only at op 0,
+    # so y may reuse its bytes at op 1.
+    x, m, y = act(0, 64, "x"), act(1, 4, "m"), act(2, 64, "y")
+    mean = mean_op(0, x, m)
+    conv = op(1, OpKind.CONV_2D, (m,), y)
+    g = graph([mean, conv], (x,), (y,))
+    plan = plan_graph(g)
+    scratch = [p for p in plan.buffers if p.buffer.scratch_op is not None]
+    assert [(p.buffer.first_use, p.buffer.last_use, p.buffer.size) for p in scratch] == [(0, 0, 16)]
+    assert plan.scratch_offset(conv) is None
+    # op 0: x 64 + m 16 + scratch 16; op 1: m 16 + y 64.
+    assert plan.lower_bound == 96
+    assert plan.arena_bytes == 96
+    assert_sound(plan, g)
+
+
+# --- lifetimes ----------------------------------------------------------------------
+
+
+def test_lifetimes_of_inputs_outputs_and_unread_tensors():
+    # op1 has an output nobody reads: it still needs its bytes at op 1.
+    x, a, dead, out = act(0, 16), act(1, 16), act(2, 16), act(3, 16)
+    g = graph(
+        [op(0, OpKind.CONV_2D, (x,), a), op(1, OpKind.CONV_2D, (a,), dead), op(2, OpKind.CONV_2D, (a,), out)],
+        (x,),
+        (out, a),
+    )
+    assert tensor_lifetimes(g) == {0: (0, 0), 1: (0, 2), 2: (1, 1), 3: (2, 2)}
+
+
+def test_constants_are_not_planned():
+    x, out = act(0, 32), act(2, 8)
+    w = Tensor(1, "weights", (8, 32), DType.INT8, data=bytes(256))
+    g = graph([op(0, OpKind.FULLY_CONNECTED, (x, w, None), out)], (x,), (out,))
+    plan = plan_graph(g)
+    assert sorted(i for p in plan.buffers for i in p.buffer.tensors) == [0, 2]
+    with pytest.raises(ValueError, match="constant"):
+        plan.tensor_offset(w)
+
+
+# --- in-place merges --------------------------------------------------------------
+
+
+def test_in_place_chain_of_graph_input_becomes_one_buffer():
+    # input -RESHAPE-> r -LOGISTIC-> s -conv-> out: input, r and s share one buffer.
+    x, r, s, out = act(0, 48, "input"), act(1, 48, "r"), act(2, 48, "s"), act(3, 10, "out")
+    g = graph(
+        [op(0, OpKind.RESHAPE, (x,), r), op(1, OpKind.LOGISTIC, (r,), s), op(2, OpKind.CONV_2D, (s,), out)],
+        (x,),
+        (out,),
+    )
+    merged = [b for b in graph_buffers(g) if len(b.tensors) > 1]
+    assert [(b.tensors, b.first_use, b.last_use, b.name) for b in merged] == [((0, 1, 2), 0, 2, "input -> r -> s")]
+    plan = plan_graph(g)
+    assert plan.tensor_offset(x) == plan.tensor_offset(r) == plan.tensor_offset(s)
+    assert_sound(plan, g)
+
+
+def test_no_merge_when_the_input_is_read_later():
+    # x -LOGISTIC-> y, then CONCAT(x, y): x is still needed after op 0.
+    x, y, cat = act(0, 32, "x"), act(1, 32, "y"), act(2, 64, "cat")
+    g = graph([op(0, OpKind.LOGISTIC, (x,), y), op(1, OpKind.CONCATENATION, (x, y), cat)], (x,), (cat,))
+    assert all(len(b.tensors) == 1 for b in graph_buffers(g))
+    plan = plan_graph(g)
+    assert plan.tensor_offset(x) != plan.tensor_offset(y)
+    assert_sound(plan, g)
+
+
+def test_no_merge_over_a_graph_output():
+    # x is a graph output, so LOGISTIC must not overwrite it even though no op reads it again.
+    x0, x, y = act(0, 32, "x0"), act(1, 32, "x"), act(2, 32, "y")
+    g = graph([op(0, OpKind.CONV_2D, (x0,), x), op(1, OpKind.LOGISTIC, (x,), y)], (x0,), (x, y))
+    assert all(len(b.tensors) == 1 for b in graph_buffers(g))
+    assert_sound(plan_graph(g), g)
+
+
+def test_merge_into_a_graph_output_extends_to_the_last_op():
+    x, y, z = act(0, 32, "x"), act(1, 32, "y"), act(2, 8, "z")
+    g = graph([op(0, OpKind.LOGISTIC, (x,), y), op(1, OpKind.CONV_2D, (y,), z)], (x,), (y, z))
+    [merged] = [b for b in graph_buffers(g) if len(b.tensors) > 1]
+    assert (merged.tensors, merged.first_use, merged.last_use) == ((0, 1), 0, 1)
+
+
+def test_add_merges_with_whichever_input_dies():
+    # ADD(a, b): a is read again by op 3, b dies here, so the sum takes b's buffer.
+    x, a, b, s, out = act(0, 16), act(1, 32), act(2, 32), act(3, 32), act(4, 64)
+    g = graph(
+        [
+            op(0, OpKind.CONV_2D, (x,), a),
+            op(1, OpKind.CONV_2D, (x,), b),
+            op(2, OpKind.ADD, (a, b), s),
+            op(3, OpKind.CONCATENATION, (a, s), out),
+        ],
+        (x,),
+        (out,),
+    )
+    assert [b.tensors for b in graph_buffers(g) if len(b.tensors) > 1] == [(2, 3)]
+    assert_sound(plan_graph(g), g)
+
+
+def test_no_merge_across_sizes_or_types():
+    # A broadcast ADD input smaller than the output, and a QUANTIZE to int16, cannot be reused.
+    x, small, s = act(0, 32), act(1, 4), act(2, 32)
+    q = act(3, 64, "q16", DType.INT16)
+    g = graph(
+        [op(0, OpKind.CONV_2D, (x,), small), op(1, OpKind.ADD, (x, small), s), op(2, OpKind.QUANTIZE, (s,), q)],
+        (x,),
+        (q,),
+    )
+    assert [b.tensors for b in graph_buffers(g) if len(b.tensors) > 1] == [(0, 2)]
+
+
+# --- randomized graphs ------------------------------------------------------------
+
+
+def random_graph(seed: int, max_ops: int = 24) -> Graph:
+    """A random graph of chains, residual ADDs, concatenations, in-place ops and MEANs."""
+    rng = random.Random(seed)
+    tensors: list[Tensor] = []
+
+    def new(nbytes: int) -> Tensor:
+        t = act(len(tensors), nbytes)
+        tensors.append(t)
+        return t
+
+    inputs = tuple(new(rng.choice([16, 100, 1000, 3000])) for _ in range(rng.randint(1, 2)))
+    ops: list[Op] = []
+    for index in range(rng.randint(1, max_ops)):
+        recent = tensors[-6:]
+        source = rng.choice(recent)
+        choice = rng.random()
+        same_size = [t for t in recent if t.nbytes == source.nbytes and t is not source]
+        if choice < 0.35:
+            ops.append(op(index, OpKind.CONV_2D, (source,), new(rng.choice([8, 64, 500, 2000, 4000]))))
+        elif choice < 0.5:
+            ops.append(op(index, rng.choice([OpKind.RESHAPE, OpKind.LOGISTIC]), (source,), new(source.nbytes)))
+        elif choice < 0.65 and same_size:
+            ops.append(op(index, OpKind.ADD, (source, rng.choice(same_size)), new(source.nbytes)))
+        elif choice < 0.85:
+            parts = tuple(rng.sample(recent, min(len(recent), rng.randint(2, 3))))
+            ops.append(op(index, OpKind.CONCATENATION, parts, new(sum(t.nbytes for t in parts))))
+        else:
+            ops.append(mean_op(index, source, new(rng.choice([1, 8, 40]))))
+    read = {t.index for o in ops for t in o.inputs}
+    outputs = tuple(t for t in tensors[len(inputs) :] if t.index not in read)[-2:] or (tensors[-1],)
+    return graph(ops, inputs, outputs, name=f"random{seed}")
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_random_graphs_are_planned_soundly(seed: int):
+    g = random_graph(seed)
+    for alignment in (1, 16):
+        plan = plan_graph(g, alignment=alignment)
+        assert_sound(plan, g)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_plan_is_the_best_of_every_ordering_with_or_without_merges(seed: int):
+    # In particular never larger than TF Lite Micro's ordering without in-place merges;
+    # and the lower bound holds for every one of these placements.
+    g = random_graph(seed)
+    plan = plan_graph(g)
+    for in_place in (False, True):
+        buffers = graph_buffers(g, in_place=in_place)
+        for name in ORDERINGS:
+            arena = place_first_fit(buffers, name, 16).arena_bytes
+            assert plan.lower_bound <= plan.arena_bytes <= arena
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_plan_is_deterministic_and_independent_of_listing_order(seed: int):
+    g = random_graph(seed)
+    rng = random.Random(1000 + seed)
+    shuffled_tensors = list(g.tensors)
+    rng.shuffle(shuffled_tensors)
+    shuffled = dataclasses.replace(
+        g, tensors=tuple(shuffled_tensors), outputs=tuple(reversed(g.outputs)), inputs=tuple(reversed(g.inputs))
+    )
+    first = plan_graph(g)
+    assert plan_graph(g) == first
+    assert plan_graph(shuffled) == first
+    assert first.to_json() == plan_graph(shuffled).to_json()
+    buffers = graph_buffers(g)
+    reordered = list(buffers)
+    rng.shuffle(reordered)
+    for name in ORDERINGS:
+        in_order = place_first_fit(buffers, name, 16)
+        shuffled_placement = place_first_fit(reordered, name, 16)
+        assert dict(zip(buffers, in_order.offsets)) == dict(zip(reordered, shuffled_placement.offsets))
+
+
+# --- alignment, checker, report ---------------------------------------------------
+
+
+@pytest.mark.parametrize("alignment", [1, 4, 16, 64])
+def test_every_offset_is_aligned(alignment: int):
+    g = random_graph(7)
+    plan = plan_graph(g, alignment=alignment)
+    assert all(p.offset % alignment == 0 and p.reserved % alignment == 0 for p in plan.buffers)
+    assert_sound(plan, g)
+
+
+@pytest.mark.parametrize("alignment", [0, -16, 3, 24, True, 16.0])
+def test_bad_alignment_is_refused(alignment):
+    with pytest.raises(TinykitError, match="power of two"):
+        plan_graph(random_graph(1), alignment=alignment)
+
+
+def test_checker_reports_overlaps_and_overflow():
+    g = random_graph(3)
+    plan = plan_graph(g)
+    # Move the buffer live at the peak onto another buffer live at the same time.
+    live = [p for p in plan.buffers if p.buffer.live_at(plan.peak_op) and p.buffer.size > 0]
+    assert len(live) >= 2
+    moved = dataclasses.replace(live[1], offset=live[0].offset)
+    broken = dataclasses.replace(plan, buffers=tuple(moved if p is live[1] else p for p in plan.buffers))
+    problems = check_no_overlap(broken)
+    assert problems and all("overlap" in line for line in problems)
+    assert live[1].buffer.key in "\n".join(problems)
+    highest_byte = max(p.offset + p.buffer.size for p in plan.buffers)
+    too_small = dataclasses.replace(plan, arena_bytes=highest_byte - 1)
+    assert any("outside the arena" in line for line in check_no_overlap(too_small))
+
+
+def test_render_shows_every_buffer_and_the_timeline():
+    g = random_graph(11)
+    plan = plan_graph(g)
+    text = plan.render()
+    for p in plan.buffers:
+        row = next(line for line in text.splitlines() if f" {p.buffer.key} {p.buffer.name}" in line)
+        assert f"{p.offset:,}" in row and f"{p.buffer.size:,}" in row
+        cells = row.split()[3]
+        assert len(cells) == len(g.ops)
+        live = [t for t, c in enumerate(cells) if c != "."]
+        assert live == list(range(p.buffer.first_use, p.buffer.last_use + 1))
+    assert f"{plan.arena_bytes:,}" in text and f"{plan.lower_bound:,}" in text
+
+
+def test_to_json_lists_every_buffer():
+    g = random_graph(5)
+    plan = plan_graph(g)
+    doc = plan.to_json()
+    assert doc["arena_bytes"] == plan.arena_bytes and doc["lower_bound"] == plan.lower_bound
+    assert {b["id"] for b in doc["buffers"]} == {p.buffer.key for p in plan.buffers}
+    for entry in doc["buffers"]:
+        for index in entry["tensors"]:
+            assert entry["offset"] == plan.tensor_offset(g.tensors[[t.index for t in g.tensors].index(index)])
+
+
+# --- malformed graphs ------------------------------------------------------------
+
+
+def test_reading_a_tensor_nobody_wrote_is_refused():
+    x, ghost, out = act(0, 16, "x"), act(1, 16, "ghost"), act(2, 16, "out")
+    g = graph([op(0, OpKind.ADD, (x, ghost), out)], (x,), (out,))
+    with pytest.raises(TinykitError, match="ghost"):
+        plan_graph(g)
+
+
+def test_two_writers_of_one_tensor_are_refused():
+    x, y = act(0, 16, "x"), act(1, 16, "twice")
+    g = graph([op(0, OpKind.CONV_2D, (x,), y), op(1, OpKind.CONV_2D, (x,), y)], (x,), (y,))
+    with pytest.raises(TinykitError, match="twice"):
+        plan_graph(g)
+
+
+def test_every_ordering_gives_a_sound_placement():
+    g = random_graph(42)
+    plan = plan_graph(g)
+    buffers = [p.buffer for p in plan.buffers]
+    for name in ORDERINGS:
+        placement = place_first_fit(buffers, name, 16)
+        candidate = dataclasses.replace(
+            plan,
+            arena_bytes=placement.arena_bytes,
+            buffers=tuple(
+                PlacedBuffer(b, offset, align_up(b.size, 16)) for b, offset in zip(buffers, placement.offsets)
+            ),
+        )
+        assert check_no_overlap(candidate) == [], name
