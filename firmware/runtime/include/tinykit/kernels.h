@@ -1,0 +1,12 @@
+/* All tinykit int8 kernels: what generated model code includes. */
+#ifndef TINYKIT_KERNELS_H
+#define TINYKIT_KERNELS_H
+
+#include "tinykit/types.h"
+#include "tinykit/conv.h"
+#include "tinykit/pool.h"
+#include "tinykit/elementwise.h"
+#include "tinykit/shape.h"
+#include "tinykit/softmax.h"
+
+#endif /* TINYKIT_KERNELS_H */

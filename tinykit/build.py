@@ -1,0 +1,92 @@
+"""`tinykit build`: model file -> int8 .tflite -> IR -> plan -> C -> (host binary).
+
+Each stage is a function from one plain value to the next; this module only
+strings them together and writes what each produced into the build folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from tinykit.codegen.generator import generate
+from tinykit.codegen.runtime import copy_runtime
+from tinykit.errors import TinykitError
+from tinykit.frontend.tflite_reader import read_tflite
+from tinykit.handoff import build_hash, handoff, write_handoff
+from tinykit.ir import Graph
+from tinykit.planner import MemoryPlan, plan_graph
+
+HOST_BOARD = "host"
+INT8_MODEL_FILE = "model.tflite"
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """What `build` produced in its output folder."""
+
+    folder: Path
+    tflite: Path
+    graph: Graph
+    plan: MemoryPlan
+    weights_bytes: int
+    build_hash: str
+    conversion: object | None  # tinykit.frontend.convert.ConversionReport when a float model was converted
+
+
+def is_tflite(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() == ".tflite"
+
+
+def int8_model(model: Path, folder: Path, data: Path | None, random_calibration: bool) -> tuple[Path, object | None]:
+    """The int8 .tflite for ``model``: the file itself, or a conversion of a float model."""
+    if not model.exists():
+        raise TinykitError(f"{model}: no such file or folder. Give a .tflite, .keras or .h5 file, or a SavedModel folder.")
+    target = folder / INT8_MODEL_FILE
+    if is_tflite(model):
+        if data is not None or random_calibration:
+            raise TinykitError(
+                f"{model} is already a .tflite model, so there is nothing to calibrate: drop --data/--calibration, "
+                "or give the float Keras/SavedModel model to have tinykit convert it."
+            )
+        if model.resolve() != target.resolve():
+            shutil.copyfile(model, target)
+        return target, None
+    from tinykit.frontend.convert import convert_to_int8, load_calibration_for
+
+    calibration = load_calibration_for(model, data) if data is not None else None
+    report = convert_to_int8(model, calibration, target, random_calibration=random_calibration)
+    return target, report
+
+
+def compile_tflite(tflite: Path, folder: Path, board: str, source_name: str) -> CompiledModel:
+    """Read, plan and generate C for an int8 .tflite into ``folder``."""
+    graph = read_tflite(tflite)
+    graph = Graph(name=_c_name(folder.name), tensors=graph.tensors, ops=graph.ops, inputs=graph.inputs, outputs=graph.outputs)
+    plan = plan_graph(graph)
+    model_bytes = tflite.read_bytes()
+    digest = build_hash(model_bytes, board)
+    sources = generate(graph, plan, source=source_name, build_hash=digest)
+    sources.write(folder / "src")
+    copy_runtime(folder / "lib" / "tinykit_runtime")
+    write_handoff(handoff(graph, plan, board, digest, sources.weights_bytes, INT8_MODEL_FILE), folder)
+    (folder / "memory_plan.txt").write_text(plan.render() + "\n")
+    return CompiledModel(folder, tflite, graph, plan, sources.weights_bytes, digest, None)
+
+
+def _c_name(text: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+    return cleaned or "model"
+
+
+def build(model: Path, folder: Path, board: str = HOST_BOARD, data: Path | None = None, random_calibration: bool = False) -> CompiledModel:
+    """The whole build up to generated C (and, for the host board, compiled binaries)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tflite, report = int8_model(model, folder, data, random_calibration)
+    compiled = compile_tflite(tflite, folder, board, source_name=model.name)
+    if board == HOST_BOARD:
+        from tinykit.verify.host import build_host
+
+        build_host(folder)
+    return CompiledModel(**{**compiled.__dict__, "conversion": report})

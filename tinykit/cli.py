@@ -1,0 +1,116 @@
+"""The `tinykit` command: one sub-command per area.
+
+Progress goes to stderr and results to stdout, so `--json` output is exactly
+one JSON object a script can parse. Errors a user can fix are printed as one
+paragraph with a non-zero exit status, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+import tinykit
+from tinykit.errors import TinykitError
+
+MODEL_HELP = "MODEL is an int8 .tflite file, or a float Keras model (.keras, .h5) or SavedModel folder to convert to int8."
+
+
+def progress(message: str) -> None:
+    click.echo(f"tinykit: {message}", err=True)
+
+
+def _default_folder(model: Path) -> Path:
+    return Path("build") / (model.stem if model.suffix else model.name)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(tinykit.__version__, prog_name="tinykit")
+def main() -> None:
+    """tinykit: int8 neural networks compiled to C for Cortex-M microcontrollers.
+
+    \b
+    Typical use:
+      tinykit build model.keras --data calib.npz -o build/kws   convert, plan, generate C
+      tinykit verify model.tflite --samples 200                  compare with TF Lite Micro
+    """
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("-b", "--board", default="host", show_default=True, help="Board to build for ('host' compiles for this machine).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Build folder [default: build/<model name>].")
+@click.option("--data", type=click.Path(path_type=Path), help="Calibration data for a float model: an .npz holding one array of input samples.")
+@click.option("--calibration", type=click.Choice(["random"]), help="'random': calibrate a float model on random inputs (quick, inaccurate).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the build's figures instead of the table.")
+def build(model: Path, board: str, output: Path | None, data: Path | None, calibration: str | None, as_json: bool) -> None:
+    """Compile MODEL to C: int8 conversion, memory plan, generated code.
+
+    MODEL is an int8 .tflite file, or a float Keras model (.keras, .h5) or
+    SavedModel folder, which is converted to full int8 with the representative
+    samples in --data. The build folder receives the int8 model, the generated
+    C (src/), the kernel runtime (lib/), tinykit.json (the hand-off) and
+    memory_plan.txt; for --board host also compiled binaries (host/).
+    """
+    from tinykit.build import build as run_build
+    from tinykit.summary import render_summary
+
+    folder = output or _default_folder(model)
+    progress(f"building {model} for {board} into {folder}")
+    compiled = run_build(model, folder, board=board, data=data, random_calibration=calibration == "random")
+    if as_json:
+        click.echo(json.dumps({
+            "model": str(model), "board": board, "folder": str(folder), "build_hash": compiled.build_hash,
+            "ops": len(compiled.graph.ops), "macs": compiled.graph.macs(), "weights_bytes": compiled.weights_bytes,
+            "arena_bytes": compiled.plan.arena_bytes, "arena_lower_bound": compiled.plan.lower_bound,
+        }, indent=2))
+        return
+    if compiled.conversion is not None:
+        click.echo(compiled.conversion.render())
+        click.echo()
+    click.echo(render_summary(compiled.graph, compiled.plan, compiled.weights_bytes))
+    click.echo(f"\nwrote {folder}/ (generated C in src/, hand-off in tinykit.json, memory plan in memory_plan.txt)")
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("-b", "--board", default="host", show_default=True, help="Where to run the generated code.")
+@click.option("-n", "--samples", default=100, show_default=True, type=click.IntRange(min=1), help="Random int8 inputs to compare.")
+@click.option("--data", type=click.Path(path_type=Path), help="Also run these samples (.npz with one array; float data is quantized).")
+@click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Build folder to create or reuse [default: build/<model name>].")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
+def verify(model: Path, board: str, samples: int, data: Path | None, seed: int, output: Path | None, as_json: bool) -> None:
+    """Check the generated code against TF Lite Micro, byte for byte.
+
+    Builds MODEL (an int8 .tflite) for the board, runs random inputs and any
+    --data samples through the generated code and through the tflite-micro
+    interpreter, and compares every output byte. Exits 0 only when all match.
+    """
+    from tinykit.verify.run import verify_model
+
+    folder = output or _default_folder(model)
+    result = verify_model(model, folder, board=board, samples=samples, data=data, seed=seed, report=progress)
+    click.echo(json.dumps(result.to_json(), indent=2) if as_json else result.render())
+    sys.exit(0 if result.bit_exact else 1)
+
+
+def run() -> None:
+    """Console entry point: user errors become one clear paragraph and exit status 1."""
+    try:
+        main(standalone_mode=False)
+    except TinykitError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,95 @@
+"""tinykit.json: the versioned hand-off a build leaves for flashing, profiling and reports.
+
+No timestamps and sorted keys: identical inputs give identical bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import tinykit
+from tinykit.ir import Graph, Tensor
+from tinykit.planner import MemoryPlan
+
+SCHEMA_VERSION = 1
+FILE_NAME = "tinykit.json"
+
+
+def build_hash(model: bytes, board: str) -> str:
+    """16 hex characters naming one build: the int8 model, the board and tinykit's version.
+
+    The firmware reports it, so the profiler can tell that the board runs the
+    build it was given."""
+    digest = hashlib.sha256()
+    for part in (model, board.encode(), tinykit.__version__.encode()):
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return digest.hexdigest()[:16]
+
+
+def _io(tensor: Tensor, plan: MemoryPlan) -> dict:
+    quant = tensor.quant
+    return {
+        "name": tensor.name,
+        "shape": list(tensor.shape),
+        "dtype": tensor.dtype.value,
+        "bytes": tensor.nbytes,
+        "arena_offset": plan.tensor_offset(tensor),
+        "scale": quant.scale[0] if quant is not None else None,
+        "zero_point": quant.zero_point[0] if quant is not None else None,
+    }
+
+
+def handoff(graph: Graph, plan: MemoryPlan, board: str, model_hash: str, weights_bytes: int, model_file: str) -> dict:
+    """The hand-off document of one build."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tinykit_version": tinykit.__version__,
+        "model": {"name": graph.name, "file": model_file},
+        "board": board,
+        "build_hash": model_hash,
+        "memory": {
+            "arena_bytes": plan.arena_bytes,
+            "arena_lower_bound": plan.lower_bound,
+            "weights_bytes": weights_bytes,
+            "inputs": [_io(t, plan) for t in graph.inputs],
+            "outputs": [_io(t, plan) for t in graph.outputs],
+        },
+        "ops": [
+            {
+                "index": op.index,
+                "kind": op.kind.value,
+                "output_shape": list(op.outputs[0].shape),
+                "macs": op.macs(),
+                "weight_bytes": op.weight_bytes(),
+                "scratch_bytes": op.scratch_bytes(),
+                "output_bytes": op.outputs[0].nbytes,
+                "output_offset": plan.tensor_offset(op.outputs[0]),
+            }
+            for op in graph.ops
+        ],
+        "total_macs": graph.macs(),
+        "plan": plan.to_json(),
+    }
+
+
+def write_handoff(document: dict, folder: Path) -> Path:
+    path = folder / FILE_NAME
+    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def read_handoff(folder: Path) -> dict:
+    from tinykit.errors import TinykitError
+
+    path = folder / FILE_NAME
+    if not path.exists():
+        raise TinykitError(f"{folder} is not a tinykit build folder (no {FILE_NAME}); build one with `tinykit build MODEL -o {folder}`.")
+    document = json.loads(path.read_text())
+    if document.get("schema_version") != SCHEMA_VERSION:
+        raise TinykitError(
+            f"{path} has schema version {document.get('schema_version')}, this tinykit reads version {SCHEMA_VERSION}; rebuild the folder with this tinykit."
+        )
+    return document

@@ -1,0 +1,36 @@
+"""The table `tinykit build` prints: each op, its cost and where its output lives."""
+
+from __future__ import annotations
+
+from tinykit.ir import Graph
+from tinykit.planner import MemoryPlan
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "x".join(str(d) for d in shape) or "scalar"
+
+
+def render_summary(graph: Graph, plan: MemoryPlan, weights_bytes: int) -> str:
+    header = ("op", "kind", "output", "MACs", "weights", "arena range")
+    rows = []
+    for op in graph.ops:
+        out = op.outputs[0]
+        start = plan.tensor_offset(out)
+        rows.append((
+            str(op.index), op.kind.value, _shape(out.shape), f"{op.macs():,}", f"{op.weight_bytes():,}",
+            f"[{start:,}, {start + out.nbytes:,})",
+        ))
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    right = {0, 3, 4}
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    totals = [
+        f"MACs          {graph.macs():>12,}",
+        f"weights       {weights_bytes:>12,} bytes (flash, with requantization constants)",
+        f"arena         {plan.arena_bytes:>12,} bytes (SRAM)",
+        f"lower bound   {plan.lower_bound:>12,} bytes (peak of live tensors)",
+    ]
+    return "\n".join([line(header), rule, *(line(r) for r in rows), rule, *totals])
