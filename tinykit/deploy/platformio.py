@@ -26,6 +26,7 @@ from platformio import __version__ as PLATFORMIO_VERSION
 from platformio.app import State
 
 from tinykit.errors import TinykitError
+from tinykit.resources import firmware_dir
 
 # The tool-scons version PlatformIO 6.2's core asks for (`~4.41101.0`); it
 # encodes SCons 4.11.1, the version tinykit's environment installs.
@@ -38,7 +39,6 @@ OFFLINE_SETTINGS = {
     "check_platformio_interval": 36500,
 }
 
-DEV_PLATFORM_DIR = Path(__file__).resolve().parent.parent.parent / "firmware" / "platformio"
 
 SCONS_LAUNCHER = '''\
 """Entry point PlatformIO runs for builds; written by tinykit from PyPI's scons."""
@@ -51,6 +51,11 @@ from SCons.Script import main  # noqa: E402
 
 main()
 '''
+
+
+def dev_platform_dir() -> Path:
+    """tinykit's PlatformIO dev-platform (platform.json, builder/)."""
+    return firmware_dir() / "platformio"
 
 
 def default_core_dir() -> Path:
@@ -224,7 +229,7 @@ def size_breakdown(elf: Path, project: Path) -> SizeBreakdown:
     any naming of the weight arrays is counted."""
     build_dir = elf.parent
     flash, sram, code, stack = _elf_sizes(elf)
-    weights_object = build_dir / "src" / "model_weights.c.o"
+    weights_object = build_dir / "src" / "model_weights.o"
     weights = (
         _alloc_bytes(weights_object, writable=False) if weights_object.is_file() else 0
     )

@@ -8,8 +8,8 @@ platformio.ini (written from boards/<name>.toml, the single source of truth):
     board_build.ldscript         the linker script rendered from the toml
     board_upload.maximum_size    flash budget in bytes
     board_upload.maximum_ram_size SRAM budget in bytes
-    board_upload.protocol        "openocd" (real boards) or "qemu" (emulated)
-    board_upload.openocd_config  openocd's board script, e.g. board/st_nucleo_f7.cfg
+    upload_protocol              "openocd" (real boards) or "qemu" (emulated)
+    board_upload.openocd_configs openocd scripts, e.g. interface/stlink.cfg target/stm32f7x.cfg
     board_build.qemu_machine     QEMU machine of an emulated board
 
 The compiler is the system arm-none-eabi-gcc: no PlatformIO package is used.
@@ -55,6 +55,7 @@ env.Replace(
     RANLIB=TOOL_PREFIX + "gcc-ranlib",
     SIZETOOL_PRINT=TOOL_PREFIX + "size",
     ARFLAGS=["rc"],
+    PROGNAME="firmware",
     PROGSUFFIX=".elf",
 )
 
@@ -121,7 +122,7 @@ def check_budgets(target, source, env):  # pylint: disable=unused-argument
     """Fail the build, with the numbers, when the firmware exceeds the board."""
     flash_budget = int(board.get("upload.maximum_size"))
     ram_budget = int(board.get("upload.maximum_ram_size"))
-    flash, ram = _load_image_and_ram_bytes(str(source[0]))
+    flash, ram = _load_image_and_ram_bytes(str(target[0]))
     print(
         "tinykit: flash %d of %d bytes, SRAM %d of %d bytes"
         % (flash, flash_budget, ram, ram_budget)
@@ -164,13 +165,10 @@ env.AddPlatformTarget(
 def upload_with_openocd(target, source, env):  # pylint: disable=unused-argument
     """Program the ELF through the board's ST-Link; say plainly when no probe
     is attached instead of leaving openocd's log to be deciphered."""
-    command = [
-        "openocd",
-        "-f",
-        board.get("upload.openocd_config"),
-        "-c",
-        "program {%s} verify reset exit" % source[0],
-    ]
+    command = ["openocd"]
+    for config in board.get("upload.openocd_configs").split():
+        command += ["-f", config]
+    command += ["-c", "program {%s} verify reset exit" % source[0]]
     print(" ".join(command))
     try:
         result = subprocess.run(
@@ -233,15 +231,20 @@ def upload_to_qemu(target, source, env):  # pylint: disable=unused-argument
         env.Exit(1)
 
 
+def upload_unsupported(target, source, env):  # pylint: disable=unused-argument
+    sys.stderr.write(
+        "Error: board_upload.protocol is '%s' but tinykit uploads with openocd "
+        "(real boards) or qemu (emulated boards); rewrite platformio.ini with "
+        "`tinykit build`.\n" % protocol
+    )
+    env.Exit(1)
+
+
 upload_actions = {"openocd": upload_with_openocd, "qemu": upload_to_qemu}
 protocol = env.subst("$UPLOAD_PROTOCOL") or board.get("upload.protocol", "")
-if protocol not in upload_actions:
-    upload_action = env.VerboseAction(
-        lambda target, source, env: env.Exit(1), "Error: board_upload.protocol "
-        "must be openocd or qemu, not '%s'" % protocol
-    )
-else:
-    upload_action = env.VerboseAction(upload_actions[protocol], "Uploading $SOURCE")
+upload_action = env.VerboseAction(
+    upload_actions.get(protocol, upload_unsupported), "Uploading $SOURCE"
+)
 env.AddPlatformTarget("upload", target_elf, upload_action, "Upload")
 
 Default([target_buildprog])
