@@ -1,0 +1,51 @@
+/* name, profile, timestamp, help: the MLPerf Tiny identity commands, in the
+ * exact formats its runner matches (m-name-dut-[...], m-profile-[...],
+ * m-model-[...], m-lap-us-T). */
+#include "command_args.h"
+#include "commands.h"
+#include "console.h"
+#include "model.h"
+
+#define PROFILER_DEVICE_NAME "tinykit"
+#define PROFILER_VERSION "tinykit profiler 1.0"
+
+void command_name(profiler_state *state, const char *const *args, int32_t arg_count)
+{
+    (void)state;
+    (void)args;
+    if (args_at_most("name", arg_count, 0)) {
+        console_line("m-name-dut-[" PROFILER_DEVICE_NAME "]");
+    }
+}
+
+void command_profile(profiler_state *state, const char *const *args, int32_t arg_count)
+{
+    (void)state;
+    (void)args;
+    if (args_at_most("profile", arg_count, 0)) {
+        console_line("m-profile-[" PROFILER_VERSION "]");
+        console_line("m-model-[" TK_MODEL_NAME "]");
+    }
+}
+
+void command_timestamp(profiler_state *state, const char *const *args, int32_t arg_count)
+{
+    (void)args;
+    if (args_at_most("timestamp", arg_count, 0)) {
+        console_text("m-lap-us-");
+        console_uint(lap_clock_us(&state->clock));
+        console_end_line();
+    }
+}
+
+void command_help(profiler_state *state, const char *const *args, int32_t arg_count)
+{
+    const command_entry *entry;
+    (void)state;
+    (void)args;
+    (void)arg_count;
+    console_line(PROFILER_VERSION);
+    for (entry = PROFILER_COMMANDS; entry->name != NULL; ++entry) {
+        console_line(entry->usage);
+    }
+}

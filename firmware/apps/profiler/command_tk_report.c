@@ -1,0 +1,68 @@
+/* tk-info, tk-mem, tk-out: tinykit's checksummed reports of what was built,
+ * what memory it uses and what the last inference produced. */
+#include "board_memory.h"
+#include "command_args.h"
+#include "commands.h"
+#include "console.h"
+#include "model.h"
+#include "model_io.h"
+#include "tinykit/bsp.h"
+
+void command_tk_info(profiler_state *state, const char *const *args, int32_t arg_count)
+{
+    tk_record record;
+    (void)state;
+    (void)args;
+    if (!args_at_most("tk-info", arg_count, 0)) {
+        return;
+    }
+    record_begin(&record, "info");
+    record_text_field(&record, "build", TK_MODEL_BUILD_HASH);
+    record_text_field(&record, "model", TK_MODEL_NAME);
+    record_uint_field(&record, "arena", TK_MODEL_ARENA_BYTES);
+    record_uint_field(&record, "ops", TK_MODEL_NUM_OPS);
+    record_uint_field(&record, "inputs", TK_MODEL_NUM_INPUTS);
+    record_uint_field(&record, "input_bytes", (uint64_t)model_input_total_bytes());
+    record_uint_field(&record, "outputs", TK_MODEL_NUM_OUTPUTS);
+    record_uint_field(&record, "output_bytes", (uint64_t)model_output_total_bytes());
+    record_text_field(&record, "clock", tk_bsp_clock_source());
+    record_uint_field(&record, "hz", tk_bsp_cpu_hz());
+    record_uint_field(&record, "stack_reserve", tk_bsp_stack_reserve());
+    record_end(&record);
+}
+
+void command_tk_mem(profiler_state *state, const char *const *args, int32_t arg_count)
+{
+    tk_record record;
+    (void)state;
+    (void)args;
+    if (!args_at_most("tk-mem", arg_count, 0)) {
+        return;
+    }
+    record_begin(&record, "mem");
+    record_uint_field(&record, "arena", TK_MODEL_ARENA_BYTES);
+    record_uint_field(&record, "stack_used", tk_bsp_stack_used());
+    record_uint_field(&record, "stack_reserve", tk_bsp_stack_reserve());
+    record_uint_field(&record, "static", tk_bsp_static_bytes());
+    record_end(&record);
+}
+
+void command_tk_out(profiler_state *state, const char *const *args, int32_t arg_count)
+{
+    int32_t i;
+    (void)state;
+    (void)args;
+    if (!args_at_most("tk-out", arg_count, 0)) {
+        return;
+    }
+    for (i = 0; i < TK_MODEL_NUM_OUTPUTS; ++i) {
+        tk_record record;
+        int32_t bytes = tk_model_output_bytes(i);
+        record_begin(&record, "out");
+        record_uint_field(&record, "output", (uint64_t)i);
+        record_uint_field(&record, "bytes", (uint64_t)bytes);
+        record_key(&record, "hex");
+        record_hex(&record, (const uint8_t *)tk_model_output(i), (size_t)bytes);
+        record_end(&record);
+    }
+}

@@ -1,0 +1,46 @@
+#include "model_io.h"
+
+#include "model.h"
+
+typedef void *(*tensor_pointer_fn)(int32_t index);
+typedef int32_t (*tensor_bytes_fn)(int32_t index);
+
+static int32_t total_bytes(int32_t count, tensor_bytes_fn bytes)
+{
+    int32_t total = 0;
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        total += bytes(i);
+    }
+    return total;
+}
+
+static uint8_t *byte_at(int32_t count, tensor_pointer_fn pointer, tensor_bytes_fn bytes,
+                        int32_t position)
+{
+    int32_t i;
+    for (i = 0; i < count - 1 && position >= bytes(i); ++i) {
+        position -= bytes(i);
+    }
+    return (uint8_t *)pointer(i) + position;
+}
+
+int32_t model_input_total_bytes(void)
+{
+    return total_bytes(TK_MODEL_NUM_INPUTS, tk_model_input_bytes);
+}
+
+uint8_t *model_input_byte(int32_t position)
+{
+    return byte_at(TK_MODEL_NUM_INPUTS, tk_model_input, tk_model_input_bytes, position);
+}
+
+int32_t model_output_total_bytes(void)
+{
+    return total_bytes(TK_MODEL_NUM_OUTPUTS, tk_model_output_bytes);
+}
+
+const uint8_t *model_output_byte(int32_t position)
+{
+    return byte_at(TK_MODEL_NUM_OUTPUTS, tk_model_output, tk_model_output_bytes, position);
+}

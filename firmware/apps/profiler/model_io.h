@@ -1,0 +1,16 @@
+/* The model's inputs (and outputs) seen as one run of bytes: MLPerf Tiny
+ * loads "the input" as a single buffer, so with several inputs the `db`
+ * bytes fill input 0, then input 1, and so on. */
+#ifndef TK_PROFILER_MODEL_IO_H
+#define TK_PROFILER_MODEL_IO_H
+
+#include <stdint.h>
+
+int32_t model_input_total_bytes(void);
+/* Byte `position` (0 <= position < total) of the concatenated inputs. */
+uint8_t *model_input_byte(int32_t position);
+
+int32_t model_output_total_bytes(void);
+const uint8_t *model_output_byte(int32_t position);
+
+#endif /* TK_PROFILER_MODEL_IO_H */
