@@ -1,0 +1,41 @@
+# The README's two commands are `make demo` and `make test`; both install what
+# is missing first (`make setup`), which is idempotent and fast the second time.
+
+VENV        := .venv
+PYTHON      := $(VENV)/bin/python
+TINYKIT     := $(VENV)/bin/tinykit
+STAMP       := $(VENV)/.tinykit-installed
+APT_STAMP   := $(VENV)/.apt-installed
+# Host compiler, Cortex-M toolchain, emulator, flasher, and speech synthesis
+# for the keyword-spotting example's generated data set.
+APT_PACKAGES := gcc make gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm openocd espeak-ng sox
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+JOBS        ?= 2
+
+.PHONY: setup demo test clean
+
+setup: $(APT_STAMP) $(STAMP)
+
+$(APT_STAMP):
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
+$(STAMP): pyproject.toml
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q -e '.[convert,dev]'
+	@touch $@
+
+demo: setup
+	$(PYTHON) -m examples.kws.demo_model build/demo
+	$(TINYKIT) build build/demo/ds_cnn.keras --data build/demo/calibration.npz -o build/kws
+	$(TINYKIT) verify build/kws/model.tflite -o build/kws --samples 200
+
+test: setup
+	$(VENV)/bin/pytest -n $(JOBS)
+
+clean:
+	rm -rf build .pytest_cache
