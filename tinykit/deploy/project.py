@@ -142,9 +142,17 @@ def write_project(
             "Reinstall tinykit, or name an app that exists under firmware/apps/."
         )
     out_dir = Path(out_dir).resolve()
-    core = provision_core(core_dir)
     _copy_files(sources, out_dir / "src")
     _write_bsp_library(board, out_dir / "lib" / BSP_LIBRARY)
+    write_build_files(out_dir, board, core_dir)
+    return out_dir
+
+
+def write_build_files(out_dir: Path, board: Board, core_dir: Path | None = None) -> None:
+    """The files that make a folder of sources a PlatformIO project for
+    ``board``: the linker script, the board manifest and platformio.ini
+    (after provisioning the core they name)."""
+    core = provision_core(core_dir)
     (out_dir / f"{board.name}.ld").write_text(linker_script(board))
     boards = out_dir / "boards"
     boards.mkdir(parents=True, exist_ok=True)
@@ -152,4 +160,3 @@ def write_project(
         json.dumps(_board_manifest(board), indent=2) + "\n"
     )
     (out_dir / "platformio.ini").write_text(platformio_ini(board, core))
-    return out_dir
