@@ -26,6 +26,7 @@ from platformio import __version__ as PLATFORMIO_VERSION
 from platformio.app import State
 
 from tinykit.errors import TinykitError
+from tinykit.deploy.toolchain import find_toolchain
 from tinykit.resources import firmware_dir
 
 # The tool-scons version PlatformIO 6.2's core asks for (`~4.41101.0`); it
@@ -345,6 +346,7 @@ def run_build(
             f"{project} holds no platformio.ini, so it is not a firmware project; "
             "write one with `tinykit build --board BOARD -o DIR`."
         )
+    find_toolchain()  # a missing compiler is reported plainly, before PlatformIO starts
     run_pio(project, [], progress)
     build_dir = project / ".pio" / "build" / _env_name(project)
     elf = build_dir / "firmware.elf"

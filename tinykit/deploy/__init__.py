@@ -1,0 +1,1 @@
+"""Turning generated C into firmware: PlatformIO projects, offline builds, toolchain, flashing."""
