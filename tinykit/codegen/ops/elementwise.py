@@ -12,7 +12,6 @@ import math
 import numpy as np
 
 from tinykit.codegen.emit import EmitContext, emitter
-from tinykit.codegen.generator import c_float
 from tinykit.codegen.ops.conv import activation_initializer, describe, require_int8_activations
 from tinykit.codegen.ops.shape import flat_dims
 from tinykit.codegen.quant import quantize_multiplier, round_half_away
@@ -134,8 +133,9 @@ def _require_same_size(op: Op) -> None:
 
 
 def _affine_quant(ctx: EmitContext, t: Tensor) -> str:
+    """``tk_affine_quant``: the float32 scale widened to double, written as an exact hexadecimal literal."""
     scale, zero_point = _scale_and_zero_point(t)
-    return ctx.struct("tk_affine_quant", "quant", {"scale": c_float(scale), "zero_point": str(zero_point)})
+    return ctx.struct("tk_affine_quant", "quant", {"scale": float(scale).hex(), "zero_point": str(zero_point)})
 
 
 @emitter(OpKind.QUANTIZE)
