@@ -145,9 +145,9 @@ def load_float_model(path: Path) -> Any:
             try:
                 return tf.saved_model.load(str(path))
             except Exception as error:  # TF raises many types for a corrupt SavedModel
-                log = captured()
+                failure, log = error, captured()
         raise TinykitError(
-            f"TensorFlow could not load the SavedModel in {path}: {error}. {_log_tail(log)}"
+            f"TensorFlow could not load the SavedModel in {path}: {failure}. {_log_tail(log)}"
             "Re-export it with model.export() (Keras 3) or tf.saved_model.save()."
         )
     if path.suffix not in KERAS_SUFFIXES:
@@ -161,9 +161,9 @@ def load_float_model(path: Path) -> Any:
         try:
             return keras.models.load_model(path, compile=False)
         except Exception as error:  # Keras raises ValueError, OSError, zipfile errors, ...
-            log = captured()
+            failure, log = error, captured()
     raise TinykitError(
-        f"Keras could not load {path}: {error}. {_log_tail(log)}The file may be damaged or not a Keras "
+        f"Keras could not load {path}: {failure}. {_log_tail(log)}The file may be damaged or not a Keras "
         "model; save the model again with model.save('model.keras')."
     )
 
@@ -335,8 +335,7 @@ def convert_to_int8(model_path: Path, calibration: np.ndarray | None, out_path: 
             try:
                 flatbuffer = converter.convert()
             except Exception as error:  # ConverterError, RuntimeError, ValueError from calibration
-                log = captured()
-                failure: Exception | None = error
+                failure, log = error, captured()
             else:
                 failure = None
         if failure is not None:
