@@ -112,25 +112,36 @@ class MemoryPlan:
         }
 
 
-def plan_graph(graph: Graph, alignment: int = 16) -> MemoryPlan:
+def plan_graph(graph: Graph, alignment: int = 16, search_rounds: int = 64) -> MemoryPlan:
     """Place every activation and scratch area of ``graph`` in one arena.
 
-    Buffers are packed greedily (several orderings, the smallest arena wins),
-    once with in-place merges and once without; the merged plan is kept unless
-    the other one is strictly smaller. Pure and deterministic.
+    Buffers are packed greedily, once with in-place merges and once without:
+    several fixed orderings, then (while the arena is above that buffer set's
+    peak of live bytes) up to ``search_rounds`` seeded random orderings. The
+    merged plan is kept unless the other one is strictly smaller. Pure and
+    deterministic.
     """
     if isinstance(alignment, bool) or not isinstance(alignment, int) or alignment < 1 or alignment & (alignment - 1):
         raise TinykitError(
             f"Arena alignment {alignment!r} is not a positive power of two. Kernels and DMA need buffer "
             "addresses aligned to a power of two: pass alignment=16 (the default) or another power of two."
         )
+    if isinstance(search_rounds, bool) or not isinstance(search_rounds, int) or search_rounds < 0:
+        raise TinykitError(
+            f"search_rounds={search_rounds!r} is not a count. It bounds how many shuffled orderings the "
+            "planner tries after its fixed ones: pass 0 to skip that search, or a small positive integer."
+        )
     merged = graph_buffers(graph, in_place=True)
-    separate = graph_buffers(graph, in_place=False)
-    options = [(True, merged, best_placement(merged, alignment))]
-    if separate != merged:
-        options.append((False, separate, best_placement(separate, alignment)))
-    in_place, buffers, placement = min(options, key=lambda option: option[2].arena_bytes)
     lower_bound, peak_op = peak_live_bytes(merged, alignment)
+    in_place, buffers = True, merged
+    placement = best_placement(merged, alignment, lower_bound, search_rounds)
+    separate = graph_buffers(graph, in_place=False)
+    if placement.arena_bytes > lower_bound and separate != merged:
+        # Merging lengthens lifetimes, which can (rarely) pack worse than keeping tensors apart.
+        separate_bound, _ = peak_live_bytes(separate, alignment)
+        alternative = best_placement(separate, alignment, separate_bound, search_rounds)
+        if alternative.arena_bytes < placement.arena_bytes:
+            in_place, buffers, placement = False, separate, alternative
     return MemoryPlan(
         graph_name=graph.name,
         op_kinds=tuple(op.kind.value for op in graph.ops),
