@@ -1,0 +1,162 @@
+"""CONV_2D: generated C against tflite-micro, bit for bit, over random single-op models.
+
+Also home of the small model-building helpers the other convolution-family
+tests (depthwise, fully connected) share: random float32 scales, bias, and the
+output scale that keeps results mostly unsaturated.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from bitexact import assert_bit_exact
+from modelgen import ModelBuilder
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+from tinykit.build import compile_tflite
+from tinykit.errors import TinykitError
+
+ACTIVATIONS = {
+    "NONE": schema.ActivationFunctionType.NONE,
+    "RELU": schema.ActivationFunctionType.RELU,
+    "RELU6": schema.ActivationFunctionType.RELU6,
+    "RELU_N1_TO_1": schema.ActivationFunctionType.RELU_N1_TO_1,
+}
+PADDINGS = {"SAME": schema.Padding.SAME, "VALID": schema.Padding.VALID}
+
+
+def log_uniform_scale(rng: np.random.Generator, lo: float, hi: float) -> float:
+    """A float32-representable scale, log-uniform in [lo, hi]."""
+    return float(np.float32(math.exp(rng.uniform(math.log(lo), math.log(hi)))))
+
+
+def output_scale_for(rng: np.random.Generator, input_scale: float, filter_scales: list[float], taps: int) -> float:
+    """An output scale at which a sum of ``taps`` int8 products mostly lands inside int8, some of it saturating."""
+    typical_accumulator = 74.0 * 74.0 * math.sqrt(taps)  # std of int8 x int8 products, summed
+    return float(np.float32(input_scale * float(np.mean(filter_scales)) * typical_accumulator / rng.uniform(30, 120)))
+
+
+def bias_tensor(b: ModelBuilder, rng: np.random.Generator, input_scale: float, filter_scales: list[float],
+                units: int) -> int:
+    """An int32 bias at scale input_scale * filter_scale (per channel when the filter is)."""
+    values = rng.integers(-20000, 20000, units, dtype=np.int32)
+    scales = [float(np.float32(input_scale) * np.float32(s)) for s in filter_scales]
+    return b.constant(values, scale=scales if len(scales) > 1 else scales[0])
+
+
+def window_output_size(size: int, kernel: int, stride: int, dilation: int, padding: str) -> int:
+    """TFLite's output length, written out independently of tinykit.ir."""
+    if padding == "SAME":
+        return -(-size // stride)
+    effective = (kernel - 1) * dilation + 1
+    return -(-(size - effective + 1) // stride)
+
+
+def case_seed(case: object) -> int:
+    """A seed fixed by the case's description (Python's str hash changes from run to run)."""
+    return zlib.crc32(str(case).encode())
+
+
+@dataclass(frozen=True)
+class ConvCase:
+    batch: int
+    height: int
+    width: int
+    in_channels: int
+    out_channels: int
+    kernel_h: int
+    kernel_w: int
+    stride_h: int
+    stride_w: int
+    dilation: int
+    padding: str
+    activation: str
+    per_channel: bool
+    bias: bool
+    groups: int = 1
+
+    def __str__(self) -> str:
+        return (f"n{self.batch}_{self.height}x{self.width}x{self.in_channels}-k{self.kernel_h}x{self.kernel_w}"
+                f"-s{self.stride_h}{self.stride_w}-d{self.dilation}-{self.padding}-{self.activation}"
+                f"-oc{self.out_channels}{'-pc' if self.per_channel else '-pt'}{'' if self.bias else '-nobias'}"
+                f"{f'-g{self.groups}' if self.groups > 1 else ''}")
+
+
+def random_conv_case(rng: np.random.Generator) -> ConvCase:
+    while True:
+        k_h, k_w = int(rng.choice([1, 2, 3, 5])), int(rng.choice([1, 2, 3]))
+        case = ConvCase(
+            batch=int(rng.choice([1, 1, 1, 2])), height=int(rng.integers(1, 10)), width=int(rng.integers(1, 10)),
+            in_channels=int(rng.choice([1, 2, 3, 5, 7, 8])), out_channels=int(rng.choice([1, 3, 4, 5, 7, 16])),
+            kernel_h=k_h, kernel_w=k_w, stride_h=int(rng.integers(1, 4)), stride_w=int(rng.integers(1, 4)),
+            dilation=int(rng.choice([1, 1, 2])), padding=str(rng.choice(list(PADDINGS))),
+            activation=str(rng.choice(list(ACTIVATIONS))), per_channel=bool(rng.random() < 0.75),
+            bias=bool(rng.random() < 0.8),
+        )
+        out_h = window_output_size(case.height, k_h, case.stride_h, case.dilation, case.padding)
+        out_w = window_output_size(case.width, k_w, case.stride_w, case.dilation, case.padding)
+        if out_h >= 1 and out_w >= 1:
+            return case
+
+
+def conv_model(case: ConvCase, rng: np.random.Generator, filter_zero_point: int = 0) -> bytes:
+    b = ModelBuilder()
+    in_scale = log_uniform_scale(rng, 0.005, 0.2)
+    x = b.activation((case.batch, case.height, case.width, case.in_channels), scale=in_scale,
+                     zero_point=int(rng.integers(-128, 128)))
+    filter_depth = case.in_channels // case.groups
+    n_scales = case.out_channels if case.per_channel else 1
+    filter_scales = [log_uniform_scale(rng, 0.001, 0.05) for _ in range(n_scales)]
+    weights = rng.integers(-127, 128, (case.out_channels, case.kernel_h, case.kernel_w, filter_depth), dtype=np.int8)
+    w = b.constant(weights, scale=filter_scales if case.per_channel else filter_scales[0],
+                   zero_point=filter_zero_point, axis=0)
+    inputs = [x, w]
+    if case.bias:
+        inputs.append(bias_tensor(b, rng, in_scale, filter_scales, case.out_channels))
+    else:
+        inputs.append(-1)
+    out_h = window_output_size(case.height, case.kernel_h, case.stride_h, case.dilation, case.padding)
+    out_w = window_output_size(case.width, case.kernel_w, case.stride_w, case.dilation, case.padding)
+    y = b.activation((case.batch, out_h, out_w, case.out_channels),
+                     scale=output_scale_for(rng, in_scale, filter_scales, case.kernel_h * case.kernel_w * filter_depth),
+                     zero_point=int(rng.integers(-100, 101)))
+    opts = schema.Conv2DOptionsT()
+    opts.padding = PADDINGS[case.padding]
+    opts.strideH, opts.strideW = case.stride_h, case.stride_w
+    opts.dilationHFactor = opts.dilationWFactor = case.dilation
+    opts.fusedActivationFunction = ACTIVATIONS[case.activation]
+    b.op("CONV_2D", inputs, [y], opts)
+    return b.finish([x], [y])
+
+
+RANDOM_CASES = [random_conv_case(np.random.default_rng(1000 + i)) for i in range(24)]
+# Hand-picked corners: every activation with a tight output scale, one channel
+# in and out, a 1x1 pointwise layer, stride larger than the kernel, and grouped.
+EDGE_CASES = [
+    ConvCase(1, 6, 6, 3, 5, 3, 3, 1, 1, 1, "SAME", act, True, True) for act in ACTIVATIONS
+] + [
+    ConvCase(1, 5, 5, 1, 1, 3, 3, 1, 1, 1, "VALID", "NONE", True, True),
+    ConvCase(2, 4, 4, 8, 7, 1, 1, 1, 1, 1, "VALID", "RELU", True, False),
+    ConvCase(1, 9, 7, 3, 4, 2, 2, 3, 3, 1, "SAME", "NONE", False, True),
+    ConvCase(1, 8, 8, 5, 3, 3, 3, 1, 2, 2, "SAME", "RELU6", True, True),
+    ConvCase(1, 6, 5, 6, 4, 3, 3, 1, 1, 1, "SAME", "NONE", True, True, groups=2),
+]
+
+
+@pytest.mark.parametrize("case", RANDOM_CASES + EDGE_CASES, ids=str)
+def test_conv_matches_tflite_micro(case: ConvCase, tmp_path: Path) -> None:
+    rng = np.random.default_rng(case_seed(case))
+    assert_bit_exact(conv_model(case, rng), tmp_path, samples=20, seed=7)
+
+
+def test_conv_with_asymmetric_weights_is_refused(tmp_path: Path) -> None:
+    case = ConvCase(1, 4, 4, 3, 2, 3, 3, 1, 1, 1, "SAME", "NONE", False, True)
+    model = tmp_path / "model.tflite"
+    model.write_bytes(conv_model(case, np.random.default_rng(0), filter_zero_point=3))
+    with pytest.raises(TinykitError, match=r"CONV_2D.*zero point"):
+        compile_tflite(model, tmp_path / "build", "host", "model.tflite")
