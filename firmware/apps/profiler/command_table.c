@@ -19,5 +19,7 @@ const command_entry PROFILER_COMMANDS[] = {
     {.name = "tk-time", .usage = "tk-time N    : cycles of each of N inferences", .run = command_tk_time},
     {.name = "tk-mem", .usage = "tk-mem       : arena, stack high-water, static bytes", .run = command_tk_mem},
     {.name = "tk-out", .usage = "tk-out       : raw output bytes as hex", .run = command_tk_out},
+    {.name = "tk-in", .usage = "tk-in        : size and CRC-32 of the loaded input", .run = command_tk_in},
+    {.name = "tk-sync", .usage = "tk-sync T    : echo token T (host resynchronisation)", .run = command_tk_sync},
     {.name = NULL, .usage = NULL, .run = NULL},
 };

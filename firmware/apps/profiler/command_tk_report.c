@@ -1,6 +1,5 @@
 /* tk-info, tk-mem, tk-out: tinykit's checksummed reports of what was built,
  * what memory it uses and what the last inference produced. */
-#include "board_memory.h"
 #include "command_args.h"
 #include "commands.h"
 #include "console.h"

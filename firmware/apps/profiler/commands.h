@@ -36,6 +36,9 @@ void command_results(profiler_state *state, const char *const *args, int32_t arg
 void command_tk_info(profiler_state *state, const char *const *args, int32_t arg_count);
 void command_tk_mem(profiler_state *state, const char *const *args, int32_t arg_count);
 void command_tk_out(profiler_state *state, const char *const *args, int32_t arg_count);
+/* tinykit: link checks (command_tk_link.c). */
+void command_tk_in(profiler_state *state, const char *const *args, int32_t arg_count);
+void command_tk_sync(profiler_state *state, const char *const *args, int32_t arg_count);
 
 /* tinykit: cycle counts per inference and per op (command_tk_timing.c). */
 void command_tk_time(profiler_state *state, const char *const *args, int32_t arg_count);

@@ -4,8 +4,6 @@
 #ifndef TK_HOST_BSP_H
 #define TK_HOST_BSP_H
 
-#include <stdint.h>
-
 /* Listen on 127.0.0.1 at the port named by the process's first command-line
  * argument (0 picks a free port), print "listening on 127.0.0.1:PORT" on
  * stdout, and wait for the first connection. Exits the process with a
@@ -15,9 +13,5 @@ void host_console_open(void);
 /* Paint the stack region below the caller so tk_bsp_stack_used() can find
  * the deepest byte later written (the host twin of painting at reset). */
 void host_stack_paint(void);
-
-/* Bytes of .data + .bss. Not yet in tinykit/bsp.h: the profiler app
- * declares it in its board_memory.h until bsp.h adopts it. */
-uint32_t tk_bsp_static_bytes(void);
 
 #endif /* TK_HOST_BSP_H */

@@ -3,7 +3,7 @@
  * (the host twin of a board linker script's section symbols). */
 #include <stdint.h>
 
-#include "host_bsp.h"
+#include "tinykit/bsp.h"
 
 extern char __data_start[];
 extern char _end[];
