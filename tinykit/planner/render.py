@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 _SYMBOLS = string.ascii_uppercase + string.ascii_lowercase + string.digits
 _OVERFLOW_SYMBOL = "*"  # for buffers beyond the 62 distinct symbols
 _FREE = "."
+# Converter-made tensor names can run to hundreds of characters; rows keep both
+# ends (layer prefix and op suffix), the JSON keeps them whole.
+_MAX_NAME = 72
 
 
 def render_plan(plan: MemoryPlan) -> str:
@@ -42,19 +45,27 @@ def render_plan(plan: MemoryPlan) -> str:
         lines.append(
             left.format(f"{p.offset:,}", f"{p.end:,}", f"{p.buffer.size:,}")
             + cells
-            + f"  {symbol[p.buffer.key]} {p.buffer.key} {p.buffer.name}"
+            + f"  {symbol[p.buffer.key]} {p.buffer.key} {_shorten(p.buffer.name)}"
         )
-    lines.append(left.format("", "", "fill") + "".join(_fill_digit(b, plan.arena_bytes) for b in plan.live_bytes()))
+    fill = "".join(_fill_digit(b, plan.arena_bytes) for b in plan.live_bytes()[:num_ops])
+    lines.append(left.format("", "", "fill") + fill)
     lines += [
         "",
         f"Rows: one per buffer, by address. Columns: op index (time). A letter marks the ops during "
         f"which the buffer holds data, '{_FREE}' that its bytes are free for others. 'bytes' is the "
         f"data size; each buffer reserves it rounded up to {plan.alignment}. 'fill': tenths of the "
         "arena live at each op ('#' = full). Ids: t<tensor index>, s<op index> for an op's scratch; "
-        "'a -> b' names tensors that share one buffer in place.",
+        "'a -> b' names tensors that share one buffer in place; long names are cut in the middle.",
         "Ops: " + ", ".join(f"{t} {kind}" for t, kind in enumerate(plan.op_kinds)),
     ]
     return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _shorten(name: str) -> str:
+    if len(name) <= _MAX_NAME:
+        return name
+    keep = (_MAX_NAME - 3) // 2
+    return name[:keep] + "..." + name[-keep:]
 
 
 def _symbol(i: int) -> str:
