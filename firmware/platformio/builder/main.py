@@ -131,18 +131,18 @@ def check_budgets(target, source, env):  # pylint: disable=unused-argument
     if flash > flash_budget:
         over.append(
             "flash needs %d bytes but %s has %d (%d over)"
-            % (flash, board.get("name"), flash_budget, flash - flash_budget)
+            % (flash, env.subst("$BOARD"), flash_budget, flash - flash_budget)
         )
     if ram > ram_budget:
         over.append(
             "SRAM needs %d bytes but %s has %d (%d over)"
-            % (ram, board.get("name"), ram_budget, ram - ram_budget)
+            % (ram, env.subst("$BOARD"), ram_budget, ram - ram_budget)
         )
     if over:
         sys.stderr.write(
             "Error: the firmware does not fit the board: %s. Use a smaller "
-            "model (fewer channels or layers), a board with more memory, or "
-            "check the arena plan with `tinykit build --plan`.\n" % "; ".join(over)
+            "model (fewer channels or layers) or a board with more memory; "
+            "memory_plan.txt in the build folder shows what the arena holds.\n" % "; ".join(over)
         )
         env.Exit(1)
 
