@@ -133,9 +133,9 @@ def _require_same_size(op: Op) -> None:
 
 
 def _affine_quant(ctx: EmitContext, t: Tensor) -> str:
-    """``tk_affine_quant``: the float32 scale widened to double, written as an exact hexadecimal literal."""
+    """``tk_affine_quant``: the float32 scale written as an exact hexadecimal float literal."""
     scale, zero_point = _scale_and_zero_point(t)
-    return ctx.struct("tk_affine_quant", "quant", {"scale": float(scale).hex(), "zero_point": str(zero_point)})
+    return ctx.struct("tk_affine_quant", "quant", {"scale": f"{float(np.float32(scale)).hex()}f", "zero_point": str(zero_point)})
 
 
 @emitter(OpKind.QUANTIZE)

@@ -46,15 +46,13 @@ tk_status tk_logistic_s8(const tk_logistic_params *params, const tk_per_tensor_q
                          const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
                          int8_t *output);
 
-/* Affine quantization parameters of a float <-> int8 conversion.
- * scale is the float32 scale widened to double, because TF Lite Micro divides
- * in double precision. */
+/* Affine quantization parameters of a float <-> int8 conversion. */
 typedef struct {
-    double scale;
+    float scale;
     int32_t zero_point;
 } tk_affine_quant;
 
-/* QUANTIZE float32 -> int8: zero_point + round(x / scale), clamped. */
+/* QUANTIZE float32 -> int8: zero_point + roundf(x / scale), clamped. */
 tk_status tk_quantize_f32_s8(const tk_affine_quant *quant, const tk_dims *input_dims, const float *input,
                              const tk_dims *output_dims, int8_t *output);
 

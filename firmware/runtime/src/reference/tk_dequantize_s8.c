@@ -12,13 +12,12 @@ tk_status tk_dequantize_s8(const tk_affine_quant *quant, const tk_dims *input_di
                            const tk_dims *output_dims, float *output)
 {
     const int32_t count = tk_dims_count(output_dims);
-    const float scale = (float)quant->scale; /* exact: it was a float32 widened to double */
     int32_t i;
     if (tk_dims_count(input_dims) != count) {
         return TK_ERROR_ARGUMENT;
     }
     for (i = 0; i < count; ++i) {
-        output[i] = scale * (float)((int32_t)input[i] - quant->zero_point);
+        output[i] = quant->scale * (float)((int32_t)input[i] - quant->zero_point);
     }
     return TK_OK;
 }
