@@ -14,6 +14,7 @@ exercised rather than being the identity.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,6 +47,9 @@ def _seeded(build: Callable[[], keras.Model]) -> Callable[[], keras.Model]:
     """Make a model builder deterministic: seeded initialisers and batch-norm statistics."""
 
     def seeded_build() -> keras.Model:
+        # A fresh session restarts Keras's layer-name counters, so the model
+        # (and its cache fingerprint) is the same whatever was built before.
+        keras.backend.clear_session()
         keras.utils.set_random_seed(SEED)
         return _randomize_batch_norms(build(), np.random.default_rng(SEED))
 
@@ -234,10 +238,11 @@ def converted(name: str, cache_dir: Path) -> Path:
     cache_dir.mkdir(parents=True, exist_ok=True)
     tflite_path = cache_dir / f"{name}-{_fingerprint(model)}.tflite"
     if not tflite_path.exists():
-        keras_path = tflite_path.with_suffix(".keras")
+        keras_path = tflite_path.with_suffix(f".{os.getpid()}.keras")
         model.save(keras_path)
-        # Write under a temporary name first, so an interrupted run leaves no half-written cache entry.
-        partial = tflite_path.with_suffix(".partial")
+        # Write under a name of this process first, so that neither an interrupted
+        # run nor a parallel test worker leaves a half-written cache entry.
+        partial = tflite_path.with_suffix(f".{os.getpid()}.partial")
         convert_to_int8(keras_path, calibration_data(model), partial)
         partial.replace(tflite_path)
         keras_path.unlink()
