@@ -11,6 +11,7 @@ from tinykit.ir import Graph, Op, Tensor
 from tinykit.planner.bound import live_bytes_per_op, peak_live_bytes
 from tinykit.planner.greedy import align_up, best_placement
 from tinykit.planner.lifetimes import Buffer, graph_buffers
+from tinykit.planner.render import render_plan
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,6 @@ class MemoryPlan:
 
     def render(self) -> str:
         """An ASCII drawing of the plan (time across, addresses down) with a legend."""
-        from tinykit.planner.render import render_plan
-
         return render_plan(self)
 
     def to_json(self) -> dict:
