@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from xml.etree import ElementTree
 
 import pytest
 
@@ -367,6 +368,21 @@ def test_render_cuts_long_names_in_the_middle():
     [row] = [line for line in plan.render().splitlines() if " t0 " in line]
     assert "conv_block_1/" in row and row.endswith("depthwise_conv2d_1") and "..." in row
     assert len(row) < 120
+
+
+def test_svg_draws_one_rectangle_per_buffer_where_it_lives():
+    g = random_graph(11)
+    plan = plan_graph(g)
+    svg = ElementTree.fromstring(plan.to_svg())
+    rects = {r.get("data-id"): r for r in svg.iter("{http://www.w3.org/2000/svg}rect") if r.get("class") == "buffer"}
+    assert set(rects) == {p.buffer.key for p in plan.buffers}
+    # Widths are proportional to lifetimes and x positions to first uses: one scale, one origin.
+    [per_op] = {float(rects[p.buffer.key].get("width")) / (p.buffer.last_use - p.buffer.first_use + 1) for p in plan.buffers}
+    origins = {float(rects[p.buffer.key].get("x")) - p.buffer.first_use * per_op for p in plan.buffers}
+    assert len(origins) == 1
+    by_offset = sorted(plan.buffers, key=lambda p: p.offset)
+    ys = [float(rects[p.buffer.key].get("y")) for p in by_offset]
+    assert ys == sorted(ys) and ys[0] < ys[-1]
 
 
 def test_to_json_lists_every_buffer():

@@ -11,6 +11,7 @@ from tinykit.ir import Graph, Op, Tensor
 from tinykit.planner.bound import live_bytes_per_op, peak_live_bytes
 from tinykit.planner.greedy import align_up, best_placement
 from tinykit.planner.lifetimes import Buffer, graph_buffers
+from tinykit.planner.picture import render_svg
 from tinykit.planner.render import render_plan
 
 
@@ -84,6 +85,10 @@ class MemoryPlan:
     def render(self) -> str:
         """An ASCII drawing of the plan (time across, addresses down) with a legend."""
         return render_plan(self)
+
+    def to_svg(self) -> str:
+        """The same drawing as an SVG picture, with a tooltip per buffer."""
+        return render_svg(self)
 
     def to_json(self) -> dict:
         """The plan as plain JSON values (for tinykit.json and reports)."""

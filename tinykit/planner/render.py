@@ -58,7 +58,7 @@ def render_plan(plan: MemoryPlan) -> str:
         "'a -> b' names tensors that share one buffer in place; long names are cut in the middle.",
         "Ops: " + ", ".join(f"{t} {kind}" for t, kind in enumerate(plan.op_kinds)),
     ]
-    return "\n".join(line.rstrip() for line in lines) + "\n"
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _shorten(name: str) -> str:
