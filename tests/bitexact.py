@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tinykit.build import compile_tflite
+from tinykit.build import CompiledModel, compile_tflite
 from tinykit.planner import check_no_overlap
 from tinykit.verify.compare import compare, random_samples
 from tinykit.verify.host import build_host, run_host
 from tinykit.verify.tflm import run_tflm
 
 
-def assert_bit_exact(model: bytes, tmp_path: Path, samples: int = 20, seed: int = 0, sanitize: bool = True) -> None:
+def assert_bit_exact(model: bytes, tmp_path: Path, samples: int = 20, seed: int = 0, sanitize: bool = True) -> CompiledModel:
     tflite = tmp_path / "model.tflite"
     tflite.write_bytes(model)
     compiled = compile_tflite(tflite, tmp_path / "build", board="host", source_name=tflite.name)
@@ -32,3 +32,4 @@ def assert_bit_exact(model: bytes, tmp_path: Path, samples: int = 20, seed: int 
         f"  sample {m.sample} output {m.output} at {list(m.index)}: tflite-micro {m.expected:g}, tinykit {m.got:g}" for m in examples
     )
     assert mismatched == 0, f"{mismatched} of {compared} output bytes differ from tflite-micro:\n{details}"
+    return compiled

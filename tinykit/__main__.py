@@ -1,0 +1,5 @@
+"""`python -m tinykit` runs the command line, like the `tinykit` script."""
+
+from tinykit.cli import run
+
+run()
