@@ -9,6 +9,7 @@ A last row shows how full the arena is at each op.
 from __future__ import annotations
 
 import string
+import textwrap
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ _FREE = "."
 # Converter-made tensor names can run to hundreds of characters; rows keep both
 # ends (layer prefix and op suffix), the JSON keeps them whole.
 _MAX_NAME = 72
+_TEXT_WIDTH = 100  # the legend is wrapped to fit a terminal
 
 
 def render_plan(plan: MemoryPlan) -> str:
@@ -49,15 +51,15 @@ def render_plan(plan: MemoryPlan) -> str:
         )
     fill = "".join(_fill_digit(b, plan.arena_bytes) for b in plan.live_bytes()[:num_ops])
     lines.append(left.format("", "", "fill") + fill)
-    lines += [
-        "",
+    legend = (
         f"Rows: one per buffer, by address. Columns: op index (time). A letter marks the ops during "
         f"which the buffer holds data, '{_FREE}' that its bytes are free for others. 'bytes' is the "
         f"data size; each buffer reserves it rounded up to {plan.alignment}. 'fill': tenths of the "
         "arena live at each op ('#' = full). Ids: t<tensor index>, s<op index> for an op's scratch; "
-        "'a -> b' names tensors that share one buffer in place; long names are cut in the middle.",
-        "Ops: " + ", ".join(f"{t} {kind}" for t, kind in enumerate(plan.op_kinds)),
-    ]
+        "'a -> b' names tensors that share one buffer in place; long names are cut in the middle."
+    )
+    ops = "Ops: " + ", ".join(f"{t}:{kind}" for t, kind in enumerate(plan.op_kinds))
+    lines += ["", textwrap.fill(legend, _TEXT_WIDTH), textwrap.fill(ops, _TEXT_WIDTH, subsequent_indent="     ")]
     return "\n".join(line.rstrip() for line in lines)
 
 
