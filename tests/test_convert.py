@@ -193,3 +193,28 @@ def test_calibration_file_that_is_missing_or_not_npz_is_refused(tmp_path: Path) 
     (tmp_path / "text.npz").write_text("hello")
     with pytest.raises(TinykitError, match="not a readable .npz"):
         load_calibration(tmp_path / "text.npz", (4, 2))
+
+
+# -- the zoo ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def zoo_cache(request: pytest.FixtureRequest) -> Path:
+    return Path(request.config.cache.mkdir("tinykit-zoo"))
+
+
+@pytest.mark.slow
+def test_zoo_converts_to_int8_and_covers_every_supported_op(zoo_cache: Path) -> None:
+    from zoo import ZOO, converted
+
+    from tinykit.ir import OpKind
+
+    seen: set[str] = set()
+    for name in ZOO:
+        model, subgraph = _model_tables(converted(name, zoo_cache).read_bytes())
+        assert subgraph.tensors[subgraph.inputs[0]].type == schema.TensorType.INT8, name
+        assert subgraph.tensors[subgraph.outputs[0]].type == schema.TensorType.INT8, name
+        seen |= set(_op_names(model, subgraph))
+    # A fully int8 model has no QUANTIZE/DEQUANTIZE; every other IR op must be exercised by some zoo model.
+    expected = {kind.value for kind in OpKind} - {"QUANTIZE", "DEQUANTIZE"}
+    assert seen == expected, f"missing from the zoo: {sorted(expected - seen)}; unsupported: {sorted(seen - expected)}"
