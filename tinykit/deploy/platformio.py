@@ -24,6 +24,7 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from platformio import __version__ as PLATFORMIO_VERSION
 from platformio.app import State
+from platformio.project.config import ProjectConfig
 
 from tinykit.errors import TinykitError
 from tinykit.deploy.toolchain import find_toolchain
@@ -176,17 +177,14 @@ class BuildResult:
     sizes: SizeBreakdown
 
 
-def _alloc_bytes(path: Path, *, writable: bool | None = None) -> int:
-    """Bytes of allocated sections in an ELF file or object."""
+def _read_only_bytes(path: Path) -> int:
+    """Bytes of allocated, read-only sections (code and constants) in an object."""
     total = 0
     with path.open("rb") as stream:
         for section in ELFFile(stream).iter_sections():
             flags = section["sh_flags"]
-            if not flags & SH_FLAGS.SHF_ALLOC:
-                continue
-            if writable is not None and bool(flags & SH_FLAGS.SHF_WRITE) != writable:
-                continue
-            total += section["sh_size"]
+            if flags & SH_FLAGS.SHF_ALLOC and not flags & SH_FLAGS.SHF_WRITE:
+                total += section["sh_size"]
     return total
 
 
@@ -232,7 +230,7 @@ def size_breakdown(elf: Path, project: Path) -> SizeBreakdown:
     flash, sram, code, stack = _elf_sizes(elf)
     weights_object = build_dir / "src" / "model_weights.o"
     weights = (
-        _alloc_bytes(weights_object, writable=False) if weights_object.is_file() else 0
+        _read_only_bytes(weights_object) if weights_object.is_file() else 0
     )
     arena = _arena_bytes(project)
     return SizeBreakdown(
@@ -324,8 +322,6 @@ def run_pio(
 
 
 def _env_name(project: Path) -> str:
-    from platformio.project.config import ProjectConfig
-
     envs = ProjectConfig(str(project / "platformio.ini"), parse_extra=False).envs()
     if len(envs) != 1:
         raise TinykitError(
