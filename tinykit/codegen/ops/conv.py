@@ -131,13 +131,15 @@ def per_channel_quant(ctx: EmitContext, real_multipliers: Sequence[float]) -> st
 
 
 def conv_multipliers(input_scale: float, filter_scales: Sequence[float], output_scale: float) -> list[float]:
-    """TFLite's PopulateConvolutionQuantizationParams: double(input) * double(filter) / double(output)."""
+    """double(input) * double(filter) / double(output), per output channel.
+
+    This is TFLite's PopulateConvolutionQuantizationParams, and also what the
+    installed tflite-micro computes for FULLY_CONNECTED with per-tensor weights:
+    older TFLite sources round input * filter to float32 first there, but
+    tests/test_op_fully_connected.py finds outputs where only the double
+    product matches tflite-micro.
+    """
     return [input_scale * f / output_scale for f in filter_scales]
-
-
-def fully_connected_per_tensor_multiplier(input_scale: float, filter_scale: float, output_scale: float) -> float:
-    """TFLite's GetQuantizedConvolutionMultipler: the scale product is taken in float32, then divided in double."""
-    return float(np.float32(input_scale) * np.float32(filter_scale)) / output_scale
 
 
 def _window_geometry(op: Op, in_h: int, in_w: int, k_h: int, k_w: int, stride_h: int, stride_w: int,
@@ -267,11 +269,7 @@ def emit_fully_connected(op: Op, ctx: EmitContext) -> str:
             f"{describe(op)}: the output has {out.size} elements but {batches} batches of {units} units give "
             f"{batches * units}. The model file is inconsistent; re-convert it."
         )
-    in_s, out_s = inp.quant.single_scale, out.quant.single_scale
-    if filt.quant.per_channel:
-        multipliers = conv_multipliers(in_s, scales, out_s)
-    else:
-        multipliers = [fully_connected_per_tensor_multiplier(in_s, scales[0], out_s)] * units
+    multipliers = conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale)
     params = ctx.struct("tk_fully_connected_params", "params", {
         "input_offset": str(-inp.quant.single_zero_point), "output_offset": str(out.quant.single_zero_point),
         "activation": activation_initializer(opts.activation, out),
