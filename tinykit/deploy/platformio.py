@@ -110,6 +110,11 @@ def _install_tool_scons(package_dir: Path) -> None:
     )
     (staging / "scons.py").write_text(SCONS_LAUNCHER)
     (staging / ".piopm").write_text(json.dumps(_tool_scons_manifest()))
+    if _tool_scons_is_current(package_dir):
+        # Another process finished the same package meanwhile; keep theirs,
+        # it may already be running a build.
+        shutil.rmtree(staging, ignore_errors=True)
+        return
     if package_dir.exists():
         shutil.rmtree(package_dir)
     try:
