@@ -61,6 +61,15 @@ def test_add_with_constant_operand(tmp_path: Path) -> None:
     assert_bit_exact(b.finish([x], [z]), tmp_path)
 
 
+def test_add_of_shapes_that_differ_only_in_leading_ones(tmp_path: Path) -> None:
+    b = ModelBuilder()
+    x = b.activation((1, 1, 6), scale=0.03, zero_point=-5)
+    y = b.activation((6,), scale=0.04, zero_point=7)
+    z = b.activation((1, 1, 6), scale=0.05, zero_point=2)
+    b.op("ADD", [x, y], [z], add_options("NONE"))
+    assert_bit_exact(b.finish([x, y], [z]), tmp_path)
+
+
 def test_add_in_place_over_a_dying_input(tmp_path: Path) -> None:
     """x -> requantize -> t; ADD(t, y) -> z: t dies at the ADD, so the planner may put z on t."""
     shape = (1, 4, 4, 3)

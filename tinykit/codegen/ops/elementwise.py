@@ -45,6 +45,12 @@ def logistic_input_scaling(input_scale: float) -> tuple[int, int, int]:
     return multiplier, shift, radius
 
 
+def _without_leading_ones(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape with leading 1s dropped: [1, 4] + [4] broadcasts to plain element-wise addition."""
+    first = next((i for i, d in enumerate(shape) if d != 1), len(shape))
+    return tuple(shape[first:])
+
+
 def _per_tensor(multiplier: int, shift: int) -> str:
     return f"{{.multiplier = {multiplier}, .shift = {shift}}}"
 
@@ -60,7 +66,7 @@ def emit_add(op: Op, ctx: EmitContext) -> str:
     in1, in2 = op.inputs[0], op.inputs[1]
     out = op.outputs[0]
     require_int8_activations(op, [in1, in2, out])
-    if tuple(in1.shape) != tuple(in2.shape) or in1.size != out.size:
+    if not (_without_leading_ones(in1.shape) == _without_leading_ones(in2.shape) == _without_leading_ones(out.shape)):
         raise TinykitError(
             f"{describe(op)}: the inputs have shapes {list(in1.shape)} and {list(in2.shape)} (output "
             f"{list(out.shape)}); tinykit's int8 ADD adds tensors of one shape and does not broadcast. Make both "
