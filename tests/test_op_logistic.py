@@ -14,6 +14,7 @@ import pytest
 from bitexact import assert_bit_exact
 from modelgen import ModelBuilder
 from test_op_conv import log_uniform_scale
+from test_op_quantize import assert_bit_exact_on
 
 from tinykit.build import compile_tflite
 from tinykit.errors import TinykitError
@@ -35,6 +36,13 @@ def test_logistic_matches_tflite_micro(seed: int, tmp_path: Path) -> None:
     scale = log_uniform_scale(rng, 0.005, 0.5)
     model = logistic_model(SHAPES[seed % len(SHAPES)], scale, int(rng.integers(-128, 128)))
     assert_bit_exact(model, tmp_path, samples=20, seed=seed)
+
+
+@pytest.mark.parametrize("scale", [1.0 / 256, 0.01, 0.0625, 0.1, 0.3, 1.0])
+def test_logistic_on_every_int8_input(scale: float, tmp_path: Path) -> None:
+    """All 256 inputs at once: both sides of the range radius and the saturated ends."""
+    every = np.arange(-128, 128, dtype=np.int8)
+    assert_bit_exact_on(logistic_model((256,), scale, 3), tmp_path, [[every], [every[::-1].copy()]])
 
 
 def test_logistic_in_place_over_a_dying_input(tmp_path: Path) -> None:
