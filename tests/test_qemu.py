@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import serial
+from elftools.elf.elffile import ELFFile
 from test_bsp_elf import build_hello_elf, needs_gcc
 
 from tinykit.boards import get_board
@@ -103,3 +104,30 @@ def test_missing_qemu_names_the_debian_package(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(TinykitError, match="apt-get install qemu-system-arm"):
         qemu_command(get_board("qemu_m4"), Path("fw.elf"), 4321)
+
+
+@needs_gcc
+@needs_qemu
+@pytest.mark.parametrize("board_name", ["qemu_m4", "qemu_m33"])
+def test_a_crash_is_reported_with_the_fault_registers(board_name: str, tmp_path: Path) -> None:
+    """hello executes an undefined instruction on '!': the UsageFault escalates
+    to HardFault (3), and the report names the cause and the faulting PC."""
+    board = get_board(board_name)
+    elf = build_hello_elf(board, tmp_path)
+    with qemu_session(board, elf) as url:
+        port = serial.serial_for_url(url, timeout=10)
+        try:
+            _read_until(port, b"ready\r\n")
+            port.write(b"!")
+            report = _read_until(port, b"]\r\n").decode()
+        finally:
+            port.close()
+    fields = dict(re.findall(r"(\w+)=0x([0-9a-f]{8})", report))
+    assert "e-[fault " in report
+    assert int(fields["exception"], 16) == 3
+    assert int(fields["hfsr"], 16) & (1 << 30), "HFSR.FORCED: escalated from a configurable fault"
+    assert int(fields["cfsr"], 16) & (1 << 16), "CFSR.UNDEFINSTR"
+    with elf.open("rb") as f:
+        main = ELFFile(f).get_section_by_name(".symtab").get_symbol_by_name("main")[0]
+    start = main["st_value"] & ~1
+    assert start <= int(fields["pc"], 16) < start + main["st_size"], "the faulting PC is in main()"

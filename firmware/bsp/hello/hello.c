@@ -1,5 +1,6 @@
 /* Board bring-up program: prints a banner and the BSP's view of the board,
- * times a fixed workload, then echoes console input line by line.
+ * times a fixed workload, then echoes console input. Sending '!' executes an
+ * undefined instruction, to check that the fault handler reports the crash.
  *
  * Build it for any board with the board's linker script and BSP folders; the
  * BSP tests boot it in QEMU and read it over the serial socket.
@@ -64,6 +65,9 @@ int main(void)
 
     for (;;) {
         char byte = (char)tk_bsp_read_byte();
+        if (byte == '!') {
+            __asm__ volatile("udf #0");
+        }
         tk_bsp_write(&byte, 1);
     }
 }
