@@ -47,6 +47,8 @@ T = TypeVar("T")
 _POLL_SECONDS = 0.02
 # Without any reply, wait_ready asks again this often (a board may still be booting).
 _PING_SECONDS = 0.5
+# Tries to get back in step with the board after a failed command.
+_RESYNC_ATTEMPTS = 3
 # A line longer than this without a newline is noise, not a line.
 _MAX_LINE_BYTES = 1 << 17
 
@@ -297,27 +299,28 @@ class DeviceClient:
                 return
 
     def _resync(self) -> None:
-        """Skip stale output: ask for a fresh token and read up to its echo."""
-        deadline = time.monotonic() + self.boot_timeout
-        token = self._send_sync()
-        answered = False
-        while time.monotonic() < deadline:
-            try:
-                line = self._next_line(self.timeout)
-            except _Silence:
-                break
-            if line is None:
-                continue
-            if _is_sync(line, token):
-                answered = True
-            elif line.endswith(protocol.INIT_DONE):
-                self._finish_boot()
-                token = self._send_sync()
-            elif protocol.is_ready(line) and answered:
-                return
+        """Skip stale output: ask for a fresh token and read up to its echo
+        (asking again if the question itself seems lost)."""
+        for _ in range(_RESYNC_ATTEMPTS):
+            token = self._send_sync()
+            answered = False
+            while True:
+                try:
+                    line = self._next_line(self.timeout)
+                except _Silence:
+                    break
+                if line is None:
+                    continue
+                if _is_sync(line, token):
+                    answered = True
+                elif line.endswith(protocol.INIT_DONE):
+                    self._finish_boot()
+                    break
+                elif protocol.is_ready(line) and answered:
+                    return
         raise TinykitError(
-            f"the board stopped answering at {self.url} after a failed command (no echo of tk-sync within "
-            f"{self.boot_timeout:g} s). Reset the board and retry."
+            f"the board stopped answering at {self.url} after a failed command (no echo of tk-sync in "
+            f"{_RESYNC_ATTEMPTS} tries of {self.timeout:g} s). Reset the board and retry."
         )
 
     def _send_sync(self) -> str:
@@ -404,10 +407,13 @@ class DeviceClient:
 
 
 def _is_sync(line: str, token: str) -> bool:
-    if not (protocol.is_record(line) and line.startswith("m-tk-sync-")):
+    """True if the line carries the echo of ``token``; the echo may come glued
+    to the remains of a line whose end was lost."""
+    start = line.find("m-tk-sync-[")
+    if start < 0:
         return False
     try:
-        record = protocol.parse_record(line)
+        record = protocol.parse_record(line[start:])
     except ChecksumError:
         return False
     return record.get("token") == token
