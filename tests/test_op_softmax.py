@@ -14,6 +14,7 @@ import pytest
 from bitexact import assert_bit_exact
 from modelgen import ModelBuilder
 from test_op_conv import log_uniform_scale
+from test_op_quantize import assert_bit_exact_on
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from tinykit.build import compile_tflite
@@ -44,6 +45,14 @@ def test_softmax_matches_tflite_micro(seed: int, tmp_path: Path) -> None:
     scale = log_uniform_scale(rng, 0.004, 0.5)
     model = softmax_model(shape, scale, int(rng.integers(-128, 128)), BETAS[seed % len(BETAS)])
     assert_bit_exact(model, tmp_path, samples=20, seed=seed)
+
+
+@pytest.mark.parametrize("scale,beta", [(1.0 / 16, 1.0), (0.25, 1.0), (1.0, 1.0), (0.02, 3.0), (2.0, 0.1)])
+def test_softmax_rows_holding_every_int8_value(scale: float, beta: float, tmp_path: Path) -> None:
+    """Rows with all 256 values (so every difference to the maximum occurs), a constant row, and a one-hot row."""
+    every = np.arange(-128, 128, dtype=np.int8)
+    rows = np.stack([every, every[::-1], np.full(256, 17, np.int8), np.where(every == 5, 127, -128).astype(np.int8)])
+    assert_bit_exact_on(softmax_model((4, 256), scale, -7, beta), tmp_path, [[rows]])
 
 
 def test_softmax_refuses_an_output_not_in_256ths(tmp_path: Path) -> None:
