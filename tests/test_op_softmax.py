@@ -59,3 +59,9 @@ def test_softmax_refuses_an_output_not_in_256ths(tmp_path: Path) -> None:
     (tmp_path / "m.tflite").write_bytes(softmax_model((1, 10), 0.1, 0, 1.0, output_scale=0.01, output_zero_point=0))
     with pytest.raises(TinykitError, match="requires scale 1/256 and zero point -128"):
         compile_tflite(tmp_path / "m.tflite", tmp_path / "build", "host", "m.tflite")
+
+
+def test_softmax_refuses_rows_whose_sum_would_overflow(tmp_path: Path) -> None:
+    (tmp_path / "m.tflite").write_bytes(softmax_model((1, 4096), 0.1, 0, 1.0))
+    with pytest.raises(TinykitError, match="overflows from 4096 values"):
+        compile_tflite(tmp_path / "m.tflite", tmp_path / "build", "host", "m.tflite")

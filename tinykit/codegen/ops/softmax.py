@@ -21,6 +21,8 @@ from tinykit.errors import TinykitError
 from tinykit.ir import Op, OpKind, SoftmaxOptions
 
 SCALED_DIFF_INTEGER_BITS = 5  # must match tk_softmax_s8.c
+# Each exp contributes up to 2^19 to the Q12.19 sum, so 4096 equal values reach 2^31.
+MAX_ROW_LENGTH = 4096
 
 
 def softmax_input_scaling(beta: float, input_scale: float) -> tuple[int, int, int]:
@@ -52,6 +54,12 @@ def emit_softmax(op: Op, ctx: EmitContext) -> str:
         raise TinykitError(
             f"{describe(op)}: input {list(inp.shape)} and output {list(out.shape)} must have one shape of rank "
             "at least 1. The model file is inconsistent; re-convert it."
+        )
+    if inp.shape[-1] >= MAX_ROW_LENGTH:
+        raise TinykitError(
+            f"{describe(op)}: the softmax rows have {inp.shape[-1]} values; the int8 kernel sums their exponentials "
+            f"in Q12.19, which overflows from {MAX_ROW_LENGTH} values on (in TF Lite Micro too). Split the softmax "
+            "or reduce the number of classes."
         )
     try:
         multiplier, shift, diff_min = softmax_input_scaling(opts.beta, inp.quant.single_scale)
