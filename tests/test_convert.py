@@ -9,7 +9,13 @@ import pytest
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from tinykit.errors import TinykitError
-from tinykit.frontend.convert import ConversionReport, convert_to_int8, load_calibration, load_float_model
+from tinykit.frontend.convert import (
+    ConversionReport,
+    convert_to_int8,
+    load_calibration,
+    load_float_model,
+    model_input_shape,
+)
 from tinykit.verify.tflm import run_tflm
 
 keras = pytest.importorskip("keras", reason="conversion needs Keras/TensorFlow")
@@ -97,6 +103,7 @@ def test_converted_model_runs_in_tflite_micro(converted: tuple[bytes, Conversion
 def test_savedmodel_folder_and_random_calibration(keras_path: Path, tmp_path: Path) -> None:
     saved = tmp_path / "saved"
     keras.models.load_model(keras_path).export(str(saved), verbose=False)
+    assert model_input_shape(saved) == model_input_shape(keras_path) == SAMPLE_SHAPE
     report = convert_to_int8(saved, None, tmp_path / "m.tflite", random_calibration=True)
     assert report.random_calibration and report.samples > 0
     assert "random data" in report.render()
@@ -165,7 +172,7 @@ def test_bad_model_paths_are_refused(tmp_path: Path, kind: str, message: str) ->
 def test_load_calibration_accepts_shapes_with_or_without_batch(tmp_path: Path) -> None:
     path = tmp_path / "calib.npz"
     np.savez(path, x=np.ones((3, 4, 2), dtype=np.float64))
-    for shape in [(4, 2), (None, 4, 2)]:
+    for shape in [(4, 2), (None, 4, 2), (1, 4, 2)]:
         data = load_calibration(path, shape)
         assert data.shape == (3, 4, 2) and data.dtype == np.float32
 

@@ -147,7 +147,7 @@ def load_float_model(path: Path) -> Any:
             except Exception as error:  # TF raises many types for a corrupt SavedModel
                 failure, log = error, captured()
         raise TinykitError(
-            f"TensorFlow could not load the SavedModel in {path}: {failure}. {_log_tail(log)}"
+            f"TensorFlow could not load the SavedModel in {path}: {_sentence(failure)} {_log_tail(log)}"
             "Re-export it with model.export() (Keras 3) or tf.saved_model.save()."
         )
     if path.suffix not in KERAS_SUFFIXES:
@@ -163,9 +163,14 @@ def load_float_model(path: Path) -> Any:
         except Exception as error:  # Keras raises ValueError, OSError, zipfile errors, ...
             failure, log = error, captured()
     raise TinykitError(
-        f"Keras could not load {path}: {failure}. {_log_tail(log)}The file may be damaged or not a Keras "
+        f"Keras could not load {path}: {_sentence(failure)} {_log_tail(log)}The file may be damaged or not a Keras "
         "model; save the model again with model.save('model.keras')."
     )
+
+
+def _sentence(error: Exception) -> str:
+    """An exception's message ending in exactly one full stop."""
+    return str(error).strip().rstrip(".") + "."
 
 
 def _log_tail(log: str, lines: int = 5) -> str:
@@ -203,6 +208,9 @@ def load_calibration(npz: Path, input_shape: tuple[int | None, ...]) -> np.ndarr
     if data.size == 0 or data.ndim == 0:
         raise TinykitError(f"Calibration array {name!r} in {npz} is empty (shape {data.shape}). {fix}")
     expected = _sample_shape(input_shape)
+    # A shape given with an explicit batch of one, (1, *sample), is accepted too.
+    if tuple(data.shape[1:]) == expected[1:] and expected[:1] == (1,) and data.ndim == len(expected):
+        expected = expected[1:]
     if tuple(data.shape[1:]) != expected:
         raise TinykitError(
             f"Calibration array {name!r} in {npz} has shape {data.shape}, but the model takes samples of shape "
@@ -282,8 +290,14 @@ def _trace_batch_one(model: Any, workdir: Path) -> _Traced:
 
 def model_input_shape(model_path: Path) -> tuple[int, ...]:
     """One sample's shape for the model at ``model_path`` (without batch), for reading calibration data."""
+    import keras
+
+    model = load_float_model(model_path)
+    if isinstance(model, keras.Model) and len(model.inputs) == 1:
+        # A Keras model knows its input shape; only a SavedModel needs tracing.
+        return _sample_shape(tuple(model.inputs[0].shape))
     with tempfile.TemporaryDirectory(prefix="tinykit-convert-") as workdir:
-        return _trace_batch_one(load_float_model(model_path), Path(workdir)).sample_shape
+        return _trace_batch_one(model, Path(workdir)).sample_shape
 
 
 # ---------------------------------------------------------------------------
@@ -340,7 +354,7 @@ def convert_to_int8(model_path: Path, calibration: np.ndarray | None, out_path: 
                 failure = None
         if failure is not None:
             raise TinykitError(
-                f"The TFLite converter could not quantize the model to int8: {failure}. {_log_tail(log)}"
+                f"The TFLite converter could not quantize the model to int8: {_sentence(failure)} {_log_tail(log)}"
                 "Usually a layer has no int8 TFLite builtin (e.g. custom layers, LSTM); replace it with "
                 "standard Conv/Dense/Pool/Add layers."
             )
