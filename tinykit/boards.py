@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tinykit.errors import TinykitError
+from tinykit.resources import boards_dir, firmware_dir
 
 KINDS = ("real", "emulated", "host")
 UPLOAD_METHODS = ("openocd", "qemu")
@@ -25,21 +26,9 @@ UPLOAD_METHODS = ("openocd", "qemu")
 _SHARED_BSP_DIRS = ("include", "cortexm", "stm32", "hello")
 
 
-def _data_root() -> Path:
-    """Folder holding ``boards/`` and ``firmware/``: the package itself when
-    installed from a wheel (package data), else the source checkout."""
-    package = Path(__file__).resolve().parent
-    if (package / "boards").is_dir():
-        return package
-    return package.parent
-
-
-def boards_dir() -> Path:
-    return _data_root() / "boards"
-
-
 def bsp_dir() -> Path:
-    return _data_root() / "firmware" / "bsp"
+    """``firmware/bsp``: the public BSP headers, shared code and one folder per family."""
+    return firmware_dir() / "bsp"
 
 
 @dataclass(frozen=True)

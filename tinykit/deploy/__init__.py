@@ -1,1 +1,1 @@
-"""Turning generated C into firmware: PlatformIO projects, offline builds, toolchain, flashing."""
+"""Turning generated C into firmware: PlatformIO projects, offline builds, toolchain, flashing, QEMU for emulated boards."""
