@@ -9,7 +9,9 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
+from tinykit.boards import get_board
 from tinykit.codegen.generator import generate
 from tinykit.codegen.runtime import copy_runtime
 from tinykit.errors import TinykitError
@@ -33,6 +35,7 @@ class CompiledModel:
     weights_bytes: int
     build_hash: str
     conversion: object | None  # tinykit.frontend.convert.ConversionReport when a float model was converted
+    firmware: object | None = None  # tinykit.deploy.platformio.BuildResult for a Cortex-M board
 
 
 def is_tflite(path: Path) -> bool:
@@ -80,13 +83,27 @@ def _c_name(text: str) -> str:
     return cleaned or "model"
 
 
-def build(model: Path, folder: Path, board: str = HOST_BOARD, data: Path | None = None, random_calibration: bool = False) -> CompiledModel:
-    """The whole build up to generated C (and, for the host board, compiled binaries)."""
+def build(
+    model: Path, folder: Path, board: str = HOST_BOARD, data: Path | None = None, random_calibration: bool = False,
+    progress: Callable[[str], None] = lambda _: None,
+) -> CompiledModel:
+    """The whole build: generated C, then a host binary or a firmware image for the board."""
+    target = get_board(board)  # an unknown board is refused before any slow work
     folder.mkdir(parents=True, exist_ok=True)
     tflite, report = int8_model(model, folder, data, random_calibration)
-    compiled = compile_tflite(tflite, folder, board, source_name=model.name)
-    if board == HOST_BOARD:
+    compiled = compile_tflite(tflite, folder, target.name, source_name=model.name)
+    firmware = None
+    if target.is_cortex_m:
+        from tinykit.budget import check_fits
+        from tinykit.deploy.platformio import run_build
+        from tinykit.deploy.project import write_project
+
+        check_fits(compiled.graph, compiled.plan, compiled.weights_bytes, target)
+        write_project(folder, target)
+        progress(f"building the firmware for {target.name} with PlatformIO (offline)")
+        firmware = run_build(folder, progress)
+    else:
         from tinykit.verify.host import build_host
 
         build_host(folder)
-    return CompiledModel(**{**compiled.__dict__, "conversion": report})
+    return CompiledModel(**{**compiled.__dict__, "conversion": report, "firmware": firmware})

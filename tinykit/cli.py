@@ -41,7 +41,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option("-b", "--board", default="host", show_default=True, help="Board to build for ('host' compiles for this machine).")
+@click.option("-b", "--board", default="host", show_default=True, help="Board to build for: 'host' (this machine) or one of `tinykit boards`.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Build folder [default: build/<model name>].")
 @click.option("--data", type=click.Path(path_type=Path), help="Calibration data for a float model: an .npz holding one array of input samples.")
 @click.option("--calibration", type=click.Choice(["random"]), help="'random': calibrate a float model on random inputs (quick, inaccurate).")
@@ -58,21 +58,34 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
     from tinykit.build import build as run_build
     from tinykit.summary import render_summary
 
+    from tinykit.boards import get_board
+    from tinykit.firmware_report import firmware_usage, render_usage
+
     folder = output or _default_folder(model)
-    progress(f"building {model} for {board} into {folder}")
-    compiled = run_build(model, folder, board=board, data=data, random_calibration=calibration == "random")
+    target = get_board(board)
+    progress(f"building {model} for {target.name} into {folder}")
+    compiled = run_build(model, folder, board=target.name, data=data, random_calibration=calibration == "random", progress=progress)
+    firmware = compiled.firmware
     if as_json:
-        click.echo(json.dumps({
-            "model": str(model), "board": board, "folder": str(folder), "build_hash": compiled.build_hash,
+        document = {
+            "model": str(model), "board": target.name, "folder": str(folder), "build_hash": compiled.build_hash,
             "ops": len(compiled.graph.ops), "macs": compiled.graph.macs(), "weights_bytes": compiled.weights_bytes,
             "arena_bytes": compiled.plan.arena_bytes, "arena_lower_bound": compiled.plan.lower_bound,
-        }, indent=2))
+        }
+        if firmware is not None:
+            document.update(firmware_usage(target, firmware.sizes), elf=str(firmware.elf), bin=str(firmware.bin))
+        click.echo(json.dumps(document, indent=2))
         return
     if compiled.conversion is not None:
         click.echo(compiled.conversion.render())
         click.echo()
     click.echo(render_summary(compiled.graph, compiled.plan, compiled.weights_bytes))
-    click.echo(f"\nwrote {folder}/ (generated C in src/, hand-off in tinykit.json, memory plan in memory_plan.txt)")
+    if firmware is not None:
+        click.echo(f"\nfirmware for {target.name}: {firmware.elf}")
+        click.echo(render_usage(target, firmware.sizes))
+        click.echo(f"\nwrote {folder}/, a PlatformIO project: `pio run` rebuilds it, `tinykit flash {folder}` uploads it")
+    else:
+        click.echo(f"\nwrote {folder}/ (generated C in src/, hand-off in tinykit.json, memory plan in memory_plan.txt)")
 
 
 @main.command()
@@ -96,6 +109,30 @@ def verify(model: Path, board: str, samples: int, data: Path | None, seed: int, 
     result = verify_model(model, folder, board=board, samples=samples, data=data, seed=seed, report=progress)
     click.echo(json.dumps(result.to_json(), indent=2) if as_json else result.render())
     sys.exit(0 if result.bit_exact else 1)
+
+
+@main.command()
+def boards() -> None:
+    """List the boards tinykit builds for: real and emulated, with their budgets."""
+    from tinykit.boards import render_table
+
+    click.echo(render_table())
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def flash(folder: Path) -> None:
+    """Upload a firmware build folder to the attached board (PlatformIO, openocd + ST-Link).
+
+    FOLDER is what `tinykit build --board BOARD -o FOLDER` wrote. Emulated
+    boards need no flashing: `tinykit verify` and `tinykit profile` start QEMU.
+    """
+    from tinykit.boards import get_board
+    from tinykit.deploy.flash import flash as upload
+    from tinykit.handoff import read_handoff
+
+    board = get_board(read_handoff(folder)["board"])
+    upload(folder, board, progress=progress)
 
 
 def run() -> None:
