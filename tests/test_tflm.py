@@ -88,3 +88,12 @@ def test_not_a_tflite_file_is_a_clear_error(data: bytes) -> None:
         run_tflm(data, [])
     with pytest.raises(TinykitError, match="not a TensorFlow Lite flatbuffer"):
         tflm_arena(data)
+
+
+def test_an_op_tflite_micro_lacks_is_a_clear_error() -> None:
+    b = ModelBuilder()
+    x = b.activation((1, 4))
+    y = b.activation((1, 4))
+    b.op("LSH_PROJECTION", [x], [y])
+    with pytest.raises(TinykitError, match="could not prepare the model"):
+        run_tflm(b.finish([x], [y]), [[np.zeros((1, 4), np.int8)]])

@@ -81,7 +81,7 @@ def _interpreter(model: bytes):  # -> runtime.Interpreter (imported lazily)
             last_error = error
             arena *= 2
     raise TinykitError(
-        f"tflite-micro could not prepare the model ({last_error}), even with a "
+        f"tflite-micro could not prepare the model ({str(last_error).rstrip('.')}), even with a "
         f"{_MAX_ARENA_BYTES // (1024 * 1024)} MiB arena. The model likely uses an op or an op version "
         "tflite-micro's reference kernels do not support, or a tensor type other than int8; tflite-micro's "
         "own message is printed above. Convert the model to full int8 (`tinykit build` does) and keep "
@@ -117,8 +117,8 @@ def run_tflm(model: bytes, samples: list[list[np.ndarray]]) -> list[list[np.ndar
             interpreter.invoke()
         except RuntimeError as error:
             raise TinykitError(
-                f"tflite-micro failed while running sample {k}: {error}. Its own message is printed above; "
-                "the model is likely malformed (check it with `tinykit build`)."
+                f"tflite-micro failed while running sample {k}: {str(error).rstrip('.')}. Its own message is "
+                "printed above; the model is likely malformed (check it with `tinykit build`)."
             ) from error
         results.append([np.array(interpreter.get_output(j), copy=True) for j in range(n_outputs)])
     return results
