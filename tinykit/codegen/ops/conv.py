@@ -211,12 +211,13 @@ def emit_depthwise_conv_2d(op: Op, ctx: EmitContext) -> str:
         )
     _, k_h, k_w, out_c = filt.shape
     n, in_h, in_w, in_c = nhwc_shape(op, inp)
-    # TFLite derives the multiplier from the shapes; the option field may be stale (0 in some files).
+    # tflite-micro loops over the option's depth multiplier, so it must agree with the shapes.
     multiplier = out_c // in_c if in_c and out_c % in_c == 0 else 0
-    if multiplier < 1:
+    if multiplier < 1 or opts.depth_multiplier != multiplier:
         raise TinykitError(
-            f"{describe(op)}: the filter has {out_c} output channels for {in_c} input channels; a depthwise "
-            "convolution needs a whole multiple (the depth multiplier). Re-convert the model."
+            f"{describe(op)}: the filter has {out_c} output channels for {in_c} input channels and the options "
+            f"give depth multiplier {opts.depth_multiplier}; a depthwise convolution needs output channels = "
+            "input channels * depth multiplier. The model file is inconsistent; re-convert it."
         )
     out_h, out_w, pad_h, pad_w = _window_geometry(
         op, in_h, in_w, k_h, k_w, opts.stride_h, opts.stride_w, opts.dilation_h, opts.dilation_w, opts.padding)
