@@ -95,18 +95,22 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
 @click.option("--data", type=click.Path(path_type=Path), help="Also run these samples (.npz with one array; float data is quantized).")
 @click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Build folder to create or reuse [default: build/<model name>].")
+@click.option("--port", help="Serial port of a real board already flashed with this build (a device path or any pyserial URL).")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
-def verify(model: Path, board: str, samples: int, data: Path | None, seed: int, output: Path | None, as_json: bool) -> None:
+def verify(model: Path, board: str, samples: int, data: Path | None, seed: int, output: Path | None, port: str | None, as_json: bool) -> None:
     """Check the generated code against TF Lite Micro, byte for byte.
 
     Builds MODEL (an int8 .tflite) for the board, runs random inputs and any
     --data samples through the generated code and through the tflite-micro
-    interpreter, and compares every output byte. Exits 0 only when all match.
+    interpreter, and compares every output byte. On the host the code runs as
+    a program; on an emulated board (qemu_m4, qemu_m7, qemu_m33) QEMU is
+    started and the samples go over its serial console; a real board is
+    reached through --port. Exits 0 only when all match.
     """
     from tinykit.verify.run import verify_model
 
     folder = output or _default_folder(model)
-    result = verify_model(model, folder, board=board, samples=samples, data=data, seed=seed, report=progress)
+    result = verify_model(model, folder, board=board, samples=samples, data=data, seed=seed, report=progress, port=port)
     click.echo(json.dumps(result.to_json(), indent=2) if as_json else result.render())
     sys.exit(0 if result.bit_exact else 1)
 

@@ -6,47 +6,55 @@ import json
 from pathlib import Path
 from typing import Callable
 
+from tinykit.boards import Board, get_board
 from tinykit.build import HOST_BOARD, INT8_MODEL_FILE, build, is_tflite
-from tinykit.errors import TinykitError
 from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.handoff import FILE_NAME, build_hash
+from tinykit.verify.device import device_link, firmware_elf, run_on_device
 from tinykit.verify.compare import VerifyResult, compare, data_samples, random_samples
 from tinykit.verify.host import build_host, run_host
 from tinykit.verify.tflm import run_tflm, tflm_arena
 
 
-def _reusable(model: Path, folder: Path, board: str) -> bool:
+def _reusable(model: Path, folder: Path, board: Board) -> bool:
     """True when ``folder`` already holds the build of this exact .tflite for this board."""
     handoff = folder / FILE_NAME
     if not (is_tflite(model) and handoff.exists() and (folder / INT8_MODEL_FILE).exists()):
         return False
+    if board.is_cortex_m and not firmware_elf(folder, board).exists():
+        return False
     recorded = json.loads(handoff.read_text()).get("build_hash")
-    return recorded == build_hash(model.read_bytes(), board)
+    return recorded == build_hash(model.read_bytes(), board.name)
 
 
 def verify_model(
     model: Path, folder: Path, board: str = HOST_BOARD, samples: int = 100, data: Path | None = None,
-    seed: int = 0, report: Callable[[str], None] = lambda _: None,
+    seed: int = 0, report: Callable[[str], None] = lambda _: None, port: str | None = None,
 ) -> VerifyResult:
-    if board != HOST_BOARD:
-        raise TinykitError(f"verify runs on the host board for now; board {board!r} is not supported by verify yet.")
-    if _reusable(model, folder, board):
+    target = get_board(board)
+    if _reusable(model, folder, target):
         report(f"reusing the build in {folder}")
         tflite = folder / INT8_MODEL_FILE
     else:
-        report(f"building {model} into {folder}")
-        tflite = build(model, folder, board=board, data=data if not is_tflite(model) else None).tflite
+        report(f"building {model} for {target.name} into {folder}")
+        tflite = build(model, folder, board=target.name, data=data if not is_tflite(model) else None, progress=report).tflite
     graph = read_tflite(tflite)
     inputs = random_samples(graph, samples, seed)
     if data is not None:
         inputs += data_samples(graph, data)
-    report(f"running {len(inputs)} samples through the generated code and tflite-micro")
-    ours = run_host(build_host(folder, shared_library=False), graph, inputs)
     model_bytes = tflite.read_bytes()
+    if target.is_cortex_m:
+        where = port or f"QEMU ({target.qemu_machine})"
+        report(f"running {len(inputs)} samples on {target.name} via {where} and in tflite-micro")
+        with device_link(folder, target, port) as url:
+            ours = run_on_device(url, graph, inputs, build_hash(model_bytes, target.name))
+    else:
+        report(f"running {len(inputs)} samples through the generated code and tflite-micro")
+        ours = run_host(build_host(folder, shared_library=False), graph, inputs)
     reference = run_tflm(model_bytes, inputs)
     compared, mismatched, examples = compare(reference, ours)
     handoff = json.loads((folder / FILE_NAME).read_text())
     return VerifyResult(
-        model=str(model), board=board, samples=len(inputs), compared_bytes=compared, mismatches=mismatched,
+        model=str(model), board=target.name, samples=len(inputs), compared_bytes=compared, mismatches=mismatched,
         arena_bytes=handoff["memory"]["arena_bytes"], tflm_arena=tflm_arena(model_bytes), examples=examples,
     )
