@@ -32,6 +32,7 @@ from tinykit.ir import (
 
 
 def describe(op: Op) -> str:
+    """How error messages name an op: its index and kind."""
     return f"op {op.index} ({op.kind.value})"
 
 
@@ -142,7 +143,7 @@ def conv_multipliers(input_scale: float, filter_scales: Sequence[float], output_
     return [input_scale * f / output_scale for f in filter_scales]
 
 
-def _window_geometry(op: Op, in_h: int, in_w: int, k_h: int, k_w: int, stride_h: int, stride_w: int,
+def window_geometry(op: Op, in_h: int, in_w: int, k_h: int, k_w: int, stride_h: int, stride_w: int,
                      dilation_h: int, dilation_w: int, padding: Padding) -> tuple[int, int, int, int]:
     """(out_h, out_w, pad_h, pad_w) as TFLite computes them; refuses non-positive strides or dilations."""
     if min(stride_h, stride_w, dilation_h, dilation_w) < 1:
@@ -177,7 +178,7 @@ def emit_conv_2d(op: Op, ctx: EmitContext) -> str:
             "convolution needs the input channels to be a multiple of the filter's, and the output channels a "
             "multiple of the group count. The model file is inconsistent; re-convert it."
         )
-    out_h, out_w, pad_h, pad_w = _window_geometry(
+    out_h, out_w, pad_h, pad_w = window_geometry(
         op, in_h, in_w, k_h, k_w, opts.stride_h, opts.stride_w, opts.dilation_h, opts.dilation_w, opts.padding)
     require_matching_output_size(op, (n, out_h, out_w, out_c))
     params = ctx.struct("tk_conv_params", "params", {
@@ -219,7 +220,7 @@ def emit_depthwise_conv_2d(op: Op, ctx: EmitContext) -> str:
             f"give depth multiplier {opts.depth_multiplier}; a depthwise convolution needs output channels = "
             "input channels * depth multiplier. The model file is inconsistent; re-convert it."
         )
-    out_h, out_w, pad_h, pad_w = _window_geometry(
+    out_h, out_w, pad_h, pad_w = window_geometry(
         op, in_h, in_w, k_h, k_w, opts.stride_h, opts.stride_w, opts.dilation_h, opts.dilation_w, opts.padding)
     require_matching_output_size(op, (n, out_h, out_w, out_c))
     params = ctx.struct("tk_depthwise_conv_params", "params", {

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from tinykit.codegen.emit import EmitContext, emitter
 from tinykit.codegen.ops.conv import (
-    _window_geometry,
     activation_initializer,
     describe,
     dims_struct,
@@ -20,6 +19,7 @@ from tinykit.codegen.ops.conv import (
     nhwc_shape,
     require_int8_activations,
     require_matching_output_size,
+    window_geometry,
 )
 from tinykit.codegen.quant import quantize_multiplier
 from tinykit.errors import TinykitError
@@ -45,7 +45,7 @@ def _emit_pool(op: Op, ctx: EmitContext, kernel: str) -> str:
             f"{describe(op)}: the pooling window is {opts.filter_h}x{opts.filter_w}; it must be at least 1x1. "
             "The model file is malformed; re-convert it."
         )
-    out_h, out_w, pad_h, pad_w = _window_geometry(
+    out_h, out_w, pad_h, pad_w = window_geometry(
         op, in_h, in_w, opts.filter_h, opts.filter_w, opts.stride_h, opts.stride_w, 1, 1, opts.padding)
     require_matching_output_size(op, (n, out_h, out_w, c))
     params = ctx.struct("tk_pool_params", "params", {
