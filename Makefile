@@ -29,10 +29,13 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m pip install -q -e '.[convert,dev]'
 	@touch $@
 
+# The DS-CNN keyword-spotting model: converted to int8, compiled, built as
+# firmware for the emulated Cortex-M7 board, run in QEMU and compared with
+# tflite-micro byte for byte.
 demo: setup
 	$(PYTHON) -m examples.kws.demo_model build/demo
-	$(TINYKIT) build build/demo/ds_cnn.keras --data build/demo/calibration.npz -o build/kws
-	$(TINYKIT) verify build/kws/model.tflite -o build/kws --samples 200
+	$(TINYKIT) build build/demo/ds_cnn.keras --data build/demo/calibration.npz --board qemu_m7 -o build/kws-m7
+	$(TINYKIT) verify build/kws-m7/model.tflite --board qemu_m7 -o build/kws-m7 --samples 20
 
 test: setup
 	$(VENV)/bin/pytest -n $(JOBS)
