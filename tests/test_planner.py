@@ -9,6 +9,7 @@ live bytes, the same plan whatever order the graph lists its tensors in.
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 from xml.etree import ElementTree
 
@@ -19,6 +20,7 @@ from tinykit.ir import DType, Graph, MeanOptions, Op, OpKind, Tensor
 from tinykit.planner import MemoryPlan, PlacedBuffer, check_no_overlap, plan_graph
 from tinykit.planner.greedy import ORDERINGS, align_up, arena_bytes, ordering_sequence, place_first_fit
 from tinykit.planner.lifetimes import Buffer, graph_buffers, tensor_lifetimes
+from tinykit.planner.picture import render_svg
 
 # --- helpers that build IR objects directly ---------------------------------------
 
@@ -385,10 +387,17 @@ def test_svg_draws_one_rectangle_per_buffer_where_it_lives():
     assert ys == sorted(ys) and ys[0] < ys[-1]
 
 
+def test_svg_is_drawn_the_same_from_the_plan_read_back_from_json():
+    plan = plan_graph(random_graph(7))
+    read_back = json.loads(json.dumps(plan.to_json()))
+    assert render_svg(read_back) == plan.to_svg()
+
+
 def test_to_json_lists_every_buffer():
     g = random_graph(5)
     plan = plan_graph(g)
     doc = plan.to_json()
+    assert doc["graph"] == g.name and doc["op_kinds"] == [o.kind.value for o in g.ops]
     assert doc["arena_bytes"] == plan.arena_bytes and doc["lower_bound"] == plan.lower_bound
     assert {b["id"] for b in doc["buffers"]} == {p.buffer.key for p in plan.buffers}
     for entry in doc["buffers"]:

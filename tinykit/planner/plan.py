@@ -87,12 +87,14 @@ class MemoryPlan:
         return render_plan(self)
 
     def to_svg(self) -> str:
-        """The same drawing as an SVG picture, with a tooltip per buffer."""
-        return render_svg(self)
+        """The same drawing as an SVG picture, with a tooltip per buffer (drawn from ``to_json()``)."""
+        return render_svg(self.to_json())
 
     def to_json(self) -> dict:
         """The plan as plain JSON values (for tinykit.json and reports)."""
         return {
+            "graph": self.graph_name,
+            "op_kinds": list(self.op_kinds),
             "alignment": self.alignment,
             "arena_bytes": self.arena_bytes,
             "lower_bound": self.lower_bound,
