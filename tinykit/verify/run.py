@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Callable
 
 from tinykit.boards import Board, get_board
 from tinykit.build import HOST_BOARD, INT8_MODEL_FILE, build, is_tflite
 from tinykit.frontend.tflite_reader import read_tflite
-from tinykit.handoff import FILE_NAME, build_hash
+from tinykit.errors import TinykitError
+from tinykit.handoff import FILE_NAME, build_hash, read_handoff
 from tinykit.verify.device import device_link, firmware_elf, run_on_device
 from tinykit.verify.compare import VerifyResult, compare, data_samples, random_samples
 from tinykit.verify.host import build_host, run_host
@@ -23,7 +23,10 @@ def _reusable(model: Path, folder: Path, board: Board) -> bool:
         return False
     if board.is_cortex_m and not firmware_elf(folder, board).exists():
         return False
-    recorded = json.loads(handoff.read_text()).get("build_hash")
+    try:
+        recorded = read_handoff(folder).get("build_hash")
+    except TinykitError:
+        return False  # another schema version: rebuild rather than refuse
     return recorded == build_hash(model.read_bytes(), board.name)
 
 
@@ -53,7 +56,7 @@ def verify_model(
         ours = run_host(build_host(folder, shared_library=False), graph, inputs)
     reference = run_tflm(model_bytes, inputs)
     compared, mismatched, examples = compare(reference, ours)
-    handoff = json.loads((folder / FILE_NAME).read_text())
+    handoff = read_handoff(folder)
     return VerifyResult(
         model=str(model), board=target.name, samples=len(inputs), compared_bytes=compared, mismatches=mismatched,
         arena_bytes=handoff["memory"]["arena_bytes"], tflm_arena=tflm_arena(model_bytes), examples=examples,
