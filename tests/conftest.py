@@ -4,6 +4,14 @@
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session")
+def zoo_cache(request: pytest.FixtureRequest) -> Path:
+    """The folder keeping the zoo's converted models between runs (converting is slow)."""
+    return Path(request.config.cache.mkdir("tinykit-zoo"))

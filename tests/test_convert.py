@@ -205,11 +205,6 @@ def test_calibration_file_that_is_missing_or_not_npz_is_refused(tmp_path: Path) 
 # -- the zoo ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def zoo_cache(request: pytest.FixtureRequest) -> Path:
-    return Path(request.config.cache.mkdir("tinykit-zoo"))
-
-
 @pytest.mark.slow
 def test_zoo_converts_to_int8_and_covers_every_supported_op(zoo_cache: Path) -> None:
     from zoo import ZOO, converted

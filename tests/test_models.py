@@ -21,11 +21,6 @@ from tinykit.verify.tflm import tflm_arena
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")
-def zoo_cache(request: pytest.FixtureRequest) -> Path:
-    return Path(request.config.cache.mkdir("tinykit-zoo"))
-
-
 @pytest.mark.parametrize("name", sorted(ZOO))
 def test_zoo_model_is_bit_exact_and_planned_tighter_than_tflm(name: str, zoo_cache: Path, tmp_path: Path) -> None:
     tflite = converted(name, zoo_cache)

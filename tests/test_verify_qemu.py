@@ -23,11 +23,6 @@ pytestmark = pytest.mark.slow
 BOARDS = ["qemu_m4", "qemu_m7", "qemu_m33"]
 
 
-@pytest.fixture(scope="session")
-def zoo_cache(request: pytest.FixtureRequest) -> Path:
-    return Path(request.config.cache.mkdir("tinykit-zoo"))
-
-
 @pytest.mark.parametrize("board", BOARDS)
 @pytest.mark.parametrize("name", sorted(ZOO))
 def test_zoo_model_is_bit_exact_on_emulated_board(name: str, board: str, zoo_cache: Path, tmp_path: Path) -> None:
