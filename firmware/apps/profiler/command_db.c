@@ -1,6 +1,6 @@
-/* db load N / db HEX / db print: MLPerf Tiny's input buffer. The bytes go
- * straight into the model's input tensor(s) in the arena, so no second copy
- * of the input is kept in RAM. */
+/* db load N / db HEX / db print: MLPerf Tiny's input buffer. The bytes are
+ * kept outside the arena (see model_io.c) and copied into the model's input
+ * tensor(s) at the start of every inference. */
 #include <stddef.h>
 #include <string.h>
 

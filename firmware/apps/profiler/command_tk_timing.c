@@ -1,11 +1,13 @@
 /* tk-time N and tk-layers N: cycle counts the host turns into median, min
  * and max. Each run is timed alone and printed after it finishes, so the
  * printing is never inside a timed region. tk-layers is its own mode: timing
- * op by op adds a counter read between ops, which tk-time and infer avoid. */
+ * op by op adds a counter read between ops, which tk-time and infer avoid.
+ * The loaded input is copied in before each run's clock starts. */
 #include "command_args.h"
 #include "commands.h"
 #include "console.h"
 #include "model.h"
+#include "model_io.h"
 #include "tinykit/bsp.h"
 
 static void print_failure(const char *call, int32_t op_index, tk_status status)
@@ -42,9 +44,14 @@ void command_tk_time(profiler_state *state, const char *const *args, int32_t arg
     print_header("time", runs);
     for (run = 0; run < runs; ++run) {
         tk_record record;
-        uint32_t start = tk_bsp_cycles();
-        tk_status status = tk_model_invoke();
-        uint32_t cycles = tk_bsp_cycles() - start;
+        uint32_t start;
+        uint32_t cycles;
+        tk_status status;
+
+        model_inputs_restore();
+        start = tk_bsp_cycles();
+        status = tk_model_invoke();
+        cycles = tk_bsp_cycles() - start;
 
         (void)lap_clock_cycles(&state->clock);
         if (status != TK_OK) {
@@ -72,6 +79,7 @@ void command_tk_layers(profiler_state *state, const char *const *args, int32_t a
     print_header("layers", runs);
     for (run = 0; run < runs; ++run) {
         tk_record record;
+        model_inputs_restore();
         for (op = 0; op < TK_MODEL_NUM_OPS; ++op) {
             uint32_t start = tk_bsp_cycles();
             tk_status status = tk_model_invoke_op(op);

@@ -7,8 +7,12 @@
 #include <stdint.h>
 
 int32_t model_input_total_bytes(void);
-/* Byte `position` (0 <= position < total) of the concatenated inputs. */
+/* Byte `position` (0 <= position < total) of the loaded input, a copy kept
+ * outside the arena (ops may overwrite the input tensor while they run). */
 uint8_t *model_input_byte(int32_t position);
+/* Copies the loaded input into the model's input tensor(s); every inference
+ * starts with this, so each run sees the input that was loaded. */
+void model_inputs_restore(void);
 
 int32_t model_output_total_bytes(void);
 const uint8_t *model_output_byte(int32_t position);
