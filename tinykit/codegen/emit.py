@@ -45,6 +45,11 @@ class EmitContext(Protocol):
         ...
 
 
+def c_float(value: float) -> str:
+    """A float32 value as an exact C literal (hexadecimal, so no decimal rounding)."""
+    return f"{float(np.float32(value)).hex()}f"
+
+
 EmitFn = Callable[[Op, EmitContext], str]
 
 EMITTERS: dict[OpKind, EmitFn] = {}

@@ -16,7 +16,7 @@ import numpy as np
 
 import tinykit
 from tinykit.codegen import ops as _register_emitters  # noqa: F401  (fills EMITTERS)
-from tinykit.codegen.emit import EMITTERS
+from tinykit.codegen.emit import EMITTERS, c_float
 from tinykit.errors import TinykitError
 from tinykit.ir import DType, Graph, Op, Tensor
 from tinykit.planner import MemoryPlan
@@ -30,11 +30,6 @@ _TEMPLATES = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-
-
-def c_float(value: float) -> str:
-    """A float32 value as an exact C literal (hexadecimal, so no decimal rounding)."""
-    return f"{float(np.float32(value)).hex()}f"
 
 
 @dataclass(frozen=True)

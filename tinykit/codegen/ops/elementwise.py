@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from tinykit.codegen.emit import EmitContext, emitter
+from tinykit.codegen.emit import EmitContext, c_float, emitter
 from tinykit.codegen.ops.conv import activation_initializer, describe, require_int8_activations
 from tinykit.codegen.ops.shape import flat_dims
 from tinykit.codegen.quant import quantize_multiplier, round_half_away
@@ -141,7 +141,7 @@ def _require_same_size(op: Op) -> None:
 def _affine_quant(ctx: EmitContext, t: Tensor) -> str:
     """``tk_affine_quant``: the float32 scale written as an exact hexadecimal float literal."""
     scale, zero_point = _scale_and_zero_point(t)
-    return ctx.struct("tk_affine_quant", "quant", {"scale": f"{float(np.float32(scale)).hex()}f", "zero_point": str(zero_point)})
+    return ctx.struct("tk_affine_quant", "quant", {"scale": c_float(scale), "zero_point": str(zero_point)})
 
 
 @emitter(OpKind.QUANTIZE)
