@@ -40,8 +40,23 @@ def graph(ops: list[Op], inputs: tuple[Tensor, ...], outputs: tuple[Tensor, ...]
     return Graph(name, tuple(tensors[i] for i in sorted(tensors)), tuple(ops), inputs, outputs)
 
 
-def mean_op(index: int, source: Tensor, output: Tensor) -> Op:
-    return op(index, OpKind.MEAN, (source,), output, MeanOptions(axes=(0,), keep_dims=True))
+@dataclasses.dataclass(frozen=True)
+class OpWithScratch(Op):
+    """An op whose kernel asks for ``scratch`` bytes of arena while it runs.
+
+    No reference kernel needs scratch (``Op.scratch_bytes()`` is 0 for every
+    kind); an optimized twin may (CMSIS-NN's convolutions keep an im2col
+    buffer). The planner sees an op's scratch only through ``scratch_bytes()``,
+    so these tests declare the size on a convolution."""
+
+    scratch: int = 0
+
+    def scratch_bytes(self) -> int:
+        return self.scratch
+
+
+def scratch_op(index: int, source: Tensor, output: Tensor, scratch: int) -> Op:
+    return OpWithScratch(index, OpKind.CONV_2D, (source,), (output,), scratch=scratch)
 
 
 def assert_sound(plan: MemoryPlan, g: Graph) -> None:
@@ -95,12 +110,12 @@ def test_residual_add_reuses_the_dying_branch():
 
 
 def test_scratch_lives_only_during_its_op():
-    # x(64) -MEAN-> m(4 int8, scratch 16) -conv-> y(64). The scratch is live only at op 0,
+    # x(64) -conv-> m(4 int8, scratch 16) -conv-> y(64). The scratch is live only at op 0,
     # so y may reuse its bytes at op 1.
     x, m, y = act(0, 64, "x"), act(1, 4, "m"), act(2, 64, "y")
-    mean = mean_op(0, x, m)
+    first = scratch_op(0, x, m, scratch=16)
     conv = op(1, OpKind.CONV_2D, (m,), y)
-    g = graph([mean, conv], (x,), (y,))
+    g = graph([first, conv], (x,), (y,))
     plan = plan_graph(g)
     scratch = [p for p in plan.buffers if p.buffer.scratch_op is not None]
     assert [(p.buffer.first_use, p.buffer.last_use, p.buffer.size) for p in scratch] == [(0, 0, 16)]
@@ -109,6 +124,16 @@ def test_scratch_lives_only_during_its_op():
     assert plan.lower_bound == 96
     assert plan.arena_bytes == 96
     assert_sound(plan, g)
+
+
+def test_mean_needs_no_scratch():
+    # tk_mean_s8 sums each output's column straight from the input.
+    x, m = act(0, 64, "x"), act(1, 4, "m")
+    mean = op(0, OpKind.MEAN, (x,), m, MeanOptions(axes=(0,), keep_dims=True))
+    plan = plan_graph(graph([mean], (x,), (m,)))
+    assert mean.scratch_bytes() == 0
+    assert plan.scratch_offset(mean) is None
+    assert [p.buffer.name for p in plan.buffers if p.buffer.scratch_op is not None] == []
 
 
 # --- lifetimes ----------------------------------------------------------------------
@@ -216,7 +241,7 @@ def placement_by(buffers, ordering: str) -> tuple[int, ...]:
 
 
 def random_graph(seed: int, max_ops: int = 24) -> Graph:
-    """A random graph of chains, residual ADDs, concatenations, in-place ops and MEANs."""
+    """A random graph of chains, residual ADDs, concatenations, in-place ops and ops with scratch."""
     rng = random.Random(seed)
     tensors: list[Tensor] = []
 
@@ -242,7 +267,8 @@ def random_graph(seed: int, max_ops: int = 24) -> Graph:
             parts = tuple(rng.sample(recent, min(len(recent), rng.randint(2, 3))))
             ops.append(op(index, OpKind.CONCATENATION, parts, new(sum(t.nbytes for t in parts))))
         else:
-            ops.append(mean_op(index, source, new(rng.choice([1, 8, 40]))))
+            output = new(rng.choice([1, 8, 40]))
+            ops.append(scratch_op(index, source, output, scratch=output.size * 4))
     read = {t.index for o in ops for t in o.inputs}
     outputs = tuple(t for t in tensors[len(inputs) :] if t.index not in read)[-2:] or (tensors[-1],)
     return graph(ops, inputs, outputs, name=f"random{seed}")
