@@ -5,48 +5,17 @@ reply, its errors, and MLPerf Tiny's runner performance sequence."""
 from __future__ import annotations
 
 import re
-import socket
-import time
 import zlib
 
 import pytest
 
+from mlperf_runner import Console, identify, performance_round
 from profiler_host import HostBoard, build_copy_model_profiler
 
 BOOT = ["m-timestamp-mode-performance", "m-init-done", "m-ready"]
 INPUT = bytes(range(16))
 # The copy model: out[i] = in[15 - i] + 1 (int8, wrapping).
 EXPECTED_OUT = bytes((INPUT[15 - i] + 1) & 0xFF for i in range(16))
-
-
-class Console:
-    """A bare TCP console: send a command, read lines up to m-ready."""
-
-    def __init__(self, url: str) -> None:
-        host, port = url.removeprefix("socket://").split(":")
-        self.sock = socket.create_connection((host, int(port)), timeout=10)
-        self.pending = b""
-
-    def line(self) -> str:
-        while b"\r\n" not in self.pending:
-            chunk = self.sock.recv(4096)
-            assert chunk, "console closed"
-            self.pending += chunk
-        line, self.pending = self.pending.split(b"\r\n", 1)
-        return line.decode("ascii")
-
-    def until_ready(self) -> list[str]:
-        lines = []
-        while (line := self.line()) != "m-ready":
-            lines.append(line)
-        return lines
-
-    def send(self, command: str) -> list[str]:
-        self.sock.sendall(command.encode("ascii") + b"%")
-        return self.until_ready()
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")
@@ -219,31 +188,12 @@ def test_mlperf_runner_performance_sequence(console):
     """What MLPerf Tiny's runner does in performance mode: name, profile,
     then five rounds of db load + 31-byte db chunks + infer N W, each reply
     read to the line containing m-ready and parsed with its patterns."""
-
-    def send_command(command: str) -> list[str]:
-        console.sock.sendall((command + "%").encode())
-        lines = []
-        while True:
-            line = console.line()
-            lines.append(line)
-            if "m-ready" in line:
-                return lines
-
-    name = [m for m in map(re.compile(r"^m-(name)-dut-\[([^]]+)]$").match, send_command("name")) if m]
-    assert name[0][2] == "tinykit"
-    profile = {m[1]: m[2] for m in map(re.compile(r"^m-(model|profile)-\[([^]]+)]$").match, send_command("profile")) if m}
+    name, profile = identify(console)
+    assert name == "tinykit"
     assert profile == {"profile": "tinykit profiler 1.0", "model": "copy"}
     for round_index in range(5):
         data = bytes((round_index * 16 + i) & 0xFF for i in range(16))
-        send_command(f"db load {len(data)}")
-        for i in range(0, len(data), 31):
-            send_command(f"db {''.join(f'{d:02x}' for d in data[i:i + 31])}")
-        result = {}
-        for line in send_command("infer 20 2"):
-            if m := re.match(r"^m-results-\[([^]]+)\]$", line):
-                result["results"] = [float(x) for x in m[1].split(",") if x.strip()]
-            elif m := re.match(r"^m-lap-us-([0-9]+)$", line):
-                result["end_time" if "start_time" in result else "start_time"] = int(m[1])
+        result = performance_round(console, data, 20, 2)
         assert result["end_time"] >= result["start_time"]
         expected = [float(((data[15 - i] + 1) & 0xFF) - (256 if ((data[15 - i] + 1) & 0xFF) > 127 else 0)) for i in range(16)]
         assert result["results"] == expected
