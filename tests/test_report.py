@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
@@ -349,3 +351,29 @@ def test_no_profiles_is_refused(tmp_path: Path) -> None:
     with pytest.raises(TinykitError, match="No profiles"):
         write_report([], tmp_path)
     assert not (tmp_path / "index.html").exists()
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def tinykit(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tinykit", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_report_command_writes_the_page_for_several_files(ds_cnn: dict, inception: dict, tmp_path: Path) -> None:
+    (tmp_path / "m7.json").write_text(json.dumps(make_profile(ds_cnn, "ds_cnn")))
+    (tmp_path / "m4.json").write_text(json.dumps(make_profile(inception, "inception", board="qemu_m4")))
+    result = tinykit("report", "m7.json", "m4.json", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    root = ElementTree.parse(tmp_path / "out" / "index.html").getroot()
+    [table] = table_with_class(root, "comparison")
+    assert table_rows(table)[0] == ["", "ds_cnn @ qemu_m7", "inception @ qemu_m4"]
+
+
+def test_report_command_refuses_a_bad_file_in_one_paragraph(ds_cnn: dict, tmp_path: Path) -> None:
+    (tmp_path / "good.json").write_text(json.dumps(make_profile(ds_cnn, "ds_cnn")))
+    (tmp_path / "log.txt").write_text("m-ready\r\n")
+    result = tinykit("report", "good.json", "log.txt", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: log.txt is not JSON") and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
