@@ -174,6 +174,8 @@ def test_bar_chart_has_one_bar_per_op_with_length_proportional_to_cycles(ds_cnn:
         assert f"{layer['macs']:,} MACs" in tooltip and f"{layer['macs_per_cycle']:.2f} MACs/cycle" in tooltip
     slowest = max(profile["layers"], key=lambda layer: layer["cycles"])
     assert widths[slowest["index"]] == pytest.approx(BAR_MAX_WIDTH)
+    [scale] = [t for t in chart.iter(f"{SVG}text") if t.get("class") == "scale"]
+    assert scale.text.endswith(f"the longest is {slowest['cycles']:,.0f}")
     pixels_per_cycle = BAR_MAX_WIDTH / slowest["cycles"]
     for layer in profile["layers"]:  # one scale for all bars, to the drawing's thousandth of a pixel
         assert widths[layer["index"]] == pytest.approx(layer["cycles"] * pixels_per_cycle, abs=1e-3)
