@@ -26,7 +26,6 @@ from tinykit.report import PROFILE_SCHEMA, load_profiles, write_report
 from tinykit.report.bars import BAR_MAX_WIDTH
 
 SVG = "{http://www.w3.org/2000/svg}"
-XHTML_TAGS = ("section", "table", "tr", "th", "td", "div", "p", "dl", "dd", "h2", "title", "script")
 CPU_HZ = 25_000_000
 
 
@@ -355,6 +354,20 @@ def test_no_profiles_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "index.html").exists()
 
 
+def test_profile_path_that_is_a_folder_is_named(tmp_path: Path) -> None:
+    (tmp_path / "build").mkdir()
+    with pytest.raises(TinykitError, match=r"build is a folder, not a profile file"):
+        load_profiles([tmp_path / "build"])
+
+
+def test_report_into_a_file_is_refused(ds_cnn: dict, tmp_path: Path) -> None:
+    taken = tmp_path / "report"
+    taken.write_text("not a folder")
+    with pytest.raises(TinykitError, match=r"report is a file.*-o"):
+        write_report([make_profile(ds_cnn, "ds_cnn")], taken)
+    assert taken.read_text() == "not a folder"
+
+
 # --- the command ---------------------------------------------------------------------------
 
 
@@ -379,3 +392,4 @@ def test_report_command_refuses_a_bad_file_in_one_paragraph(ds_cnn: dict, tmp_pa
     assert result.returncode == 1
     assert result.stderr.startswith("error: log.txt is not JSON") and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+

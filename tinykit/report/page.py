@@ -69,9 +69,7 @@ def render_page(profiles: list[Profile]) -> str:
             "No profiles to report. Pass one or more profile files, made with `tinykit profile FOLDER --json > profile.json`."
         )
     titles = ", ".join(profile_title(p) for p in profiles)
-    comparison = (
-        f'<h2>Comparison</h2>{comparison_table(profiles)}' if len(profiles) > 1 else ""
-    )
+    comparison = f"<h2>Comparison</h2>{comparison_table(profiles)}" if len(profiles) > 1 else ""
     sections = "\n".join(_profile_section(number, p) for number, p in enumerate(profiles, start=1))
     return (
         "<!DOCTYPE html>\n"
@@ -156,7 +154,7 @@ def _memory(profile: Profile) -> str:
         [name, count(used), count(budget) if budget else "", percent(share_of(used, budget)) if budget else ""]
         for name, used, budget in rows
     ]
-    return table(["", "bytes", "of", "used"], cells, "memory")
+    return table(["", "bytes", "budget", "share of budget"], cells, "memory")
 
 
 def _outputs(profile: Profile) -> str:
