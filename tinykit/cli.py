@@ -36,6 +36,9 @@ def main() -> None:
     Typical use:
       tinykit build model.keras --data calib.npz -o build/kws   convert, plan, generate C
       tinykit verify model.tflite --samples 200                  compare with TF Lite Micro
+      tinykit build model.tflite --board qemu_m7 -o build/kws-m7  firmware for a board
+      tinykit profile build/kws-m7 --json > profile.json         latency, layers, memory
+      tinykit report profile.json -o report/                     HTML page with plots
     """
 
 
@@ -137,6 +140,49 @@ def flash(folder: Path) -> None:
 
     board = get_board(read_handoff(folder)["board"])
     upload(folder, board, progress=progress)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--port", help="Serial port of a real board flashed with this build: a device path (/dev/ttyACM0) or any pyserial URL (socket://host:port, rfc2217://...). Without it, an emulated board runs in QEMU.")
+@click.option("-n", "--runs", default=20, show_default=True, type=click.IntRange(min=1), help="Timed inferences (and as many op-by-op runs).")
+@click.option("--warmup", default=3, show_default=True, type=click.IntRange(min=0), help="Inferences run before timing starts.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the random input sample.")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout (the input of `tinykit report`).")
+def profile(folder: Path, port: str | None, runs: int, warmup: int, seed: int, as_json: bool) -> None:
+    """Measure a firmware build on its board: latency, per-layer latency, memory.
+
+    FOLDER is what `tinykit build --board BOARD -o FOLDER` wrote. tinykit
+    checks that the board runs this build (its build hash), loads a random
+    input, runs --warmup inferences, then times --runs whole inferences and,
+    separately, --runs inferences op by op, reads the stack high-water mark
+    and static memory, and compares the outputs with tflite-micro's bit for
+    bit. Cycles come from the DWT counter on real boards; on QEMU they are
+    instructions counted under -icount. Exits 1 when the outputs differ.
+    """
+    from tinykit.profile.measure import profile_build
+    from tinykit.profile.render import render_profile
+
+    result = profile_build(folder, port=port, runs=runs, warmups=warmup, seed=seed, report=progress)
+    click.echo(json.dumps(result, indent=2) if as_json else render_profile(result))
+    sys.exit(0 if result["outputs_match"] else 1)
+
+
+@main.command()
+@click.argument("profiles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("report"), show_default=True, help="Folder to write index.html into.")
+def report(profiles: tuple[Path, ...], output: Path) -> None:
+    """Turn profile JSON files into an HTML page with plots.
+
+    Each PROFILE is the output of `tinykit profile FOLDER --json`. The page
+    shows, per profile, the latency, a per-layer latency bar chart, the
+    memory figures and the memory plan drawn over time; with several
+    profiles, a comparison table (models or boards side by side) comes first.
+    """
+    from tinykit.report import load_profiles, write_report
+
+    page = write_report(load_profiles(list(profiles)), output)
+    click.echo(f"wrote {page}")
 
 
 def run() -> None:

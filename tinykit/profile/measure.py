@@ -1,0 +1,197 @@
+"""`tinykit profile`: latency, per-layer latency, memory and output check of
+one build, measured on the board that runs it (or in QEMU for an emulated one).
+
+The measurements come in three separate run modes of the firmware, so that
+none disturbs another: whole inferences timed alone (`tk-time`), the same
+inferences op by op with a counter read between ops (`tk-layers`), and one
+inference whose raw outputs are compared with tflite-micro's.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+import tinykit
+from tinykit.boards import Board, get_board
+from tinykit.errors import TinykitError
+from tinykit.frontend.tflite_reader import read_tflite
+from tinykit.handoff import read_handoff
+from tinykit.profile.client import DeviceClient
+from tinykit.profile.protocol import CycleStats, DeviceInfo, LayerCycles, MemoryReport
+from tinykit.verify.compare import compare, random_samples
+from tinykit.verify.device import device_link, firmware_elf
+from tinykit.verify.tflm import run_tflm
+
+SCHEMA = "tinykit-profile/1"
+
+# What each firmware clock counts, for people reading the figures.
+CLOCK_MEANING = {
+    "dwt": "DWT cycle counter: real core cycles",
+    "qemu-icount": "QEMU SysTick under -icount shift=0: retired instructions, not real cycles "
+    "(milliseconds assume one instruction per cycle at the board's clock)",
+}
+
+# Per-op timing reads the counter between ops; more than this share of
+# difference against the whole-inference figure means the per-layer table
+# cannot be trusted (ARCHITECTURE.md: per-layer sums within 5%).
+LAYER_SUM_TOLERANCE = 0.05
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """What the firmware reported for one build."""
+
+    info: DeviceInfo
+    latency: CycleStats
+    layers: LayerCycles
+    memory: MemoryReport
+    outputs: list[bytes]
+
+
+def _sample_bytes(sample: list[np.ndarray]) -> bytes:
+    return b"".join(np.ascontiguousarray(a).tobytes() for a in sample)
+
+
+def _board_of(document: dict, folder: Path) -> Board:
+    board = get_board(document["board"])
+    if not board.is_cortex_m:
+        raise TinykitError(
+            f"{folder} was built for the host; profiling needs firmware: build for a board, e.g. "
+            f"`tinykit build {folder / document['model']['file']} --board qemu_m7 -o {folder}-m7`, then profile that folder."
+        )
+    if not firmware_elf(folder, board).exists():
+        raise TinykitError(f"{folder} has no firmware ELF ({firmware_elf(folder, board)}); run `tinykit build` for {board.name} again.")
+    return board
+
+
+def _check_build(info: DeviceInfo, build_hash: str, url: str, folder: Path) -> None:
+    if info.build_hash != build_hash:
+        raise TinykitError(
+            f"the board at {url} runs build {info.build_hash} of model {info.model!r}, not the build in {folder} "
+            f"({build_hash}); flash it first with `tinykit flash {folder}`."
+        )
+
+
+def measure(url: str, build_hash: str, folder: Path, sample: bytes, runs: int, warmups: int, report: Callable[[str], None]) -> Measurements:
+    """Talk to the firmware at ``url``: check the build, load the sample, warm up, time, time op by op, read memory and outputs."""
+    with DeviceClient(url, timeout=60.0, boot_timeout=30.0) as device:
+        device.wait_ready()
+        info = device.info()
+        _check_build(info, build_hash, url, folder)
+        device.load_input(sample)
+        started = time.monotonic()
+        device.infer(1, warmups)
+        # Each run prints its record as it ends, so the timeout bounds one
+        # inference: give it plenty of room over what the warm-up took.
+        per_run = (time.monotonic() - started) / (warmups + 1)
+        timeout = max(60.0, 20 * per_run)
+        outputs = device.output()
+        report(f"timing {runs} whole inferences")
+        latency = device.time_inferences(runs, timeout=timeout)
+        report(f"timing {runs} inferences op by op ({info.op_count} ops)")
+        layers = device.layer_cycles(runs, timeout=timeout)
+        memory = device.memory()
+    return Measurements(info, latency, layers, memory, outputs)
+
+
+def _flash_bytes(folder: Path, board: Board) -> int:
+    from tinykit.deploy.platformio import size_breakdown
+
+    return size_breakdown(firmware_elf(folder, board), folder).flash
+
+
+def _layers(ops: list[dict], layers: LayerCycles, cpu_hz: int) -> list[dict]:
+    medians = layers.medians
+    total = sum(medians)
+    if len(medians) != len(ops):
+        raise TinykitError(f"the firmware timed {len(medians)} ops, the build has {len(ops)}; rebuild and reflash.")
+    return [
+        {
+            "index": op["index"],
+            "op": op["kind"],
+            "output_shape": op["output_shape"],
+            "macs": op["macs"],
+            "cycles": cycles,
+            "min_cycles": stats.min,
+            "max_cycles": stats.max,
+            "ms": cycles * 1000.0 / cpu_hz,
+            "share": cycles / total if total else 0.0,
+            "macs_per_cycle": op["macs"] / cycles if cycles else 0.0,
+        }
+        for op, cycles, stats in zip(ops, medians, layers.per_op)
+    ]
+
+
+def profile_build(
+    folder: Path, port: str | None = None, runs: int = 20, warmups: int = 3, seed: int = 0,
+    report: Callable[[str], None] = lambda _: None,
+) -> dict:
+    """Profile the build in ``folder`` on its board (``port``: any pyserial URL of
+    a flashed real board; without it an emulated board runs in QEMU). Returns
+    the profile as plain JSON values (schema ``tinykit-profile/1``)."""
+    if runs < 1:
+        raise TinykitError(f"--runs must be at least 1, got {runs}.")
+    if warmups < 0:
+        raise TinykitError(f"--warmup must be 0 or more, got {warmups}.")
+    document = read_handoff(folder)
+    board = _board_of(document, folder)
+    tflite = folder / document["model"]["file"]
+    graph = read_tflite(tflite)
+    sample = random_samples(graph, 1, seed)[0]
+    where = port or f"QEMU ({board.qemu_machine})"
+    report(f"profiling {folder} on {board.name} via {where}")
+    with device_link(folder, board, port) as url:
+        measured = measure(url, document["build_hash"], folder, _sample_bytes(sample), runs, warmups, report)
+    (reference,) = run_tflm(tflite.read_bytes(), [sample])
+    ours = [np.frombuffer(raw, dtype=t.dtype.numpy).reshape(t.shape) for t, raw in zip(graph.outputs, measured.outputs, strict=True)]
+    _, mismatches, _ = compare([reference], [ours])
+
+    info, memory, hz = measured.info, measured.memory, measured.info.cpu_hz
+    layers = _layers(document["ops"], measured.layers, hz)
+    return {
+        "schema": SCHEMA,
+        "tinykit_version": tinykit.__version__,
+        "model": document["model"]["name"],
+        "board": board.name,
+        "link": port or "qemu",
+        "build_hash": info.build_hash,
+        "clock": info.clock_source,
+        "clock_meaning": CLOCK_MEANING.get(info.clock_source, info.clock_source),
+        "cpu_hz": hz,
+        "runs": runs,
+        "warmups": warmups,
+        "latency_cycles": measured.latency.median,
+        "latency_ms": measured.latency.median_ms(hz),
+        "latency": {
+            "median_cycles": measured.latency.median,
+            "min_cycles": measured.latency.min,
+            "max_cycles": measured.latency.max,
+            "median_ms": measured.latency.median_ms(hz),
+            "min_ms": measured.latency.min * 1000.0 / hz,
+            "max_ms": measured.latency.max * 1000.0 / hz,
+            "cycles": list(measured.latency.cycles),
+        },
+        "layers": layers,
+        "layers_cycles_sum": sum(layer["cycles"] for layer in layers),
+        "layers_vs_latency": sum(layer["cycles"] for layer in layers) / max(measured.latency.median, 1.0),
+        "total_macs": document["total_macs"],
+        "memory": {
+            "arena": memory.arena,
+            "stack_peak": memory.stack_used,
+            "stack_reserve": memory.stack_reserve,
+            "static": memory.static,
+            "total_ram": memory.static + memory.stack_used,
+            "flash": _flash_bytes(folder, board),
+            "ram_budget": board.sram_bytes,
+            "flash_budget": board.flash_bytes,
+        },
+        "outputs_match": mismatches == 0,
+        "output_mismatches": mismatches,
+        "plan": document["plan"],
+    }
+
