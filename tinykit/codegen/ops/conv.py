@@ -3,8 +3,7 @@
 Each emitter checks that the op is one the int8 reference kernels compute,
 derives every constant the way TF Lite Micro's Prepare does (the order of
 float32 and float64 operations decides the multipliers' last bit), and
-returns the kernel call. The small helpers at the top (dims, activation
-clamp, int8 checks) are shared with the pooling emitters.
+returns the kernel call.
 """
 
 from __future__ import annotations
@@ -14,77 +13,19 @@ from collections.abc import Sequence
 import numpy as np
 
 from tinykit.codegen.emit import EmitContext, emitter
-from tinykit.codegen.quant import activation_range_int8, quantize_multiplier
-from tinykit.errors import TinykitError
-from tinykit.ir import (
-    Activation,
-    Conv2DOptions,
-    DepthwiseConv2DOptions,
-    DType,
-    FullyConnectedOptions,
-    Op,
-    OpKind,
-    Padding,
-    Tensor,
-    conv_output_size,
-    conv_padding_before,
+from tinykit.codegen.ops.common import (
+    activation_initializer,
+    describe,
+    dims_struct,
+    nhwc_dims,
+    nhwc_shape,
+    require_int8_activations,
+    require_matching_output_size,
+    window_geometry,
 )
-
-
-def describe(op: Op) -> str:
-    """How error messages name an op: its index and kind."""
-    return f"op {op.index} ({op.kind.value})"
-
-
-def dims_struct(ctx: EmitContext, hint: str, n: int, h: int, w: int, c: int) -> str:
-    """Address of a constant ``tk_dims`` in NHWC order."""
-    return ctx.struct("tk_dims", hint, {"n": str(n), "h": str(h), "w": str(w), "c": str(c)})
-
-
-def nhwc_shape(op: Op, tensor: Tensor) -> tuple[int, int, int, int]:
-    """The (n, h, w, c) shape of a rank-4 NHWC tensor; refuses other ranks."""
-    if len(tensor.shape) != 4:
-        raise TinykitError(
-            f"{describe(op)}: tensor {tensor.name!r} has shape {list(tensor.shape)}, but this op's int8 kernel "
-            "takes 4-D NHWC tensors (batch, height, width, channels). Re-export the model with image-shaped "
-            "tensors for this layer."
-        )
-    n, h, w, c = tensor.shape
-    return n, h, w, c
-
-
-def nhwc_dims(ctx: EmitContext, hint: str, tensor: Tensor, op: Op) -> str:
-    """Address of the ``tk_dims`` of a rank-4 NHWC tensor."""
-    return dims_struct(ctx, hint, *nhwc_shape(op, tensor))
-
-
-def activation_initializer(activation: Activation, output: Tensor) -> str:
-    """``tk_activation`` initializer: the fused activation's clamp in the output's int8 domain."""
-    lo, hi = activation_range_int8(activation, output.quant.single_scale, output.quant.single_zero_point)
-    return f"{{.min = {lo}, .max = {hi}}}"
-
-
-def require_int8_activations(op: Op, tensors: Sequence[Tensor]) -> None:
-    """Refuse tensors that are not per-tensor quantized int8 (the only activations the kernels take)."""
-    for t in tensors:
-        if t.dtype is not DType.INT8 or t.quant is None or t.quant.per_channel:
-            raise TinykitError(
-                f"{describe(op)}: tensor {t.name!r} is {t.dtype.value}"
-                f"{'' if t.quant is not None else ' without quantization'}"
-                f"{' quantized per channel' if t.quant is not None and t.quant.per_channel else ''}, but tinykit's "
-                f"{op.kind.value} kernel takes int8 activations with one scale and zero point. Convert the model "
-                "with full-integer int8 quantization (e.g. `tinykit build`, or the TFLite converter with "
-                "`inference_input_type=tf.int8` and a representative dataset)."
-            )
-
-
-def require_matching_output_size(op: Op, expected: tuple[int, ...]) -> None:
-    got = tuple(op.outputs[0].shape)
-    if got != expected:
-        raise TinykitError(
-            f"{describe(op)}: the output tensor has shape {list(got)} but the op's input, filter and options give "
-            f"{list(expected)}. The model file is inconsistent; re-convert it from the original model."
-        )
+from tinykit.codegen.quant import quantize_multiplier
+from tinykit.errors import TinykitError
+from tinykit.ir import Conv2DOptions, DepthwiseConv2DOptions, DType, FullyConnectedOptions, Op, OpKind, Tensor
 
 
 def _weights(op: Op, units: int) -> tuple[Tensor, Tensor | None, tuple[float, ...]]:
@@ -143,19 +84,27 @@ def conv_multipliers(input_scale: float, filter_scales: Sequence[float], output_
     return [input_scale * f / output_scale for f in filter_scales]
 
 
-def window_geometry(op: Op, in_h: int, in_w: int, k_h: int, k_w: int, stride_h: int, stride_w: int,
-                     dilation_h: int, dilation_w: int, padding: Padding) -> tuple[int, int, int, int]:
-    """(out_h, out_w, pad_h, pad_w) as TFLite computes them; refuses non-positive strides or dilations."""
-    if min(stride_h, stride_w, dilation_h, dilation_w) < 1:
-        raise TinykitError(
-            f"{describe(op)}: strides ({stride_h}, {stride_w}) and dilations ({dilation_h}, {dilation_w}) must be "
-            "at least 1. The model file is malformed; re-convert it."
-        )
-    out_h = conv_output_size(in_h, k_h, stride_h, dilation_h, padding)
-    out_w = conv_output_size(in_w, k_w, stride_w, dilation_w, padding)
-    pad_h = conv_padding_before(in_h, k_h, stride_h, dilation_h, padding)
-    pad_w = conv_padding_before(in_w, k_w, stride_w, dilation_w, padding)
-    return out_h, out_w, pad_h, pad_w
+def _weighted_kernel_call(
+    ctx: EmitContext, kernel: str, params: str, quant: str, op: Op, filt: Tensor, bias: Tensor | None,
+    dims: tuple[str, str, str],
+) -> str:
+    """The call of a kernel with weights, in the runtime's argument order: params, quant, input dims,
+    input, filter dims, filter, bias (``NULL`` if none), output dims, output. ``dims`` holds the
+    three ``tk_dims`` addresses (input, filter, output)."""
+    input_dims, filter_dims, output_dims = dims
+    # Constants enter the weights file as ctx.tensor first names them: filter, then bias.
+    arguments = [params, quant, input_dims, ctx.tensor(op.inputs[0]), filter_dims, ctx.tensor(filt)]
+    arguments += [ctx.tensor(bias) if bias is not None else "NULL", output_dims, ctx.tensor(op.outputs[0])]
+    return f"{kernel}({', '.join(arguments)})"
+
+
+def _nhwc_kernel_dims(ctx: EmitContext, op: Op, filt: Tensor) -> tuple[str, str, str]:
+    """The input, filter and output ``tk_dims`` of a 2-D convolution, all rank-4."""
+    return (
+        nhwc_dims(ctx, "input_dims", op.inputs[0], op),
+        nhwc_dims(ctx, "filter_dims", filt, op),
+        nhwc_dims(ctx, "output_dims", op.outputs[0], op),
+    )
 
 
 @emitter(OpKind.CONV_2D)
@@ -189,13 +138,7 @@ def emit_conv_2d(op: Op, ctx: EmitContext) -> str:
         "activation": activation_initializer(opts.activation, out),
     })
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
-    return (
-        f"tk_conv_s8({params}, {quant}, "
-        f"{nhwc_dims(ctx, 'input_dims', inp, op)}, {ctx.tensor(inp)}, "
-        f"{nhwc_dims(ctx, 'filter_dims', filt, op)}, {ctx.tensor(filt)}, "
-        f"{ctx.tensor(bias) if bias is not None else 'NULL'}, "
-        f"{nhwc_dims(ctx, 'output_dims', out, op)}, {ctx.tensor(out)})"
-    )
+    return _weighted_kernel_call(ctx, "tk_conv_s8", params, quant, op, filt, bias, _nhwc_kernel_dims(ctx, op, filt))
 
 
 @emitter(OpKind.DEPTHWISE_CONV_2D)
@@ -231,13 +174,7 @@ def emit_depthwise_conv_2d(op: Op, ctx: EmitContext) -> str:
         "activation": activation_initializer(opts.activation, out),
     })
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
-    return (
-        f"tk_depthwise_conv_s8({params}, {quant}, "
-        f"{nhwc_dims(ctx, 'input_dims', inp, op)}, {ctx.tensor(inp)}, "
-        f"{nhwc_dims(ctx, 'filter_dims', filt, op)}, {ctx.tensor(filt)}, "
-        f"{ctx.tensor(bias) if bias is not None else 'NULL'}, "
-        f"{nhwc_dims(ctx, 'output_dims', out, op)}, {ctx.tensor(out)})"
-    )
+    return _weighted_kernel_call(ctx, "tk_depthwise_conv_s8", params, quant, op, filt, bias, _nhwc_kernel_dims(ctx, op, filt))
 
 
 @emitter(OpKind.FULLY_CONNECTED)
@@ -277,10 +214,9 @@ def emit_fully_connected(op: Op, ctx: EmitContext) -> str:
         "activation": activation_initializer(opts.activation, out),
     })
     quant = per_channel_quant(ctx, multipliers)
-    return (
-        f"tk_fully_connected_s8({params}, {quant}, "
-        f"{dims_struct(ctx, 'input_dims', batches, 1, 1, depth)}, {ctx.tensor(inp)}, "
-        f"{dims_struct(ctx, 'filter_dims', units, 1, 1, depth)}, {ctx.tensor(filt)}, "
-        f"{ctx.tensor(bias) if bias is not None else 'NULL'}, "
-        f"{dims_struct(ctx, 'output_dims', batches, 1, 1, units)}, {ctx.tensor(out)})"
+    dims = (
+        dims_struct(ctx, "input_dims", batches, 1, 1, depth),
+        dims_struct(ctx, "filter_dims", units, 1, 1, depth),
+        dims_struct(ctx, "output_dims", batches, 1, 1, units),
     )
+    return _weighted_kernel_call(ctx, "tk_fully_connected_s8", params, quant, op, filt, bias, dims)

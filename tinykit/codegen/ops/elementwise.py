@@ -12,8 +12,7 @@ import math
 import numpy as np
 
 from tinykit.codegen.emit import EmitContext, c_float, emitter
-from tinykit.codegen.ops.conv import activation_initializer, describe, require_int8_activations
-from tinykit.codegen.ops.shape import flat_dims
+from tinykit.codegen.ops.common import activation_initializer, describe, flat_dims, require_int8_activations
 from tinykit.codegen.quant import quantize_multiplier, round_half_away
 from tinykit.errors import TinykitError
 from tinykit.ir import AddOptions, DType, Op, OpKind, Tensor

@@ -11,7 +11,7 @@ build time.
 from __future__ import annotations
 
 from tinykit.codegen.emit import EmitContext, emitter
-from tinykit.codegen.ops.conv import (
+from tinykit.codegen.ops.common import (
     activation_initializer,
     describe,
     dims_struct,

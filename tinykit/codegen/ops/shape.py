@@ -4,32 +4,16 @@ These kernels move bytes without changing them, exactly as TF Lite Micro's
 do. TF Lite Micro's int8 CONCATENATION does not requantize: it copies each
 input's bytes even when that input's scale or zero point differs from the
 output's, which silently gives wrong numbers, so tinykit refuses such a model
-instead. ``flat_dims`` (any-rank tensor as NHWC ``tk_dims``) is shared with
-the element-wise and softmax emitters.
+instead.
 """
 
 from __future__ import annotations
 
-import math
 
 from tinykit.codegen.emit import EmitContext, emitter
-from tinykit.codegen.ops.conv import describe, dims_struct, require_int8_activations
+from tinykit.codegen.ops.common import describe, flat_dims, nhwc_extents, require_int8_activations
 from tinykit.errors import TinykitError
 from tinykit.ir import Activation, ConcatenationOptions, Op, OpKind, PadOptions, Tensor
-
-
-def nhwc_extents(shape: tuple[int, ...]) -> tuple[int, int, int, int]:
-    """A shape of any rank as (n, h, w, c): lower ranks pad with leading 1s,
-    higher ranks fold their leading extents into n (the last three stay)."""
-    if len(shape) <= 4:
-        n, h, w, c = (1,) * (4 - len(shape)) + tuple(shape)
-        return n, h, w, c
-    return math.prod(shape[:-3]), shape[-3], shape[-2], shape[-1]
-
-
-def flat_dims(ctx: EmitContext, hint: str, tensor: Tensor) -> str:
-    """Address of the ``tk_dims`` of a tensor of any rank (see ``nhwc_extents``)."""
-    return dims_struct(ctx, hint, *nhwc_extents(tensor.shape))
 
 
 def require_rank_at_most_4(op: Op, tensor: Tensor) -> None:

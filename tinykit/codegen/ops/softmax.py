@@ -14,8 +14,7 @@ import math
 import numpy as np
 
 from tinykit.codegen.emit import EmitContext, emitter
-from tinykit.codegen.ops.conv import describe, require_int8_activations
-from tinykit.codegen.ops.shape import flat_dims
+from tinykit.codegen.ops.common import describe, flat_dims, require_int8_activations
 from tinykit.codegen.quant import quantize_multiplier
 from tinykit.errors import TinykitError
 from tinykit.ir import Op, OpKind, SoftmaxOptions
