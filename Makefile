@@ -31,11 +31,15 @@ $(STAMP): pyproject.toml
 
 # The DS-CNN keyword-spotting model: converted to int8, compiled, built as
 # firmware for the emulated Cortex-M7 board, run in QEMU and compared with
-# tflite-micro byte for byte.
+# tflite-micro byte for byte, then profiled (an HTML report is written to
+# build/kws-m7/report/, and the profile is printed last).
 demo: setup
 	$(PYTHON) -m examples.kws.demo_model build/demo
 	$(TINYKIT) build build/demo/ds_cnn.keras --data build/demo/calibration.npz --board qemu_m7 -o build/kws-m7
 	$(TINYKIT) verify build/kws-m7/model.tflite --board qemu_m7 -o build/kws-m7 --samples 20
+	$(TINYKIT) profile build/kws-m7 --runs 20 --json > build/kws-m7/profile.json
+	$(TINYKIT) report build/kws-m7/profile.json -o build/kws-m7/report
+	$(TINYKIT) profile build/kws-m7 --runs 20
 
 test: setup
 	$(VENV)/bin/pytest -n $(JOBS)
