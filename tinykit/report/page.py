@@ -26,7 +26,8 @@ CLOCK_MEANINGS = {
     "qemu-icount": (
         "QEMU under -icount: the figures count retired instructions, not real core cycles "
         "(every instruction takes the same time, memory is never slow), so they compare builds "
-        "and kernels but do not predict a real board's latency."
+        "and kernels but do not predict a real board's latency; milliseconds take one instruction "
+        "per cycle at the CPU clock."
     ),
     "dwt": "the core's DWT cycle counter: real core cycles on the board.",
     "host": (
