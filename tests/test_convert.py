@@ -138,6 +138,22 @@ def test_calibration_of_the_wrong_shape_is_refused(keras_path: Path, tmp_path: P
         convert_to_int8(keras_path, np.zeros((4, 12, 12, 1), np.float32), tmp_path / "m.tflite")
 
 
+def test_calibration_file_is_read_against_the_model_and_converts_the_same(
+    keras_path: Path, converted: tuple[bytes, ConversionReport], tmp_path: Path
+) -> None:
+    np.savez(tmp_path / "calib.npz", x=_calibration())
+    report = convert_to_int8(keras_path, tmp_path / "calib.npz", tmp_path / "m.tflite")
+    assert (tmp_path / "m.tflite").read_bytes() == converted[0]
+    assert report.samples == 40 and not report.random_calibration
+
+
+def test_calibration_file_of_the_wrong_shape_is_refused_naming_it(keras_path: Path, tmp_path: Path) -> None:
+    np.savez(tmp_path / "wrong.npz", x=np.zeros((4, 12, 12, 1), np.float32))
+    with pytest.raises(TinykitError, match=r"wrong\.npz.*\(N, 12, 12, 3\)"):
+        convert_to_int8(keras_path, tmp_path / "wrong.npz", tmp_path / "m.tflite")
+    assert not (tmp_path / "m.tflite").exists()
+
+
 def _bad_model(tmp_path: Path, kind: str) -> Path:
     if kind == "missing":
         return tmp_path / "nothing.keras"

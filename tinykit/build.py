@@ -56,10 +56,10 @@ def int8_model(model: Path, folder: Path, data: Path | None, random_calibration:
         if model.resolve() != target.resolve():
             shutil.copyfile(model, target)
         return target, None
-    from tinykit.frontend.convert import convert_to_int8, load_calibration, model_input_shape
+    from tinykit.frontend.convert import convert_to_int8
 
-    calibration = load_calibration(data, model_input_shape(model)) if data is not None else None
-    report = convert_to_int8(model, calibration, target, random_calibration=random_calibration)
+    # convert reads the calibration file against the model it loads: loading a float model is slow.
+    report = convert_to_int8(model, data, target, random_calibration=random_calibration)
     return target, report
 
 

@@ -305,13 +305,15 @@ def model_input_shape(model_path: Path) -> tuple[int, ...]:
 # ---------------------------------------------------------------------------
 
 
-def convert_to_int8(model_path: Path, calibration: np.ndarray | None, out_path: Path,
+def convert_to_int8(model_path: Path, calibration: np.ndarray | Path | None, out_path: Path,
                     random_calibration: bool = False) -> ConversionReport:
     """Convert the float model at ``model_path`` to a fully int8 ``.tflite`` written to ``out_path``.
 
-    ``calibration`` holds representative inputs (N, *sample_shape) (see
-    ``load_calibration``); with ``random_calibration`` and no data, seeded
-    standard-normal samples stand in for them.
+    ``calibration`` holds representative inputs (N, *sample_shape), or names
+    the ``.npz`` file holding them (read with ``load_calibration`` against the
+    model's own input shape, so the model is loaded once); with
+    ``random_calibration`` and no data, seeded standard-normal samples stand
+    in for them.
     """
     if calibration is None and not random_calibration:
         raise TinykitError(
@@ -323,6 +325,8 @@ def convert_to_int8(model_path: Path, calibration: np.ndarray | None, out_path: 
     model = load_float_model(model_path)
     with tempfile.TemporaryDirectory(prefix="tinykit-convert-") as workdir:
         traced = _trace_batch_one(model, Path(workdir))
+        if isinstance(calibration, Path):
+            calibration = load_calibration(calibration, traced.sample_shape)
         used_random_data = calibration is None
         if used_random_data:
             rng = np.random.default_rng(RANDOM_CALIBRATION_SEED)
