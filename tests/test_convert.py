@@ -127,6 +127,19 @@ def test_autoencoder_has_no_top1_agreement(tmp_path: Path) -> None:
 # -- refusals ------------------------------------------------------------------
 
 
+def test_softmax_over_constant_logits_is_refused_before_tflite_runs_it(tmp_path: Path) -> None:
+    """Logits that never vary give the softmax input a scale below 2^-26,
+    on which TF Lite's reference interpreter aborts the process: the
+    conversion refuses it first, naming the op and the remedy."""
+    inputs = keras.Input((8,))
+    constant = keras.layers.Dense(4, kernel_initializer="zeros", bias_initializer="zeros")(inputs)
+    model = keras.Model(inputs, keras.layers.Softmax()(constant))
+    model.save(tmp_path / "flat.keras")
+    data = np.random.default_rng(3).standard_normal((10, 8)).astype(np.float32)
+    with pytest.raises(TinykitError, match=r"SOFTMAX.*below 2\^-26.*representative dataset"):
+        convert_to_int8(tmp_path / "flat.keras", data, tmp_path / "flat.tflite")
+
+
 def test_missing_calibration_names_both_remedies(keras_path: Path, tmp_path: Path) -> None:
     with pytest.raises(TinykitError, match=r"--data calib\.npz.*--calibration random"):
         convert_to_int8(keras_path, None, tmp_path / "m.tflite")

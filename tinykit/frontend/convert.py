@@ -366,6 +366,7 @@ def convert_to_int8(model_path: Path, calibration: np.ndarray | Path | None, out
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_bytes(flatbuffer)
+    _refuse_what_tflite_aborts_on(flatbuffer, out_path)
     int8_outputs, output_scale = _run_int8(tf, flatbuffer, calibration)
     return ConversionReport(
         samples=len(calibration),
@@ -374,6 +375,19 @@ def convert_to_int8(model_path: Path, calibration: np.ndarray | Path | None, out
         output_scale=output_scale,
         random_calibration=used_random_data,
     )
+
+
+def _refuse_what_tflite_aborts_on(flatbuffer: bytes, path: Path) -> None:
+    """TF Lite's interpreter (run next, for the accuracy report) aborts the
+    process on a SOFTMAX whose input scale is too small; refuse it here with
+    the reason instead (the code generator would refuse it later anyway)."""
+    from tinykit.codegen.ops.softmax import checked_input_scaling
+    from tinykit.frontend.tflite_reader import parse_tflite
+    from tinykit.ir import OpKind
+
+    for op in parse_tflite(flatbuffer, source=str(path)).ops:
+        if op.kind is OpKind.SOFTMAX:
+            checked_input_scaling(op)
 
 
 def _run_int8(tf: Any, flatbuffer: bytes, samples: np.ndarray) -> tuple[np.ndarray, float]:

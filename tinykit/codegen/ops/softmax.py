@@ -37,6 +37,22 @@ def softmax_input_scaling(beta: float, input_scale: float) -> tuple[int, int, in
     return multiplier, shift, -radius
 
 
+def checked_input_scaling(op: Op) -> tuple[int, int, int]:
+    """``softmax_input_scaling`` for a SOFTMAX op, or a TinykitError when TF Lite
+    cannot run it: its interpreters abort the whole process on such a model
+    rather than report an error, so the converter checks this before running one."""
+    (inp,) = op.inputs
+    try:
+        return softmax_input_scaling(op.options.beta, inp.quant.single_scale)
+    except ValueError:
+        raise TinykitError(
+            f"{describe(op)}: beta {op.options.beta} times the input scale {inp.quant.single_scale} is below 2^-26, too "
+            "small for TF Lite (Micro)'s int8 softmax. Re-convert the model with a representative dataset that "
+            "covers the softmax input's range (or a larger beta); an untrained model whose logits hardly vary "
+            "gives this too."
+        ) from None
+
+
 @emitter(OpKind.SOFTMAX)
 def emit_softmax(op: Op, ctx: EmitContext) -> str:
     opts = op.options
@@ -60,14 +76,7 @@ def emit_softmax(op: Op, ctx: EmitContext) -> str:
             f"in Q12.19, which overflows from {MAX_ROW_LENGTH} values on (in TF Lite Micro too). Split the softmax "
             "or reduce the number of classes."
         )
-    try:
-        multiplier, shift, diff_min = softmax_input_scaling(opts.beta, inp.quant.single_scale)
-    except ValueError:
-        raise TinykitError(
-            f"{describe(op)}: beta {opts.beta} times the input scale {inp.quant.single_scale} is below 2^-26, too "
-            "small for TF Lite Micro's int8 softmax. Re-convert the model with a representative dataset that "
-            "covers the softmax input's range (or a larger beta)."
-        ) from None
+    multiplier, shift, diff_min = checked_input_scaling(op)
     params = ctx.struct("tk_softmax_params", "params", {"diff_min": str(diff_min)})
     quant = ctx.struct("tk_per_tensor_quant", "quant", {"multiplier": str(multiplier), "shift": str(shift)})
     return (
