@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from modelgen import ModelBuilder
+from test_op_softmax import softmax_model
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from tinykit.errors import TinykitError
@@ -97,3 +98,14 @@ def test_an_op_tflite_micro_lacks_is_a_clear_error() -> None:
     b.op("LSH_PROJECTION", [x], [y])
     with pytest.raises(TinykitError, match="could not prepare the model"):
         run_tflm(b.finish([x], [y]), [[np.zeros((1, 4), np.int8)]])
+
+
+def test_a_tflite_micro_crash_is_a_clear_error() -> None:
+    # beta * input scale far below 2^-26: tflite-micro's SOFTMAX Prepare aborts the
+    # process (tinykit's own build refuses such a model before it gets there).
+    model = softmax_model((1, 10), 1e-9, 0, 1.0)
+    with pytest.raises(TinykitError, match=r"tflite-micro crashed \(signal 6, SIGABRT\) running the model"):
+        run_tflm(model, [[np.zeros((1, 10), np.int8)]])
+    # The runner survives the crash: the next model runs.
+    (outputs,) = run_tflm(_add_model(), [[np.ones((1, 8), np.int8), np.ones((1, 8), np.int8)]])
+    np.testing.assert_array_equal(outputs[0], np.full((1, 8), 2, np.int8))

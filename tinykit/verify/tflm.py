@@ -10,9 +10,11 @@ tinykit's planned arena.
 from __future__ import annotations
 
 import re
+import signal
 import struct
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,19 +95,83 @@ def run_tflm(model: bytes, samples: list[list[np.ndarray]]) -> list[list[np.ndar
     """Run each sample (one array per model input) through one tflite-micro interpreter.
 
     Returns, per sample, the list of output arrays (copies, in model output order).
+    The interpreter runs in a child process, one for all the samples: tflite-micro
+    aborts the whole process on some models (an int8 SOFTMAX with a tiny input
+    scale, for one), and a crash must become an error message, not end tinykit.
     """
     n_inputs, n_outputs = _io_counts(model)
-    interpreter = _interpreter(model)
-    results: list[list[np.ndarray]] = []
     for k, sample in enumerate(samples):
         if len(sample) != n_inputs:
             raise TinykitError(
                 f"Sample {k} holds {len(sample)} input arrays but the model has {n_inputs} inputs. "
                 "Give one array per model input, in the model's input order."
             )
-        for i, array in enumerate(sample):
+    with tempfile.TemporaryDirectory(prefix="tinykit-tflm-") as workdir:
+        request, reply = Path(workdir) / "request.npz", Path(workdir) / "reply.npz"
+        arrays = {
+            _sample_key(k, "input", i): np.ascontiguousarray(array)
+            for k, sample in enumerate(samples)
+            for i, array in enumerate(sample)
+        }
+        np.savez(request, model=np.frombuffer(model, dtype=np.uint8), samples=np.array(len(samples)), **arrays)
+        command = _child_command("_run_request", str(request), str(reply))
+        completed = subprocess.run(command, capture_output=True, check=False)
+        output = (completed.stdout + completed.stderr).decode(errors="replace")
+        # tflite-micro's own messages, which the errors below point to.
+        sys.stderr.write(output)
+        if completed.returncode < 0:
+            raise TinykitError(_crash_message(-completed.returncode))
+        if completed.returncode != 0 or not reply.exists():
+            raise TinykitError(
+                f"The tflite-micro runner failed (exit status {completed.returncode}). Its output was:\n"
+                f"{output.strip()[-2000:]}\nCheck that the model builds with `tinykit build`."
+            )
+        with np.load(reply, allow_pickle=False) as answer:
+            if "error" in answer.files:
+                raise TinykitError(str(answer["error"]))
+            return [[answer[_sample_key(k, "output", j)] for j in range(n_outputs)] for k in range(len(samples))]
+
+
+def _sample_key(sample: int, role: str, position: int) -> str:
+    """Name of one array in the request/reply archives exchanged with the child process."""
+    return f"sample{sample}_{role}{position}"
+
+
+def _crash_message(signal_number: int) -> str:
+    try:
+        name = f"signal {signal_number}, {signal.Signals(signal_number).name}"
+    except ValueError:
+        name = f"signal {signal_number}"
+    return (
+        f"tflite-micro crashed ({name}) running the model: it aborts on some int8 models it cannot compute "
+        "(e.g. a SOFTMAX whose beta times input scale is below 2^-26) instead of reporting an error; its own "
+        "message, if any, is printed above. Check the model with `tinykit build`, which names any op it "
+        "refuses, or re-convert it with a representative dataset that covers the real input range."
+    )
+
+
+def _run_request(request: str, reply: str) -> None:
+    """Child process entry (see ``run_tflm``): run the samples in ``request``, write outputs or the error to ``reply``."""
+    with np.load(request, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    model, count = arrays.pop("model").tobytes(), int(arrays.pop("samples"))
+    try:
+        outputs = _invoke_each(model, arrays, count)
+    except TinykitError as error:
+        np.savez(reply, error=np.array(str(error)))
+    else:
+        np.savez(reply, **outputs)
+
+
+def _invoke_each(model: bytes, arrays: dict[str, np.ndarray], count: int) -> dict[str, np.ndarray]:
+    """Outputs of ``count`` samples, each invoked in turn on one interpreter."""
+    n_inputs, n_outputs = _io_counts(model)
+    interpreter = _interpreter(model)
+    outputs: dict[str, np.ndarray] = {}
+    for k in range(count):
+        for i in range(n_inputs):
             try:
-                interpreter.set_input(np.ascontiguousarray(array), i)
+                interpreter.set_input(arrays[_sample_key(k, "input", i)], i)
             except (ValueError, IndexError) as error:
                 detail = interpreter.get_input_details(i)
                 raise TinykitError(
@@ -120,8 +186,19 @@ def run_tflm(model: bytes, samples: list[list[np.ndarray]]) -> list[list[np.ndar
                 f"tflite-micro failed while running sample {k}: {str(error).rstrip('.')}. Its own message is "
                 "printed above; the model is likely malformed (check it with `tinykit build`)."
             ) from error
-        results.append([np.array(interpreter.get_output(j), copy=True) for j in range(n_outputs)])
-    return results
+        for j in range(n_outputs):
+            outputs[_sample_key(k, "output", j)] = np.array(interpreter.get_output(j), copy=True)
+    return outputs
+
+
+def _child_command(entry: str, *arguments: str) -> list[str]:
+    """A command running ``entry(*arguments)`` of this module in a fresh Python process."""
+    package_root = str(Path(__file__).resolve().parents[2])
+    code = (
+        f"import sys; sys.path.insert(0, {package_root!r}); "
+        f"from tinykit.verify.tflm import {entry}; {entry}(*sys.argv[1:])"
+    )
+    return [sys.executable, "-c", code, *arguments]
 
 
 def _print_allocations_from_stdin() -> None:
@@ -146,12 +223,7 @@ def tflm_arena(model: bytes) -> TflmArena:
     where Python cannot capture it, so the interpreter runs in a child process.
     """
     _io_counts(model)
-    package_root = str(Path(__file__).resolve().parents[2])
-    code = (
-        f"import sys; sys.path.insert(0, {package_root!r}); "
-        "from tinykit.verify.tflm import _print_allocations_from_stdin; _print_allocations_from_stdin()"
-    )
-    completed = subprocess.run([sys.executable, "-c", code], input=model, capture_output=True, check=False)
+    completed = subprocess.run(_child_command("_print_allocations_from_stdin"), input=model, capture_output=True, check=False)
     text = completed.stdout.decode(errors="replace") + completed.stderr.decode(errors="replace")
     found = {kind: int(value) for kind, value in _ALLOCATION_LINE.findall(text)}
     if completed.returncode != 0 or set(found) != {"head", "tail", "total"}:
