@@ -4,48 +4,23 @@
  * the window's part inside the input, clamped to the fused activation's range.
  */
 #include "tinykit/pool.h"
-#include "tinykit/requantize.h"
+#include "tinykit/pool_window.h"
 
-static int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-static int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
+static tk_status largest(const tk_pool_window *window, int32_t channel, int32_t *value)
+{
+    int32_t result = INT8_MIN;
+    for (int32_t y = 0; y < window->rows; ++y) {
+        for (int32_t x = 0; x < window->cols; ++x) {
+            result = tk_pool_max_i32(result, window->first[y * window->row_stride + x * window->channels + channel]);
+        }
+    }
+    *value = result;
+    return TK_OK;
+}
 
 tk_status tk_max_pool_s8(const tk_pool_params *params,
                          const tk_dims *input_dims, const int8_t *input,
                          const tk_dims *output_dims, int8_t *output)
 {
-    const int32_t in_h = input_dims->h;
-    const int32_t in_w = input_dims->w;
-    const int32_t channels = input_dims->c;
-    const int32_t out_h = output_dims->h;
-    const int32_t out_w = output_dims->w;
-
-    if (output_dims->c != channels || output_dims->n != input_dims->n) {
-        return TK_ERROR_ARGUMENT;
-    }
-
-    for (int32_t b = 0; b < output_dims->n; ++b) {
-        for (int32_t out_y = 0; out_y < out_h; ++out_y) {
-            const int32_t in_y_origin = out_y * params->stride_h - params->pad_h;
-            const int32_t y_start = max_i32(0, -in_y_origin);
-            const int32_t y_end = min_i32(params->filter_h, in_h - in_y_origin);
-            for (int32_t out_x = 0; out_x < out_w; ++out_x) {
-                const int32_t in_x_origin = out_x * params->stride_w - params->pad_w;
-                const int32_t x_start = max_i32(0, -in_x_origin);
-                const int32_t x_end = min_i32(params->filter_w, in_w - in_x_origin);
-                for (int32_t c = 0; c < channels; ++c) {
-                    int32_t largest = INT8_MIN;
-                    for (int32_t fy = y_start; fy < y_end; ++fy) {
-                        for (int32_t fx = x_start; fx < x_end; ++fx) {
-                            const int32_t in_y = in_y_origin + fy;
-                            const int32_t in_x = in_x_origin + fx;
-                            largest = max_i32(largest, input[((b * in_h + in_y) * in_w + in_x) * channels + c]);
-                        }
-                    }
-                    largest = tk_clamp(largest, params->activation.min, params->activation.max);
-                    output[((b * out_h + out_y) * out_w + out_x) * channels + c] = (int8_t)largest;
-                }
-            }
-        }
-    }
-    return TK_OK;
+    return tk_pool_each_window(params, input_dims, input, output_dims, output, largest);
 }
