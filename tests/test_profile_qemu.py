@@ -79,7 +79,7 @@ def test_profile_text_names_the_clock_and_every_layer(firmware) -> None:
     folder = firmware("kws_ds_cnn", "qemu_m7")
     run = tinykit("profile", str(folder), "--runs", "3")
     assert run.returncode == 0, run.stderr
-    assert "qemu-icount" in run.stdout and "instructions, not real cycles" in run.stdout
+    assert "qemu-icount" in run.stdout and "retired instructions, not real core cycles" in run.stdout
     ops = read_handoff(folder)["ops"]
     table = [line.split() for line in run.stdout.splitlines() if line.split()[:1] and line.split()[0].isdigit()]
     assert [(int(row[0]), row[1]) for row in table] == [(op["index"], op["kind"]) for op in ops]

@@ -22,8 +22,8 @@ from zoo import converted
 from tinykit.build import compile_tflite
 from tinykit.errors import TinykitError
 from tinykit.handoff import FILE_NAME
-from tinykit.report import PROFILE_SCHEMA, load_profiles, write_report
-from tinykit.report.bars import BAR_MAX_WIDTH
+from tinykit.profile.report import PROFILE_SCHEMA, load_profiles, write_report
+from tinykit.profile.report.bars import BAR_MAX_WIDTH
 
 SVG = "{http://www.w3.org/2000/svg}"
 CPU_HZ = 25_000_000

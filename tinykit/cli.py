@@ -179,7 +179,7 @@ def report(profiles: tuple[Path, ...], output: Path) -> None:
     memory figures and the memory plan drawn over time; with several
     profiles, a comparison table (models or boards side by side) comes first.
     """
-    from tinykit.report import load_profiles, write_report
+    from tinykit.profile.report import load_profiles, write_report
 
     page = write_report(load_profiles(list(profiles)), output)
     click.echo(f"wrote {page}")

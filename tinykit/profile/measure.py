@@ -22,19 +22,11 @@ from tinykit.errors import TinykitError
 from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.handoff import read_handoff
 from tinykit.profile.client import DeviceClient
+from tinykit.profile.document import PROFILE_SCHEMA, clock_meaning
 from tinykit.profile.protocol import CycleStats, DeviceInfo, LayerCycles, MemoryReport
 from tinykit.verify.compare import compare, random_samples
 from tinykit.verify.device import device_link, firmware_elf
 from tinykit.verify.tflm import run_tflm
-
-SCHEMA = "tinykit-profile/1"
-
-# What each firmware clock counts, for people reading the figures.
-CLOCK_MEANING = {
-    "dwt": "DWT cycle counter: real core cycles",
-    "qemu-icount": "QEMU SysTick under -icount shift=0: retired instructions, not real cycles "
-    "(milliseconds assume one instruction per cycle at the board's clock)",
-}
 
 # Per-op timing reads the counter between ops; more than this share of
 # difference against the whole-inference figure means the per-layer table
@@ -154,14 +146,14 @@ def profile_build(
     info, memory, hz = measured.info, measured.memory, measured.info.cpu_hz
     layers = _layers(document["ops"], measured.layers, hz)
     return {
-        "schema": SCHEMA,
+        "schema": PROFILE_SCHEMA,
         "tinykit_version": tinykit.__version__,
         "model": document["model"]["name"],
         "board": board.name,
         "link": port or "qemu",
         "build_hash": info.build_hash,
         "clock": info.clock_source,
-        "clock_meaning": CLOCK_MEANING.get(info.clock_source, info.clock_source),
+        "clock_meaning": clock_meaning(info.clock_source),
         "cpu_hz": hz,
         "runs": runs,
         "warmups": warmups,

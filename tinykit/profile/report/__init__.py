@@ -4,7 +4,7 @@
     write_report(profiles, Path("report"))   # -> report/index.html
 """
 
-from tinykit.report.load import PROFILE_SCHEMA, load_profiles
-from tinykit.report.page import render_page, write_report
+from tinykit.profile.report.load import PROFILE_SCHEMA, load_profiles
+from tinykit.profile.report.page import render_page, write_report
 
 __all__ = ["PROFILE_SCHEMA", "load_profiles", "render_page", "write_report"]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinykit.report.markup import text
-from tinykit.report.numbers import count, millis, percent, ratio
+from tinykit.profile.report.markup import text
+from tinykit.profile.report.numbers import count, millis, percent, ratio
 
 BAR_MAX_WIDTH = 480  # pixels for the slowest op
 _ROW_HEIGHT = 18

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tinykit.report.markup import table
-from tinykit.report.numbers import count, millis, overall_macs_per_cycle, ratio, yes_no
+from tinykit.profile.report.markup import table
+from tinykit.profile.report.numbers import count, millis, overall_macs_per_cycle, ratio, yes_no
 
 Profile = dict[str, Any]
 

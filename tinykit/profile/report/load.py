@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from tinykit.errors import TinykitError
+from tinykit.profile.document import PROFILE_SCHEMA
 
-PROFILE_SCHEMA = "tinykit-profile/1"
 _HOW_TO_MAKE_ONE = "produce it with `tinykit profile FOLDER --json > profile.json`"
 
 # The keys the report reads; any other key is ignored, so newer profilers stay readable.

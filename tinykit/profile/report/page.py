@@ -13,28 +13,16 @@ from typing import Any
 
 from tinykit.errors import TinykitError
 from tinykit.planner.picture import render_svg
-from tinykit.report.bars import layer_bars_svg
-from tinykit.report.compare import comparison_table, profile_title
-from tinykit.report.markup import table, text
-from tinykit.report.numbers import count, millis, overall_macs_per_cycle, percent, ratio, share_of, yes_no
+from tinykit.profile.document import clock_meaning
+from tinykit.profile.report.bars import layer_bars_svg
+from tinykit.profile.report.compare import comparison_table, profile_title
+from tinykit.profile.report.markup import table, text
+from tinykit.profile.report.numbers import count, millis, overall_macs_per_cycle, percent, ratio, share_of, yes_no
 
 Profile = dict[str, Any]
 PAGE_NAME = "index.html"
 
 # What a latency figure means depends on the clock that measured it.
-CLOCK_MEANINGS = {
-    "qemu-icount": (
-        "QEMU under -icount: the figures count retired instructions, not real core cycles "
-        "(every instruction takes the same time, memory is never slow), so they compare builds "
-        "and kernels but do not predict a real board's latency; milliseconds take one instruction "
-        "per cycle at the CPU clock."
-    ),
-    "dwt": "the core's DWT cycle counter: real core cycles on the board.",
-    "host": (
-        "this computer's timer: the generated C ran on the host, not on a microcontroller, "
-        "so the figures say nothing about a board's speed."
-    ),
-}
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -99,7 +87,7 @@ def _profile_section(number: int, profile: Profile) -> str:
 
 def _facts(profile: Profile) -> str:
     clock = profile["clock"]
-    meaning = CLOCK_MEANINGS.get(clock, "a clock this tinykit does not know: read its figures with care.")
+    meaning = clock_meaning(clock)
     facts = [
         ("model", profile["model"]),
         ("board", profile["board"]),
