@@ -166,3 +166,15 @@ def test_keras_model_converts_reports_agreement_and_verifies(keras_model: Path, 
     verify = tinykit("verify", "out/model.tflite", "-o", "out", "--samples", "20", "--json", cwd=tmp_path)
     assert verify.returncode == 0, verify.stderr
     assert json.loads(verify.stdout)["bit_exact"] is True
+
+
+def test_a_native_crash_is_reported_even_while_stderr_is_captured() -> None:
+    """TensorFlow's output is captured by pointing descriptor 2 elsewhere; a
+    native abort in that window must still say where it happened."""
+    code = (
+        "from tinykit.cli import _report_native_crashes; _report_native_crashes()\n"
+        "import os; os.dup2(os.open(os.devnull, os.O_WRONLY), 2); os.abort()"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0
+    assert "Fatal Python error: Aborted" in run.stderr

@@ -7,7 +7,9 @@ paragraph with a non-zero exit status, never as a traceback.
 
 from __future__ import annotations
 
+import faulthandler
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -185,8 +187,17 @@ def report(profiles: tuple[Path, ...], output: Path) -> None:
     click.echo(f"wrote {page}")
 
 
+def _report_native_crashes() -> None:
+    """Have a native crash (TensorFlow or tflite-micro aborting) print where
+    it happened on the real stderr. The converter sends file descriptor 2 to
+    a capture file while TensorFlow runs, so without a duplicate of the
+    original descriptor such a crash would end tinykit without a word."""
+    faulthandler.enable(file=os.fdopen(os.dup(sys.stderr.fileno()), "w"))
+
+
 def run() -> None:
     """Console entry point: user errors become one clear paragraph and exit status 1."""
+    _report_native_crashes()
     try:
         main(standalone_mode=False)
     except TinykitError as err:
