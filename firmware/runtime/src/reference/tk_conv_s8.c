@@ -6,7 +6,7 @@
  * filter * (input - input zero point), then adds the bias and requantizes.
  */
 #include "tinykit/conv.h"
-#include "tinykit/requantize.h"
+#include "tinykit/conv_geometry.h"
 
 tk_status tk_conv_s8(const tk_conv_params *params, const tk_per_channel_quant *quant,
                      const tk_dims *input_dims, const int8_t *input,
@@ -14,58 +14,48 @@ tk_status tk_conv_s8(const tk_conv_params *params, const tk_per_channel_quant *q
                      const int32_t *bias,
                      const tk_dims *output_dims, int8_t *output)
 {
-    const int32_t in_h = input_dims->h;
-    const int32_t in_w = input_dims->w;
-    const int32_t in_c = input_dims->c;
-    const int32_t filter_h = filter_dims->h;
-    const int32_t filter_w = filter_dims->w;
-    const int32_t filter_c = filter_dims->c;
-    const int32_t out_h = output_dims->h;
-    const int32_t out_w = output_dims->w;
-    const int32_t out_c = output_dims->c;
-
+    tk_conv_geometry g;
+    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, &g) != TK_OK) {
+        return TK_ERROR_ARGUMENT;
+    }
     /* A grouped convolution splits input and output channels into equal groups;
      * the ordinary case is one group. */
-    if (filter_c <= 0 || in_c % filter_c != 0 || filter_dims->n != out_c || input_dims->n != output_dims->n) {
+    if (g.filter_c <= 0 || g.in_c % g.filter_c != 0 || filter_dims->n != g.out_c) {
         return TK_ERROR_ARGUMENT;
     }
-    const int32_t groups = in_c / filter_c;
-    if (out_c % groups != 0) {
+    const int32_t groups = g.in_c / g.filter_c;
+    if (g.out_c % groups != 0) {
         return TK_ERROR_ARGUMENT;
     }
-    const int32_t filters_per_group = out_c / groups;
+    const int32_t filters_per_group = g.out_c / groups;
 
-    for (int32_t b = 0; b < output_dims->n; ++b) {
-        for (int32_t out_y = 0; out_y < out_h; ++out_y) {
+    for (int32_t b = 0; b < g.batches; ++b) {
+        for (int32_t out_y = 0; out_y < g.out_h; ++out_y) {
             const int32_t in_y_origin = out_y * params->stride_h - params->pad_h;
-            for (int32_t out_x = 0; out_x < out_w; ++out_x) {
+            for (int32_t out_x = 0; out_x < g.out_w; ++out_x) {
                 const int32_t in_x_origin = out_x * params->stride_w - params->pad_w;
-                for (int32_t oc = 0; oc < out_c; ++oc) {
-                    const int32_t first_in_channel = (oc / filters_per_group) * filter_c;
+                for (int32_t oc = 0; oc < g.out_c; ++oc) {
+                    const int32_t first_in_channel = (oc / filters_per_group) * g.filter_c;
                     int32_t acc = 0;
-                    for (int32_t ky = 0; ky < filter_h; ++ky) {
+                    for (int32_t ky = 0; ky < g.filter_h; ++ky) {
                         const int32_t in_y = in_y_origin + params->dilation_h * ky;
-                        if (in_y < 0 || in_y >= in_h) {
+                        if (in_y < 0 || in_y >= g.in_h) {
                             continue;
                         }
-                        for (int32_t kx = 0; kx < filter_w; ++kx) {
+                        for (int32_t kx = 0; kx < g.filter_w; ++kx) {
                             const int32_t in_x = in_x_origin + params->dilation_w * kx;
-                            if (in_x < 0 || in_x >= in_w) {
+                            if (in_x < 0 || in_x >= g.in_w) {
                                 continue;
                             }
-                            const int8_t *in_px = input + ((b * in_h + in_y) * in_w + in_x) * in_c + first_in_channel;
-                            const int8_t *taps = filter + ((oc * filter_h + ky) * filter_w + kx) * filter_c;
-                            for (int32_t ic = 0; ic < filter_c; ++ic) {
+                            const int8_t *in_px = input + ((b * g.in_h + in_y) * g.in_w + in_x) * g.in_c + first_in_channel;
+                            const int8_t *taps = filter + ((oc * g.filter_h + ky) * g.filter_w + kx) * g.filter_c;
+                            for (int32_t ic = 0; ic < g.filter_c; ++ic) {
                                 acc += (int32_t)taps[ic] * ((int32_t)in_px[ic] + params->input_offset);
                             }
                         }
                     }
-                    if (bias != NULL) {
-                        acc += bias[oc];
-                    }
-                    acc = tk_requantize(acc, quant->multiplier[oc], quant->shift[oc]) + params->output_offset;
-                    acc = tk_clamp(acc, params->activation.min, params->activation.max);
-                    output[((b * out_h + out_y) * out_w + out_x) * out_c + oc] = (int8_t)acc;
+                    output[((b * g.out_h + out_y) * g.out_w + out_x) * g.out_c + oc] =
+                        tk_conv_output(acc, bias, quant, oc, params->output_offset, params->activation);
                 }
             }
         }

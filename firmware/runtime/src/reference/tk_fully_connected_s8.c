@@ -7,7 +7,7 @@
  * which gives the same result as TFLM's per-tensor path.
  */
 #include "tinykit/conv.h"
-#include "tinykit/requantize.h"
+#include "tinykit/conv_geometry.h"
 
 tk_status tk_fully_connected_s8(const tk_fully_connected_params *params, const tk_per_channel_quant *quant,
                                 const tk_dims *input_dims, const int8_t *input,
@@ -31,12 +31,7 @@ tk_status tk_fully_connected_s8(const tk_fully_connected_params *params, const t
             for (int32_t d = 0; d < depth; ++d) {
                 acc += (int32_t)weights[d] * ((int32_t)in_row[d] + params->input_offset);
             }
-            if (bias != NULL) {
-                acc += bias[u];
-            }
-            acc = tk_requantize(acc, quant->multiplier[u], quant->shift[u]) + params->output_offset;
-            acc = tk_clamp(acc, params->activation.min, params->activation.max);
-            output[b * units + u] = (int8_t)acc;
+            output[b * units + u] = tk_conv_output(acc, bias, quant, u, params->output_offset, params->activation);
         }
     }
     return TK_OK;

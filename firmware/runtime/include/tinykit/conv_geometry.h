@@ -1,0 +1,58 @@
+/* What CONV_2D and DEPTHWISE_CONV_2D share (kernel-internal): reading the
+ * shapes of input, filter and output, and (with FULLY_CONNECTED) turning one
+ * output channel's accumulator into its int8 output.
+ */
+#ifndef TINYKIT_CONV_GEOMETRY_H
+#define TINYKIT_CONV_GEOMETRY_H
+
+#include "tinykit/requantize.h"
+#include "tinykit/types.h"
+
+/* The extents a 2-D convolution loops over (NHWC input and output). */
+typedef struct {
+    int32_t batches;
+    int32_t in_h;
+    int32_t in_w;
+    int32_t in_c;
+    int32_t filter_h;
+    int32_t filter_w;
+    int32_t filter_c;
+    int32_t out_h;
+    int32_t out_w;
+    int32_t out_c;
+} tk_conv_geometry;
+
+/* Fills *geometry; TK_ERROR_ARGUMENT when input and output batches differ. */
+static inline tk_status tk_conv_geometry_of(const tk_dims *input_dims, const tk_dims *filter_dims,
+                                            const tk_dims *output_dims, tk_conv_geometry *geometry)
+{
+    if (input_dims->n != output_dims->n) {
+        return TK_ERROR_ARGUMENT;
+    }
+    geometry->batches = output_dims->n;
+    geometry->in_h = input_dims->h;
+    geometry->in_w = input_dims->w;
+    geometry->in_c = input_dims->c;
+    geometry->filter_h = filter_dims->h;
+    geometry->filter_w = filter_dims->w;
+    geometry->filter_c = filter_dims->c;
+    geometry->out_h = output_dims->h;
+    geometry->out_w = output_dims->w;
+    geometry->out_c = output_dims->c;
+    return TK_OK;
+}
+
+/* Output channel oc's value: the accumulator plus its bias (if any),
+ * requantized with the channel's multiplier, moved to the output zero point
+ * and clamped to the fused activation's range. */
+static inline int8_t tk_conv_output(int32_t acc, const int32_t *bias, const tk_per_channel_quant *quant, int32_t oc,
+                                    int32_t output_offset, tk_activation activation)
+{
+    if (bias != NULL) {
+        acc += bias[oc];
+    }
+    acc = tk_requantize(acc, quant->multiplier[oc], quant->shift[oc]) + output_offset;
+    return (int8_t)tk_clamp(acc, activation.min, activation.max);
+}
+
+#endif /* TINYKIT_CONV_GEOMETRY_H */
