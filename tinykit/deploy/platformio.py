@@ -263,14 +263,48 @@ def _pio_environment() -> dict[str, str]:
     return env
 
 
-def _progress_of(line: str) -> str | None:
-    """A short progress message for an interesting PlatformIO output line."""
-    match = re.match(r"(Compiling|Archiving|Linking|Building)\s+\S*?([^/\s]+)$", line)
-    if match:
-        return f"{match.group(1).lower()} {match.group(2)}"
-    if line.startswith("tinykit: "):
-        return line[len("tinykit: "):]
-    return None
+# PlatformIO's one-line-per-step output: "Compiling .pio/build/env/src/model.o".
+_BUILD_STEP = re.compile(r"(Compiling|Archiving|Linking|Building)\s+\S*?([^/\s]+)$")
+
+
+class _BuildProgress:
+    """Condenses `pio run` output into a few progress messages.
+
+    PlatformIO prints one "Compiling" line per source file: dozens for a model
+    with the runtime and the board support, too many to be worth reading. The
+    compile phase becomes one message when it starts and one counting the
+    files when it ends; linking, the image and the dev-platform's own
+    "tinykit: " lines (budgets, upload) each stay one message.
+    """
+
+    def __init__(self, progress: Callable[[str], None]) -> None:
+        self._progress = progress
+        self._compiling = False
+        self._compiled = 0
+
+    def line(self, line: str) -> None:
+        """Take one line of PlatformIO's output."""
+        step = _BUILD_STEP.match(line)
+        if step and step.group(1) in ("Compiling", "Archiving"):
+            if not self._compiling:
+                self._compiling = True
+                self._progress("compiling the sources")
+            self._compiled += step.group(1) == "Compiling"
+            return
+        if step:
+            message = f"{step.group(1).lower()} {step.group(2)}"
+        elif line.startswith("tinykit: "):
+            message = line[len("tinykit: "):]
+        else:
+            return
+        self.end_compiling()
+        self._progress(message)
+
+    def end_compiling(self) -> None:
+        """Report how many files the compile phase compiled, once it is over."""
+        if self._compiling:
+            self._compiling = False
+            self._progress(f"compiled {self._compiled} file{'' if self._compiled == 1 else 's'}")
 
 
 def _error_lines(output: str) -> str:
@@ -308,11 +342,10 @@ def run_pio(
     )
     assert process.stdout is not None
     output = []
+    steps = _BuildProgress(progress or (lambda _: None))
     for line in process.stdout:
         output.append(line)
-        message = _progress_of(line.rstrip())
-        if message and progress is not None:
-            progress(message)
+        steps.line(line.rstrip())
     returncode = process.wait()
     text = "".join(output)
     if returncode != 0:
@@ -323,6 +356,7 @@ def run_pio(
             "Fix the cause above and build again; the full log is printed by "
             f"running `pio run` in {project}."
         )
+    steps.end_compiling()
     return text
 
 
