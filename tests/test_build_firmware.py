@@ -23,8 +23,8 @@ def tinykit(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-def test_ds_cnn_firmware_for_nucleo_f746_is_within_budget(request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    tflite = converted("kws_ds_cnn", Path(request.config.cache.mkdir("tinykit-zoo")))
+def test_ds_cnn_firmware_for_nucleo_f746_is_within_budget(zoo_cache: Path, tmp_path: Path) -> None:
+    tflite = converted("kws_ds_cnn", zoo_cache)
     result = tinykit("build", str(tflite), "--board", "nucleo_f746zg", "-o", "kws", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)

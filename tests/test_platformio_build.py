@@ -64,6 +64,9 @@ def test_build_is_within_budget_and_sizes_add_up(tmp_path, core_dir, board_name)
     assert result.elf.is_file() and result.bin.is_file()
     assert result.elf.read_bytes()[:4] == b"\x7fELF"
     assert "linking firmware.elf" in messages
+    # The compile phase is summed up, not one line per object file.
+    assert "compiling the sources" in messages and any(m.startswith("compiled ") for m in messages)
+    assert not any(m.endswith(".o") for m in messages)
     sizes = result.sizes
     # The .bin is the load image: the sections the breakdown counts as flash,
     # plus at most a few bytes of alignment padding between them.
