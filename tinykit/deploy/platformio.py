@@ -353,8 +353,8 @@ def run_pio(
             f"PlatformIO failed in {project} (`pio run"
             + "".join(f" -t {t}" for t in targets)
             + f"` exited with {returncode}):\n{_error_lines(text)}\n"
-            "Fix the cause above and build again; the full log is printed by "
-            f"running `pio run` in {project}."
+            f"Fix the cause above and {'upload' if 'upload' in targets else 'build'} again; the full log is "
+            f"printed by running `pio run{' -t upload' if 'upload' in targets else ''}` in {project}."
         )
     steps.end_compiling()
     return text

@@ -34,7 +34,7 @@ def render_profile(profile: dict) -> str:
     ratio = profile["layers_vs_latency"]
     lines = [
         f"{profile['model']} on {profile['board']} (build {profile['build_hash']}), {profile['runs']} runs after {profile['warmups']} warm-ups",
-        f"clock: {profile['clock']} at {profile['cpu_hz'] / 1e6:g} MHz - {profile['clock_meaning']}",
+        f"clock: {profile['clock']} ({profile['cpu_hz'] / 1e6:g} MHz). {profile['clock_meaning']}",
         "",
         f"latency   median {latency['median_cycles']:,.0f} cycles = {latency['median_ms']:.3f} ms   "
         f"min {latency['min_cycles']:,} ({latency['min_ms']:.3f} ms)   max {latency['max_cycles']:,} ({latency['max_ms']:.3f} ms)",

@@ -189,9 +189,11 @@ def upload_with_openocd(target, source, env):  # pylint: disable=unused-argument
     if any(sign in log.lower() for sign in no_probe_signs):
         sys.stderr.write(
             "Error: no debug probe found: openocd saw no ST-Link. Connect the "
-            "%s's ST-Link USB port (CN1) with a data cable, check that "
+            "ST-Link USB port (CN1) of the %s with a data cable, check that "
             "`lsusb` lists an STMicroelectronics ST-LINK and that you may "
-            "access it (udev rules), then upload again.\n" % board.get("name")
+            "access it (udev rules), then upload again.\n"
+            # The manifest name reads "ST NUCLEO-F746ZG: STM32F746ZG, ...".
+            % board.get("name").split(":")[0]
         )
     else:
         sys.stderr.write(log)
