@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fault_proxy import BOOT_BANNER, FaultProxy, Once, OnceCommand
 from mlperf_runner import Console, identify, performance_round
 from zoo import converted
 
@@ -135,6 +136,33 @@ def test_profile_refuses_a_board_running_another_build(firmware) -> None:
     assert run.returncode == 1
     assert f"runs build {read_handoff(theirs)['build_hash']}" in run.stderr
     assert "tinykit flash" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_profile_over_a_port_survives_a_reset_and_a_garbled_record(firmware) -> None:
+    """--port as for a real board (a socket URL here), through a link that
+    reports a reset during the timed runs and garbles one per-layer record:
+    both are recovered by retrying, named in the profile, and the figures
+    equal those of a clean run (QEMU counts instructions deterministically)."""
+    folder = firmware("kws_ds_cnn", "qemu_m33")
+    board = get_board("qemu_m33")
+    clean = json.loads(tinykit("profile", str(folder), "--runs", "2", "--json").stdout)
+    garble = Once(b"m-tk-layer-run", lambda line: line.replace(b"cycles=", b"cycles=9", 1))
+    with qemu_session(board, firmware_elf(folder, board)) as url:
+        proxy = FaultProxy(int(url.rsplit(":", 1)[1]), to_host=garble, to_device=OnceCommand(b"tk-time", inject=BOOT_BANNER))
+        try:
+            run = tinykit("profile", str(folder), "--runs", "2", "--json", "--port", proxy.url)
+        finally:
+            proxy.close()
+    assert run.returncode == 0, run.stderr
+    profile = json.loads(run.stdout)
+    assert garble.done and len(profile["link_events"]) == 2
+    assert "board reset during `tk-time 2%`" in profile["link_events"][0]
+    assert "crc" in profile["link_events"][1].lower()
+    assert profile["outputs_match"] is True
+    assert profile["link"] == proxy.url
+    assert abs(profile["latency_cycles"] - clean["latency_cycles"]) <= 0.001 * clean["latency_cycles"]
+    for ours, theirs in zip(profile["layers"], clean["layers"], strict=True):
+        assert abs(ours["cycles"] - theirs["cycles"]) <= 0.001 * theirs["cycles"] + 100  # a SysTick tick or two
 
 
 def test_profile_of_a_real_board_build_needs_its_port(zoo_cache: Path, tmp_path: Path) -> None:

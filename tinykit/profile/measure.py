@@ -43,6 +43,7 @@ class Measurements:
     layers: LayerCycles
     memory: MemoryReport
     outputs: list[bytes]
+    link_events: list[str]  # link problems recovered by retrying (a reset, a garbled line)
 
 
 def _sample_bytes(sample: list[np.ndarray]) -> bytes:
@@ -88,7 +89,8 @@ def measure(url: str, build_hash: str, folder: Path, sample: bytes, runs: int, w
         report(f"timing {runs} inferences op by op ({info.op_count} ops)")
         layers = device.layer_cycles(runs, timeout=timeout)
         memory = device.memory()
-    return Measurements(info, latency, layers, memory, outputs)
+        events = list(device.events)
+    return Measurements(info, latency, layers, memory, outputs, events)
 
 
 def _flash_bytes(folder: Path, board: Board) -> int:
@@ -183,6 +185,7 @@ def profile_build(
             "flash_budget": board.flash_bytes,
         },
         "outputs_match": mismatches == 0,
+        "link_events": measured.link_events,
         "output_mismatches": mismatches,
         "plan": document["plan"],
     }

@@ -53,5 +53,6 @@ def render_profile(profile: dict) -> str:
         "",
         "outputs match tflite-micro bit for bit" if profile["outputs_match"]
         else f"OUTPUTS DIFFER from tflite-micro: {profile['output_mismatches']} bytes",
+        *(f"link problem, recovered by retrying: {event}" for event in profile["link_events"]),
     ]
     return "\n".join(lines)
