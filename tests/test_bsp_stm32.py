@@ -81,9 +81,41 @@ FAMILIES = {
 }
 
 
+# The Cortex-M pieces tk_bsp_init calls write the core's system registers,
+# which a host process cannot touch: these stand-ins count the calls instead.
+CORTEXM_STAND_INS = """
+#include "cortexm.h"
+unsigned caches_enabled, dwt_started;
+void tk_cortexm_enable_caches(void) { caches_enabled++; }
+void tk_cortexm_dwt_start(void) { dwt_started++; }
+uint32_t tk_cortexm_dwt_cycles(void) { return 0; }
+"""
+
+
+def compile_and_run(sources: list[Path], include_dirs: list[Path], tmp_path: Path, defines: tuple[str, ...] = ()) -> str:
+    """Build ``sources`` for the host under the runtime's warnings and the
+    sanitizers, run the program and return what it printed."""
+    exe = tmp_path / "harness"
+    build = subprocess.run(
+        ["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+         *defines, f"-I{bsp_include_dir()}", *(f"-I{d}" for d in include_dirs),
+         *map(str, sources), "-o", str(exe)],
+        capture_output=True, text=True,
+    )
+    assert build.returncode == 0, build.stderr
+    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def parse_dump(text: str) -> dict[str, int]:
+    return {k: int(v, 16) for k, v in (line.split("=") for line in text.split())}
+
+
 def run_family(family: Family, tmp_path: Path) -> dict[str, int]:
-    """Compile the family's clock and console code with the fake registers,
-    run clock init, console init and one console write, return the registers."""
+    """Compile the family's sources and the shared STM32 ones with the fake
+    registers, run tk_bsp_init and one console write, return the registers
+    (and what the BSP reports: cpu_hz, and the Cortex-M calls it made)."""
     fakes = "\n".join(f"{ctype} {name};" for name, ctype in family.fakes.items())
     dumps = "\n".join(f'    printf("{d}=%08x\\n", (unsigned){d});' for d in family.dumps)
     harness = tmp_path / "harness.c"
@@ -93,30 +125,25 @@ def run_family(family: Family, tmp_path: Path) -> dict[str, int]:
 #include "{family.name}_regs.h"
 #include "tinykit/bsp.h"
 {fakes}
+extern unsigned caches_enabled, dwt_started;
 int main(void)
 {{
     {family.presets}
-    tk_{family.name}_clock_init();
-    tk_{family.name}_console_init();
+    tk_bsp_init();
     tk_bsp_write("A", 1);
 {dumps}
+    printf("cpu_hz=%08x\\n", (unsigned)tk_bsp_cpu_hz());
+    printf("caches_enabled=%x\\ndwt_started=%x\\n", caches_enabled, dwt_started);
     return 0;
 }}
 """)
+    stand_ins = tmp_path / "cortexm_stand_ins.c"
+    stand_ins.write_text(CORTEXM_STAND_INS)
     family_dir = bsp_dir() / family.name
     shared = bsp_dir() / "stm32"
-    sources = [family_dir / "clock.c", family_dir / "console.c", *sorted(shared.glob("*.c")), harness]
-    exe = tmp_path / "harness"
-    build = subprocess.run(
-        ["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-         "-DTK_BSP_FAKE_REGISTERS", f"-I{bsp_include_dir()}", f"-I{shared}", f"-I{family_dir}",
-         *map(str, sources), "-o", str(exe)],
-        capture_output=True, text=True,
-    )
-    assert build.returncode == 0, build.stderr
-    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
-    assert run.returncode == 0, run.stderr
-    return {k: int(v, 16) for k, v in (line.split("=") for line in run.stdout.split())}
+    sources = [*sorted(family_dir.glob("*.c")), *sorted(shared.glob("*.c")), stand_ins, harness]
+    output = compile_and_run(sources, [shared, bsp_dir() / "cortexm", family_dir], tmp_path, ("-DTK_BSP_FAKE_REGISTERS",))
+    return parse_dump(output)
 
 
 def field(value: int, low: int, width: int) -> int:
@@ -162,6 +189,9 @@ def test_stm32f7_nucleo_f746(tmp_path: Path) -> None:
     assert r["tk_fake_usart3.BRR"] == round(apb1 / BAUD) == 469
     assert r["tk_fake_usart3.CR1"] == 0b1101  # UE, RE, TE
     assert r["tk_fake_usart3.TDR"] == ord("A")
+    assert r["cpu_hz"] == board.clock_hz
+    assert r["caches_enabled"] == 1, "the M7's L1 caches on"
+    assert r["dwt_started"] == 1
 
 
 def test_stm32l4_nucleo_l4r5zi(tmp_path: Path) -> None:
@@ -192,6 +222,9 @@ def test_stm32l4_nucleo_l4r5zi(tmp_path: Path) -> None:
     assert 0x300 <= brr <= 0xFFFFF, "LPUART BRR range (RM0432)"
     assert r["tk_fake_lpuart1.CR1"] == 0b1101
     assert r["tk_fake_lpuart1.TDR"] == ord("A")
+    assert r["cpu_hz"] == board.clock_hz
+    assert r["caches_enabled"] == 0, "no L1 caches on the M4"
+    assert r["dwt_started"] == 1
 
 
 def test_stm32h7_nucleo_h743zi(tmp_path: Path) -> None:
@@ -230,3 +263,6 @@ def test_stm32h7_nucleo_h743zi(tmp_path: Path) -> None:
     assert r["tk_fake_usart3.BRR"] == round(apb1 / BAUD) == 868
     assert r["tk_fake_usart3.CR1"] == 0b1101
     assert r["tk_fake_usart3.TDR"] == ord("A")
+    assert r["cpu_hz"] == board.clock_hz
+    assert r["caches_enabled"] == 1, "the M7's L1 caches on"
+    assert r["dwt_started"] == 1

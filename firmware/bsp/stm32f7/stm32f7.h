@@ -18,7 +18,5 @@
 
 /* Over-drive, PLL, flash wait states, bus prescalers, switch to the PLL. */
 void tk_stm32f7_clock_init(void);
-/* USART3 on PD8 (TX) / PD9 (RX), AF7, 115200 8N1 from the APB1 clock. */
-void tk_stm32f7_console_init(void);
 
 #endif /* TK_STM32F7_H */

@@ -21,7 +21,5 @@
 
 /* Supply, voltage scale 1, PLL1, flash wait states, prescalers, switch. */
 void tk_stm32h7_clock_init(void);
-/* USART3 on PD8 (TX) / PD9 (RX), AF7, 115200 8N1 from PCLK1. */
-void tk_stm32h7_console_init(void);
 
 #endif /* TK_STM32H7_H */

@@ -17,7 +17,5 @@
 
 /* Boost mode, flash wait states, PLL, switch to the PLL through AHB /2. */
 void tk_stm32l4_clock_init(void);
-/* LPUART1 on PG7 (TX) / PG8 (RX), AF8, 115200 8N1 from PCLK1. */
-void tk_stm32l4_console_init(void);
 
 #endif /* TK_STM32L4_H */
