@@ -1,0 +1,58 @@
+"""Emulated Cortex-M: tinykit firmware run in QEMU, counted in retired instructions.
+
+QEMU runs with ``-icount shift=0``, so the latency is a deterministic count of
+instructions (the firmware's clock reads ``qemu-icount``), not a real board's
+cycles. tflite-micro has no Cortex-M build available offline here, so there is
+no tflite-micro figure beside these: the JSON says so rather than invent one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from tinykit.build import build
+from tinykit.profile.measure import profile_build
+
+DEFAULT_BOARDS = ("qemu_m4", "qemu_m7", "qemu_m33")
+TFLM_ABSENT = (
+    "no tflite-micro figure: no Cortex-M build of tflite-micro is available offline on this machine, "
+    "so only tinykit's firmware runs in QEMU; compare tinykit builds and kernels with these counts"
+)
+# Instruction counts under -icount are identical from run to run, so a few
+# runs and one warm-up show that and keep the emulation time down.
+RUNS = 3
+WARMUPS = 1
+
+
+def share_by_op_kind(layers: list[dict]) -> dict[str, float]:
+    """Each op kind's share of the per-layer cycles, largest first."""
+    cycles: dict[str, float] = defaultdict(float)
+    for layer in layers:
+        cycles[layer["op"]] += layer["cycles"]
+    total = sum(cycles.values())
+    return {kind: value / total for kind, value in sorted(cycles.items(), key=lambda item: -item[1])} if total else {}
+
+
+def measure_emulated(tflite: Path, board: str, folder: Path, progress: Callable[[str], None]) -> dict:
+    """Build ``tflite`` as firmware for the emulated ``board`` in ``folder``, profile it in QEMU, summarise."""
+    build(tflite, folder, board=board, progress=progress)
+    profile = profile_build(folder, runs=RUNS, warmups=WARMUPS, report=progress)
+    memory = profile["memory"]
+    instructions = profile["latency_cycles"]
+    return {
+        "clock": profile["clock"],
+        "clock_meaning": profile["clock_meaning"],
+        "instructions": instructions,
+        "macs": profile["total_macs"],
+        "macs_per_instruction": profile["total_macs"] / instructions,
+        "share_by_op_kind": share_by_op_kind(profile["layers"]),
+        "arena_bytes": memory["arena"],
+        "stack_peak_bytes": memory["stack_peak"],
+        "static_ram_bytes": memory["static"],
+        "flash_bytes": memory["flash"],
+        "outputs_match_tflm": profile["outputs_match"],
+        "tflm": None,
+        "tflm_absent_because": TFLM_ABSENT,
+    }

@@ -1,0 +1,119 @@
+"""Host latency: tinykit's generated C against tflite-micro's interpreter, both on this machine's CPU.
+
+Wall-clock time on the host CPU, not a microcontroller figure: both sides are
+called from Python (tinykit's shared library through ctypes, tflite-micro
+through its Python binding), the same random int8 input is loaded before each
+call, and only the invoke call itself is timed. The figure is the median of
+``runs`` calls after ``warmups`` untimed ones.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from tinykit.build import CompiledModel
+from tinykit.errors import TinykitError
+from tinykit.verify.compare import random_samples
+from tinykit.verify.tflm import tflm_arena
+
+SAMPLE_SEED = 0
+
+
+class GeneratedModel:
+    """tinykit's host shared library (`libtinykit_model.so` of a host build), driven through ctypes."""
+
+    def __init__(self, library: Path, inputs: list[np.ndarray]) -> None:
+        self._library = ctypes.CDLL(str(library))
+        self._library.tk_model_invoke.restype = ctypes.c_int
+        self._library.tk_model_input.restype = ctypes.c_void_p
+        self._library.tk_model_input.argtypes = [ctypes.c_int32]
+        self._inputs = [np.ascontiguousarray(array) for array in inputs]
+
+    def load_inputs(self) -> None:
+        # The arena reuses the input's bytes once the first layers are done, so
+        # every inference starts by copying the input in (as the firmware does).
+        for index, array in enumerate(self._inputs):
+            ctypes.memmove(self._library.tk_model_input(index), array.ctypes.data, array.nbytes)
+
+    def invoke(self) -> None:
+        status = self._library.tk_model_invoke()
+        if status != 0:
+            raise TinykitError(f"tk_model_invoke returned status {status} on the host build; rebuild it with `tinykit build`.")
+
+
+class TflmModel:
+    """tflite-micro's interpreter through its Python binding, with an arena sized from its own record."""
+
+    def __init__(self, model: bytes, inputs: list[np.ndarray]) -> None:
+        from tflite_micro.python.tflite_micro import runtime
+
+        # The recording allocator's total is what the model needs; the margin
+        # covers alignment padding, which differs with the arena's address.
+        arena_bytes = tflm_arena(model).total + ARENA_MARGIN_BYTES
+        self._interpreter = runtime.Interpreter.from_bytes(model, arena_size=arena_bytes)
+        self._inputs = inputs
+
+    def load_inputs(self) -> None:
+        for index, array in enumerate(self._inputs):
+            self._interpreter.set_input(array, index)
+
+    def invoke(self) -> None:
+        self._interpreter.invoke()
+
+
+ARENA_MARGIN_BYTES = 64 * 1024
+
+
+def median_invoke_microseconds(load_inputs: Callable[[], None], invoke: Callable[[], None], runs: int, warmups: int) -> dict:
+    """Median, min and max of ``runs`` timed invoke calls (inputs loaded untimed before each)."""
+    for _ in range(warmups):
+        load_inputs()
+        invoke()
+    timings = []
+    for _ in range(runs):
+        load_inputs()
+        started = time.perf_counter_ns()
+        invoke()
+        timings.append((time.perf_counter_ns() - started) / 1000.0)
+    return {"median_us": statistics.median(timings), "min_us": min(timings), "max_us": max(timings), "runs": runs, "warmups": warmups}
+
+
+def compare_host_latency(compiled: CompiledModel, runs: int, warmups: int) -> dict:
+    """Both invoke times for one host build (``compiled`` built with board ``host``) and their ratio."""
+    (sample,) = random_samples(compiled.graph, 1, SAMPLE_SEED)
+    library = compiled.folder / "host" / "libtinykit_model.so"
+    if not library.exists():
+        raise TinykitError(f"{compiled.folder} has no host library ({library}); build it for the host board (`tinykit build ... --board host`).")
+    ours = GeneratedModel(library, sample)
+    theirs = TflmModel(compiled.tflite.read_bytes(), sample)
+    tinykit_time = median_invoke_microseconds(ours.load_inputs, ours.invoke, runs, warmups)
+    tflm_time = median_invoke_microseconds(theirs.load_inputs, theirs.invoke, runs, warmups)
+    return {
+        "tinykit": tinykit_time,
+        "tflm": tflm_time,
+        "ratio_tinykit_to_tflm": tinykit_time["median_us"] / tflm_time["median_us"],
+    }
+
+
+def call_overhead(folder: Path, runs: int, warmups: int) -> dict:
+    """Invoke times of a one-element, one-op model (see ``models.trivial_model``) on both sides.
+
+    Each figure is what one call from Python costs when the model does almost
+    nothing: ctypes' call overhead for tinykit; for tflite-micro, its Python
+    binding's overhead plus the interpreter's dispatch of one op. It is an upper
+    bound on how much of a model's ``tflm`` figure is the binding, not the kernels.
+    """
+    from tinykit.build import build
+
+    from benchmarks.models import trivial_model
+
+    folder.mkdir(parents=True, exist_ok=True)
+    tflite = folder / "trivial.tflite"
+    tflite.write_bytes(trivial_model())
+    return compare_host_latency(build(tflite, folder / "build"), runs, warmups)

@@ -1,0 +1,157 @@
+"""Benchmarks: tinykit against tflite-micro, side by side in one run, written as one JSON file.
+
+    .venv/bin/python -m benchmarks.run [--models ...] [--boards ...] [-o benchmarks/results.json]
+
+Per model: the arena each needs, the host-CPU latency of each (median of N
+calls), and tinykit's firmware in QEMU per emulated board (instruction
+counts, deterministic). Progress goes to stderr, a table to stdout. These are
+measurements, not tests: nothing here passes or fails on a figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tinykit.boards import get_board
+from tinykit.build import build
+from tinykit.errors import TinykitError
+
+from benchmarks.arena import compare_arenas
+from benchmarks.emulated import DEFAULT_BOARDS, TFLM_ABSENT, measure_emulated
+from benchmarks.environment import environment
+from benchmarks.host_latency import call_overhead, compare_host_latency
+from benchmarks.models import DEFAULT_MODELS, ROOT, zoo_names, zoo_tflite
+from benchmarks.table import render_tables
+
+SCHEMA = "tinykit-bench/1"
+DEFAULT_OUTPUT = ROOT / "benchmarks" / "results.json"
+DEFAULT_BUILD_DIR = ROOT / "build" / "bench"
+
+NOTES = {
+    "arena": (
+        "tinykit's planned arena (activations and scratch) against tflite-micro's recording allocator for the "
+        "same .tflite: head is tflite-micro's planned activation and scratch space (the like-for-like figure), "
+        "total adds its persistent tail (tensor structs, quantization data, kernel state), which tinykit's "
+        "generated code keeps as constants in flash. Ratios below 1 mean tinykit needs less RAM."
+    ),
+    "host_latency": (
+        "Wall-clock time on this machine's CPU (x86 host, not a microcontroller), median of the runs after the "
+        "warm-ups, invoke call only (inputs loaded untimed before each call). tinykit: the generated C built "
+        "with gcc -O2 as a shared library, called through ctypes. tflite-micro: its Python interpreter's "
+        "invoke(), which includes the Python binding's call overhead; call_overhead measures both calls on a "
+        "one-element, one-op model. Ratios below 1 mean tinykit is faster."
+    ),
+    "emulated": (
+        "tinykit firmware in QEMU (-icount shift=0): latency in retired instructions, deterministic from run "
+        "to run, not a real board's cycles. " + TFLM_ABSENT + "."
+    ),
+}
+
+
+def _check_models(models: Sequence[str]) -> None:
+    known = zoo_names()
+    unknown = [name for name in models if name not in known]
+    if unknown:
+        raise TinykitError(
+            f"no zoo model named {', '.join(unknown)}: the benchmarks run the test zoo's models (tests/zoo.py). "
+            f"Choose --models from {', '.join(known)}."
+        )
+
+
+def _check_boards(boards: Sequence[str]) -> list[str]:
+    """The boards' canonical names; only emulated boards, which need no hardware, are accepted."""
+    names = []
+    for name in boards:
+        board = get_board(name)
+        if board.kind != "emulated":
+            raise TinykitError(
+                f"board {name} is not emulated: the benchmarks run firmware in QEMU only, where instruction counts "
+                f"are deterministic. Choose --boards from {', '.join(DEFAULT_BOARDS)}, or profile a real board "
+                "with `tinykit profile FOLDER --port ...`."
+            )
+        names.append(board.name)
+    return names
+
+
+def _progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def benchmark_model(name: str, boards: Sequence[str], build_dir: Path, runs: int, warmups: int) -> dict:
+    """All measurements of one zoo model: arena, host latency, and each emulated board."""
+    _progress(f"{name}: converting (cached after the first time)")
+    tflite = zoo_tflite(name)
+    _progress(f"{name}: host build, arenas")
+    compiled = build(tflite, build_dir / f"{name}-host")
+    result = {
+        "tflite": tflite.name,
+        "macs": compiled.graph.macs(),
+        "ops": len(compiled.graph.ops),
+        "arena": compare_arenas(compiled),
+    }
+    _progress(f"{name}: host latency, {runs} runs each after {warmups} warm-ups")
+    result["host_latency"] = compare_host_latency(compiled, runs, warmups)
+    result["emulated"] = {}
+    for board in boards:
+        _progress(f"{name}: firmware for {board}, profiled in QEMU")
+        result["emulated"][board] = measure_emulated(tflite, board, build_dir / f"{name}-{board}", _progress)
+    return result
+
+
+def run(models: Sequence[str], boards: Sequence[str], build_dir: Path, runs: int, warmups: int) -> dict:
+    """The whole benchmark document (schema ``tinykit-bench/1``)."""
+    _check_models(models)
+    boards = _check_boards(boards)
+    if runs < 1 or warmups < 0:
+        raise TinykitError(f"--runs must be at least 1 and --warmups 0 or more (got {runs} and {warmups}).")
+    _progress("call overhead on a one-op model")
+    document = {
+        "schema": SCHEMA,
+        "environment": environment(),
+        "settings": {"models": list(models), "boards": list(boards), "host_runs": runs, "host_warmups": warmups},
+        "notes": NOTES,
+        "call_overhead": call_overhead(build_dir / "call-overhead", runs * 10, warmups * 10),
+        "models": {},
+    }
+    for name in models:
+        document["models"][name] = benchmark_model(name, boards, build_dir, runs, warmups)
+    return document
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run",
+        description="Measure tinykit against tflite-micro side by side (arena, host latency) and tinykit's "
+        "firmware in QEMU (instructions, memory); write one JSON file and print a table.",
+    )
+    parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS), metavar="NAME",
+                        help=f"zoo models from tests/zoo.py (default: {' '.join(DEFAULT_MODELS)})")
+    parser.add_argument("--boards", nargs="*", default=list(DEFAULT_BOARDS), metavar="BOARD",
+                        help=f"emulated boards; none skips QEMU (default: {' '.join(DEFAULT_BOARDS)})")
+    parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT, help="JSON file to write (default: %(default)s)")
+    parser.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR, help="where the builds go (default: %(default)s)")
+    parser.add_argument("--runs", type=int, default=50, help="timed host calls per side and model (default: %(default)s)")
+    parser.add_argument("--warmups", type=int, default=5, help="untimed host calls first (default: %(default)s)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _arguments(argv)
+    try:
+        document = run(arguments.models, arguments.boards, arguments.build_dir, arguments.runs, arguments.warmups)
+    except TinykitError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    arguments.output.parent.mkdir(parents=True, exist_ok=True)
+    arguments.output.write_text(json.dumps(document, indent=2) + "\n")
+    print(render_tables(document))
+    _progress(f"wrote {arguments.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

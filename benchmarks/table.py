@@ -1,0 +1,74 @@
+"""The readable summary `benchmarks.run` prints: one side-by-side table and one table of QEMU figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def _aligned(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded to their widest cell; the first column left-aligned, the figures right-aligned."""
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(cells, widths)))
+
+    return "\n".join([line(headers), "  ".join("-" * w for w in widths), *(line(row) for row in rows)])
+
+
+def _kib(size: int) -> str:
+    return f"{size / 1024:.1f} KiB"
+
+
+def _microseconds(value: float) -> str:
+    return f"{value:,.1f} us"
+
+
+def side_by_side_table(models: dict) -> str:
+    headers = ["model", "MACs", "arena tinykit", "tflm head", "tflm total", "tk/head", "tk/total",
+               "host tinykit", "host tflm", "tk/tflm"]
+    rows = []
+    for name, result in models.items():
+        arena, host = result["arena"], result["host_latency"]
+        rows.append([
+            name, f"{result['macs']:,}",
+            _kib(arena["tinykit_bytes"]), _kib(arena["tflm_head_bytes"]), _kib(arena["tflm_total_bytes"]),
+            f"{arena['ratio_tinykit_to_tflm_head']:.2f}", f"{arena['ratio_tinykit_to_tflm_total']:.2f}",
+            _microseconds(host["tinykit"]["median_us"]), _microseconds(host["tflm"]["median_us"]),
+            f"{host['ratio_tinykit_to_tflm']:.2f}",
+        ])
+    return _aligned(headers, rows)
+
+
+def emulated_table(models: dict) -> str:
+    headers = ["model", "board", "instructions", "MACs/instr", "largest op kind", "stack peak", "static RAM", "flash", "bit-exact"]
+    rows = []
+    for name, result in models.items():
+        for board, figures in result["emulated"].items():
+            kind, share = next(iter(figures["share_by_op_kind"].items()), ("-", 0.0))
+            rows.append([
+                name, board, f"{figures['instructions']:,.0f}", f"{figures['macs_per_instruction']:.3f}",
+                f"{kind} {share:.0%}", _kib(figures["stack_peak_bytes"]), _kib(figures["static_ram_bytes"]),
+                _kib(figures["flash_bytes"]), "yes" if figures["outputs_match_tflm"] else "NO",
+            ])
+    return _aligned(headers, rows)
+
+
+def render_tables(document: dict) -> str:
+    environment, overhead = document["environment"], document["call_overhead"]
+    parts = [
+        f"tinykit {environment['tinykit_version']} ({environment['git_commit']}) vs tflite-micro "
+        f"{environment['tflite_micro_version']} on {environment['cpu_model']}, {environment['date']}",
+        "",
+        "Arena (bytes of RAM) and host-CPU latency (median invoke, wall clock on this machine, not a microcontroller):",
+        side_by_side_table(document["models"]),
+        f"call overhead (one-op model): tinykit via ctypes {_microseconds(overhead['tinykit']['median_us'])}, "
+        f"tflite-micro via its Python binding {_microseconds(overhead['tflm']['median_us'])}",
+    ]
+    if any(result["emulated"] for result in document["models"].values()):
+        parts += [
+            "",
+            "tinykit firmware in QEMU (retired instructions, deterministic; no tflite-micro figure: "
+            "no Cortex-M build of it is available offline):",
+            emulated_table(document["models"]),
+        ]
+    return "\n".join(parts)
