@@ -24,9 +24,9 @@ def _arena_peak(graph: Graph, plan: MemoryPlan) -> str:
 
 
 def check_fits(graph: Graph, plan: MemoryPlan, weights_bytes: int, board: Board) -> None:
-    """Refuse a model whose weights exceed the board's flash or whose arena and
-    stack reserve exceed its SRAM (code and other data are checked exactly by
-    the firmware build)."""
+    """Refuse a model whose weights exceed the board's flash or whose arena,
+    stack reserve and input copy exceed its SRAM (code and other data are
+    checked exactly by the firmware build)."""
     if board.flash_bytes is not None and weights_bytes > board.flash_bytes:
         raise TinykitError(
             f"the model does not fit {board.name}: its weights need {_kib(weights_bytes)} of flash, the board has "
@@ -35,11 +35,14 @@ def check_fits(graph: Graph, plan: MemoryPlan, weights_bytes: int, board: Board)
             "(`tinykit boards`)."
         )
     if board.sram_bytes is not None:
-        needed = plan.arena_bytes + (board.stack_reserve or 0)
+        # The profiler firmware keeps a copy of the loaded input outside the arena.
+        input_copy = sum(t.nbytes for t in graph.inputs)
+        needed = plan.arena_bytes + (board.stack_reserve or 0) + input_copy
         if needed > board.sram_bytes:
             raise TinykitError(
-                f"the model does not fit {board.name}: its arena ({_kib(plan.arena_bytes)}) plus the stack reserve "
-                f"({_kib(board.stack_reserve or 0)}) need {_kib(needed)} of SRAM, the board has {_kib(board.sram_bytes)}, "
+                f"the model does not fit {board.name}: its arena ({_kib(plan.arena_bytes)}), the stack reserve "
+                f"({_kib(board.stack_reserve or 0)}) and the firmware's copy of the input ({_kib(input_copy)}) "
+                f"need {_kib(needed)} of SRAM, the board has {_kib(board.sram_bytes)}, "
                 f"{needed - board.sram_bytes:,} bytes too many. The arena peak is at {_arena_peak(graph, plan)}. "
                 "Reduce the resolution or the channels of the early layers, or pick a board with more SRAM (`tinykit boards`)."
             )
