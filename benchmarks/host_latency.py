@@ -3,8 +3,8 @@
 Wall-clock time on the host CPU, not a microcontroller figure: both sides are
 called from Python (tinykit's shared library through ctypes, tflite-micro
 through its Python binding), the same random int8 input is loaded before each
-call, and only the invoke call itself is timed. The figure is the median of
-``runs`` calls after ``warmups`` untimed ones.
+call, the two take turns call by call, and only the invoke call itself is
+timed. The figure is the median of ``runs`` calls after ``warmups`` untimed ones.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from __future__ import annotations
 import ctypes
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -23,6 +24,8 @@ from tinykit.verify.compare import random_samples
 from tinykit.verify.tflm import tflm_arena
 
 SAMPLE_SEED = 0
+# Room over tflite-micro's recorded arena for alignment padding, which depends on the arena's address.
+ARENA_MARGIN_BYTES = 64 * 1024
 
 
 class GeneratedModel:
@@ -53,8 +56,7 @@ class TflmModel:
     def __init__(self, model: bytes, inputs: list[np.ndarray]) -> None:
         from tflite_micro.python.tflite_micro import runtime
 
-        # The recording allocator's total is what the model needs; the margin
-        # covers alignment padding, which differs with the arena's address.
+        # The recording allocator's total is what the model needs.
         arena_bytes = tflm_arena(model).total + ARENA_MARGIN_BYTES
         self._interpreter = runtime.Interpreter.from_bytes(model, arena_size=arena_bytes)
         self._inputs = inputs
@@ -67,21 +69,37 @@ class TflmModel:
         self._interpreter.invoke()
 
 
-ARENA_MARGIN_BYTES = 64 * 1024
+class Invokable(Protocol):
+    """Either side above: inputs loaded, then one inference."""
+
+    def load_inputs(self) -> None: ...
+    def invoke(self) -> None: ...
 
 
-def median_invoke_microseconds(load_inputs: Callable[[], None], invoke: Callable[[], None], runs: int, warmups: int) -> dict:
-    """Median, min and max of ``runs`` timed invoke calls (inputs loaded untimed before each)."""
+def _summary(timings: list[float], warmups: int) -> dict:
+    return {"median_us": statistics.median(timings), "min_us": min(timings), "max_us": max(timings),
+            "runs": len(timings), "warmups": warmups}
+
+
+def interleaved_invoke_microseconds(models: Sequence[Invokable], runs: int, warmups: int) -> list[dict]:
+    """Median, min and max of ``runs`` timed invoke calls per model (inputs loaded untimed before each).
+
+    The models take turns call by call, so that a load change on the machine
+    (other processes on a shared CPU) falls on all of them alike, not on
+    whichever happened to be measured second.
+    """
     for _ in range(warmups):
-        load_inputs()
-        invoke()
-    timings = []
+        for model in models:
+            model.load_inputs()
+            model.invoke()
+    timings: list[list[float]] = [[] for _ in models]
     for _ in range(runs):
-        load_inputs()
-        started = time.perf_counter_ns()
-        invoke()
-        timings.append((time.perf_counter_ns() - started) / 1000.0)
-    return {"median_us": statistics.median(timings), "min_us": min(timings), "max_us": max(timings), "runs": runs, "warmups": warmups}
+        for model, times in zip(models, timings):
+            model.load_inputs()
+            started = time.perf_counter_ns()
+            model.invoke()
+            times.append((time.perf_counter_ns() - started) / 1000.0)
+    return [_summary(times, warmups) for times in timings]
 
 
 def compare_host_latency(compiled: CompiledModel, runs: int, warmups: int) -> dict:
@@ -92,8 +110,7 @@ def compare_host_latency(compiled: CompiledModel, runs: int, warmups: int) -> di
         raise TinykitError(f"{compiled.folder} has no host library ({library}); build it for the host board (`tinykit build ... --board host`).")
     ours = GeneratedModel(library, sample)
     theirs = TflmModel(compiled.tflite.read_bytes(), sample)
-    tinykit_time = median_invoke_microseconds(ours.load_inputs, ours.invoke, runs, warmups)
-    tflm_time = median_invoke_microseconds(theirs.load_inputs, theirs.invoke, runs, warmups)
+    tinykit_time, tflm_time = interleaved_invoke_microseconds([ours, theirs], runs, warmups)
     return {
         "tinykit": tinykit_time,
         "tflm": tflm_time,
