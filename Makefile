@@ -12,7 +12,7 @@ APT_PACKAGES := gcc make gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-a
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS        ?= 2
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test bench clean
 
 setup: $(APT_STAMP) $(STAMP)
 
@@ -43,6 +43,12 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/pytest -n $(JOBS)
+
+# tinykit against tflite-micro on the zoo's MLPerf Tiny models: arenas, host-CPU
+# latency, and tinykit's firmware in QEMU on qemu_m4/m7/m33 (about 10 minutes);
+# writes benchmarks/results.json and prints a table.
+bench: setup
+	$(PYTHON) -m benchmarks.run -o benchmarks/results.json
 
 clean:
 	rm -rf build .pytest_cache
