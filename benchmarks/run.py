@@ -23,7 +23,7 @@ from tinykit.errors import TinykitError
 from benchmarks.arena import compare_arenas
 from benchmarks.emulated import DEFAULT_BOARDS, TFLM_ABSENT, measure_emulated
 from benchmarks.environment import environment
-from benchmarks.host_latency import call_overhead, compare_host_latency
+from benchmarks.host_latency import call_overhead, compare_host_latency, ratio_net_of_call_overhead
 from benchmarks.models import DEFAULT_MODELS, ROOT, zoo_names, zoo_tflite
 from benchmarks.table import render_tables
 
@@ -43,7 +43,8 @@ NOTES = {
         "warm-ups, invoke call only (inputs loaded untimed before each call). tinykit: the generated C built "
         "with gcc -O2 as a shared library, called through ctypes. tflite-micro: its Python interpreter's "
         "invoke(), which includes the Python binding's call overhead; call_overhead measures both calls on a "
-        "one-element, one-op model. Ratios below 1 mean tinykit is faster."
+        "one-element, one-op model, and ratio_net_of_call_overhead takes each side's off its median. Ratios below "
+        "1 mean tinykit is faster."
     ),
     "emulated": (
         "tinykit firmware in QEMU (-icount shift=0): latency in retired instructions, deterministic from run "
@@ -81,7 +82,7 @@ def _progress(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-def benchmark_model(name: str, boards: Sequence[str], build_dir: Path, runs: int, warmups: int) -> dict:
+def benchmark_model(name: str, boards: Sequence[str], build_dir: Path, runs: int, warmups: int, overhead: dict) -> dict:
     """All measurements of one zoo model: arena, host latency, and each emulated board."""
     _progress(f"{name}: converting (cached after the first time)")
     tflite = zoo_tflite(name)
@@ -94,7 +95,8 @@ def benchmark_model(name: str, boards: Sequence[str], build_dir: Path, runs: int
         "arena": compare_arenas(compiled),
     }
     _progress(f"{name}: host latency, {runs} runs each after {warmups} warm-ups")
-    result["host_latency"] = compare_host_latency(compiled, runs, warmups)
+    latency = compare_host_latency(compiled, runs, warmups)
+    result["host_latency"] = {**latency, "ratio_net_of_call_overhead": ratio_net_of_call_overhead(latency, overhead)}
     result["emulated"] = {}
     for board in boards:
         _progress(f"{name}: firmware for {board}, profiled in QEMU")
@@ -109,16 +111,18 @@ def run(models: Sequence[str], boards: Sequence[str], build_dir: Path, runs: int
     if runs < 1 or warmups < 0:
         raise TinykitError(f"--runs must be at least 1 and --warmups 0 or more (got {runs} and {warmups}).")
     _progress("call overhead on a one-op model")
+    # Small per-call figures need more samples for a steady median.
+    overhead = call_overhead(build_dir / "call-overhead", runs * 10, warmups * 10)
     document = {
         "schema": SCHEMA,
         "environment": environment(),
         "settings": {"models": list(models), "boards": list(boards), "host_runs": runs, "host_warmups": warmups},
         "notes": NOTES,
-        "call_overhead": call_overhead(build_dir / "call-overhead", runs * 10, warmups * 10),
+        "call_overhead": overhead,
         "models": {},
     }
     for name in models:
-        document["models"][name] = benchmark_model(name, boards, build_dir, runs, warmups)
+        document["models"][name] = benchmark_model(name, boards, build_dir, runs, warmups, overhead)
     return document
 
 

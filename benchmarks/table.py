@@ -25,7 +25,7 @@ def _microseconds(value: float) -> str:
 
 def side_by_side_table(models: dict) -> str:
     headers = ["model", "MACs", "arena tinykit", "tflm head", "tflm total", "tk/head", "tk/total",
-               "host tinykit", "host tflm", "tk/tflm"]
+               "host tinykit", "host tflm", "tk/tflm", "net of calls"]
     rows = []
     for name, result in models.items():
         arena, host = result["arena"], result["host_latency"]
@@ -34,7 +34,7 @@ def side_by_side_table(models: dict) -> str:
             _kib(arena["tinykit_bytes"]), _kib(arena["tflm_head_bytes"]), _kib(arena["tflm_total_bytes"]),
             f"{arena['ratio_tinykit_to_tflm_head']:.2f}", f"{arena['ratio_tinykit_to_tflm_total']:.2f}",
             _microseconds(host["tinykit"]["median_us"]), _microseconds(host["tflm"]["median_us"]),
-            f"{host['ratio_tinykit_to_tflm']:.2f}",
+            f"{host['ratio_tinykit_to_tflm']:.2f}", f"{host['ratio_net_of_call_overhead']:.2f}",
         ])
     return _aligned(headers, rows)
 
