@@ -82,13 +82,14 @@ FAMILIES = {
 
 
 # The Cortex-M pieces tk_bsp_init calls write the core's system registers,
-# which a host process cannot touch: these stand-ins count the calls instead.
+# which a host process cannot touch: these stand-ins note when they were
+# called instead (1 for the first noted call, 2 for the next, 0 never).
 CORTEXM_STAND_INS = """
 #include "cortexm.h"
-unsigned caches_enabled, dwt_started;
-void tk_cortexm_enable_caches(void) { caches_enabled++; }
-void tk_cortexm_dwt_start(void) { dwt_started++; }
-uint32_t tk_cortexm_dwt_cycles(void) { return 0; }
+unsigned calls, caches_enabled_at, dwt_started_at;
+void tk_cortexm_enable_caches(void) { caches_enabled_at = ++calls; }
+void tk_cortexm_dwt_start(void) { dwt_started_at = ++calls; }
+uint32_t tk_cortexm_dwt_cycles(void) { return 0x1234u; }
 """
 
 
@@ -115,7 +116,7 @@ def parse_dump(text: str) -> dict[str, int]:
 def run_family(family: Family, tmp_path: Path) -> dict[str, int]:
     """Compile the family's sources and the shared STM32 ones with the fake
     registers, run tk_bsp_init and one console write, return the registers
-    (and what the BSP reports: cpu_hz, and the Cortex-M calls it made)."""
+    (and what the BSP reports: cpu_hz, and when it made its Cortex-M calls)."""
     fakes = "\n".join(f"{ctype} {name};" for name, ctype in family.fakes.items())
     dumps = "\n".join(f'    printf("{d}=%08x\\n", (unsigned){d});' for d in family.dumps)
     harness = tmp_path / "harness.c"
@@ -125,7 +126,7 @@ def run_family(family: Family, tmp_path: Path) -> dict[str, int]:
 #include "{family.name}_regs.h"
 #include "tinykit/bsp.h"
 {fakes}
-extern unsigned caches_enabled, dwt_started;
+extern unsigned caches_enabled_at, dwt_started_at;
 int main(void)
 {{
     {family.presets}
@@ -133,7 +134,7 @@ int main(void)
     tk_bsp_write("A", 1);
 {dumps}
     printf("cpu_hz=%08x\\n", (unsigned)tk_bsp_cpu_hz());
-    printf("caches_enabled=%x\\ndwt_started=%x\\n", caches_enabled, dwt_started);
+    printf("caches_enabled_at=%x\\ndwt_started_at=%x\\n", caches_enabled_at, dwt_started_at);
     return 0;
 }}
 """)
@@ -190,8 +191,8 @@ def test_stm32f7_nucleo_f746(tmp_path: Path) -> None:
     assert r["tk_fake_usart3.CR1"] == 0b1101  # UE, RE, TE
     assert r["tk_fake_usart3.TDR"] == ord("A")
     assert r["cpu_hz"] == board.clock_hz
-    assert r["caches_enabled"] == 1, "the M7's L1 caches on"
-    assert r["dwt_started"] == 1
+    assert r["caches_enabled_at"] == 1, "the M7's L1 caches on"
+    assert r["dwt_started_at"] == 2
 
 
 def test_stm32l4_nucleo_l4r5zi(tmp_path: Path) -> None:
@@ -223,8 +224,8 @@ def test_stm32l4_nucleo_l4r5zi(tmp_path: Path) -> None:
     assert r["tk_fake_lpuart1.CR1"] == 0b1101
     assert r["tk_fake_lpuart1.TDR"] == ord("A")
     assert r["cpu_hz"] == board.clock_hz
-    assert r["caches_enabled"] == 0, "no L1 caches on the M4"
-    assert r["dwt_started"] == 1
+    assert r["caches_enabled_at"] == 0, "no L1 caches on the M4"
+    assert r["dwt_started_at"] == 1
 
 
 def test_stm32h7_nucleo_h743zi(tmp_path: Path) -> None:
@@ -264,5 +265,98 @@ def test_stm32h7_nucleo_h743zi(tmp_path: Path) -> None:
     assert r["tk_fake_usart3.CR1"] == 0b1101
     assert r["tk_fake_usart3.TDR"] == ord("A")
     assert r["cpu_hz"] == board.clock_hz
-    assert r["caches_enabled"] == 1, "the M7's L1 caches on"
-    assert r["dwt_started"] == 1
+    assert r["caches_enabled_at"] == 1, "the M7's L1 caches on"
+    assert r["dwt_started_at"] == 2
+
+
+def run_made_up_family(tmp_path: Path, has_l1_caches: bool, pin_supply: bool) -> dict[str, int]:
+    """The shared STM32 code alone, driven by a family description written
+    here: plain variables stand for its RCC enable registers, port and UART;
+    its clock init and pin-supply hook note when they run."""
+    harness = tmp_path / "made_up_family.c"
+    harness.write_text(f"""
+#include <stdio.h>
+#include <string.h>
+#include "stm32_bsp.h"
+#include "tinykit/bsp.h"
+extern unsigned calls, caches_enabled_at, dwt_started_at;
+unsigned clock_init_at, pin_supply_at;
+void clock_init(void);
+void enable_pin_supply(void); /* not static: the case without a pin supply leaves it unused */
+uint32_t gpio_enable_register = 0x10u; /* another port already clocked: must stay on */
+uint32_t uart_enable_register = 0x01u;
+uint32_t gpio_enable_register_at_supply = 0xFFFFFFFFu;
+tk_stm32_gpio port;
+tk_stm32_usart uart;
+void clock_init(void) {{ clock_init_at = ++calls; }}
+void enable_pin_supply(void) {{ pin_supply_at = ++calls; gpio_enable_register_at_supply = gpio_enable_register; }}
+const tk_stm32_family tk_stm32_this_family = {{
+    .clock_init = clock_init,
+    .sysclk_hz = 80000000u,
+    .has_l1_caches = {int(has_l1_caches)},
+    .console = {{
+        .gpio_clock_enable = &gpio_enable_register,
+        .gpio_clock_bit = 1u << 2,
+        .uart_clock_enable = &uart_enable_register,
+        .uart_clock_bit = 1u << 17,
+        .enable_pin_supply = {"enable_pin_supply" if pin_supply else "NULL"},
+        .port = &port,
+        .tx_pin = 10, /* TX in AFRH, RX in AFRL: both halves of the AF registers */
+        .rx_pin = 3,
+        .alternate_function = 5,
+        .uart = &uart,
+        .brr = TK_USART_BRR(40000000u, TK_STM32_CONSOLE_BAUD),
+    }},
+}};
+int main(void)
+{{
+    uart.ISR = (1u << 7) | (1u << 5); /* TXE, RXNE */
+    uart.RDR = 0x1A5u;                /* only the low 8 bits are data */
+    tk_bsp_init();
+    tk_bsp_write("hi", 2);
+    printf("read=%x\\n", (unsigned)tk_bsp_read_byte());
+    printf("cpu_hz=%x\\ncycles=%x\\ndwt_source=%x\\n", (unsigned)tk_bsp_cpu_hz(), (unsigned)tk_bsp_cycles(),
+           strcmp(tk_bsp_clock_source(), "dwt") == 0);
+    printf("clock_init_at=%x\\npin_supply_at=%x\\ncaches_enabled_at=%x\\ndwt_started_at=%x\\n",
+           clock_init_at, pin_supply_at, caches_enabled_at, dwt_started_at);
+    printf("gpio_enable=%x\\ngpio_enable_at_supply=%x\\nuart_enable=%x\\n",
+           (unsigned)gpio_enable_register, (unsigned)gpio_enable_register_at_supply, (unsigned)uart_enable_register);
+    printf("MODER=%x\\nOTYPER=%x\\nOSPEEDR=%x\\nPUPDR=%x\\nAFRL=%x\\nAFRH=%x\\n", (unsigned)port.MODER,
+           (unsigned)port.OTYPER, (unsigned)port.OSPEEDR, (unsigned)port.PUPDR, (unsigned)port.AFR[0], (unsigned)port.AFR[1]);
+    printf("BRR=%x\\nCR1=%x\\nTDR=%x\\n", (unsigned)uart.BRR, (unsigned)uart.CR1, (unsigned)uart.TDR);
+    return 0;
+}}
+""")
+    stand_ins = tmp_path / "cortexm_stand_ins.c"
+    stand_ins.write_text(CORTEXM_STAND_INS)
+    shared = bsp_dir() / "stm32"
+    sources = [*sorted(shared.glob("*.c")), stand_ins, harness]
+    return parse_dump(compile_and_run(sources, [shared, bsp_dir() / "cortexm"], tmp_path))
+
+
+def test_shared_stm32_bsp_follows_the_family_description(tmp_path: Path) -> None:
+    r = run_made_up_family(tmp_path, has_l1_caches=True, pin_supply=True)
+    # Clocks first, caches once they run, the console (its pin supply before
+    # any GPIO clock), the cycle counter last.
+    assert (r["clock_init_at"], r["caches_enabled_at"], r["pin_supply_at"], r["dwt_started_at"]) == (1, 2, 3, 4)
+    assert r["gpio_enable_at_supply"] == 0x10
+    assert r["gpio_enable"] == 0x10 | (1 << 2) and r["uart_enable"] == 0x01 | (1 << 17)
+
+    assert pin_mode(r["MODER"], 10) == pin_mode(r["MODER"], 3) == 0b10
+    assert pin_af(r["AFRH"], 10) == pin_af(r["AFRL"], 3) == 5
+    assert field(r["OSPEEDR"], 20, 2) == field(r["OSPEEDR"], 6, 2) == 0b10
+    assert r["OTYPER"] == 0, "push-pull"
+    assert field(r["PUPDR"], 6, 2) == 0b01 and field(r["PUPDR"], 20, 2) == 0, "pull-up on RX only"
+
+    assert r["BRR"] == round(40_000_000 / BAUD) == 347
+    assert r["CR1"] == 0b1101
+    assert r["TDR"] == ord("i"), "the last byte written"
+    assert r["read"] == 0xA5
+    assert r["cpu_hz"] == 80_000_000 and r["cycles"] == 0x1234 and r["dwt_source"] == 1
+
+
+def test_shared_stm32_bsp_without_caches_or_pin_supply(tmp_path: Path) -> None:
+    r = run_made_up_family(tmp_path, has_l1_caches=False, pin_supply=False)
+    assert (r["clock_init_at"], r["caches_enabled_at"], r["pin_supply_at"], r["dwt_started_at"]) == (1, 0, 0, 2)
+    assert r["gpio_enable"] == 0x10 | (1 << 2) and r["uart_enable"] == 0x01 | (1 << 17)
+    assert r["CR1"] == 0b1101 and r["TDR"] == ord("i")
