@@ -1,17 +1,12 @@
 /* NUCLEO-F746ZG clock tree to 216 MHz (RM0385 section 5, "RCC"; section 4.1.4
  * for the over-drive sequence, which 216 MHz needs on top of scale 1). */
+#include "stm32_clock.h"
 #include "stm32f7.h"
 #include "stm32f7_regs.h"
 
-#define RCC_CR_HSEON (1u << 16)
-#define RCC_CR_HSERDY (1u << 17)
-#define RCC_CR_HSEBYP (1u << 18)
-#define RCC_CR_PLLON (1u << 24)
-#define RCC_CR_PLLRDY (1u << 25)
 #define RCC_PLLCFGR_FIELDS 0x0F437FFFu /* M 5:0, N 14:6, P 17:16, SRC 22, Q 27:24 */
 #define RCC_PLLCFGR_SRC_HSE (1u << 22)
 #define RCC_CFGR_SW_PLL 2u
-#define RCC_CFGR_SWS_PLL (2u << 2)
 #define RCC_CFGR_PRESCALERS 0xFCF0u /* HPRE 7:4, PPRE1 12:10, PPRE2 15:13 */
 #define RCC_CFGR_PPRE1_DIV4 (5u << 10)
 #define RCC_CFGR_PPRE2_DIV2 (4u << 13)
@@ -34,14 +29,10 @@ void tk_stm32f7_clock_init(void)
     (void)rcc->APB1ENR; /* read back: the clock enable takes effect before PWR is touched */
     pwr->CR1 |= PWR_CR1_VOS_SCALE1;
 
-    rcc->CR |= RCC_CR_HSEBYP | RCC_CR_HSEON;
-    while (!(rcc->CR & RCC_CR_HSERDY)) {
-    }
+    tk_stm32_start_hse_bypass(&rcc->CR);
     rcc->PLLCFGR = (rcc->PLLCFGR & ~RCC_PLLCFGR_FIELDS) | TK_STM32F7_PLL_M | (TK_STM32F7_PLL_N << 6) |
                    ((TK_STM32F7_PLL_P / 2u - 1u) << 16) | RCC_PLLCFGR_SRC_HSE | (TK_STM32F7_PLL_Q << 24);
-    rcc->CR |= RCC_CR_PLLON;
-    while (!(rcc->CR & RCC_CR_PLLRDY)) {
-    }
+    tk_stm32_start_pll(&rcc->CR);
 
     /* Over-drive: enable it, then switch the regulator to it, each step
      * acknowledged by the PWR block, before the clock goes above 180 MHz. */
@@ -52,13 +43,8 @@ void tk_stm32f7_clock_init(void)
     while (!(pwr->CSR1 & PWR_CSR1_ODSWRDY)) {
     }
 
-    /* Wait states before the faster clock; read back to be sure they apply. */
-    flash->ACR = TK_STM32F7_FLASH_LATENCY | FLASH_ACR_PRFTEN | FLASH_ACR_ARTEN;
-    while ((flash->ACR & 0xFu) != TK_STM32F7_FLASH_LATENCY) {
-    }
+    tk_stm32_set_flash_acr(&flash->ACR, TK_STM32F7_FLASH_LATENCY | FLASH_ACR_PRFTEN | FLASH_ACR_ARTEN);
 
     rcc->CFGR = (rcc->CFGR & ~RCC_CFGR_PRESCALERS) | RCC_CFGR_PPRE1_DIV4 | RCC_CFGR_PPRE2_DIV2;
-    rcc->CFGR = (rcc->CFGR & ~3u) | RCC_CFGR_SW_PLL;
-    while ((rcc->CFGR & (3u << 2)) != RCC_CFGR_SWS_PLL) {
-    }
+    tk_stm32_switch_sysclk(&rcc->CFGR, 2, RCC_CFGR_SW_PLL);
 }

@@ -3,16 +3,14 @@
  * first run divided by 2 for at least 1 us after the switch. */
 #include <stdint.h>
 
+#include "stm32_clock.h"
 #include "stm32l4.h"
 #include "stm32l4_regs.h"
 
-#define RCC_CR_PLLON (1u << 24)
-#define RCC_CR_PLLRDY (1u << 25)
 #define RCC_PLLCFGR_SRC_MSI 1u
 #define RCC_PLLCFGR_FIELDS 0x07007FF3u /* SRC 1:0, M 7:4, N 14:8, REN 24, R 26:25 */
 #define RCC_PLLCFGR_REN (1u << 24)
 #define RCC_CFGR_SW_PLL 3u
-#define RCC_CFGR_SWS_PLL (3u << 2)
 #define RCC_CFGR_PRESCALERS 0x3FF0u /* HPRE 7:4, PPRE1 10:8, PPRE2 13:11 */
 #define RCC_CFGR_HPRE_DIV2 (8u << 4)
 #define RCC_APB1ENR1_PWREN (1u << 28)
@@ -39,20 +37,14 @@ void tk_stm32l4_clock_init(void)
     }
     pwr->CR5 &= ~PWR_CR5_R1MODE; /* 0 selects range 1 boost mode */
 
-    flash->ACR = TK_STM32L4_FLASH_LATENCY | FLASH_ACR_PRFTEN | FLASH_ACR_ICEN | FLASH_ACR_DCEN;
-    while ((flash->ACR & 0xFu) != TK_STM32L4_FLASH_LATENCY) {
-    }
+    tk_stm32_set_flash_acr(&flash->ACR, TK_STM32L4_FLASH_LATENCY | FLASH_ACR_PRFTEN | FLASH_ACR_ICEN | FLASH_ACR_DCEN);
 
     rcc->PLLCFGR = (rcc->PLLCFGR & ~RCC_PLLCFGR_FIELDS) | RCC_PLLCFGR_SRC_MSI | ((TK_STM32L4_PLL_M - 1u) << 4) |
                    (TK_STM32L4_PLL_N << 8) | ((TK_STM32L4_PLL_R / 2u - 1u) << 25) | RCC_PLLCFGR_REN;
-    rcc->CR |= RCC_CR_PLLON;
-    while (!(rcc->CR & RCC_CR_PLLRDY)) {
-    }
+    tk_stm32_start_pll(&rcc->CR);
 
     rcc->CFGR = (rcc->CFGR & ~RCC_CFGR_PRESCALERS) | RCC_CFGR_HPRE_DIV2;
-    rcc->CFGR = (rcc->CFGR & ~3u) | RCC_CFGR_SW_PLL;
-    while ((rcc->CFGR & (3u << 2)) != RCC_CFGR_SWS_PLL) {
-    }
+    tk_stm32_switch_sysclk(&rcc->CFGR, 2, RCC_CFGR_SW_PLL);
     for (volatile uint32_t i = 0; i < BOOST_SETTLE_LOOPS; i++) {
     }
     rcc->CFGR &= ~RCC_CFGR_PRESCALERS; /* AHB, APB1, APB2 all undivided */
