@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "stm32_layout.h"
+
 typedef struct {
     volatile uint32_t MODER;   /* 0x00 2 bits per pin: 00 input, 01 output, 10 alternate, 11 analog */
     volatile uint32_t OTYPER;  /* 0x04 */
@@ -16,6 +18,8 @@ typedef struct {
     volatile uint32_t LCKR;    /* 0x1C */
     volatile uint32_t AFR[2];  /* 0x20 AFRL pins 0-7, 0x24 AFRH pins 8-15; 4 bits per pin */
 } tk_stm32_gpio;
+
+TK_STM32_CHECK_OFFSET(tk_stm32_gpio, AFR, 0x20u);
 
 /* Put ``pin`` in alternate function ``af`` (push-pull, high speed); a
  * receive pin gets a pull-up so a floating line does not read as start bits. */

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "stm32_layout.h"
+
 typedef struct {
     volatile uint32_t CR1;  /* 0x00 bit 0 UE, bit 2 RE, bit 3 TE */
     volatile uint32_t CR2;  /* 0x04 */
@@ -18,6 +20,8 @@ typedef struct {
     volatile uint32_t RDR;  /* 0x24 */
     volatile uint32_t TDR;  /* 0x28 */
 } tk_stm32_usart;
+
+TK_STM32_CHECK_OFFSET(tk_stm32_usart, TDR, 0x28u);
 
 #define TK_USART_CR1_UE (1u << 0)
 #define TK_USART_CR1_RE (1u << 2)

@@ -4,10 +4,10 @@
 #ifndef TK_STM32F7_REGS_H
 #define TK_STM32F7_REGS_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 #include "stm32_gpio.h"
+#include "stm32_layout.h"
 #include "stm32_usart.h"
 
 typedef struct {
@@ -39,8 +39,7 @@ typedef struct {
     volatile uint32_t CSR1; /* 0x04 ODRDY bit 16, ODSWRDY bit 17 */
 } tk_stm32f7_pwr;
 
-/* C99 has no static_assert: a negative array size stops the build instead. */
-typedef char tk_stm32f7_rcc_layout_check[(offsetof(tk_stm32f7_rcc, APB1ENR) == 0x40u) ? 1 : -1];
+TK_STM32_CHECK_OFFSET(tk_stm32f7_rcc, APB1ENR, 0x40u);
 
 #if defined(TK_BSP_FAKE_REGISTERS)
 extern tk_stm32f7_rcc tk_fake_rcc;

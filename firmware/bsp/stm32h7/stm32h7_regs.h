@@ -4,10 +4,10 @@
 #ifndef TK_STM32H7_REGS_H
 #define TK_STM32H7_REGS_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 #include "stm32_gpio.h"
+#include "stm32_layout.h"
 #include "stm32_usart.h"
 
 typedef struct {
@@ -45,9 +45,8 @@ typedef struct {
     volatile uint32_t D3CR;  /* 0x18 VOSRDY bit 13, VOS bits 15:14 */
 } tk_stm32h7_pwr;
 
-/* C99 has no static_assert: a negative array size stops the build instead. */
-typedef char tk_stm32h7_rcc_layout_check[(offsetof(tk_stm32h7_rcc, APB1LENR) == 0x0E8u) ? 1 : -1];
-typedef char tk_stm32h7_pwr_layout_check[(offsetof(tk_stm32h7_pwr, D3CR) == 0x18u) ? 1 : -1];
+TK_STM32_CHECK_OFFSET(tk_stm32h7_rcc, APB1LENR, 0x0E8u);
+TK_STM32_CHECK_OFFSET(tk_stm32h7_pwr, D3CR, 0x18u);
 
 #if defined(TK_BSP_FAKE_REGISTERS)
 extern tk_stm32h7_rcc tk_fake_rcc;

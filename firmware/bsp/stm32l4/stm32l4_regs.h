@@ -4,10 +4,10 @@
 #ifndef TK_STM32L4_REGS_H
 #define TK_STM32L4_REGS_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 #include "stm32_gpio.h"
+#include "stm32_layout.h"
 #include "stm32_usart.h"
 
 typedef struct {
@@ -53,9 +53,8 @@ typedef struct {
     volatile uint32_t CR5;       /* 0x80 R1MODE bit 8 */
 } tk_stm32l4_pwr;
 
-/* C99 has no static_assert: a negative array size stops the build instead. */
-typedef char tk_stm32l4_rcc_layout_check[(offsetof(tk_stm32l4_rcc, APB1ENR2) == 0x5Cu) ? 1 : -1];
-typedef char tk_stm32l4_pwr_layout_check[(offsetof(tk_stm32l4_pwr, CR5) == 0x80u) ? 1 : -1];
+TK_STM32_CHECK_OFFSET(tk_stm32l4_rcc, APB1ENR2, 0x5Cu);
+TK_STM32_CHECK_OFFSET(tk_stm32l4_pwr, CR5, 0x80u);
 
 #if defined(TK_BSP_FAKE_REGISTERS)
 extern tk_stm32l4_rcc tk_fake_rcc;
