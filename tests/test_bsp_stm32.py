@@ -261,6 +261,7 @@ def test_stm32h7_nucleo_h743zi(tmp_path: Path) -> None:
     assert r["tk_fake_rcc.AHB4ENR"] & (1 << 3) and r["tk_fake_rcc.APB1LENR"] & (1 << 18)
     assert pin_mode(r["tk_fake_gpiod.MODER"], 8) == pin_mode(r["tk_fake_gpiod.MODER"], 9) == 0b10
     assert pin_af(r["tk_fake_gpiod.AFR[1]"], 8) == pin_af(r["tk_fake_gpiod.AFR[1]"], 9) == 7
+    assert field(r["tk_fake_gpiod.PUPDR"], 18, 2) == 0b01  # pull-up on RX
     assert r["tk_fake_usart3.BRR"] == round(apb1 / BAUD) == 868
     assert r["tk_fake_usart3.CR1"] == 0b1101
     assert r["tk_fake_usart3.TDR"] == ord("A")
