@@ -40,7 +40,7 @@ def _git_commit() -> str | None:
     if commit is None:
         return None
     # Uncommitted changes to the measured code mean the commit alone does not reproduce the run.
-    changed = _first_line_of(["git", "status", "--porcelain", "--", "tinykit", "firmware", "benchmarks"])
+    changed = _first_line_of(["git", "status", "--porcelain", "--", "tinykit", "firmware", "benchmarks/*.py"])
     return f"{commit}+uncommitted" if changed else commit
 
 
