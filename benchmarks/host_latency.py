@@ -18,10 +18,12 @@ from typing import Protocol
 
 import numpy as np
 
-from tinykit.build import CompiledModel
+from tinykit.build import CompiledModel, build
 from tinykit.errors import TinykitError
 from tinykit.verify.compare import random_samples
 from tinykit.verify.tflm import tflm_arena
+
+from benchmarks.models import trivial_model
 
 SAMPLE_SEED = 0
 # Room over tflite-micro's recorded arena for alignment padding, which depends on the arena's address.
@@ -47,7 +49,10 @@ class GeneratedModel:
     def invoke(self) -> None:
         status = self._library.tk_model_invoke()
         if status != 0:
-            raise TinykitError(f"tk_model_invoke returned status {status} on the host build; rebuild it with `tinykit build`.")
+            raise TinykitError(
+                f"tk_model_invoke returned status {status} on the host build: the generated code refused the "
+                "model at run time; rebuild it with `tinykit build` and check it with `tinykit verify`."
+            )
 
 
 class TflmModel:
@@ -107,7 +112,10 @@ def compare_host_latency(compiled: CompiledModel, runs: int, warmups: int) -> di
     (sample,) = random_samples(compiled.graph, 1, SAMPLE_SEED)
     library = compiled.folder / "host" / "libtinykit_model.so"
     if not library.exists():
-        raise TinykitError(f"{compiled.folder} has no host library ({library}); build it for the host board (`tinykit build ... --board host`).")
+        raise TinykitError(
+            f"{compiled.folder} has no host library ({library}): the host latency needs a host build; "
+            "build the model for the host board (`tinykit build MODEL --board host`) into that folder."
+        )
     ours = GeneratedModel(library, sample)
     theirs = TflmModel(compiled.tflite.read_bytes(), sample)
     tinykit_time, tflm_time = interleaved_invoke_microseconds([ours, theirs], runs, warmups)
@@ -126,10 +134,6 @@ def call_overhead(folder: Path, runs: int, warmups: int) -> dict:
     binding's overhead plus the interpreter's dispatch of one op. It is an upper
     bound on how much of a model's ``tflm`` figure is the binding, not the kernels.
     """
-    from tinykit.build import build
-
-    from benchmarks.models import trivial_model
-
     folder.mkdir(parents=True, exist_ok=True)
     tflite = folder / "trivial.tflite"
     tflite.write_bytes(trivial_model())

@@ -135,7 +135,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS), metavar="NAME",
                         help=f"zoo models from tests/zoo.py (default: {' '.join(DEFAULT_MODELS)})")
     parser.add_argument("--boards", nargs="*", default=list(DEFAULT_BOARDS), metavar="BOARD",
-                        help=f"emulated boards; none skips QEMU (default: {' '.join(DEFAULT_BOARDS)})")
+                        help=f"emulated boards; the option naming none skips QEMU (default: {' '.join(DEFAULT_BOARDS)})")
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT, help="JSON file to write (default: %(default)s)")
     parser.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR, help="where the builds go (default: %(default)s)")
     parser.add_argument("--runs", type=int, default=50, help="timed host calls per side and model (default: %(default)s)")

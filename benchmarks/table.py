@@ -40,7 +40,8 @@ def side_by_side_table(models: dict) -> str:
 
 
 def emulated_table(models: dict) -> str:
-    headers = ["model", "board", "instructions", "MACs/instr", "largest op kind", "stack peak", "static RAM", "flash", "bit-exact"]
+    headers = ["model", "board", "instructions", "MACs/instr", "largest op kind",
+               "stack peak", "static RAM", "flash", "bit-exact"]
     rows = []
     for name, result in models.items():
         for board, figures in result["emulated"].items():
