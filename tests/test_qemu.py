@@ -91,7 +91,7 @@ def test_qemu_command_line() -> None:
     command = qemu_command(board, Path("fw.elf"), 4321)
     assert command[1:] == [
         "-machine", "mps2-an505", "-cpu", "cortex-m33", "-nographic", "-icount", "shift=0",
-        "-kernel", "fw.elf", "-serial", "tcp:127.0.0.1:4321,server=on,wait=on", "-monitor", "none",
+        "-kernel", "fw.elf", "-serial", "tcp:127.0.0.1:4321,server=on,wait=on,nodelay=on", "-monitor", "none",
     ]
 
 
