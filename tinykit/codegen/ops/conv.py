@@ -107,6 +107,25 @@ def _nhwc_kernel_dims(ctx: EmitContext, op: Op, filt: Tensor) -> tuple[str, str,
     )
 
 
+def _window_params(op: Op, opts: Conv2DOptions | DepthwiseConv2DOptions, input_nhw: tuple[int, int, int],
+                   kernel_hw: tuple[int, int], out_c: int) -> dict[str, str]:
+    """The fields CONV_2D and DEPTHWISE_CONV_2D parameters share (stride,
+    dilation, padding, zero-point offsets, activation clamp), once the
+    output shape is checked against the window geometry."""
+    n, in_h, in_w = input_nhw
+    inp, out = op.inputs[0], op.outputs[0]
+    out_h, out_w, pad_h, pad_w = window_geometry(
+        op, in_h, in_w, *kernel_hw, opts.stride_h, opts.stride_w, opts.dilation_h, opts.dilation_w, opts.padding)
+    require_matching_output_size(op, (n, out_h, out_w, out_c))
+    return {
+        "stride_h": str(opts.stride_h), "stride_w": str(opts.stride_w),
+        "dilation_h": str(opts.dilation_h), "dilation_w": str(opts.dilation_w),
+        "pad_h": str(pad_h), "pad_w": str(pad_w),
+        "input_offset": str(-inp.quant.single_zero_point), "output_offset": str(out.quant.single_zero_point),
+        "activation": activation_initializer(opts.activation, out),
+    }
+
+
 @emitter(OpKind.CONV_2D)
 def emit_conv_2d(op: Op, ctx: EmitContext) -> str:
     opts = op.options
@@ -127,16 +146,7 @@ def emit_conv_2d(op: Op, ctx: EmitContext) -> str:
             "convolution needs the input channels to be a multiple of the filter's, and the output channels a "
             "multiple of the group count. The model file is inconsistent; re-convert it."
         )
-    out_h, out_w, pad_h, pad_w = window_geometry(
-        op, in_h, in_w, k_h, k_w, opts.stride_h, opts.stride_w, opts.dilation_h, opts.dilation_w, opts.padding)
-    require_matching_output_size(op, (n, out_h, out_w, out_c))
-    params = ctx.struct("tk_conv_params", "params", {
-        "stride_h": str(opts.stride_h), "stride_w": str(opts.stride_w),
-        "dilation_h": str(opts.dilation_h), "dilation_w": str(opts.dilation_w),
-        "pad_h": str(pad_h), "pad_w": str(pad_w),
-        "input_offset": str(-inp.quant.single_zero_point), "output_offset": str(out.quant.single_zero_point),
-        "activation": activation_initializer(opts.activation, out),
-    })
+    params = ctx.struct("tk_conv_params", "params", _window_params(op, opts, (n, in_h, in_w), (k_h, k_w), out_c))
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
     return _weighted_kernel_call(ctx, "tk_conv_s8", params, quant, op, filt, bias, _nhwc_kernel_dims(ctx, op, filt))
 
@@ -163,15 +173,8 @@ def emit_depthwise_conv_2d(op: Op, ctx: EmitContext) -> str:
             f"give depth multiplier {opts.depth_multiplier}; a depthwise convolution needs output channels = "
             "input channels * depth multiplier. The model file is inconsistent; re-convert it."
         )
-    out_h, out_w, pad_h, pad_w = window_geometry(
-        op, in_h, in_w, k_h, k_w, opts.stride_h, opts.stride_w, opts.dilation_h, opts.dilation_w, opts.padding)
-    require_matching_output_size(op, (n, out_h, out_w, out_c))
     params = ctx.struct("tk_depthwise_conv_params", "params", {
-        "stride_h": str(opts.stride_h), "stride_w": str(opts.stride_w),
-        "dilation_h": str(opts.dilation_h), "dilation_w": str(opts.dilation_w),
-        "pad_h": str(pad_h), "pad_w": str(pad_w), "depth_multiplier": str(multiplier),
-        "input_offset": str(-inp.quant.single_zero_point), "output_offset": str(out.quant.single_zero_point),
-        "activation": activation_initializer(opts.activation, out),
+        **_window_params(op, opts, (n, in_h, in_w), (k_h, k_w), out_c), "depth_multiplier": str(multiplier),
     })
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
     return _weighted_kernel_call(ctx, "tk_depthwise_conv_s8", params, quant, op, filt, bias, _nhwc_kernel_dims(ctx, op, filt))
