@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 
 import tinykit
 from tinykit.boards import Board, get_board
@@ -25,7 +24,7 @@ from tinykit.profile.client import DeviceClient
 from tinykit.profile.document import PROFILE_SCHEMA, clock_meaning
 from tinykit.profile.protocol import CycleStats, DeviceInfo, LayerCycles, MemoryReport
 from tinykit.verify.compare import compare, random_samples
-from tinykit.verify.device import device_link, firmware_elf
+from tinykit.verify.device import check_build, device_link, firmware_elf, output_arrays, sample_bytes
 from tinykit.verify.tflm import run_tflm
 
 # Per-op timing reads the counter between ops; more than this share of
@@ -46,10 +45,6 @@ class Measurements:
     link_events: list[str]  # link problems recovered by retrying (a reset, a garbled line)
 
 
-def _sample_bytes(sample: list[np.ndarray]) -> bytes:
-    return b"".join(np.ascontiguousarray(a).tobytes() for a in sample)
-
-
 def _board_of(document: dict, folder: Path) -> Board:
     board = get_board(document["board"])
     if not board.is_cortex_m:
@@ -62,20 +57,12 @@ def _board_of(document: dict, folder: Path) -> Board:
     return board
 
 
-def _check_build(info: DeviceInfo, build_hash: str, url: str, folder: Path) -> None:
-    if info.build_hash != build_hash:
-        raise TinykitError(
-            f"the board at {url} runs build {info.build_hash} of model {info.model!r}, not the build in {folder} "
-            f"({build_hash}); flash it first with `tinykit flash {folder}`."
-        )
-
-
 def measure(url: str, build_hash: str, folder: Path, sample: bytes, runs: int, warmups: int, report: Callable[[str], None]) -> Measurements:
     """Talk to the firmware at ``url``: check the build, load the sample, warm up, time, time op by op, read memory and outputs."""
     with DeviceClient(url, timeout=60.0, boot_timeout=30.0) as device:
         device.wait_ready()
         info = device.info()
-        _check_build(info, build_hash, url, folder)
+        check_build(info, build_hash, url, folder)
         device.load_input(sample)
         started = time.monotonic()
         device.infer(1, warmups)
@@ -140,10 +127,9 @@ def profile_build(
     where = port or f"QEMU ({board.qemu_machine})"
     report(f"profiling {folder} on {board.name} via {where}")
     with device_link(folder, board, port) as url:
-        measured = measure(url, document["build_hash"], folder, _sample_bytes(sample), runs, warmups, report)
+        measured = measure(url, document["build_hash"], folder, sample_bytes(graph, sample), runs, warmups, report)
     (reference,) = run_tflm(tflite.read_bytes(), [sample])
-    ours = [np.frombuffer(raw, dtype=t.dtype.numpy).reshape(t.shape) for t, raw in zip(graph.outputs, measured.outputs, strict=True)]
-    _, mismatches, _ = compare([reference], [ours])
+    _, mismatches, _ = compare([reference], [output_arrays(graph, measured.outputs)])
 
     info, memory, hz = measured.info, measured.memory, measured.info.cpu_hz
     layers = _layers(document["ops"], measured.layers, hz)

@@ -11,6 +11,7 @@ import numpy as np
 from tinykit.boards import Board
 from tinykit.errors import TinykitError
 from tinykit.ir import Graph
+from tinykit.profile.protocol import DeviceInfo
 
 
 def firmware_elf(folder: Path, board: Board) -> Path:
@@ -36,6 +37,26 @@ def device_link(folder: Path, board: Board, port: str | None = None) -> Iterator
         yield url
 
 
+def sample_bytes(graph: Graph, sample: list[np.ndarray]) -> bytes:
+    """One sample (an array per model input) as the bytes `db` loads: the inputs one after another."""
+    return b"".join(np.ascontiguousarray(a, dtype=t.dtype.numpy).tobytes() for t, a in zip(graph.inputs, sample))
+
+
+def output_arrays(graph: Graph, raw: list[bytes]) -> list[np.ndarray]:
+    """The raw output bytes the firmware dumped (`tk-out`), as arrays shaped like the model's outputs."""
+    return [np.frombuffer(chunk, dtype=t.dtype.numpy).reshape(t.shape) for t, chunk in zip(graph.outputs, raw, strict=True)]
+
+
+def check_build(info: DeviceInfo, build_hash: str, url: str, folder: Path | None = None) -> None:
+    """Refuse a board whose firmware reports another build than the one given."""
+    if info.build_hash != build_hash:
+        this_build = f"the build in {folder}" if folder is not None else "this build"
+        raise TinykitError(
+            f"the board at {url} runs build {info.build_hash} of model {info.model!r}, not {this_build} ({build_hash}); "
+            f"flash it first (`tinykit flash {folder if folder is not None else 'FOLDER'}`)."
+        )
+
+
 def run_on_device(url: str, graph: Graph, samples: list[list[np.ndarray]], build_hash: str) -> list[list[np.ndarray]]:
     """Load each sample over the link, run one inference and read the raw outputs back."""
     from tinykit.profile.client import DeviceClient
@@ -43,19 +64,9 @@ def run_on_device(url: str, graph: Graph, samples: list[list[np.ndarray]], build
     results = []
     with DeviceClient(url, timeout=60.0, boot_timeout=30.0) as device:
         device.wait_ready()
-        info = device.info()
-        if info.build_hash != build_hash:
-            raise TinykitError(
-                f"the board at {url} runs build {info.build_hash} of model {info.model!r}, not this build ({build_hash}); "
-                "flash this build first (`tinykit flash FOLDER`)."
-            )
+        check_build(device.info(), build_hash, url)
         for sample in samples:
-            data = b"".join(np.ascontiguousarray(a, dtype=t.dtype.numpy).tobytes() for t, a in zip(graph.inputs, sample))
-            device.load_input(data)
+            device.load_input(sample_bytes(graph, sample))
             device.infer(1, 0)
-            raw = device.output()
-            outputs = []
-            for tensor, chunk in zip(graph.outputs, raw, strict=True):
-                outputs.append(np.frombuffer(chunk, dtype=tensor.dtype.numpy).reshape(tensor.shape))
-            results.append(outputs)
+            results.append(output_arrays(graph, device.output()))
     return results
