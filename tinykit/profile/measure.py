@@ -22,7 +22,7 @@ from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.handoff import read_handoff
 from tinykit.profile.client import DeviceClient
 from tinykit.profile.document import PROFILE_SCHEMA, clock_meaning
-from tinykit.profile.protocol import CycleStats, DeviceInfo, LayerCycles, MemoryReport
+from tinykit.profile.protocol import CycleStats, DeviceInfo, LayerCycles, MemoryReport, cycles_to_ms
 from tinykit.verify.compare import compare, random_samples
 from tinykit.verify.device import check_build, device_link, firmware_elf, output_arrays, sample_bytes
 from tinykit.verify.tflm import run_tflm
@@ -100,7 +100,7 @@ def _layers(ops: list[dict], layers: LayerCycles, cpu_hz: int) -> list[dict]:
             "cycles": cycles,
             "min_cycles": stats.min,
             "max_cycles": stats.max,
-            "ms": cycles * 1000.0 / cpu_hz,
+            "ms": cycles_to_ms(cycles, cpu_hz),
             "share": cycles / total if total else 0.0,
             "macs_per_cycle": op["macs"] / cycles if cycles else 0.0,
         }
@@ -152,8 +152,8 @@ def profile_build(
             "min_cycles": measured.latency.min,
             "max_cycles": measured.latency.max,
             "median_ms": measured.latency.median_ms(hz),
-            "min_ms": measured.latency.min * 1000.0 / hz,
-            "max_ms": measured.latency.max * 1000.0 / hz,
+            "min_ms": cycles_to_ms(measured.latency.min, hz),
+            "max_ms": cycles_to_ms(measured.latency.max, hz),
             "cycles": list(measured.latency.cycles),
         },
         "layers": layers,

@@ -255,7 +255,12 @@ class CycleStats:
         return max(self.cycles)
 
     def median_ms(self, cpu_hz: int) -> float:
-        return self.median * 1000.0 / cpu_hz
+        return cycles_to_ms(self.median, cpu_hz)
+
+
+def cycles_to_ms(cycles: float, cpu_hz: int) -> float:
+    """Milliseconds that ``cycles`` take at ``cpu_hz``."""
+    return cycles * 1000.0 / cpu_hz
 
 
 def _runs(lines: list[str], header_topic: str, run_topic: str, runs: int) -> tuple[Record, list[Record]]:
