@@ -35,6 +35,7 @@ from tinykit.ir import (
     SoftmaxOptions,
     Tensor,
 )
+from tinykit.legality import check_graph
 
 # BuiltinOperator codes of the ops tinykit compiles (PADV2 maps onto PAD).
 _BUILTIN_KINDS: dict[int, OpKind] = {
@@ -108,12 +109,14 @@ def parse_tflite(data: bytes, name: str = "model", source: str = "the model") ->
             "needs a .keras/.h5 name or a SavedModel folder so tinykit can convert it."
         )
     try:
-        return _Reader(Buffer(data), name).graph()
+        graph = _Reader(Buffer(data), name).graph()
     except FlatbufferError as err:
         raise TinykitError(
             f"{source} is truncated or corrupted ({err}). Re-export the model with the TFLite converter, "
             "or copy it again if it came over a network or a size-limited upload."
         ) from None
+    check_graph(graph)
+    return graph
 
 
 class _Reader:
