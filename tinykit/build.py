@@ -18,6 +18,7 @@ from tinykit.errors import TinykitError
 from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.handoff import build_hash, handoff, write_handoff
 from tinykit.ir import Graph
+from tinykit.mlperf import MlperfSetting, resolve
 from tinykit.planner import MemoryPlan, plan_graph
 
 HOST_BOARD = "host"
@@ -35,6 +36,7 @@ class CompiledModel:
     weights_bytes: int
     build_hash: str
     conversion: object | None  # tinykit.frontend.convert.ConversionReport when a float model was converted
+    mlperf: MlperfSetting
     firmware: object | None = None  # tinykit.deploy.platformio.BuildResult for a Cortex-M board
 
 
@@ -63,19 +65,21 @@ def int8_model(model: Path, folder: Path, data: Path | None, random_calibration:
     return target, report
 
 
-def compile_tflite(tflite: Path, folder: Path, board: str, source_name: str) -> CompiledModel:
-    """Read, plan and generate C for an int8 .tflite into ``folder``."""
+def compile_tflite(tflite: Path, folder: Path, board: str, source_name: str, mlperf_id: str | None = None) -> CompiledModel:
+    """Read, plan and generate C for an int8 .tflite into ``folder``; ``mlperf_id``
+    is MLPerf Tiny's benchmark id (None: inferred from the model's shapes)."""
     graph = read_tflite(tflite)
     graph = Graph(name=_c_name(folder.name), tensors=graph.tensors, ops=graph.ops, inputs=graph.inputs, outputs=graph.outputs)
+    mlperf = resolve(graph, mlperf_id)
     plan = plan_graph(graph)
     model_bytes = tflite.read_bytes()
     digest = build_hash(model_bytes, board)
-    sources = generate(graph, plan, source=source_name, build_hash=digest)
+    sources = generate(graph, plan, source=source_name, build_hash=digest, mlperf=mlperf)
     sources.write(folder / "src")
     copy_runtime(folder / "lib" / "tinykit_runtime")
-    write_handoff(handoff(graph, plan, board, digest, sources.weights_bytes, INT8_MODEL_FILE), folder)
+    write_handoff(handoff(graph, plan, board, digest, sources.weights_bytes, INT8_MODEL_FILE, mlperf), folder)
     (folder / "memory_plan.txt").write_text(plan.render() + "\n")
-    return CompiledModel(folder, tflite, graph, plan, sources.weights_bytes, digest, None)
+    return CompiledModel(folder, tflite, graph, plan, sources.weights_bytes, digest, None, mlperf)
 
 
 def _c_name(text: str) -> str:
@@ -85,13 +89,13 @@ def _c_name(text: str) -> str:
 
 def build(
     model: Path, folder: Path, board: str = HOST_BOARD, data: Path | None = None, random_calibration: bool = False,
-    progress: Callable[[str], None] = lambda _: None,
+    progress: Callable[[str], None] = lambda _: None, mlperf_id: str | None = None,
 ) -> CompiledModel:
     """The whole build: generated C, then a host binary or a firmware image for the board."""
     target = get_board(board)  # an unknown board is refused before any slow work
     folder.mkdir(parents=True, exist_ok=True)
     tflite, report = int8_model(model, folder, data, random_calibration)
-    compiled = compile_tflite(tflite, folder, target.name, source_name=model.name)
+    compiled = compile_tflite(tflite, folder, target.name, source_name=model.name, mlperf_id=mlperf_id)
     firmware = None
     if target.is_cortex_m:
         from tinykit.budget import check_fits

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import tinykit
 from tinykit.ir import Graph, Tensor
+from tinykit.mlperf import MlperfSetting
 from tinykit.planner import MemoryPlan
 
 SCHEMA_VERSION = 1
@@ -42,9 +43,12 @@ def _io(tensor: Tensor, plan: MemoryPlan) -> dict:
     }
 
 
-def handoff(graph: Graph, plan: MemoryPlan, board: str, model_hash: str, weights_bytes: int, model_file: str) -> dict:
+def handoff(
+    graph: Graph, plan: MemoryPlan, board: str, model_hash: str, weights_bytes: int, model_file: str, mlperf: MlperfSetting
+) -> dict:
     """The hand-off document of one build."""
     return {
+        "mlperf": mlperf.to_json(),
         "schema_version": SCHEMA_VERSION,
         "tinykit_version": tinykit.__version__,
         "model": {"name": graph.name, "file": model_file},

@@ -19,6 +19,7 @@ from tinykit.codegen import ops as _register_emitters  # noqa: F401  (fills EMIT
 from tinykit.codegen.emit import EMITTERS, c_float
 from tinykit.errors import TinykitError
 from tinykit.ir import DType, Graph, Op, Tensor
+from tinykit.mlperf import MlperfSetting, milli_table, mse_coefficients
 from tinykit.planner import MemoryPlan
 
 _CTYPES = {DType.INT8: "int8_t", DType.INT16: "int16_t", DType.INT32: "int32_t", DType.UINT8: "uint8_t", DType.FLOAT32: "float"}
@@ -145,8 +146,9 @@ def _io_entries(role: str, tensors: tuple[Tensor, ...], plan: MemoryPlan) -> lis
     return entries
 
 
-def generate(graph: Graph, plan: MemoryPlan, source: str, build_hash: str) -> GeneratedSources:
-    """Generate the C sources of a planned graph."""
+def generate(graph: Graph, plan: MemoryPlan, source: str, build_hash: str, mlperf: MlperfSetting) -> GeneratedSources:
+    """Generate the C sources of a planned graph; ``mlperf`` decides what the
+    profiler firmware reports to MLPerf Tiny's runner."""
     ctx = _Context(plan)
     op_entries = []
     for op in graph.ops:
@@ -158,11 +160,11 @@ def generate(graph: Graph, plan: MemoryPlan, source: str, build_hash: str) -> Ge
         op_entries.append({"index": op.index, "kind": op.kind.value, "shape": list(op.outputs[0].shape), "macs": op.macs(), "call": call})
     ctx.current_op = None
 
-    common = {"version": tinykit.__version__, "source": source}
+    common = {"version": tinykit.__version__, "source": source, "milli": milli_table(mlperf, graph)}
     weights_bytes = sum(a.nbytes for a in ctx.arrays)
     model_h = _TEMPLATES.get_template("model.h.j2").render(
         **common, name=graph.name, build_hash=build_hash, arena_bytes=plan.arena_bytes,
-        weights_bytes=weights_bytes, num_ops=len(graph.ops),
+        weights_bytes=weights_bytes, num_ops=len(graph.ops), mlperf=mlperf, mse=mse_coefficients(mlperf, graph),
         inputs=_io_entries("input", graph.inputs, plan), outputs=_io_entries("output", graph.outputs, plan),
     )
     model_c = _TEMPLATES.get_template("model.c.j2").render(

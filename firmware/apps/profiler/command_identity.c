@@ -1,6 +1,7 @@
 /* name, profile, timestamp, help: the MLPerf Tiny identity commands, in the
  * exact formats its runner matches (m-name-dut-[...], m-profile-[...],
- * m-model-[...], m-lap-us-T). */
+ * m-model-[...], m-lap-us-T). The model id is MLPerf Tiny's benchmark id
+ * (kws01, ...; the runner picks its test by it), else the build name. */
 #include "command_args.h"
 #include "commands.h"
 #include "console.h"
@@ -24,7 +25,7 @@ void command_profile(profiler_state *state, const char *const *args, int32_t arg
     (void)args;
     if (args_at_most("profile", arg_count, 0)) {
         console_line("m-profile-[" PROFILER_VERSION "]");
-        console_line("m-model-[" TK_MODEL_NAME "]");
+        console_line("m-model-[" TK_MODEL_MLPERF_ID "]");
     }
 }
 
