@@ -9,6 +9,7 @@
 #include "model.h"
 #include "model_io.h"
 
+#if defined(TK_MODEL_MLPERF_MSE) || defined(TK_MODEL_MLPERF_MILLI_TABLE)
 /* A value in thousandths as "[-]I.FFF". */
 static void print_milli(int32_t milli)
 {
@@ -25,6 +26,7 @@ static void print_milli(int32_t milli)
     console_char((char)('0' + fraction / 10u % 10u));
     console_char((char)('0' + fraction % 10u));
 }
+#endif
 
 #if defined(TK_MODEL_MLPERF_MSE)
 /* The mean squared error between the dequantized output and input, in
