@@ -18,8 +18,6 @@ import click
 import tinykit
 from tinykit.errors import TinykitError
 
-MODEL_HELP = "MODEL is an int8 .tflite file, or a float Keras model (.keras, .h5) or SavedModel folder to convert to int8."
-
 
 def progress(message: str) -> None:
     click.echo(f"tinykit: {message}", err=True)
