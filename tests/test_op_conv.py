@@ -14,12 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bitexact import assert_bit_exact
+from bitexact import assert_bit_exact, isa_feature_sets
 from modelgen import ModelBuilder
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from tinykit.build import compile_tflite
 from tinykit.errors import TinykitError
+from tinykit.ir import OpKind
 
 ACTIVATIONS = {
     "NONE": schema.ActivationFunctionType.NONE,
@@ -148,10 +149,14 @@ EDGE_CASES = [
 ]
 
 
+@pytest.mark.parametrize("features", isa_feature_sets(OpKind.CONV_2D))
 @pytest.mark.parametrize("case", RANDOM_CASES + EDGE_CASES, ids=str)
-def test_conv_matches_tflite_micro(case: ConvCase, tmp_path: Path) -> None:
+def test_conv_matches_tflite_micro(case: ConvCase, features: frozenset[str], tmp_path: Path) -> None:
     rng = np.random.default_rng(case_seed(case))
-    assert_bit_exact(conv_model(case, rng), tmp_path, samples=20, seed=7)
+    compiled = assert_bit_exact(conv_model(case, rng), tmp_path, samples=20, seed=7, features=features)
+    (conv,) = compiled.schedule.ops
+    assert compiled.schedule.features == features
+    assert conv.variant == ("dsp" if "dsp" in features else "reference")
 
 
 def test_conv_with_asymmetric_weights_is_refused(tmp_path: Path) -> None:
