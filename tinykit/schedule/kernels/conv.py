@@ -22,3 +22,15 @@ register(KernelVariant(
     scratch_bytes=conv_column_bytes,
     description="im2col of one output pixel's patch into int16 scratch, SMLAD dot products",
 ))
+
+
+def _one_by_one(op: Op) -> bool:
+    return tuple(op.inputs[1].shape[1:3]) == (1, 1)
+
+
+# A 1x1 filter reads contiguous channels: widening on the fly needs no scratch,
+# so pointwise layers (the arena's peak in depthwise-separable networks) add none.
+register(KernelVariant(
+    OpKind.CONV_2D, "tk_conv_1x1_s8", "dsp", ("cortexm/tk_conv_1x1_s8.c",), requires=frozenset({"dsp"}), preference=20,
+    applies=_one_by_one, description="1x1 filters: SXTAB16 widening with the input offset, SMLAD; no scratch",
+))

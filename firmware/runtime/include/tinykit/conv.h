@@ -58,6 +58,13 @@ tk_status tk_conv_s8(const tk_context *ctx, const tk_conv_params *params, const 
                      const int32_t *bias,
                      const tk_dims *output_dims, int8_t *output);
 
+/* tk_conv_s8 for a 1x1 filter on cores with the DSP extension (cortexm/); no scratch. */
+tk_status tk_conv_1x1_s8(const tk_context *ctx, const tk_conv_params *params, const tk_per_channel_quant *quant,
+                         const tk_dims *input_dims, const int8_t *input,
+                         const tk_dims *filter_dims, const int8_t *filter,
+                         const int32_t *bias,
+                         const tk_dims *output_dims, int8_t *output);
+
 /* Scratch bytes tk_conv_s8 needs in ctx on cores with the DSP extension
  * (cortexm/tk_conv_s8.c: one int16 input patch); the reference needs none and
  * does not define it. */
