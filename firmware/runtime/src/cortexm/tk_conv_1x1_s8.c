@@ -43,17 +43,11 @@ tk_status tk_conv_1x1_s8(const tk_context *ctx, const tk_conv_params *params, co
 {
     (void)ctx; /* no scratch */
     tk_conv_geometry g;
-    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, &g) != TK_OK) {
+    int32_t filters_per_group;
+    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, &g) != TK_OK ||
+        tk_conv_filters_per_group(&g, filter_dims, &filters_per_group) != TK_OK || g.filter_h != 1 || g.filter_w != 1) {
         return TK_ERROR_ARGUMENT;
     }
-    if (g.filter_h != 1 || g.filter_w != 1 || g.filter_c <= 0 || g.in_c % g.filter_c != 0 || filter_dims->n != g.out_c) {
-        return TK_ERROR_ARGUMENT;
-    }
-    const int32_t groups = g.in_c / g.filter_c;
-    if (g.out_c % groups != 0) {
-        return TK_ERROR_ARGUMENT;
-    }
-    const int32_t filters_per_group = g.out_c / groups;
     const uint32_t half = (uint32_t)params->input_offset & 0xffffu;
     const uint32_t pair_bits = half | (half << 16);
     int32_t offset_pair;

@@ -62,14 +62,9 @@ tk_status tk_conv_s8(const tk_context *ctx, const tk_conv_params *params, const 
                      const tk_dims *output_dims, int8_t *output)
 {
     tk_conv_geometry g;
-    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, &g) != TK_OK) {
-        return TK_ERROR_ARGUMENT;
-    }
-    if (g.filter_c <= 0 || g.in_c % g.filter_c != 0 || filter_dims->n != g.out_c) {
-        return TK_ERROR_ARGUMENT;
-    }
-    const int32_t groups = g.in_c / g.filter_c;
-    if (g.out_c % groups != 0) {
+    int32_t filters_per_group;
+    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, &g) != TK_OK ||
+        tk_conv_filters_per_group(&g, filter_dims, &filters_per_group) != TK_OK) {
         return TK_ERROR_ARGUMENT;
     }
     if (ctx == NULL || ctx->buf == NULL ||
@@ -77,7 +72,7 @@ tk_status tk_conv_s8(const tk_context *ctx, const tk_conv_params *params, const 
         return TK_ERROR_SCRATCH;
     }
     int16_t *column = (int16_t *)ctx->buf;
-    const int32_t filters_per_group = g.out_c / groups;
+    const int32_t groups = g.in_c / g.filter_c;
     const int32_t taps = g.filter_h * g.filter_w * g.filter_c;
 
     for (int32_t b = 0; b < g.batches; ++b) {
