@@ -62,8 +62,12 @@ def _mel_bands(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 def render() -> dict[str, str]:
     """The text of mfcc_tables.h and mfcc_tables.c."""
     k = np.arange(TWIDDLES, dtype=np.float64)
-    cosine = np.cos(2.0 * np.pi * k / ref.FFT_SIZE).astype(np.float32)
+    # cos(pi / 2) is 0, not float64's 6e-17
+    cosine = np.where(k == TWIDDLES // 2, 0.0, np.cos(2.0 * np.pi * k / ref.FFT_SIZE)).astype(np.float32)
     sine = np.sin(2.0 * np.pi * k / ref.FFT_SIZE).astype(np.float32)
+    points = ref.FFT_SIZE // 2
+    bits = points.bit_length() - 1
+    bit_reversed = np.array([int(format(i, f"0{bits}b")[::-1], 2) for i in range(points)])
     starts, counts, mel = _mel_bands(ref.mel_weight_matrix())
     dct = ref.dct_matrix()
     first_bin = int(starts.min())
@@ -90,6 +94,8 @@ def render() -> dict[str, str]:
         + " * (the 256-point complex FFT uses every second one). */\n"
         + "extern const float TK_MFCC_COS[TK_MFCC_TWIDDLES];\n"
         + "extern const float TK_MFCC_SIN[TK_MFCC_TWIDDLES];\n"
+        + "/* i with its 8 bits reversed: the 256-point FFT's input order. */\n"
+        + "extern const uint8_t TK_MFCC_BIT_REVERSED[TK_MFCC_TWIDDLES];\n"
         + "/* Mel band b weighs bins MEL_START[b] .. MEL_START[b] + MEL_COUNT[b] - 1 by\n"
         + " * consecutive entries of MEL_WEIGHTS (the bands in order). */\n"
         + "extern const uint16_t TK_MFCC_MEL_START[TK_MFCC_MEL_BANDS];\n"
@@ -105,6 +111,7 @@ def render() -> dict[str, str]:
             _array("float", "TK_MFCC_HANN", ref.hann_window()),
             _array("float", "TK_MFCC_COS", cosine),
             _array("float", "TK_MFCC_SIN", sine),
+            _array("uint8_t", "TK_MFCC_BIT_REVERSED", bit_reversed, per_line=16),
             _array("uint16_t", "TK_MFCC_MEL_START", starts, per_line=10),
             _array("uint16_t", "TK_MFCC_MEL_COUNT", counts, per_line=10),
             _array("float", "TK_MFCC_MEL_WEIGHT", mel),

@@ -5,24 +5,14 @@
 #include "mfcc_internal.h"
 
 #define POINTS (TK_MFCC_FFT_SIZE / 2) /* complex points */
-#define LOG2_POINTS 8
 
-static uint32_t bit_reverse(uint32_t index)
-{
-    uint32_t reversed = 0;
-    int32_t bit;
-    for (bit = 0; bit < LOG2_POINTS; ++bit) {
-        reversed = (reversed << 1) | ((index >> bit) & 1u);
-    }
-    return reversed;
-}
-
-static void complex_fft(float *z)
+/* The input in bit-reversed order, then the first two radix-2 stages fused:
+ * their twiddles are 1 and -i, so they need no multiplication. */
+static void first_stages(float *z)
 {
     uint32_t i;
-    uint32_t size;
     for (i = 0; i < POINTS; ++i) {
-        uint32_t j = bit_reverse(i);
+        uint32_t j = TK_MFCC_BIT_REVERSED[i];
         if (j > i) {
             float re = z[2 * i];
             float im = z[2 * i + 1];
@@ -32,24 +22,57 @@ static void complex_fft(float *z)
             z[2 * j + 1] = im;
         }
     }
-    for (size = 2; size <= POINTS; size *= 2) {
+    for (i = 0; i < 2 * POINTS; i += 8) {
+        float *a = &z[i];
+        float s0_re = a[0] + a[2];
+        float s0_im = a[1] + a[3];
+        float d0_re = a[0] - a[2];
+        float d0_im = a[1] - a[3];
+        float s1_re = a[4] + a[6];
+        float s1_im = a[5] + a[7];
+        float d1_re = a[4] - a[6];
+        float d1_im = a[5] - a[7];
+        a[0] = s0_re + s1_re;
+        a[1] = s0_im + s1_im;
+        a[4] = s0_re - s1_re;
+        a[5] = s0_im - s1_im;
+        /* d1 * -i = (d1_im, -d1_re) */
+        a[2] = d0_re + d1_im;
+        a[3] = d0_im - d1_re;
+        a[6] = d0_re - d1_im;
+        a[7] = d0_im + d1_re;
+    }
+}
+
+/* Radix-2 decimation in time, in place on 256 interleaved complex values. */
+static void complex_fft(float *z)
+{
+    uint32_t size;
+    first_stages(z);
+    for (size = 8; size <= POINTS; size *= 2) {
         uint32_t half = size / 2;
         uint32_t step = TK_MFCC_FFT_SIZE / size; /* twiddle index step: exp(-2 pi i j / size) */
-        uint32_t start;
-        for (start = 0; start < POINTS; start += size) {
-            uint32_t j;
-            for (j = 0; j < half; ++j) {
-                float c = TK_MFCC_COS[j * step];
-                float s = TK_MFCC_SIN[j * step];
-                float *a = &z[2 * (start + j)];
-                float *b = &z[2 * (start + j + half)];
+        uint32_t j;
+        for (j = 0; j < half; ++j) {
+            float c = TK_MFCC_COS[j * step];
+            float s = TK_MFCC_SIN[j * step];
+            uint32_t start;
+            for (start = j; start < POINTS; start += size) {
+                float *a = &z[2 * start];
+                float *b = &z[2 * (start + half)];
+                /* read all four first: a and b point into one array, so
+                 * the compiler would reload them after every store */
+                float a_re = a[0];
+                float a_im = a[1];
+                float b_re = b[0];
+                float b_im = b[1];
                 /* t = b * (c - i s) */
-                float t_re = c * b[0] + s * b[1];
-                float t_im = c * b[1] - s * b[0];
-                b[0] = a[0] - t_re;
-                b[1] = a[1] - t_im;
-                a[0] = a[0] + t_re;
-                a[1] = a[1] + t_im;
+                float t_re = c * b_re + s * b_im;
+                float t_im = c * b_im - s * b_re;
+                b[0] = a_re - t_re;
+                b[1] = a_im - t_im;
+                a[0] = a_re + t_re;
+                a[1] = a_im + t_im;
             }
         }
     }

@@ -23,6 +23,8 @@ extern const float TK_MFCC_HANN[480];
  * (the 256-point complex FFT uses every second one). */
 extern const float TK_MFCC_COS[TK_MFCC_TWIDDLES];
 extern const float TK_MFCC_SIN[TK_MFCC_TWIDDLES];
+/* i with its 8 bits reversed: the 256-point FFT's input order. */
+extern const uint8_t TK_MFCC_BIT_REVERSED[TK_MFCC_TWIDDLES];
 /* Mel band b weighs bins MEL_START[b] .. MEL_START[b] + MEL_COUNT[b] - 1 by
  * consecutive entries of MEL_WEIGHTS (the bands in order). */
 extern const uint16_t TK_MFCC_MEL_START[TK_MFCC_MEL_BANDS];
