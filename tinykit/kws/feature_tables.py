@@ -64,7 +64,6 @@ def render() -> dict[str, str]:
     k = np.arange(TWIDDLES, dtype=np.float64)
     # cos(pi / 2) is 0, not float64's 6e-17
     cosine = np.where(k == TWIDDLES // 2, 0.0, np.cos(2.0 * np.pi * k / ref.FFT_SIZE)).astype(np.float32)
-    sine = np.sin(2.0 * np.pi * k / ref.FFT_SIZE).astype(np.float32)
     points = ref.FFT_SIZE // 2
     bits = points.bit_length() - 1
     bit_reversed = np.array([int(format(i, f"0{bits}b")[::-1], 2) for i in range(points)])
@@ -90,10 +89,9 @@ def render() -> dict[str, str]:
         + f"#define TK_MFCC_SILENT_GAIN {_literal(np.float32(ref.SILENT_CLIP_GAIN))}\n\n"
         + "/* Periodic Hann window over 480 samples. */\n"
         + "extern const float TK_MFCC_HANN[480];\n"
-        + "/* cos and sin of 2 pi k / 512, k = 0..255: the 512-point FFT's twiddles\n"
-        + " * (the 256-point complex FFT uses every second one). */\n"
+        + "/* cos(2 pi k / 512), k = 0..255: the 512-point FFT's twiddles (the 256-point\n"
+        + " * complex FFT uses every second one); sin(2 pi k / 512) is entry |128 - k|. */\n"
         + "extern const float TK_MFCC_COS[TK_MFCC_TWIDDLES];\n"
-        + "extern const float TK_MFCC_SIN[TK_MFCC_TWIDDLES];\n"
         + "/* i with its 8 bits reversed: the 256-point FFT's input order. */\n"
         + "extern const uint8_t TK_MFCC_BIT_REVERSED[TK_MFCC_TWIDDLES];\n"
         + "/* Mel band b weighs bins MEL_START[b] .. MEL_START[b] + MEL_COUNT[b] - 1 by\n"
@@ -110,7 +108,6 @@ def render() -> dict[str, str]:
             HEADER + '#include "mfcc_tables.h"\n',
             _array("float", "TK_MFCC_HANN", ref.hann_window()),
             _array("float", "TK_MFCC_COS", cosine),
-            _array("float", "TK_MFCC_SIN", sine),
             _array("uint8_t", "TK_MFCC_BIT_REVERSED", bit_reversed, per_line=16),
             _array("uint16_t", "TK_MFCC_MEL_START", starts, per_line=10),
             _array("uint16_t", "TK_MFCC_MEL_COUNT", counts, per_line=10),

@@ -5,6 +5,13 @@
 #include "mfcc_internal.h"
 
 #define POINTS (TK_MFCC_FFT_SIZE / 2) /* complex points */
+#define QUARTER (TK_MFCC_FFT_SIZE / 4)
+
+/* sin(2 pi k / 512) = cos(2 pi (128 - k) / 512), for k = 0..255 */
+static float twiddle_sin(uint32_t k)
+{
+    return TK_MFCC_COS[k <= QUARTER ? QUARTER - k : k - QUARTER];
+}
 
 /* The input in bit-reversed order, then the first two radix-2 stages fused:
  * their twiddles are 1 and -i, so they need no multiplication. */
@@ -55,7 +62,7 @@ static void complex_fft(float *z)
         uint32_t j;
         for (j = 0; j < half; ++j) {
             float c = TK_MFCC_COS[j * step];
-            float s = TK_MFCC_SIN[j * step];
+            float s = twiddle_sin(j * step);
             uint32_t start;
             for (start = j; start < POINTS; start += size) {
                 float *a = &z[2 * start];
@@ -92,7 +99,7 @@ void tk_mfcc_fft_magnitude(float buf[TK_MFCC_FFT_SIZE], float magnitude[TK_MFCC_
         float odd_re = 0.5f * (zk[1] + zn[1]);
         float odd_im = -0.5f * (zk[0] - zn[0]);
         float c = TK_MFCC_COS[k];
-        float s = TK_MFCC_SIN[k];
+        float s = twiddle_sin((uint32_t)k);
         float re = even_re + (c * odd_re + s * odd_im);
         float im = even_im + (c * odd_im - s * odd_re);
         magnitude[k - TK_MFCC_FIRST_BIN] = tk_mfcc_sqrt(re * re + im * im);

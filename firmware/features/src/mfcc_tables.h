@@ -19,10 +19,9 @@
 
 /* Periodic Hann window over 480 samples. */
 extern const float TK_MFCC_HANN[480];
-/* cos and sin of 2 pi k / 512, k = 0..255: the 512-point FFT's twiddles
- * (the 256-point complex FFT uses every second one). */
+/* cos(2 pi k / 512), k = 0..255: the 512-point FFT's twiddles (the 256-point
+ * complex FFT uses every second one); sin(2 pi k / 512) is entry |128 - k|. */
 extern const float TK_MFCC_COS[TK_MFCC_TWIDDLES];
-extern const float TK_MFCC_SIN[TK_MFCC_TWIDDLES];
 /* i with its 8 bits reversed: the 256-point FFT's input order. */
 extern const uint8_t TK_MFCC_BIT_REVERSED[TK_MFCC_TWIDDLES];
 /* Mel band b weighs bins MEL_START[b] .. MEL_START[b] + MEL_COUNT[b] - 1 by
