@@ -1,2 +1,1 @@
-"""Keyword spotting: data sets, the MFCC front end (calling the C code in
-firmware/features/), training, deployment and listening."""
+"""Keyword spotting: Speech Commands data (real or synthetic), the DS-CNN model, training and evaluation."""
