@@ -5,14 +5,21 @@ TensorFlow itself; quantization, padding and the streaming ring."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
+
 import numpy as np
 import pytest
 from kws_audio import front_end_clips, needs_espeak
 
 from tinykit.errors import TinykitError
 from tinykit.kws import feature_tables
-from tinykit.kws.features import mfcc, quantize, stream_windows
+from tinykit.kws.features import DETERMINISTIC_FLAGS, features_dir, mfcc, quantize, stream_windows
 from tinykit.kws.features_reference import fit_clip, mfcc_reference
+from tinykit.verify.host import SANITIZER_FLAGS, STRICT_FLAGS
+
+EDGE_CASES = Path(__file__).resolve().parent / "fixtures" / "mfcc_edge_cases.c"
 
 # MLPerf Tiny's reference KWS model (trained_models/kws_ref_model.tflite)
 # quantizes its input with this scale and zero point.
@@ -88,6 +95,20 @@ def test_clips_are_padded_or_cut_to_one_second() -> None:
     assert np.array_equal(mfcc(short), mfcc(np.concatenate([short, np.zeros(9000, np.int16)])))
     silent = mfcc(np.zeros(16000, np.int16))
     assert np.isfinite(silent).all() and np.allclose(silent[:, 0], np.sqrt(80) * np.log(1e-6), atol=1e-4)
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_front_end_is_clean_under_sanitizers(tmp_path: Path) -> None:
+    """Silence, full scale, odd lengths, NaN and infinities through every
+    entry point, built with ASan, UBSan and float-cast checks."""
+    binary = tmp_path / "mfcc_edge_cases"
+    sources = [*sorted((features_dir() / "src").glob("*.c")), EDGE_CASES]
+    command = ["gcc", *STRICT_FLAGS, *SANITIZER_FLAGS, "-fsanitize=float-cast-overflow", *DETERMINISTIC_FLAGS,
+               "-I", str(features_dir() / "include"), "-I", str(features_dir() / "src"), *map(str, sources), "-o", str(binary)]
+    built = subprocess.run(command, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    run = subprocess.run([str(binary)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and run.stdout == "done\n", run.stderr
 
 
 def test_bad_input_is_refused_with_the_fix() -> None:
