@@ -7,6 +7,16 @@
 #include "mfcc_tables.h"
 #include "tinykit/mfcc.h"
 
+/* A fused multiply-add rounds once where the host rounds twice, so the
+ * device's features would differ from training's. GCC fuses across
+ * statements in its GNU modes and not in ISO C (-std=c99); clang fuses
+ * within expressions unless told not to. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__) && !defined(__STRICT_ANSI__)
+#error "build the MFCC front end with -std=c99: GCC's GNU modes fuse multiply-adds (-ffp-contract=fast)"
+#endif
+
 #define TK_MFCC_USED_BINS (TK_MFCC_LAST_BIN - TK_MFCC_FIRST_BIN + 1)
 
 /* Natural log of x for x >= 2^-126 (a normal float), from +, -, *, / only. */
