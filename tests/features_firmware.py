@@ -1,36 +1,33 @@
-"""The features_check firmware: the profiler app running the MFCC front end
-as its model (firmware/apps/features_check/model.c), built for a Cortex-M
-board with the board's BSP, so tests and benchmarks drive it over the
-profiler's serial protocol."""
+"""The features_check firmware: the profiler app with the MFCC front end as
+its model (firmware/apps/features_check/model.c dropped in where a generated
+model goes), built by PlatformIO with the front end as a project library, so
+tests and benchmarks drive it over the profiler's serial protocol."""
 
 from __future__ import annotations
 
+import shutil
 import struct
 from pathlib import Path
 
 import numpy as np
-from test_bsp_elf import build_elf
 
 from tinykit.boards import Board
-from tinykit.kws.features import features_dir
-from tinykit.resources import firmware_dir
+from tinykit.codegen.runtime import copy_runtime
+from tinykit.deploy.platformio import run_build
+from tinykit.deploy.project import app_dir, write_project
+from tinykit.kws.features import copy_features_library
 
 
 def build_features_elf(board: Board, out_dir: Path) -> Path:
-    apps = firmware_dir() / "apps"
-    sources = [
-        *sorted((apps / "profiler").glob("*.c")),
-        apps / "features_check" / "model.c",
-        *sorted((features_dir() / "src").glob("*.c")),
-    ]
-    includes = [
-        apps / "features_check",
-        apps / "profiler",
-        features_dir() / "include",
-        features_dir() / "src",
-        firmware_dir() / "runtime" / "include",
-    ]
-    return build_elf(board, out_dir, sources, includes, "features_check")
+    """Write and build the features_check project for ``board`` in ``out_dir``; the ELF."""
+    src = out_dir / "src"
+    src.mkdir(parents=True, exist_ok=True)
+    for source in sorted(app_dir("features_check").glob("model.*")):
+        shutil.copy2(source, src / source.name)
+    copy_runtime(out_dir / "lib" / "tinykit_runtime")  # tinykit/types.h of the model API
+    copy_features_library(out_dir)
+    write_project(out_dir, board, app="profiler")
+    return run_build(out_dir).elf
 
 
 def features_input(pcm: np.ndarray, scale: float, zero_point: int) -> bytes:

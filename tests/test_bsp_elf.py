@@ -24,29 +24,23 @@ needs_gcc = pytest.mark.skipif(shutil.which(GCC) is None, reason=f"{GCC} is not 
 def build_hello_elf(board: Board, out_dir: Path) -> Path:
     """Compile firmware/bsp/hello for ``board`` with the board's BSP folders and
     rendered linker script, under the same warnings as the runtime."""
-    return build_elf(board, out_dir, [bsp_dir() / "hello" / "hello.c"], [], "hello")
-
-
-def build_elf(board: Board, out_dir: Path, sources: list[Path], include_dirs: list[Path], name: str) -> Path:
-    """Compile ``sources`` with the board's BSP into ``out_dir/<name>.elf``
-    (-O2, -std=c99 -Wall -Wextra -Werror, the board's linker script)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     script = out_dir / f"{board.name}.ld"
     script.write_text(linker_script(board))
     dirs = bsp_source_dirs(board)
-    bsp_sources = [p for d in dirs for p in sorted(d.glob("*.c"))]
-    elf = out_dir / f"{name}.elf"
+    sources = [p for d in dirs for p in sorted(d.glob("*.c"))] + [bsp_dir() / "hello" / "hello.c"]
+    elf = out_dir / "hello.elf"
     command = [
         GCC, *board.gcc_flags(), *board.c_defines(),
         "-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-g",
         "-ffunction-sections", "-fdata-sections",
-        f"-I{bsp_include_dir()}", *(f"-I{d}" for d in [*dirs, *include_dirs]),
-        *map(str, [*bsp_sources, *sources]),
+        f"-I{bsp_include_dir()}", *(f"-I{d}" for d in dirs),
+        *map(str, sources),
         "-T", str(script), "-nostartfiles", "--specs=nano.specs", "-Wl,--gc-sections",
         "-o", str(elf),
     ]
     result = subprocess.run(command, capture_output=True, text=True)
-    assert result.returncode == 0, f"build of {name} for {board.name} failed:\n{result.stderr}"
+    assert result.returncode == 0, f"build for {board.name} failed:\n{result.stderr}"
     return elf
 
 

@@ -1,10 +1,11 @@
 """The MFCC front end on emulated Cortex-M boards gives the host's bytes.
 
 The features_check firmware (the profiler app with the front end as its
-model) boots once per board in QEMU; several clips of generated speech and
-noise are loaded over the serial protocol, and every int8 feature the device
-returns, from the whole-clip path (`infer`) and from the frame-by-frame path
-(`tk-layers`), must equal the host build's."""
+model, built by PlatformIO as a user's project is) boots once per board in
+QEMU; several clips of generated speech and noise are loaded over the serial
+protocol, and every int8 feature the device returns, from the whole-clip path
+(`infer`) and from the frame-by-frame path (`tk-layers`), must equal the host
+build's."""
 
 from __future__ import annotations
 

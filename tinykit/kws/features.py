@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -34,9 +35,26 @@ _INT16_P = ctypes.POINTER(ctypes.c_int16)
 _INT8_P = ctypes.POINTER(ctypes.c_int8)
 
 
+FEATURES_LIBRARY = "tinykit_features"
+
+
 def features_dir() -> Path:
     """firmware/features: include/tinykit/mfcc.h and src/*.c."""
     return firmware_dir() / "features"
+
+
+def copy_features_library(project: Path) -> Path:
+    """Lay the front end out as the PlatformIO library lib/tinykit_features
+    (include/, src/) of the firmware project ``project``, for an app that
+    computes features on the board; PlatformIO builds it with the
+    dev-platform's -std=c99, which keeps the arithmetic the host's. The
+    folder is replaced, so no stale source lingers."""
+    library = Path(project) / "lib" / FEATURES_LIBRARY
+    if library.exists():
+        shutil.rmtree(library)
+    shutil.copytree(features_dir() / "include", library / "include")
+    shutil.copytree(features_dir() / "src", library / "src")
+    return library
 
 
 @functools.cache
