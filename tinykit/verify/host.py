@@ -48,21 +48,15 @@ def _run(command: list[str], what: str) -> None:
         )
 
 
-def _build_digest(flags: tuple[str, ...], include_dirs: list[Path], sources: list[Path]) -> str:
-    """What a cached build depends on: the flags, every header and every source."""
-    digest = hashlib.sha256(" ".join(flags).encode())
-    headers = sorted(h for d in include_dirs for h in d.rglob("*.h"))
-    for path in [*headers, *sorted(sources)]:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:20]
-
-
 def _runtime_archive(project: Path, flags: tuple[str, ...], cache_dir: Path) -> Path:
     """The runtime compiled once per (sources, flags) and reused across builds."""
     include = project / "lib" / "tinykit_runtime" / "include"
     sources = sorted((project / "lib" / "tinykit_runtime" / "src").glob("*.c"))
-    archive = cache_dir / f"libtinykit_runtime-{_build_digest(flags, [include], sources)}.a"
+    digest = hashlib.sha256(" ".join(flags).encode())
+    for path in [*sorted(include.rglob("*.h")), *sources]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    archive = cache_dir / f"libtinykit_runtime-{digest.hexdigest()[:20]}.a"
     if archive.exists():
         return archive
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -88,7 +82,11 @@ def cached_shared_library(
     """``sources`` compiled into ``lib<name>-<digest>.so`` in the cache, once per
     (sources, headers, flags): later calls, and other processes, reuse it."""
     cache_dir = cache_dir or default_cache_dir()
-    library = cache_dir / f"lib{name}-{_build_digest(flags, include_dirs, sources)}.so"
+    digest = hashlib.sha256(" ".join(flags).encode())
+    for path in [*sorted(h for d in include_dirs for h in d.rglob("*.h")), *sorted(sources)]:
+        digest.update(str(path.relative_to(path.parent.parent)).encode())
+        digest.update(path.read_bytes())
+    library = cache_dir / f"lib{name}-{digest.hexdigest()[:20]}.so"
     if library.exists():
         return library
     cache_dir.mkdir(parents=True, exist_ok=True)
