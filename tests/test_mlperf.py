@@ -137,7 +137,7 @@ def test_results_line_is_the_reference_firmwares(model, form, samples, zoo_cache
     tflite = converted(model, zoo_cache)
     compiled = compile_tflite(tflite, tmp_path / "build", "host", tflite.name)
     runtime = compiled.folder / "lib" / "tinykit_runtime"
-    sources = [compiled.folder / "src" / "model.c", compiled.folder / "src" / "model_weights.c", *sorted((runtime / "src").glob("*.c"))]
+    sources = [compiled.folder / "src" / "model.c", compiled.folder / "src" / "model_weights.c", *sorted((runtime / "src").rglob("*.c"))]
     binary = build_profiler(sources, [compiled.folder / "src", runtime / "include"], tmp_path)
     inputs = random_samples(compiled.graph, samples, seed=3)
     expected = run_tflm(tflite.read_bytes(), inputs)
