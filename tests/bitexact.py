@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tinykit.build import CompiledModel, compile_tflite
+from tinykit.errors import TinykitError
 from tinykit.planner import check_no_overlap
 from tinykit.verify.compare import compare, random_samples
 from tinykit.verify.host import build_host, run_host
@@ -33,3 +36,24 @@ def assert_bit_exact(model: bytes, tmp_path: Path, samples: int = 20, seed: int 
     )
     assert mismatched == 0, f"{mismatched} of {compared} output bytes differ from tflite-micro:\n{details}"
     return compiled
+
+
+def assert_refused(model: bytes, tmp_path: Path, match: str) -> None:
+    """``tinykit build`` of the model stops with a TinykitError whose message matches ``match``."""
+    tflite = tmp_path / "refused.tflite"
+    tflite.write_bytes(model)
+    with pytest.raises(TinykitError, match=match):
+        compile_tflite(tflite, tmp_path / "refused-build", board="host", source_name=tflite.name)
+
+
+def assert_in_place(model: bytes, tmp_path: Path, op_index: int, input_position: int) -> None:
+    """The planner puts op ``op_index``'s output on its input ``input_position`` (so the
+    kernel's aliasing is exercised), and the model stays bit-exact with tflite-micro."""
+    (tmp_path / "plan").mkdir()
+    (tmp_path / "plan" / "model.tflite").write_bytes(model)
+    compiled = compile_tflite(tmp_path / "plan" / "model.tflite", tmp_path / "plan" / "build", "host", "model.tflite")
+    op = compiled.graph.ops[op_index]
+    assert compiled.plan.tensor_offset(op.outputs[0]) == compiled.plan.tensor_offset(op.inputs[input_position]), \
+        f"the planner did not place the {op.kind.value} output in place, so this test would not exercise aliasing"
+    (tmp_path / "run").mkdir()
+    assert_bit_exact(model, tmp_path / "run")

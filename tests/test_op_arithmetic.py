@@ -14,13 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bitexact import assert_bit_exact
+from bitexact import assert_bit_exact, assert_in_place, assert_refused
 from modelgen import ModelBuilder
 from test_op_conv import ACTIVATIONS, log_uniform_scale
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
-
-from tinykit.build import compile_tflite
-from tinykit.errors import TinykitError
 
 OPS_PER_MODEL = 12
 FUSED_ACTIVATION_OPTIONS = {"ADD": schema.AddOptionsT, "SUB": schema.SubOptionsT, "MUL": schema.MulOptionsT}
@@ -94,3 +91,33 @@ CASES = [(kind, seed) for kind in KINDS for seed in range(2)]
 @pytest.mark.parametrize("kind,seed", CASES, ids=[f"{k}-{s}" for k, s in CASES])
 def test_binary_op_matches_tflite_micro(kind: str, seed: int, tmp_path: Path) -> None:
     assert_bit_exact(binary_model(kind, 4100 + 10 * KINDS.index(kind) + seed), tmp_path, samples=10, seed=seed)
+
+
+def test_mul_in_place_over_a_dying_input_with_a_broadcast_operand(tmp_path: Path) -> None:
+    """x -> requantize -> t; MUL(t, per-channel y) -> z: t dies at the MUL, so the planner may put z on t."""
+    b = ModelBuilder()
+    x = b.activation((1, 4, 5, 3), scale=0.04, zero_point=1)
+    t = b.activation((1, 4, 5, 3), scale=0.05, zero_point=-3)
+    y = b.activation((3,), scale=0.02, zero_point=6)
+    z = b.activation((1, 4, 5, 3), scale=0.003, zero_point=-1)
+    b.op("QUANTIZE", [x], [t])
+    b.op("MUL", [t, y], [z], schema.MulOptionsT())
+    assert_in_place(b.finish([x, y], [z]), tmp_path, op_index=1, input_position=0)
+
+
+def test_maximum_refuses_inputs_quantized_unlike_the_output(tmp_path: Path) -> None:
+    b = ModelBuilder()
+    x = b.activation((4,), scale=0.1, zero_point=0)
+    y = b.activation((4,), scale=0.2, zero_point=0)
+    z = b.activation((4,), scale=0.1, zero_point=0)
+    b.op("MAXIMUM", [x, y], [z])
+    assert_refused(b.finish([x, y], [z]), tmp_path, "quantized differently.*compares raw values")
+
+
+def test_sub_refuses_an_output_scale_beyond_reach(tmp_path: Path) -> None:
+    b = ModelBuilder()
+    x = b.activation((4,), scale=0.5, zero_point=0)
+    y = b.activation((4,), scale=0.5, zero_point=0)
+    z = b.activation((4,), scale=1e-7, zero_point=0)
+    b.op("SUB", [x, y], [z], schema.SubOptionsT())
+    assert_refused(b.finish([x, y], [z]), tmp_path, "cannot rescale that far")

@@ -46,4 +46,31 @@ static inline int tk_valid_reduction(const tk_reduction *shape)
     return tk_valid_shape(shape->outer_rank, shape->outer_shape) && tk_valid_shape(shape->inner_rank, shape->inner_shape);
 }
 
+/* REDUCE_MAX (largest != 0) or REDUCE_MIN (largest == 0): the one loop both kernels run. */
+static inline tk_status tk_reduce_extreme_s8(const tk_reduction *shape, const int8_t *input, int8_t *output,
+                                             int largest)
+{
+    int32_t outer_index[TK_MAX_RANK] = {0};
+    int32_t outer_offset = 0;
+    int32_t outputs, count, o, i;
+    if (!tk_valid_reduction(shape)) {
+        return TK_ERROR_ARGUMENT;
+    }
+    outputs = tk_extent_product(shape->outer_rank, shape->outer_shape);
+    count = tk_extent_product(shape->inner_rank, shape->inner_shape);
+    for (o = 0; o < outputs; ++o) {
+        int32_t inner_index[TK_MAX_RANK] = {0};
+        int32_t inner_offset = 0;
+        int8_t best = largest ? INT8_MIN : INT8_MAX;
+        for (i = 0; i < count; ++i) {
+            const int8_t value = input[outer_offset + inner_offset];
+            best = (largest ? value > best : value < best) ? value : best;
+            tk_stride_step(shape->inner_rank, shape->inner_shape, shape->inner_stride, inner_index, &inner_offset);
+        }
+        output[o] = best;
+        tk_stride_step(shape->outer_rank, shape->outer_shape, shape->outer_stride, outer_index, &outer_offset);
+    }
+    return TK_OK;
+}
+
 #endif /* TINYKIT_REDUCE_H */
