@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tinykit.codegen.ops.activation import hard_swish_multipliers
+import math
+
+from tinykit.codegen.ops.activation import hard_swish_multipliers, leaky_relu_alpha_overflows, leaky_relu_multipliers
 from tinykit.codegen.ops.arithmetic import same_quantization
 from tinykit.codegen.ops.common import describe, require_int8_activations
 from tinykit.codegen.ops.elementwise import logistic_input_scaling
@@ -44,10 +46,13 @@ def check_relu6_quantization(op: Op) -> None:
 @legality(OpKind.LEAKY_RELU)
 def check_leaky_relu_alpha(op: Op) -> None:
     assert isinstance(op.options, LeakyReluOptions)
-    if not op.options.alpha >= 0.0:
+    inp, out = op.inputs[0], op.outputs[0]
+    _, alpha_real = leaky_relu_multipliers(inp.quant.single_scale, op.options.alpha, out.quant.single_scale)
+    if not math.isfinite(alpha_real) or leaky_relu_alpha_overflows(alpha_real):
         raise TinykitError(
-            f"{describe(op)}: alpha is {op.options.alpha}; tinykit's int8 LEAKY_RELU takes alpha >= 0 (the slope "
-            "below zero). Use a non-negative alpha in the model's LeakyReLU."
+            f"{describe(op)}: alpha {op.options.alpha} with input scale {inp.quant.single_scale} and output scale "
+            f"{out.quant.single_scale} gives a slope TF Lite Micro cannot represent (its fixed-point multiplier "
+            "overflows). Use a finite alpha, or re-convert the model so the scales differ."
         )
 
 

@@ -8,6 +8,8 @@ in ``tinykit/legality/activation.py`` before any emitter runs.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tinykit.codegen.emit import EmitContext, emitter
@@ -15,7 +17,7 @@ from tinykit.codegen.ops.arithmetic import per_tensor_initializer
 from tinykit.codegen.ops.common import flat_dims
 from tinykit.codegen.ops.elementwise import logistic_input_scaling
 from tinykit.codegen.ops.walks import broadcast_struct
-from tinykit.codegen.quant import INT8_MAX, INT8_MIN, quantize_float32, quantize_multiplier
+from tinykit.codegen.quant import INT8_MAX, INT8_MIN, quantize_float32, quantize_multiplier, round_half_away
 from tinykit.ir import LeakyReluOptions, Op, OpKind
 
 
@@ -68,6 +70,22 @@ def leaky_relu_multipliers(input_scale: float, alpha: float, output_scale: float
     return float32_ratio(input_scale, output_scale), alpha_real
 
 
+def negative_alpha_multiplier(alpha_real: float) -> tuple[int, int]:
+    """(multiplier, shift) of |alpha_real|, as TF Lite Micro's QuantizeLeakyRelu uses it:
+    it quantizes the signed multiplier (frexp and rounding are symmetric) and negates
+    it back. Only a fraction rounding up to 2^31 is not symmetric: TF Lite Micro halves
+    it for a positive alpha and would overflow for a negative one (legality refuses that)."""
+    return quantize_multiplier(abs(alpha_real))
+
+
+def leaky_relu_alpha_overflows(alpha_real: float) -> bool:
+    """True for the negative alpha whose Q31 multiplier rounds to -2^31 in TF Lite Micro."""
+    if alpha_real >= 0:
+        return False
+    fraction, _ = math.frexp(-alpha_real)
+    return round_half_away(fraction * (1 << 31)) == 1 << 31
+
+
 @emitter(OpKind.LEAKY_RELU)
 def emit_leaky_relu(op: Op, ctx: EmitContext) -> str:
     assert isinstance(op.options, LeakyReluOptions)
@@ -76,10 +94,11 @@ def emit_leaky_relu(op: Op, ctx: EmitContext) -> str:
     params = ctx.struct("tk_leaky_relu_params", "params", {
         "input_zero_point": str(inp.quant.single_zero_point),
         "output_zero_point": str(out.quant.single_zero_point),
+        "negative_alpha": "1" if alpha < 0 else "0",
     })
     quant = ctx.struct("tk_two_slope_quant", "quant", {
         "identity": per_tensor_initializer(*quantize_multiplier(identity)),
-        "alpha": per_tensor_initializer(*quantize_multiplier(alpha)),
+        "alpha": per_tensor_initializer(*negative_alpha_multiplier(alpha)),
     })
     return f"tk_leaky_relu_s8(NULL, {params}, {quant}, {_unary_operands(op, ctx)})"
 

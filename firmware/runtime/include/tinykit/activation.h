@@ -37,10 +37,12 @@ typedef struct {
     tk_per_tensor_quant alpha;
 } tk_two_slope_quant;
 
-/* LEAKY_RELU with alpha >= 0. */
+/* LEAKY_RELU. A negative alpha is applied as TF Lite Micro applies it: the
+ * centred input is scaled by |alpha|'s multiplier and the result negated. */
 typedef struct {
     int32_t input_zero_point;
     int32_t output_zero_point;
+    int32_t negative_alpha; /* 1 if alpha < 0 (quant->alpha then holds |alpha|'s multiplier) */
 } tk_leaky_relu_params;
 
 tk_status tk_leaky_relu_s8(const tk_context *ctx, const tk_leaky_relu_params *params,

@@ -1,6 +1,7 @@
 /* LEAKY_RELU int8: TF Lite Micro's QuantizeLeakyRelu: the centred input is
  * requantized by the identity slope at or above the zero point and by the
- * alpha slope below it. */
+ * alpha slope below it (by |alpha|'s, then negated, for a negative alpha:
+ * requantizing by a negated multiplier would round ties the other way). */
 #include "tinykit/activation.h"
 #include "tinykit/requantize.h"
 #include "tinykit/shape.h"
@@ -17,9 +18,14 @@ tk_status tk_leaky_relu_s8(const tk_context *ctx, const tk_leaky_relu_params *pa
     }
     for (i = 0; i < count; ++i) {
         const int32_t centred = (int32_t)input[i] - params->input_zero_point;
-        const tk_per_tensor_quant *slope = centred >= 0 ? &quant->identity : &quant->alpha;
-        const int32_t out = params->output_zero_point + tk_requantize(centred, slope->multiplier, slope->shift);
-        output[i] = (int8_t)tk_clamp(out, INT8_MIN, INT8_MAX);
+        int32_t scaled;
+        if (centred >= 0) {
+            scaled = tk_requantize(centred, quant->identity.multiplier, quant->identity.shift);
+        } else {
+            scaled = tk_requantize(centred, quant->alpha.multiplier, quant->alpha.shift);
+            scaled = params->negative_alpha ? -scaled : scaled;
+        }
+        output[i] = (int8_t)tk_clamp(params->output_zero_point + scaled, INT8_MIN, INT8_MAX);
     }
     return TK_OK;
 }
