@@ -16,6 +16,7 @@ import pytest
 from bitexact import assert_bit_exact, assert_in_place, assert_refused
 from modelgen import ModelBuilder
 from test_op_conv import log_uniform_scale
+from test_op_quantize import assert_bit_exact_on
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 OPS_PER_MODEL = 12
@@ -48,13 +49,13 @@ def _alpha_shape(rng: np.random.Generator, shape: tuple[int, ...]) -> tuple[int,
     return [shape[-1:], shape[1:], tuple(1 for _ in shape[1:]) or (1,), shape][int(rng.integers(0, 4))]
 
 
-def activation_model(kind: str, seed: int, ops: int = OPS_PER_MODEL) -> bytes:
+def activation_model(kind: str, seed: int, ops: int = OPS_PER_MODEL, shapes: list[tuple[int, ...]] = SHAPES) -> bytes:
     """One model of ``ops`` independent ``kind`` ops on random shapes and quantizations."""
     rng = np.random.default_rng(seed)
     b = ModelBuilder()
     inputs, outputs = [], []
     for i in range(ops):
-        shape = SHAPES[i % len(SHAPES)]
+        shape = shapes[i % len(shapes)]
         scale = log_uniform_scale(rng, 0.005, 0.5)
         zero_point = int(rng.integers(-128, 128))
         x = b.activation(shape, scale=scale, zero_point=zero_point)
@@ -83,6 +84,15 @@ CASES = [(kind, seed) for kind in KINDS for seed in range(2)]
 @pytest.mark.parametrize("kind,seed", CASES, ids=[f"{k}-{s}" for k, s in CASES])
 def test_activation_matches_tflite_micro(kind: str, seed: int, tmp_path: Path) -> None:
     assert_bit_exact(activation_model(kind, 5100 + 10 * KINDS.index(kind) + seed), tmp_path, samples=10, seed=seed)
+
+
+@pytest.mark.parametrize("kind", ["RELU", "LEAKY_RELU", "HARD_SWISH", "TANH"])
+def test_activation_on_every_int8_input(kind: str, tmp_path: Path) -> None:
+    """24 random quantizations, each fed all 256 int8 values: every input of every op checked."""
+    ops = 24
+    every = np.arange(-128, 128, dtype=np.int8)
+    model = activation_model(kind, 5900 + KINDS.index(kind), ops=ops, shapes=[(256,)])
+    assert_bit_exact_on(model, tmp_path, [[every] * ops, [every[::-1].copy()] * ops])
 
 
 def _single(kind: str, in_quant: tuple[float, int], out_quant: tuple[float, int], options=None) -> bytes:

@@ -90,7 +90,7 @@ def add_family_structs(op: Op, ctx: EmitContext, quants: list[tuple[int, int]], 
         "activation": activation_initializer(activation, out),
     })
     quant = ctx.struct("tk_add_quant", "quant", {
-        "input1": per_tensor_initializer(*quants[0]), "input2": per_tensor_initializer(*quants[1]), "output": per_tensor_initializer(*quants[2]),
+        name: per_tensor_initializer(*q) for name, q in zip(("input1", "input2", "output"), quants)
     })
     return params, quant
 
