@@ -63,6 +63,19 @@ tk_status tk_mul_s8(const tk_context *ctx, const tk_mul_params *params, const tk
 /* MAXIMUM and MINIMUM compare the raw int8 values, as TF Lite Micro does; the
  * code generator accepts them only when both inputs and the output share one
  * quantization, where that is the right answer. */
+/* One row of MAXIMUM (*(const int *)op != 0) or MINIMUM: the row both kernels run. */
+static inline void tk_extreme_row(const void *op, const int8_t *input1, int32_t step1, const int8_t *input2,
+                                  int32_t step2, int8_t *output, int32_t count)
+{
+    const int largest = *(const int *)op;
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        const int8_t a = input1[i * step1];
+        const int8_t b = input2[i * step2];
+        output[i] = (largest ? a > b : a < b) ? a : b;
+    }
+}
+
 tk_status tk_maximum_s8(const tk_context *ctx, const tk_broadcast *shape, const int8_t *input1,
                         const int8_t *input2, int8_t *output);
 
