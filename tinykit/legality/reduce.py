@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 from tinykit.codegen.ops.arithmetic import same_quantization
-from tinykit.codegen.ops.common import describe, require_int8_activations
+from tinykit.codegen.ops.common import describe, require_int8_activations, require_matching_output_size
 from tinykit.codegen.ops.walks import MAX_RANK
 from tinykit.errors import TinykitError
 from tinykit.ir import ArgMaxOptions, DType, MeanOptions, Op, OpKind
 from tinykit.legality import legality
-
-
-def _require_output_shape(op: Op, expected: tuple[int, ...]) -> None:
-    got = tuple(op.outputs[0].shape)
-    if got != expected:
-        raise TinykitError(
-            f"{describe(op)}: the output has shape {list(got)}, but reducing an input of shape "
-            f"{list(op.inputs[0].shape)} as the op's options say gives {list(expected)}. The model file is "
-            "inconsistent; re-convert it."
-        )
 
 
 def _require_input(op: Op) -> None:
@@ -50,7 +40,7 @@ def check_reducer(op: Op) -> None:
         expected = tuple(1 if d in opts.axes else n for d, n in enumerate(inp.shape))
     else:
         expected = tuple(n for d, n in enumerate(inp.shape) if d not in opts.axes)
-    _require_output_shape(op, expected)
+    require_matching_output_size(op, expected)
 
 
 @legality(OpKind.REDUCE_MAX, OpKind.REDUCE_MIN)
@@ -83,4 +73,4 @@ def check_arg_max(op: Op) -> None:
             f"{describe(op)}: axis {opts.axis} is out of range for an input of {len(inp.shape)} dimensions. The "
             "model file is malformed; re-convert it."
         )
-    _require_output_shape(op, tuple(n for d, n in enumerate(inp.shape) if d != opts.axis))
+    require_matching_output_size(op, tuple(n for d, n in enumerate(inp.shape) if d != opts.axis))
