@@ -51,8 +51,14 @@ def _alpha_shape(rng: np.random.Generator, shape: tuple[int, ...]) -> tuple[int,
 
 def activation_model(kind: str, seed: int, ops: int = OPS_PER_MODEL, shapes: list[tuple[int, ...]] = SHAPES) -> bytes:
     """One model of ``ops`` independent ``kind`` ops on random shapes and quantizations."""
-    rng = np.random.default_rng(seed)
     b = ModelBuilder()
+    inputs, outputs = add_activation_ops(b, kind, np.random.default_rng(seed), ops, shapes)
+    return b.finish(inputs, outputs)
+
+
+def add_activation_ops(b: ModelBuilder, kind: str, rng: np.random.Generator, ops: int,
+                       shapes: list[tuple[int, ...]] = SHAPES) -> tuple[list[int], list[int]]:
+    """Add ``ops`` independent ``kind`` ops to ``b``; returns their graph inputs and outputs."""
     inputs, outputs = [], []
     for i in range(ops):
         shape = shapes[i % len(shapes)]
@@ -74,7 +80,7 @@ def activation_model(kind: str, seed: int, ops: int = OPS_PER_MODEL, shapes: lis
         b.op(kind, operands, [y], _options(kind, rng))
         inputs.insert(len(inputs) - (len(operands) - 1), x)
         outputs.append(y)
-    return b.finish(inputs, outputs)
+    return inputs, outputs
 
 
 KINDS = ["RELU", "RELU6", "LEAKY_RELU", "PRELU", "HARD_SWISH", "TANH"]

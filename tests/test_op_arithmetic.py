@@ -56,8 +56,13 @@ def _scales(rng: np.random.Generator, kind: str) -> tuple[float, float, float]:
 
 def binary_model(kind: str, seed: int, ops: int = OPS_PER_MODEL) -> bytes:
     """One model of ``ops`` independent ``kind`` ops on random broadcast shapes and quantizations."""
-    rng = np.random.default_rng(seed)
     b = ModelBuilder()
+    inputs, outputs = add_binary_ops(b, kind, np.random.default_rng(seed), ops)
+    return b.finish(inputs, outputs)
+
+
+def add_binary_ops(b: ModelBuilder, kind: str, rng: np.random.Generator, ops: int) -> tuple[list[int], list[int]]:
+    """Add ``ops`` independent ``kind`` ops to ``b``; returns their graph inputs and outputs."""
     inputs, outputs = [], []
     for _ in range(ops):
         shape1, shape2, out_shape = broadcast_pair(rng)
@@ -81,7 +86,7 @@ def binary_model(kind: str, seed: int, ops: int = OPS_PER_MODEL) -> bytes:
             options.fusedActivationFunction = ACTIVATIONS[str(rng.choice(list(ACTIVATIONS)))]
         b.op(kind, [x, y] if rng.random() < 0.7 else [y, x], [z], options)
         outputs.append(z)
-    return b.finish(inputs, outputs)
+    return inputs, outputs
 
 
 KINDS = ["ADD", "SUB", "MUL", "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM"]

@@ -38,8 +38,13 @@ def _output_quantization(kind: str, rng: np.random.Generator, scale: float, zero
 
 def reduce_model(kind: str, seed: int, ops: int = OPS_PER_MODEL) -> bytes:
     """One model of ``ops`` independent ``kind`` reductions of random shapes over random axes."""
-    rng = np.random.default_rng(seed)
     b = ModelBuilder()
+    inputs, outputs = add_reduce_ops(b, kind, np.random.default_rng(seed), ops)
+    return b.finish(inputs, outputs)
+
+
+def add_reduce_ops(b: ModelBuilder, kind: str, rng: np.random.Generator, ops: int) -> tuple[list[int], list[int]]:
+    """Add ``ops`` independent ``kind`` reductions to ``b``; returns their graph inputs and outputs."""
     inputs, outputs = [], []
     for _ in range(ops):
         rank = int(rng.integers(1, 6))
@@ -71,7 +76,7 @@ def reduce_model(kind: str, seed: int, ops: int = OPS_PER_MODEL) -> bytes:
             b.op(kind, [x, b.constant(np.array(written, dtype=np.int32))], [y], options)
         inputs.append(x)
         outputs.append(y)
-    return b.finish(inputs, outputs)
+    return inputs, outputs
 
 
 KINDS = ["SUM", "MEAN", "REDUCE_MAX", "REDUCE_MIN", "ARG_MAX"]
