@@ -51,10 +51,11 @@ def _run(command: list[str], what: str) -> None:
 def _runtime_archive(project: Path, flags: tuple[str, ...], cache_dir: Path) -> Path:
     """The runtime compiled once per (sources, flags) and reused across builds."""
     include = project / "lib" / "tinykit_runtime" / "include"
-    sources = sorted((project / "lib" / "tinykit_runtime" / "src").glob("*.c"))
+    root = project / "lib" / "tinykit_runtime" / "src"
+    sources = sorted(root.rglob("*.c"))  # reference/ and cortexm/ kernels, as the schedule chose
     digest = hashlib.sha256(" ".join(flags).encode())
     for path in [*sorted(include.rglob("*.h")), *sources]:
-        digest.update(path.name.encode())
+        digest.update(str(path.relative_to(path.parent.parent)).encode())
         digest.update(path.read_bytes())
     archive = cache_dir / f"libtinykit_runtime-{digest.hexdigest()[:20]}.a"
     if archive.exists():
@@ -63,7 +64,7 @@ def _runtime_archive(project: Path, flags: tuple[str, ...], cache_dir: Path) -> 
     with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
         objects = []
         for source in sources:
-            obj = Path(tmp) / (source.stem + ".o")
+            obj = Path(tmp) / ("_".join(source.relative_to(root).with_suffix(".o").parts))
             _run([_compiler(), *flags, "-fPIC", "-I", str(include), "-c", str(source), "-o", str(obj)], f"the runtime ({source.name})")
             objects.append(str(obj))
         staged = Path(tmp) / archive.name

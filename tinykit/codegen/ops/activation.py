@@ -45,7 +45,7 @@ def emit_relu(op: Op, ctx: EmitContext) -> str:
         "clamp": f"{{.min = {max(INT8_MIN, output_zero_point)}, .max = {INT8_MAX}}}",
     })
     quant = ctx.struct("tk_per_tensor_quant", "quant", {"multiplier": str(multiplier), "shift": str(shift)})
-    return f"tk_relu_s8(NULL, {params}, {quant}, {_unary_operands(op, ctx)})"
+    return ctx.call(params, quant, _unary_operands(op, ctx))
 
 
 def relu6_clamp(input_scale: float, input_zero_point: int) -> tuple[int, int]:
@@ -60,7 +60,7 @@ def emit_relu6(op: Op, ctx: EmitContext) -> str:
     inp = op.inputs[0]
     lo, hi = relu6_clamp(inp.quant.single_scale, inp.quant.single_zero_point)
     clamp = ctx.struct("tk_activation", "clamp", {"min": str(lo), "max": str(hi)})
-    return f"tk_relu6_s8(NULL, {clamp}, {_unary_operands(op, ctx)})"
+    return ctx.call(clamp, _unary_operands(op, ctx))
 
 
 def leaky_relu_multipliers(input_scale: float, alpha: float, output_scale: float) -> tuple[float, float]:
@@ -100,7 +100,7 @@ def emit_leaky_relu(op: Op, ctx: EmitContext) -> str:
         "identity": per_tensor_initializer(*quantize_multiplier(identity)),
         "alpha": per_tensor_initializer(*negative_alpha_multiplier(alpha)),
     })
-    return f"tk_leaky_relu_s8(NULL, {params}, {quant}, {_unary_operands(op, ctx)})"
+    return ctx.call(params, quant, _unary_operands(op, ctx))
 
 
 @emitter(OpKind.PRELU)
@@ -118,7 +118,7 @@ def emit_prelu(op: Op, ctx: EmitContext) -> str:
         "alpha": per_tensor_initializer(*quantize_multiplier(si * sa / so)),
     })
     walk = broadcast_struct(ctx, inp.shape, alpha.shape, out.shape)
-    return f"tk_prelu_s8(NULL, {params}, {quant}, {walk}, {ctx.tensor(inp)}, {ctx.tensor(alpha)}, {ctx.tensor(out)})"
+    return ctx.call(params, quant, walk, ctx.tensor(inp), ctx.tensor(alpha), ctx.tensor(out))
 
 
 def downscale_to_q15(multiplier: int) -> int:
@@ -150,7 +150,7 @@ def emit_hard_swish(op: Op, ctx: EmitContext) -> str:
         "output_multiplier": str(output_multiplier), "output_shift": str(output_shift),
         "reluish_multiplier": str(reluish_multiplier), "reluish_shift": str(reluish_shift),
     })
-    return f"tk_hard_swish_s8(NULL, {params}, {_unary_operands(op, ctx)})"
+    return ctx.call(params, _unary_operands(op, ctx))
 
 
 @emitter(OpKind.TANH)
@@ -162,4 +162,4 @@ def emit_tanh(op: Op, ctx: EmitContext) -> str:
         "input_zero_point": str(inp.quant.single_zero_point), "input_range_radius": str(radius),
     })
     quant = ctx.struct("tk_per_tensor_quant", "quant", {"multiplier": str(multiplier), "shift": str(shift)})
-    return f"tk_tanh_s8(NULL, {params}, {quant}, {_unary_operands(op, ctx)})"
+    return ctx.call(params, quant, _unary_operands(op, ctx))

@@ -95,28 +95,28 @@ def add_family_structs(op: Op, ctx: EmitContext, quants: list[tuple[int, int]], 
     return params, quant
 
 
-def _add_family_call(op: Op, ctx: EmitContext, kernel: str, quants: list[tuple[int, int]], left_shift: int,
+def _add_family_call(op: Op, ctx: EmitContext, quants: list[tuple[int, int]], left_shift: int,
                      activation: Activation) -> str:
     params, quant = add_family_structs(op, ctx, quants, left_shift, activation)
-    return f"{kernel}(NULL, {params}, {quant}, {_operands(op, ctx)})"
+    return ctx.call(params, quant, _operands(op, ctx))
 
 
 def emit_add_broadcast(op: Op, ctx: EmitContext, activation: Activation) -> str:
     """ADD of inputs whose shapes differ (called by the ADD emitter)."""
-    return _add_family_call(op, ctx, "tk_add_broadcast_s8", add_family_quants(op), ADD_LEFT_SHIFT, activation)
+    return _add_family_call(op, ctx, add_family_quants(op), ADD_LEFT_SHIFT, activation)
 
 
 @emitter(OpKind.SUB)
 def emit_sub(op: Op, ctx: EmitContext) -> str:
     assert isinstance(op.options, ArithmeticOptions)
-    return _add_family_call(op, ctx, "tk_sub_s8", add_family_quants(op), ADD_LEFT_SHIFT, op.options.activation)
+    return _add_family_call(op, ctx, add_family_quants(op), ADD_LEFT_SHIFT, op.options.activation)
 
 
 @emitter(OpKind.SQUARED_DIFFERENCE)
 def emit_squared_difference(op: Op, ctx: EmitContext) -> str:
     s1, s2, so = (t.quant.single_scale for t in (op.inputs[0], op.inputs[1], op.outputs[0]))
     quants = [quantize_multiplier(m) for m in squared_difference_multipliers(s1, s2, so)]
-    return _add_family_call(op, ctx, "tk_squared_difference_s8", quants, SQUARED_DIFFERENCE_LEFT_SHIFT,
+    return _add_family_call(op, ctx, quants, SQUARED_DIFFERENCE_LEFT_SHIFT,
                             Activation.NONE)
 
 
@@ -137,17 +137,17 @@ def emit_mul(op: Op, ctx: EmitContext) -> str:
         "activation": activation_initializer(op.options.activation, out),
     })
     quant = ctx.struct("tk_per_tensor_quant", "quant", {"multiplier": str(multiplier), "shift": str(shift)})
-    return f"tk_mul_s8(NULL, {params}, {quant}, {_operands(op, ctx)})"
+    return ctx.call(params, quant, _operands(op, ctx))
 
 
 @emitter(OpKind.MAXIMUM)
 def emit_maximum(op: Op, ctx: EmitContext) -> str:
-    return f"tk_maximum_s8(NULL, {_operands(op, ctx)})"
+    return ctx.call(_operands(op, ctx))
 
 
 @emitter(OpKind.MINIMUM)
 def emit_minimum(op: Op, ctx: EmitContext) -> str:
-    return f"tk_minimum_s8(NULL, {_operands(op, ctx)})"
+    return ctx.call(_operands(op, ctx))
 
 
 def same_quantization(a: Tensor, b: Tensor) -> bool:

@@ -30,7 +30,7 @@ def emit_sum_call(op: Op, ctx: EmitContext, multiplier: int, shift: int) -> str:
     })
     quant = ctx.struct("tk_per_tensor_quant", "quant", {"multiplier": str(multiplier), "shift": str(shift)})
     walk = reduction_struct(ctx, inp.shape, op.options.axes)
-    return f"tk_sum_s8(NULL, {params}, {quant}, {walk}, {ctx.tensor(inp)}, {ctx.tensor(out)})"
+    return ctx.call(params, quant, walk, ctx.tensor(inp), ctx.tensor(out))
 
 
 @emitter(OpKind.SUM)
@@ -40,20 +40,12 @@ def emit_sum(op: Op, ctx: EmitContext) -> str:
     return emit_sum_call(op, ctx, multiplier, shift)
 
 
-def _emit_min_max(op: Op, ctx: EmitContext, kernel: str) -> str:
+@emitter(OpKind.REDUCE_MAX)
+@emitter(OpKind.REDUCE_MIN)
+def emit_reduce_min_max(op: Op, ctx: EmitContext) -> str:
     assert isinstance(op.options, MeanOptions)
     inp, out = op.inputs[0], op.outputs[0]
-    return f"{kernel}(NULL, {reduction_struct(ctx, inp.shape, op.options.axes)}, {ctx.tensor(inp)}, {ctx.tensor(out)})"
-
-
-@emitter(OpKind.REDUCE_MAX)
-def emit_reduce_max(op: Op, ctx: EmitContext) -> str:
-    return _emit_min_max(op, ctx, "tk_reduce_max_s8")
-
-
-@emitter(OpKind.REDUCE_MIN)
-def emit_reduce_min(op: Op, ctx: EmitContext) -> str:
-    return _emit_min_max(op, ctx, "tk_reduce_min_s8")
+    return ctx.call(reduction_struct(ctx, inp.shape, op.options.axes), ctx.tensor(inp), ctx.tensor(out))
 
 
 @emitter(OpKind.ARG_MAX)
@@ -61,4 +53,4 @@ def emit_arg_max(op: Op, ctx: EmitContext) -> str:
     assert isinstance(op.options, ArgMaxOptions)
     inp, out = op.inputs[0], op.outputs[0]
     walk = reduction_struct(ctx, inp.shape, (op.options.axis,))
-    return f"tk_arg_max_s8(NULL, {walk}, {ctx.tensor(inp)}, {ctx.tensor(out)})"
+    return ctx.call(walk, ctx.tensor(inp), ctx.tensor(out))
