@@ -56,6 +56,21 @@ class OpKind(enum.Enum):
     QUANTIZE = "QUANTIZE"
     DEQUANTIZE = "DEQUANTIZE"
     LOGISTIC = "LOGISTIC"
+    # Data movement: int8 kernels that copy bytes (tinykit/codegen/ops/movement.py).
+    TRANSPOSE = "TRANSPOSE"
+    STRIDED_SLICE = "STRIDED_SLICE"
+    SLICE = "SLICE"
+    SPLIT = "SPLIT"
+    SPLIT_V = "SPLIT_V"
+    PACK = "PACK"
+    UNPACK = "UNPACK"
+    # Shape arithmetic and views the reader represents only until tinykit.simplify
+    # folds them into constants or turns them into RESHAPE; none has a kernel.
+    SHAPE = "SHAPE"
+    GATHER = "GATHER"
+    REDUCE_PROD = "REDUCE_PROD"
+    EXPAND_DIMS = "EXPAND_DIMS"
+    SQUEEZE = "SQUEEZE"
 
 
 class Padding(enum.Enum):
@@ -210,6 +225,34 @@ class PadOptions:
     constant: int | None = None
 
 
+@dataclass(frozen=True)
+class SliceOptions:
+    """STRIDED_SLICE and SLICE, resolved against the input's shape as TFLite
+    resolves its masks and negative indices: along input axis ``a`` the
+    output takes ``extents[a]`` elements, at input indices
+    ``begin[a] + i * strides[a]``. Axes in ``shrink_axes`` (extent 1) are
+    dropped from the output's shape; the bytes are the same either way."""
+
+    begin: tuple[int, ...]
+    strides: tuple[int, ...]
+    extents: tuple[int, ...]
+    shrink_axes: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class AxisOptions:
+    """The one axis (normalised to be non-negative) of PACK, UNPACK, SPLIT,
+    SPLIT_V and GATHER. For PACK and UNPACK it is an axis of the stacked tensor
+    (the output of PACK, the input of UNPACK)."""
+
+    axis: int
+
+
+@dataclass(frozen=True)
+class TransposeOptions:
+    perm: tuple[int, ...]  # output axis i is input axis perm[i]
+
+
 OpOptions = Union[
     Conv2DOptions,
     DepthwiseConv2DOptions,
@@ -220,6 +263,9 @@ OpOptions = Union[
     SoftmaxOptions,
     MeanOptions,
     PadOptions,
+    SliceOptions,
+    AxisOptions,
+    TransposeOptions,
     None,
 ]
 
@@ -303,13 +349,20 @@ class Op:
         the same size and type that is not needed afterwards.
         """
         out = self.outputs[0]
-        if self.kind in (OpKind.RESHAPE, OpKind.LOGISTIC, OpKind.QUANTIZE, OpKind.ADD):
+        if self.kind in (OpKind.LOGISTIC, OpKind.QUANTIZE, OpKind.ADD):
             return tuple(
                 i
                 for i, t in enumerate(self.inputs)
                 if t is not None and not t.is_constant and t.nbytes == out.nbytes and t.dtype == out.dtype
             )
         return ()
+
+    @property
+    def is_view(self) -> bool:
+        """Whether the output is the input's bytes under another shape (RESHAPE;
+        the simplifier turns EXPAND_DIMS and SQUEEZE into RESHAPE). The planner
+        gives a view the buffer of its input, so the kernel copies nothing."""
+        return self.kind is OpKind.RESHAPE
 
     @property
     def activation_inputs(self) -> tuple[Tensor, ...]:
