@@ -118,21 +118,8 @@ def read_tflite(path: Path | str) -> Graph:
 
 
 def parse_tflite(data: bytes, name: str = "model", source: str = "the model") -> Graph:
-    """Parse .tflite bytes into a Graph."""
-    if len(data) < 8 or data[4:8] != b"TFL3":
-        raise TinykitError(
-            f"{source} is not a TFLite model: a .tflite file carries the identifier 'TFL3' at byte 4 and this one "
-            f"{'is too short' if len(data) < 8 else 'does not'}. Check that you gave the right file; a Keras model "
-            "needs a .keras/.h5 name or a SavedModel folder so tinykit can convert it."
-        )
-    try:
-        graph = _Reader(Buffer(data), name).graph()
-    except FlatbufferError as err:
-        raise TinykitError(
-            f"{source} is truncated or corrupted ({err}). Re-export the model with the TFLite converter, "
-            "or copy it again if it came over a network or a size-limited upload."
-        ) from None
-    graph = simplify(graph)
+    """Parse .tflite bytes into a Graph: read, simplified (tinykit.simplify) and checked."""
+    graph = simplify(raw_graph(data, name, source))
     for op in graph.ops:
         _refuse_unfolded(op)
         _check_types(op)
@@ -140,14 +127,31 @@ def parse_tflite(data: bytes, name: str = "model", source: str = "the model") ->
     return graph
 
 
+def raw_graph(data: bytes, name: str = "model", source: str = "the model") -> Graph:
+    """The graph as the file states it, shape arithmetic included: before simplification and checks."""
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise TinykitError(
+            f"{source} is not a TFLite model: a .tflite file carries the identifier 'TFL3' at byte 4 and this one "
+            f"{'is too short' if len(data) < 8 else 'does not'}. Check that you gave the right file; a Keras model "
+            "needs a .keras/.h5 name or a SavedModel folder so tinykit can convert it."
+        )
+    try:
+        return _Reader(Buffer(data), name).graph()
+    except FlatbufferError as err:
+        raise TinykitError(
+            f"{source} is truncated or corrupted ({err}). Re-export the model with the TFLite converter, "
+            "or copy it again if it came over a network or a size-limited upload."
+        ) from None
+
+
 def _refuse_unfolded(op: Op) -> None:
     """Shape arithmetic tinykit.simplify could not fold (its operands are not all known at build time)."""
     if op.kind in FOLDED_ONLY or any(t.dtype in (DType.INT32, DType.INT64) and not t.is_constant for t in op.outputs):
         raise TinykitError(
-            f"op {op.index} of the model is {op.kind.value} computing {op.outputs[0].dtype.value} values at run time, "
-            "which tinykit cannot compile: tinykit folds shape arithmetic (SHAPE, STRIDED_SLICE, PACK, "
-            "CONCATENATION, GATHER, REDUCE_PROD on shapes) into constants only when every operand is known at build "
-            f"time, and here one is not. Supported ops: {', '.join(SUPPORTED_OPS)}. Give the model fixed shapes "
+            f"op {op.index} of the model is {op.kind.value} on {op.outputs[0].dtype.value} values computed at run "
+            "time, which tinykit cannot compile: it has no kernel for it, and it folds shape arithmetic (SHAPE, "
+            "STRIDED_SLICE, PACK, CONCATENATION, GATHER, REDUCE_PROD) into constants only when every operand is "
+            f"known at build time. Supported ops: {', '.join(SUPPORTED_OPS)}. Give the model fixed shapes "
             "(e.g. keras.Input(shape=...) with every size) and convert again."
         )
 

@@ -28,15 +28,15 @@ def _inconsistent(op: Op, what: str) -> TinykitError:
 
 @legality(*_MOVEMENT)
 def int8_same_quantization_rank_4(op: Op) -> None:
-    """int8 per-tensor tensors of rank 1 to 4, every one quantized as the first input."""
+    """int8 per-tensor tensors of rank at most 4, every one quantized as the first input."""
     tensors = [t for t in (*op.inputs, *op.outputs) if t is not None]
     require_int8_activations(op, tensors)
     reference = tensors[0]
     for t in tensors:
-        if not 1 <= len(t.shape) <= 4:
+        if len(t.shape) > 4:
             raise TinykitError(
                 f"{describe(op)}: tensor {t.name!r} has {len(t.shape)} dimensions {list(t.shape)}; tinykit's "
-                f"{op.kind.value} kernel handles 1 to 4. Reshape the model so this layer works on tensors of rank 4 "
+                f"{op.kind.value} kernel handles at most 4. Reshape the model so this layer works on tensors of rank 4 "
                 "or less."
             )
         if t.quant.scale != reference.quant.scale or t.quant.zero_point != reference.quant.zero_point:

@@ -36,6 +36,10 @@ PASSES: tuple[Callable[[Graph], Graph], ...] = (
 )
 
 
+__all__ = ["FOLDED_ONLY", "PASSES", "fold_constants", "remove_dead_ops", "remove_identity_quantize", "simplify",
+           "static_shapes", "views_as_reshape"]
+
+
 def simplify(graph: Graph) -> Graph:
     """``graph`` with every pass of ``PASSES`` applied."""
     for simplify_pass in PASSES:
