@@ -205,11 +205,33 @@ def dense_3d() -> keras.Model:
     return _model(x, layers.Dense(6, activation="relu")(x), "dense_3d")
 
 
+@seeded
+def representative() -> keras.Model:
+    """Many of the layers above in one single-input, single-output model, for one firmware boot per
+    converter: Conv1D and MaxPooling1D after a Reshape, Flatten + Dense, Permute, Cropping2D,
+    SeparableConv2D, AveragePooling2D with stride, ZeroPadding2D, Dropout and Concatenate on a spatial axis."""
+    x = _image((10, 10, 3))
+    a = _conv(x, 4, "relu")
+    rows = layers.MaxPooling1D(2)(layers.Conv1D(3, 3)(layers.Reshape((100, 4))(a)))
+    separable = layers.AveragePooling2D(3, strides=2)(layers.SeparableConv2D(4, 3, padding="same")(x))
+    padded = layers.Conv2D(2, 3)(layers.ZeroPadding2D(((1, 0), (0, 1)))(a))
+    branches = [
+        layers.Dense(5)(layers.Flatten()(layers.Dropout(0.3)(a))),
+        layers.Flatten()(layers.Permute((2, 1, 3))(a)),
+        layers.Flatten()(layers.Cropping2D(((1, 2), (2, 1)))(a)),
+        layers.Flatten()(rows),
+        layers.Flatten()(separable),
+        layers.Flatten()(layers.Concatenate(axis=1)([a, _conv(x, 4)])),
+        layers.Flatten()(padded),
+    ]
+    return _model(x, layers.Concatenate()(branches), "representative")
+
+
 LAYERS: dict[str, Callable[[], keras.Model]] = {build.__name__: build for build in (
     flatten_dense, conv1d, depthwise_conv1d, separable_conv2d, global_max_pooling2d, max_pooling1d, leaky_relu,
     hard_swish, tanh, sigmoid, relu_after_add, multiply, subtract, squeeze_excite, upsampling_nearest,
     upsampling_bilinear, conv2d_transpose, permute, reshape, batch_norm_unfused, dropout, average_pooling_stride,
-    zero_padding2d, cropping2d, concatenate_spatial, dense_3d,
+    zero_padding2d, cropping2d, concatenate_spatial, dense_3d, representative,
 )}
 
 
