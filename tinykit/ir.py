@@ -293,8 +293,10 @@ def conv_padding_before(size: int, filter_size: int, stride: int, dilation: int,
 @dataclass(frozen=True)
 class Op:
     """One operation. ``inputs`` holds only data tensors (activations, weights,
-    biases); parameters TFLite passes as constant tensors (reshape shape, mean
-    axes, pad amounts) are folded into ``options`` by the reader.
+    biases); parameters TFLite passes as constant tensors (mean axes, pad
+    amounts, slice bounds) are folded into ``options`` by the reader. A
+    RESHAPE's shape operand, which may be computed at run time, stays its
+    second input until ``tinykit.simplify`` folds it and drops it.
     An absent optional input (a convolution without bias) is ``None``."""
 
     index: int

@@ -401,27 +401,26 @@ def strided_slice_options(op_index: int, shape: tuple[int, ...], begin: np.ndarr
     starts, extents, shrink = [], [], []
     for axis, size in enumerate(shape):
         stride = int(strides[axis])
-        low, high = (0, size) if stride > 0 else (-1, size - 1)
-        start = int(begin[axis])
-        if begin_mask >> axis & 1:
-            start = low if stride > 0 else high
-        elif start < 0:
-            start += size
-        start = min(max(start, low), high)
+        start = _slice_bound(int(begin[axis]), bool(begin_mask >> axis & 1), False, size, stride)
         if shrink_mask >> axis & 1:
             stop = start + 1
             shrink.append(axis)
         else:
-            stop = int(end[axis])
-            if end_mask >> axis & 1:
-                stop = high if stride > 0 else low
-            elif stop < 0:
-                stop += size
-            stop = min(max(stop, low), high)
+            stop = _slice_bound(int(end[axis]), bool(end_mask >> axis & 1), True, size, stride)
         starts.append(start)
         extents.append(max(0, -(-(stop - start) // stride)))
     return SliceOptions(begin=tuple(starts), strides=tuple(int(s) for s in strides), extents=tuple(extents),
                         shrink_axes=tuple(shrink))
+
+
+def _slice_bound(index: int, masked: bool, is_end: bool, size: int, stride: int) -> int:
+    """A begin or end index of one axis as TFLite's StartForAxis/StopForAxis resolve it."""
+    low, high = (0, size) if stride > 0 else (-1, size - 1)
+    if masked:  # the whole axis: from its first element in the direction of the stride, to past its last
+        return high if is_end == (stride > 0) else low
+    if index < 0:
+        index += size
+    return min(max(index, low), high)
 
 
 def slice_options(op_index: int, shape: tuple[int, ...], begin: np.ndarray, size: np.ndarray) -> SliceOptions:

@@ -10,6 +10,33 @@
 
 #include "tinykit/types.h"
 
+/* Elements between neighbours along each NHWC axis of a dense tensor of these dims. */
+static inline void tk_dims_strides(const tk_dims *dims, int32_t strides[4])
+{
+    strides[3] = 1;
+    strides[2] = dims->c;
+    strides[1] = dims->w * dims->c;
+    strides[0] = dims->h * dims->w * dims->c;
+}
+
+/* Writes an NHWC block of `extents` to output in order, reading element
+ * (n, h, w, c) at input[n * step[0] + h * step[1] + w * step[2] + c * step[3]]. */
+static inline void tk_copy_block_s8(const int8_t *input, const int32_t step[4], const int32_t extents[4],
+                                    int8_t *output)
+{
+    int32_t n, h, w, c;
+    for (n = 0; n < extents[0]; ++n) {
+        for (h = 0; h < extents[1]; ++h) {
+            for (w = 0; w < extents[2]; ++w) {
+                const int8_t *source = input + n * step[0] + h * step[1] + w * step[2];
+                for (c = 0; c < extents[3]; ++c) {
+                    *output++ = source[c * step[3]];
+                }
+            }
+        }
+    }
+}
+
 /* TRANSPOSE: output axis i is input axis perm[i] (NHWC axes 0..3). */
 typedef struct {
     int32_t perm[4];

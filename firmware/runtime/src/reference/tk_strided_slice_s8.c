@@ -12,14 +12,10 @@ tk_status tk_strided_slice_s8(const tk_context *ctx, const tk_strided_slice_para
     const int32_t begin[4] = {params->begin.n, params->begin.h, params->begin.w, params->begin.c};
     const int32_t stride[4] = {params->stride.n, params->stride.h, params->stride.w, params->stride.c};
     int32_t in_strides[4];
-    int32_t step[4]; /* input bytes between neighbours along each output axis */
+    int32_t step[4]; /* input elements between neighbours along each output axis */
     int32_t i;
-    int32_t n, h, w, c;
     (void)ctx;
-    in_strides[3] = 1;
-    for (i = 2; i >= 0; --i) {
-        in_strides[i] = in_strides[i + 1] * in_extents[i + 1];
-    }
+    tk_dims_strides(input_dims, in_strides);
     for (i = 0; i < 4; ++i) {
         if (out_extents[i] < 0) {
             return TK_ERROR_ARGUMENT;
@@ -37,15 +33,6 @@ tk_status tk_strided_slice_s8(const tk_context *ctx, const tk_strided_slice_para
         step[i] = stride[i] * in_strides[i];
     }
     input += begin[0] * in_strides[0] + begin[1] * in_strides[1] + begin[2] * in_strides[2] + begin[3];
-    for (n = 0; n < out_extents[0]; ++n) {
-        for (h = 0; h < out_extents[1]; ++h) {
-            for (w = 0; w < out_extents[2]; ++w) {
-                const int8_t *source = input + n * step[0] + h * step[1] + w * step[2];
-                for (c = 0; c < out_extents[3]; ++c) {
-                    *output++ = source[c * step[3]];
-                }
-            }
-        }
-    }
+    tk_copy_block_s8(input, step, out_extents, output);
     return TK_OK;
 }

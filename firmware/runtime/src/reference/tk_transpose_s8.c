@@ -10,12 +10,8 @@ tk_status tk_transpose_s8(const tk_context *ctx, const tk_transpose_params *para
     int32_t step[4]; /* input stride of each output axis */
     int32_t seen = 0;
     int32_t i;
-    int32_t n, h, w, c;
     (void)ctx;
-    in_strides[3] = 1;
-    for (i = 2; i >= 0; --i) {
-        in_strides[i] = in_strides[i + 1] * in_extents[i + 1];
-    }
+    tk_dims_strides(input_dims, in_strides);
     for (i = 0; i < 4; ++i) {
         const int32_t axis = params->perm[i];
         if (axis < 0 || axis > 3 || (seen & (1 << axis)) != 0 || out_extents[i] != in_extents[axis]) {
@@ -24,15 +20,6 @@ tk_status tk_transpose_s8(const tk_context *ctx, const tk_transpose_params *para
         seen |= 1 << axis;
         step[i] = in_strides[axis];
     }
-    for (n = 0; n < out_extents[0]; ++n) {
-        for (h = 0; h < out_extents[1]; ++h) {
-            for (w = 0; w < out_extents[2]; ++w) {
-                const int8_t *source = input + n * step[0] + h * step[1] + w * step[2];
-                for (c = 0; c < out_extents[3]; ++c) {
-                    *output++ = source[c * step[3]];
-                }
-            }
-        }
-    }
+    tk_copy_block_s8(input, step, out_extents, output);
     return TK_OK;
 }
