@@ -2,9 +2,10 @@
 
 The four MLPerf Tiny reference architectures (keyword spotting, image
 classification, visual wake words, anomaly detection), a MobileNetV2 stack,
-and three small models that bring in the remaining ops (CONCATENATION, PAD,
-LOGISTIC with MAX_POOL_2D), so that every op tinykit supports appears in some
-whole converted model. Weights are random but seeded, and batch-norm
+and four small models that bring in the remaining ops (CONCATENATION, PAD,
+LOGISTIC with MAX_POOL_2D, and the data-movement ops TRANSPOSE, STRIDED_SLICE,
+SLICE, SPLIT, SPLIT_V, PACK, UNPACK), so that every op tinykit supports
+appears in some whole converted model. Weights are random but seeded, and batch-norm
 statistics are randomised too, so that folding them into the convolutions is
 exercised rather than being the identity.
 
@@ -202,6 +203,24 @@ def sigmoid_detector() -> keras.Model:
     return keras.Model(inputs, outputs, name="sigmoid_detector")
 
 
+@seeded
+def tensor_shuffles() -> keras.Model:
+    """Data movement between convolutions: Permute (TRANSPOSE), Cropping2D (STRIDED_SLICE), a slice
+    (SLICE), even and uneven splits (SPLIT, SPLIT_V), stack (PACK) and unstack (UNPACK), 6 classes."""
+    inputs = keras.Input((12, 12, 3))
+    x = _conv_bn(inputs, 8, 3, strides=2)
+    x = layers.Permute((2, 1, 3))(x)
+    x = layers.Cropping2D(((1, 0), (0, 1)))(x)
+    x = keras.ops.slice(x, (0, 1, 0, 0), (1, 4, 5, 8))
+    halves = keras.ops.split(x, 2, axis=-1)
+    uneven = keras.ops.split(halves[0], [1, 3], axis=1)
+    stacked = keras.ops.stack([layers.Reshape((4, 20))(t) for t in (halves[1], _conv_bn(halves[0], 4, 1))], axis=1)
+    rows = keras.ops.unstack(stacked, axis=1)
+    x = layers.Concatenate()([layers.Flatten()(t) for t in (*rows, *uneven)])
+    outputs = layers.Dense(6, activation="softmax")(x)
+    return keras.Model(inputs, outputs, name="tensor_shuffles")
+
+
 ZOO: dict[str, Callable[[], keras.Model]] = {
     "kws_ds_cnn": kws_ds_cnn,
     "resnet8": resnet8,
@@ -211,6 +230,7 @@ ZOO: dict[str, Callable[[], keras.Model]] = {
     "inception_block": inception_block,
     "zero_padded": zero_padded,
     "sigmoid_detector": sigmoid_detector,
+    "tensor_shuffles": tensor_shuffles,
 }
 
 

@@ -39,7 +39,7 @@ from tinykit.ir import (
     TransposeOptions,
 )
 from tinykit.legality import check_graph
-from tinykit.simplify import FOLDED_ONLY, simplify
+from tinykit.simplify import FOLDABLE, FOLDED_ONLY, simplify
 
 # BuiltinOperator codes of the ops tinykit compiles (PADV2 maps onto PAD).
 _BUILTIN_KINDS: dict[int, OpKind] = {
@@ -146,7 +146,8 @@ def raw_graph(data: bytes, name: str = "model", source: str = "the model") -> Gr
 
 def _refuse_unfolded(op: Op) -> None:
     """Shape arithmetic tinykit.simplify could not fold (its operands are not all known at build time)."""
-    if op.kind in FOLDED_ONLY or any(t.dtype in (DType.INT32, DType.INT64) and not t.is_constant for t in op.outputs):
+    computes_shapes = any(t.dtype in (DType.INT32, DType.INT64) and not t.is_constant for t in op.outputs)
+    if op.kind in FOLDED_ONLY or (op.kind in FOLDABLE and computes_shapes):
         raise TinykitError(
             f"op {op.index} of the model is {op.kind.value} on {op.outputs[0].dtype.value} values computed at run "
             "time, which tinykit cannot compile: it has no kernel for it, and it folds shape arithmetic (SHAPE, "

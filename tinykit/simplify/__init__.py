@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from tinykit.ir import Graph, OpKind
 from tinykit.simplify.dead_ops import remove_dead_ops
-from tinykit.simplify.fold import fold_constants
+from tinykit.simplify.fold import FOLDABLE, fold_constants
 from tinykit.simplify.identity import remove_identity_quantize
 from tinykit.simplify.static_shapes import static_shapes
 from tinykit.simplify.views import views_as_reshape
@@ -36,7 +36,7 @@ PASSES: tuple[Callable[[Graph], Graph], ...] = (
 )
 
 
-__all__ = ["FOLDED_ONLY", "PASSES", "fold_constants", "remove_dead_ops", "remove_identity_quantize", "simplify",
+__all__ = ["FOLDABLE", "FOLDED_ONLY", "PASSES", "fold_constants", "remove_dead_ops", "remove_identity_quantize", "simplify",
            "static_shapes", "views_as_reshape"]
 
 

@@ -62,6 +62,10 @@ _EVALUATE: dict[OpKind, Callable[[Op, list[np.ndarray]], list[np.ndarray]]] = {
 }
 
 
+# Op kinds this pass evaluates on constant operands (SHAPE needs none).
+FOLDABLE = frozenset({OpKind.SHAPE, *_EVALUATE})
+
+
 def _foldable(op: Op) -> bool:
     if op.kind is OpKind.SHAPE:
         return True  # needs only the input's static shape
