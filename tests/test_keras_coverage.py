@@ -31,14 +31,6 @@ pytestmark = pytest.mark.slow
 COVERED = [name for name in LAYERS if name != "representative"]
 
 MISSING_KERNEL = {
-    "global_max_pooling2d": "REDUCE_MAX",
-    "leaky_relu": "LEAKY_RELU",
-    "hard_swish": "HARD_SWISH",
-    "tanh": "TANH",
-    "multiply": "MUL",
-    "subtract": "SUB",
-    "squeeze_excite": "MUL (broadcast over height and width)",
-    "batch_norm_unfused": "MUL (and ADD broadcast over channels)",
     # Keras 3 writes UpSampling2D(interpolation="nearest") as RESHAPE and TILE, not RESIZE_NEAREST_NEIGHBOR.
     "upsampling_nearest": "TILE",
     "upsampling_bilinear": "RESIZE_BILINEAR",

@@ -5,9 +5,9 @@ both inclusive). Every activation tensor gets one, and so does every op
 scratch area (live only while its op runs). Constants are not buffers: they
 live in flash.
 
-When an op may write its output over an input that dies at that op
-(``Op.in_place_inputs``), the two tensors share one buffer whose lifetime is
-the union of theirs, as TinyEngine does; chains of such ops (RESHAPE then
+When an op's kernel may write its output over an input that dies at that op
+(``OpSchedule.in_place_inputs``, from the kernel selection), the two tensors
+share one buffer whose lifetime is the union of theirs, as TinyEngine does; chains of such ops (RESHAPE then
 LOGISTIC...) become a single buffer. A view (RESHAPE) always shares its
 input's buffer, whether or not the input lives on.
 """
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from tinykit.errors import TinykitError
 from tinykit.ir import Graph, Op, Tensor
+from tinykit.schedule import Schedule
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,18 @@ class Buffer:
         return self.first_use <= other.last_use and other.first_use <= self.last_use
 
 
-def graph_buffers(graph: Graph, in_place: bool = True) -> tuple[Buffer, ...]:
+def graph_buffers(graph: Graph, schedule: Schedule, in_place: bool = True) -> tuple[Buffer, ...]:
     """The buffers of ``graph``: activations (merged in place when ``in_place``
-    and the op allows it) and scratch areas, sorted by ``Buffer.order``."""
+    and the op's kernel allows it) and the scratch areas ``schedule`` asks for,
+    sorted by ``Buffer.order``."""
     spans = tensor_lifetimes(graph)
-    groups = _in_place_groups(graph, spans, in_place)
+    groups = _in_place_groups(graph, schedule, spans, in_place)
     by_index = {t.index: t for t in graph.activations}
     buffers = [_tensor_buffer([by_index[i] for i in group], spans) for group in groups]
-    buffers += [_scratch_buffer(op, time) for time, op in enumerate(graph.ops) if op.scratch_bytes() > 0]
+    buffers += [
+        _scratch_buffer(op, time, schedule.op(op).scratch_bytes)
+        for time, op in enumerate(graph.ops) if schedule.op(op).scratch_bytes > 0
+    ]
     return tuple(sorted(buffers, key=lambda b: b.order))
 
 
@@ -116,12 +121,14 @@ def _unproduced_message(graph: Graph, op: Op, tensor: Tensor) -> str:
     )
 
 
-def _in_place_groups(graph: Graph, spans: dict[int, tuple[int, int]], in_place: bool) -> list[list[int]]:
+def _in_place_groups(graph: Graph, schedule: Schedule, spans: dict[int, tuple[int, int]],
+                     in_place: bool) -> list[list[int]]:
     """Tensor indices grouped by shared buffer.
 
     A view (``Op.is_view``: the same bytes under another shape) always joins
     its input's buffer, since both hold one value. With ``in_place``, an op's
-    first output also joins the buffer of an in-place input when that
+    first output also joins the buffer of an input its kernel may overwrite
+    (``OpSchedule.in_place_inputs``) when that
     buffer's every tensor is read for the last time by this op and none is a
     graph output (whose value must survive). Such merges only happen once the
     buffer's value is dead, so a group never needs two different values at once.
@@ -144,7 +151,7 @@ def _in_place_groups(graph: Graph, spans: dict[int, tuple[int, int]], in_place: 
             continue
         if not in_place:
             continue
-        for position in op.in_place_inputs():
+        for position in schedule.op(op).in_place_inputs:
             source = op.inputs[position]
             assert source is not None  # in_place_inputs lists only present inputs
             group = group_of[source.index]
@@ -167,11 +174,11 @@ def _tensor_buffer(tensors: list[Tensor], spans: dict[int, tuple[int, int]]) -> 
     )
 
 
-def _scratch_buffer(op: Op, time: int) -> Buffer:
+def _scratch_buffer(op: Op, time: int, size: int) -> Buffer:
     return Buffer(
         key=f"s{op.index}",
         name=f"scratch of op {op.index} ({op.kind.value})",
-        size=op.scratch_bytes(),
+        size=size,
         first_use=time,
         last_use=time,
         scratch_op=op.index,

@@ -14,10 +14,6 @@ from tinykit.codegen.ops.common import dims_struct, flat_dims, nhwc_extents
 from tinykit.codegen.ops.shape import dims_initializer
 from tinykit.ir import AxisOptions, Op, OpKind, SliceOptions, TransposeOptions
 
-# The kernels need no scratch: their context is NULL until kernel selection hands one out.
-_NO_CONTEXT = "NULL"
-
-
 def _nhwc(values: tuple[int, ...], fill: int) -> str:
     """A `tk_dims` initializer for per-axis values of a lower-rank tensor, leading axes given ``fill``."""
     n, h, w, c = (fill,) * (4 - len(values)) + tuple(values)
@@ -31,10 +27,8 @@ def emit_transpose(op: Op, ctx: EmitContext) -> str:
     lead = 4 - len(inp.shape)
     perm = tuple(range(lead)) + tuple(p + lead for p in op.options.perm)
     params = ctx.struct("tk_transpose_params", "params", {"perm": "{" + ", ".join(map(str, perm)) + "}"})
-    return (
-        f"tk_transpose_s8({_NO_CONTEXT}, {params}, {flat_dims(ctx, 'input_dims', inp)}, {ctx.tensor(inp)}, "
-        f"{flat_dims(ctx, 'output_dims', out)}, {ctx.tensor(out)})"
-    )
+    return ctx.call(params, flat_dims(ctx, "input_dims", inp), ctx.tensor(inp), flat_dims(ctx, "output_dims", out),
+                    ctx.tensor(out))
 
 
 def _emit_slice(op: Op, ctx: EmitContext) -> str:
@@ -46,10 +40,7 @@ def _emit_slice(op: Op, ctx: EmitContext) -> str:
     })
     # The window's extents, shrunk axes included (extent 1): the output's bytes either way.
     window = dims_struct(ctx, "window_dims", *nhwc_extents(opts.extents))
-    return (
-        f"tk_strided_slice_s8({_NO_CONTEXT}, {params}, {flat_dims(ctx, 'input_dims', inp)}, {ctx.tensor(inp)}, "
-        f"{window}, {ctx.tensor(out)})"
-    )
+    return ctx.call(params, flat_dims(ctx, "input_dims", inp), ctx.tensor(inp), window, ctx.tensor(out))
 
 
 emitter(OpKind.STRIDED_SLICE)(_emit_slice)
@@ -66,10 +57,7 @@ def _emit_split(op: Op, ctx: EmitContext) -> str:
     params = ctx.struct("tk_split_params", "params", {"axis": str(axis), "output_count": str(len(op.outputs))})
     output_dims = "(const tk_dims[]){" + ", ".join(dims_initializer(shape) for shape in pieces) + "}"
     outputs = "(int8_t *const[]){" + ", ".join(ctx.tensor(out) for out in op.outputs) + "}"
-    return (
-        f"tk_split_s8({_NO_CONTEXT}, {params}, {flat_dims(ctx, 'input_dims', inp)}, {ctx.tensor(inp)}, "
-        f"{output_dims}, {outputs})"
-    )
+    return ctx.call(params, flat_dims(ctx, "input_dims", inp), ctx.tensor(inp), output_dims, outputs)
 
 
 for _kind in (OpKind.SPLIT, OpKind.SPLIT_V, OpKind.UNPACK):
@@ -89,7 +77,4 @@ def emit_pack(op: Op, ctx: EmitContext) -> str:
     })
     input_dims = "(const tk_dims[]){" + ", ".join(dims_initializer(piece) for _ in inputs) + "}"
     input_data = "(const int8_t *const[]){" + ", ".join(ctx.tensor(t) for t in inputs) + "}"
-    return (
-        f"tk_concatenation_s8({params}, {input_dims}, {input_data}, "
-        f"{flat_dims(ctx, 'output_dims', out)}, {ctx.tensor(out)})"
-    )
+    return ctx.call(params, input_dims, input_data, flat_dims(ctx, "output_dims", out), ctx.tensor(out))

@@ -9,5 +9,8 @@
 #include "tinykit/shape.h"
 #include "tinykit/movement.h"
 #include "tinykit/softmax.h"
+#include "tinykit/arithmetic.h"
+#include "tinykit/activation.h"
+#include "tinykit/reduce.h"
 
 #endif /* TINYKIT_KERNELS_H */

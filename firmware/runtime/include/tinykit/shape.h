@@ -29,7 +29,7 @@ static inline int32_t tk_dims_extent_from_axis(const tk_dims *dims, int32_t axis
 
 /* RESHAPE: the bytes stay as they are. The planner may place the output on
  * the input, in which case nothing is copied. */
-tk_status tk_reshape_s8(const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
+tk_status tk_reshape_s8(const tk_context *ctx, const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
                         int8_t *output);
 
 /* CONCATENATION of input_count tensors along one NHWC axis
@@ -39,7 +39,7 @@ typedef struct {
     int32_t input_count;
 } tk_concatenation_params;
 
-tk_status tk_concatenation_s8(const tk_concatenation_params *params, const tk_dims *input_dims,
+tk_status tk_concatenation_s8(const tk_context *ctx, const tk_concatenation_params *params, const tk_dims *input_dims,
                               const int8_t *const *inputs, const tk_dims *output_dims, int8_t *output);
 
 /* PAD / PADV2: the input placed at offset `before` inside an output filled
@@ -50,7 +50,7 @@ typedef struct {
     int32_t pad_value;
 } tk_pad_params;
 
-tk_status tk_pad_s8(const tk_pad_params *params, const tk_dims *input_dims, const int8_t *input,
+tk_status tk_pad_s8(const tk_context *ctx, const tk_pad_params *params, const tk_dims *input_dims, const int8_t *input,
                     const tk_dims *output_dims, int8_t *output);
 
 #endif /* TINYKIT_SHAPE_H */
