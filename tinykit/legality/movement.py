@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+from tinykit.codegen.ops.arithmetic import same_quantization
 from tinykit.codegen.ops.common import describe, require_int8_activations
 from tinykit.errors import TinykitError
 from tinykit.ir import AxisOptions, Op, OpKind, SliceOptions, Tensor, TransposeOptions
@@ -39,7 +40,7 @@ def int8_same_quantization_rank_4(op: Op) -> None:
                 f"{op.kind.value} kernel handles at most 4. Reshape the model so this layer works on tensors of rank 4 "
                 "or less."
             )
-        if t.quant.scale != reference.quant.scale or t.quant.zero_point != reference.quant.zero_point:
+        if not same_quantization(t, reference):
             raise TinykitError(
                 f"{describe(op)}: tensor {t.name!r} is quantized with scale {t.quant.single_scale} and zero point "
                 f"{t.quant.single_zero_point}, tensor {reference.name!r} with scale {reference.quant.single_scale} "
