@@ -7,6 +7,7 @@
 #include "tinykit/pool.h"
 #include "tinykit/elementwise.h"
 #include "tinykit/shape.h"
+#include "tinykit/movement.h"
 #include "tinykit/softmax.h"
 #include "tinykit/arithmetic.h"
 #include "tinykit/activation.h"
