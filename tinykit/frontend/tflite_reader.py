@@ -350,12 +350,14 @@ class _Reader:
             return inputs, BlockOptions(block_size=scalar(0, "i"))
         if kind is OpKind.TRANSPOSE_CONV:
             # TFLite's order is (output shape, filter, input, bias); the IR's data inputs are (input, filter, bias).
-            output_shape = constant_param(0, "output shape")
-            if [int(v) for v in output_shape.reshape(-1)] != list(outputs[0].shape):
+            # tflite-micro ignores the output shape operand (it reads the output tensor's shape), which a
+            # converter keeping the batch dynamic computes at run time: checked only when it is a constant.
+            output_shape = inputs[0]
+            if output_shape.is_constant and [int(v) for v in output_shape.array().reshape(-1)] != list(outputs[0].shape):
                 raise TinykitError(
-                    f"op {op_index} (TRANSPOSE_CONV): the output shape tensor holds {output_shape.reshape(-1).tolist()} "
-                    f"but the output tensor has shape {list(outputs[0].shape)}. The model file is inconsistent; "
-                    "re-convert it."
+                    f"op {op_index} (TRANSPOSE_CONV): the output shape tensor holds "
+                    f"{output_shape.array().reshape(-1).tolist()} but the output tensor has shape "
+                    f"{list(outputs[0].shape)}. The model file is inconsistent; re-convert it."
                 )
             if len(inputs) not in (3, 4):
                 raise TinykitError(
