@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from tinykit.codegen.ops.arithmetic import same_quantization
-from tinykit.codegen.ops.common import describe, nhwc_shape, require_int8_activations, require_matching_output_size
+from tinykit.codegen.ops.common import (
+    describe,
+    nhwc_shape,
+    require_int8_activations,
+    require_matching_output_size,
+    require_one_input_one_output,
+)
 from tinykit.errors import TinykitError
 from tinykit.ir import BlockOptions, Op, OpKind, ResizeOptions
 from tinykit.legality import legality
@@ -15,11 +21,7 @@ SPATIAL = (OpKind.RESIZE_NEAREST_NEIGHBOR, OpKind.RESIZE_BILINEAR, OpKind.DEPTH_
 def check_spatial(op: Op) -> None:
     """One 4-D int8 input and output sharing one quantization: TF Lite Micro moves or
     interpolates raw int8 values and never requantizes."""
-    if len(op.inputs) != 1 or op.inputs[0] is None or len(op.outputs) != 1:
-        raise TinykitError(
-            f"{describe(op)} takes one input and one output, this one has {len(op.inputs)} and {len(op.outputs)}. "
-            "The model file is malformed; re-convert it."
-        )
+    require_one_input_one_output(op)
     inp, out = op.inputs[0], op.outputs[0]
     require_int8_activations(op, [inp, out])
     for tensor in (inp, out):
