@@ -79,6 +79,25 @@ def test_spatial_op_matches_tflite_micro(kind: str, seed: int, tmp_path: Path) -
     assert_bit_exact(b.finish(inputs, outputs), tmp_path, samples=8, seed=seed)
 
 
+# (input size, output size, align_corners, half_pixel_centers) where TF Lite Micro's float32
+# source positions round differently from exact arithmetic (found by comparing the two).
+FLOAT32_SENSITIVE_RESIZES = [(2, 41, False, True), (2, 42, True, True), (4, 75, True, False), (6, 74, False, False),
+                             (8, 24, True, True), (4, 38, True, True)]
+
+
+def test_nearest_neighbor_follows_float32_positions(tmp_path: Path) -> None:
+    b = ModelBuilder()
+    inputs, outputs = [], []
+    for in_size, out_size, align_corners, half_pixel_centers in FLOAT32_SENSITIVE_RESIZES:
+        x = b.activation((1, in_size, in_size, 1), scale=0.1, zero_point=3)
+        y = b.activation((1, out_size, out_size, 1), scale=0.1, zero_point=3)
+        b.op("RESIZE_NEAREST_NEIGHBOR", [x, b.constant(np.array([out_size, out_size], dtype=np.int32))], [y],
+             _resize_options("RESIZE_NEAREST_NEIGHBOR", align_corners, half_pixel_centers))
+        inputs.append(x)
+        outputs.append(y)
+    assert_bit_exact(b.finish(inputs, outputs), tmp_path, samples=4)
+
+
 def test_resize_bilinear_refuses_an_output_quantized_unlike_its_input(tmp_path: Path) -> None:
     b = ModelBuilder()
     x = b.activation((1, 3, 3, 2), scale=0.1, zero_point=0)
