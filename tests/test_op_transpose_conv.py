@@ -94,21 +94,21 @@ def test_transpose_conv_matches_tflite_micro(seed: int, tmp_path: Path) -> None:
         assert compiled.plan.scratch_offset(op) is not None
 
 
-def test_transpose_conv_refuses_a_filter_whose_channels_do_not_fit(tmp_path: Path) -> None:
+def _stride_two_model(filter_shape: tuple[int, int, int, int], output_shape: list[int]) -> bytes:
+    """A SAME stride-2 TRANSPOSE_CONV of a [1, 3, 3, 2] input into [1, 6, 6, 4], with the given filter
+    shape and output shape operand."""
     b = ModelBuilder()
     x = b.activation((1, 3, 3, 2))
-    w = b.constant(np.ones((4, 3, 3, 3), dtype=np.int8), scale=0.01)
+    w = b.constant(np.ones(filter_shape, dtype=np.int8), scale=0.01)
     y = b.activation((1, 6, 6, 4))
-    b.op("TRANSPOSE_CONV", [b.constant(np.array([1, 6, 6, 4], dtype=np.int32)), w, x], [y],
+    b.op("TRANSPOSE_CONV", [b.constant(np.array(output_shape, dtype=np.int32)), w, x], [y],
          _options("SAME", 2, 2, "NONE"))
-    assert_refused(b.finish([x], [y]), tmp_path, "do not fit")
+    return b.finish([x], [y])
+
+
+def test_transpose_conv_refuses_a_filter_whose_channels_do_not_fit(tmp_path: Path) -> None:
+    assert_refused(_stride_two_model((4, 3, 3, 3), [1, 6, 6, 4]), tmp_path, "do not fit")
 
 
 def test_transpose_conv_refuses_an_output_shape_unlike_the_output(tmp_path: Path) -> None:
-    b = ModelBuilder()
-    x = b.activation((1, 3, 3, 2))
-    w = b.constant(np.ones((4, 3, 3, 2), dtype=np.int8), scale=0.01)
-    y = b.activation((1, 6, 6, 4))
-    b.op("TRANSPOSE_CONV", [b.constant(np.array([1, 7, 6, 4], dtype=np.int32)), w, x], [y],
-         _options("SAME", 2, 2, "NONE"))
-    assert_refused(b.finish([x], [y]), tmp_path, "output shape tensor holds")
+    assert_refused(_stride_two_model((4, 3, 3, 2), [1, 7, 6, 4]), tmp_path, "output shape tensor holds")
