@@ -3,9 +3,10 @@
 The four MLPerf Tiny reference architectures (keyword spotting, image
 classification, visual wake words, anomaly detection), a MobileNetV2 stack,
 and four small models that bring in the remaining ops (CONCATENATION, PAD,
-LOGISTIC with MAX_POOL_2D, and the data-movement ops TRANSPOSE, STRIDED_SLICE,
-SLICE, SPLIT, SPLIT_V, PACK, UNPACK), so that every op tinykit supports
-appears in some whole converted model. Weights are random but seeded, and batch-norm
+LOGISTIC with MAX_POOL_2D, the data-movement ops TRANSPOSE, STRIDED_SLICE,
+SLICE, SPLIT, SPLIT_V, PACK, UNPACK, and a decoder's TRANSPOSE_CONV, resizes,
+DEPTH_TO_SPACE and SPACE_TO_DEPTH), so that every op tinykit supports appears
+in some whole converted model. Weights are random but seeded, and batch-norm
 statistics are randomised too, so that folding them into the convolutions is
 exercised rather than being the identity.
 
@@ -221,6 +222,45 @@ def tensor_shuffles() -> keras.Model:
     return keras.Model(inputs, outputs, name="tensor_shuffles")
 
 
+@keras.saving.register_keras_serializable(package="tinykit_zoo")
+class DepthSpace(layers.Layer):
+    """tf.nn.depth_to_space or space_to_depth (TFLite's DEPTH_TO_SPACE, SPACE_TO_DEPTH), which Keras has no layer for."""
+
+    def __init__(self, block_size: int, to_depth: bool, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.block_size, self.to_depth = block_size, to_depth
+
+    def call(self, x):
+        import tensorflow as tf
+
+        move = tf.nn.space_to_depth if self.to_depth else tf.nn.depth_to_space
+        return move(x, self.block_size)
+
+    def compute_output_shape(self, shape):
+        n, h, w, c = shape
+        b = self.block_size
+        return (n, h // b, w // b, c * b * b) if self.to_depth else (n, h * b, w * b, c // (b * b))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "block_size": self.block_size, "to_depth": self.to_depth}
+
+
+@seeded
+def upsampling_decoder() -> keras.Model:
+    """A segmentation-style decoder: Conv2DTranspose (TRANSPOSE_CONV), bilinear UpSampling2D and a nearest
+    Resizing (the two resizes), and a space-to-depth / depth-to-space pair as in sub-pixel upsampling."""
+    inputs = keras.Input((8, 8, 3))
+    x = DepthSpace(2, to_depth=True)(inputs)
+    x = layers.Conv2D(8, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2DTranspose(8, 3, strides=2, padding="same", activation="relu")(x)
+    x = layers.UpSampling2D(2, interpolation="bilinear")(x)
+    x = layers.Conv2D(12, 3, strides=2, padding="same")(x)
+    x = DepthSpace(2, to_depth=False)(x)
+    x = layers.Resizing(12, 12, interpolation="nearest")(x)
+    outputs = layers.Conv2D(2, 1, activation="sigmoid")(x)
+    return keras.Model(inputs, outputs, name="upsampling_decoder")
+
+
 ZOO: dict[str, Callable[[], keras.Model]] = {
     "kws_ds_cnn": kws_ds_cnn,
     "resnet8": resnet8,
@@ -231,6 +271,7 @@ ZOO: dict[str, Callable[[], keras.Model]] = {
     "zero_padded": zero_padded,
     "sigmoid_detector": sigmoid_detector,
     "tensor_shuffles": tensor_shuffles,
+    "upsampling_decoder": upsampling_decoder,
 }
 
 

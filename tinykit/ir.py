@@ -87,6 +87,11 @@ class OpKind(enum.Enum):
     REDUCE_PROD = "REDUCE_PROD"
     EXPAND_DIMS = "EXPAND_DIMS"
     SQUEEZE = "SQUEEZE"
+    RESIZE_NEAREST_NEIGHBOR = "RESIZE_NEAREST_NEIGHBOR"
+    RESIZE_BILINEAR = "RESIZE_BILINEAR"
+    DEPTH_TO_SPACE = "DEPTH_TO_SPACE"
+    SPACE_TO_DEPTH = "SPACE_TO_DEPTH"
+    TRANSPOSE_CONV = "TRANSPOSE_CONV"
 
 
 class Padding(enum.Enum):
@@ -207,6 +212,16 @@ class Pool2DOptions:
 
 
 @dataclass(frozen=True)
+class TransposeConvOptions:
+    """TRANSPOSE_CONV; the output shape tensor is folded into the output tensor's shape."""
+
+    padding: Padding
+    stride_h: int
+    stride_w: int
+    activation: Activation = Activation.NONE
+
+
+@dataclass(frozen=True)
 class FullyConnectedOptions:
     activation: Activation = Activation.NONE
     keep_num_dims: bool = False
@@ -255,6 +270,22 @@ class MeanOptions:
 
 
 @dataclass(frozen=True)
+class ResizeOptions:
+    """RESIZE_NEAREST_NEIGHBOR and RESIZE_BILINEAR; the size tensor is folded
+    into the output tensor's shape."""
+
+    align_corners: bool = False
+    half_pixel_centers: bool = False
+
+
+@dataclass(frozen=True)
+class BlockOptions:
+    """DEPTH_TO_SPACE and SPACE_TO_DEPTH: the side of the square block moved between space and depth."""
+
+    block_size: int
+
+
+@dataclass(frozen=True)
 class PadOptions:
     paddings: tuple[tuple[int, int], ...]  # (before, after) per dimension
     # PADV2 carries an explicit constant; PAD pads with the output zero point.
@@ -292,6 +323,7 @@ class TransposeOptions:
 OpOptions = Union[
     Conv2DOptions,
     DepthwiseConv2DOptions,
+    TransposeConvOptions,
     Pool2DOptions,
     FullyConnectedOptions,
     AddOptions,
@@ -305,6 +337,8 @@ OpOptions = Union[
     SliceOptions,
     AxisOptions,
     TransposeOptions,
+    ResizeOptions,
+    BlockOptions,
     None,
 ]
 
@@ -365,6 +399,11 @@ class Op:
         if self.kind is OpKind.DEPTHWISE_CONV_2D:
             _, kh, kw, _ = self.inputs[1].shape
             return out.size * kh * kw
+        if self.kind is OpKind.TRANSPOSE_CONV:  # each input element meets every filter tap of every output channel
+            out_c, kh, kw, _ = self.inputs[1].shape
+            return self.inputs[0].size * kh * kw * out_c
+        if self.kind is OpKind.RESIZE_BILINEAR:
+            return out.size * 4
         if self.kind is OpKind.FULLY_CONNECTED:
             units, depth = self.inputs[1].shape
             return (out.size // units) * units * depth

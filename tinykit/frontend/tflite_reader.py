@@ -24,6 +24,7 @@ from tinykit.ir import (
     ConcatenationOptions,
     Conv2DOptions,
     DepthwiseConv2DOptions,
+    BlockOptions,
     DType,
     FullyConnectedOptions,
     Graph,
@@ -36,9 +37,11 @@ from tinykit.ir import (
     PadOptions,
     Pool2DOptions,
     Quantization,
+    ResizeOptions,
     SliceOptions,
     SoftmaxOptions,
     Tensor,
+    TransposeConvOptions,
     TransposeOptions,
 )
 from tinykit.legality import check_graph
@@ -88,19 +91,24 @@ _BUILTIN_KINDS: dict[int, OpKind] = {
     83: OpKind.PACK,
     88: OpKind.UNPACK,
     102: OpKind.SPLIT_V,
+    5: OpKind.DEPTH_TO_SPACE,
+    23: OpKind.RESIZE_BILINEAR,
+    26: OpKind.SPACE_TO_DEPTH,
+    67: OpKind.TRANSPOSE_CONV,
+    97: OpKind.RESIZE_NEAREST_NEIGHBOR,
 }
 _PADV2 = 60
 _CUSTOM = 32
 
 # Names of builtin codes tinykit does not compile, for error messages.
 _OTHER_BUILTIN_NAMES: dict[int, str] = {
-    5: "DEPTH_TO_SPACE", 7: "EMBEDDING_LOOKUP", 8: "FLOOR", 12: "L2_POOL_2D", 16: "LSTM", 18: "MUL",
-    19: "RELU", 21: "RELU6", 23: "RESIZE_BILINEAR", 24: "RNN", 26: "SPACE_TO_DEPTH", 27: "SVDF",
+    7: "EMBEDDING_LOOKUP", 8: "FLOOR", 12: "L2_POOL_2D", 16: "LSTM", 18: "MUL",
+    19: "RELU", 21: "RELU6", 24: "RNN", 27: "SVDF",
     28: "TANH", 37: "BATCH_TO_SPACE_ND", 38: "SPACE_TO_BATCH_ND",
     41: "SUB", 42: "DIV", 44: "UNIDIRECTIONAL_SEQUENCE_LSTM",
     47: "EXP", 53: "CAST", 54: "PRELU", 55: "MAXIMUM", 57: "MINIMUM",
-    67: "TRANSPOSE_CONV", 69: "TILE", 74: "SUM", 75: "SQRT", 76: "RSQRT", 78: "POW", 82: "REDUCE_MAX",
-    97: "RESIZE_NEAREST_NEIGHBOR", 98: "LEAKY_RELU",
+    69: "TILE", 74: "SUM", 75: "SQRT", 76: "RSQRT", 78: "POW", 82: "REDUCE_MAX",
+    98: "LEAKY_RELU",
     117: "HARD_SWISH", 118: "IF", 119: "WHILE", 126: "BATCH_MATMUL",
 }
 
@@ -271,7 +279,7 @@ class _Reader:
             outputs = [tensor_at(int(i)) for i in table.scalars(2, "int32")]
             if not outputs or any(t is None for t in outputs) or not inputs or inputs[0] is None:
                 raise FlatbufferError(f"op {op_index} ({kind.value}) lacks its input or output tensors")
-            data_inputs, options = self._options(op_index, kind, code, inputs, table.table(4))
+            data_inputs, options = self._options(op_index, kind, code, inputs, outputs, table.table(4))
             ops.append(Op(index=op_index, kind=kind, inputs=tuple(data_inputs), outputs=tuple(outputs), options=options))
 
         graph_inputs = tuple(tensor_at(int(i)) for i in self.subgraph.scalars(1, "int32"))
@@ -281,7 +289,8 @@ class _Reader:
         return Graph(name=self.name, tensors=tuple(tensors), ops=tuple(ops), inputs=graph_inputs, outputs=graph_outputs)
 
     def _options(
-        self, op_index: int, kind: OpKind, code: int, inputs: list[Tensor | None], table: Table | None
+        self, op_index: int, kind: OpKind, code: int, inputs: list[Tensor | None], outputs: list[Tensor],
+        table: Table | None,
     ) -> tuple[list[Tensor | None], OpOptions]:
         """Typed options for an op, and its data inputs (parameter tensors folded away)."""
 
@@ -408,6 +417,41 @@ class _Reader:
                 raise TinykitError(f"op {op_index} (GATHER) uses batch_dims, which tinykit does not fold.")
             axis = scalar(0, "i")
             return inputs[:2], AxisOptions(axis=axis + rank if axis < 0 else axis)
+        if kind in (OpKind.RESIZE_NEAREST_NEIGHBOR, OpKind.RESIZE_BILINEAR):
+            size = constant_param(1, "output size")
+            out_shape = outputs[0].shape
+            if len(out_shape) != 4 or [int(v) for v in size.reshape(-1)] != list(out_shape[1:3]):
+                raise TinykitError(
+                    f"op {op_index} ({kind.value}): the size tensor holds {size.reshape(-1).tolist()} but the output "
+                    f"has shape {list(out_shape)}; the size must be the output's height and width. The model file "
+                    "is inconsistent; re-convert it."
+                )
+            # ResizeBilinearOptions keeps two deprecated fields (new_height, new_width) before its flags.
+            first = 2 if kind is OpKind.RESIZE_BILINEAR else 0
+            return inputs[:1], ResizeOptions(align_corners=bool(scalar(first, "?")),
+                                             half_pixel_centers=bool(scalar(first + 1, "?")))
+        if kind in (OpKind.DEPTH_TO_SPACE, OpKind.SPACE_TO_DEPTH):
+            return inputs, BlockOptions(block_size=scalar(0, "i"))
+        if kind is OpKind.TRANSPOSE_CONV:
+            # TFLite's order is (output shape, filter, input, bias); the IR's data inputs are (input, filter, bias).
+            # tflite-micro ignores the output shape operand (it reads the output tensor's shape), which a
+            # converter keeping the batch dynamic computes at run time: checked only when it is a constant.
+            output_shape = inputs[0]
+            if output_shape.is_constant and [int(v) for v in output_shape.array().reshape(-1)] != list(outputs[0].shape):
+                raise TinykitError(
+                    f"op {op_index} (TRANSPOSE_CONV): the output shape tensor holds "
+                    f"{output_shape.array().reshape(-1).tolist()} but the output tensor has shape "
+                    f"{list(outputs[0].shape)}. The model file is inconsistent; re-convert it."
+                )
+            if len(inputs) not in (3, 4):
+                raise TinykitError(
+                    f"op {op_index} (TRANSPOSE_CONV) has {len(inputs)} inputs; it takes the output shape, the filter, "
+                    "the input and an optional bias. The model file is malformed; re-convert it."
+                )
+            bias = inputs[3] if len(inputs) == 4 else None
+            return [inputs[2], inputs[1], bias], TransposeConvOptions(
+                padding=padding(0), stride_w=scalar(1, "i"), stride_h=scalar(2, "i"), activation=activation(3),
+            )
         return inputs, None  # QUANTIZE, DEQUANTIZE, LOGISTIC, the other activations, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM
 
 

@@ -12,5 +12,6 @@
 #include "tinykit/arithmetic.h"
 #include "tinykit/activation.h"
 #include "tinykit/reduce.h"
+#include "tinykit/spatial.h"
 
 #endif /* TINYKIT_KERNELS_H */
