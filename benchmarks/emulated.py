@@ -2,8 +2,8 @@
 
 QEMU runs with ``-icount shift=0``, so the latency is a deterministic count of
 instructions (the firmware's clock reads ``qemu-icount``), not a real board's
-cycles. tflite-micro has no Cortex-M build available offline here, so there is
-no tflite-micro figure beside these: the JSON says so rather than invent one.
+cycles. tflite-micro's figures on the same boards come from benchmarks.cortexm,
+which builds it from source trees the user gives.
 """
 
 from __future__ import annotations
@@ -12,13 +12,17 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+from tinykit.boards import get_board
 from tinykit.build import build
+from tinykit.deploy.platformio import size_breakdown
 from tinykit.profile.measure import profile_build
+from tinykit.verify.device import firmware_elf
 
 DEFAULT_BOARDS = ("qemu_m4", "qemu_m7", "qemu_m33")
 TFLM_ABSENT = (
-    "no tflite-micro figure: no Cortex-M build of tflite-micro is available offline on this machine, "
-    "so only tinykit's firmware runs in QEMU; compare tinykit builds and kernels with these counts"
+    "no tflite-micro figure here: this part runs tinykit's firmware only; tflite-micro's Cortex-M figures come "
+    "from the side-by-side benchmark (benchmarks.cortexm, or benchmarks.run with --tflm-src, --cmsis-nn-src and "
+    "--third-party), which builds it from source trees on this machine"
 )
 # Instruction counts under -icount are identical from run to run, so a few
 # runs and one warm-up show that and keep the emulation time down.
@@ -40,6 +44,7 @@ def measure_emulated(tflite: Path, board: str, folder: Path, progress: Callable[
     build(tflite, folder, board=board, progress=progress)
     profile = profile_build(folder, runs=RUNS, warmups=WARMUPS, report=progress)
     memory = profile["memory"]
+    weights = size_breakdown(firmware_elf(folder, get_board(board)), folder).weights
     instructions = profile["latency_cycles"]
     return {
         "clock": profile["clock"],
@@ -52,6 +57,8 @@ def measure_emulated(tflite: Path, board: str, folder: Path, progress: Callable[
         "stack_peak_bytes": memory["stack_peak"],
         "static_ram_bytes": memory["static"],
         "flash_bytes": memory["flash"],
+        "weights_bytes": weights,
+        "code_bytes": memory["flash"] - weights,  # flash minus the weights: runtime, kernels, profiler, BSP
         "outputs_match_tflm": profile["outputs_match"],
         "tflm": None,
         "tflm_absent_because": TFLM_ABSENT,
