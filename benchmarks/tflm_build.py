@@ -182,20 +182,26 @@ def _run(command: list[str], what: str) -> None:
         raise TinykitError(f"{what} failed ({completed.returncode}):\n{completed.stderr.strip()[-3000:]}\nCommand: {' '.join(command)}")
 
 
+def object_key(compiler: Path, version: str, flags: list[str], source: Path) -> str:
+    """What decides an object file: the preprocessed source, the compiler and the flags other than ``-D``/``-I``
+    (those act through the preprocessed text). Files a kernel variant's defines do not reach get the same key in
+    both variants, so they are compiled once."""
+    preprocessed = subprocess.run(["nice", "-n", "10", str(compiler), *flags, "-E", str(source)], capture_output=True)
+    if preprocessed.returncode != 0:
+        raise TinykitError(f"preprocessing {source} failed:\n{preprocessed.stderr.decode(errors='replace')[-3000:]}")
+    digest = hashlib.sha256(version.encode())
+    digest.update(json.dumps([f for f in flags if not f.startswith(("-D", "-I"))]).encode())
+    digest.update(preprocessed.stdout)
+    return digest.hexdigest()[:24]
+
+
 def _compile(compiler: Path, flags: list[str], source: Path, output: Path) -> None:
-    """Compile one file; the object appears only when complete, so an interrupted build resumes correctly."""
+    """Compile one file unless its object is cached; the object appears only when complete, so an interrupted build resumes."""
     if output.exists():
         return
     partial = output.with_suffix(".o.partial")
     _run([str(compiler), *flags, "-c", str(source), "-o", str(partial)], f"compiling {source}")
     partial.replace(output)
-
-
-def _object_name(source: Path, sources: TflmSources) -> str:
-    for name, tree in sources.trees().items():
-        if source.is_relative_to(tree):
-            return f"{name}/{source.relative_to(tree)}".replace("/", "__") + ".o"
-    raise AssertionError(f"{source} is outside the source trees")
 
 
 def build_library(
@@ -217,18 +223,20 @@ def build_library(
     if archive.is_file():
         progress(f"TF Lite Micro {variant} for {board.cpu}: cached ({folder})")
         return library
-    objects = folder / "obj"
+    # Objects are shared by every library in the cache, named by what decides them (object_key).
+    objects = cache / "objects"
     objects.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "key.json").write_text(json.dumps(key_source, indent=2) + "\n")
+    versions = {tool: _compiler_version(tool) for tool in (gcc, gxx)}
     progress(f"TF Lite Micro {variant} for {board.cpu}: compiling {len(files)} files with {jobs} jobs (once; cached in {folder})")
 
     def one(item: tuple[Path, str]) -> Path:
         source, level = item
-        output = objects / _object_name(source, sources)
-        if source.suffix == ".c":
-            _compile(gcc, [*flags, *_C_FLAGS, level], source, output)
-        else:
-            _compile(gxx, [*flags, *_CXX_FLAGS, level], source, output)
+        compiler, language = (gcc, _C_FLAGS) if source.suffix == ".c" else (gxx, _CXX_FLAGS)
+        file_flags = [*flags, *language, level]
+        output = objects / f"{source.stem}-{object_key(compiler, versions[compiler], file_flags, source)}.o"
+        _compile(compiler, file_flags, source, output)
         return output
 
     done = 0
@@ -237,7 +245,7 @@ def build_library(
         for output in pool.map(one, files):
             outputs.append(output)
             done += 1
-            if done % 50 == 0 or done == len(files):
+            if done % 20 == 0 or done == len(files):
                 progress(f"TF Lite Micro {variant} for {board.cpu}: {done}/{len(files)} files")
     partial = archive.with_suffix(".a.partial")
     partial.unlink(missing_ok=True)
