@@ -30,7 +30,7 @@ from tinykit.verify.compare import compare, random_samples
 from tinykit.verify.device import output_arrays, sample_bytes
 from tinykit.verify.tflm import run_tflm, tflm_arena
 
-from benchmarks.emulated import DEFAULT_BOARDS, measure_emulated
+from benchmarks.emulated import DEFAULT_BOARDS, check_boards, measure_emulated
 from benchmarks.environment import environment
 from benchmarks.models import DEFAULT_MODELS, ROOT, zoo_names, zoo_tflite
 from benchmarks.table import cortexm_table
@@ -189,19 +189,6 @@ def benchmark_model(name: str, tflite: Path, boards: Sequence[str], sources: Tfl
     return result
 
 
-def check_boards(boards: Sequence[str]) -> list[str]:
-    names = []
-    for name in boards:
-        board = get_board(name)
-        if board.kind != "emulated":
-            raise TinykitError(
-                f"board {name} is not emulated: the side-by-side benchmark runs every engine in QEMU, where instruction "
-                f"counts are deterministic. Choose --boards from {', '.join(DEFAULT_BOARDS)}."
-            )
-        names.append(board.name)
-    return names
-
-
 def run(sources: TflmSources, models: dict[str, Path], boards: Sequence[str], build_dir: Path, jobs: int) -> dict:
     """The side-by-side document (schema ``tinykit-bench-cortexm/1``)."""
     boards = check_boards(boards)
@@ -240,14 +227,17 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         description="tinykit against TF Lite Micro with reference and with CMSIS-NN kernels on the emulated Cortex-M "
         "boards: instructions, arena and code size per model, board and engine, with tinykit's ratios and an output "
         "check; writes JSON and prints a table. TF Lite Micro is built from the given source trees and cached "
-        "(the first build of a core takes about 15 minutes per kernel variant on 2 cores).",
+        "(the first build of a core takes 10-40 minutes on 2 shared cores), and so are its results: a rerun after "
+        "a change to tinykit measures only tinykit.",
+        epilog="example: python -m benchmarks.cortexm --tflm-src ~/src/tflite-micro --cmsis-nn-src ~/src/CMSIS-NN "
+        "--third-party ~/src/tflm-third-party --mlperf-tiny ~/src/tiny --boards qemu_m7",
     )
     add_source_arguments(parser, required=True)
     parser.add_argument("--models", nargs="+", metavar="NAME", default=None,
                         help="MLPerf Tiny names (with --mlperf-tiny), zoo names from tests/zoo.py, or .tflite files "
                         f"(default: the MLPerf Tiny models when --mlperf-tiny is given, and {' '.join(DEFAULT_MODELS)})")
     parser.add_argument("--boards", nargs="+", default=["qemu_m7"], metavar="BOARD",
-                        help=f"emulated boards from {', '.join(DEFAULT_BOARDS)} (default: %(default)s)")
+                        help=f"emulated boards from {', '.join(DEFAULT_BOARDS)} (default: qemu_m7)")
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT, help="JSON file to write (default: %(default)s)")
     parser.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR,
                         help="builds and the TF Lite Micro cache (default: %(default)s)")

@@ -9,12 +9,13 @@ which builds it from source trees the user gives.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tinykit.boards import get_board
 from tinykit.build import build
 from tinykit.deploy.platformio import size_breakdown
+from tinykit.errors import TinykitError
 from tinykit.profile.measure import profile_build
 from tinykit.verify.device import firmware_elf
 
@@ -37,6 +38,21 @@ def share_by_op_kind(layers: list[dict]) -> dict[str, float]:
         cycles[layer["op"]] += layer["cycles"]
     total = sum(cycles.values())
     return {kind: value / total for kind, value in sorted(cycles.items(), key=lambda item: -item[1])} if total else {}
+
+
+def check_boards(boards: Sequence[str]) -> list[str]:
+    """The boards' canonical names; only emulated boards, which need no hardware, are accepted."""
+    names = []
+    for name in boards:
+        board = get_board(name)
+        if board.kind != "emulated":
+            raise TinykitError(
+                f"board {name} is not emulated: the benchmarks run firmware in QEMU only, where instruction counts "
+                f"are deterministic. Choose --boards from {', '.join(DEFAULT_BOARDS)}, or profile a real board "
+                "with `tinykit profile FOLDER --port ...`."
+            )
+        names.append(board.name)
+    return names
 
 
 def measure_emulated(tflite: Path, board: str, folder: Path, progress: Callable[[str], None]) -> dict:

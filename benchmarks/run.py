@@ -20,13 +20,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tinykit.boards import get_board
 from tinykit.build import build
 from tinykit.errors import TinykitError
 
 from benchmarks import cortexm
 from benchmarks.arena import compare_arenas
-from benchmarks.emulated import DEFAULT_BOARDS, TFLM_ABSENT, measure_emulated
+from benchmarks.emulated import DEFAULT_BOARDS, TFLM_ABSENT, check_boards, measure_emulated
 from benchmarks.environment import environment
 from benchmarks.host_latency import call_overhead, compare_host_latency, ratio_net_of_call_overhead
 from benchmarks.models import DEFAULT_MODELS, ROOT, zoo_names, zoo_tflite
@@ -68,21 +67,6 @@ def _check_models(models: Sequence[str]) -> None:
         )
 
 
-def _check_boards(boards: Sequence[str]) -> list[str]:
-    """The boards' canonical names; only emulated boards, which need no hardware, are accepted."""
-    names = []
-    for name in boards:
-        board = get_board(name)
-        if board.kind != "emulated":
-            raise TinykitError(
-                f"board {name} is not emulated: the benchmarks run firmware in QEMU only, where instruction counts "
-                f"are deterministic. Choose --boards from {', '.join(DEFAULT_BOARDS)}, or profile a real board "
-                "with `tinykit profile FOLDER --port ...`."
-            )
-        names.append(board.name)
-    return names
-
-
 def _progress(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
@@ -112,7 +96,7 @@ def benchmark_model(name: str, boards: Sequence[str], build_dir: Path, runs: int
 def run(models: Sequence[str], boards: Sequence[str], build_dir: Path, runs: int, warmups: int) -> dict:
     """The whole benchmark document (schema ``tinykit-bench/1``)."""
     _check_models(models)
-    boards = _check_boards(boards)
+    boards = check_boards(boards)
     if runs < 1 or warmups < 0:
         raise TinykitError(f"--runs must be at least 1 and --warmups 0 or more (got {runs} and {warmups}).")
     _progress("call overhead on a one-op model")
