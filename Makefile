@@ -51,13 +51,15 @@ test: setup
 # source trees (checkouts on this machine, nothing is downloaded), also the
 # Cortex-M side-by-side against TF Lite Micro with reference and CMSIS-NN
 # kernels, into benchmarks/results_cortexm.json:
-#   make bench TFLM_SRC=DIR CMSIS_NN_SRC=DIR TFLM_THIRD_PARTY=DIR [MLPERF_TINY=DIR]
+#   make bench TFLM_SRC=DIR CMSIS_NN_SRC=DIR TFLM_THIRD_PARTY=DIR [MLPERF_TINY=DIR] [TFLM_CACHE=DIR]
 TFLM_SRC         ?=
 CMSIS_NN_SRC     ?=
 TFLM_THIRD_PARTY ?=
 MLPERF_TINY      ?=
+TFLM_CACHE       ?=
 BENCH_SOURCES := $(if $(TFLM_SRC),--tflm-src $(TFLM_SRC)) $(if $(CMSIS_NN_SRC),--cmsis-nn-src $(CMSIS_NN_SRC)) \
-	$(if $(TFLM_THIRD_PARTY),--third-party $(TFLM_THIRD_PARTY)) $(if $(MLPERF_TINY),--mlperf-tiny $(MLPERF_TINY))
+	$(if $(TFLM_THIRD_PARTY),--third-party $(TFLM_THIRD_PARTY)) $(if $(MLPERF_TINY),--mlperf-tiny $(MLPERF_TINY)) \
+	$(if $(TFLM_CACHE),--tflm-cache $(TFLM_CACHE))
 bench: setup
 	$(PYTHON) -m benchmarks.run -o benchmarks/results.json $(BENCH_SOURCES)
 

@@ -21,6 +21,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from tinykit.boards import get_board
@@ -113,11 +114,20 @@ def _ratio(ours: float, theirs: float) -> float | None:
     return ours / theirs if theirs else None
 
 
-def measure_tflm(sources: TflmSources, board_name: str, variant: str, tflite: Path, sample: bytes, folder: Path,
-                 cache: Path, jobs: int, reference: list, graph) -> dict:
+@dataclass(frozen=True)
+class TflmSetup:
+    """Where TF Lite Micro comes from and how its libraries are built and cached."""
+
+    sources: TflmSources
+    cache: Path  # libraries and objects; several build folders (or worktrees) may share it
+    jobs: int
+
+
+def measure_tflm(setup: TflmSetup, board_name: str, variant: str, tflite: Path, sample: bytes, folder: Path,
+                 reference: list, graph) -> dict:
     """TF Lite Micro with ``variant`` kernels on ``board_name``: built, run in QEMU (or read from the result cache)."""
     board = get_board(board_name)
-    library = build_library(sources, board, variant, cache, jobs, _progress)
+    library = build_library(setup.sources, board, variant, setup.cache, setup.jobs, _progress)
     key = _digest(json.dumps([library.key, _digest(tflite.read_bytes()), _digest(sample),
                               _digest(FIRMWARE_MAIN.read_bytes())]).encode())
     cached = folder / "result.json"
@@ -164,8 +174,7 @@ def _ratios(tinykit: dict, tflm: dict) -> dict:
     }
 
 
-def benchmark_model(name: str, tflite: Path, boards: Sequence[str], sources: TflmSources, build_dir: Path,
-                    jobs: int) -> dict:
+def benchmark_model(name: str, tflite: Path, boards: Sequence[str], setup: TflmSetup, build_dir: Path) -> dict:
     graph = read_tflite(tflite)
     sample = random_samples(graph, 1, 0)[0]  # the profiler's sample: tinykit runs it too
     sample_raw = sample_bytes(graph, sample)
@@ -180,8 +189,8 @@ def benchmark_model(name: str, tflite: Path, boards: Sequence[str], sources: Tfl
         _progress(f"{name}: tinykit firmware for {board}, profiled in QEMU")
         figures["tinykit"] = _tinykit_figures(tflite, board, build_dir / f"{name}-{board}")
         for variant in VARIANTS:
-            tflm = measure_tflm(sources, board, variant, tflite, sample_raw, build_dir / f"{name}-{board}-tflm-{variant}",
-                                build_dir / "tflm-lib", jobs, reference, graph)
+            tflm = measure_tflm(setup, board, variant, tflite, sample_raw, build_dir / f"{name}-{board}-tflm-{variant}",
+                                reference, graph)
             figures[f"tflm_{variant}"] = {**tflm, "planned_activations_bytes": planned}
         figures["ratios"] = {f"tinykit_to_tflm_{v}": _ratios(figures["tinykit"], figures[f"tflm_{v}"]) for v in VARIANTS}
         figures["all_outputs_match"] = all(figures[engine]["outputs_match"] for engine in ENGINES)
@@ -189,20 +198,20 @@ def benchmark_model(name: str, tflite: Path, boards: Sequence[str], sources: Tfl
     return result
 
 
-def run(sources: TflmSources, models: dict[str, Path], boards: Sequence[str], build_dir: Path, jobs: int) -> dict:
+def run(setup: TflmSetup, models: dict[str, Path], boards: Sequence[str], build_dir: Path) -> dict:
     """The side-by-side document (schema ``tinykit-bench-cortexm/1``)."""
     boards = check_boards(boards)
     document = {
         "schema": SCHEMA,
         "environment": environment(),
         "sources": {name: {"path": str(path), "commit": commit}
-                    for (name, path), commit in zip(sources.trees().items(), identities(sources).values())},
+                    for (name, path), commit in zip(setup.sources.trees().items(), identities(setup.sources).values())},
         "settings": {"models": list(models), "boards": list(boards)},
         "notes": NOTES,
         "models": {},
     }
     for name, tflite in models.items():
-        document["models"][name] = benchmark_model(name, tflite, boards, sources, build_dir, jobs)
+        document["models"][name] = benchmark_model(name, tflite, boards, setup, build_dir)
     return document
 
 
@@ -218,7 +227,16 @@ def add_source_arguments(parser: argparse.ArgumentParser, required: bool) -> Non
     group.add_argument("--third-party", type=Path, metavar="DIR", help="the folder holding tflite-micro's third-party trees")
     group.add_argument("--mlperf-tiny", type=Path, metavar="DIR",
                        help="a checkout of mlcommons/tiny: adds its trained int8 models (" + ", ".join(MLPERF_TINY) + ")")
+    group.add_argument("--tflm-cache", type=Path, metavar="DIR",
+                       help="where TF Lite Micro's libraries are cached; point several build folders or worktrees at one "
+                       "to build each core once (default: BUILD_DIR/tflm-lib)")
     group.add_argument("--jobs", type=int, default=default_jobs(), help="parallel compiles for the library (default: %(default)s)")
+
+
+def tflm_setup(arguments: argparse.Namespace) -> TflmSetup:
+    """The TF Lite Micro setup the parsed options describe, or a TinykitError naming the missing folder."""
+    sources = locate_sources(arguments.tflm_src, arguments.cmsis_nn_src, arguments.third_party)
+    return TflmSetup(sources, arguments.tflm_cache or arguments.build_dir / "tflm-lib", arguments.jobs)
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -247,10 +265,10 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _arguments(argv)
     try:
-        sources = locate_sources(arguments.tflm_src, arguments.cmsis_nn_src, arguments.third_party)
+        setup = tflm_setup(arguments)
         names = arguments.models or default_models(arguments.mlperf_tiny)
         models = resolve_models(names, arguments.mlperf_tiny)
-        document = run(sources, models, arguments.boards, arguments.build_dir, arguments.jobs)
+        document = run(setup, models, arguments.boards, arguments.build_dir)
     except TinykitError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

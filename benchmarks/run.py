@@ -146,11 +146,11 @@ def _side_by_side(arguments: argparse.Namespace) -> dict | None:
     """The Cortex-M side-by-side document when a TF Lite Micro source option is given (then all must be valid)."""
     if not _wants_side_by_side(arguments):
         return None
-    sources = cortexm.locate_sources(arguments.tflm_src, arguments.cmsis_nn_src, arguments.third_party)
+    setup = cortexm.tflm_setup(arguments)
     names = [*(cortexm.MLPERF_TINY if arguments.mlperf_tiny is not None else ()), *arguments.models]
     models = cortexm.resolve_models(names, arguments.mlperf_tiny)
     # The same build folder as the host part's: tinykit's firmware is built once for both.
-    return cortexm.run(sources, models, arguments.boards or ["qemu_m7"], arguments.build_dir, arguments.jobs)
+    return cortexm.run(setup, models, arguments.boards or ["qemu_m7"], arguments.build_dir)
 
 
 def _wants_side_by_side(arguments: argparse.Namespace) -> bool:
@@ -169,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if _wants_side_by_side(arguments):
             # Refuse missing or wrong source folders before the long host part, not after it.
-            cortexm.locate_sources(arguments.tflm_src, arguments.cmsis_nn_src, arguments.third_party)
+            cortexm.tflm_setup(arguments)
             cortexm.resolve_models(cortexm.MLPERF_TINY if arguments.mlperf_tiny else [], arguments.mlperf_tiny)
         document = run(arguments.models, arguments.boards, arguments.build_dir, arguments.runs, arguments.warmups)
         _write(arguments.output, document)
