@@ -63,9 +63,13 @@ def int8_model(model: Path, folder: Path, data: Path | None, random_calibration:
     return target, report
 
 
-def compile_tflite(tflite: Path, folder: Path, board: str, source_name: str) -> CompiledModel:
-    """Read, plan and generate C for an int8 .tflite into ``folder``."""
-    graph = read_tflite(tflite)
+def compile_tflite(tflite: Path, folder: Path, board: str, source_name: str, origin: Path | None = None) -> CompiledModel:
+    """Read, plan and generate C for an int8 .tflite into ``folder``.
+
+    ``origin`` is the user's file when ``tflite`` is the build folder's copy of
+    it, so that a message about a bad model names the file the user gave.
+    """
+    graph = read_tflite(tflite, shown_as=origin)
     graph = Graph(name=_c_name(folder.name), tensors=graph.tensors, ops=graph.ops, inputs=graph.inputs, outputs=graph.outputs)
     plan = plan_graph(graph)
     model_bytes = tflite.read_bytes()
@@ -91,7 +95,7 @@ def build(
     target = get_board(board)  # an unknown board is refused before any slow work
     folder.mkdir(parents=True, exist_ok=True)
     tflite, report = int8_model(model, folder, data, random_calibration)
-    compiled = compile_tflite(tflite, folder, target.name, source_name=model.name)
+    compiled = compile_tflite(tflite, folder, target.name, source_name=model.name, origin=model if is_tflite(model) else None)
     firmware = None
     if target.is_cortex_m:
         from tinykit.budget import check_fits

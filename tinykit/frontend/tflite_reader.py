@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from tinykit.errors import TinykitError
+from tinykit.frontend.builtin_ops import TFLITE_MICRO_OPS, builtin_op_name
 from tinykit.frontend.flatbuffer import Buffer, FlatbufferError, Table
+from tinykit.frontend.verifier import verify_model
 from tinykit.ir import (
     Activation,
     AddOptions,
@@ -58,18 +60,6 @@ _BUILTIN_KINDS: dict[int, OpKind] = {
 _PADV2 = 60
 _CUSTOM = 32
 
-# Names of builtin codes tinykit does not compile, for error messages.
-_OTHER_BUILTIN_NAMES: dict[int, str] = {
-    5: "DEPTH_TO_SPACE", 7: "EMBEDDING_LOOKUP", 8: "FLOOR", 12: "L2_POOL_2D", 16: "LSTM", 18: "MUL",
-    19: "RELU", 21: "RELU6", 23: "RESIZE_BILINEAR", 24: "RNN", 26: "SPACE_TO_DEPTH", 27: "SVDF",
-    28: "TANH", 36: "GATHER", 37: "BATCH_TO_SPACE_ND", 38: "SPACE_TO_BATCH_ND", 39: "TRANSPOSE",
-    41: "SUB", 42: "DIV", 43: "SQUEEZE", 44: "UNIDIRECTIONAL_SEQUENCE_LSTM", 45: "STRIDED_SLICE",
-    47: "EXP", 49: "SPLIT", 53: "CAST", 54: "PRELU", 55: "MAXIMUM", 57: "MINIMUM", 65: "SLICE",
-    67: "TRANSPOSE_CONV", 74: "SUM", 75: "SQRT", 76: "RSQRT", 77: "SHAPE", 78: "POW", 82: "REDUCE_MAX",
-    83: "PACK", 88: "UNPACK", 97: "RESIZE_NEAREST_NEIGHBOR", 98: "LEAKY_RELU", 102: "SPLIT_V",
-    117: "HARD_SWISH", 118: "IF", 119: "WHILE", 126: "BATCH_MATMUL",
-}
-
 # TensorType codes.
 _DTYPES: dict[int, DType] = {
     0: DType.FLOAT32, 1: DType.FLOAT16, 2: DType.INT32, 3: DType.UINT8, 4: DType.INT64,
@@ -90,14 +80,18 @@ _HOW_TO_CONVERT = (
 )
 
 
-def read_tflite(path: Path | str) -> Graph:
-    """Read a .tflite file into a Graph, or raise TinykitError saying what is wrong."""
+def read_tflite(path: Path | str, shown_as: Path | str | None = None) -> Graph:
+    """Read a .tflite file into a Graph, or raise TinykitError saying what is wrong.
+
+    Messages name ``shown_as`` when given: the user's own file when ``path`` is
+    the build folder's copy of it.
+    """
     path = Path(path)
     if not path.exists():
         raise TinykitError(f"{path}: no such file. Give the path of a .tflite model (or a Keras/SavedModel model to convert).")
     if path.is_dir():
         raise TinykitError(f"{path} is a folder, not a .tflite file.")
-    return parse_tflite(path.read_bytes(), name=path.stem, source=str(path))
+    return parse_tflite(path.read_bytes(), name=path.stem, source=str(shown_as or path))
 
 
 def parse_tflite(data: bytes, name: str = "model", source: str = "the model") -> Graph:
@@ -109,10 +103,11 @@ def parse_tflite(data: bytes, name: str = "model", source: str = "the model") ->
             "needs a .keras/.h5 name or a SavedModel folder so tinykit can convert it."
         )
     try:
+        verify_model(data)
         graph = _Reader(Buffer(data), name).graph()
     except FlatbufferError as err:
         raise TinykitError(
-            f"{source} is truncated or corrupted ({err}). Re-export the model with the TFLite converter, "
+            f"{source} is truncated or corrupted: {err}. Re-export the model with the TFLite converter, "
             "or copy it again if it came over a network or a size-limited upload."
         ) from None
     check_graph(graph)
@@ -188,11 +183,13 @@ class _Reader:
         if code in _BUILTIN_KINDS:
             return _BUILTIN_KINDS[code], code
         if code == _CUSTOM:
-            what = f"the custom op {self.custom_names[opcode_index]!r}"
+            what = f"the custom op {self.custom_names[opcode_index]!r}, which tflite-micro runs only with a kernel you register"
         else:
-            what = f"{_OTHER_BUILTIN_NAMES.get(code, f'the builtin op with code {code}')}"
+            name = builtin_op_name(code)
+            micro = "tflite-micro has a kernel for it" if name in TFLITE_MICRO_OPS else "tflite-micro has no kernel for it either"
+            what = f"{name} (builtin code {code}; {micro})"
         raise TinykitError(
-            f"op {op_index} of the model is {what}, which tinykit cannot compile. Supported ops: "
+            f"op {op_index} of the model is {what}, and tinykit cannot compile it. Supported ops: "
             f"{', '.join(SUPPORTED_OPS)}. Rework the model to avoid it (for example express it with "
             "supported layers), then convert again."
         )
