@@ -141,6 +141,11 @@ class _Reader:
         quant = self._quantization(table.table(4))
         buffer_index = table.scalar(2, "I")
         data = self._buffer_data(buffer_index) if buffer_index else None
+        if data is not None and any(d < 1 for d in shape):
+            raise TinykitError(
+                f"constant tensor {index} ({name!r}) has shape {list(shape)}: every extent must be at least 1. "
+                "The model file is malformed; re-convert it."
+            )
         if data is not None:
             expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize if shape else dtype.itemsize
             if len(data) != expected:
@@ -217,8 +222,15 @@ class _Reader:
             _check_types(op)
             ops.append(op)
 
-        graph_inputs = tuple(tensor_at(int(i)) for i in self.subgraph.scalars(1, "int32"))
-        graph_outputs = tuple(tensor_at(int(i)) for i in self.subgraph.scalars(2, "int32"))
+        def graph_io(field: int, role: str) -> tuple[Tensor, ...]:
+            indices = [int(i) for i in self.subgraph.scalars(field, "int32")]
+            for position, i in enumerate(indices):
+                if not 0 <= i < len(tensors):
+                    raise FlatbufferError(
+                        f"subgraphs[0].{role}[{position}]: tensor index {i} is not one of the {len(tensors)} tensors")
+            return tuple(tensors[i] for i in indices)
+
+        graph_inputs, graph_outputs = graph_io(1, "inputs"), graph_io(2, "outputs")
         if not ops:
             raise TinykitError("the model has no ops: there is nothing to compile.")
         return Graph(name=self.name, tensors=tuple(tensors), ops=tuple(ops), inputs=graph_inputs, outputs=graph_outputs)
@@ -241,7 +253,22 @@ class _Reader:
             return _ACTIVATIONS[code_]
 
         def padding(field: int) -> Padding:
-            return _PADDINGS.get(scalar(field, "b"), Padding.SAME)
+            code_ = scalar(field, "b")
+            if code_ not in _PADDINGS:
+                raise TinykitError(
+                    f"op {op_index} ({kind.value}) has the padding code {code_}; TFLite knows 0 (SAME) and 1 (VALID). "
+                    "The model file is malformed; re-convert it."
+                )
+            return _PADDINGS[code_]
+
+        def parameter_inputs(least: int, most: int) -> None:
+            """Ops whose parameters come as tensors: refuse missing or extra inputs (tflite-micro does)."""
+            if not least <= len(inputs) <= most:
+                wanted = str(least) if least == most else f"{least} to {most}"
+                raise TinykitError(
+                    f"op {op_index} ({kind.value}) has {len(inputs)} inputs, but takes {wanted}. "
+                    "The model file is malformed; re-convert it."
+                )
 
         def constant_param(position: int, what: str) -> np.ndarray:
             tensor = inputs[position] if position < len(inputs) else None
@@ -258,12 +285,10 @@ class _Reader:
                 activation=activation(3), dilation_w=scalar(4, "i", 1), dilation_h=scalar(5, "i", 1),
             )
         if kind is OpKind.DEPTHWISE_CONV_2D:
-            in_channels = inputs[0].shape[-1]
-            out_channels = inputs[1].shape[-1]
             return inputs, DepthwiseConv2DOptions(
                 padding=padding(0), stride_w=scalar(1, "i"), stride_h=scalar(2, "i"),
-                # TFLite derives the multiplier from the shapes; the stored field may be stale.
-                depth_multiplier=max(out_channels // max(in_channels, 1), 1),
+                # tflite-micro's kernel loops over this field: legality checks it against the shapes.
+                depth_multiplier=scalar(3, "i"),
                 activation=activation(4), dilation_w=scalar(5, "i", 1), dilation_h=scalar(6, "i", 1),
             )
         if kind in (OpKind.AVERAGE_POOL_2D, OpKind.MAX_POOL_2D):
@@ -282,18 +307,27 @@ class _Reader:
             axis = scalar(0, "i")
             return inputs, ConcatenationOptions(axis=axis + rank if axis < 0 else axis, activation=activation(1))
         if kind is OpKind.SOFTMAX:
-            return inputs, SoftmaxOptions(beta=float(scalar(0, "f", 1.0)))
+            return inputs, SoftmaxOptions(beta=float(scalar(0, "f", 0.0)))  # the schema default: tflite-micro reads 0 too
         if kind is OpKind.MEAN:
+            parameter_inputs(2, 2)
             rank = len(inputs[0].shape)
             axes = tuple(sorted({int(a) + rank if a < 0 else int(a) for a in constant_param(1, "axes").reshape(-1)}))
             return inputs[:1], MeanOptions(axes=axes, keep_dims=bool(scalar(0, "?")))
         if kind is OpKind.PAD:
-            paddings = constant_param(1, "paddings").reshape(-1, 2)
+            parameter_inputs(2, 3 if code == _PADV2 else 2)
+            paddings = constant_param(1, "paddings")
+            if paddings.size % 2:
+                raise TinykitError(
+                    f"op {op_index} (PAD) has {paddings.size} padding amounts; it needs a (before, after) pair per "
+                    "dimension. The model file is malformed; re-convert it."
+                )
+            paddings = paddings.reshape(-1, 2)
             constant = None
             if code == _PADV2 and len(inputs) > 2 and inputs[2] is not None:
                 constant = int(constant_param(2, "padding value").reshape(-1)[0])
             return inputs[:1], PadOptions(paddings=tuple((int(a), int(b)) for a, b in paddings), constant=constant)
         if kind is OpKind.RESHAPE:
+            parameter_inputs(1, 2)
             return inputs[:1], None
         return inputs, None  # QUANTIZE, DEQUANTIZE, LOGISTIC
 

@@ -2,7 +2,8 @@
 
 Every constant is derived the way TF Lite Micro's Prepare derives it (see
 each helper's docstring for the float32/float64 order that decides the last
-bit), so the generated code needs no floating point for the int8 ops.
+bit), so the generated code needs no floating point for the int8 ops. What
+makes these ops legal is checked before, in tinykit/legality/elementwise.py.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ import math
 import numpy as np
 
 from tinykit.codegen.emit import EmitContext, c_float, emitter
-from tinykit.codegen.ops.common import activation_initializer, describe, flat_dims, require_int8_activations
+from tinykit.codegen.ops.common import activation_initializer, flat_dims
 from tinykit.codegen.quant import quantize_multiplier, round_half_away
-from tinykit.errors import TinykitError
 from tinykit.ir import AddOptions, DType, Op, OpKind, Tensor
 
 ADD_LEFT_SHIFT = 20  # headroom bits TF Lite Micro gives int8 ADD inputs
@@ -44,12 +44,6 @@ def logistic_input_scaling(input_scale: float) -> tuple[int, int, int]:
     return multiplier, shift, radius
 
 
-def _without_leading_ones(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """The shape with leading 1s dropped: [1, 4] + [4] broadcasts to plain element-wise addition."""
-    first = next((i for i, d in enumerate(shape) if d != 1), len(shape))
-    return tuple(shape[first:])
-
-
 def _per_tensor(multiplier: int, shift: int) -> str:
     return f"{{.multiplier = {multiplier}, .shift = {shift}}}"
 
@@ -64,23 +58,10 @@ def emit_add(op: Op, ctx: EmitContext) -> str:
     assert isinstance(opts, AddOptions)
     in1, in2 = op.inputs[0], op.inputs[1]
     out = op.outputs[0]
-    require_int8_activations(op, [in1, in2, out])
-    if not (_without_leading_ones(in1.shape) == _without_leading_ones(in2.shape) == _without_leading_ones(out.shape)):
-        raise TinykitError(
-            f"{describe(op)}: the inputs have shapes {list(in1.shape)} and {list(in2.shape)} (output "
-            f"{list(out.shape)}); tinykit's int8 ADD adds tensors of one shape and does not broadcast. Make both "
-            "operands the same shape in the model (e.g. tile or broadcast the smaller one explicitly)."
-        )
     s1, z1 = _scale_and_zero_point(in1)
     s2, z2 = _scale_and_zero_point(in2)
     so, zo = _scale_and_zero_point(out)
     quants = [quantize_multiplier(m) for m in add_multipliers(s1, s2, so)]
-    if any(shift > 0 for _, shift in quants):
-        raise TinykitError(
-            f"{describe(op)}: the output scale {so} is more than 2^{ADD_LEFT_SHIFT} times smaller than the inputs' "
-            f"({s1}, {s2}); TF Lite Micro's int8 ADD cannot rescale that far. Re-convert the model with a "
-            "representative dataset that covers the sum's real range."
-        )
     params = ctx.struct("tk_add_params", "params", {
         "input1_offset": str(-z1),
         "input2_offset": str(-z2),
@@ -103,20 +84,8 @@ def emit_add(op: Op, ctx: EmitContext) -> str:
 @emitter(OpKind.LOGISTIC)
 def emit_logistic(op: Op, ctx: EmitContext) -> str:
     inp, out = op.inputs[0], op.outputs[0]
-    require_int8_activations(op, [inp, out])
-    if out.quant.single_zero_point != -128:
-        raise TinykitError(
-            f"{describe(op)}: the output zero point is {out.quant.single_zero_point}, but TF Lite Micro's int8 "
-            "LOGISTIC writes probabilities with zero point -128 (scale 1/256). Re-convert the model with the "
-            "TFLite converter, which quantizes logistic outputs that way."
-        )
     scale, zero_point = _scale_and_zero_point(inp)
     multiplier, shift, radius = logistic_input_scaling(scale)
-    if shift < 0:
-        raise TinykitError(
-            f"{describe(op)}: the input scale {scale} is too small for TF Lite Micro's int8 logistic (it must be "
-            "at least 2^-28). Re-convert the model with a representative dataset that covers the input's range."
-        )
     params = ctx.struct("tk_logistic_params", "params", {
         "input_zero_point": str(zero_point),
         "input_range_radius": str(radius),
@@ -128,15 +97,6 @@ def emit_logistic(op: Op, ctx: EmitContext) -> str:
     )
 
 
-def _require_same_size(op: Op) -> None:
-    inp, out = op.inputs[0], op.outputs[0]
-    if inp.size != out.size:
-        raise TinykitError(
-            f"{describe(op)}: the input has {inp.size} elements but the output {out.size}; "
-            f"{op.kind.value} keeps the shape. The model file is inconsistent; re-convert it."
-        )
-
-
 def _affine_quant(ctx: EmitContext, t: Tensor) -> str:
     """``tk_affine_quant``: the float32 scale written as an exact hexadecimal float literal."""
     scale, zero_point = _scale_and_zero_point(t)
@@ -146,12 +106,9 @@ def _affine_quant(ctx: EmitContext, t: Tensor) -> str:
 @emitter(OpKind.QUANTIZE)
 def emit_quantize(op: Op, ctx: EmitContext) -> str:
     inp, out = op.inputs[0], op.outputs[0]
-    require_int8_activations(op, [out])
-    _require_same_size(op)
     dims = f"{flat_dims(ctx, 'input_dims', inp)}, {ctx.tensor(inp)}, {flat_dims(ctx, 'output_dims', out)}, {ctx.tensor(out)}"
     if inp.dtype is DType.FLOAT32:
         return f"tk_quantize_f32_s8({_affine_quant(ctx, out)}, {dims})"
-    require_int8_activations(op, [inp])
     in_scale, in_zero_point = _scale_and_zero_point(inp)
     out_scale, out_zero_point = _scale_and_zero_point(out)
     multiplier, shift = quantize_multiplier(in_scale / out_scale)  # float64 ratio of float32 scales, as TFLM
@@ -166,13 +123,6 @@ def emit_quantize(op: Op, ctx: EmitContext) -> str:
 @emitter(OpKind.DEQUANTIZE)
 def emit_dequantize(op: Op, ctx: EmitContext) -> str:
     inp, out = op.inputs[0], op.outputs[0]
-    require_int8_activations(op, [inp])
-    _require_same_size(op)
-    if out.dtype is not DType.FLOAT32:
-        raise TinykitError(
-            f"{describe(op)}: the output is {out.dtype.value}; tinykit dequantizes int8 to float32 only. "
-            "Convert the model with a float32 (or int8) model output."
-        )
     return (
         f"tk_dequantize_s8({_affine_quant(ctx, inp)}, {flat_dims(ctx, 'input_dims', inp)}, {ctx.tensor(inp)}, "
         f"{flat_dims(ctx, 'output_dims', out)}, {ctx.tensor(out)})"

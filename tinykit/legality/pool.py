@@ -1,0 +1,75 @@
+"""Legality of the pooling family: AVERAGE_POOL_2D, MAX_POOL_2D and MEAN.
+
+Pools average or pick raw int8 values, so TFLite's kernels assume the output
+keeps the input's quantization: a pool whose quantization changes is refused
+rather than computed in the wrong scale. MEAN is computed over height and
+width of a 4-D tensor (global average pooling), with an int32 sum that must
+not overflow and a multiplier whose shift fits.
+"""
+
+from __future__ import annotations
+
+from tinykit.errors import TinykitError
+from tinykit.ir import MeanOptions, Op, OpKind, Pool2DOptions
+from tinykit.legality import legality
+from tinykit.legality.common import (
+    INT32_MAX,
+    MALFORMED,
+    describe,
+    require_activation_range,
+    require_arity,
+    require_int8_activations,
+    require_matching_output_size,
+    require_nhwc,
+    require_shift_fits,
+    require_window,
+)
+
+
+@legality(OpKind.AVERAGE_POOL_2D, OpKind.MAX_POOL_2D)
+def check_pool_2d(op: Op) -> None:
+    require_arity(op, 1, 1)
+    opts = op.options
+    assert isinstance(opts, Pool2DOptions)
+    inp, out = op.inputs[0], op.outputs[0]
+    require_int8_activations(op, [inp, out])
+    if inp.quant.scale != out.quant.scale or inp.quant.zero_point != out.quant.zero_point:
+        raise TinykitError(
+            f"{describe(op)}: the input is quantized with scale {inp.quant.single_scale} and zero point "
+            f"{inp.quant.single_zero_point} but the output with scale {out.quant.single_scale} and zero point "
+            f"{out.quant.single_zero_point}; TFLite's int8 pooling keeps the input's quantization, so the two "
+            "must be equal. Re-convert the model with the TFLite converter, which always gives pools equal "
+            "quantization."
+        )
+    n, in_h, in_w, c = require_nhwc(op, inp)
+    if opts.filter_h < 1 or opts.filter_w < 1:
+        raise TinykitError(
+            f"{describe(op)}: the pooling window is {opts.filter_h}x{opts.filter_w}; it must be at least 1x1. {MALFORMED}"
+        )
+    out_h, out_w = require_window(op, in_h, in_w, opts.filter_h, opts.filter_w, opts.stride_h, opts.stride_w, 1, 1,
+                                  opts.padding)
+    require_matching_output_size(op, (n, out_h, out_w, c))
+    require_activation_range(op, opts.activation, out)
+
+
+@legality(OpKind.MEAN)
+def check_mean(op: Op) -> None:
+    require_arity(op, 1, 1)
+    opts = op.options
+    assert isinstance(opts, MeanOptions)
+    inp, out = op.inputs[0], op.outputs[0]
+    require_int8_activations(op, [inp, out])
+    if len(inp.shape) != 4 or opts.axes != (1, 2):
+        raise TinykitError(
+            f"{describe(op)}: MEAN over axes {list(opts.axes)} of a {len(inp.shape)}-D tensor is not supported; "
+            "tinykit computes MEAN over height and width (axes 1 and 2) of a 4-D NHWC tensor, i.e. global "
+            "average pooling. Use GlobalAveragePooling2D (or reduce_mean over axes [1, 2]) in the model."
+        )
+    n, h, w, c = inp.shape
+    require_matching_output_size(op, (n, 1, 1, c) if opts.keep_dims else (n, c))
+    if h * w * 255 > INT32_MAX:
+        raise TinykitError(
+            f"{describe(op)}: averaging {h * w:,} values per channel overflows the int32 sum of the int8 kernel "
+            "(and tflite-micro's). Pool in stages instead."
+        )
+    require_shift_fits(op, [inp.quant.single_scale / out.quant.single_scale], "rescaling (input scale / output scale)")
