@@ -243,23 +243,19 @@ class _Reader:
         def scalar(field: int, fmt: str, default=0):
             return table.scalar(field, fmt, default) if table is not None else default
 
+        def coded(field: int, codes: dict, names: dict, what: str, fix: str):
+            value = scalar(field, "b")
+            if value not in codes:
+                raise TinykitError(f"op {op_index} ({kind.value}) has the {what} {names.get(value, value)}, {fix}")
+            return codes[value]
+
         def activation(field: int) -> Activation:
-            code_ = scalar(field, "b")
-            if code_ not in _ACTIVATIONS:
-                raise TinykitError(
-                    f"op {op_index} ({kind.value}) has the fused activation {_ACTIVATION_NAMES.get(code_, code_)}, "
-                    "which tinykit does not support; use RELU, RELU6 or none."
-                )
-            return _ACTIVATIONS[code_]
+            return coded(field, _ACTIVATIONS, _ACTIVATION_NAMES, "fused activation",
+                         "which tinykit does not support; use RELU, RELU6 or none.")
 
         def padding(field: int) -> Padding:
-            code_ = scalar(field, "b")
-            if code_ not in _PADDINGS:
-                raise TinykitError(
-                    f"op {op_index} ({kind.value}) has the padding code {code_}; TFLite knows 0 (SAME) and 1 (VALID). "
-                    "The model file is malformed; re-convert it."
-                )
-            return _PADDINGS[code_]
+            return coded(field, _PADDINGS, {}, "padding code",
+                         "but TFLite knows 0 (SAME) and 1 (VALID). The model file is malformed; re-convert it.")
 
         def parameter_inputs(least: int, most: int) -> None:
             """Ops whose parameters come as tensors: refuse missing or extra inputs (tflite-micro does)."""

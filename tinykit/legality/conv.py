@@ -9,9 +9,11 @@ bits and no int32 accumulator may overflow.
 
 from __future__ import annotations
 
+import numpy as np
+
 from tinykit.codegen.ops.conv import conv_multipliers
 from tinykit.errors import TinykitError
-from tinykit.ir import Conv2DOptions, DepthwiseConv2DOptions, DType, FullyConnectedOptions, Op, OpKind, Tensor
+from tinykit.ir import Activation, Conv2DOptions, DepthwiseConv2DOptions, DType, FullyConnectedOptions, Op, OpKind, Tensor
 from tinykit.legality import legality
 from tinykit.legality.common import (
     INCONSISTENT,
@@ -68,10 +70,24 @@ def _weights(op: Op, units: int) -> tuple[Tensor, Tensor | None, tuple[float, ..
     return filt, bias, scales
 
 
-def _multipliers_fit(op: Op, filter_scales: tuple[float, ...]) -> None:
+def _arithmetic_fits(op: Op, activation: Activation, filter_scales: tuple[float, ...], rows: np.ndarray,
+                     bias: Tensor | None) -> None:
+    """The fused activation's clamp, the requantization shifts and the int32
+    accumulators (``rows``: the weights of each output channel) all fit."""
     inp, out = op.inputs[0], op.outputs[0]
+    require_activation_range(op, activation, out)
     reals = conv_multipliers(inp.quant.single_scale, filter_scales, out.quant.single_scale)
     require_shift_fits(op, reals, "requantization multiplier (input scale * weight scale / output scale)")
+    require_accumulator_fits(op, rows, inp.quant.single_zero_point, bias)
+
+
+def _window_fits(op: Op, opts: Conv2DOptions | DepthwiseConv2DOptions, input_nhw: tuple[int, int, int],
+                 kernel_hw: tuple[int, int], out_c: int) -> None:
+    """The output shape is what the window, strides, dilations and padding give."""
+    n, in_h, in_w = input_nhw
+    out_h, out_w = require_window(op, in_h, in_w, *kernel_hw, opts.stride_h, opts.stride_w,
+                                  opts.dilation_h, opts.dilation_w, opts.padding)
+    require_matching_output_size(op, (n, out_h, out_w, out_c))
 
 
 @legality(OpKind.CONV_2D)
@@ -96,12 +112,8 @@ def check_conv_2d(op: Op) -> None:
             "convolution needs the input channels to be a multiple of the filter's, and the output channels a "
             f"multiple of the group count. {INCONSISTENT}"
         )
-    out_h, out_w = require_window(op, in_h, in_w, k_h, k_w, opts.stride_h, opts.stride_w,
-                                  opts.dilation_h, opts.dilation_w, opts.padding)
-    require_matching_output_size(op, (n, out_h, out_w, out_c))
-    require_activation_range(op, opts.activation, out)
-    _multipliers_fit(op, scales)
-    require_accumulator_fits(op, filt.array(), inp.quant.single_zero_point, bias)
+    _window_fits(op, opts, (n, in_h, in_w), (k_h, k_w), out_c)
+    _arithmetic_fits(op, opts.activation, scales, filt.array(), bias)
 
 
 @legality(OpKind.DEPTHWISE_CONV_2D)
@@ -127,12 +139,8 @@ def check_depthwise_conv_2d(op: Op) -> None:
             f"give depth multiplier {opts.depth_multiplier}; a depthwise convolution needs output channels = "
             f"input channels * depth multiplier. {INCONSISTENT}"
         )
-    out_h, out_w = require_window(op, in_h, in_w, k_h, k_w, opts.stride_h, opts.stride_w,
-                                  opts.dilation_h, opts.dilation_w, opts.padding)
-    require_matching_output_size(op, (n, out_h, out_w, out_c))
-    require_activation_range(op, opts.activation, out)
-    _multipliers_fit(op, scales)
-    require_accumulator_fits(op, filt.array().reshape(-1, out_c).T, inp.quant.single_zero_point, bias)
+    _window_fits(op, opts, (n, in_h, in_w), (k_h, k_w), out_c)
+    _arithmetic_fits(op, opts.activation, scales, filt.array().reshape(-1, out_c).T, bias)
 
 
 @legality(OpKind.FULLY_CONNECTED)
@@ -162,6 +170,4 @@ def check_fully_connected(op: Op) -> None:
             f"{describe(op)}: the output has shape {list(out.shape)} but {batches} batches of {units} units give "
             f"{batches * units} elements, {units} in the last dimension. {INCONSISTENT}"
         )
-    require_activation_range(op, opts.activation, out)
-    _multipliers_fit(op, scales)
-    require_accumulator_fits(op, filt.array(), inp.quant.single_zero_point, bias)
+    _arithmetic_fits(op, opts.activation, scales, filt.array(), bias)
