@@ -154,7 +154,7 @@ class _Reader:
 
     def _buffer_data(self, index: int) -> bytes | None:
         if index >= len(self.buffers):
-            raise FlatbufferError(f"buffer index {index} out of range ({len(self.buffers)} buffers)")
+            raise FlatbufferError(f"a tensor's buffer index {index} is not one of the model's {len(self.buffers)} buffers")
         buffer = self.buffers[index]
         data = buffer.raw_bytes(0)
         if not data and buffer.has(1):  # large models keep data after the flatbuffer
@@ -183,7 +183,9 @@ class _Reader:
 
     def _kind(self, op_index: int, opcode_index: int) -> tuple[OpKind, int]:
         if opcode_index >= len(self.opcodes):
-            raise FlatbufferError(f"op {op_index} uses opcode {opcode_index}, the model defines {len(self.opcodes)}")
+            raise FlatbufferError(
+                f"subgraphs[0].operators[{op_index}].opcode_index: {opcode_index} is not one of the model's "
+                f"{len(self.opcodes)} operator codes")
         code = self.opcodes[opcode_index]
         if code in _BUILTIN_KINDS:
             return _BUILTIN_KINDS[code], code
@@ -203,20 +205,23 @@ class _Reader:
         tensor_tables = self.subgraph.tables(0)
         tensors = [self._tensor(i, t) for i, t in enumerate(tensor_tables)]
 
-        def tensor_at(i: int) -> Tensor | None:
+        def tensor_at(i: int, section: str) -> Tensor | None:
             if i == -1:
                 return None
             if not 0 <= i < len(tensors):
-                raise FlatbufferError(f"tensor index {i} out of range ({len(tensors)} tensors)")
+                raise FlatbufferError(f"subgraphs[0].{section}: tensor index {i} is not one of the {len(tensors)} tensors")
             return tensors[i]
 
         ops = []
         for op_index, table in enumerate(self.subgraph.tables(3)):
             kind, code = self._kind(op_index, table.scalar(0, "I"))
-            inputs = [tensor_at(int(i)) for i in table.scalars(1, "int32")]
-            outputs = [tensor_at(int(i)) for i in table.scalars(2, "int32")]
+            inputs = [tensor_at(int(i), f"operators[{op_index}].inputs[{k}]") for k, i in enumerate(table.scalars(1, "int32"))]
+            outputs = [tensor_at(int(i), f"operators[{op_index}].outputs[{k}]") for k, i in enumerate(table.scalars(2, "int32"))]
             if not outputs or any(t is None for t in outputs) or not inputs or inputs[0] is None:
-                raise FlatbufferError(f"op {op_index} ({kind.value}) lacks its input or output tensors")
+                raise TinykitError(
+                    f"op {op_index} ({kind.value}) lacks its first input or an output (an absent tensor, index -1, "
+                    "or none at all). The model file is malformed; re-convert it."
+                )
             data_inputs, options = self._options(op_index, kind, code, inputs, table.table(4))
             op = Op(index=op_index, kind=kind, inputs=tuple(data_inputs), outputs=tuple(outputs), options=options)
             _check_types(op)
@@ -225,9 +230,8 @@ class _Reader:
         def graph_io(field: int, role: str) -> tuple[Tensor, ...]:
             indices = [int(i) for i in self.subgraph.scalars(field, "int32")]
             for position, i in enumerate(indices):
-                if not 0 <= i < len(tensors):
-                    raise FlatbufferError(
-                        f"subgraphs[0].{role}[{position}]: tensor index {i} is not one of the {len(tensors)} tensors")
+                if tensor_at(i, f"{role}[{position}]") is None:
+                    raise FlatbufferError(f"subgraphs[0].{role}[{position}]: tensor index -1 is not one of the {len(tensors)} tensors")
             return tuple(tensors[i] for i in indices)
 
         graph_inputs, graph_outputs = graph_io(1, "inputs"), graph_io(2, "outputs")
