@@ -138,7 +138,15 @@ class _Reader:
             raise TinykitError(f"tensor {index} ({name!r}) has TFLite type code {type_code}, which tinykit does not handle. {_HOW_TO_CONVERT}")
         dtype = _DTYPES[type_code]
         shape = tuple(int(d) for d in table.scalars(0, "int32"))
-        quant = self._quantization(table.table(4))
+        # Sparse storage and block-wise or custom quantization change what the
+        # data and the scales mean; tinykit (like tflite-micro's int8 kernels) reads neither.
+        quantization = table.table(4)
+        if table.has(6) or (quantization is not None and quantization.scalar(4, "B") != 0):
+            raise TinykitError(
+                f"tensor {index} ({name!r}) is stored sparse or quantized block-wise/custom, which tinykit does not "
+                f"read. {_HOW_TO_CONVERT}"
+            )
+        quant = self._quantization(quantization)
         buffer_index = table.scalar(2, "I")
         data = self._buffer_data(buffer_index) if buffer_index else None
         if data is not None and any(d < 1 for d in shape):

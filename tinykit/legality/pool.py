@@ -50,6 +50,12 @@ def check_pool_2d(op: Op) -> None:
                                   opts.padding)
     require_matching_output_size(op, (n, out_h, out_w, c))
     require_activation_range(op, opts.activation, out)
+    # The average sums a window (clipped to the input) of int8 values in int32.
+    if op.kind is OpKind.AVERAGE_POOL_2D and min(opts.filter_h, in_h) * min(opts.filter_w, in_w) * 128 > INT32_MAX:
+        raise TinykitError(
+            f"{describe(op)}: a {opts.filter_h}x{opts.filter_w} window over a {in_h}x{in_w} input overflows the int32 "
+            "sum of the pooling kernel (and tflite-micro's). Pool in stages instead."
+        )
 
 
 @legality(OpKind.MEAN)
