@@ -34,6 +34,7 @@ def models(zoo_cache: Path) -> dict[str, bytes]:
     return base_models(zoo_cache)
 
 
+@pytest.mark.slow
 def test_mutations_are_refused_with_a_cause_or_bit_exact(models: dict[str, bytes]) -> None:
     outcomes = campaign(models, MUTATIONS, seed=7, run_budget=RUN_BUDGET)
     report = summary(outcomes)
