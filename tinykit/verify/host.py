@@ -77,6 +77,28 @@ def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "tinykit" / "host-runtime"
 
 
+def cached_shared_library(
+    name: str, sources: list[Path], include_dirs: list[Path], flags: tuple[str, ...], cache_dir: Path | None = None
+) -> Path:
+    """``sources`` compiled into ``lib<name>-<digest>.so`` in the cache, once per
+    (sources, headers, flags): later calls, and other processes, reuse it."""
+    cache_dir = cache_dir or default_cache_dir()
+    digest = hashlib.sha256(" ".join(flags).encode())
+    for path in [*sorted(h for d in include_dirs for h in d.rglob("*.h")), *sorted(sources)]:
+        digest.update(str(path.relative_to(path.parent.parent)).encode())
+        digest.update(path.read_bytes())
+    library = cache_dir / f"lib{name}-{digest.hexdigest()[:20]}.so"
+    if library.exists():
+        return library
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
+        staged = Path(tmp) / library.name
+        includes = [arg for d in include_dirs for arg in ("-I", str(d))]
+        _run([_compiler(), *flags, "-fPIC", "-shared", *includes, *map(str, sorted(sources)), "-o", str(staged)], name)
+        staged.replace(library)  # atomic: parallel test workers may race here
+    return library
+
+
 def build_host(project: Path, sanitize: bool = False, shared_library: bool = True, cache_dir: Path | None = None) -> HostBuild:
     """Compile the generated model in ``project`` into ``project/host/``."""
     flags = STRICT_FLAGS + (SANITIZER_FLAGS if sanitize else RELEASE_FLAGS)

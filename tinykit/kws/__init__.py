@@ -1,0 +1,1 @@
+"""Keyword spotting: Speech Commands data (real or synthetic), the DS-CNN model, training and evaluation."""
