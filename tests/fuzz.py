@@ -242,7 +242,14 @@ def hostile_bias_values(rng, model):
     return "bias value"
 
 
-HOSTILE = (hostile_extent, hostile_rank0, hostile_scale, hostile_zero_point, hostile_quantized_dimension,
+def hostile_options_type(rng, model):
+    """The options union's type tag changed under its table (tflite-micro then ignores the table)."""
+    op = _pick(rng, [op for op in _ops(model) if op.builtinOptionsType])
+    op.builtinOptionsType = int(_pick(rng, [0, 1, 2, 5, 8, 13, 27, 126, 200]))
+    return "options type"
+
+
+HOSTILE = (hostile_options_type, hostile_extent, hostile_rank0, hostile_scale, hostile_zero_point, hostile_quantized_dimension,
            hostile_padding, hostile_activation, hostile_window, hostile_index, hostile_arity, hostile_no_outputs,
            hostile_bias_type, hostile_opcode, hostile_beta_or_axis, hostile_bias_values)
 BYTE_LEVEL = (flip_bits, truncate, overwrite_run, flip_structure)

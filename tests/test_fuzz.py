@@ -124,6 +124,11 @@ def test_hostile_values_are_refused_naming_op_and_tensor(models: dict[str, bytes
         model.subgraphs[0].operators[0].inputs = model.subgraphs[0].operators[0].inputs[:1]
     assert "op 0 (CONV_2D) has 1 inputs, but CONV_2D takes 2 to 3" in _refusal(_patched(data, one_input))
 
+    def options_of_another_type(model):
+        model.subgraphs[0].operators[0].builtinOptionsType = 13  # LocalResponseNormalizationOptions
+    assert "op 0 (CONV_2D) carries builtin options of union type 13, but CONV_2D takes Conv2DOptions" in _refusal(
+        _patched(data, options_of_another_type))
+
     def huge_filter_scale(model):
         sub = model.subgraphs[0]
         quant = sub.tensors[sub.operators[0].inputs[1]].quantization
@@ -134,6 +139,18 @@ def test_hostile_values_are_refused_naming_op_and_tensor(models: dict[str, bytes
         sub = model.subgraphs[0]
         sub.tensors[sub.operators[0].inputs[1]].quantization.quantizedDimension = 3
     assert "quantized_dimension 3" in _refusal(_patched(data, wrong_axis))
+
+
+def test_what_crashes_tflite_micro_is_refused(models: dict[str, bytes]) -> None:
+    """Found by the campaign: tflite-micro's DEPTHWISE_CONV_2D dereferences a bias given as index -1."""
+    data = models["kws_ds_cnn"]
+
+    def absent_bias(model):
+        sub = model.subgraphs[0]
+        op = next(op for op in sub.operators if model.operatorCodes[op.opcodeIndex].builtinCode == 4)
+        op.inputs = [*op.inputs[:2], -1]
+    assert "the bias is given as absent (index -1), which tflite-micro's DEPTHWISE_CONV_2D crashes on" in _refusal(
+        _patched(data, absent_bias))
 
 
 def test_unsupported_ops_are_named_with_tflite_micro_support(models: dict[str, bytes]) -> None:

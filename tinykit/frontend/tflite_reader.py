@@ -16,7 +16,7 @@ import numpy as np
 from tinykit.errors import TinykitError
 from tinykit.frontend.builtin_ops import TFLITE_MICRO_OPS, builtin_op_name
 from tinykit.frontend.flatbuffer import Buffer, FlatbufferError, Table
-from tinykit.frontend.verifier import verify_model
+from tinykit.frontend.verifier import BUILTIN_OPTIONS, verify_model
 from tinykit.ir import (
     Activation,
     AddOptions,
@@ -59,6 +59,12 @@ _BUILTIN_KINDS: dict[int, OpKind] = {
 }
 _PADV2 = 60
 _CUSTOM = 32
+# The BuiltinOptions union member each of those ops reads (0: it takes none).
+# tflite-micro ignores a member of another type, so tinykit refuses one rather
+# than read its fields as if they were the op's.
+_OPTIONS_TYPES: dict[int, int] = {
+    0: 11, 1: 5, 2: 10, 3: 1, 4: 2, 6: 38, 9: 8, 14: 0, 17: 5, 22: 17, 25: 9, 34: 22, 40: 27, 60: 43, 114: 89,
+}
 
 # TensorType codes.
 _DTYPES: dict[int, DType] = {
@@ -209,6 +215,22 @@ class _Reader:
             "supported layers), then convert again."
         )
 
+    @staticmethod
+    def _options_table(op_index: int, kind: OpKind, code: int, op: Table) -> Table | None:
+        """The op's builtin options table, or None when it has none (the schema's defaults apply)."""
+        tag, expected = op.scalar(3, "B"), _OPTIONS_TYPES[code]
+        if tag == 0:
+            return None  # a table under the tag NONE is never read
+        if tag != expected:
+            member = BUILTIN_OPTIONS.get(tag)
+            wanted = BUILTIN_OPTIONS[expected].name if expected else "no options"
+            raise TinykitError(
+                f"op {op_index} ({kind.value}) carries builtin options of union type {tag}"
+                f"{f' ({member.name})' if member else ''}, but {kind.value} takes {wanted}. "
+                "The model file is malformed; re-convert it."
+            )
+        return op.table(4)
+
     def graph(self) -> Graph:
         tensor_tables = self.subgraph.tables(0)
         tensors = [self._tensor(i, t) for i, t in enumerate(tensor_tables)]
@@ -230,7 +252,7 @@ class _Reader:
                     f"op {op_index} ({kind.value}) lacks its first input or an output (an absent tensor, index -1, "
                     "or none at all). The model file is malformed; re-convert it."
                 )
-            data_inputs, options = self._options(op_index, kind, code, inputs, table.table(4))
+            data_inputs, options = self._options(op_index, kind, code, inputs, self._options_table(op_index, kind, code, table))
             op = Op(index=op_index, kind=kind, inputs=tuple(data_inputs), outputs=tuple(outputs), options=options)
             _check_types(op)
             ops.append(op)

@@ -112,12 +112,10 @@ CONCATENATION_OPTIONS = _table("ConcatenationOptions", (0, "axis", _INT), (1, "f
 ADD_OPTIONS = _table("AddOptions", (0, "fused_activation_function", _BYTE), (1, "pot_scale_int16", _BOOL))
 RESHAPE_OPTIONS = _table("ReshapeOptions", (0, "new_shape", Vector("i")))
 REDUCER_OPTIONS = _table("ReducerOptions", (0, "keep_dims", _BOOL))
-EMPTY_OPTIONS = _table("options")  # PadOptions, PadV2Options, QuantizeOptions, DequantizeOptions: no fields
-
 BUILTIN_OPTIONS: dict[int, TableSpec] = {
     1: CONV_2D_OPTIONS, 2: DEPTHWISE_CONV_2D_OPTIONS, 5: POOL_2D_OPTIONS, 8: FULLY_CONNECTED_OPTIONS,
-    9: SOFTMAX_OPTIONS, 10: CONCATENATION_OPTIONS, 11: ADD_OPTIONS, 17: RESHAPE_OPTIONS, 22: EMPTY_OPTIONS,
-    27: REDUCER_OPTIONS, 38: EMPTY_OPTIONS, 43: EMPTY_OPTIONS, 89: EMPTY_OPTIONS,
+    9: SOFTMAX_OPTIONS, 10: CONCATENATION_OPTIONS, 11: ADD_OPTIONS, 17: RESHAPE_OPTIONS, 22: _table("PadOptions"),
+    27: REDUCER_OPTIONS, 38: _table("DequantizeOptions"), 43: _table("PadV2Options"), 89: _table("QuantizeOptions"),
 }
 
 # -- quantization and sparsity -------------------------------------------------

@@ -118,7 +118,12 @@ def check_conv_2d(op: Op) -> None:
 
 @legality(OpKind.DEPTHWISE_CONV_2D)
 def check_depthwise_conv_2d(op: Op) -> None:
-    require_arity(op, 2, 3, optional=(2,))
+    if len(op.inputs) == 3 and op.inputs[2] is None:
+        raise TinykitError(
+            f"{describe(op)}: the bias is given as absent (index -1), which tflite-micro's DEPTHWISE_CONV_2D "
+            "crashes on; a depthwise convolution without bias has 2 inputs. Re-convert the model."
+        )
+    require_arity(op, 2, 3)
     opts = op.options
     assert isinstance(opts, DepthwiseConv2DOptions)
     inp, out = op.inputs[0], op.outputs[0]
