@@ -312,8 +312,9 @@ def run(compiled, data: bytes, mutation: str, samples: int = 3) -> Outcome:
 
 
 def campaign(models: dict[str, bytes], count: int, seed: int, run_budget: int,
-             progress: Callable[[str], None] = lambda _: None) -> list[Outcome]:
-    """``count`` mutations spread over ``models``; at most ``run_budget`` accepted ones are run."""
+             progress: Callable[[str], None] = lambda _: None, save: Path | None = None) -> list[Outcome]:
+    """``count`` mutations spread over ``models``; at most ``run_budget`` accepted ones are run.
+    Failing mutants are written to ``save`` (when given) as ``<number>-<outcome>.tflite``."""
     rng = np.random.default_rng(seed)
     names = sorted(models)
     outcomes = []
@@ -329,6 +330,9 @@ def campaign(models: dict[str, bytes], count: int, seed: int, run_budget: int,
                 runs += 1
                 outcome = run(compiled, data, outcome.mutation)
             outcomes.append(outcome)
+            if save is not None and outcome.kind in FAILURES:
+                save.mkdir(parents=True, exist_ok=True)
+                (save / f"{k}-{outcome.kind}.tflite").write_bytes(data)
             if (k + 1) % 50 == 0:
                 progress(f"{k + 1}/{count} mutations")
     return outcomes
@@ -361,11 +365,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the mutations (default 1)")
     parser.add_argument("--runs", type=int, default=200,
                         help="accepted mutations to build with sanitizers and compare with tflite-micro (default 200)")
+    parser.add_argument("--save", type=Path, help="write failing mutants into this folder, to reproduce them")
     parser.add_argument("--cache", type=Path, default=Path(".pytest_cache/d/tinykit-zoo"),
                         help="the zoo's converted models (shared with the tests)")
     args = parser.parse_args()
     outcomes = campaign(base_models(args.cache), args.count, args.seed, args.runs,
-                        progress=lambda m: print(m, file=sys.stderr))
+                        progress=lambda m: print(m, file=sys.stderr), save=args.save)
     print(summary(outcomes))
     sys.exit(1 if any(o.kind in FAILURES for o in outcomes) else 0)
 
