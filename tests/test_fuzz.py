@@ -114,7 +114,7 @@ def test_hostile_values_are_refused_naming_op_and_tensor(models: dict[str, bytes
 
     def minus_one_output(model):
         model.subgraphs[0].outputs = [-1]
-    assert "subgraphs[0].outputs[0]: tensor index -1" in _refusal(_patched(data, minus_one_output))
+    assert "model.subgraphs[0].outputs[0]: tensor -1 is not one of the" in _refusal(_patched(data, minus_one_output))
 
     def padding(model):
         model.subgraphs[0].operators[0].builtinOptions.padding = 5

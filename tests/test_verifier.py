@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+from fbpatch import pack, unpack
 from zoo import converted
 
 from tinykit.errors import TinykitError
@@ -63,6 +64,21 @@ def test_table_descriptions_match_the_generated_schema() -> None:
 @pytest.mark.parametrize("name", ["sigmoid_detector", "kws_ds_cnn", "resnet8"])
 def test_zoo_models_verify(name: str, zoo_cache: Path) -> None:
     verifier.verify_model(converted(name, zoo_cache).read_bytes())
+
+
+def test_indices_between_tables_are_checked_everywhere(zoo_cache: Path) -> None:
+    """Signature defs and every subgraph, not only the one tinykit compiles."""
+    data = converted("sigmoid_detector", zoo_cache).read_bytes()
+    model = unpack(data)
+    model.signatureDefs[0].inputs[0].tensorIndex = 999
+    with pytest.raises(FlatbufferError, match=r"model\.signature_defs\[0\]\.inputs\[0\]\.tensor_index: tensor 999"):
+        verifier.verify_model(pack(model))
+    model = unpack(data)
+    extra = unpack(data).subgraphs[0]
+    extra.operators[0].inputs = [len(extra.tensors) + 5]
+    model.subgraphs.append(extra)
+    with pytest.raises(FlatbufferError, match=r"model\.subgraphs\[1\]\.operators\[0\]\.inputs\[0\]"):
+        verifier.verify_model(pack(model))
 
 
 def _tflm_reader_raises(data: bytes) -> bool:

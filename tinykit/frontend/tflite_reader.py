@@ -1,6 +1,7 @@
 """Read an int8 .tflite file into the IR.
 
-This module is the only place that knows the TFLite flatbuffer schema (field
+This module and verifier.py (which checks the whole file first: bounds and
+indices) are the only places that know the TFLite flatbuffer schema (field
 numbers below follow tensorflow/lite/schema/schema.fbs). It refuses, with a
 message naming the cause and the fix, anything the rest of tinykit cannot
 compile: unknown ops, float or int16 activations, dynamic parameters,
@@ -167,8 +168,6 @@ class _Reader:
         return Tensor(index=index, name=name, shape=shape, dtype=dtype, quant=quant, data=data)
 
     def _buffer_data(self, index: int) -> bytes | None:
-        if index >= len(self.buffers):
-            raise FlatbufferError(f"a tensor's buffer index {index} is not one of the model's {len(self.buffers)} buffers")
         buffer = self.buffers[index]
         data = buffer.raw_bytes(0)
         if not data and buffer.has(1):  # large models keep data after the flatbuffer
@@ -196,10 +195,6 @@ class _Reader:
     # -- ops -------------------------------------------------------------------
 
     def _kind(self, op_index: int, opcode_index: int) -> tuple[OpKind, int]:
-        if opcode_index >= len(self.opcodes):
-            raise FlatbufferError(
-                f"subgraphs[0].operators[{op_index}].opcode_index: {opcode_index} is not one of the model's "
-                f"{len(self.opcodes)} operator codes")
         code = self.opcodes[opcode_index]
         if code in _BUILTIN_KINDS:
             return _BUILTIN_KINDS[code], code
@@ -235,18 +230,14 @@ class _Reader:
         tensor_tables = self.subgraph.tables(0)
         tensors = [self._tensor(i, t) for i, t in enumerate(tensor_tables)]
 
-        def tensor_at(i: int, section: str) -> Tensor | None:
-            if i == -1:
-                return None
-            if not 0 <= i < len(tensors):
-                raise FlatbufferError(f"subgraphs[0].{section}: tensor index {i} is not one of the {len(tensors)} tensors")
-            return tensors[i]
+        def tensor_at(i: int) -> Tensor | None:  # indices are in range: verify_model checked them
+            return None if i == -1 else tensors[i]
 
         ops = []
         for op_index, table in enumerate(self.subgraph.tables(3)):
             kind, code = self._kind(op_index, table.scalar(0, "I"))
-            inputs = [tensor_at(int(i), f"operators[{op_index}].inputs[{k}]") for k, i in enumerate(table.scalars(1, "int32"))]
-            outputs = [tensor_at(int(i), f"operators[{op_index}].outputs[{k}]") for k, i in enumerate(table.scalars(2, "int32"))]
+            inputs = [tensor_at(int(i)) for i in table.scalars(1, "int32")]
+            outputs = [tensor_at(int(i)) for i in table.scalars(2, "int32")]
             if not outputs or any(t is None for t in outputs) or not inputs or inputs[0] is None:
                 raise TinykitError(
                     f"op {op_index} ({kind.value}) lacks its first input or an output (an absent tensor, index -1, "
@@ -257,14 +248,8 @@ class _Reader:
             _check_types(op)
             ops.append(op)
 
-        def graph_io(field: int, role: str) -> tuple[Tensor, ...]:
-            indices = [int(i) for i in self.subgraph.scalars(field, "int32")]
-            for position, i in enumerate(indices):
-                if tensor_at(i, f"{role}[{position}]") is None:
-                    raise FlatbufferError(f"subgraphs[0].{role}[{position}]: tensor index -1 is not one of the {len(tensors)} tensors")
-            return tuple(tensors[i] for i in indices)
-
-        graph_inputs, graph_outputs = graph_io(1, "inputs"), graph_io(2, "outputs")
+        graph_inputs = tuple(tensors[int(i)] for i in self.subgraph.scalars(1, "int32"))
+        graph_outputs = tuple(tensors[int(i)] for i in self.subgraph.scalars(2, "int32"))
         if not ops:
             raise TinykitError("the model has no ops: there is nothing to compile.")
         return Graph(name=self.name, tensors=tuple(tensors), ops=tuple(ops), inputs=graph_inputs, outputs=graph_outputs)

@@ -24,7 +24,7 @@ import struct
 from dataclasses import dataclass
 from typing import Union
 
-from tinykit.frontend.flatbuffer import FlatbufferError
+from tinykit.frontend.flatbuffer import Buffer, FlatbufferError, Table
 
 # FlatBuffers' verifier refuses buffers of 2 GiB and more, and stops after a
 # million tables: a hostile file can point many vector entries at one table,
@@ -174,8 +174,46 @@ MODEL = _table(
 
 
 def verify_model(data: bytes) -> None:
-    """Raise FlatbufferError naming the first section of ``data`` that is out of bounds or misaligned."""
+    """Raise FlatbufferError naming the first section of ``data`` that is out of bounds or
+    misaligned, or that refers to a tensor, buffer, operator code or subgraph the model lacks."""
     _Verifier(data).root()
+    _check_references(Buffer(data).root())
+
+
+def _check_references(model: Table) -> None:
+    """Indices between tables in range, in every subgraph (tflite-micro prepares them all) and
+    in the signature defs, as TF Lite's own model verifier checks them."""
+
+    def within(value: int, count: int, section: str, what: str, absent_ok: bool = False) -> None:
+        if not (0 <= value < count or (absent_ok and value == -1)):
+            raise FlatbufferError(f"{section}: {what} {value} is not one of the {count} {what}s")
+
+    opcodes, buffers = len(model.tables(1)), len(model.tables(4))
+    subgraphs = model.tables(2)
+    tensor_counts = []
+    for s, subgraph in enumerate(subgraphs):
+        where = f"model.subgraphs[{s}]"
+        tensors = subgraph.tables(0)
+        tensor_counts.append(len(tensors))
+        for t, tensor in enumerate(tensors):
+            within(tensor.scalar(2, "I"), buffers, f"{where}.tensors[{t}].buffer", "buffer")
+        for field, name in ((1, "inputs"), (2, "outputs")):
+            for k, index in enumerate(subgraph.scalars(field, "int32")):
+                within(int(index), len(tensors), f"{where}.{name}[{k}]", "tensor")
+        for o, op in enumerate(subgraph.tables(3)):
+            within(op.scalar(0, "I"), opcodes, f"{where}.operators[{o}].opcode_index", "operator code")
+            for field, name in ((1, "inputs"), (2, "outputs"), (8, "intermediates")):
+                for k, index in enumerate(op.scalars(field, "int32")):
+                    within(int(index), len(tensors), f"{where}.operators[{o}].{name}[{k}]", "tensor", absent_ok=True)
+    for g, signature in enumerate(model.tables(7)):
+        where = f"model.signature_defs[{g}]"
+        graph = signature.scalar(4, "I")
+        within(graph, len(subgraphs), f"{where}.subgraph_index", "subgraph")
+        for field, name in ((0, "inputs"), (1, "outputs")):
+            for k, entry in enumerate(signature.tables(field)):
+                within(entry.scalar(1, "I"), tensor_counts[graph], f"{where}.{name}[{k}].tensor_index", "tensor")
+    for m, metadata in enumerate(model.tables(6)):
+        within(metadata.scalar(1, "I"), buffers, f"model.metadata[{m}].buffer", "buffer")
 
 
 class _Verifier:
