@@ -84,6 +84,16 @@ def require_matching_output_size(op: Op, expected: tuple[int, ...]) -> None:
         )
 
 
+def require_same_size(op: Op) -> None:
+    """The op's output has as many elements as its input (element-wise ops, reshapes)."""
+    inp, out = op.inputs[0], op.outputs[0]
+    if inp.size != out.size:
+        raise TinykitError(
+            f"{describe(op)}: the input has {inp.size} elements {list(inp.shape)} but the output {out.size} "
+            f"{list(out.shape)}; {op.kind.value} keeps the element count. {INCONSISTENT}"
+        )
+
+
 def require_window(op: Op, in_h: int, in_w: int, k_h: int, k_w: int, stride_h: int, stride_w: int,
                    dilation_h: int, dilation_w: int, padding: Padding) -> tuple[int, int]:
     """(out_h, out_w) as TFLite computes them; refuses non-positive strides or dilations and empty outputs."""

@@ -16,12 +16,12 @@ from tinykit.errors import TinykitError
 from tinykit.ir import AddOptions, DType, Op, OpKind
 from tinykit.legality import legality
 from tinykit.legality.common import (
-    INCONSISTENT,
     MAX_SHIFT,
     describe,
     require_activation_range,
     require_arity,
     require_int8_activations,
+    require_same_size,
     require_shift_fits,
 )
 
@@ -62,7 +62,7 @@ def check_logistic(op: Op) -> None:
     require_arity(op, 1, 1)
     inp, out = op.inputs[0], op.outputs[0]
     require_int8_activations(op, [inp, out])
-    _require_same_size(op)
+    require_same_size(op)
     if out.quant.single_zero_point != -128 or np.float32(out.quant.single_scale) != np.float32(1.0 / 256):
         raise TinykitError(
             f"{describe(op)}: the output has scale {out.quant.single_scale} and zero point "
@@ -80,21 +80,12 @@ def check_logistic(op: Op) -> None:
         )
 
 
-def _require_same_size(op: Op) -> None:
-    inp, out = op.inputs[0], op.outputs[0]
-    if inp.size != out.size:
-        raise TinykitError(
-            f"{describe(op)}: the input has {inp.size} elements but the output {out.size}; "
-            f"{op.kind.value} keeps the shape. {INCONSISTENT}"
-        )
-
-
 @legality(OpKind.QUANTIZE)
 def check_quantize(op: Op) -> None:
     require_arity(op, 1, 1)
     inp, out = op.inputs[0], op.outputs[0]
     require_int8_activations(op, [out])
-    _require_same_size(op)
+    require_same_size(op)
     if inp.dtype is DType.FLOAT32:
         return
     require_int8_activations(op, [inp])
@@ -107,7 +98,7 @@ def check_dequantize(op: Op) -> None:
     require_arity(op, 1, 1)
     inp, out = op.inputs[0], op.outputs[0]
     require_int8_activations(op, [inp])
-    _require_same_size(op)
+    require_same_size(op)
     if out.dtype is not DType.FLOAT32:
         raise TinykitError(
             f"{describe(op)}: the output is {out.dtype.value}; tinykit dequantizes int8 to float32 only. "

@@ -12,7 +12,14 @@ from __future__ import annotations
 from tinykit.errors import TinykitError
 from tinykit.ir import Activation, ConcatenationOptions, Op, OpKind, PadOptions, Tensor
 from tinykit.legality import legality
-from tinykit.legality.common import INCONSISTENT, MALFORMED, describe, require_arity, require_int8_activations
+from tinykit.legality.common import (
+    INCONSISTENT,
+    MALFORMED,
+    describe,
+    require_arity,
+    require_int8_activations,
+    require_same_size,
+)
 
 
 def require_rank_at_most_4(op: Op, tensor: Tensor) -> None:
@@ -29,11 +36,7 @@ def check_reshape(op: Op) -> None:
     require_arity(op, 1, 1)
     inp, out = op.inputs[0], op.outputs[0]
     require_int8_activations(op, [inp, out])
-    if inp.size != out.size:
-        raise TinykitError(
-            f"{describe(op)}: the input has {inp.size} elements {list(inp.shape)} but the output {out.size} "
-            f"{list(out.shape)}; a reshape keeps the element count. {INCONSISTENT}"
-        )
+    require_same_size(op)
 
 
 @legality(OpKind.CONCATENATION)
