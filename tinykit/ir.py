@@ -4,9 +4,10 @@ The TFLite reader (``tinykit.frontend.tflite_reader``) is the only code that
 knows the flatbuffer schema; everything after it (planner, code generator,
 cost model, search, verifier) sees only these frozen dataclasses.
 
-The cost model lives here too: each op knows its MACs, weight bytes, scratch
-bytes and whether it may write its output over one of its inputs, so that the
-planner, the reports and the search all use one set of numbers.
+The cost model lives here too: each op knows its MACs and weight bytes, so
+that the planner, the reports and the search all use one set of numbers.
+Scratch bytes and in-place rules depend on the kernel that runs the op, so
+they live in the kernel selection's ``Schedule`` (``tinykit.schedule``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,21 @@ class OpKind(enum.Enum):
     QUANTIZE = "QUANTIZE"
     DEQUANTIZE = "DEQUANTIZE"
     LOGISTIC = "LOGISTIC"
+    SUB = "SUB"
+    MUL = "MUL"
+    SQUARED_DIFFERENCE = "SQUARED_DIFFERENCE"
+    MAXIMUM = "MAXIMUM"
+    MINIMUM = "MINIMUM"
+    RELU = "RELU"
+    RELU6 = "RELU6"
+    LEAKY_RELU = "LEAKY_RELU"
+    PRELU = "PRELU"
+    HARD_SWISH = "HARD_SWISH"
+    TANH = "TANH"
+    SUM = "SUM"
+    REDUCE_MAX = "REDUCE_MAX"
+    REDUCE_MIN = "REDUCE_MIN"
+    ARG_MAX = "ARG_MAX"
 
 
 class Padding(enum.Enum):
@@ -187,6 +203,23 @@ class AddOptions:
 
 
 @dataclass(frozen=True)
+class ArithmeticOptions:
+    """SUB and MUL: the fused activation, as ADD's."""
+
+    activation: Activation = Activation.NONE
+
+
+@dataclass(frozen=True)
+class LeakyReluOptions:
+    alpha: float  # float32 value, as stored in the model
+
+
+@dataclass(frozen=True)
+class ArgMaxOptions:
+    axis: int  # normalised to be non-negative
+
+
+@dataclass(frozen=True)
 class ConcatenationOptions:
     axis: int  # normalised to be non-negative
     activation: Activation = Activation.NONE
@@ -199,6 +232,8 @@ class SoftmaxOptions:
 
 @dataclass(frozen=True)
 class MeanOptions:
+    """TFLite's ReducerOptions with the axes tensor folded in: MEAN, SUM, REDUCE_MAX, REDUCE_MIN."""
+
     axes: tuple[int, ...]  # normalised, sorted, non-negative
     keep_dims: bool
 
@@ -216,12 +251,24 @@ OpOptions = Union[
     Pool2DOptions,
     FullyConnectedOptions,
     AddOptions,
+    ArithmeticOptions,
+    LeakyReluOptions,
+    ArgMaxOptions,
     ConcatenationOptions,
     SoftmaxOptions,
     MeanOptions,
     PadOptions,
     None,
 ]
+
+
+# Binary ops that broadcast their two inputs and map each output element from
+# the inputs' elements at its position (ADD is one too, listed on its own above).
+ELEMENTWISE_ARITHMETIC = frozenset({OpKind.SUB, OpKind.MUL, OpKind.SQUARED_DIFFERENCE, OpKind.MAXIMUM, OpKind.MINIMUM})
+# One-input activations mapping each int8 element to one int8 element.
+UNARY_ACTIVATIONS = frozenset({OpKind.RELU, OpKind.RELU6, OpKind.LEAKY_RELU, OpKind.HARD_SWISH, OpKind.TANH})
+# Ops that reduce their input over axes; each input element is read once.
+REDUCTIONS = frozenset({OpKind.MEAN, OpKind.SUM, OpKind.REDUCE_MAX, OpKind.REDUCE_MIN, OpKind.ARG_MAX})
 
 
 def conv_output_size(size: int, filter_size: int, stride: int, dilation: int, padding: Padding) -> int:
@@ -276,40 +323,16 @@ class Op:
             opts = self.options
             assert isinstance(opts, Pool2DOptions)
             return out.size * opts.filter_h * opts.filter_w
-        if self.kind is OpKind.MEAN:
+        if self.kind in REDUCTIONS:
             return self.inputs[0].size
-        if self.kind in (OpKind.ADD, OpKind.SOFTMAX, OpKind.LOGISTIC, OpKind.QUANTIZE, OpKind.DEQUANTIZE):
+        if self.kind in (OpKind.ADD, OpKind.SOFTMAX, OpKind.LOGISTIC, OpKind.QUANTIZE, OpKind.DEQUANTIZE) \
+                or self.kind in ELEMENTWISE_ARITHMETIC or self.kind in UNARY_ACTIVATIONS or self.kind is OpKind.PRELU:
             return out.size
         return 0
 
     def weight_bytes(self) -> int:
         """Bytes of constant tensors (weights, biases) this op reads from flash."""
         return sum(t.nbytes for t in self.inputs if t is not None and t.is_constant)
-
-    def scratch_bytes(self) -> int:
-        """Bytes of temporary arena memory the op's kernel needs while it runs.
-
-        Every reference kernel works straight from input to output (MEAN sums
-        each output's column directly), so none needs scratch yet; an optimized
-        kernel that does declares it here, and the planner places it.
-        """
-        return 0
-
-    def in_place_inputs(self) -> tuple[int, ...]:
-        """Positions of inputs whose buffer the output may reuse (if that input dies here).
-
-        Element-wise kernels read element i before writing element i and never
-        read an earlier element again, so the output may overwrite an input of
-        the same size and type that is not needed afterwards.
-        """
-        out = self.outputs[0]
-        if self.kind in (OpKind.RESHAPE, OpKind.LOGISTIC, OpKind.QUANTIZE, OpKind.ADD):
-            return tuple(
-                i
-                for i, t in enumerate(self.inputs)
-                if t is not None and not t.is_constant and t.nbytes == out.nbytes and t.dtype == out.dtype
-            )
-        return ()
 
     @property
     def activation_inputs(self) -> tuple[Tensor, ...]:

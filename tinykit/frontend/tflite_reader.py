@@ -21,12 +21,15 @@ from tinykit.frontend.verifier import BUILTIN_OPTIONS, verify_model
 from tinykit.ir import (
     Activation,
     AddOptions,
+    ArgMaxOptions,
+    ArithmeticOptions,
     ConcatenationOptions,
     Conv2DOptions,
     DepthwiseConv2DOptions,
     DType,
     FullyConnectedOptions,
     Graph,
+    LeakyReluOptions,
     MeanOptions,
     Op,
     OpKind,
@@ -57,6 +60,21 @@ _BUILTIN_KINDS: dict[int, OpKind] = {
     40: OpKind.MEAN,
     60: OpKind.PAD,
     114: OpKind.QUANTIZE,
+    18: OpKind.MUL,
+    19: OpKind.RELU,
+    21: OpKind.RELU6,
+    28: OpKind.TANH,
+    41: OpKind.SUB,
+    54: OpKind.PRELU,
+    55: OpKind.MAXIMUM,
+    56: OpKind.ARG_MAX,
+    57: OpKind.MINIMUM,
+    74: OpKind.SUM,
+    82: OpKind.REDUCE_MAX,
+    89: OpKind.REDUCE_MIN,
+    98: OpKind.LEAKY_RELU,
+    99: OpKind.SQUARED_DIFFERENCE,
+    117: OpKind.HARD_SWISH,
 }
 _PADV2 = 60
 _CUSTOM = 32
@@ -65,6 +83,7 @@ _CUSTOM = 32
 # than read its fields as if they were the op's.
 _OPTIONS_TYPES: dict[int, int] = {
     0: 11, 1: 5, 2: 10, 3: 1, 4: 2, 6: 38, 9: 8, 14: 0, 17: 5, 22: 17, 25: 9, 34: 22, 40: 27, 60: 43, 114: 89,
+    18: 21, 19: 0, 21: 0, 28: 0, 41: 28, 54: 0, 55: 39, 56: 40, 57: 39, 74: 27, 82: 27, 89: 27, 98: 75, 99: 76, 117: 91,
 }
 
 # TensorType codes.
@@ -323,7 +342,16 @@ class _Reader:
             return inputs, ConcatenationOptions(axis=axis + rank if axis < 0 else axis, activation=activation(1))
         if kind is OpKind.SOFTMAX:
             return inputs, SoftmaxOptions(beta=float(scalar(0, "f", 0.0)))  # the schema default: tflite-micro reads 0 too
-        if kind is OpKind.MEAN:
+        if kind in (OpKind.SUB, OpKind.MUL):
+            return inputs, ArithmeticOptions(activation=activation(0))
+        if kind is OpKind.LEAKY_RELU:
+            return inputs, LeakyReluOptions(alpha=float(scalar(0, "f")))
+        if kind is OpKind.ARG_MAX:
+            parameter_inputs(2, 2)
+            rank = len(inputs[0].shape)
+            axis = int(constant_param(1, "axis").reshape(-1)[0])
+            return inputs[:1], ArgMaxOptions(axis=axis + rank if axis < 0 else axis)
+        if kind in (OpKind.MEAN, OpKind.SUM, OpKind.REDUCE_MAX, OpKind.REDUCE_MIN):
             parameter_inputs(2, 2)
             rank = len(inputs[0].shape)
             axes = tuple(sorted({int(a) + rank if a < 0 else int(a) for a in constant_param(1, "axes").reshape(-1)}))
@@ -344,7 +372,7 @@ class _Reader:
         if kind is OpKind.RESHAPE:
             parameter_inputs(1, 2)
             return inputs[:1], None
-        return inputs, None  # QUANTIZE, DEQUANTIZE, LOGISTIC
+        return inputs, None  # QUANTIZE, DEQUANTIZE, LOGISTIC, the other activations, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM
 
 
 def _check_types(op: Op) -> None:
@@ -357,6 +385,8 @@ def _check_types(op: Op) -> None:
         allowed_in, allowed_out = {DType.FLOAT32, DType.INT8}, {DType.INT8}
     elif op.kind is OpKind.DEQUANTIZE:
         allowed_in, allowed_out = {DType.INT8}, {DType.FLOAT32}
+    elif op.kind is OpKind.ARG_MAX:
+        allowed_in, allowed_out = {DType.INT8}, {DType.INT32, DType.INT64}
     else:
         allowed_in, allowed_out = {DType.INT8}, {DType.INT8}
     weights = {DType.INT8, DType.INT32}  # int8 filters, int32 biases

@@ -112,10 +112,17 @@ CONCATENATION_OPTIONS = _table("ConcatenationOptions", (0, "axis", _INT), (1, "f
 ADD_OPTIONS = _table("AddOptions", (0, "fused_activation_function", _BYTE), (1, "pot_scale_int16", _BOOL))
 RESHAPE_OPTIONS = _table("ReshapeOptions", (0, "new_shape", Vector("i")))
 REDUCER_OPTIONS = _table("ReducerOptions", (0, "keep_dims", _BOOL))
+MUL_OPTIONS = _table("MulOptions", (0, "fused_activation_function", _BYTE))
+SUB_OPTIONS = _table("SubOptions", (0, "fused_activation_function", _BYTE), (1, "pot_scale_int16", _BOOL))
+ARG_MAX_OPTIONS = _table("ArgMaxOptions", (0, "output_type", _BYTE))
+LEAKY_RELU_OPTIONS = _table("LeakyReluOptions", (0, "alpha", Scalar("f")))
+
 BUILTIN_OPTIONS: dict[int, TableSpec] = {
     1: CONV_2D_OPTIONS, 2: DEPTHWISE_CONV_2D_OPTIONS, 5: POOL_2D_OPTIONS, 8: FULLY_CONNECTED_OPTIONS,
-    9: SOFTMAX_OPTIONS, 10: CONCATENATION_OPTIONS, 11: ADD_OPTIONS, 17: RESHAPE_OPTIONS, 22: _table("PadOptions"),
-    27: REDUCER_OPTIONS, 38: _table("DequantizeOptions"), 43: _table("PadV2Options"), 89: _table("QuantizeOptions"),
+    9: SOFTMAX_OPTIONS, 10: CONCATENATION_OPTIONS, 11: ADD_OPTIONS, 17: RESHAPE_OPTIONS, 21: MUL_OPTIONS,
+    22: _table("PadOptions"), 27: REDUCER_OPTIONS, 28: SUB_OPTIONS, 38: _table("DequantizeOptions"),
+    39: _table("MaximumMinimumOptions"), 40: ARG_MAX_OPTIONS, 43: _table("PadV2Options"), 75: LEAKY_RELU_OPTIONS,
+    76: _table("SquaredDifferenceOptions"), 89: _table("QuantizeOptions"), 91: _table("HardSwishOptions"),
 }
 
 # -- quantization and sparsity -------------------------------------------------

@@ -1,60 +1,28 @@
-"""Legality of the element-wise family: ADD, LOGISTIC, QUANTIZE, DEQUANTIZE.
+"""Legality of the element-wise family: LOGISTIC, QUANTIZE, DEQUANTIZE (ADD
+is in arithmetic.py with the other binary ops).
 
-Shapes are kept (ADD adds tensors of one shape, without broadcasting), and
-every fixed-point constant TF Lite Micro's Prepare would derive has a shift
-the kernels can apply: ADD's output rescaling must be a right shift,
-LOGISTIC's input scaling must lie between 2^-28 and the int32 range, and a
-requantizing QUANTIZE's shift fits in 31 bits.
+Shapes are kept, and every fixed-point constant TF Lite Micro's Prepare would
+derive has a shift the kernels can apply: LOGISTIC's input scaling must lie
+between 2^-28 and the int32 range, and a requantizing QUANTIZE's shift fits
+in 31 bits.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from tinykit.codegen.ops.elementwise import ADD_LEFT_SHIFT, add_multipliers, logistic_input_scaling
+from tinykit.codegen.ops.elementwise import logistic_input_scaling
 from tinykit.errors import TinykitError
-from tinykit.ir import AddOptions, DType, Op, OpKind
+from tinykit.ir import DType, Op, OpKind
 from tinykit.legality import legality
 from tinykit.legality.common import (
     MAX_SHIFT,
     describe,
-    require_activation_range,
     require_arity,
     require_int8_activations,
     require_same_size,
     require_shift_fits,
 )
-
-
-def _without_leading_ones(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """The shape with leading 1s dropped: [1, 4] + [4] broadcasts to plain element-wise addition."""
-    first = next((i for i, d in enumerate(shape) if d != 1), len(shape))
-    return tuple(shape[first:])
-
-
-@legality(OpKind.ADD)
-def check_add(op: Op) -> None:
-    require_arity(op, 2, 2)
-    opts = op.options
-    assert isinstance(opts, AddOptions)
-    in1, in2 = op.inputs
-    out = op.outputs[0]
-    require_int8_activations(op, [in1, in2, out])
-    if not (_without_leading_ones(in1.shape) == _without_leading_ones(in2.shape) == _without_leading_ones(out.shape)):
-        raise TinykitError(
-            f"{describe(op)}: the inputs have shapes {list(in1.shape)} and {list(in2.shape)} (output "
-            f"{list(out.shape)}); tinykit's int8 ADD adds tensors of one shape and does not broadcast. Make both "
-            "operands the same shape in the model (e.g. tile or broadcast the smaller one explicitly)."
-        )
-    s1, s2, so = in1.quant.single_scale, in2.quant.single_scale, out.quant.single_scale
-    quants = require_shift_fits(op, add_multipliers(s1, s2, so), "rescaling multiplier")
-    if any(shift > 0 for _, shift in quants):
-        raise TinykitError(
-            f"{describe(op)}: the output scale {so} is more than 2^{ADD_LEFT_SHIFT} times smaller than the inputs' "
-            f"({s1}, {s2}); TF Lite Micro's int8 ADD cannot rescale that far. Re-convert the model with a "
-            "representative dataset that covers the sum's real range."
-        )
-    require_activation_range(op, opts.activation, out)
 
 
 @legality(OpKind.LOGISTIC)

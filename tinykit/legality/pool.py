@@ -1,16 +1,15 @@
-"""Legality of the pooling family: AVERAGE_POOL_2D, MAX_POOL_2D and MEAN.
+"""Legality of the pooling family: AVERAGE_POOL_2D and MAX_POOL_2D (MEAN is
+in reduce.py with the other reductions).
 
 Pools average or pick raw int8 values, so TFLite's kernels assume the output
 keeps the input's quantization: a pool whose quantization changes is refused
-rather than computed in the wrong scale. MEAN is computed over height and
-width of a 4-D tensor (global average pooling), with an int32 sum that must
-not overflow and a multiplier whose shift fits.
+rather than computed in the wrong scale.
 """
 
 from __future__ import annotations
 
 from tinykit.errors import TinykitError
-from tinykit.ir import MeanOptions, Op, OpKind, Pool2DOptions
+from tinykit.ir import Op, OpKind, Pool2DOptions
 from tinykit.legality import legality
 from tinykit.legality.common import (
     INT32_MAX,
@@ -21,7 +20,6 @@ from tinykit.legality.common import (
     require_int8_activations,
     require_matching_output_size,
     require_nhwc,
-    require_shift_fits,
     require_window,
 )
 
@@ -56,26 +54,3 @@ def check_pool_2d(op: Op) -> None:
             f"{describe(op)}: a {opts.filter_h}x{opts.filter_w} window over a {in_h}x{in_w} input overflows the int32 "
             "sum of the pooling kernel (and tflite-micro's). Pool in stages instead."
         )
-
-
-@legality(OpKind.MEAN)
-def check_mean(op: Op) -> None:
-    require_arity(op, 1, 1)
-    opts = op.options
-    assert isinstance(opts, MeanOptions)
-    inp, out = op.inputs[0], op.outputs[0]
-    require_int8_activations(op, [inp, out])
-    if len(inp.shape) != 4 or opts.axes != (1, 2):
-        raise TinykitError(
-            f"{describe(op)}: MEAN over axes {list(opts.axes)} of a {len(inp.shape)}-D tensor is not supported; "
-            "tinykit computes MEAN over height and width (axes 1 and 2) of a 4-D NHWC tensor, i.e. global "
-            "average pooling. Use GlobalAveragePooling2D (or reduce_mean over axes [1, 2]) in the model."
-        )
-    n, h, w, c = inp.shape
-    require_matching_output_size(op, (n, 1, 1, c) if opts.keep_dims else (n, c))
-    if h * w * 255 > INT32_MAX:
-        raise TinykitError(
-            f"{describe(op)}: averaging {h * w:,} values per channel overflows the int32 sum of the int8 kernel "
-            "(and tflite-micro's). Pool in stages instead."
-        )
-    require_shift_fits(op, [inp.quant.single_scale / out.quant.single_scale], "rescaling (input scale / output scale)")

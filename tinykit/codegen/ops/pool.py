@@ -4,7 +4,8 @@ Pools average or pick raw int8 values in the input's quantization (which
 tinykit/legality/pool.py requires the output to keep). MEAN requantizes:
 its fixed-point multiplier folds in the 1/count of the average exactly as
 TF Lite Micro's reference QuantizedMeanOrSum does at run time, but here at
-build time.
+build time. MEAN over other axes than height and width goes to the general
+reduction kernel (``reduce.py``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 from tinykit.codegen.emit import EmitContext, emitter
 from tinykit.codegen.ops.common import activation_initializer, dims_struct, nhwc_dims, nhwc_shape, window_geometry
 from tinykit.codegen.quant import quantize_multiplier
+from tinykit.codegen.ops.reduce import emit_sum_call, reduced_count
 from tinykit.ir import MeanOptions, Op, OpKind, Pool2DOptions
 
 
-def _emit_pool(op: Op, ctx: EmitContext, kernel: str) -> str:
+def _emit_pool(op: Op, ctx: EmitContext) -> str:
     opts = op.options
     assert isinstance(opts, Pool2DOptions)
     inp, out = op.inputs[0], op.outputs[0]
@@ -28,20 +30,18 @@ def _emit_pool(op: Op, ctx: EmitContext, kernel: str) -> str:
         "pad_h": str(pad_h), "pad_w": str(pad_w),
         "activation": activation_initializer(opts.activation, out),
     })
-    return (
-        f"{kernel}({params}, {nhwc_dims(ctx, 'input_dims', inp)}, {ctx.tensor(inp)}, "
-        f"{nhwc_dims(ctx, 'output_dims', out)}, {ctx.tensor(out)})"
-    )
+    return ctx.call(params, nhwc_dims(ctx, "input_dims", inp), ctx.tensor(inp), nhwc_dims(ctx, "output_dims", out),
+                    ctx.tensor(out))
 
 
 @emitter(OpKind.AVERAGE_POOL_2D)
 def emit_average_pool_2d(op: Op, ctx: EmitContext) -> str:
-    return _emit_pool(op, ctx, "tk_avg_pool_s8")
+    return _emit_pool(op, ctx)
 
 
 @emitter(OpKind.MAX_POOL_2D)
 def emit_max_pool_2d(op: Op, ctx: EmitContext) -> str:
-    return _emit_pool(op, ctx, "tk_max_pool_s8")
+    return _emit_pool(op, ctx)
 
 
 def mean_multiplier(input_scale: float, output_scale: float, count: int) -> tuple[int, int]:
@@ -63,13 +63,14 @@ def emit_mean(op: Op, ctx: EmitContext) -> str:
     opts = op.options
     assert isinstance(opts, MeanOptions)
     inp, out = op.inputs[0], op.outputs[0]
+    if ctx.kernel.kernel == "tk_sum_s8":  # the schedule's choice when this is not global average pooling
+        return emit_sum_call(op, ctx, *mean_multiplier(inp.quant.single_scale, out.quant.single_scale,
+                                                       reduced_count(op)))
     n, h, w, c = inp.shape
     multiplier, shift = mean_multiplier(inp.quant.single_scale, out.quant.single_scale, h * w)
     params = ctx.struct("tk_mean_params", "params", {
         "input_offset": str(-inp.quant.single_zero_point), "output_offset": str(out.quant.single_zero_point),
     })
     quant = ctx.struct("tk_per_tensor_quant", "quant", {"multiplier": str(multiplier), "shift": str(shift)})
-    return (
-        f"tk_mean_s8({params}, {quant}, {nhwc_dims(ctx, 'input_dims', inp)}, {ctx.tensor(inp)}, "
-        f"{dims_struct(ctx, 'output_dims', n, 1, 1, c)}, {ctx.tensor(out)})"
-    )
+    return ctx.call(params, quant, nhwc_dims(ctx, "input_dims", inp), ctx.tensor(inp),
+                    dims_struct(ctx, "output_dims", n, 1, 1, c), ctx.tensor(out))

@@ -39,11 +39,9 @@ def softmax_input_scaling(beta: float, input_scale: float) -> tuple[int, int, in
 def emit_softmax(op: Op, ctx: EmitContext) -> str:
     opts = op.options
     assert isinstance(opts, SoftmaxOptions)
-    inp = op.inputs[0]
+    inp, out = op.inputs[0], op.outputs[0]
     multiplier, shift, diff_min = softmax_input_scaling(opts.beta, inp.quant.single_scale)
     params = ctx.struct("tk_softmax_params", "params", {"diff_min": str(diff_min)})
     quant = ctx.struct("tk_per_tensor_quant", "quant", {"multiplier": str(multiplier), "shift": str(shift)})
-    return (
-        f"tk_softmax_s8({params}, {quant}, {flat_dims(ctx, 'input_dims', inp)}, {ctx.tensor(inp)}, "
-        f"{flat_dims(ctx, 'output_dims', op.outputs[0])}, {ctx.tensor(op.outputs[0])})"
-    )
+    return ctx.call(params, quant, flat_dims(ctx, "input_dims", inp), ctx.tensor(inp), flat_dims(ctx, "output_dims", out),
+                    ctx.tensor(out))
