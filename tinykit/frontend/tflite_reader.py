@@ -232,10 +232,10 @@ class _Reader:
     @staticmethod
     def _options_table(op_index: int, kind: OpKind, code: int, op: Table) -> Table | None:
         """The op's builtin options table, or None when it has none (the schema's defaults apply)."""
-        tag, expected = op.scalar(3, "B"), _OPTIONS_TYPES[code]
+        tag, expected = op.scalar(3, "B"), _OPTIONS_TYPES.get(code)
         if tag == 0:
             return None  # a table under the tag NONE is never read
-        if tag != expected:
+        if expected is not None and tag != expected:  # an op missing from _OPTIONS_TYPES is not checked
             member = BUILTIN_OPTIONS.get(tag)
             wanted = BUILTIN_OPTIONS[expected].name if expected else "no options"
             raise TinykitError(
