@@ -13,7 +13,7 @@ APT_PACKAGES := gcc make gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS        ?= 2
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench fuzz clean
 
 setup: $(APT_STAMP) $(STAMP)
 
@@ -62,6 +62,15 @@ BENCH_SOURCES := $(if $(TFLM_SRC),--tflm-src $(TFLM_SRC)) $(if $(CMSIS_NN_SRC),-
 	$(if $(TFLM_CACHE),--tflm-cache $(TFLM_CACHE))
 bench: setup
 	$(PYTHON) -m benchmarks.run -o benchmarks/results.json $(BENCH_SOURCES)
+
+# Hostile files: thousands of seeded mutations of zoo models (bit flips,
+# truncation, overwritten runs, well-formed hostile values) through the reader
+# and code generator; accepted ones run under ASan+UBSan against tflite-micro.
+# Prints counts per outcome and per refusal cause; exits 1 on any failure.
+# FUZZ_ARGS='--count 5000 --seed 3 --runs 300' changes the campaign.
+FUZZ_ARGS ?= --count 2000 --seed 1
+fuzz: setup
+	$(PYTHON) -m tests.fuzz $(FUZZ_ARGS)
 
 clean:
 	rm -rf build .pytest_cache
