@@ -1,5 +1,5 @@
 """Shared pytest set-up: the repository root on sys.path so tests can import
-`examples.kws` (pytest itself puts tests/ on the path, so test helpers are imported as `modelgen`, `bitexact`)."""
+`examples` and `benchmarks` (pytest itself puts tests/ on the path, so test helpers are imported as `modelgen`, `bitexact`)."""
 
 import sys
 from pathlib import Path

@@ -22,7 +22,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from examples.kws.model import ds_cnn
+from tinykit.kws.model import ds_cnn
 from tinykit.frontend.convert import convert_to_int8
 
 SEED = 1234
