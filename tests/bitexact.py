@@ -1,26 +1,50 @@
 """The bit-exactness check every kernel and model test uses.
 
-A model goes through the real pipeline (reader, planner, code generator,
-host gcc with -Werror and, by default, AddressSanitizer and
+A model goes through the real pipeline (reader, kernel selection, planner,
+code generator, host gcc with -Werror and, by default, AddressSanitizer and
 UndefinedBehaviorSanitizer) and its outputs are compared with tflite-micro's
 for the same random int8 inputs, every byte.
+
+``features`` are the ISA features the kernel selection may use. On the host
+the cortexm/ twins build with portable C definitions of the ACLE intrinsics
+(tinykit/acle.h), so a test run with ``features={"dsp"}`` checks the DSP
+kernels' arithmetic under the sanitizers; ``isa_feature_sets(kind)`` lists the
+feature sets that select a different kernel for an op kind, for
+``pytest.mark.parametrize``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
+import pytest
+
 from tinykit.build import CompiledModel, compile_tflite
+from tinykit.ir import OpKind
 from tinykit.planner import check_no_overlap
+from tinykit.schedule import variants_of
 from tinykit.verify.compare import compare, random_samples
 from tinykit.verify.host import build_host, run_host
 from tinykit.verify.tflm import run_tflm
 
 
-def assert_bit_exact(model: bytes, tmp_path: Path, samples: int = 20, seed: int = 0, sanitize: bool = True) -> CompiledModel:
+def isa_feature_sets(*kinds: OpKind) -> list:
+    """``pytest.param`` feature sets, one per distinct set of ISA features some
+    registered variant of ``kinds`` requires: the empty set (the reference
+    kernels, id "reference") first, then e.g. {"dsp"} (id "dsp")."""
+    sets = {frozenset()} | {v.requires for kind in kinds for v in variants_of(kind)}
+    ordered = sorted(sets, key=lambda s: (len(s), sorted(s)))
+    return [pytest.param(s, id="+".join(sorted(s)) or "reference") for s in ordered]
+
+
+def assert_bit_exact(
+    model: bytes, tmp_path: Path, samples: int = 20, seed: int = 0, sanitize: bool = True,
+    features: Iterable[str] = frozenset(),
+) -> CompiledModel:
     tflite = tmp_path / "model.tflite"
     tflite.write_bytes(model)
-    compiled = compile_tflite(tflite, tmp_path / "build", board="host", source_name=tflite.name)
+    compiled = compile_tflite(tflite, tmp_path / "build", board="host", source_name=tflite.name, features=features)
     assert check_no_overlap(compiled.plan) == []
     host = build_host(compiled.folder, sanitize=sanitize, shared_library=False)
     inputs = random_samples(compiled.graph, samples, seed)
@@ -28,8 +52,9 @@ def assert_bit_exact(model: bytes, tmp_path: Path, samples: int = 20, seed: int 
     reference = run_tflm(model, inputs)
     compared, mismatched, examples = compare(reference, ours)
     assert compared > 0
+    kernels = ", ".join(sorted({f"{e.kernel} ({e.variant})" for e in compiled.schedule.ops}))
     details = "\n".join(
         f"  sample {m.sample} output {m.output} at {list(m.index)}: tflite-micro {m.expected:g}, tinykit {m.got:g}" for m in examples
     )
-    assert mismatched == 0, f"{mismatched} of {compared} output bytes differ from tflite-micro:\n{details}"
+    assert mismatched == 0, f"{mismatched} of {compared} output bytes differ from tflite-micro (kernels: {kernels}):\n{details}"
     return compiled

@@ -16,6 +16,7 @@ from tinykit.codegen.runtime import copy_runtime
 from tinykit.deploy.platformio import run_build
 from tinykit.deploy.project import app_dir, write_project
 from tinykit.kws.features import copy_features_library
+from tinykit.schedule import Schedule
 
 
 def build_features_elf(board: Board, out_dir: Path) -> Path:
@@ -24,7 +25,8 @@ def build_features_elf(board: Board, out_dir: Path) -> Path:
     src.mkdir(parents=True, exist_ok=True)
     for source in sorted(app_dir("features_check").glob("model.*")):
         shutil.copy2(source, src / source.name)
-    copy_runtime(out_dir / "lib" / "tinykit_runtime")  # tinykit/types.h of the model API
+    # tinykit/types.h of the model API; no model, so no kernels (an empty schedule).
+    copy_runtime(out_dir / "lib" / "tinykit_runtime", Schedule(frozenset(), "reference", ()))
     copy_features_library(out_dir)
     write_project(out_dir, board, app="profiler")
     return run_build(out_dir).elf

@@ -90,6 +90,7 @@ family = "stm32f7"
 core = "cortex-m7"
 fpu = "fpv5-d16"
 float_abi = "hard"
+features = ["dsp", "fpu"]
 clock_hz = 216_000_000
 [memory]
 flash_origin = 0x08000000
@@ -123,6 +124,9 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
         (("stack_reserve = 4096", "stack_reserve = -1"), "memory.stack_reserve"),
         (('method = "openocd"', 'method = "jlink"'), "upload.method"),
         (("flash_bytes = 2_097_152", "flash_bytes = true"), "memory.flash_bytes"),
+        (('features = ["dsp", "fpu"]', ""), "cpu.features"),
+        (('features = ["dsp", "fpu"]', 'features = ["dsp", "fpu", "neon"]'), "cpu.features"),
+        (('features = ["dsp", "fpu"]', 'features = ["dsp"]'), "cpu.features"),
     ],
 )
 def test_bad_board_file_names_file_and_field(tmp_path: Path, change: tuple[str, str], field: str) -> None:
@@ -161,3 +165,10 @@ def test_new_board_of_a_known_family_needs_only_a_toml_file(tmp_path: Path) -> N
         vectors = ELFFile(f).get_section_by_name(".vectors")
         initial_sp, _ = struct.unpack_from("<II", vectors.data())
     assert initial_sp == 0x20000000 + 524_288
+
+
+def test_boards_state_the_isa_features_kernel_selection_reads() -> None:
+    # Every Cortex-M4/M7/M33 core here has the DSP extension and an FPU; the host gets portable C only.
+    features = {b.name: b.features for b in all_boards()}
+    assert features["host"] == frozenset()
+    assert all(features[name] == {"dsp", "fpu"} for name in ("qemu_m4", "qemu_m7", "qemu_m33", "nucleo_f746"))

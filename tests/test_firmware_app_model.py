@@ -54,7 +54,7 @@ def built(tmp_path_factory):
     tflite.write_bytes(model)
     compiled = compile_tflite(tflite, folder / "kws", board="host", source_name=tflite.name)
     runtime = compiled.folder / "lib" / "tinykit_runtime"
-    sources = [compiled.folder / "src" / "model.c", compiled.folder / "src" / "model_weights.c", *sorted((runtime / "src").glob("*.c"))]
+    sources = [compiled.folder / "src" / "model.c", compiled.folder / "src" / "model_weights.c", *sorted((runtime / "src").rglob("*.c"))]
     binary = build_profiler(sources, [compiled.folder / "src", runtime / "include"], folder)
     return model, compiled, binary
 

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bitexact import assert_bit_exact
+from bitexact import assert_bit_exact, isa_feature_sets
 from modelgen import ModelBuilder
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from tinykit.build import compile_tflite
 from tinykit.errors import TinykitError
+from tinykit.ir import OpKind
 
 ACTIVATIONS = {
     "NONE": schema.ActivationFunctionType.NONE,
@@ -136,7 +137,7 @@ def conv_model(case: ConvCase, rng: np.random.Generator, filter_zero_point: int 
 
 RANDOM_CASES = [random_conv_case(np.random.default_rng(1000 + i)) for i in range(24)]
 # Hand-picked corners: every activation with a tight output scale, one channel
-# in and out, a 1x1 pointwise layer, stride larger than the kernel, and grouped.
+# in and out, a 1x1 pointwise layer, stride larger than the kernel, grouped, and pointwise corners.
 EDGE_CASES = [
     ConvCase(1, 6, 6, 3, 5, 3, 3, 1, 1, 1, "SAME", act, True, True) for act in ACTIVATIONS
 ] + [
@@ -145,13 +146,23 @@ EDGE_CASES = [
     ConvCase(1, 9, 7, 3, 4, 2, 2, 3, 3, 1, "SAME", "NONE", False, True),
     ConvCase(1, 8, 8, 5, 3, 3, 3, 1, 2, 2, "SAME", "RELU6", True, True),
     ConvCase(1, 6, 5, 6, 4, 3, 3, 1, 1, 1, "SAME", "NONE", True, True, groups=2),
+    # Pointwise layers (the DSP build's tk_conv_1x1_s8): depth not a multiple of 4, strided, grouped, batched.
+    ConvCase(1, 5, 5, 13, 6, 1, 1, 2, 2, 1, "SAME", "RELU6", True, True),
+    ConvCase(1, 4, 3, 16, 8, 1, 1, 1, 1, 1, "VALID", "NONE", False, True, groups=2),
+    ConvCase(2, 3, 3, 32, 5, 1, 1, 1, 1, 1, "SAME", "NONE", True, True),
 ]
 
 
+@pytest.mark.parametrize("features", isa_feature_sets(OpKind.CONV_2D))
 @pytest.mark.parametrize("case", RANDOM_CASES + EDGE_CASES, ids=str)
-def test_conv_matches_tflite_micro(case: ConvCase, tmp_path: Path) -> None:
+def test_conv_matches_tflite_micro(case: ConvCase, features: frozenset[str], tmp_path: Path) -> None:
     rng = np.random.default_rng(case_seed(case))
-    assert_bit_exact(conv_model(case, rng), tmp_path, samples=20, seed=7)
+    compiled = assert_bit_exact(conv_model(case, rng), tmp_path, samples=20, seed=7, features=features)
+    (conv,) = compiled.schedule.ops
+    assert compiled.schedule.features == features
+    assert conv.variant == ("dsp" if "dsp" in features else "reference")
+    one_by_one = (case.kernel_h, case.kernel_w) == (1, 1)
+    assert conv.kernel == ("tk_conv_1x1_s8" if conv.variant == "dsp" and one_by_one else "tk_conv_s8")
 
 
 def test_conv_with_asymmetric_weights_is_refused(tmp_path: Path) -> None:

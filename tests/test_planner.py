@@ -21,6 +21,7 @@ from tinykit.planner import MemoryPlan, PlacedBuffer, check_no_overlap, plan_gra
 from tinykit.planner.greedy import ORDERINGS, align_up, arena_bytes, ordering_sequence, place_first_fit
 from tinykit.planner.lifetimes import Buffer, graph_buffers, tensor_lifetimes
 from tinykit.planner.picture import render_svg
+from tinykit.schedule import Schedule, select_kernels
 
 # --- helpers that build IR objects directly ---------------------------------------
 
@@ -42,21 +43,36 @@ def graph(ops: list[Op], inputs: tuple[Tensor, ...], outputs: tuple[Tensor, ...]
 
 @dataclasses.dataclass(frozen=True)
 class OpWithScratch(Op):
-    """An op whose kernel asks for ``scratch`` bytes of arena while it runs.
+    """A convolution whose kernel asks for ``scratch`` bytes of arena while it runs.
 
-    No reference kernel needs scratch (``Op.scratch_bytes()`` is 0 for every
-    kind); an optimized twin may (CMSIS-NN's convolutions keep an im2col
-    buffer). The planner sees an op's scratch only through ``scratch_bytes()``,
-    so these tests declare the size on a convolution."""
+    The planner sees an op's scratch only through its schedule entry
+    (``OpSchedule.scratch_bytes``, which a kernel variant declares, as the DSP
+    tk_conv_s8 does for its im2col column); ``schedule_of`` puts ``scratch``
+    there, so these tests can choose any size on hand-made graphs."""
 
     scratch: int = 0
-
-    def scratch_bytes(self) -> int:
-        return self.scratch
 
 
 def scratch_op(index: int, source: Tensor, output: Tensor, scratch: int) -> Op:
     return OpWithScratch(index, OpKind.CONV_2D, (source,), (output,), scratch=scratch)
+
+
+def schedule_of(g: Graph) -> Schedule:
+    """The reference kernels of ``g``, with each ``OpWithScratch``'s scratch in its entry."""
+    reference = select_kernels(g, frozenset())
+    return dataclasses.replace(reference, ops=tuple(
+        dataclasses.replace(entry, scratch_bytes=getattr(o, "scratch", entry.scratch_bytes))
+        for o, entry in zip(g.ops, reference.ops)
+    ))
+
+
+def planned(g: Graph, **options) -> MemoryPlan:
+    """``plan_graph`` of ``g`` with its ``schedule_of``."""
+    return plan_graph(g, schedule_of(g), **options)
+
+
+def buffers_of(g: Graph, **options) -> tuple[Buffer, ...]:
+    return graph_buffers(g, schedule_of(g), **options)
 
 
 def assert_sound(plan: MemoryPlan, g: Graph) -> None:
@@ -67,7 +83,7 @@ def assert_sound(plan: MemoryPlan, g: Graph) -> None:
         assert plan.tensor_offset(t) % plan.alignment == 0
     for o in g.ops:
         offset = plan.scratch_offset(o)
-        assert (offset is None) == (o.scratch_bytes() == 0)
+        assert (offset is None) == (schedule_of(g).op(o).scratch_bytes == 0)
         assert offset is None or offset % plan.alignment == 0
 
 
@@ -84,7 +100,7 @@ def test_chain_exact_offsets():
         (x,),
         (out,),
     )
-    plan = plan_graph(g)
+    plan = planned(g)
     assert [plan.tensor_offset(t) for t in (x, a, b, out)] == [208, 0, 208, 0]
     assert plan.arena_bytes == 320
     assert plan.lower_bound == 320
@@ -102,7 +118,7 @@ def test_residual_add_reuses_the_dying_branch():
         (x,),
         (c,),
     )
-    plan = plan_graph(g)
+    plan = planned(g)
     assert plan.in_place
     assert [plan.tensor_offset(t) for t in (x, a, b, c)] == [128, 0, 128, 0]
     assert plan.arena_bytes == plan.lower_bound == 256
@@ -116,7 +132,7 @@ def test_scratch_lives_only_during_its_op():
     first = scratch_op(0, x, m, scratch=16)
     conv = op(1, OpKind.CONV_2D, (m,), y)
     g = graph([first, conv], (x,), (y,))
-    plan = plan_graph(g)
+    plan = planned(g)
     scratch = [p for p in plan.buffers if p.buffer.scratch_op is not None]
     assert [(p.buffer.first_use, p.buffer.last_use, p.buffer.size) for p in scratch] == [(0, 0, 16)]
     assert plan.scratch_offset(conv) is None
@@ -127,13 +143,15 @@ def test_scratch_lives_only_during_its_op():
 
 
 def test_mean_needs_no_scratch():
-    # tk_mean_s8 sums each output's column straight from the input.
+    # tk_mean_s8 sums each output's column straight from the input, on every target.
     x, m = act(0, 64, "x"), act(1, 4, "m")
     mean = op(0, OpKind.MEAN, (x,), m, MeanOptions(axes=(0,), keep_dims=True))
-    plan = plan_graph(graph([mean], (x,), (m,)))
-    assert mean.scratch_bytes() == 0
-    assert plan.scratch_offset(mean) is None
-    assert [p.buffer.name for p in plan.buffers if p.buffer.scratch_op is not None] == []
+    g = graph([mean], (x,), (m,))
+    schedule = select_kernels(g, {"dsp", "fpu"})
+    assert schedule.op(mean).scratch_bytes == 0
+    placed = plan_graph(g, schedule)
+    assert placed.scratch_offset(mean) is None
+    assert [p.buffer.name for p in placed.buffers if p.buffer.scratch_op is not None] == []
 
 
 # --- lifetimes ----------------------------------------------------------------------
@@ -154,7 +172,7 @@ def test_constants_are_not_planned():
     x, out = act(0, 32), act(2, 8)
     w = Tensor(1, "weights", (8, 32), DType.INT8, data=bytes(256))
     g = graph([op(0, OpKind.FULLY_CONNECTED, (x, w, None), out)], (x,), (out,))
-    plan = plan_graph(g)
+    plan = planned(g)
     assert sorted(i for p in plan.buffers for i in p.buffer.tensors) == [0, 2]
     with pytest.raises(ValueError, match="constant"):
         plan.tensor_offset(w)
@@ -171,9 +189,9 @@ def test_in_place_chain_of_graph_input_becomes_one_buffer():
         (x,),
         (out,),
     )
-    merged = [b for b in graph_buffers(g) if len(b.tensors) > 1]
+    merged = [b for b in buffers_of(g) if len(b.tensors) > 1]
     assert [(b.tensors, b.first_use, b.last_use, b.name) for b in merged] == [((0, 1, 2), 0, 2, "input -> r -> s")]
-    plan = plan_graph(g)
+    plan = planned(g)
     assert plan.tensor_offset(x) == plan.tensor_offset(r) == plan.tensor_offset(s)
     assert_sound(plan, g)
 
@@ -182,8 +200,8 @@ def test_no_merge_when_the_input_is_read_later():
     # x -LOGISTIC-> y, then CONCAT(x, y): x is still needed after op 0.
     x, y, cat = act(0, 32, "x"), act(1, 32, "y"), act(2, 64, "cat")
     g = graph([op(0, OpKind.LOGISTIC, (x,), y), op(1, OpKind.CONCATENATION, (x, y), cat)], (x,), (cat,))
-    assert all(len(b.tensors) == 1 for b in graph_buffers(g))
-    plan = plan_graph(g)
+    assert all(len(b.tensors) == 1 for b in buffers_of(g))
+    plan = planned(g)
     assert plan.tensor_offset(x) != plan.tensor_offset(y)
     assert_sound(plan, g)
 
@@ -192,14 +210,14 @@ def test_no_merge_over_a_graph_output():
     # x is a graph output, so LOGISTIC must not overwrite it even though no op reads it again.
     x0, x, y = act(0, 32, "x0"), act(1, 32, "x"), act(2, 32, "y")
     g = graph([op(0, OpKind.CONV_2D, (x0,), x), op(1, OpKind.LOGISTIC, (x,), y)], (x0,), (x, y))
-    assert all(len(b.tensors) == 1 for b in graph_buffers(g))
-    assert_sound(plan_graph(g), g)
+    assert all(len(b.tensors) == 1 for b in buffers_of(g))
+    assert_sound(planned(g), g)
 
 
 def test_merge_into_a_graph_output_extends_to_the_last_op():
     x, y, z = act(0, 32, "x"), act(1, 32, "y"), act(2, 8, "z")
     g = graph([op(0, OpKind.LOGISTIC, (x,), y), op(1, OpKind.CONV_2D, (y,), z)], (x,), (y, z))
-    [merged] = [b for b in graph_buffers(g) if len(b.tensors) > 1]
+    [merged] = [b for b in buffers_of(g) if len(b.tensors) > 1]
     assert (merged.tensors, merged.first_use, merged.last_use) == ((0, 1), 0, 1)
 
 
@@ -216,8 +234,8 @@ def test_add_merges_with_whichever_input_dies():
         (x,),
         (out,),
     )
-    assert [b.tensors for b in graph_buffers(g) if len(b.tensors) > 1] == [(2, 3)]
-    assert_sound(plan_graph(g), g)
+    assert [b.tensors for b in buffers_of(g) if len(b.tensors) > 1] == [(2, 3)]
+    assert_sound(planned(g), g)
 
 
 def test_no_merge_across_sizes_or_types():
@@ -229,7 +247,7 @@ def test_no_merge_across_sizes_or_types():
         (x,),
         (q,),
     )
-    assert [b.tensors for b in graph_buffers(g) if len(b.tensors) > 1] == [(0, 2)]
+    assert [b.tensors for b in buffers_of(g) if len(b.tensors) > 1] == [(0, 2)]
 
 
 def placement_by(buffers, ordering: str) -> tuple[int, ...]:
@@ -278,7 +296,7 @@ def random_graph(seed: int, max_ops: int = 24) -> Graph:
 def test_random_graphs_are_planned_soundly(seed: int):
     g = random_graph(seed)
     for alignment in (1, 16):
-        plan = plan_graph(g, alignment=alignment)
+        plan = planned(g, alignment=alignment)
         assert_sound(plan, g)
 
 
@@ -287,9 +305,9 @@ def test_plan_is_the_best_of_every_ordering_with_or_without_merges(seed: int):
     # In particular never larger than TF Lite Micro's ordering without in-place merges;
     # and the lower bound holds for every one of these placements.
     g = random_graph(seed)
-    plan = plan_graph(g)
+    plan = planned(g)
     for in_place in (False, True):
-        buffers = graph_buffers(g, in_place=in_place)
+        buffers = buffers_of(g, in_place=in_place)
         for name in ORDERINGS:
             arena = arena_bytes(buffers, placement_by(buffers, name), 16)
             assert plan.lower_bound <= plan.arena_bytes <= arena
@@ -304,11 +322,11 @@ def test_plan_is_deterministic_and_independent_of_listing_order(seed: int):
     shuffled = dataclasses.replace(
         g, tensors=tuple(shuffled_tensors), outputs=tuple(reversed(g.outputs)), inputs=tuple(reversed(g.inputs))
     )
-    first = plan_graph(g)
-    assert plan_graph(g) == first
-    assert plan_graph(shuffled) == first
-    assert first.to_json() == plan_graph(shuffled).to_json()
-    buffers = graph_buffers(g)
+    first = planned(g)
+    assert planned(g) == first
+    assert planned(shuffled) == first
+    assert first.to_json() == planned(shuffled).to_json()
+    buffers = buffers_of(g)
     reordered = list(buffers)
     rng.shuffle(reordered)
     for name in ORDERINGS:
@@ -319,19 +337,19 @@ def test_search_closes_gaps_the_fixed_orderings_leave():
     # In random graph 7 every fixed ordering leaves a gap (9,072 bytes at best); the
     # seeded search over shuffled orderings reaches the peak of live bytes, 8,336.
     g = random_graph(7)
-    fixed_only = plan_graph(g, search_rounds=0)
-    searched = plan_graph(g)
+    fixed_only = planned(g, search_rounds=0)
+    searched = planned(g)
     assert fixed_only.arena_bytes == 9072 and fixed_only.strategy in ORDERINGS
     assert searched.arena_bytes == searched.lower_bound == 8336
     assert searched.strategy.startswith("random ordering")
     assert_sound(searched, g)
-    assert plan_graph(g) == searched
+    assert planned(g) == searched
 
 
 @pytest.mark.parametrize("rounds", [-1, 2.5, True])
 def test_bad_search_rounds_are_refused(rounds):
     with pytest.raises(TinykitError, match="search_rounds"):
-        plan_graph(random_graph(1), search_rounds=rounds)
+        planned(random_graph(1), search_rounds=rounds)
 
 
 def test_sizes_compare_aligned_as_in_tf_lite_micro():
@@ -348,7 +366,7 @@ def test_sizes_compare_aligned_as_in_tf_lite_micro():
 @pytest.mark.parametrize("alignment", [1, 4, 16, 64])
 def test_every_offset_is_aligned(alignment: int):
     g = random_graph(7)
-    plan = plan_graph(g, alignment=alignment)
+    plan = planned(g, alignment=alignment)
     assert all(p.offset % alignment == 0 and p.reserved % alignment == 0 for p in plan.buffers)
     assert_sound(plan, g)
 
@@ -356,12 +374,12 @@ def test_every_offset_is_aligned(alignment: int):
 @pytest.mark.parametrize("alignment", [0, -16, 3, 24, True, 16.0])
 def test_bad_alignment_is_refused(alignment):
     with pytest.raises(TinykitError, match="power of two"):
-        plan_graph(random_graph(1), alignment=alignment)
+        planned(random_graph(1), alignment=alignment)
 
 
 def test_checker_reports_overlaps_and_overflow():
     g = random_graph(3)
-    plan = plan_graph(g)
+    plan = planned(g)
     # Move the buffer live at the peak onto another buffer live at the same time.
     live = [p for p in plan.buffers if p.buffer.live_at(plan.peak_op) and p.buffer.size > 0]
     assert len(live) >= 2
@@ -377,7 +395,7 @@ def test_checker_reports_overlaps_and_overflow():
 
 def test_render_shows_every_buffer_and_the_timeline():
     g = random_graph(11)
-    plan = plan_graph(g)
+    plan = planned(g)
     text = plan.render()
     for p in plan.buffers:
         row = next(line for line in text.splitlines() if f" {p.buffer.key} {p.buffer.name}" in line)
@@ -392,7 +410,7 @@ def test_render_shows_every_buffer_and_the_timeline():
 def test_render_cuts_long_names_in_the_middle():
     head, tail = "conv_block_1/" + "x" * 200, "/Relu;depthwise_conv2d_1"
     x, y = act(0, 32, head + tail), act(1, 32, "y")
-    plan = plan_graph(graph([op(0, OpKind.CONV_2D, (x,), y)], (x,), (y,)))
+    plan = planned(graph([op(0, OpKind.CONV_2D, (x,), y)], (x,), (y,)))
     [row] = [line for line in plan.render().splitlines() if " t0 " in line]
     assert "conv_block_1/" in row and row.endswith("depthwise_conv2d_1") and "..." in row
     assert len(row) < 120
@@ -400,7 +418,7 @@ def test_render_cuts_long_names_in_the_middle():
 
 def test_svg_draws_one_rectangle_per_buffer_where_it_lives():
     g = random_graph(11)
-    plan = plan_graph(g)
+    plan = planned(g)
     svg = ElementTree.fromstring(plan.to_svg())
     rects = {r.get("data-id"): r for r in svg.iter("{http://www.w3.org/2000/svg}rect") if r.get("class") == "buffer"}
     assert set(rects) == {p.buffer.key for p in plan.buffers}
@@ -414,14 +432,14 @@ def test_svg_draws_one_rectangle_per_buffer_where_it_lives():
 
 
 def test_svg_is_drawn_the_same_from_the_plan_read_back_from_json():
-    plan = plan_graph(random_graph(7))
+    plan = planned(random_graph(7))
     read_back = json.loads(json.dumps(plan.to_json()))
     assert render_svg(read_back) == plan.to_svg()
 
 
 def test_to_json_lists_every_buffer():
     g = random_graph(5)
-    plan = plan_graph(g)
+    plan = planned(g)
     doc = plan.to_json()
     assert doc["graph"] == g.name and doc["op_kinds"] == [o.kind.value for o in g.ops]
     assert doc["arena_bytes"] == plan.arena_bytes and doc["lower_bound"] == plan.lower_bound
@@ -438,19 +456,19 @@ def test_reading_a_tensor_nobody_wrote_is_refused():
     x, ghost, out = act(0, 16, "x"), act(1, 16, "ghost"), act(2, 16, "out")
     g = graph([op(0, OpKind.ADD, (x, ghost), out)], (x,), (out,))
     with pytest.raises(TinykitError, match="ghost"):
-        plan_graph(g)
+        planned(g)
 
 
 def test_two_writers_of_one_tensor_are_refused():
     x, y = act(0, 16, "x"), act(1, 16, "twice")
     g = graph([op(0, OpKind.CONV_2D, (x,), y), op(1, OpKind.CONV_2D, (x,), y)], (x,), (y,))
     with pytest.raises(TinykitError, match="twice"):
-        plan_graph(g)
+        planned(g)
 
 
 def test_every_ordering_gives_a_sound_placement():
     g = random_graph(42)
-    plan = plan_graph(g)
+    plan = planned(g)
     buffers = [p.buffer for p in plan.buffers]
     for name in ORDERINGS:
         offsets = placement_by(buffers, name)

@@ -64,6 +64,8 @@ def test_profile_json_on_emulated_board(model: str, board: str, firmware) -> Non
     assert profile["outputs_match"] is True
     assert [layer["op"] for layer in profile["layers"]] == [op["kind"] for op in handoff["ops"]]
     assert [layer["macs"] for layer in profile["layers"]] == [op["macs"] for op in handoff["ops"]]
+    assert [(layer["kernel"], layer["variant"]) for layer in profile["layers"]] == [
+        (op["kernel"], op["variant"]) for op in handoff["ops"]]
     assert all(layer["cycles"] > 0 for layer in profile["layers"])
     layer_sum = sum(layer["cycles"] for layer in profile["layers"])
     assert abs(layer_sum - profile["latency_cycles"]) <= 0.05 * profile["latency_cycles"]
@@ -83,7 +85,8 @@ def test_profile_text_names_the_clock_and_every_layer(firmware) -> None:
     assert "qemu-icount" in run.stdout and "retired instructions, not real core cycles" in run.stdout
     ops = read_handoff(folder)["ops"]
     table = [line.split() for line in run.stdout.splitlines() if line.split()[:1] and line.split()[0].isdigit()]
-    assert [(int(row[0]), row[1]) for row in table] == [(op["index"], op["kind"]) for op in ops]
+    assert [(int(row[0]), row[1], row[2], row[3]) for row in table] == [
+        (op["index"], op["kind"], op["kernel"], f"({op['variant']})") for op in ops]
     assert "outputs match tflite-micro bit for bit" in run.stdout
     assert "stack peak" in run.stdout and "flash" in run.stdout
 

@@ -21,6 +21,11 @@ from tinykit.resources import boards_dir, firmware_dir
 
 KINDS = ("real", "emulated", "host")
 UPLOAD_METHODS = ("openocd", "qemu")
+# ISA features a board's core may state in ``[cpu] features``; kernel variants
+# (tinykit.schedule) require a subset of them. "dsp": the Armv7E-M / Armv8-M
+# DSP extension (SMLAD, SXTB16, QADD...); "fpu": a floating-point unit;
+# "mve": the M-profile vector extension (Helium).
+ISA_FEATURES = ("dsp", "fpu", "mve")
 # Folders under firmware/bsp/ that are not families: the public headers, code
 # shared by several families (named in their family.toml), the bring-up app.
 _SHARED_BSP_DIRS = ("include", "cortexm", "stm32", "hello")
@@ -43,6 +48,7 @@ class Board:
     cpu: str                       # GCC -mcpu / QEMU -cpu name, or "host"
     fpu: str | None                # GCC -mfpu name, None without FPU
     float_abi: str | None          # "hard", "softfp", "soft"; None for host
+    features: frozenset[str]       # ISA features of the core (ISA_FEATURES), read by kernel selection
     clock_hz: int | None           # clock the cycle figures refer to
     flash_origin: int | None
     flash_bytes: int | None
@@ -106,8 +112,8 @@ class _Fields:
             raise _fail(self.path, dotted, f"must be a {names}, not {node!r}")
         return node
 
-    def strings(self, dotted: str) -> tuple[str, ...]:
-        values = self.get(dotted, list, required=False) or []
+    def strings(self, dotted: str, required: bool = False) -> tuple[str, ...]:
+        values = self.get(dotted, list, required=required) or []
         if not all(isinstance(v, str) for v in values):
             raise _fail(self.path, dotted, "must be a list of strings")
         return tuple(values)
@@ -152,6 +158,7 @@ def load_board(path: Path) -> Board:
         cpu=f.get("cpu.core", str, required=True),
         fpu=f.get("cpu.fpu", str, required=False),
         float_abi=f.get("cpu.float_abi", str, required=mcu),
+        features=frozenset(f.strings("cpu.features", required=mcu)),
         clock_hz=f.positive("cpu.clock_hz", required=mcu),
         flash_origin=f.get("memory.flash_origin", int, required=mcu),
         flash_bytes=f.positive("memory.flash_bytes", required=mcu),
@@ -167,6 +174,11 @@ def load_board(path: Path) -> Board:
         defines=f.strings("build.defines"),
         source=path,
     )
+    unknown = sorted(board.features - set(ISA_FEATURES))
+    if unknown:
+        raise _fail(path, "cpu.features", f"names {', '.join(map(repr, unknown))}; known features: {', '.join(ISA_FEATURES)}")
+    if ("fpu" in board.features) != (board.fpu is not None):
+        raise _fail(path, "cpu.features", "must list \"fpu\" exactly when cpu.fpu names the FPU")
     if board.float_abi not in (None, "hard", "softfp", "soft"):
         raise _fail(path, "cpu.float_abi", f"is {board.float_abi!r}; use hard, softfp or soft")
     if upload == "openocd" and not board.openocd_configs:

@@ -1,4 +1,4 @@
-"""`tinykit build`: model file -> int8 .tflite -> IR -> plan -> C -> (host binary).
+"""`tinykit build`: model file -> int8 .tflite -> IR -> kernels -> plan -> C -> (host binary).
 
 Each stage is a function from one plain value to the next; this module only
 strings them together and writes what each produced into the build folder.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Callable
 
@@ -19,6 +20,7 @@ from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.handoff import build_hash, handoff, write_handoff
 from tinykit.ir import Graph
 from tinykit.planner import MemoryPlan, plan_graph
+from tinykit.schedule import Schedule, select_kernels
 
 HOST_BOARD = "host"
 INT8_MODEL_FILE = "model.tflite"
@@ -31,6 +33,7 @@ class CompiledModel:
     folder: Path
     tflite: Path
     graph: Graph
+    schedule: Schedule
     plan: MemoryPlan
     weights_bytes: int
     build_hash: str
@@ -63,19 +66,33 @@ def int8_model(model: Path, folder: Path, data: Path | None, random_calibration:
     return target, report
 
 
-def compile_tflite(tflite: Path, folder: Path, board: str, source_name: str) -> CompiledModel:
-    """Read, plan and generate C for an int8 .tflite into ``folder``."""
+def schedule_for(tflite: Path, board: str, kernels: str = "auto") -> Schedule:
+    """The kernels a build of ``tflite`` for ``board`` uses (what its build hash covers)."""
+    return select_kernels(read_tflite(tflite), get_board(board).features, kernels)
+
+
+def compile_tflite(
+    tflite: Path, folder: Path, board: str, source_name: str, kernels: str = "auto",
+    features: Iterable[str] | None = None,
+) -> CompiledModel:
+    """Read, select kernels, plan and generate C for an int8 .tflite into ``folder``.
+
+    ``kernels`` is "auto" (the best variants the board's ISA features allow)
+    or "reference" (the portable kernels). ``features`` replaces the board's
+    ISA features: the tests build the cortexm/ twins for the host this way
+    (with portable definitions of the intrinsics)."""
     graph = read_tflite(tflite)
     graph = Graph(name=_c_name(folder.name), tensors=graph.tensors, ops=graph.ops, inputs=graph.inputs, outputs=graph.outputs)
-    plan = plan_graph(graph)
+    schedule = select_kernels(graph, get_board(board).features if features is None else features, kernels)
+    plan = plan_graph(graph, schedule)
     model_bytes = tflite.read_bytes()
-    digest = build_hash(model_bytes, board)
-    sources = generate(graph, plan, source=source_name, build_hash=digest)
+    digest = build_hash(model_bytes, board, schedule)
+    sources = generate(graph, schedule, plan, source=source_name, build_hash=digest)
     sources.write(folder / "src")
-    copy_runtime(folder / "lib" / "tinykit_runtime")
-    write_handoff(handoff(graph, plan, board, digest, sources.weights_bytes, INT8_MODEL_FILE), folder)
+    copy_runtime(folder / "lib" / "tinykit_runtime", schedule)
+    write_handoff(handoff(graph, schedule, plan, board, digest, sources.weights_bytes, INT8_MODEL_FILE), folder)
     (folder / "memory_plan.txt").write_text(plan.render() + "\n")
-    return CompiledModel(folder, tflite, graph, plan, sources.weights_bytes, digest, None)
+    return CompiledModel(folder, tflite, graph, schedule, plan, sources.weights_bytes, digest, None)
 
 
 def _c_name(text: str) -> str:
@@ -85,13 +102,14 @@ def _c_name(text: str) -> str:
 
 def build(
     model: Path, folder: Path, board: str = HOST_BOARD, data: Path | None = None, random_calibration: bool = False,
-    progress: Callable[[str], None] = lambda _: None,
+    progress: Callable[[str], None] = lambda _: None, kernels: str = "auto",
 ) -> CompiledModel:
-    """The whole build: generated C, then a host binary or a firmware image for the board."""
+    """The whole build: generated C, then a host binary or a firmware image for the board.
+    ``kernels="reference"`` forces the portable reference kernels on any board."""
     target = get_board(board)  # an unknown board is refused before any slow work
     folder.mkdir(parents=True, exist_ok=True)
     tflite, report = int8_model(model, folder, data, random_calibration)
-    compiled = compile_tflite(tflite, folder, target.name, source_name=model.name)
+    compiled = compile_tflite(tflite, folder, target.name, source_name=model.name, kernels=kernels)
     firmware = None
     if target.is_cortex_m:
         from tinykit.budget import check_fits

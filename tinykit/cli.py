@@ -20,6 +20,10 @@ import click
 import tinykit
 from tinykit.errors import TinykitError
 
+KERNELS_HELP = (
+    "Kernel variants: 'auto' picks the fastest the board's ISA features allow (e.g. the DSP-extension twins on "
+    "Cortex-M4/M7/M33); 'reference' forces the portable C reference kernels on any board."
+)
 MODEL_HELP = "MODEL is an int8 .tflite file, or a float Keras model (.keras, .h5) or SavedModel folder to convert to int8."
 
 
@@ -53,15 +57,18 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Build folder [default: build/<model name>].")
 @click.option("--data", type=click.Path(path_type=Path), help="Calibration data for a float model: an .npz holding one array of input samples.")
 @click.option("--calibration", type=click.Choice(["random"]), help="'random': calibrate a float model on random inputs (quick, inaccurate).")
+@click.option("--kernels", type=click.Choice(["auto", "reference"]), default="auto", show_default=True, help=KERNELS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the build's figures instead of the table.")
-def build(model: Path, board: str, output: Path | None, data: Path | None, calibration: str | None, as_json: bool) -> None:
+def build(model: Path, board: str, output: Path | None, data: Path | None, calibration: str | None, kernels: str,
+          as_json: bool) -> None:
     """Compile MODEL to C: int8 conversion, memory plan, generated code.
 
     MODEL is an int8 .tflite file, or a float Keras model (.keras, .h5) or
     SavedModel folder, which is converted to full int8 with the representative
     samples in --data. The build folder receives the int8 model, the generated
     C (src/), the kernel runtime (lib/), tinykit.json (the hand-off) and
-    memory_plan.txt; for --board host also compiled binaries (host/).
+    memory_plan.txt; for --board host also compiled binaries (host/). The
+    table lists each op's kernel (C function and variant) and scratch bytes.
     """
     from tinykit.build import build as run_build
     from tinykit.summary import render_summary
@@ -72,13 +79,17 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
     folder = output or _default_folder(model)
     target = get_board(board)
     progress(f"building {model} for {target.name} into {folder}")
-    compiled = run_build(model, folder, board=target.name, data=data, random_calibration=calibration == "random", progress=progress)
+    compiled = run_build(
+        model, folder, board=target.name, data=data, random_calibration=calibration == "random", progress=progress,
+        kernels=kernels,
+    )
     firmware = compiled.firmware
     if as_json:
         document = {
             "model": str(model), "board": target.name, "folder": str(folder), "build_hash": compiled.build_hash,
             "ops": len(compiled.graph.ops), "macs": compiled.graph.macs(), "weights_bytes": compiled.weights_bytes,
             "arena_bytes": compiled.plan.arena_bytes, "arena_lower_bound": compiled.plan.lower_bound,
+            "kernels": compiled.schedule.to_json(),
         }
         if firmware is not None:
             document.update(firmware_usage(target, firmware.sizes), elf=str(firmware.elf), bin=str(firmware.bin))
@@ -87,7 +98,7 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
     if compiled.conversion is not None:
         click.echo(compiled.conversion.render())
         click.echo()
-    click.echo(render_summary(compiled.graph, compiled.plan, compiled.weights_bytes))
+    click.echo(render_summary(compiled.graph, compiled.schedule, compiled.plan, compiled.weights_bytes))
     if firmware is not None:
         click.echo(f"\nfirmware for {target.name}: {firmware.elf}")
         click.echo(render_usage(target, firmware.sizes))
@@ -104,8 +115,10 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
 @click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Build folder to create or reuse [default: build/<model name>].")
 @click.option("--port", help="Serial port of a real board already flashed with this build (a device path or any pyserial URL).")
+@click.option("--kernels", type=click.Choice(["auto", "reference"]), default="auto", show_default=True, help=KERNELS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
-def verify(model: Path, board: str, samples: int, data: Path | None, seed: int, output: Path | None, port: str | None, as_json: bool) -> None:
+def verify(model: Path, board: str, samples: int, data: Path | None, seed: int, output: Path | None, port: str | None,
+           kernels: str, as_json: bool) -> None:
     """Check the generated code against TF Lite Micro, byte for byte.
 
     Builds MODEL (an int8 .tflite) for the board, runs random inputs and any
@@ -118,7 +131,9 @@ def verify(model: Path, board: str, samples: int, data: Path | None, seed: int, 
     from tinykit.verify.run import verify_model
 
     folder = output or _default_folder(model)
-    result = verify_model(model, folder, board=board, samples=samples, data=data, seed=seed, report=progress, port=port)
+    result = verify_model(
+        model, folder, board=board, samples=samples, data=data, seed=seed, report=progress, port=port, kernels=kernels,
+    )
     click.echo(json.dumps(result.to_json(), indent=2) if as_json else result.render())
     sys.exit(0 if result.bit_exact else 1)
 

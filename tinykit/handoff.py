@@ -12,18 +12,21 @@ from pathlib import Path
 import tinykit
 from tinykit.ir import Graph, Tensor
 from tinykit.planner import MemoryPlan
+from tinykit.schedule import Schedule
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: per-op kernel, variant and scratch from the kernel selection
 FILE_NAME = "tinykit.json"
 
 
-def build_hash(model: bytes, board: str) -> str:
-    """16 hex characters naming one build: the int8 model, the board and tinykit's version.
+def build_hash(model: bytes, board: str, schedule: Schedule) -> str:
+    """16 hex characters naming one build: the int8 model, the board, the
+    kernels chosen for it (``schedule``) and tinykit's version.
 
     The firmware reports it, so the profiler can tell that the board runs the
     build it was given."""
     digest = hashlib.sha256()
-    for part in (model, board.encode(), tinykit.__version__.encode()):
+    kernels = json.dumps(schedule.to_json(), sort_keys=True).encode()
+    for part in (model, board.encode(), kernels, tinykit.__version__.encode()):
         digest.update(len(part).to_bytes(8, "little"))
         digest.update(part)
     return digest.hexdigest()[:16]
@@ -42,13 +45,17 @@ def _io(tensor: Tensor, plan: MemoryPlan) -> dict:
     }
 
 
-def handoff(graph: Graph, plan: MemoryPlan, board: str, model_hash: str, weights_bytes: int, model_file: str) -> dict:
+def handoff(
+    graph: Graph, schedule: Schedule, plan: MemoryPlan, board: str, model_hash: str, weights_bytes: int, model_file: str,
+) -> dict:
     """The hand-off document of one build."""
     return {
         "schema_version": SCHEMA_VERSION,
         "tinykit_version": tinykit.__version__,
         "model": {"name": graph.name, "file": model_file},
         "board": board,
+        "kernels": schedule.kernels,
+        "isa_features": sorted(schedule.features),
         "build_hash": model_hash,
         "memory": {
             "arena_bytes": plan.arena_bytes,
@@ -64,7 +71,10 @@ def handoff(graph: Graph, plan: MemoryPlan, board: str, model_hash: str, weights
                 "output_shape": list(op.outputs[0].shape),
                 "macs": op.macs(),
                 "weight_bytes": op.weight_bytes(),
-                "scratch_bytes": op.scratch_bytes(),
+                "kernel": schedule.op(op).kernel,
+                "variant": schedule.op(op).variant,
+                "scratch_bytes": schedule.op(op).scratch_bytes,
+                "scratch_offset": plan.scratch_offset(op),
                 "output_bytes": op.outputs[0].nbytes,
                 "output_offset": plan.tensor_offset(op.outputs[0]),
             }

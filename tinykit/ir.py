@@ -4,9 +4,10 @@ The TFLite reader (``tinykit.frontend.tflite_reader``) is the only code that
 knows the flatbuffer schema; everything after it (planner, code generator,
 cost model, search, verifier) sees only these frozen dataclasses.
 
-The cost model lives here too: each op knows its MACs, weight bytes, scratch
-bytes and whether it may write its output over one of its inputs, so that the
-planner, the reports and the search all use one set of numbers.
+The cost model lives here too: each op knows its MACs and weight bytes, so
+that the planner, the reports and the search all use one set of numbers.
+Scratch bytes and in-place rules depend on the kernel that runs the op, so
+they live in the kernel selection's ``Schedule`` (``tinykit.schedule``).
 """
 
 from __future__ import annotations
@@ -285,31 +286,6 @@ class Op:
     def weight_bytes(self) -> int:
         """Bytes of constant tensors (weights, biases) this op reads from flash."""
         return sum(t.nbytes for t in self.inputs if t is not None and t.is_constant)
-
-    def scratch_bytes(self) -> int:
-        """Bytes of temporary arena memory the op's kernel needs while it runs.
-
-        Every reference kernel works straight from input to output (MEAN sums
-        each output's column directly), so none needs scratch yet; an optimized
-        kernel that does declares it here, and the planner places it.
-        """
-        return 0
-
-    def in_place_inputs(self) -> tuple[int, ...]:
-        """Positions of inputs whose buffer the output may reuse (if that input dies here).
-
-        Element-wise kernels read element i before writing element i and never
-        read an earlier element again, so the output may overwrite an input of
-        the same size and type that is not needed afterwards.
-        """
-        out = self.outputs[0]
-        if self.kind in (OpKind.RESHAPE, OpKind.LOGISTIC, OpKind.QUANTIZE, OpKind.ADD):
-            return tuple(
-                i
-                for i, t in enumerate(self.inputs)
-                if t is not None and not t.is_constant and t.nbytes == out.nbytes and t.dtype == out.dtype
-            )
-        return ()
 
     @property
     def activation_inputs(self) -> tuple[Tensor, ...]:

@@ -1,27 +1,29 @@
-"""The table `tinykit build` prints: each op, its cost and where its output lives."""
+"""The table `tinykit build` prints: each op, its kernel, its cost and where its output lives."""
 
 from __future__ import annotations
 
 from tinykit.ir import Graph
 from tinykit.planner import MemoryPlan
+from tinykit.schedule import Schedule
 
 
 def _shape(shape: tuple[int, ...]) -> str:
     return "x".join(str(d) for d in shape) or "scalar"
 
 
-def render_summary(graph: Graph, plan: MemoryPlan, weights_bytes: int) -> str:
-    header = ("op", "kind", "output", "MACs", "weights", "arena range")
+def render_summary(graph: Graph, schedule: Schedule, plan: MemoryPlan, weights_bytes: int) -> str:
+    header = ("op", "kind", "kernel", "output", "MACs", "weights", "scratch", "arena range")
     rows = []
     for op in graph.ops:
         out = op.outputs[0]
         start = plan.tensor_offset(out)
+        kernel = schedule.op(op)
         rows.append((
-            str(op.index), op.kind.value, _shape(out.shape), f"{op.macs():,}", f"{op.weight_bytes():,}",
-            f"[{start:,}, {start + out.nbytes:,})",
+            str(op.index), op.kind.value, f"{kernel.kernel} ({kernel.variant})", _shape(out.shape), f"{op.macs():,}",
+            f"{op.weight_bytes():,}", f"{kernel.scratch_bytes:,}", f"[{start:,}, {start + out.nbytes:,})",
         ))
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    right = {0, 3, 4}
+    right = {0, 4, 5, 6}
 
     def line(cells: tuple[str, ...]) -> str:
         return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
@@ -31,6 +33,7 @@ def render_summary(graph: Graph, plan: MemoryPlan, weights_bytes: int) -> str:
         f"MACs          {graph.macs():>12,}",
         f"weights       {weights_bytes:>12,} bytes (flash, with requantization constants)",
         f"arena         {plan.arena_bytes:>12,} bytes (SRAM)",
-        f"lower bound   {plan.lower_bound:>12,} bytes (peak of live tensors)",
+        f"lower bound   {plan.lower_bound:>12,} bytes (peak of live tensors and scratch)",
+        f"kernels       {schedule.kernels} (ISA features: {', '.join(sorted(schedule.features)) or 'none'})",
     ]
     return "\n".join([line(header), rule, *(line(r) for r in rows), rule, *totals])

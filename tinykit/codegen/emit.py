@@ -1,7 +1,11 @@
 """The contract between the code generator and the per-op emitters.
 
 An emitter turns one IR op into one C expression that calls a runtime kernel
-and evaluates to a ``tk_status``. Everything the call needs that is not a
+and evaluates to a ``tk_status``. Which kernel is the kernel selection's
+choice (``tinykit.schedule``), never the emitter's: the emitter reads it from
+``ctx.kernel`` and writes the call with ``ctx.call(...)``, which puts the
+kernel's name and its ``tk_context`` (the op's scratch area) in front of the
+arguments the emitter gives. Everything the call needs that is not a
 tensor (requantization multipliers and shifts, dims, clamp ranges) is computed
 here in Python at build time and written as constants, so nothing is derived
 from floats on the device.
@@ -17,20 +21,28 @@ from typing import Callable, Protocol
 import numpy as np
 
 from tinykit.ir import Op, OpKind, Tensor
+from tinykit.schedule import OpSchedule
 
 
 class EmitContext(Protocol):
     """What the generator offers an emitter."""
 
+    kernel: OpSchedule
+    """The kernel chosen for the op being emitted: its C name, variant, scratch
+    bytes and the weight layout it reads."""
+
+    kernel_context: str
+    """C expression (``const tk_context *``) of the op's scratch area: a static
+    ``tk_context`` pointing into the arena, ``{NULL, 0}`` when the kernel needs none."""
+
+    def call(self, *arguments: str) -> str:
+        """The C call of the op's kernel: ``<kernel.kernel>(<kernel_context>, arguments...)``."""
+        ...
+
     def tensor(self, tensor: Tensor) -> str:
         """C expression for a pointer to the tensor's data, typed by its dtype
         (``int8_t *`` for int8, ``const int32_t *`` for int32 constants...).
         Activations point into the arena; constants name arrays in flash."""
-        ...
-
-    def scratch(self, op: Op) -> str:
-        """C expression (``void *``) for the op's scratch area in the arena,
-        ``op.scratch_bytes()`` long, or ``NULL`` if the op needs none."""
         ...
 
     def constant(self, hint: str, values: np.ndarray, ctype: str) -> str:

@@ -1,4 +1,4 @@
-"""Turn a planned Graph into C: model.h, model.c and model_weights.c.
+"""Turn a scheduled, planned Graph into C: model.h, model.c and model_weights.c.
 
 The generator owns naming and layout (arena offsets, constant arrays, the
 model API); what each op's kernel call looks like is up to its emitter in
@@ -20,6 +20,7 @@ from tinykit.codegen.emit import EMITTERS, c_float
 from tinykit.errors import TinykitError
 from tinykit.ir import DType, Graph, Op, Tensor
 from tinykit.planner import MemoryPlan
+from tinykit.schedule import OpSchedule, Schedule
 
 _CTYPES = {DType.INT8: "int8_t", DType.INT16: "int16_t", DType.INT32: "int32_t", DType.UINT8: "uint8_t", DType.FLOAT32: "float"}
 _NUMPY_OF_CTYPE = {"int8_t": np.int8, "int16_t": np.int16, "int32_t": np.int32, "uint8_t": np.uint8, "float": np.float32}
@@ -67,13 +68,31 @@ def _identifier(text: str) -> str:
 class _Context:
     """The generator's side of ``EmitContext`` for one model."""
 
-    def __init__(self, plan: MemoryPlan) -> None:
+    def __init__(self, plan: MemoryPlan, schedule: Schedule) -> None:
         self.plan = plan
+        self.schedule = schedule
         self.arrays: list[ConstArray] = []
         self.structs: list[ConstStruct] = []
         self._weight_names: dict[int, str] = {}
         self._used_names: set[str] = set()
         self.current_op: Op | None = None
+        self.kernel: OpSchedule | None = None
+        self.kernel_context = ""
+
+    def begin(self, op: Op) -> None:
+        """Start emitting ``op``: its kernel and a static ``tk_context`` for its scratch area."""
+        self.current_op = op
+        self.kernel = self.schedule.op(op)
+        offset = self.plan.scratch_offset(op)
+        if (offset is None) != (self.kernel.scratch_bytes == 0):
+            raise RuntimeError(f"the plan and the schedule disagree on op {op.index}'s scratch area")
+        self.kernel_context = self.struct("tk_context", "context", {
+            "buf": "NULL" if offset is None else f"tk_arena + {offset}",
+            "size": str(self.kernel.scratch_bytes),
+        })
+
+    def call(self, *arguments: str) -> str:
+        return f"{self.kernel.kernel}({', '.join((self.kernel_context, *arguments))})"
 
     def _unique(self, base: str) -> str:
         name, n = base, 1
@@ -97,10 +116,6 @@ class _Context:
                 self.arrays.append(ConstArray(name, ctype, tensor.array(), f"tensor {tensor.index}: {tensor.name}, {list(tensor.shape)}"))
             return self._weight_names[tensor.index]
         return f"(({ctype} *)(tk_arena + {self.plan.tensor_offset(tensor)}))"
-
-    def scratch(self, op: Op) -> str:
-        offset = self.plan.scratch_offset(op)
-        return "NULL" if offset is None else f"((void *)(tk_arena + {offset}))"
 
     def constant(self, hint: str, values: np.ndarray, ctype: str) -> str:
         if ctype not in _NUMPY_OF_CTYPE:
@@ -145,17 +160,20 @@ def _io_entries(role: str, tensors: tuple[Tensor, ...], plan: MemoryPlan) -> lis
     return entries
 
 
-def generate(graph: Graph, plan: MemoryPlan, source: str, build_hash: str) -> GeneratedSources:
-    """Generate the C sources of a planned graph."""
-    ctx = _Context(plan)
+def generate(graph: Graph, schedule: Schedule, plan: MemoryPlan, source: str, build_hash: str) -> GeneratedSources:
+    """Generate the C sources of a graph with its kernels (``schedule``) and memory plan."""
+    ctx = _Context(plan, schedule)
     op_entries = []
     for op in graph.ops:
         emit = EMITTERS.get(op.kind)
         if emit is None:
             raise TinykitError(f"op {op.index} ({op.kind.value}) has no code emitter yet.")
-        ctx.current_op = op
+        ctx.begin(op)
         call = emit(op, ctx)
-        op_entries.append({"index": op.index, "kind": op.kind.value, "shape": list(op.outputs[0].shape), "macs": op.macs(), "call": call})
+        op_entries.append({
+            "index": op.index, "kind": op.kind.value, "shape": list(op.outputs[0].shape), "macs": op.macs(),
+            "kernel": ctx.kernel.kernel, "variant": ctx.kernel.variant, "scratch": ctx.kernel.scratch_bytes, "call": call,
+        })
     ctx.current_op = None
 
     common = {"version": tinykit.__version__, "source": source}

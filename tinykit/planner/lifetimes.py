@@ -5,8 +5,8 @@ both inclusive). Every activation tensor gets one, and so does every op
 scratch area (live only while its op runs). Constants are not buffers: they
 live in flash.
 
-When an op may write its output over an input that dies at that op
-(``Op.in_place_inputs``), the two tensors share one buffer whose lifetime is
+When an op's kernel may write its output over an input that dies at that op
+(``OpSchedule.in_place_inputs``, from the kernel selection), the two tensors share one buffer whose lifetime is
 the union of theirs, as TinyEngine does; chains of such ops (RESHAPE then
 LOGISTIC...) become a single buffer.
 """
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from tinykit.errors import TinykitError
 from tinykit.ir import Graph, Op, Tensor
+from tinykit.schedule import Schedule
 
 
 @dataclass(frozen=True)
@@ -53,14 +54,18 @@ class Buffer:
         return self.first_use <= other.last_use and other.first_use <= self.last_use
 
 
-def graph_buffers(graph: Graph, in_place: bool = True) -> tuple[Buffer, ...]:
+def graph_buffers(graph: Graph, schedule: Schedule, in_place: bool = True) -> tuple[Buffer, ...]:
     """The buffers of ``graph``: activations (merged in place when ``in_place``
-    and the op allows it) and scratch areas, sorted by ``Buffer.order``."""
+    and the op's kernel allows it) and the scratch areas ``schedule`` asks for,
+    sorted by ``Buffer.order``."""
     spans = tensor_lifetimes(graph)
-    groups = _in_place_groups(graph, spans) if in_place else [[index] for index in sorted(spans)]
+    groups = _in_place_groups(graph, schedule, spans) if in_place else [[index] for index in sorted(spans)]
     by_index = {t.index: t for t in graph.activations}
     buffers = [_tensor_buffer([by_index[i] for i in group], spans) for group in groups]
-    buffers += [_scratch_buffer(op, time) for time, op in enumerate(graph.ops) if op.scratch_bytes() > 0]
+    buffers += [
+        _scratch_buffer(op, time, schedule.op(op).scratch_bytes)
+        for time, op in enumerate(graph.ops) if schedule.op(op).scratch_bytes > 0
+    ]
     return tuple(sorted(buffers, key=lambda b: b.order))
 
 
@@ -115,7 +120,7 @@ def _unproduced_message(graph: Graph, op: Op, tensor: Tensor) -> str:
     )
 
 
-def _in_place_groups(graph: Graph, spans: dict[int, tuple[int, int]]) -> list[list[int]]:
+def _in_place_groups(graph: Graph, schedule: Schedule, spans: dict[int, tuple[int, int]]) -> list[list[int]]:
     """Tensor indices grouped by shared buffer.
 
     An op's first output joins the buffer of an in-place input when that
@@ -130,7 +135,7 @@ def _in_place_groups(graph: Graph, spans: dict[int, tuple[int, int]]) -> list[li
         out = op.outputs[0] if op.outputs else None
         if out is None or out.is_constant:
             continue
-        for position in op.in_place_inputs():
+        for position in schedule.op(op).in_place_inputs:
             source = op.inputs[position]
             assert source is not None  # in_place_inputs lists only present inputs
             if source.index in output_indices or spans[source.index][1] != time:
@@ -155,11 +160,11 @@ def _tensor_buffer(tensors: list[Tensor], spans: dict[int, tuple[int, int]]) -> 
     )
 
 
-def _scratch_buffer(op: Op, time: int) -> Buffer:
+def _scratch_buffer(op: Op, time: int, size: int) -> Buffer:
     return Buffer(
         key=f"s{op.index}",
         name=f"scratch of op {op.index} ({op.kind.value})",
-        size=op.scratch_bytes(),
+        size=size,
         first_use=time,
         last_use=time,
         scratch_op=op.index,

@@ -13,6 +13,7 @@ from tinykit.planner.greedy import align_up, best_placement
 from tinykit.planner.lifetimes import Buffer, graph_buffers
 from tinykit.planner.picture import render_svg
 from tinykit.planner.render import render_plan
+from tinykit.schedule import Schedule
 
 
 @dataclass(frozen=True)
@@ -67,16 +68,8 @@ class MemoryPlan:
             ) from None
 
     def scratch_offset(self, op: Op) -> int | None:
-        """Byte offset of the op's scratch area, None if the op needs none."""
-        if op.scratch_bytes() == 0:
-            return None
-        try:
-            return self._scratch_offsets[op.index]
-        except KeyError:
-            raise ValueError(
-                f"op {op.index} ({op.kind.value}) has no scratch area in the plan of {self.graph_name!r}: "
-                "it belongs to another graph"
-            ) from None
+        """Byte offset of the op's scratch area, None if its kernel needs none."""
+        return self._scratch_offsets.get(op.index)
 
     def live_bytes(self) -> tuple[int, ...]:
         """Reserved bytes live at each op index in this plan."""
@@ -118,8 +111,11 @@ class MemoryPlan:
         }
 
 
-def plan_graph(graph: Graph, alignment: int = 16, search_rounds: int = 64) -> MemoryPlan:
+def plan_graph(graph: Graph, schedule: Schedule, alignment: int = 16, search_rounds: int = 64) -> MemoryPlan:
     """Place every activation and scratch area of ``graph`` in one arena.
+
+    ``schedule`` (``tinykit.schedule.select_kernels``) says which scratch
+    areas the chosen kernels need and which inputs each may overwrite.
 
     Buffers are packed greedily, once with in-place merges and once without:
     several fixed orderings, then (while the arena is above that buffer set's
@@ -137,11 +133,11 @@ def plan_graph(graph: Graph, alignment: int = 16, search_rounds: int = 64) -> Me
             f"search_rounds={search_rounds!r} is not a count. It bounds how many shuffled orderings the "
             "planner tries after its fixed ones: pass 0 to skip that search, or a small positive integer."
         )
-    merged = graph_buffers(graph, in_place=True)
+    merged = graph_buffers(graph, schedule, in_place=True)
     lower_bound, peak_op = peak_live_bytes(merged, alignment)
     in_place, buffers = True, merged
     placement = best_placement(merged, alignment, lower_bound, search_rounds)
-    separate = graph_buffers(graph, in_place=False)
+    separate = graph_buffers(graph, schedule, in_place=False)
     if placement.arena_bytes > lower_bound and separate != merged:
         # Merging lengthens lifetimes, which can (rarely) pack worse than keeping tensors apart.
         separate_bound, _ = peak_live_bytes(separate, alignment)

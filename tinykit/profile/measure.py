@@ -95,6 +95,9 @@ def _layers(ops: list[dict], layers: LayerCycles, cpu_hz: int) -> list[dict]:
         {
             "index": op["index"],
             "op": op["kind"],
+            "kernel": op["kernel"],
+            "variant": op["variant"],
+            "scratch_bytes": op["scratch_bytes"],
             "output_shape": op["output_shape"],
             "macs": op["macs"],
             "cycles": cycles,

@@ -14,18 +14,19 @@ def _budget(used: int, budget: int | None) -> str:
 
 
 def _layer_table(layers: list[dict]) -> list[str]:
-    header = ("op", "kind", "output", "MACs", "cycles", "ms", "share", "MACs/cycle")
+    header = ("op", "kind", "kernel", "output", "MACs", "cycles", "ms", "share", "MACs/cycle")
     rows = [
         (
-            str(layer["index"]), layer["op"], _shape(layer["output_shape"]), f"{layer['macs']:,}",
+            str(layer["index"]), layer["op"], f"{layer['kernel']} ({layer['variant']})", _shape(layer["output_shape"]),
+            f"{layer['macs']:,}",
             f"{layer['cycles']:,.0f}", f"{layer['ms']:.3f}", f"{100 * layer['share']:.1f}%", f"{layer['macs_per_cycle']:.2f}",
         )
         for layer in layers
     ]
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
-    # Text columns (kind, output) left-aligned, numbers right-aligned.
+    # Text columns (kind, kernel, output) left-aligned, numbers right-aligned.
     def line(cells: tuple[str, ...]) -> str:
-        return "  ".join(c.ljust(w) if i in (1, 2) else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(c.ljust(w) if i in (1, 2, 3) else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
     return [line(header), *(line(row) for row in rows)]
 
 

@@ -48,22 +48,29 @@ def _run(command: list[str], what: str) -> None:
         )
 
 
+def _digest(flags: tuple[str, ...], paths: list[Path]) -> str:
+    """20 hex characters naming a compilation: the flags and each file's folder/name and bytes
+    (the folder keeps reference/tk_conv_s8.c and cortexm/tk_conv_s8.c apart)."""
+    digest = hashlib.sha256(" ".join(flags).encode())
+    for path in paths:
+        digest.update(str(path.relative_to(path.parent.parent)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
 def _runtime_archive(project: Path, flags: tuple[str, ...], cache_dir: Path) -> Path:
     """The runtime compiled once per (sources, flags) and reused across builds."""
     include = project / "lib" / "tinykit_runtime" / "include"
-    sources = sorted((project / "lib" / "tinykit_runtime" / "src").glob("*.c"))
-    digest = hashlib.sha256(" ".join(flags).encode())
-    for path in [*sorted(include.rglob("*.h")), *sources]:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    archive = cache_dir / f"libtinykit_runtime-{digest.hexdigest()[:20]}.a"
+    root = project / "lib" / "tinykit_runtime" / "src"
+    sources = sorted(root.rglob("*.c"))  # reference/ and cortexm/ kernels, as the schedule chose
+    archive = cache_dir / f"libtinykit_runtime-{_digest(flags, [*sorted(include.rglob('*.h')), *sources])}.a"
     if archive.exists():
         return archive
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
         objects = []
         for source in sources:
-            obj = Path(tmp) / (source.stem + ".o")
+            obj = Path(tmp) / ("_".join(source.relative_to(root).with_suffix(".o").parts))
             _run([_compiler(), *flags, "-fPIC", "-I", str(include), "-c", str(source), "-o", str(obj)], f"the runtime ({source.name})")
             objects.append(str(obj))
         staged = Path(tmp) / archive.name
@@ -82,11 +89,8 @@ def cached_shared_library(
     """``sources`` compiled into ``lib<name>-<digest>.so`` in the cache, once per
     (sources, headers, flags): later calls, and other processes, reuse it."""
     cache_dir = cache_dir or default_cache_dir()
-    digest = hashlib.sha256(" ".join(flags).encode())
-    for path in [*sorted(h for d in include_dirs for h in d.rglob("*.h")), *sorted(sources)]:
-        digest.update(str(path.relative_to(path.parent.parent)).encode())
-        digest.update(path.read_bytes())
-    library = cache_dir / f"lib{name}-{digest.hexdigest()[:20]}.so"
+    headers = sorted(h for d in include_dirs for h in d.rglob("*.h"))
+    library = cache_dir / f"lib{name}-{_digest(flags, [*headers, *sorted(sources)])}.so"
     if library.exists():
         return library
     cache_dir.mkdir(parents=True, exist_ok=True)

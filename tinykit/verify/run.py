@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 from tinykit.boards import Board, get_board
-from tinykit.build import HOST_BOARD, INT8_MODEL_FILE, build, is_tflite
+from tinykit.build import HOST_BOARD, INT8_MODEL_FILE, build, is_tflite, schedule_for
 from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.errors import TinykitError
 from tinykit.handoff import FILE_NAME, build_hash, read_handoff
@@ -16,8 +16,8 @@ from tinykit.verify.host import build_host, run_host
 from tinykit.verify.tflm import run_tflm, tflm_arena
 
 
-def _reusable(model: Path, folder: Path, board: Board) -> bool:
-    """True when ``folder`` already holds the build of this exact .tflite for this board."""
+def _reusable(model: Path, folder: Path, board: Board, kernels: str) -> bool:
+    """True when ``folder`` already holds the build of this exact .tflite for this board and kernels."""
     handoff = folder / FILE_NAME
     if not (is_tflite(model) and handoff.exists() and (folder / INT8_MODEL_FILE).exists()):
         return False
@@ -27,36 +27,38 @@ def _reusable(model: Path, folder: Path, board: Board) -> bool:
         recorded = read_handoff(folder).get("build_hash")
     except TinykitError:
         return False  # another schema version: rebuild rather than refuse
-    return recorded == build_hash(model.read_bytes(), board.name)
+    return recorded == build_hash(model.read_bytes(), board.name, schedule_for(model, board.name, kernels))
 
 
 def verify_model(
     model: Path, folder: Path, board: str = HOST_BOARD, samples: int = 100, data: Path | None = None,
-    seed: int = 0, report: Callable[[str], None] = lambda _: None, port: str | None = None,
+    seed: int = 0, report: Callable[[str], None] = lambda _: None, port: str | None = None, kernels: str = "auto",
 ) -> VerifyResult:
     target = get_board(board)
-    if _reusable(model, folder, target):
+    if _reusable(model, folder, target, kernels):
         report(f"reusing the build in {folder}")
         tflite = folder / INT8_MODEL_FILE
     else:
         report(f"building {model} for {target.name} into {folder}")
-        tflite = build(model, folder, board=target.name, data=data if not is_tflite(model) else None, progress=report).tflite
+        tflite = build(
+            model, folder, board=target.name, data=data if not is_tflite(model) else None, progress=report, kernels=kernels,
+        ).tflite
     graph = read_tflite(tflite)
     inputs = random_samples(graph, samples, seed)
     if data is not None:
         inputs += data_samples(graph, data)
     model_bytes = tflite.read_bytes()
+    handoff = read_handoff(folder)
     if target.is_cortex_m:
         where = port or f"QEMU ({target.qemu_machine})"
         report(f"running {len(inputs)} samples on {target.name} via {where} and in tflite-micro")
         with device_link(folder, target, port) as url:
-            ours = run_on_device(url, graph, inputs, build_hash(model_bytes, target.name))
+            ours = run_on_device(url, graph, inputs, handoff["build_hash"])
     else:
         report(f"running {len(inputs)} samples through the generated code and tflite-micro")
         ours = run_host(build_host(folder, shared_library=False), graph, inputs)
     reference = run_tflm(model_bytes, inputs)
     compared, mismatched, examples = compare(reference, ours)
-    handoff = read_handoff(folder)
     return VerifyResult(
         model=str(model), board=target.name, samples=len(inputs), compared_bytes=compared, mismatches=mismatched,
         arena_bytes=handoff["memory"]["arena_bytes"], tflm_arena=tflm_arena(model_bytes), examples=examples,

@@ -85,17 +85,16 @@ def conv_multipliers(input_scale: float, filter_scales: Sequence[float], output_
 
 
 def _weighted_kernel_call(
-    ctx: EmitContext, kernel: str, params: str, quant: str, op: Op, filt: Tensor, bias: Tensor | None,
-    dims: tuple[str, str, str],
+    ctx: EmitContext, params: str, quant: str, op: Op, filt: Tensor, bias: Tensor | None, dims: tuple[str, str, str],
 ) -> str:
-    """The call of a kernel with weights, in the runtime's argument order: params, quant, input dims,
+    """The call of the op's kernel, in the runtime's argument order: ctx, params, quant, input dims,
     input, filter dims, filter, bias (``NULL`` if none), output dims, output. ``dims`` holds the
     three ``tk_dims`` addresses (input, filter, output)."""
     input_dims, filter_dims, output_dims = dims
     # Constants enter the weights file as ctx.tensor first names them: filter, then bias.
     arguments = [params, quant, input_dims, ctx.tensor(op.inputs[0]), filter_dims, ctx.tensor(filt)]
     arguments += [ctx.tensor(bias) if bias is not None else "NULL", output_dims, ctx.tensor(op.outputs[0])]
-    return f"{kernel}({', '.join(arguments)})"
+    return ctx.call(*arguments)
 
 
 def _nhwc_kernel_dims(ctx: EmitContext, op: Op, filt: Tensor) -> tuple[str, str, str]:
@@ -148,7 +147,7 @@ def emit_conv_2d(op: Op, ctx: EmitContext) -> str:
         )
     params = ctx.struct("tk_conv_params", "params", _window_params(op, opts, (n, in_h, in_w), (k_h, k_w), out_c))
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
-    return _weighted_kernel_call(ctx, "tk_conv_s8", params, quant, op, filt, bias, _nhwc_kernel_dims(ctx, op, filt))
+    return _weighted_kernel_call(ctx, params, quant, op, filt, bias, _nhwc_kernel_dims(ctx, op, filt))
 
 
 @emitter(OpKind.DEPTHWISE_CONV_2D)
@@ -177,7 +176,7 @@ def emit_depthwise_conv_2d(op: Op, ctx: EmitContext) -> str:
         **_window_params(op, opts, (n, in_h, in_w), (k_h, k_w), out_c), "depth_multiplier": str(multiplier),
     })
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
-    return _weighted_kernel_call(ctx, "tk_depthwise_conv_s8", params, quant, op, filt, bias, _nhwc_kernel_dims(ctx, op, filt))
+    return _weighted_kernel_call(ctx, params, quant, op, filt, bias, _nhwc_kernel_dims(ctx, op, filt))
 
 
 @emitter(OpKind.FULLY_CONNECTED)
@@ -222,4 +221,4 @@ def emit_fully_connected(op: Op, ctx: EmitContext) -> str:
         dims_struct(ctx, "filter_dims", units, 1, 1, depth),
         dims_struct(ctx, "output_dims", batches, 1, 1, units),
     )
-    return _weighted_kernel_call(ctx, "tk_fully_connected_s8", params, quant, op, filt, bias, dims)
+    return _weighted_kernel_call(ctx, params, quant, op, filt, bias, dims)

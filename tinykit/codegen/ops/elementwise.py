@@ -93,11 +93,8 @@ def emit_add(op: Op, ctx: EmitContext) -> str:
         "input2": _per_tensor(*quants[1]),
         "output": _per_tensor(*quants[2]),
     })
-    return (
-        f"tk_add_s8({params}, {quant}, {flat_dims(ctx, 'input1_dims', in1)}, {ctx.tensor(in1)}, "
-        f"{flat_dims(ctx, 'input2_dims', in2)}, {ctx.tensor(in2)}, {flat_dims(ctx, 'output_dims', out)}, "
-        f"{ctx.tensor(out)})"
-    )
+    return ctx.call(params, quant, flat_dims(ctx, "input1_dims", in1), ctx.tensor(in1), flat_dims(ctx, "input2_dims", in2),
+                    ctx.tensor(in2), flat_dims(ctx, "output_dims", out), ctx.tensor(out))
 
 
 @emitter(OpKind.LOGISTIC)
@@ -122,10 +119,8 @@ def emit_logistic(op: Op, ctx: EmitContext) -> str:
         "input_range_radius": str(radius),
     })
     quant = ctx.struct("tk_per_tensor_quant", "quant", {"multiplier": str(multiplier), "shift": str(shift)})
-    return (
-        f"tk_logistic_s8({params}, {quant}, {flat_dims(ctx, 'input_dims', inp)}, {ctx.tensor(inp)}, "
-        f"{flat_dims(ctx, 'output_dims', out)}, {ctx.tensor(out)})"
-    )
+    return ctx.call(params, quant, flat_dims(ctx, "input_dims", inp), ctx.tensor(inp), flat_dims(ctx, "output_dims", out),
+                    ctx.tensor(out))
 
 
 def _require_same_size(op: Op) -> None:
@@ -148,9 +143,10 @@ def emit_quantize(op: Op, ctx: EmitContext) -> str:
     inp, out = op.inputs[0], op.outputs[0]
     require_int8_activations(op, [out])
     _require_same_size(op)
-    dims = f"{flat_dims(ctx, 'input_dims', inp)}, {ctx.tensor(inp)}, {flat_dims(ctx, 'output_dims', out)}, {ctx.tensor(out)}"
+    dims = (flat_dims(ctx, "input_dims", inp), ctx.tensor(inp), flat_dims(ctx, "output_dims", out), ctx.tensor(out))
+    # The kernel selection picked tk_quantize_f32_s8 or tk_quantize_s8 by the same input type.
     if inp.dtype is DType.FLOAT32:
-        return f"tk_quantize_f32_s8({_affine_quant(ctx, out)}, {dims})"
+        return ctx.call(_affine_quant(ctx, out), *dims)
     require_int8_activations(op, [inp])
     in_scale, in_zero_point = _scale_and_zero_point(inp)
     out_scale, out_zero_point = _scale_and_zero_point(out)
@@ -160,7 +156,7 @@ def emit_quantize(op: Op, ctx: EmitContext) -> str:
         "output_zero_point": str(out_zero_point),
     })
     quant = ctx.struct("tk_per_tensor_quant", "quant", {"multiplier": str(multiplier), "shift": str(shift)})
-    return f"tk_quantize_s8({params}, {quant}, {dims})"
+    return ctx.call(params, quant, *dims)
 
 
 @emitter(OpKind.DEQUANTIZE)
@@ -173,7 +169,5 @@ def emit_dequantize(op: Op, ctx: EmitContext) -> str:
             f"{describe(op)}: the output is {out.dtype.value}; tinykit dequantizes int8 to float32 only. "
             "Convert the model with a float32 (or int8) model output."
         )
-    return (
-        f"tk_dequantize_s8({_affine_quant(ctx, inp)}, {flat_dims(ctx, 'input_dims', inp)}, {ctx.tensor(inp)}, "
-        f"{flat_dims(ctx, 'output_dims', out)}, {ctx.tensor(out)})"
-    )
+    return ctx.call(_affine_quant(ctx, inp), flat_dims(ctx, "input_dims", inp), ctx.tensor(inp),
+                    flat_dims(ctx, "output_dims", out), ctx.tensor(out))

@@ -26,7 +26,7 @@ from tinykit.errors import TinykitError
 from tinykit.ir import MeanOptions, Op, OpKind, Pool2DOptions
 
 
-def _emit_pool(op: Op, ctx: EmitContext, kernel: str) -> str:
+def _emit_pool(op: Op, ctx: EmitContext) -> str:
     opts = op.options
     assert isinstance(opts, Pool2DOptions)
     inp, out = op.inputs[0], op.outputs[0]
@@ -54,20 +54,18 @@ def _emit_pool(op: Op, ctx: EmitContext, kernel: str) -> str:
         "pad_h": str(pad_h), "pad_w": str(pad_w),
         "activation": activation_initializer(opts.activation, out),
     })
-    return (
-        f"{kernel}({params}, {nhwc_dims(ctx, 'input_dims', inp, op)}, {ctx.tensor(inp)}, "
-        f"{nhwc_dims(ctx, 'output_dims', out, op)}, {ctx.tensor(out)})"
-    )
+    return ctx.call(params, nhwc_dims(ctx, "input_dims", inp, op), ctx.tensor(inp), nhwc_dims(ctx, "output_dims", out, op),
+                    ctx.tensor(out))
 
 
 @emitter(OpKind.AVERAGE_POOL_2D)
 def emit_average_pool_2d(op: Op, ctx: EmitContext) -> str:
-    return _emit_pool(op, ctx, "tk_avg_pool_s8")
+    return _emit_pool(op, ctx)
 
 
 @emitter(OpKind.MAX_POOL_2D)
 def emit_max_pool_2d(op: Op, ctx: EmitContext) -> str:
-    return _emit_pool(op, ctx, "tk_max_pool_s8")
+    return _emit_pool(op, ctx)
 
 
 def mean_multiplier(input_scale: float, output_scale: float, count: int) -> tuple[int, int]:
@@ -104,7 +102,5 @@ def emit_mean(op: Op, ctx: EmitContext) -> str:
         "input_offset": str(-inp.quant.single_zero_point), "output_offset": str(out.quant.single_zero_point),
     })
     quant = ctx.struct("tk_per_tensor_quant", "quant", {"multiplier": str(multiplier), "shift": str(shift)})
-    return (
-        f"tk_mean_s8({params}, {quant}, {nhwc_dims(ctx, 'input_dims', inp, op)}, {ctx.tensor(inp)}, "
-        f"{dims_struct(ctx, 'output_dims', n, 1, 1, c)}, {ctx.tensor(out)})"
-    )
+    return ctx.call(params, quant, nhwc_dims(ctx, "input_dims", inp, op), ctx.tensor(inp),
+                    dims_struct(ctx, "output_dims", n, 1, 1, c), ctx.tensor(out))

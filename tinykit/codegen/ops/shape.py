@@ -39,10 +39,7 @@ def emit_reshape(op: Op, ctx: EmitContext) -> str:
             f"{describe(op)}: the input has {inp.size} elements {list(inp.shape)} but the output {out.size} "
             f"{list(out.shape)}; a reshape keeps the element count. The model file is inconsistent; re-convert it."
         )
-    return (
-        f"tk_reshape_s8({flat_dims(ctx, 'input_dims', inp)}, {ctx.tensor(inp)}, "
-        f"{flat_dims(ctx, 'output_dims', out)}, {ctx.tensor(out)})"
-    )
+    return ctx.call(flat_dims(ctx, "input_dims", inp), ctx.tensor(inp), flat_dims(ctx, "output_dims", out), ctx.tensor(out))
 
 
 @emitter(OpKind.CONCATENATION)
@@ -95,10 +92,7 @@ def emit_concatenation(op: Op, ctx: EmitContext) -> str:
     # The per-input dims and data pointers are C99 compound literals in the call itself.
     input_dims = "(const tk_dims[]){" + ", ".join(_dims_initializer(t.shape) for t in inputs) + "}"
     input_data = "(const int8_t *const[]){" + ", ".join(ctx.tensor(t) for t in inputs) + "}"
-    return (
-        f"tk_concatenation_s8({params}, {input_dims}, {input_data}, "
-        f"{flat_dims(ctx, 'output_dims', out)}, {ctx.tensor(out)})"
-    )
+    return ctx.call(params, input_dims, input_data, flat_dims(ctx, "output_dims", out), ctx.tensor(out))
 
 
 @emitter(OpKind.PAD)
@@ -127,7 +121,5 @@ def emit_pad(op: Op, ctx: EmitContext) -> str:
         "after": "{" + ", ".join(f".{axis} = {p[1]}" for axis, p in zip("nhwc", paddings)) + "}",
         "pad_value": str(pad_value),
     })
-    return (
-        f"tk_pad_s8({params}, {flat_dims(ctx, 'input_dims', inp)}, {ctx.tensor(inp)}, "
-        f"{flat_dims(ctx, 'output_dims', out)}, {ctx.tensor(out)})"
-    )
+    return ctx.call(params, flat_dims(ctx, "input_dims", inp), ctx.tensor(inp), flat_dims(ctx, "output_dims", out),
+                    ctx.tensor(out))

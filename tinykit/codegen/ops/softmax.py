@@ -79,7 +79,5 @@ def emit_softmax(op: Op, ctx: EmitContext) -> str:
     multiplier, shift, diff_min = checked_input_scaling(op)
     params = ctx.struct("tk_softmax_params", "params", {"diff_min": str(diff_min)})
     quant = ctx.struct("tk_per_tensor_quant", "quant", {"multiplier": str(multiplier), "shift": str(shift)})
-    return (
-        f"tk_softmax_s8({params}, {quant}, {flat_dims(ctx, 'input_dims', inp)}, {ctx.tensor(inp)}, "
-        f"{flat_dims(ctx, 'output_dims', out)}, {ctx.tensor(out)})"
-    )
+    return ctx.call(params, quant, flat_dims(ctx, "input_dims", inp), ctx.tensor(inp), flat_dims(ctx, "output_dims", out),
+                    ctx.tensor(out))

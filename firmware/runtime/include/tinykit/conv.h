@@ -52,19 +52,32 @@ typedef struct {
     tk_activation activation;
 } tk_fully_connected_params;
 
-tk_status tk_conv_s8(const tk_conv_params *params, const tk_per_channel_quant *quant,
+tk_status tk_conv_s8(const tk_context *ctx, const tk_conv_params *params, const tk_per_channel_quant *quant,
                      const tk_dims *input_dims, const int8_t *input,
                      const tk_dims *filter_dims, const int8_t *filter,
                      const int32_t *bias,
                      const tk_dims *output_dims, int8_t *output);
 
-tk_status tk_depthwise_conv_s8(const tk_depthwise_conv_params *params, const tk_per_channel_quant *quant,
+/* tk_conv_s8 for a 1x1 filter on cores with the DSP extension (cortexm/); no scratch. */
+tk_status tk_conv_1x1_s8(const tk_context *ctx, const tk_conv_params *params, const tk_per_channel_quant *quant,
+                         const tk_dims *input_dims, const int8_t *input,
+                         const tk_dims *filter_dims, const int8_t *filter,
+                         const int32_t *bias,
+                         const tk_dims *output_dims, int8_t *output);
+
+/* Scratch bytes tk_conv_s8 needs in ctx on cores with the DSP extension
+ * (cortexm/tk_conv_s8.c: one int16 input patch); the reference needs none and
+ * does not define it. */
+int32_t tk_conv_s8_get_buffer_size(const tk_conv_params *params, const tk_dims *input_dims,
+                                   const tk_dims *filter_dims, const tk_dims *output_dims);
+
+tk_status tk_depthwise_conv_s8(const tk_context *ctx, const tk_depthwise_conv_params *params, const tk_per_channel_quant *quant,
                                const tk_dims *input_dims, const int8_t *input,
                                const tk_dims *filter_dims, const int8_t *filter,
                                const int32_t *bias,
                                const tk_dims *output_dims, int8_t *output);
 
-tk_status tk_fully_connected_s8(const tk_fully_connected_params *params, const tk_per_channel_quant *quant,
+tk_status tk_fully_connected_s8(const tk_context *ctx, const tk_fully_connected_params *params, const tk_per_channel_quant *quant,
                                 const tk_dims *input_dims, const int8_t *input,
                                 const tk_dims *filter_dims, const int8_t *filter,
                                 const int32_t *bias,

@@ -42,6 +42,24 @@ static inline tk_status tk_conv_geometry_of(const tk_dims *input_dims, const tk_
     return TK_OK;
 }
 
+/* CONV_2D's grouping: input depth / filter depth groups, each producing
+ * out_c / groups output channels (one group in the ordinary case). Fills
+ * *filters_per_group; TK_ERROR_ARGUMENT when the depths do not divide or the
+ * filter count is not the output depth. */
+static inline tk_status tk_conv_filters_per_group(const tk_conv_geometry *g, const tk_dims *filter_dims,
+                                                  int32_t *filters_per_group)
+{
+    if (g->filter_c <= 0 || g->in_c % g->filter_c != 0 || filter_dims->n != g->out_c) {
+        return TK_ERROR_ARGUMENT;
+    }
+    const int32_t groups = g->in_c / g->filter_c;
+    if (g->out_c % groups != 0) {
+        return TK_ERROR_ARGUMENT;
+    }
+    *filters_per_group = g->out_c / groups;
+    return TK_OK;
+}
+
 /* Output channel oc's value: the accumulator plus its bias (if any),
  * requantized with the channel's multiplier, moved to the output zero point
  * and clamped to the fused activation's range. */

@@ -30,7 +30,7 @@ typedef struct {
     tk_per_tensor_quant output; /* shift <= 0 */
 } tk_add_quant;
 
-tk_status tk_add_s8(const tk_add_params *params, const tk_add_quant *quant, const tk_dims *input1_dims,
+tk_status tk_add_s8(const tk_context *ctx, const tk_add_params *params, const tk_add_quant *quant, const tk_dims *input1_dims,
                     const int8_t *input1, const tk_dims *input2_dims, const int8_t *input2,
                     const tk_dims *output_dims, int8_t *output);
 
@@ -42,7 +42,7 @@ typedef struct {
     int32_t input_range_radius;
 } tk_logistic_params;
 
-tk_status tk_logistic_s8(const tk_logistic_params *params, const tk_per_tensor_quant *quant,
+tk_status tk_logistic_s8(const tk_context *ctx, const tk_logistic_params *params, const tk_per_tensor_quant *quant,
                          const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
                          int8_t *output);
 
@@ -53,7 +53,7 @@ typedef struct {
 } tk_affine_quant;
 
 /* QUANTIZE float32 -> int8: zero_point + roundf(x / scale), clamped. */
-tk_status tk_quantize_f32_s8(const tk_affine_quant *quant, const tk_dims *input_dims, const float *input,
+tk_status tk_quantize_f32_s8(const tk_context *ctx, const tk_affine_quant *quant, const tk_dims *input_dims, const float *input,
                              const tk_dims *output_dims, int8_t *output);
 
 /* QUANTIZE int8 -> int8 (a requantization between two scales). */
@@ -62,12 +62,12 @@ typedef struct {
     int32_t output_zero_point;
 } tk_requantize_params;
 
-tk_status tk_quantize_s8(const tk_requantize_params *params, const tk_per_tensor_quant *quant,
+tk_status tk_quantize_s8(const tk_context *ctx, const tk_requantize_params *params, const tk_per_tensor_quant *quant,
                          const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
                          int8_t *output);
 
 /* DEQUANTIZE int8 -> float32: scale * (q - zero_point). */
-tk_status tk_dequantize_s8(const tk_affine_quant *quant, const tk_dims *input_dims, const int8_t *input,
+tk_status tk_dequantize_s8(const tk_context *ctx, const tk_affine_quant *quant, const tk_dims *input_dims, const int8_t *input,
                            const tk_dims *output_dims, float *output);
 
 #endif /* TINYKIT_ELEMENTWISE_H */

@@ -30,15 +30,15 @@ typedef struct {
     int32_t output_offset;  /* the output zero point */
 } tk_mean_params;
 
-tk_status tk_avg_pool_s8(const tk_pool_params *params,
+tk_status tk_avg_pool_s8(const tk_context *ctx, const tk_pool_params *params,
                          const tk_dims *input_dims, const int8_t *input,
                          const tk_dims *output_dims, int8_t *output);
 
-tk_status tk_max_pool_s8(const tk_pool_params *params,
+tk_status tk_max_pool_s8(const tk_context *ctx, const tk_pool_params *params,
                          const tk_dims *input_dims, const int8_t *input,
                          const tk_dims *output_dims, int8_t *output);
 
-tk_status tk_mean_s8(const tk_mean_params *params, const tk_per_tensor_quant *quant,
+tk_status tk_mean_s8(const tk_context *ctx, const tk_mean_params *params, const tk_per_tensor_quant *quant,
                      const tk_dims *input_dims, const int8_t *input,
                      const tk_dims *output_dims, int8_t *output);
 

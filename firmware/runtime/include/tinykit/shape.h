@@ -16,7 +16,7 @@ static inline int32_t tk_dims_count(const tk_dims *dims)
 
 /* RESHAPE: the bytes stay as they are. The planner may place the output on
  * the input, in which case nothing is copied. */
-tk_status tk_reshape_s8(const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
+tk_status tk_reshape_s8(const tk_context *ctx, const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
                         int8_t *output);
 
 /* CONCATENATION of input_count tensors along one NHWC axis
@@ -26,7 +26,7 @@ typedef struct {
     int32_t input_count;
 } tk_concatenation_params;
 
-tk_status tk_concatenation_s8(const tk_concatenation_params *params, const tk_dims *input_dims,
+tk_status tk_concatenation_s8(const tk_context *ctx, const tk_concatenation_params *params, const tk_dims *input_dims,
                               const int8_t *const *inputs, const tk_dims *output_dims, int8_t *output);
 
 /* PAD / PADV2: the input placed at offset `before` inside an output filled
@@ -37,7 +37,7 @@ typedef struct {
     int32_t pad_value;
 } tk_pad_params;
 
-tk_status tk_pad_s8(const tk_pad_params *params, const tk_dims *input_dims, const int8_t *input,
+tk_status tk_pad_s8(const tk_context *ctx, const tk_pad_params *params, const tk_dims *input_dims, const int8_t *input,
                     const tk_dims *output_dims, int8_t *output);
 
 #endif /* TINYKIT_SHAPE_H */

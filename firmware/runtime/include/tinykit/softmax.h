@@ -16,7 +16,7 @@ typedef struct {
 } tk_softmax_params;
 
 /* quant scales an input difference to Q5.26 (shift >= 0). */
-tk_status tk_softmax_s8(const tk_softmax_params *params, const tk_per_tensor_quant *quant,
+tk_status tk_softmax_s8(const tk_context *ctx, const tk_softmax_params *params, const tk_per_tensor_quant *quant,
                         const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
                         int8_t *output);
 

@@ -3,7 +3,15 @@
  * Every kernel takes its arguments in one order:
  *   (ctx, op params, quant params, input dims, input, filter dims, filter,
  *    bias dims, bias, output dims, output)
- * leaving out what it does not use, and returns a tk_status.
+ * leaving out what it does not use, and returns a tk_status. ctx is always
+ * there: it carries the op's scratch area, which the planner placed in the
+ * arena (buf NULL and size 0 when the op's kernel needs none). A kernel that
+ * needs scratch has a twin
+ *   int32_t <kernel>_get_buffer_size(op params, input dims, filter dims, output dims)
+ * (the same leading arguments, without ctx, quant and data, leaving out what
+ * it does not use) returning the bytes it needs; it returns TK_ERROR_SCRATCH
+ * when ctx is smaller. tinykit.schedule holds the Python twin of each size,
+ * and tests/test_scratch_sizes.py holds the two equal.
  */
 #ifndef TINYKIT_TYPES_H
 #define TINYKIT_TYPES_H
@@ -26,7 +34,8 @@ typedef struct {
     int32_t c;
 } tk_dims;
 
-/* Scratch memory handed to a kernel (a slice of the arena planned at build time). */
+/* Scratch memory handed to a kernel (a slice of the arena planned at build
+ * time, live only while the kernel runs). */
 typedef struct {
     void *buf;
     int32_t size;

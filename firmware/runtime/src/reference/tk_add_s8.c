@@ -5,10 +5,11 @@
 #include "tinykit/requantize.h"
 #include "tinykit/shape.h"
 
-tk_status tk_add_s8(const tk_add_params *params, const tk_add_quant *quant, const tk_dims *input1_dims,
+tk_status tk_add_s8(const tk_context *ctx, const tk_add_params *params, const tk_add_quant *quant, const tk_dims *input1_dims,
                     const int8_t *input1, const tk_dims *input2_dims, const int8_t *input2,
                     const tk_dims *output_dims, int8_t *output)
 {
+    (void)ctx; /* the reference kernels need no scratch */
     const int32_t count = tk_dims_count(output_dims);
     int32_t i;
     if (tk_dims_count(input1_dims) != count || tk_dims_count(input2_dims) != count) {

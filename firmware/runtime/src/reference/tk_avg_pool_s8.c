@@ -26,9 +26,10 @@ static tk_status average(const tk_pool_window *window, int32_t channel, int32_t 
     return TK_OK;
 }
 
-tk_status tk_avg_pool_s8(const tk_pool_params *params,
+tk_status tk_avg_pool_s8(const tk_context *ctx, const tk_pool_params *params,
                          const tk_dims *input_dims, const int8_t *input,
                          const tk_dims *output_dims, int8_t *output)
 {
+    (void)ctx; /* the reference kernels need no scratch */
     return tk_pool_each_window(params, input_dims, input, output_dims, output, average);
 }

@@ -17,9 +17,10 @@ static int32_t tk_extent_from_axis(const tk_dims *dims, int32_t axis)
     return product;
 }
 
-tk_status tk_concatenation_s8(const tk_concatenation_params *params, const tk_dims *input_dims,
+tk_status tk_concatenation_s8(const tk_context *ctx, const tk_concatenation_params *params, const tk_dims *input_dims,
                               const int8_t *const *inputs, const tk_dims *output_dims, int8_t *output)
 {
+    (void)ctx; /* the reference kernels need no scratch */
     const int32_t axis = params->axis;
     int32_t outer;
     int32_t output_row;

@@ -8,26 +8,19 @@
 #include "tinykit/conv.h"
 #include "tinykit/conv_geometry.h"
 
-tk_status tk_conv_s8(const tk_conv_params *params, const tk_per_channel_quant *quant,
+tk_status tk_conv_s8(const tk_context *ctx, const tk_conv_params *params, const tk_per_channel_quant *quant,
                      const tk_dims *input_dims, const int8_t *input,
                      const tk_dims *filter_dims, const int8_t *filter,
                      const int32_t *bias,
                      const tk_dims *output_dims, int8_t *output)
 {
+    (void)ctx; /* the reference kernels need no scratch */
     tk_conv_geometry g;
-    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, &g) != TK_OK) {
+    int32_t filters_per_group;
+    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, &g) != TK_OK ||
+        tk_conv_filters_per_group(&g, filter_dims, &filters_per_group) != TK_OK) {
         return TK_ERROR_ARGUMENT;
     }
-    /* A grouped convolution splits input and output channels into equal groups;
-     * the ordinary case is one group. */
-    if (g.filter_c <= 0 || g.in_c % g.filter_c != 0 || filter_dims->n != g.out_c) {
-        return TK_ERROR_ARGUMENT;
-    }
-    const int32_t groups = g.in_c / g.filter_c;
-    if (g.out_c % groups != 0) {
-        return TK_ERROR_ARGUMENT;
-    }
-    const int32_t filters_per_group = g.out_c / groups;
 
     for (int32_t b = 0; b < g.batches; ++b) {
         for (int32_t out_y = 0; out_y < g.out_h; ++out_y) {

@@ -7,12 +7,13 @@
 #include "tinykit/conv.h"
 #include "tinykit/conv_geometry.h"
 
-tk_status tk_depthwise_conv_s8(const tk_depthwise_conv_params *params, const tk_per_channel_quant *quant,
+tk_status tk_depthwise_conv_s8(const tk_context *ctx, const tk_depthwise_conv_params *params, const tk_per_channel_quant *quant,
                                const tk_dims *input_dims, const int8_t *input,
                                const tk_dims *filter_dims, const int8_t *filter,
                                const int32_t *bias,
                                const tk_dims *output_dims, int8_t *output)
 {
+    (void)ctx; /* the reference kernels need no scratch */
     tk_conv_geometry g;
     if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, &g) != TK_OK) {
         return TK_ERROR_ARGUMENT;

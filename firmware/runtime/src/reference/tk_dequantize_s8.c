@@ -8,9 +8,10 @@
 #include "tinykit/elementwise.h"
 #include "tinykit/shape.h"
 
-tk_status tk_dequantize_s8(const tk_affine_quant *quant, const tk_dims *input_dims, const int8_t *input,
+tk_status tk_dequantize_s8(const tk_context *ctx, const tk_affine_quant *quant, const tk_dims *input_dims, const int8_t *input,
                            const tk_dims *output_dims, float *output)
 {
+    (void)ctx; /* the reference kernels need no scratch */
     const int32_t count = tk_dims_count(output_dims);
     int32_t i;
     if (tk_dims_count(input_dims) != count) {

@@ -9,12 +9,13 @@
 #include "tinykit/conv.h"
 #include "tinykit/conv_geometry.h"
 
-tk_status tk_fully_connected_s8(const tk_fully_connected_params *params, const tk_per_channel_quant *quant,
+tk_status tk_fully_connected_s8(const tk_context *ctx, const tk_fully_connected_params *params, const tk_per_channel_quant *quant,
                                 const tk_dims *input_dims, const int8_t *input,
                                 const tk_dims *filter_dims, const int8_t *filter,
                                 const int32_t *bias,
                                 const tk_dims *output_dims, int8_t *output)
 {
+    (void)ctx; /* the reference kernels need no scratch */
     const int32_t batches = input_dims->n;
     const int32_t depth = input_dims->c;
     const int32_t units = output_dims->c;

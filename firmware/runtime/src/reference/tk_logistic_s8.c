@@ -7,10 +7,11 @@
 /* Integer bits of the rescaled input; tinykit/codegen/ops/elementwise.py uses the same. */
 #define TK_LOGISTIC_INPUT_INTEGER_BITS 4
 
-tk_status tk_logistic_s8(const tk_logistic_params *params, const tk_per_tensor_quant *quant,
+tk_status tk_logistic_s8(const tk_context *ctx, const tk_logistic_params *params, const tk_per_tensor_quant *quant,
                          const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
                          int8_t *output)
 {
+    (void)ctx; /* the reference kernels need no scratch */
     const int32_t count = tk_dims_count(output_dims);
     int32_t i;
     if (tk_dims_count(input_dims) != count) {

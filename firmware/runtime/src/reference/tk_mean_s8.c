@@ -10,10 +10,11 @@
 #include "tinykit/pool.h"
 #include "tinykit/requantize.h"
 
-tk_status tk_mean_s8(const tk_mean_params *params, const tk_per_tensor_quant *quant,
+tk_status tk_mean_s8(const tk_context *ctx, const tk_mean_params *params, const tk_per_tensor_quant *quant,
                      const tk_dims *input_dims, const int8_t *input,
                      const tk_dims *output_dims, int8_t *output)
 {
+    (void)ctx; /* the reference kernels need no scratch */
     const int32_t channels = input_dims->c;
     const int32_t count = input_dims->h * input_dims->w;
 

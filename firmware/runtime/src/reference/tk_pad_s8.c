@@ -4,9 +4,10 @@
 
 #include "tinykit/shape.h"
 
-tk_status tk_pad_s8(const tk_pad_params *params, const tk_dims *input_dims, const int8_t *input,
+tk_status tk_pad_s8(const tk_context *ctx, const tk_pad_params *params, const tk_dims *input_dims, const int8_t *input,
                     const tk_dims *output_dims, int8_t *output)
 {
+    (void)ctx; /* the reference kernels need no scratch */
     const tk_dims *before = &params->before;
     const tk_dims *after = &params->after;
     const int8_t pad_value = (int8_t)params->pad_value;

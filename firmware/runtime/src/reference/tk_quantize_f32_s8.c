@@ -28,9 +28,10 @@ static int32_t tk_round_clamped(float q, int32_t lo, int32_t hi)
     return tk_clamp(truncated, lo, hi);
 }
 
-tk_status tk_quantize_f32_s8(const tk_affine_quant *quant, const tk_dims *input_dims, const float *input,
+tk_status tk_quantize_f32_s8(const tk_context *ctx, const tk_affine_quant *quant, const tk_dims *input_dims, const float *input,
                              const tk_dims *output_dims, int8_t *output)
 {
+    (void)ctx; /* the reference kernels need no scratch */
     const int32_t count = tk_dims_count(output_dims);
     int32_t i;
     if (tk_dims_count(input_dims) != count) {

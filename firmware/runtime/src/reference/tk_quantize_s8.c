@@ -4,10 +4,11 @@
 #include "tinykit/requantize.h"
 #include "tinykit/shape.h"
 
-tk_status tk_quantize_s8(const tk_requantize_params *params, const tk_per_tensor_quant *quant,
+tk_status tk_quantize_s8(const tk_context *ctx, const tk_requantize_params *params, const tk_per_tensor_quant *quant,
                          const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
                          int8_t *output)
 {
+    (void)ctx; /* the reference kernels need no scratch */
     const int32_t count = tk_dims_count(output_dims);
     int32_t i;
     if (tk_dims_count(input_dims) != count) {

@@ -3,9 +3,10 @@
 
 #include "tinykit/shape.h"
 
-tk_status tk_reshape_s8(const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
+tk_status tk_reshape_s8(const tk_context *ctx, const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
                         int8_t *output)
 {
+    (void)ctx; /* the reference kernels need no scratch */
     const int32_t count = tk_dims_count(output_dims);
     if (tk_dims_count(input_dims) != count) {
         return TK_ERROR_ARGUMENT;

@@ -40,10 +40,11 @@ static int32_t tk_softmax_exp(int32_t difference, const tk_softmax_params *param
     }
 }
 
-tk_status tk_softmax_s8(const tk_softmax_params *params, const tk_per_tensor_quant *quant,
+tk_status tk_softmax_s8(const tk_context *ctx, const tk_softmax_params *params, const tk_per_tensor_quant *quant,
                         const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
                         int8_t *output)
 {
+    (void)ctx; /* the reference kernels need no scratch */
     const int32_t depth = output_dims->c;
     const int32_t rows = tk_dims_count(output_dims) / (depth > 0 ? depth : 1);
     int32_t r;

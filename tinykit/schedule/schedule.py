@@ -1,0 +1,114 @@
+"""``select_kernels``: the graph and the target's ISA features in, a
+``Schedule`` out (the kernel variant of every op and what it implies)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+from tinykit.errors import TinykitError
+from tinykit.ir import Graph, Op
+from tinykit.schedule.variants import REFERENCE, KernelVariant, variants_of
+
+# "auto": the most preferred variant the target's features allow;
+# "reference": the portable reference kernels whatever the target.
+KERNEL_MODES = ("auto", "reference")
+
+
+@dataclass(frozen=True)
+class OpSchedule:
+    """The kernel chosen for one op and the facts that follow from it.
+
+    ``sources`` are C files relative to ``firmware/runtime/src``;
+    ``scratch_bytes`` is the arena the kernel needs while it runs (equal to its
+    C ``_get_buffer_size``); ``in_place_inputs`` the positions of inputs whose
+    buffer the output may reuse when that input dies at this op."""
+
+    op_index: int
+    kernel: str
+    variant: str
+    sources: tuple[str, ...]
+    scratch_bytes: int
+    in_place_inputs: tuple[int, ...]
+    weight_layout: str
+
+    def to_json(self) -> dict:
+        return {
+            "kernel": self.kernel, "variant": self.variant, "sources": list(self.sources),
+            "scratch_bytes": self.scratch_bytes, "in_place_inputs": list(self.in_place_inputs),
+            "weight_layout": self.weight_layout,
+        }
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The kernel of every op of one graph, for one set of ISA features."""
+
+    features: frozenset[str]
+    kernels: str  # one of KERNEL_MODES
+    ops: tuple[OpSchedule, ...]  # in the graph's op order
+
+    @cached_property
+    def _by_index(self) -> dict[int, OpSchedule]:
+        return {entry.op_index: entry for entry in self.ops}
+
+    def op(self, op: Op | int) -> OpSchedule:
+        """The entry of ``op`` (an Op or its index)."""
+        index = op if isinstance(op, int) else op.index
+        try:
+            return self._by_index[index]
+        except KeyError:
+            raise ValueError(f"op {index} is not in this schedule: it belongs to another graph") from None
+
+    def sources(self) -> tuple[str, ...]:
+        """Every C file the chosen kernels need, sorted, each once."""
+        return tuple(sorted({path for entry in self.ops for path in entry.sources}))
+
+    def to_json(self) -> dict:
+        """The schedule as plain JSON values (tinykit.json, the build hash)."""
+        return {
+            "features": sorted(self.features),
+            "kernels": self.kernels,
+            "ops": [{"index": entry.op_index, **entry.to_json()} for entry in self.ops],
+        }
+
+
+def _choose(op: Op, features: frozenset[str], kernels: str) -> KernelVariant:
+    for candidate in variants_of(op.kind):
+        if kernels == "reference" and candidate.variant != REFERENCE:
+            continue
+        if candidate.requires <= features and candidate.applies(op):
+            return candidate
+    raise TinykitError(
+        f"op {op.index} ({op.kind.value}) has no kernel for ISA features {sorted(features) or 'none'} "
+        f"(kernels={kernels}). This is a tinykit bug: every op kind the reader accepts must have a portable "
+        "reference kernel; please report it with the model."
+    )
+
+
+def _entry(op: Op, variant: KernelVariant) -> OpSchedule:
+    return OpSchedule(
+        op_index=op.index, kernel=variant.kernel, variant=variant.variant, sources=variant.sources,
+        scratch_bytes=variant.scratch_bytes(op), in_place_inputs=variant.in_place_inputs(op),
+        weight_layout=variant.weight_layout,
+    )
+
+
+def select_kernels(graph: Graph, features: Iterable[str], kernels: str = "auto") -> Schedule:
+    """The kernel of every op of ``graph`` on a core with ISA ``features``
+    (a board's ``Board.features``): the most preferred registered variant whose
+    features the core has and whose predicate accepts the op; with
+    ``kernels="reference"`` the portable reference kernel of every op."""
+    if kernels not in KERNEL_MODES:
+        raise TinykitError(f"--kernels {kernels!r} is not known: use one of {', '.join(KERNEL_MODES)}.")
+    available = frozenset(features)
+    entries = tuple(_entry(op, _choose(op, available, kernels)) for op in graph.ops)
+    linked: dict[str, tuple[str, ...]] = {}
+    for entry in entries:
+        if linked.setdefault(entry.kernel, entry.sources) != entry.sources:
+            raise TinykitError(
+                f"two variants of {entry.kernel} ({linked[entry.kernel]} and {entry.sources}) were chosen for one "
+                "build, and they cannot be linked together. This is a tinykit bug in the kernel registry; please report it."
+            )
+    return Schedule(features=available, kernels=kernels, ops=entries)
