@@ -211,11 +211,11 @@ def listen(
     from tinykit.kws.wav import read_wav
 
     settings.check()
+    audio = read_wav(wav)
+    onsets = read_labels(labels) if labels is not None else []
     folder = stream_folder(Path(build))
     document = read_handoff(folder)
     board = get_board(document["board"])
-    onsets = read_labels(labels) if labels is not None else []
-    audio = read_wav(wav)
     if audio.note:
         report(audio.note)
     samples = audio.samples

@@ -154,22 +154,13 @@ def check_stream_model(graph: Graph, source: str) -> None:
 
 
 def build_stream(tflite: Path, folder: Path, board: Board, progress: Callable[[str], None] = lambda _: None) -> object:
-    """Generate the model's C into ``folder`` and build the streaming app
-    around it for ``board``; returns the build result (ELF, sizes)."""
-    from tinykit.budget import check_fits
-    from tinykit.build import compile_tflite, int8_model
-    from tinykit.deploy.apps import app_manifest
-    from tinykit.deploy.platformio import run_build
-    from tinykit.deploy.project import write_project
+    """Build the streaming app around the int8 model ``tflite`` for ``board``
+    in ``folder``; returns the firmware build (ELF, sizes)."""
+    from tinykit.build import build
+    from tinykit.frontend.tflite_reader import read_tflite
 
-    folder.mkdir(parents=True, exist_ok=True)
-    copy, _ = int8_model(tflite, folder, None, False)
-    compiled = compile_tflite(copy, folder, board.name, source_name=tflite.name)
-    check_stream_model(compiled.graph, str(tflite))
-    check_fits(compiled.graph, compiled.plan, compiled.weights_bytes, board, app_ram=app_manifest(APP).ram_bytes)
-    write_project(folder, board, app=APP)
-    progress(f"building the streaming app for {board.name} with PlatformIO (offline)")
-    return run_build(folder, progress)
+    check_stream_model(read_tflite(tflite), str(tflite))
+    return build(tflite, folder, board=board.name, progress=progress, app=APP).firmware
 
 
 def stream_folder(build: Path) -> Path:
