@@ -57,25 +57,3 @@ def front_end_clips(count: int, seed: int) -> list[np.ndarray]:
     return clips
 
 
-
-def sentence(words: list[str], voice: str, seed: int, gap_s: float = 0.35) -> tuple[np.ndarray, list[tuple[float, str]]]:
-    """A sentence-length recording: ``words`` spoken one by one by espeak-ng
-    ``voice``, separated by short pauses, over steady noise, with 1 s of
-    noise before and after; returns the int16 audio and each word's
-    (onset in seconds, word), the onset being where its speech starts."""
-    rng = np.random.default_rng(seed)
-    pieces: list[np.ndarray] = [np.zeros(SAMPLE_RATE)]
-    onsets = []
-    at = SAMPLE_RATE
-    for word in words:
-        speech = speak(word, voice, speed=int(rng.integers(140, 180))).astype(np.float64)
-        voiced = np.nonzero(np.abs(speech) > 0.02 * np.abs(speech).max())[0]
-        speech = speech[voiced[0] : voiced[-1] + 1] * (8000.0 / np.abs(speech).max())
-        onsets.append((at / SAMPLE_RATE, word))
-        gap = np.zeros(int(SAMPLE_RATE * (gap_s + rng.uniform(0.0, 0.3))))
-        pieces += [speech, gap]
-        at += len(speech) + len(gap)
-    pieces.append(np.zeros(SAMPLE_RATE))
-    audio = np.concatenate(pieces)
-    audio += rng.normal(0.0, 60.0, len(audio))
-    return np.clip(np.round(audio), -32768, 32767).astype(np.int16), onsets

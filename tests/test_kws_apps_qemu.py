@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from kws_audio import needs_espeak, sentence
+from kws_audio import needs_espeak
 from kws_model import train_small_kws
 from kws_stream_host import host_detections, host_strides
 from mlperf_runner import Console, identify, performance_round
@@ -33,7 +33,7 @@ from tinykit.kws.dataset import KEYWORDS, LABELS, load_speech_commands
 from tinykit.kws.deploy import held_out_inputs
 from tinykit.kws.listen import stream_audio
 from tinykit.kws.stream import APP, StreamSettings
-from tinykit.kws.wav import write_wav
+from tinykit.kws.talk import write_talk
 from tinykit.verify.device import firmware_elf
 
 pytestmark = [pytest.mark.slow, needs_espeak]
@@ -65,11 +65,8 @@ def talk(kws_synthetic: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     """A sentence by a voice of the set's test split (one training never heard), its WAV and labels."""
     splits = json.loads((kws_synthetic / "synthetic.json").read_text())["splits"]
     voice = next(v.split(":", 1)[1] for v in splits["testing"]["voices"] if v.startswith("espeak-ng:"))
-    audio, onsets = sentence(WORDS, f"en-us+{voice}", seed=3)
     folder = tmp_path_factory.mktemp("talk")
-    write_wav(folder / "talk.wav", audio)
-    keywords = [(t, w) for t, w in onsets if w in KEYWORDS]
-    (folder / "talk.txt").write_text("".join(f"{t:.3f} {w}\n" for t, w in keywords))
+    labels, keywords = write_talk(" ".join(WORDS), folder / "talk.wav", voice=f"en-us+{voice}", seed=3)
     return folder / "talk.wav", folder / "talk.txt", keywords
 
 
@@ -137,7 +134,7 @@ def test_stream_outputs_and_detections_equal_the_hosts_replay(deployed: dict, ta
 def test_listen_reports_detections_hits_and_realtime(deployed: dict, talk: tuple) -> None:
     wav, labels, keywords = talk
     run = tinykit("kws", "listen", str(Path(deployed["folder"])), "--wav", str(wav), "--labels", str(labels),
-                  "--threshold", str(LOW_THRESHOLD), "--json")
+                  "--threshold", str(LOW_THRESHOLD), "--realtime", "--json")
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     assert result["hits"] + result["misses"] == len(keywords)
@@ -153,6 +150,7 @@ def test_listen_reports_detections_hits_and_realtime(deployed: dict, talk: tuple
     assert rt["stride_ms"] == 250 and rt["feature_ms"] > 0 and rt["inference_ms"] > 0
     assert rt["duty_cycle"] == pytest.approx((rt["feature_ms"] + rt["inference_ms"]) / rt["stride_ms"])
     assert result["keeps_up"] == (rt["duty_cycle"] <= 1.0)
+    assert rt["link_behind_s"] >= 0.0  # --realtime: chunks paced at the recording's rate
 
 
 def test_stream_app_ram_is_what_its_manifest_states(deployed: dict) -> None:

@@ -220,6 +220,7 @@ def kws() -> None:
       tinykit kws data --synthetic -o data/kws --clips 4000 --seed 0   a generated set
       tinykit kws train --data data/kws -o out/kws                     or --data ~/speech_commands_v0.02
       tinykit kws deploy out/kws --board qemu_m7 --json                build, profile, device accuracy
+      tinykit kws talk "the dog said yes then stop" -o talk.wav       a test recording and its labels
       tinykit kws listen out/kws/qemu_m7 --wav talk.wav --labels talk.txt   detections on streamed audio
     """
 
@@ -354,6 +355,24 @@ def kws_listen(build: Path, wav: Path, labels: Path | None, port: str | None, re
     result = listen(build, wav, labels=labels, port=port, realtime=realtime, settings=settings, report=progress,
                     on_detection=show)
     click.echo(json.dumps(result, indent=2) if as_json else render_listen(result))
+
+
+@kws.command("talk")
+@click.argument("text")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("talk.wav"), show_default=True, help="WAV to write; the labels go beside it (.txt).")
+@click.option("--voice", default="en-us", show_default=True, help="espeak-ng voice, e.g. en-gb+f3 (`espeak-ng --voices=en` lists them).")
+@click.option("--seed", default=0, show_default=True, help="Seed of the pauses, rates and noise.")
+def kws_talk(text: str, output: Path, voice: str, seed: int) -> None:
+    """Write a test recording of TEXT for `tinykit kws listen`, and its labels.
+
+    espeak-ng says the words one by one with short pauses over steady noise
+    (16 kHz mono 16-bit); the labels file (OUTPUT with .txt) lists each
+    keyword's onset as `onset_seconds keyword`, for `listen --labels`.
+    """
+    from tinykit.kws.talk import write_talk
+
+    labels, keywords = write_talk(text, output, voice=voice, seed=seed)
+    click.echo(f"wrote {output} and {labels} ({len(keywords)} keywords: {', '.join(w for _, w in keywords) or 'none'})")
 
 
 def _report_native_crashes() -> None:
