@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "app_common.h"
 #include "command_args.h"
 #include "command_line.h"
 #include "console.h"
@@ -53,36 +54,11 @@ static void command_tk_info(const char *const *args, int32_t arg_count)
         return;
     }
     record_begin(&record, "info");
-    record_text_field(&record, "build", TK_MODEL_BUILD_HASH);
-    record_text_field(&record, "model", TK_MODEL_NAME);
-    record_uint_field(&record, "arena", TK_MODEL_ARENA_BYTES);
-    record_uint_field(&record, "ops", TK_MODEL_NUM_OPS);
-    record_uint_field(&record, "inputs", TK_MODEL_NUM_INPUTS);
-    record_uint_field(&record, "input_bytes", TK_MODEL_INPUTS_TOTAL_BYTES);
-    record_uint_field(&record, "outputs", TK_MODEL_NUM_OUTPUTS);
-    record_uint_field(&record, "output_bytes", KWS_CLASSES);
-    record_text_field(&record, "clock", tk_bsp_clock_source());
-    record_uint_field(&record, "hz", tk_bsp_cpu_hz());
-    record_uint_field(&record, "stack_reserve", tk_bsp_stack_reserve());
+    app_info_fields(&record, TK_MODEL_INPUTS_TOTAL_BYTES, KWS_CLASSES);
     record_text_field(&record, "app", KWS_APP_NAME);
     record_uint_field(&record, "app_ram", sizeof app);
     record_uint_field(&record, "chunk_max", KWS_CHUNK_MAX_SAMPLES);
     record_uint_field(&record, "average_max", KWS_AVERAGE_MAX);
-    record_end(&record);
-}
-
-static void command_tk_sync(const char *const *args, int32_t arg_count)
-{
-    tk_record record;
-    if (!args_at_most("tk-sync", arg_count, 1)) {
-        return;
-    }
-    if (arg_count == 0) {
-        console_error("tk-sync needs a token");
-        return;
-    }
-    record_begin(&record, "sync");
-    record_text_field(&record, "token", args[0]);
     record_end(&record);
 }
 
@@ -180,7 +156,7 @@ static const command_entry COMMANDS[] = {
     {.name = "name", .usage = "name          : print the device name", .run = command_name},
     {.name = "help", .usage = "help          : print this information", .run = command_help},
     {.name = "tk-info", .usage = "tk-info       : build hash, model, clock, app limits", .run = command_tk_info},
-    {.name = "tk-sync", .usage = "tk-sync T     : echo token T (host resynchronisation)", .run = command_tk_sync},
+    {.name = "tk-sync", .usage = "tk-sync T     : echo token T (host resynchronisation)", .run = app_sync},
     {.name = "tk-config",
      .usage = "tk-config STRIDE AVERAGE THRESHOLD SUPPRESS KEYWORDS : settings (samples, strides, steps), reset",
      .run = command_tk_config},
@@ -200,44 +176,26 @@ static void command_help(const char *const *args, int32_t arg_count)
     }
 }
 
-static void dispatch(const char *const *tokens, int32_t count)
+static int32_t dispatch(void *context, const char *const *tokens, int32_t count)
 {
     const command_entry *entry;
+    (void)context;
     for (entry = COMMANDS; entry->name != NULL; ++entry) {
         if (strcmp(entry->name, tokens[0]) == 0) {
             entry->run(tokens + 1, count - 1);
-            return;
+            return 1;
         }
     }
-    console_text("e-[Unknown command: ");
-    console_text(tokens[0]);
-    console_line("]");
+    return 0;
 }
 
 int main(void)
 {
-    command_line line;
-    const char *tokens[COMMAND_MAX_TOKENS];
-    int32_t count;
-
     tk_bsp_init();
     kws_defaults(&app.settings);
     kws_reset(&app);
     console_line("m-init-done");
     console_line("m-ready");
-    for (;;) {
-        command_read(&line);
-        count = line.too_long ? 1 : command_split(line.text, tokens, COMMAND_MAX_TOKENS);
-        if (count == 0) {
-            continue; /* a bare '%' flushes a half-sent command, no reply */
-        }
-        if (line.too_long) {
-            console_error("Command longer than 80 characters");
-        } else if (count < 0) {
-            console_error("Command has too many tokens");
-        } else {
-            dispatch(tokens, count);
-        }
-        console_line("m-ready");
-    }
+    app_command_loop(dispatch, NULL);
+    return 0;
 }
