@@ -57,6 +57,21 @@ class OpKind(enum.Enum):
     QUANTIZE = "QUANTIZE"
     DEQUANTIZE = "DEQUANTIZE"
     LOGISTIC = "LOGISTIC"
+    SUB = "SUB"
+    MUL = "MUL"
+    SQUARED_DIFFERENCE = "SQUARED_DIFFERENCE"
+    MAXIMUM = "MAXIMUM"
+    MINIMUM = "MINIMUM"
+    RELU = "RELU"
+    RELU6 = "RELU6"
+    LEAKY_RELU = "LEAKY_RELU"
+    PRELU = "PRELU"
+    HARD_SWISH = "HARD_SWISH"
+    TANH = "TANH"
+    SUM = "SUM"
+    REDUCE_MAX = "REDUCE_MAX"
+    REDUCE_MIN = "REDUCE_MIN"
+    ARG_MAX = "ARG_MAX"
 
 
 class Padding(enum.Enum):
@@ -188,6 +203,23 @@ class AddOptions:
 
 
 @dataclass(frozen=True)
+class ArithmeticOptions:
+    """SUB and MUL: the fused activation, as ADD's."""
+
+    activation: Activation = Activation.NONE
+
+
+@dataclass(frozen=True)
+class LeakyReluOptions:
+    alpha: float  # float32 value, as stored in the model
+
+
+@dataclass(frozen=True)
+class ArgMaxOptions:
+    axis: int  # normalised to be non-negative
+
+
+@dataclass(frozen=True)
 class ConcatenationOptions:
     axis: int  # normalised to be non-negative
     activation: Activation = Activation.NONE
@@ -200,6 +232,8 @@ class SoftmaxOptions:
 
 @dataclass(frozen=True)
 class MeanOptions:
+    """TFLite's ReducerOptions with the axes tensor folded in: MEAN, SUM, REDUCE_MAX, REDUCE_MIN."""
+
     axes: tuple[int, ...]  # normalised, sorted, non-negative
     keep_dims: bool
 
@@ -217,12 +251,24 @@ OpOptions = Union[
     Pool2DOptions,
     FullyConnectedOptions,
     AddOptions,
+    ArithmeticOptions,
+    LeakyReluOptions,
+    ArgMaxOptions,
     ConcatenationOptions,
     SoftmaxOptions,
     MeanOptions,
     PadOptions,
     None,
 ]
+
+
+# Binary ops that broadcast their two inputs and map each output element from
+# the inputs' elements at its position (ADD is one too, listed on its own above).
+ELEMENTWISE_ARITHMETIC = frozenset({OpKind.SUB, OpKind.MUL, OpKind.SQUARED_DIFFERENCE, OpKind.MAXIMUM, OpKind.MINIMUM})
+# One-input activations mapping each int8 element to one int8 element.
+UNARY_ACTIVATIONS = frozenset({OpKind.RELU, OpKind.RELU6, OpKind.LEAKY_RELU, OpKind.HARD_SWISH, OpKind.TANH})
+# Ops that reduce their input over axes; each input element is read once.
+REDUCTIONS = frozenset({OpKind.MEAN, OpKind.SUM, OpKind.REDUCE_MAX, OpKind.REDUCE_MIN, OpKind.ARG_MAX})
 
 
 def conv_output_size(size: int, filter_size: int, stride: int, dilation: int, padding: Padding) -> int:
@@ -277,9 +323,10 @@ class Op:
             opts = self.options
             assert isinstance(opts, Pool2DOptions)
             return out.size * opts.filter_h * opts.filter_w
-        if self.kind is OpKind.MEAN:
+        if self.kind in REDUCTIONS:
             return self.inputs[0].size
-        if self.kind in (OpKind.ADD, OpKind.SOFTMAX, OpKind.LOGISTIC, OpKind.QUANTIZE, OpKind.DEQUANTIZE):
+        if self.kind in (OpKind.ADD, OpKind.SOFTMAX, OpKind.LOGISTIC, OpKind.QUANTIZE, OpKind.DEQUANTIZE) \
+                or self.kind in ELEMENTWISE_ARITHMETIC or self.kind in UNARY_ACTIVATIONS or self.kind is OpKind.PRELU:
             return out.size
         return 0
 

@@ -18,12 +18,15 @@ from tinykit.frontend.flatbuffer import Buffer, FlatbufferError, Table
 from tinykit.ir import (
     Activation,
     AddOptions,
+    ArgMaxOptions,
+    ArithmeticOptions,
     ConcatenationOptions,
     Conv2DOptions,
     DepthwiseConv2DOptions,
     DType,
     FullyConnectedOptions,
     Graph,
+    LeakyReluOptions,
     MeanOptions,
     Op,
     OpKind,
@@ -54,6 +57,21 @@ _BUILTIN_KINDS: dict[int, OpKind] = {
     40: OpKind.MEAN,
     60: OpKind.PAD,
     114: OpKind.QUANTIZE,
+    18: OpKind.MUL,
+    19: OpKind.RELU,
+    21: OpKind.RELU6,
+    28: OpKind.TANH,
+    41: OpKind.SUB,
+    54: OpKind.PRELU,
+    55: OpKind.MAXIMUM,
+    56: OpKind.ARG_MAX,
+    57: OpKind.MINIMUM,
+    74: OpKind.SUM,
+    82: OpKind.REDUCE_MAX,
+    89: OpKind.REDUCE_MIN,
+    98: OpKind.LEAKY_RELU,
+    99: OpKind.SQUARED_DIFFERENCE,
+    117: OpKind.HARD_SWISH,
 }
 _PADV2 = 60
 _CUSTOM = 32
@@ -286,7 +304,15 @@ class _Reader:
             return inputs, ConcatenationOptions(axis=axis + rank if axis < 0 else axis, activation=activation(1))
         if kind is OpKind.SOFTMAX:
             return inputs, SoftmaxOptions(beta=float(scalar(0, "f", 1.0)))
-        if kind is OpKind.MEAN:
+        if kind in (OpKind.SUB, OpKind.MUL):
+            return inputs, ArithmeticOptions(activation=activation(0))
+        if kind is OpKind.LEAKY_RELU:
+            return inputs, LeakyReluOptions(alpha=float(scalar(0, "f")))
+        if kind is OpKind.ARG_MAX:
+            rank = len(inputs[0].shape)
+            axis = int(constant_param(1, "axis").reshape(-1)[0])
+            return inputs[:1], ArgMaxOptions(axis=axis + rank if axis < 0 else axis)
+        if kind in (OpKind.MEAN, OpKind.SUM, OpKind.REDUCE_MAX, OpKind.REDUCE_MIN):
             rank = len(inputs[0].shape)
             axes = tuple(sorted({int(a) + rank if a < 0 else int(a) for a in constant_param(1, "axes").reshape(-1)}))
             return inputs[:1], MeanOptions(axes=axes, keep_dims=bool(scalar(0, "?")))
@@ -298,7 +324,7 @@ class _Reader:
             return inputs[:1], PadOptions(paddings=tuple((int(a), int(b)) for a, b in paddings), constant=constant)
         if kind is OpKind.RESHAPE:
             return inputs[:1], None
-        return inputs, None  # QUANTIZE, DEQUANTIZE, LOGISTIC
+        return inputs, None  # QUANTIZE, DEQUANTIZE, LOGISTIC, the other activations, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM
 
 
 def _check_types(op: Op) -> None:
@@ -311,6 +337,8 @@ def _check_types(op: Op) -> None:
         allowed_in, allowed_out = {DType.FLOAT32, DType.INT8}, {DType.INT8}
     elif op.kind is OpKind.DEQUANTIZE:
         allowed_in, allowed_out = {DType.INT8}, {DType.FLOAT32}
+    elif op.kind is OpKind.ARG_MAX:
+        allowed_in, allowed_out = {DType.INT8}, {DType.INT32, DType.INT64}
     else:
         allowed_in, allowed_out = {DType.INT8}, {DType.INT8}
     weights = {DType.INT8, DType.INT32}  # int8 filters, int32 biases

@@ -1,3 +1,3 @@
 """Per-op emitters; importing this package registers them all in ``EMITTERS``."""
 
-from tinykit.codegen.ops import conv, elementwise, pool, shape, softmax  # noqa: F401
+from tinykit.codegen.ops import activation, arithmetic, conv, elementwise, pool, reduce, shape, softmax  # noqa: F401

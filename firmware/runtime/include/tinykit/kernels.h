@@ -8,5 +8,8 @@
 #include "tinykit/elementwise.h"
 #include "tinykit/shape.h"
 #include "tinykit/softmax.h"
+#include "tinykit/arithmetic.h"
+#include "tinykit/activation.h"
+#include "tinykit/reduce.h"
 
 #endif /* TINYKIT_KERNELS_H */
