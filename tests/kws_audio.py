@@ -56,4 +56,3 @@ def front_end_clips(count: int, seed: int) -> list[np.ndarray]:
     clips.append(np.zeros(SAMPLE_RATE, dtype=np.int16))
     return clips
 
-

@@ -3,7 +3,8 @@ generated set, `tinykit kws deploy` (benchmark app: device accuracy equals
 the host's int8 accuracy), MLPerf Tiny's accuracy mode against the benchmark
 app, and the streaming app on a generated sentence spoken by a voice the
 training never heard (per-stride outputs and detections equal the host's
-replay of the same audio; `tinykit kws listen` scores against the labels).
+replay of the same audio, streamed over the link or compiled into flash and
+played at power-up; `tinykit kws listen` scores against the labels).
 
 The CI model is trained for seconds on 400 clips, too weak to find every
 keyword; the streaming tests therefore check the pipeline's exactness and
@@ -32,8 +33,9 @@ from tinykit.handoff import read_handoff
 from tinykit.kws.dataset import KEYWORDS, LABELS, load_speech_commands
 from tinykit.kws.deploy import held_out_inputs
 from tinykit.kws.listen import stream_audio
-from tinykit.kws.stream import APP, StreamSettings
+from tinykit.kws.stream import APP, StreamSettings, build_stream, decode_detections, decode_pcm_ack, decode_strides
 from tinykit.kws.talk import write_talk
+from tinykit.kws.wav import read_wav
 from tinykit.verify.device import firmware_elf
 
 pytestmark = [pytest.mark.slow, needs_espeak]
@@ -105,30 +107,61 @@ def test_mlperf_accuracy_mode_scores_the_device_accuracy(deployed: dict, trained
     assert top1 == deployed["device_accuracy"]
 
 
-def test_stream_outputs_and_detections_equal_the_hosts_replay(deployed: dict, talk: tuple) -> None:
-    wav, _, _ = talk
-    from tinykit.kws.wav import read_wav
+# Settings of the exactness tests: a low threshold and a short suppression, so the small model fires.
+EXACT = StreamSettings(threshold=LOW_THRESHOLD, suppress_ms=500)
 
+
+@pytest.fixture(scope="module")
+def replay(deployed: dict, talk: tuple) -> dict:
+    """The talk as the device gets it, and the host's replay of the streaming app on it."""
+    wav, _, _ = talk
     pcm = read_wav(wav).samples
     pcm = np.concatenate([pcm, np.zeros(-len(pcm) % 320, dtype=np.int16)])
     folder = Path(deployed["stream_folder"])
     document = read_handoff(folder)
     tflite = folder / document["model"]["file"]
     y = read_tflite(tflite).outputs[0]
-    settings = StreamSettings(threshold=LOW_THRESHOLD, suppress_ms=500)
+    samples, outputs = host_strides(tflite.read_bytes(), str(tflite), pcm, EXACT)
+    detections = host_detections(samples, outputs, y.quant.single_zero_point, EXACT,
+                                 EXACT.threshold_steps(y.quant.single_scale), len(KEYWORDS))
+    return {"pcm": pcm, "folder": folder, "document": document, "tflite": tflite, "scale": y.quant.single_scale,
+            "samples": samples, "outputs": outputs, "detections": detections}
+
+
+def check_against_replay(strides: list, detections: list, replay: dict) -> None:
+    assert [s.sample for s in strides] == replay["samples"]
+    for stride, expected in zip(strides, replay["outputs"]):
+        assert stride.outputs.tolist() == expected.tolist(), f"stride at sample {stride.sample}"
+    assert replay["detections"], "the low threshold should make the small model fire"
+    assert [(d.label, d.score_steps, d.strides, d.sample) for d in detections] == replay["detections"]
+    assert all(s.feature_cycles > 0 and s.infer_cycles > 0 for s in strides)
+
+
+def test_stream_outputs_and_detections_equal_the_hosts_replay(replay: dict) -> None:
+    folder, pcm = replay["folder"], replay["pcm"]
     board = get_board(BOARD)
     with qemu_session(board, firmware_elf(folder, board)) as url:
-        run = stream_audio(url, document["build_hash"], folder, pcm, settings, y.quant.single_scale)
-    samples, outputs = host_strides(tflite.read_bytes(), str(tflite), pcm, settings)
-    assert [s.sample for s in run["strides"]] == samples
-    assert len(samples) == len(pcm) // settings.stride_samples - 3  # one per 250 ms once the first second is in
-    for stride, expected in zip(run["strides"], outputs):
-        assert stride.outputs.tolist() == expected.tolist(), f"stride at sample {stride.sample}"
-    expected_detections = host_detections(samples, outputs, y.quant.single_zero_point, settings,
-                                          settings.threshold_steps(y.quant.single_scale), len(KEYWORDS))
-    assert expected_detections, "the low threshold should make the small model fire"
-    assert [(d.label, d.score_steps, d.strides, d.sample) for d in run["detections"]] == expected_detections
-    assert all(s.feature_cycles > 0 and s.infer_cycles > 0 for s in run["strides"])
+        run = stream_audio(url, replay["document"]["build_hash"], folder, pcm, EXACT, replay["scale"])
+    # one stride per 250 ms once the first second is in
+    assert len(run["strides"]) == len(pcm) // EXACT.stride_samples - 3
+    check_against_replay(run["strides"], run["detections"], replay)
+
+
+def test_a_clip_in_flash_plays_at_power_up_as_if_streamed(replay: dict, tmp_path: Path) -> None:
+    """For a board with no host: the talk compiled into the streaming app's
+    flash plays at boot, printing the strides and detections streaming gives."""
+    board = get_board(BOARD)
+    folder = tmp_path / "stream"
+    build_stream(replay["tflite"], folder, board, settings=EXACT, clip=replay["pcm"])
+    with qemu_session(board, firmware_elf(folder, board)) as url:
+        console = Console(url, timeout=120)
+        try:
+            boot = console.until_ready()
+        finally:
+            console.close()
+    assert boot[0] == "m-init-done"
+    assert decode_pcm_ack(boot) == len(replay["pcm"])
+    check_against_replay(decode_strides(boot), decode_detections(boot), replay)
 
 
 def test_listen_reports_detections_hits_and_realtime(deployed: dict, talk: tuple) -> None:

@@ -299,8 +299,9 @@ def kws_train(data: Path, output: Path, epochs: int, patience: int, seed: int, w
 @click.option("--data", type=click.Path(path_type=Path), help="The Speech Commands folder whose test split is measured [default: the one OUT was trained on].")
 @click.option("--port", help="Serial port of a real board (a device path or any pyserial URL); it is flashed with the benchmark app first.")
 @click.option("--clips", type=click.IntRange(min=1), help="Measure only the first N test clips [default: all].")
+@click.option("--clip", type=click.Path(path_type=Path), help="A recording (WAV) to compile into the streaming app's flash, for a board with no host: it plays at power-up (and on `tk-play%`), printing its detections on the console.")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
-def kws_deploy(out: Path, board: str, data: Path | None, port: str | None, clips: int | None, as_json: bool) -> None:
+def kws_deploy(out: Path, board: str, data: Path | None, port: str | None, clips: int | None, clip: Path | None, as_json: bool) -> None:
     """Put the keyword spotter trained in OUT on a board and measure it there.
 
     Builds two firmware apps from OUT/model.tflite: the benchmark app in
@@ -314,7 +315,7 @@ def kws_deploy(out: Path, board: str, data: Path | None, port: str | None, clips
     """
     from tinykit.kws.deploy import deploy, render_deploy
 
-    result = deploy(out, board, data=data, port=port, clips=clips, report=progress)
+    result = deploy(out, board, data=data, port=port, clips=clips, clip=clip, report=progress)
     click.echo(json.dumps(result, indent=2) if as_json else render_deploy(result))
     sys.exit(0 if result["disagreements"] == 0 else 1)
 

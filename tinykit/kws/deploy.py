@@ -69,10 +69,11 @@ def held_out_inputs(data: Path, seed: int, scale: float, zero_point: int, limit:
 
 def deploy(
     out: Path, board_name: str, data: Path | None = None, port: str | None = None, clips: int | None = None,
-    report: Callable[[str], None] = lambda _: None,
+    clip: Path | None = None, report: Callable[[str], None] = lambda _: None,
 ) -> dict:
-    """Build both apps for the board, profile the benchmark app and measure
-    its test accuracy on the board and on the host; plain JSON values."""
+    """Build both apps for the board (the streaming app with the recording
+    ``clip`` in flash if given), profile the benchmark app and measure its
+    test accuracy on the board and on the host; plain JSON values."""
     from tinykit.build import build
     from tinykit.frontend.tflite_reader import read_tflite
     from tinykit.kws.stream import build_stream, check_stream_model
@@ -90,13 +91,21 @@ def deploy(
     if board.kind == "real" and port is None:
         raise TinykitError(f"{board.name} is a real board: connect it and give its serial port with --port (for example /dev/ttyACM0).")
     data_root = _data_folder(out, data)
+    clip_samples = None
+    if clip is not None:
+        from tinykit.kws.wav import read_wav
+
+        recording = read_wav(clip)
+        if recording.note:
+            report(recording.note)
+        clip_samples = recording.samples
     graph = read_tflite(tflite)
     check_stream_model(graph, str(tflite))
     folder = out / board.name
 
     report(f"building the benchmark app for {board.name} into {folder}")
     compiled = build(tflite, folder, board=board.name, progress=report)
-    stream = build_stream(compiled.tflite, folder / STREAM_FOLDER, board, report)
+    stream = build_stream(compiled.tflite, folder / STREAM_FOLDER, board, report, clip=clip_samples)
     if board.kind == "real":
         from tinykit.deploy.flash import flash
 
@@ -140,6 +149,7 @@ def deploy(
         "stack_peak_bytes": profile["memory"]["stack_peak"],
         "stream_flash_bytes": stream.sizes.flash,
         "stream_sram_bytes": stream.sizes.sram,
+        "stream_clip_s": 0.0 if clip_samples is None else len(clip_samples) / 16000,
         "outputs_match": profile["outputs_match"],
         "link_events": profile["link_events"],
     }

@@ -3,15 +3,6 @@
 #include "console.h"
 #include "tinykit/bsp.h"
 
-void kws_defaults(kws_settings *settings)
-{
-    settings->stride_samples = KWS_SAMPLE_RATE / 4;
-    settings->average_strides = 4;
-    settings->threshold = 154; /* 0.6 at a softmax's 1/256 scale */
-    settings->suppress_samples = KWS_SAMPLE_RATE;
-    settings->keywords = KWS_CLASSES;
-}
-
 void kws_reset(kws_app *app)
 {
     tk_mfcc_stream_init(&app->mfcc);

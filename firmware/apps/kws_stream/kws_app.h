@@ -43,9 +43,6 @@ typedef struct {
     uint32_t feature_cycles; /* front-end cycles since the last stride */
 } kws_app;
 
-/* Default settings: 250 ms stride, 4 strides averaged, suppression 1 s. */
-void kws_defaults(kws_settings *settings);
-
 /* Forget all audio; keep the settings. */
 void kws_reset(kws_app *app);
 

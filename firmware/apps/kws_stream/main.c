@@ -6,6 +6,7 @@
  *   tk-config STRIDE AVERAGE THRESHOLD SUPPRESS KEYWORDS   settings, then a reset
  *   tk-pcm N CRC   then 2N bytes: N samples (int16, little-endian, N a
  *                  multiple of 320, at most 1600), CRC their CRC-32 in hex
+ *   tk-play        the clip compiled into flash (kws_boot.h), from a reset
  */
 #include <stddef.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "console.h"
 #include "crc32.h"
 #include "kws_app.h"
+#include "kws_boot.h"
 #include "model.h"
 #include "tinykit/bsp.h"
 
@@ -89,6 +91,15 @@ static void command_tk_reset(const char *const *args, int32_t arg_count)
     }
 }
 
+/* The samples taken since the last reset: the end of tk-pcm's and tk-play's replies. */
+static void print_samples(void)
+{
+    tk_record record;
+    record_begin(&record, "pcm");
+    record_uint_field(&record, "samples", app.samples);
+    record_end(&record);
+}
+
 /* 8 hex digits, as the host prints a CRC-32; 1 if valid. */
 static int32_t parse_crc(const char *token, uint32_t *value)
 {
@@ -116,7 +127,6 @@ static void command_tk_pcm(const char *const *args, int32_t arg_count)
     uint32_t expected_crc;
     uint32_t crc = TK_CRC32_INITIAL;
     int32_t i;
-    tk_record record;
 
     if (!args_at_most("tk-pcm", arg_count, 2) ||
         !args_count("tk-pcm", "N (samples)", args, arg_count, 0, -1, TK_MFCC_STRIDE, &samples)) {
@@ -147,9 +157,36 @@ static void command_tk_pcm(const char *const *args, int32_t arg_count)
     if (!kws_feed(&app, samples)) {
         return;
     }
-    record_begin(&record, "pcm");
-    record_uint_field(&record, "samples", app.samples);
-    record_end(&record);
+    print_samples();
+}
+
+/* The flash clip through the same path as streamed chunks, from a reset. */
+static void play_clip(void)
+{
+    int32_t offset;
+    kws_reset(&app);
+    for (offset = 0; offset < KWS_CLIP_SAMPLES; offset += KWS_CHUNK_MAX_SAMPLES) {
+        int32_t count = KWS_CLIP_SAMPLES - offset < KWS_CHUNK_MAX_SAMPLES ? KWS_CLIP_SAMPLES - offset
+                                                                          : KWS_CHUNK_MAX_SAMPLES;
+        memcpy(app.chunk, &KWS_CLIP[offset], (size_t)count * sizeof app.chunk[0]);
+        if (!kws_feed(&app, count)) {
+            return;
+        }
+    }
+    print_samples();
+}
+
+static void command_tk_play(const char *const *args, int32_t arg_count)
+{
+    (void)args;
+    if (!args_at_most("tk-play", arg_count, 0)) {
+        return;
+    }
+    if (KWS_CLIP_SAMPLES == 0) {
+        console_error("tk-play: no clip in flash; build one in with `tinykit kws deploy --clip WAV`");
+        return;
+    }
+    play_clip();
 }
 
 static const command_entry COMMANDS[] = {
@@ -162,6 +199,7 @@ static const command_entry COMMANDS[] = {
      .run = command_tk_config},
     {.name = "tk-reset", .usage = "tk-reset      : forget the audio so far", .run = command_tk_reset},
     {.name = "tk-pcm", .usage = "tk-pcm N CRC  : then 2N bytes of int16 PCM; detections out", .run = command_tk_pcm},
+    {.name = "tk-play", .usage = "tk-play       : the clip in flash from a reset; detections out", .run = command_tk_play},
     {.name = NULL, .usage = NULL, .run = NULL},
 };
 
@@ -192,9 +230,12 @@ static int32_t dispatch(void *context, const char *const *tokens, int32_t count)
 int main(void)
 {
     tk_bsp_init();
-    kws_defaults(&app.settings);
+    app.settings = KWS_BOOT_SETTINGS;
     kws_reset(&app);
     console_line("m-init-done");
+    if (KWS_CLIP_SAMPLES > 0) {
+        play_clip(); /* a board with no host shows its detections at power-up */
+    }
     console_line("m-ready");
     app_command_loop(dispatch, NULL);
     return 0;
