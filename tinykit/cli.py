@@ -261,8 +261,8 @@ def kws_data(synthetic: bool, output: Path, clips: int, seed: int, jobs: int) ->
 @click.option("--seed", default=0, show_default=True, help="Seed of the initial weights, augmentation, order and the unknown/silence draw.")
 @click.option("--width", default=64, show_default=True, type=click.IntRange(min=4), help="Channels of every layer (MLPerf Tiny's DS-CNN: 64).")
 @click.option("--blocks", default=4, show_default=True, type=click.IntRange(min=1), help="Depthwise-separable blocks (MLPerf Tiny's DS-CNN: 4).")
-@click.option("--batch-size", default=100, show_default=True, type=click.IntRange(min=1), help="Clips per training step.")
-@click.option("--learning-rate", default=0.001, show_default=True, type=click.FloatRange(min=0.0, min_open=True), help="Adam's initial rate (cosine decay over --epochs).")
+@click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1), help="Clips per training step.")
+@click.option("--learning-rate", default=0.002, show_default=True, type=click.FloatRange(min=0.0, min_open=True), help="Adam's initial rate (cosine decay over --epochs).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 def kws_train(data: Path, output: Path, epochs: int, patience: int, seed: int, width: int, blocks: int,
               batch_size: int, learning_rate: float, as_json: bool) -> None:

@@ -9,7 +9,9 @@ go to ``_background_noise_/`` for the silence class and for augmentation.
 
 The split is by voice: all speakers of a test voice are in
 ``testing_list.txt``, all of a validation voice in ``validation_list.txt``, so
-the test accuracy is measured on voices the model never heard. Festival's
+the test accuracy is measured on voices the model never heard (a tenth of
+espeak-ng's variants and one of flite's four voices for testing, another
+tenth of the variants for validation). Festival's
 voices are deliberately not used: they stay unseen, for evaluating models
 trained here on voices from another synthesizer.
 
@@ -56,8 +58,9 @@ ESPEAK_VARIANTS = (
     "klatt4", "klatt5", "klatt6", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "norbert", "sandro", "shelby",
     "travis", "victor", "croak", "grandma",
 )
-# flite's built-in voices in Debian's package (awb_time speaks only times of day).
-FLITE_VOICES = ("kal", "kal16", "awb", "rms", "slt")
+# flite's built-in voices in Debian's package, one per speaker: "kal" is
+# kal16's voice at 8 kHz, and awb_time speaks only times of day.
+FLITE_VOICES = ("kal16", "awb", "rms", "slt")
 # A keyword is said this many times as often as one other word: the other
 # words together then give the unknown class (a tenth of each split) about
 # twice the clips it draws.
@@ -172,11 +175,10 @@ def _speaker_id(seed: int, number: int) -> str:
     return hashlib.sha256(f"tinykit-synthetic:{seed}:{number}".encode()).hexdigest()[:8]
 
 
-def _held_out(voices: Sequence[str], rng: np.random.Generator) -> dict[str, str]:
-    """Each voice's split: about a tenth of the voices each for validation and testing, at least one each."""
+def _held_out(voices: Sequence[str], rng: np.random.Generator, validation: int, testing: int) -> dict[str, str]:
+    """Each voice's split: ``testing`` random voices for testing, ``validation`` for validation, the rest training."""
     order = [voices[i] for i in rng.permutation(len(voices))]
-    held = max(1, round(len(voices) * VALIDATION_SHARE))
-    return {voice: "testing" if k < held else "validation" if k < 2 * held else "training"
+    return {voice: "testing" if k < testing else "validation" if k < testing + validation else "training"
             for k, voice in enumerate(order)}
 
 
@@ -195,8 +197,11 @@ def _words(count: int, rng: np.random.Generator) -> list[str]:
 def plan(clips: int, seed: int) -> tuple[list[Speaker], list[ClipJob]]:
     """The speakers and, for each clip, its word, file name and speaker; the same for the same arguments."""
     rng = np.random.default_rng([seed, 0])
-    splits = {("espeak-ng", v): s for v, s in _held_out(ESPEAK_VARIANTS, rng).items()}
-    splits.update({("flite", v): s for v, s in _held_out(FLITE_VOICES, rng).items()})
+    held_espeak = round(len(ESPEAK_VARIANTS) * TESTING_SHARE)
+    splits = {("espeak-ng", v): s for v, s in _held_out(ESPEAK_VARIANTS, rng, held_espeak, held_espeak).items()}
+    # flite has four voices: one is held out for testing, and validation
+    # holds out espeak-ng voices only, so that training keeps three.
+    splits.update({("flite", v): s for v, s in _held_out(FLITE_VOICES, rng, 0, 1).items()})
     speakers: list[Speaker] = []
     jobs: list[ClipJob] = []
     held = {"validation": round(clips * VALIDATION_SHARE), "testing": round(clips * TESTING_SHARE)}
@@ -205,7 +210,7 @@ def plan(clips: int, seed: int) -> tuple[list[Speaker], list[ClipJob]]:
                 for engine in ("espeak-ng", "flite")}
         words = _words(count, rng)
         for start in range(0, count, CLIPS_PER_SPEAKER):
-            engine = "flite" if rng.uniform() < FLITE_SHARE else "espeak-ng"
+            engine = "flite" if rng.uniform() < FLITE_SHARE and pool["flite"] else "espeak-ng"
             voice = str(rng.choice(pool[engine]))
             if engine == "espeak-ng":
                 dialect, pitch, rate = str(rng.choice(ESPEAK_DIALECTS)), rng.uniform(25, 75), rng.uniform(120, 210)
