@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 
-def train_small_kws(data: Path, out: Path, seed: int = 0, width: int = 16, blocks: int = 2, epochs: int = 30) -> Path:
+def train_small_kws(data: Path, out: Path, seed: int = 0, width: int = 24, blocks: int = 3, epochs: int = 40) -> Path:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
 
@@ -30,8 +30,8 @@ def train_small_kws(data: Path, out: Path, seed: int = 0, width: int = 16, block
     x, y = features(sets.training.audio), sets.training.labels
     out.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(seed)
-    model = ds_cnn(len(LABELS), x.shape[1:], filters=width, blocks=blocks)
-    model.compile(optimizer=keras.optimizers.Adam(0.003), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model = ds_cnn(len(LABELS), x.shape[1:], filters=width, blocks=blocks, batch_norm_momentum=0.9)
+    model.compile(optimizer=keras.optimizers.Adam(0.002), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x, y, batch_size=16, epochs=epochs, verbose=0)
     model.save(out / "model.keras")
     convert_to_int8(out / "model.keras", x[:100], out / "model.tflite")
