@@ -45,7 +45,7 @@ test: setup
 	$(VENV)/bin/pytest -n $(JOBS)
 
 # tinykit against tflite-micro on the zoo's MLPerf Tiny models: arenas, host-CPU
-# latency, and tinykit's firmware in QEMU on qemu_m4/m7/m33 (about 10 minutes);
+# latency, and tinykit's firmware in QEMU on qemu_m4/m7/m33 (how long: README, Benchmarks);
 # writes benchmarks/results.json and prints a table.
 bench: setup
 	$(PYTHON) -m benchmarks.run -o benchmarks/results.json

@@ -24,7 +24,6 @@ KERNELS_HELP = (
     "Kernel variants: 'auto' picks the fastest the board's ISA features allow (e.g. the DSP-extension twins on "
     "Cortex-M4/M7/M33); 'reference' forces the portable C reference kernels on any board."
 )
-MODEL_HELP = "MODEL is an int8 .tflite file, or a float Keras model (.keras, .h5) or SavedModel folder to convert to int8."
 
 
 def progress(message: str) -> None:
@@ -58,9 +57,10 @@ def main() -> None:
 @click.option("--data", type=click.Path(path_type=Path), help="Calibration data for a float model: an .npz holding one array of input samples.")
 @click.option("--calibration", type=click.Choice(["random"]), help="'random': calibrate a float model on random inputs (quick, inaccurate).")
 @click.option("--kernels", type=click.Choice(["auto", "reference"]), default="auto", show_default=True, help=KERNELS_HELP)
+@click.option("--mlperf-id", metavar="ID", help="MLPerf Tiny benchmark id the firmware reports to MLPerf Tiny's runner: kws01, vww01, ic01, ad01 or strww01 [default: inferred from the shapes of MLPerf Tiny's reference models, else none].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the build's figures instead of the table.")
 def build(model: Path, board: str, output: Path | None, data: Path | None, calibration: str | None, kernels: str,
-          as_json: bool) -> None:
+          mlperf_id: str | None, as_json: bool) -> None:
     """Compile MODEL to C: int8 conversion, memory plan, generated code.
 
     MODEL is an int8 .tflite file, or a float Keras model (.keras, .h5) or
@@ -69,6 +69,12 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
     C (src/), the kernel runtime (lib/), tinykit.json (the hand-off) and
     memory_plan.txt; for --board host also compiled binaries (host/). The
     table lists each op's kernel (C function and variant) and scratch bytes.
+
+    The firmware answers MLPerf Tiny's runner as the benchmark --mlperf-id
+    names (its id in m-model-[...], its results in the form that benchmark's
+    reference firmware prints). A model shaped like one of MLPerf Tiny's
+    reference models gets that benchmark's id without asking; the build
+    output says which.
     """
     from tinykit.build import build as run_build
     from tinykit.summary import render_summary
@@ -81,7 +87,7 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
     progress(f"building {model} for {target.name} into {folder}")
     compiled = run_build(
         model, folder, board=target.name, data=data, random_calibration=calibration == "random", progress=progress,
-        kernels=kernels,
+        kernels=kernels, mlperf_id=mlperf_id,
     )
     firmware = compiled.firmware
     if as_json:
@@ -90,6 +96,7 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
             "ops": len(compiled.graph.ops), "macs": compiled.graph.macs(), "weights_bytes": compiled.weights_bytes,
             "arena_bytes": compiled.plan.arena_bytes, "arena_lower_bound": compiled.plan.lower_bound,
             "kernels": compiled.schedule.to_json(),
+            "mlperf": compiled.mlperf.to_json(),
         }
         if firmware is not None:
             document.update(firmware_usage(target, firmware.sizes), elf=str(firmware.elf), bin=str(firmware.bin))
@@ -99,6 +106,7 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
         click.echo(compiled.conversion.render())
         click.echo()
     click.echo(render_summary(compiled.graph, compiled.schedule, compiled.plan, compiled.weights_bytes))
+    click.echo(compiled.mlperf.describe(compiled.graph))
     if firmware is not None:
         click.echo(f"\nfirmware for {target.name}: {firmware.elf}")
         click.echo(render_usage(target, firmware.sizes))
