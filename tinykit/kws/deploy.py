@@ -134,6 +134,7 @@ def deploy(
         "board": board.name,
         "link": port or "qemu",
         "folder": str(folder),
+        "mlperf_id": compiled.mlperf.id,
         "stream_folder": str(folder / STREAM_FOLDER),
         "data": str(data_root),
         "clips": len(samples),
@@ -163,7 +164,7 @@ def render_deploy(result: dict) -> str:
         f"  clips where they differ            {result['disagreements']}",
         f"  latency {result['latency_ms']:.2f} ms ({result['latency_cycles']:.0f} cycles, {result['clock']}), "
         f"arena {result['arena_bytes']:,} bytes, flash {result['flash_bytes']:,} bytes",
-        f"benchmark app (MLPerf Tiny protocol): {result['folder']}",
+        f"benchmark app (MLPerf Tiny protocol, m-model-[{result['mlperf_id']}]): {result['folder']}",
         f"streaming app: {result['stream_folder']} (flash {result['stream_flash_bytes']:,} bytes, "
         f"SRAM {result['stream_sram_bytes']:,} bytes); try `tinykit kws listen {result['folder']} --wav talk.wav`",
     ]
