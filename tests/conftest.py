@@ -19,9 +19,9 @@ def zoo_cache(request: pytest.FixtureRequest) -> Path:
 
 @pytest.fixture(scope="session")
 def kws_synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small synthetic keyword-spotting set (400 clips, seed 0), generated once per test session."""
+    """A small synthetic keyword-spotting set (800 clips, seed 0), generated once per test session."""
     from tinykit.kws.synth import generate
 
     folder = tmp_path_factory.mktemp("kws") / "synthetic"
-    generate(folder, clips=400, seed=0, workers=2)
+    generate(folder, clips=800, seed=0, workers=2)
     return folder

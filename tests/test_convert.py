@@ -249,5 +249,12 @@ def test_zoo_converts_to_int8_and_covers_every_supported_op(zoo_cache: Path) -> 
         seen |= set(_op_names(model, subgraph))
     # A fully int8 model has no QUANTIZE/DEQUANTIZE, and tinykit's converter (batch fixed to one) writes no
     # shape arithmetic to fold (tests/test_keras_coverage.py has it); every other IR op must be in some zoo model.
-    expected = {kind.value for kind in OpKind} - {"QUANTIZE", "DEQUANTIZE"} - {kind.value for kind in FOLDED_ONLY}
+    # Two kinds no whole converted model can hold, tested op by op instead (tests/test_op_*.py): ARG_MAX's
+    # int32 output is only ever a model output, and tinykit's converter takes one int8 output; a stand-alone
+    # RELU6 gets its own output range from the converter, which tinykit refuses (tflite-micro ignores it).
+    op_by_op_only = {"ARG_MAX", "RELU6"}
+    expected = ({kind.value for kind in OpKind} - {"QUANTIZE", "DEQUANTIZE"} - {kind.value for kind in FOLDED_ONLY}
+                - op_by_op_only)
+    # The converter may requantize between int8 scales with an int8 -> int8 QUANTIZE (arithmetic_mix has one).
+    seen.discard("QUANTIZE")
     assert seen == expected, f"missing from the zoo: {sorted(expected - seen)}; unsupported: {sorted(seen - expected)}"

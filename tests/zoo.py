@@ -261,6 +261,39 @@ def upsampling_decoder() -> keras.Model:
     return keras.Model(inputs, outputs, name="upsampling_decoder")
 
 
+@keras.saving.register_keras_serializable(package="tinykit_zoo")
+class SquaredDifference(layers.Layer):
+    """tf.math.squared_difference (TFLite's SQUARED_DIFFERENCE), which Keras has no layer for."""
+
+    def call(self, a, b):
+        import tensorflow as tf
+
+        return tf.math.squared_difference(a, b)
+
+
+@seeded
+def arithmetic_mix() -> keras.Model:
+    """Element-wise arithmetic, stand-alone activations and reductions as TensorFlow's converter writes them:
+    Multiply (MUL), Subtract (SUB), a squared difference, Maximum and Minimum (with TRANSPOSE), LeakyReLU,
+    PReLU, hard_swish and tanh; global max, min and sum over the spatial axes (REDUCE_MAX, REDUCE_MIN, SUM)
+    with a ReLU after the sum; 5 classes."""
+    inputs = keras.Input((8, 8, 4))
+    a = layers.Conv2D(8, 3, padding="same")(inputs)
+    b = layers.Conv2D(8, 1)(inputs)
+    x = layers.Subtract()([layers.Multiply()([a, b]), a])
+    x = layers.Add()([x, b])
+    y = layers.PReLU()(layers.LeakyReLU(negative_slope=0.2)(a))
+    z = layers.Activation("tanh")(layers.Activation("hard_swish")(b))
+    # MAXIMUM and MINIMUM compare raw values, so the converter wants both inputs on one scale: a tensor and
+    # its transpose.
+    d = SquaredDifference()(layers.Maximum()([y, layers.Permute((2, 1, 3))(y)]),
+                            layers.Minimum()([z, layers.Permute((2, 1, 3))(z)]))
+    pooled = layers.Concatenate()([
+        keras.ops.max(x, axis=(1, 2)), keras.ops.min(y, axis=(1, 2)), layers.ReLU()(keras.ops.sum(d, axis=(1, 2))),
+    ])
+    return keras.Model(inputs, layers.Dense(5)(pooled), name="arithmetic_mix")
+
+
 ZOO: dict[str, Callable[[], keras.Model]] = {
     "kws_ds_cnn": kws_ds_cnn,
     "resnet8": resnet8,
@@ -272,6 +305,7 @@ ZOO: dict[str, Callable[[], keras.Model]] = {
     "sigmoid_detector": sigmoid_detector,
     "tensor_shuffles": tensor_shuffles,
     "upsampling_decoder": upsampling_decoder,
+    "arithmetic_mix": arithmetic_mix,
 }
 
 

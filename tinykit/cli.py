@@ -19,6 +19,7 @@ import click
 
 import tinykit
 from tinykit.errors import TinykitError
+from tinykit.kws.train import TrainSettings
 
 KERNELS_HELP = (
     "Kernel variants: 'auto' picks the fastest the board's ISA features allow (e.g. the DSP-extension twins on "
@@ -264,21 +265,21 @@ def kws_data(synthetic: bool, output: Path, clips: int, seed: int, jobs: int) ->
 @kws.command("train")
 @click.option("--data", type=click.Path(path_type=Path), required=True, help="A Speech Commands folder: the real v0.02 set, or one `tinykit kws data --synthetic` wrote.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Output folder; an interrupted run in it is resumed.")
-@click.option("--epochs", default=30, show_default=True, type=click.IntRange(min=1), help="Most epochs to train (early stopping may end sooner).")
-@click.option("--patience", default=8, show_default=True, type=click.IntRange(min=1), help="Stop after this many epochs without a better validation accuracy.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the initial weights, augmentation, order and the unknown/silence draw.")
-@click.option("--width", default=64, show_default=True, type=click.IntRange(min=4), help="Channels of every layer (MLPerf Tiny's DS-CNN: 64).")
-@click.option("--blocks", default=4, show_default=True, type=click.IntRange(min=1), help="Depthwise-separable blocks (MLPerf Tiny's DS-CNN: 4).")
-@click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1), help="Clips per training step.")
-@click.option("--learning-rate", default=0.002, show_default=True, type=click.FloatRange(min=0.0, min_open=True), help="Adam's initial rate (cosine decay over --epochs).")
+@click.option("--epochs", default=TrainSettings.epochs, show_default=True, type=click.IntRange(min=1), help="Most epochs to train (early stopping may end sooner).")
+@click.option("--patience", default=TrainSettings.patience, show_default=True, type=click.IntRange(min=1), help="Stop after this many epochs without a better validation accuracy.")
+@click.option("--seed", default=TrainSettings.seed, show_default=True, help="Seed of the initial weights, augmentation, order and the unknown/silence draw.")
+@click.option("--width", default=TrainSettings.width, show_default=True, type=click.IntRange(min=4), help="Channels of every layer (MLPerf Tiny's DS-CNN: 64).")
+@click.option("--blocks", default=TrainSettings.blocks, show_default=True, type=click.IntRange(min=1), help="Depthwise-separable blocks (MLPerf Tiny's DS-CNN: 4).")
+@click.option("--batch-size", default=TrainSettings.batch_size, show_default=True, type=click.IntRange(min=1), help="Clips per training step.")
+@click.option("--learning-rate", default=TrainSettings.learning_rate, show_default=True, type=click.FloatRange(min=0.0, min_open=True), help="Adam's initial rate (cosine decay over --epochs).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 def kws_train(data: Path, output: Path, epochs: int, patience: int, seed: int, width: int, blocks: int,
               batch_size: int, learning_rate: float, as_json: bool) -> None:
     """Train the MLPerf Tiny DS-CNN keyword spotter, quantize it to int8 and evaluate both.
 
     Features are the MFCCs of tinykit's C front end (the code the device
-    runs). Each epoch sees the training clips with fresh augmentation (time
-    shift up to 100 ms, background noise mixed in); the weights with the best
+    runs). Each epoch sees the training clips with fresh augmentation (speed
+    within 15%, time shift up to 100 ms, background noise mixed in); the weights with the best
     validation accuracy are kept. Writes OUTPUT/model.keras (float),
     model.tflite (int8), calibration.npz, report.txt, report.json and
     confusion.png (test-split confusion matrices, float and int8; int8 runs in
