@@ -47,6 +47,7 @@ BINARY: dict[str, tuple[str, Callable[[int, int, int], int]]] = {
     "smlad": ("__smlad(a, b, c)", lambda a, b, c: s32(c + lane(a, 16, 0) * lane(b, 16, 0) + lane(a, 16, 1) * lane(b, 16, 1))),
     "smladx": ("__smladx(a, b, c)", lambda a, b, c: s32(c + lane(a, 16, 0) * lane(b, 16, 1) + lane(a, 16, 1) * lane(b, 16, 0))),
     "smlabb": ("__smlabb(a, b, c)", lambda a, b, c: s32(c + lane(a, 16, 0) * lane(b, 16, 0))),
+    "smlatt": ("__smlatt(a, b, c)", lambda a, b, c: s32(c + lane(a, 16, 1) * lane(b, 16, 1))),
     "qadd": ("__qadd(a, b)", lambda a, b, c: sat(a + b, -(1 << 31), (1 << 31) - 1)),
     "qsub": ("__qsub(a, b)", lambda a, b, c: sat(a - b, -(1 << 31), (1 << 31) - 1)),
     "ssat8": ("__ssat(a, 8)", lambda a, b, c: sat(a, -128, 127)),

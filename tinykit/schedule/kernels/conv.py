@@ -34,3 +34,17 @@ register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_1x1_s8", "dsp", ("cortexm/tk_conv_1x1_s8.c",), requires=frozenset({"dsp"}), preference=20,
     applies=_one_by_one, description="1x1 filters: SXTAB16 widening with the input offset, SMLAD; no scratch",
 ))
+
+
+def _depth_multiplier_one(op: Op) -> bool:
+    return op.inputs[1].shape[-1] == op.inputs[0].shape[-1]
+
+
+# Depth multiplier 1 (every depthwise layer of MobileNet and DS-CNN): output
+# channel c reads input channel c, so four channels are one word of input and
+# one of filter per tap.
+register(KernelVariant(
+    OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_dm1_s8", "dsp", ("cortexm/tk_depthwise_conv_dm1_s8.c",),
+    requires=frozenset({"dsp"}), preference=10, applies=_depth_multiplier_one,
+    description="depth multiplier 1: four channels per step with SXTAB16/SMLABB/SMLATT; padding outside the inner loop",
+))

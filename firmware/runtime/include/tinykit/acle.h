@@ -105,6 +105,12 @@ static inline int32_t __smlabb(int32_t a, int32_t b, int32_t acc)
     return tk_acle_s32((uint32_t)((int64_t)acc + (int64_t)tk_acle_half((uint32_t)a, 0) * tk_acle_half((uint32_t)b, 0)));
 }
 
+/* SMLATT: acc + hi(a) * hi(b), wrapping to 32 bits. */
+static inline int32_t __smlatt(int32_t a, int32_t b, int32_t acc)
+{
+    return tk_acle_s32((uint32_t)((int64_t)acc + (int64_t)tk_acle_half((uint32_t)a, 1) * tk_acle_half((uint32_t)b, 1)));
+}
+
 /* QADD, QSUB: saturating 32-bit addition and subtraction. */
 static inline int32_t __qadd(int32_t a, int32_t b)
 {

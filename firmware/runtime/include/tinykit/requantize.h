@@ -11,16 +11,19 @@
 
 #include <stdint.h>
 
-/* High 32 bits of 2*a*b, rounded to nearest, saturating the one overflow case. */
+/* High 32 bits of 2*a*b, rounded to nearest, saturating the one overflow case.
+ *
+ * The reference adds a sign-dependent nudge (2^30, or 1 - 2^30 for a negative
+ * product) and divides by 2^31 truncating toward zero; for a negative product
+ * that truncation adds 2^31 - 1 before flooring, so both signs come to
+ * floor((a*b + 2^30) / 2^31): one SMULL, a 64-bit add and a shift on Cortex-M,
+ * without branches. (>> of a negative int64_t is GCC's arithmetic shift.) */
 static inline int32_t tk_saturating_rounding_doubling_high_mul(int32_t a, int32_t b)
 {
     if (a == INT32_MIN && b == INT32_MIN) {
         return INT32_MAX;
     }
-    const int64_t ab = (int64_t)a * (int64_t)b;
-    const int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : (1 - (INT64_C(1) << 30));
-    /* C division truncates toward zero, as the reference requires. */
-    return (int32_t)((ab + nudge) / (INT64_C(1) << 31));
+    return (int32_t)(((int64_t)a * (int64_t)b + (INT64_C(1) << 30)) >> 31);
 }
 
 /* x / 2^exponent rounded to nearest, ties away from zero. */
