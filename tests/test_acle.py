@@ -54,6 +54,9 @@ BINARY: dict[str, tuple[str, Callable[[int, int, int], int]]] = {
     "ssat16": ("__ssat(a, 16)", lambda a, b, c: sat(a, -32768, 32767)),
     "usat8": ("(int32_t)__usat(a, 8)", lambda a, b, c: sat(a, 0, 255)),
     "ror8": ("(int32_t)tk_ror((uint32_t)a, 8)", lambda a, b, c: s32(((a & 0xFFFFFFFF) >> 8) | ((a & 0xFF) << 24))),
+    "sxtb16_ror8": ("tk_sxtb16_ror8(a)", lambda a, b, c: pack16(lane(a, 8, 1), lane(a, 8, 3))),
+    "sxtab16_ror8": ("tk_sxtab16_ror8(a, b)",
+                     lambda a, b, c: pack16(lane(a, 16, 0) + lane(b, 8, 1), lane(a, 16, 1) + lane(b, 8, 3))),
     "ror0": ("(int32_t)tk_ror((uint32_t)a, 0)", lambda a, b, c: a),
 }
 

@@ -110,9 +110,9 @@ tk_status tk_depthwise_conv_dm1_s8(const tk_context *ctx, const tk_depthwise_con
                             const int32_t in_word = load_word(in_tap);
                             const int32_t filter_word = load_word(filter_tap);
                             const int32_t in_02 = __sxtab16(offset_pair, in_word);
-                            const int32_t in_13 = __sxtab16(offset_pair, (int32_t)tk_ror((uint32_t)in_word, 8));
+                            const int32_t in_13 = tk_sxtab16_ror8(offset_pair, in_word);
                             const int32_t filter_02 = __sxtb16(filter_word);
-                            const int32_t filter_13 = __sxtb16((int32_t)tk_ror((uint32_t)filter_word, 8));
+                            const int32_t filter_13 = tk_sxtb16_ror8(filter_word);
                             acc0 = __smlabb(in_02, filter_02, acc0);
                             acc2 = __smlatt(in_02, filter_02, acc2);
                             acc1 = __smlabb(in_13, filter_13, acc1);
