@@ -115,6 +115,7 @@ tk_status tk_conv_1x1_s8(const tk_context *ctx, const tk_conv_params *params, co
         return TK_ERROR_ARGUMENT;
     }
     const int32_t input_offset = params->input_offset;
+    const tk_conv_requant requant = tk_conv_requant_of(bias, quant, params->output_offset, params->activation);
     const uint32_t half = (uint32_t)input_offset & 0xffffu;
     const uint32_t pair_bits = half | (half << 16);
     int32_t offset_pair;
@@ -143,17 +144,15 @@ tk_status tk_conv_1x1_s8(const tk_context *ctx, const tk_conv_params *params, co
                     int32_t acc[4];
                     const int8_t *w0 = filter + oc * depth;
                     dot_2x2(w0, w0 + depth, g0, g1, depth, input_offset, offset_pair, acc);
-                    out0[oc] = tk_conv_output(acc[0], bias, quant, oc, params->output_offset, params->activation);
-                    out1[oc] = tk_conv_output(acc[1], bias, quant, oc, params->output_offset, params->activation);
-                    out0[oc + 1] = tk_conv_output(acc[2], bias, quant, oc + 1, params->output_offset, params->activation);
-                    out1[oc + 1] = tk_conv_output(acc[3], bias, quant, oc + 1, params->output_offset, params->activation);
+                    out0[oc] = tk_conv_requant_output(&requant, acc[0], oc);
+                    out1[oc] = tk_conv_requant_output(&requant, acc[1], oc);
+                    out0[oc + 1] = tk_conv_requant_output(&requant, acc[2], oc + 1);
+                    out1[oc + 1] = tk_conv_requant_output(&requant, acc[3], oc + 1);
                 }
                 if (oc < oc_end) {
                     const int8_t *w = filter + oc * depth;
-                    out0[oc] = tk_conv_output(dot_1x1(w, g0, depth, input_offset, offset_pair), bias, quant, oc,
-                                              params->output_offset, params->activation);
-                    out1[oc] = tk_conv_output(dot_1x1(w, g1, depth, input_offset, offset_pair), bias, quant, oc,
-                                              params->output_offset, params->activation);
+                    out0[oc] = tk_conv_requant_output(&requant, dot_1x1(w, g0, depth, input_offset, offset_pair), oc);
+                    out1[oc] = tk_conv_requant_output(&requant, dot_1x1(w, g1, depth, input_offset, offset_pair), oc);
                 }
             }
         }
@@ -165,7 +164,7 @@ tk_status tk_conv_1x1_s8(const tk_context *ctx, const tk_conv_params *params, co
                     a != NULL ? dot_1x1(filter + oc * depth, a + (oc / filters_per_group) * depth, depth, input_offset,
                                         offset_pair)
                               : 0;
-                out_px[oc] = tk_conv_output(acc, bias, quant, oc, params->output_offset, params->activation);
+                out_px[oc] = tk_conv_requant_output(&requant, acc, oc);
             }
         }
     }

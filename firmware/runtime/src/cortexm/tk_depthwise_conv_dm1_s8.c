@@ -64,6 +64,7 @@ tk_status tk_depthwise_conv_dm1_s8(const tk_context *ctx, const tk_depthwise_con
     }
     const int32_t channels = g.out_c;
     const int32_t input_offset = params->input_offset;
+    const tk_conv_requant requant = tk_conv_requant_of(bias, quant, params->output_offset, params->activation);
     const uint32_t half = (uint32_t)input_offset & 0xffffu;
     const uint32_t pair_bits = half | (half << 16);
     int32_t offset_pair;
@@ -84,7 +85,7 @@ tk_status tk_depthwise_conv_dm1_s8(const tk_context *ctx, const tk_depthwise_con
                 if (ky_first >= ky_end || kx_first >= kx_end) {
                     /* The window lies wholly in the padding: every tap contributes 0. */
                     for (int32_t c = 0; c < channels; ++c) {
-                        out_px[c] = tk_conv_output(0, bias, quant, c, params->output_offset, params->activation);
+                        out_px[c] = tk_conv_requant_output(&requant, 0, c);
                     }
                     continue;
                 }
@@ -119,10 +120,10 @@ tk_status tk_depthwise_conv_dm1_s8(const tk_context *ctx, const tk_depthwise_con
                             acc3 = __smlatt(in_13, filter_13, acc3);
                         }
                     }
-                    out_px[c] = tk_conv_output(acc0, bias, quant, c, params->output_offset, params->activation);
-                    out_px[c + 1] = tk_conv_output(acc1, bias, quant, c + 1, params->output_offset, params->activation);
-                    out_px[c + 2] = tk_conv_output(acc2, bias, quant, c + 2, params->output_offset, params->activation);
-                    out_px[c + 3] = tk_conv_output(acc3, bias, quant, c + 3, params->output_offset, params->activation);
+                    out_px[c] = tk_conv_requant_output(&requant, acc0, c);
+                    out_px[c + 1] = tk_conv_requant_output(&requant, acc1, c + 1);
+                    out_px[c + 2] = tk_conv_requant_output(&requant, acc2, c + 2);
+                    out_px[c + 3] = tk_conv_requant_output(&requant, acc3, c + 3);
                 }
                 for (; c < channels; ++c) {
                     int32_t acc = 0;
@@ -133,7 +134,7 @@ tk_status tk_depthwise_conv_dm1_s8(const tk_context *ctx, const tk_depthwise_con
                             acc += (int32_t)filter_row[kx * channels] * ((int32_t)in_row[kx * tap_step] + input_offset);
                         }
                     }
-                    out_px[c] = tk_conv_output(acc, bias, quant, c, params->output_offset, params->activation);
+                    out_px[c] = tk_conv_requant_output(&requant, acc, c);
                 }
             }
         }
