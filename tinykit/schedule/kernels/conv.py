@@ -11,16 +11,16 @@ reference(OpKind.FULLY_CONNECTED, "tk_fully_connected_s8")
 
 
 def conv_column_bytes(op: Op) -> int:
-    """cortexm/tk_conv_s8.c: one input patch (filter_h * filter_w * filter_c taps) as int16,
-    as its tk_conv_s8_get_buffer_size computes it."""
+    """cortexm/tk_conv_s8.c: two output pixels' input patches (filter_h * filter_w * filter_c
+    taps each) as int16, as its tk_conv_s8_get_buffer_size computes it."""
     _, k_h, k_w, filter_c = op.inputs[1].shape
-    return k_h * k_w * filter_c * 2
+    return 2 * k_h * k_w * filter_c * 2
 
 
 register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_s8", "dsp", ("cortexm/tk_conv_s8.c",), requires=frozenset({"dsp"}), preference=10,
     scratch_bytes=conv_column_bytes,
-    description="im2col of one output pixel's patch into int16 scratch, SMLAD dot products",
+    description="im2col of two output pixels' patches into int16 scratch, SMLAD blocked 2 channels x 2 pixels",
 ))
 
 
@@ -32,7 +32,7 @@ def _one_by_one(op: Op) -> bool:
 # so pointwise layers (the arena's peak in depthwise-separable networks) add none.
 register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_1x1_s8", "dsp", ("cortexm/tk_conv_1x1_s8.c",), requires=frozenset({"dsp"}), preference=20,
-    applies=_one_by_one, description="1x1 filters: SXTAB16 widening with the input offset, SMLAD; no scratch",
+    applies=_one_by_one, description="1x1 filters: SXTAB16 widening with the input offset, SMLAD blocked 2 channels x 2 pixels; no scratch",
 ))
 
 
