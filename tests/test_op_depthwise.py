@@ -98,13 +98,16 @@ EDGE_CASES = [
     DepthwiseCase(1, 7, 7, 1, 4, 3, 3, 2, 2, 1, "VALID", "NONE", True, True),
     DepthwiseCase(2, 5, 9, 5, 2, 5, 5, 1, 2, 1, "SAME", "RELU", False, False),
     DepthwiseCase(1, 9, 9, 7, 1, 3, 3, 1, 1, 3, "SAME", "RELU6", True, True),
-    # Depth multiplier 1 (the DSP build's tk_depthwise_conv_dm1_s8): channels in whole words and with a
-    # tail, 3x3 at strides 1 and 2 with interior pixels, windows larger than the image, a 10x4 kernel.
+    # Depth multiplier 1 (the DSP build's tk_depthwise_conv_3x3_s8 and tk_depthwise_conv_dm1_s8): channels
+    # in whole words and with a tail, 3x3 at strides 1 and 2 with interior pixels, windows larger than the
+    # image, 3x3 with a 3x3 input, rectangular and dilated kernels.
     DepthwiseCase(1, 10, 8, 16, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
     DepthwiseCase(1, 11, 9, 12, 1, 3, 3, 2, 2, 1, "SAME", "RELU6", True, True),
     DepthwiseCase(2, 8, 8, 9, 1, 3, 3, 2, 1, 1, "VALID", "NONE", False, True),
     DepthwiseCase(1, 3, 2, 8, 1, 5, 5, 1, 1, 1, "SAME", "NONE", True, False),
     DepthwiseCase(1, 12, 6, 6, 1, 5, 3, 1, 2, 2, "SAME", "RELU", True, True),
+    DepthwiseCase(1, 3, 3, 5, 1, 3, 3, 1, 1, 1, "SAME", "NONE", True, True),
+    DepthwiseCase(1, 7, 7, 8, 1, 3, 3, 2, 2, 1, "VALID", "RELU6", True, True),
 ]
 
 
@@ -116,7 +119,9 @@ def test_depthwise_matches_tflite_micro(case: DepthwiseCase, features: frozenset
     (depthwise,) = compiled.schedule.ops
     dsp = "dsp" in features
     assert depthwise.variant == ("dsp" if dsp and case.multiplier == 1 else "reference")
-    assert depthwise.kernel == ("tk_depthwise_conv_dm1_s8" if depthwise.variant == "dsp" else "tk_depthwise_conv_s8")
+    three_by_three = (case.kernel_h, case.kernel_w, case.dilation) == (3, 3, 1)
+    dsp_kernel = "tk_depthwise_conv_3x3_s8" if three_by_three else "tk_depthwise_conv_dm1_s8"
+    assert depthwise.kernel == (dsp_kernel if depthwise.variant == "dsp" else "tk_depthwise_conv_s8")
 
 
 def test_depthwise_with_mismatched_channels_is_refused(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tinykit.ir import Op, OpKind
+from tinykit.ir import DepthwiseConv2DOptions, Op, OpKind
 from tinykit.schedule.variants import KernelVariant, reference, register
 
 reference(OpKind.CONV_2D, "tk_conv_s8")
@@ -47,4 +47,18 @@ register(KernelVariant(
     OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_dm1_s8", "dsp", ("cortexm/tk_depthwise_conv_dm1_s8.c",),
     requires=frozenset({"dsp"}), preference=10, applies=_depth_multiplier_one,
     description="depth multiplier 1: four channels per step with SXTAB16/SMLABB/SMLATT; padding outside the inner loop",
+))
+
+
+def _three_by_three_dm1(op: Op) -> bool:
+    opts = op.options
+    assert isinstance(opts, DepthwiseConv2DOptions)
+    return (_depth_multiplier_one(op) and tuple(op.inputs[1].shape[1:3]) == (3, 3)
+            and (opts.dilation_h, opts.dilation_w) == (1, 1))
+
+
+register(KernelVariant(
+    OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_3x3_s8", "dsp", ("cortexm/tk_depthwise_conv_3x3_s8.c",),
+    requires=frozenset({"dsp"}), preference=20, applies=_three_by_three_dm1,
+    description="3x3, depth multiplier 1, no dilation: four channels per step, the nine taps unrolled inside the image",
 ))
