@@ -53,9 +53,9 @@ def operands() -> list[tuple[int, int, int]]:
     xs += [int(v) for v in rng.integers(-(1 << 20), 1 << 20, 200)]
     multipliers = [1 << 30, INT32_MAX, INT32_MIN, 1, -1, 0, 1518500250]
     multipliers += [int(v) for v in rng.integers(1 << 30, 1 << 31, 12)]
-    shifts = [-31, -20, -9, -8, -1, 0, 1, 2, 7]
+    shifts = [-31, -30, -20, -12, -9, -8, -5, -2, -1, 0, 1, 2, 7]
     cases = [(x, m, s) for x in xs for m in multipliers[:3] for s in shifts]
-    cases += [(x, int(rng.choice(multipliers)), int(rng.choice(shifts))) for x in xs for _ in range(8)]
+    cases += [(x, int(rng.choice(multipliers)), int(rng.integers(-31, 8))) for x in xs for _ in range(12)]
     return cases
 
 

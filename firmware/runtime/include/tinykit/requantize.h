@@ -42,14 +42,27 @@ static inline int32_t tk_shift_left_wrapping(int32_t x, int32_t left_shift)
 }
 
 /* x * multiplier * 2^(shift - 31): shift > 0 shifts left before the multiply,
- * shift < 0 shifts right (with rounding) after it. */
+ * shift < 0 shifts right (with rounding) after it.
+ *
+ * The result is the reference's two roundings, the high multiply's and the
+ * right shift's, but a right shift by e >= 1 is done in the 64-bit product:
+ * with v = x * multiplier + 2^30 (so the high multiply is floor(v / 2^31))
+ * the shift's nudge is 2^(e-1), less one when that high multiply is negative
+ * (v < 0), and floor((v + nudge * 2^31) / 2^(31+e)) is the high word of the
+ * sum shifted right by e - 1. No 32-bit intermediate can overflow, and the
+ * rounding divide's mask and threshold are never formed. */
 static inline int32_t tk_requantize(int32_t x, int32_t multiplier, int32_t shift)
 {
-    const int32_t left_shift = shift > 0 ? shift : 0;
-    const int32_t right_shift = shift > 0 ? 0 : -shift;
-    return tk_rounding_divide_by_pot(
-        tk_saturating_rounding_doubling_high_mul(tk_shift_left_wrapping(x, left_shift), multiplier),
-        right_shift);
+    if (shift > 0) {
+        return tk_saturating_rounding_doubling_high_mul(tk_shift_left_wrapping(x, shift), multiplier);
+    }
+    const int32_t right_shift = -shift;
+    if ((x == INT32_MIN && multiplier == INT32_MIN) || right_shift == 0) {
+        return tk_rounding_divide_by_pot(tk_saturating_rounding_doubling_high_mul(x, multiplier), right_shift);
+    }
+    const int64_t v = (int64_t)x * (int64_t)multiplier + (INT64_C(1) << 30);
+    const int32_t nudge = (int32_t)(UINT32_C(1) << (right_shift - 1)) - (v < 0 ? 1 : 0); /* 0 .. 2^30 */
+    return (int32_t)((v + (int64_t)nudge * (INT64_C(1) << 31)) >> 32) >> (right_shift - 1);
 }
 
 static inline int32_t tk_clamp(int32_t x, int32_t lo, int32_t hi)
