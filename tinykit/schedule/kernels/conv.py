@@ -28,11 +28,20 @@ def _one_by_one(op: Op) -> bool:
     return tuple(op.inputs[1].shape[1:3]) == (1, 1)
 
 
+# The weight layout tk_conv_1x1_s8 reads (its emitter, tinykit/codegen/ops/conv.py,
+# writes it): within each group, output channels in pairs whose rows are
+# interleaved four bytes at a time, then the pair's filter_c % 4 last bytes of
+# each row; an odd last channel keeps its row. The bias is folded with the input
+# offset's contribution (exact: a 1x1 window is never padded).
+POINTWISE_PAIRS = "pointwise_pairs"
+
 # A 1x1 filter reads contiguous channels: widening on the fly needs no scratch,
 # so pointwise layers (the arena's peak in depthwise-separable networks) add none.
 register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_1x1_s8", "dsp", ("cortexm/tk_conv_1x1_s8.c",), requires=frozenset({"dsp"}), preference=20,
-    applies=_one_by_one, description="1x1 filters: SXTAB16 widening with the input offset, SMLAD blocked 2 channels x 2 pixels; no scratch",
+    applies=_one_by_one, weight_layout=POINTWISE_PAIRS,
+    description="1x1 filters: SMLAD blocked 2 channels x 2 pixels over filter pairs interleaved at build time, "
+                "input offset folded into the bias; no scratch",
 ))
 
 
