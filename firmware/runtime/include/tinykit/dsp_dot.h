@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tinykit/acle.h"
+#include "tinykit/conv_geometry.h"
 
 /* Four bytes as one word: one LDR, as Cortex-M4/M7/M33 allow unaligned word loads. */
 static inline int32_t tk_load_word(const void *p)
@@ -86,6 +87,29 @@ static inline void tk_dot_pair_2x2(const int8_t *pair, const int8_t *a0, const i
     acc[1] = acc01;
     acc[2] = acc10;
     acc[3] = acc11;
+}
+
+/* Output channels oc_first..oc_end-1 of two pixels, whose `taps` inputs are
+ * a0 and a1 (the same pointer for an odd last pixel), from filter rows in the
+ * "filter_pairs" layout: two channels at a time, an odd last one alone. */
+static inline void tk_conv_two_pixels(const tk_conv_requant *requant, const int8_t *filter, int32_t oc_first,
+                                      int32_t oc_end, int32_t taps, const int8_t *a0, const int8_t *a1,
+                                      int8_t *out0, int8_t *out1)
+{
+    int32_t oc = oc_first;
+    for (; oc + 2 <= oc_end; oc += 2) {
+        int32_t acc[4];
+        tk_dot_pair_2x2(filter + oc * taps, a0, a1, taps, acc);
+        out0[oc] = tk_conv_requant_output(requant, acc[0], oc);
+        out0[oc + 1] = tk_conv_requant_output(requant, acc[2], oc + 1);
+        out1[oc] = tk_conv_requant_output(requant, acc[1], oc);
+        out1[oc + 1] = tk_conv_requant_output(requant, acc[3], oc + 1);
+    }
+    if (oc < oc_end) {
+        const int8_t *row = filter + oc * taps;
+        out0[oc] = tk_conv_requant_output(requant, tk_dot_s8(row, a0, taps), oc);
+        out1[oc] = tk_conv_requant_output(requant, tk_dot_s8(row, a1, taps), oc);
+    }
 }
 
 #endif /* TINYKIT_DSP_DOT_H */

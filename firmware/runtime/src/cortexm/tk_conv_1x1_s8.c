@@ -57,23 +57,8 @@ tk_status tk_conv_1x1_s8(const tk_context *ctx, const tk_conv_params *params, co
             int8_t *out0 = output + (b * pixels + pixel) * g.out_c;
             int8_t *out1 = output + (b * pixels + second) * g.out_c;
             for (int32_t group = 0; group < groups; ++group) {
-                const int8_t *g0 = a0 + group * depth;
-                const int8_t *g1 = a1 + group * depth;
-                const int32_t oc_end = (group + 1) * filters_per_group;
-                int32_t oc = group * filters_per_group;
-                for (; oc + 2 <= oc_end; oc += 2) {
-                    int32_t acc[4];
-                    tk_dot_pair_2x2(filter + oc * depth, g0, g1, depth, acc);
-                    out0[oc] = tk_conv_requant_output(&requant, acc[0], oc);
-                    out0[oc + 1] = tk_conv_requant_output(&requant, acc[2], oc + 1);
-                    out1[oc] = tk_conv_requant_output(&requant, acc[1], oc);
-                    out1[oc + 1] = tk_conv_requant_output(&requant, acc[3], oc + 1);
-                }
-                if (oc < oc_end) {
-                    const int8_t *w = filter + oc * depth;
-                    out0[oc] = tk_conv_requant_output(&requant, tk_dot_s8(w, g0, depth), oc);
-                    out1[oc] = tk_conv_requant_output(&requant, tk_dot_s8(w, g1, depth), oc);
-                }
+                tk_conv_two_pixels(&requant, filter, group * filters_per_group, (group + 1) * filters_per_group, depth,
+                                   a0 + group * depth, a1 + group * depth, out0, out1);
             }
         }
     }

@@ -96,21 +96,8 @@ tk_status tk_conv_s8(const tk_context *ctx, const tk_conv_params *params, const 
                     im2col(params, &g, input, b, second, group, column1);
                     second_column = column1;
                 }
-                const int32_t oc_end = (group + 1) * filters_per_group;
-                int32_t oc = group * filters_per_group;
-                for (; oc + 2 <= oc_end; oc += 2) {
-                    int32_t acc[4];
-                    tk_dot_pair_2x2(filter + oc * taps, column0, second_column, taps, acc);
-                    out0[oc] = tk_conv_requant_output(&requant, acc[0], oc);
-                    out0[oc + 1] = tk_conv_requant_output(&requant, acc[2], oc + 1);
-                    out1[oc] = tk_conv_requant_output(&requant, acc[1], oc);
-                    out1[oc + 1] = tk_conv_requant_output(&requant, acc[3], oc + 1);
-                }
-                if (oc < oc_end) {
-                    const int8_t *row = filter + oc * taps;
-                    out0[oc] = tk_conv_requant_output(&requant, tk_dot_s8(row, column0, taps), oc);
-                    out1[oc] = tk_conv_requant_output(&requant, tk_dot_s8(row, second_column, taps), oc);
-                }
+                tk_conv_two_pixels(&requant, filter, group * filters_per_group, (group + 1) * filters_per_group, taps,
+                                   column0, second_column, out0, out1);
             }
         }
     }
