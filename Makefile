@@ -7,8 +7,8 @@ TINYKIT     := $(VENV)/bin/tinykit
 STAMP       := $(VENV)/.tinykit-installed
 APT_STAMP   := $(VENV)/.apt-installed
 # Host compiler, Cortex-M toolchain, emulator, flasher, and speech synthesis
-# for the keyword-spotting example's generated data set.
-APT_PACKAGES := gcc make gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm openocd espeak-ng sox
+# (espeak-ng, flite) for the keyword-spotting example's generated data set.
+APT_PACKAGES := gcc make gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm openocd espeak-ng flite sox
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS        ?= 2
 
@@ -45,7 +45,7 @@ test: setup
 	$(VENV)/bin/pytest -n $(JOBS)
 
 # tinykit against tflite-micro on the zoo's MLPerf Tiny models: arenas, host-CPU
-# latency, and tinykit's firmware in QEMU on qemu_m4/m7/m33 (about 10 minutes);
+# latency, and tinykit's firmware in QEMU on qemu_m4/m7/m33 (how long: README, Benchmarks);
 # writes benchmarks/results.json and prints a table.
 bench: setup
 	$(PYTHON) -m benchmarks.run -o benchmarks/results.json

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tinykit.build import CompiledModel, compile_tflite
+from tinykit.errors import TinykitError
 from tinykit.ir import OpKind
 from tinykit.planner import check_no_overlap
 from tinykit.schedule import variants_of
@@ -58,3 +59,24 @@ def assert_bit_exact(
     )
     assert mismatched == 0, f"{mismatched} of {compared} output bytes differ from tflite-micro (kernels: {kernels}):\n{details}"
     return compiled
+
+
+def assert_refused(model: bytes, tmp_path: Path, match: str) -> None:
+    """``tinykit build`` of the model stops with a TinykitError whose message matches ``match``."""
+    tflite = tmp_path / "refused.tflite"
+    tflite.write_bytes(model)
+    with pytest.raises(TinykitError, match=match):
+        compile_tflite(tflite, tmp_path / "refused-build", board="host", source_name=tflite.name)
+
+
+def assert_in_place(model: bytes, tmp_path: Path, op_index: int, input_position: int) -> None:
+    """The planner puts op ``op_index``'s output on its input ``input_position`` (so the
+    kernel's aliasing is exercised), and the model stays bit-exact with tflite-micro."""
+    (tmp_path / "plan").mkdir()
+    (tmp_path / "plan" / "model.tflite").write_bytes(model)
+    compiled = compile_tflite(tmp_path / "plan" / "model.tflite", tmp_path / "plan" / "build", "host", "model.tflite")
+    op = compiled.graph.ops[op_index]
+    assert compiled.plan.tensor_offset(op.outputs[0]) == compiled.plan.tensor_offset(op.inputs[input_position]), \
+        f"the planner did not place the {op.kind.value} output in place, so this test would not exercise aliasing"
+    (tmp_path / "run").mkdir()
+    assert_bit_exact(model, tmp_path / "run")

@@ -1,8 +1,8 @@
 """Whole models, converted from Keras by tinykit, bit-exact with tflite-micro.
 
 Each zoo model (MLPerf Tiny's four reference networks, a MobileNetV2 block
-stack, and models that bring in CONCATENATION, PAD, MAX_POOL_2D and LOGISTIC)
-goes through the real pipeline; the generated C is compiled with
+stack, and models that bring in CONCATENATION, PAD, MAX_POOL_2D, LOGISTIC and
+the data-movement ops) goes through the real pipeline; the generated C is compiled with
 -Werror, AddressSanitizer and UndefinedBehaviorSanitizer, and every output
 byte is compared with tflite-micro for random inputs. The memory plan must not
 overlap live tensors and must not be larger than tflite-micro's own plan.

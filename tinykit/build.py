@@ -19,6 +19,7 @@ from tinykit.errors import TinykitError
 from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.handoff import build_hash, handoff, write_handoff
 from tinykit.ir import Graph
+from tinykit.mlperf import MlperfSetting, resolve
 from tinykit.planner import MemoryPlan, plan_graph
 from tinykit.schedule import Schedule, select_kernels
 
@@ -38,6 +39,7 @@ class CompiledModel:
     weights_bytes: int
     build_hash: str
     conversion: object | None  # tinykit.frontend.convert.ConversionReport when a float model was converted
+    mlperf: MlperfSetting
     firmware: object | None = None  # tinykit.deploy.platformio.BuildResult for a Cortex-M board
 
 
@@ -73,26 +75,28 @@ def schedule_for(tflite: Path, board: str, kernels: str = "auto") -> Schedule:
 
 def compile_tflite(
     tflite: Path, folder: Path, board: str, source_name: str, kernels: str = "auto",
-    features: Iterable[str] | None = None,
+    features: Iterable[str] | None = None, mlperf_id: str | None = None,
 ) -> CompiledModel:
     """Read, select kernels, plan and generate C for an int8 .tflite into ``folder``.
 
     ``kernels`` is "auto" (the best variants the board's ISA features allow)
     or "reference" (the portable kernels). ``features`` replaces the board's
     ISA features: the tests build the cortexm/ twins for the host this way
-    (with portable definitions of the intrinsics)."""
+    (with portable definitions of the intrinsics). ``mlperf_id`` is MLPerf
+    Tiny's benchmark id (None: inferred from the model's shapes)."""
     graph = read_tflite(tflite)
     graph = Graph(name=_c_name(folder.name), tensors=graph.tensors, ops=graph.ops, inputs=graph.inputs, outputs=graph.outputs)
+    mlperf = resolve(graph, mlperf_id)
     schedule = select_kernels(graph, get_board(board).features if features is None else features, kernels)
     plan = plan_graph(graph, schedule)
     model_bytes = tflite.read_bytes()
     digest = build_hash(model_bytes, board, schedule)
-    sources = generate(graph, schedule, plan, source=source_name, build_hash=digest)
+    sources = generate(graph, schedule, plan, source=source_name, build_hash=digest, mlperf=mlperf)
     sources.write(folder / "src")
     copy_runtime(folder / "lib" / "tinykit_runtime", schedule)
-    write_handoff(handoff(graph, schedule, plan, board, digest, sources.weights_bytes, INT8_MODEL_FILE), folder)
+    write_handoff(handoff(graph, schedule, plan, board, digest, sources.weights_bytes, INT8_MODEL_FILE, mlperf), folder)
     (folder / "memory_plan.txt").write_text(plan.render() + "\n")
-    return CompiledModel(folder, tflite, graph, schedule, plan, sources.weights_bytes, digest, None)
+    return CompiledModel(folder, tflite, graph, schedule, plan, sources.weights_bytes, digest, None, mlperf)
 
 
 def _c_name(text: str) -> str:
@@ -102,14 +106,14 @@ def _c_name(text: str) -> str:
 
 def build(
     model: Path, folder: Path, board: str = HOST_BOARD, data: Path | None = None, random_calibration: bool = False,
-    progress: Callable[[str], None] = lambda _: None, kernels: str = "auto",
+    progress: Callable[[str], None] = lambda _: None, kernels: str = "auto", mlperf_id: str | None = None,
 ) -> CompiledModel:
     """The whole build: generated C, then a host binary or a firmware image for the board.
     ``kernels="reference"`` forces the portable reference kernels on any board."""
     target = get_board(board)  # an unknown board is refused before any slow work
     folder.mkdir(parents=True, exist_ok=True)
     tflite, report = int8_model(model, folder, data, random_calibration)
-    compiled = compile_tflite(tflite, folder, target.name, source_name=model.name, kernels=kernels)
+    compiled = compile_tflite(tflite, folder, target.name, source_name=model.name, kernels=kernels, mlperf_id=mlperf_id)
     firmware = None
     if target.is_cortex_m:
         from tinykit.budget import check_fits

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import tinykit
 from tinykit.ir import Graph, Tensor
+from tinykit.mlperf import MlperfSetting
 from tinykit.planner import MemoryPlan
 from tinykit.schedule import Schedule
 
@@ -47,9 +48,11 @@ def _io(tensor: Tensor, plan: MemoryPlan) -> dict:
 
 def handoff(
     graph: Graph, schedule: Schedule, plan: MemoryPlan, board: str, model_hash: str, weights_bytes: int, model_file: str,
+    mlperf: MlperfSetting,
 ) -> dict:
     """The hand-off document of one build."""
     return {
+        "mlperf": mlperf.to_json(),
         "schema_version": SCHEMA_VERSION,
         "tinykit_version": tinykit.__version__,
         "model": {"name": graph.name, "file": model_file},

@@ -19,6 +19,7 @@ from tinykit.codegen import ops as _register_emitters  # noqa: F401  (fills EMIT
 from tinykit.codegen.emit import EMITTERS, c_float
 from tinykit.errors import TinykitError
 from tinykit.ir import DType, Graph, Op, Tensor
+from tinykit.mlperf import MlperfSetting, milli_table, mse_coefficients
 from tinykit.planner import MemoryPlan
 from tinykit.schedule import OpSchedule, Schedule
 
@@ -160,8 +161,12 @@ def _io_entries(role: str, tensors: tuple[Tensor, ...], plan: MemoryPlan) -> lis
     return entries
 
 
-def generate(graph: Graph, schedule: Schedule, plan: MemoryPlan, source: str, build_hash: str) -> GeneratedSources:
-    """Generate the C sources of a graph with its kernels (``schedule``) and memory plan."""
+def generate(
+    graph: Graph, schedule: Schedule, plan: MemoryPlan, source: str, build_hash: str, mlperf: MlperfSetting
+) -> GeneratedSources:
+    """Generate the C sources of a graph with its kernels (``schedule``) and
+    memory plan; ``mlperf`` decides what the profiler firmware reports to
+    MLPerf Tiny's runner."""
     ctx = _Context(plan, schedule)
     op_entries = []
     for op in graph.ops:
@@ -176,11 +181,11 @@ def generate(graph: Graph, schedule: Schedule, plan: MemoryPlan, source: str, bu
         })
     ctx.current_op = None
 
-    common = {"version": tinykit.__version__, "source": source}
+    common = {"version": tinykit.__version__, "source": source, "milli": milli_table(mlperf, graph)}
     weights_bytes = sum(a.nbytes for a in ctx.arrays)
     model_h = _TEMPLATES.get_template("model.h.j2").render(
         **common, name=graph.name, build_hash=build_hash, arena_bytes=plan.arena_bytes,
-        weights_bytes=weights_bytes, num_ops=len(graph.ops),
+        weights_bytes=weights_bytes, num_ops=len(graph.ops), mlperf=mlperf, mse=mse_coefficients(mlperf, graph),
         inputs=_io_entries("input", graph.inputs, plan), outputs=_io_entries("output", graph.outputs, plan),
     )
     model_c = _TEMPLATES.get_template("model.c.j2").render(

@@ -154,7 +154,8 @@ def provision_core(core_dir: Path | None = None) -> Path:
         raise TinykitError(
             f"Cannot prepare the PlatformIO core folder {core_dir}: {error}. "
             "tinykit keeps its own PlatformIO core there; make the folder "
-            "writable or pass another core_dir (tinykit build --core-dir DIR)."
+            "writable, or set XDG_CACHE_HOME to a writable folder (the core then "
+            "goes to $XDG_CACHE_HOME/tinykit/platformio)."
         ) from error
     return core_dir
 

@@ -30,11 +30,6 @@ class Toolchain:
     objcopy: Path
     size: Path
     nm: Path
-    gdb: Path | None  # optional: only debugging needs it
-
-    @property
-    def bin_dir(self) -> Path:
-        return self.gcc.parent
 
 
 def _which(tool: str, path: str | None) -> Path | None:
@@ -78,5 +73,4 @@ def find_toolchain(path: str | None = None) -> Toolchain:
         objcopy=required["objcopy"],  # type: ignore[arg-type]
         size=required["size"],  # type: ignore[arg-type]
         nm=required["nm"],  # type: ignore[arg-type]
-        gdb=_which("gdb", path),
     )

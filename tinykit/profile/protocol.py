@@ -22,7 +22,6 @@ from tinykit.errors import TinykitError
 
 READY = "m-ready"
 INIT_DONE = "m-init-done"
-TIMESTAMP_MODE = "m-timestamp-mode-performance"
 COMMAND_TERMINATOR = "%"
 MAX_COMMAND_CHARS = 80
 # Input bytes per `db HEX` line: "db " + 64 hex digits stays well inside 80.

@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "console.h"
 #include "model.h"
+#include "mlperf_results.h"
 #include "model_io.h"
 
 /* MLPerf Tiny's default number of warm-up inferences. */
@@ -36,23 +37,6 @@ static void print_lap(profiler_state *state)
     console_text("m-lap-us-");
     console_uint(lap_clock_us(&state->clock));
     console_end_line();
-}
-
-static void print_results(void)
-{
-    int32_t total = model_output_total_bytes();
-    int32_t i;
-
-    /* The raw int8 outputs: the runner scores by argmax (or by ranking, for
-     * anomaly detection), which a positive output scale does not change. */
-    console_text("m-results-[");
-    for (i = 0; i < total; ++i) {
-        if (i > 0) {
-            console_text(",");
-        }
-        console_int((int32_t)(int8_t)*model_output_byte(i));
-    }
-    console_line("]");
 }
 
 void command_infer(profiler_state *state, const char *const *args, int32_t arg_count)
@@ -95,7 +79,7 @@ void command_infer(profiler_state *state, const char *const *args, int32_t arg_c
     }
     print_lap(state);
     console_line("m-infer-done");
-    print_results();
+    mlperf_print_results();
 }
 
 void command_results(profiler_state *state, const char *const *args, int32_t arg_count)
@@ -103,6 +87,6 @@ void command_results(profiler_state *state, const char *const *args, int32_t arg
     (void)state;
     (void)args;
     if (args_at_most("results", arg_count, 0)) {
-        print_results();
+        mlperf_print_results();
     }
 }

@@ -13,7 +13,7 @@ const command_entry PROFILER_COMMANDS[] = {
      .usage = "db load N | db HEX | db print : load N input bytes as hex, print them",
      .run = command_db},
     {.name = "infer", .usage = "infer N [W=10]: W warm-up then N timed inferences", .run = command_infer},
-    {.name = "results", .usage = "results      : print the last output (raw int8)", .run = command_results},
+    {.name = "results", .usage = "results      : print the last output as MLPerf Tiny scores it", .run = command_results},
     {.name = "tk-info", .usage = "tk-info      : build hash, model, arena, clock", .run = command_tk_info},
     {.name = "tk-layers", .usage = "tk-layers N  : cycles of each op, N runs", .run = command_tk_layers},
     {.name = "tk-time", .usage = "tk-time N    : cycles of each of N inferences", .run = command_tk_time},

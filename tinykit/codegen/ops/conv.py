@@ -1,4 +1,4 @@
-"""Emitters for the convolution family: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED.
+"""Emitters for the convolution family: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, TRANSPOSE_CONV.
 
 Each emitter checks that the op is one the int8 reference kernels compute,
 derives every constant the way TF Lite Micro's Prepare does (the order of
@@ -25,7 +25,17 @@ from tinykit.codegen.ops.common import (
 )
 from tinykit.codegen.quant import quantize_multiplier
 from tinykit.errors import TinykitError
-from tinykit.ir import Conv2DOptions, DepthwiseConv2DOptions, DType, FullyConnectedOptions, Op, OpKind, Tensor
+from tinykit.ir import (
+    Conv2DOptions,
+    DepthwiseConv2DOptions,
+    DType,
+    FullyConnectedOptions,
+    Op,
+    OpKind,
+    Tensor,
+    TransposeConvOptions,
+    conv_padding_before,
+)
 from tinykit.schedule.kernels.conv import FILTER_PAIRS
 from tinykit.schedule.variants import TFLITE_LAYOUT
 
@@ -261,3 +271,25 @@ def emit_fully_connected(op: Op, ctx: EmitContext) -> str:
         dims_struct(ctx, "output_dims", batches, 1, 1, units),
     )
     return _weighted_kernel_call(ctx, params, quant, op, filt, bias, dims)
+
+
+@emitter(OpKind.TRANSPOSE_CONV)
+def emit_transpose_conv(op: Op, ctx: EmitContext) -> str:
+    """TF Lite Micro's TRANSPOSE_CONV: CONV_2D's multipliers and clamp, and the
+    padding of a convolution whose input would be this op's output (dilation 1).
+    Shapes and options are checked by ``tinykit.legality.conv``."""
+    opts = op.options
+    assert isinstance(opts, TransposeConvOptions)
+    inp, out = op.inputs[0], op.outputs[0]
+    filt, bias, scales = _weights(op, out.shape[-1])
+    _, k_h, k_w, _ = filt.shape
+    _, out_h, out_w, _ = out.shape
+    params = ctx.struct("tk_conv_params", "params", {
+        "stride_h": str(opts.stride_h), "stride_w": str(opts.stride_w), "dilation_h": "1", "dilation_w": "1",
+        "pad_h": str(conv_padding_before(out_h, k_h, opts.stride_h, 1, opts.padding)),
+        "pad_w": str(conv_padding_before(out_w, k_w, opts.stride_w, 1, opts.padding)),
+        "input_offset": str(-inp.quant.single_zero_point), "output_offset": str(out.quant.single_zero_point),
+        "activation": activation_initializer(opts.activation, out),
+    })
+    quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
+    return _weighted_kernel_call(ctx, params, quant, op, filt, bias, _nhwc_kernel_dims(ctx, op, filt))

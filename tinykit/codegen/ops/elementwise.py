@@ -1,5 +1,8 @@
 """Emitters for the element-wise family: ADD, LOGISTIC, QUANTIZE, DEQUANTIZE.
 
+ADD of inputs of one shape calls tk_add_s8; broadcasting ADD is emitted by
+``arithmetic.py`` with SUB and the other binary ops.
+
 Every constant is derived the way TF Lite Micro's Prepare derives it (see
 each helper's docstring for the float32/float64 order that decides the last
 bit), so the generated code needs no floating point for the int8 ops.
@@ -12,24 +15,13 @@ import math
 import numpy as np
 
 from tinykit.codegen.emit import EmitContext, c_float, emitter
-from tinykit.codegen.ops.common import activation_initializer, describe, flat_dims, require_int8_activations
+from tinykit.codegen.ops.arithmetic import ADD_LEFT_SHIFT, add_family_quants, add_family_structs, emit_add_broadcast
+from tinykit.codegen.ops.common import describe, flat_dims, require_int8_activations
 from tinykit.codegen.quant import quantize_multiplier, round_half_away
 from tinykit.errors import TinykitError
 from tinykit.ir import AddOptions, DType, Op, OpKind, Tensor
 
-ADD_LEFT_SHIFT = 20  # headroom bits TF Lite Micro gives int8 ADD inputs
-LOGISTIC_INPUT_INTEGER_BITS = 4  # must match tk_logistic_s8.c
-
-
-def add_multipliers(input1_scale: float, input2_scale: float, output_scale: float) -> tuple[float, float, float]:
-    """Real multipliers of ADD (input1, input2, output) as TF Lite Micro's CalculateOpDataAdd:
-    the larger float32 input scale is doubled in float64 and every ratio is taken in float64."""
-    twice_max_input_scale = 2.0 * float(max(np.float32(input1_scale), np.float32(input2_scale)))
-    return (
-        input1_scale / twice_max_input_scale,
-        input2_scale / twice_max_input_scale,
-        twice_max_input_scale / ((1 << ADD_LEFT_SHIFT) * output_scale),
-    )
+LOGISTIC_INPUT_INTEGER_BITS = 4  # must match tk_logistic_s8.c and tk_tanh_s8.c
 
 
 def logistic_input_scaling(input_scale: float) -> tuple[int, int, int]:
@@ -44,16 +36,6 @@ def logistic_input_scaling(input_scale: float) -> tuple[int, int, int]:
     return multiplier, shift, radius
 
 
-def _without_leading_ones(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """The shape with leading 1s dropped: [1, 4] + [4] broadcasts to plain element-wise addition."""
-    first = next((i for i, d in enumerate(shape) if d != 1), len(shape))
-    return tuple(shape[first:])
-
-
-def _per_tensor(multiplier: int, shift: int) -> str:
-    return f"{{.multiplier = {multiplier}, .shift = {shift}}}"
-
-
 def _scale_and_zero_point(t: Tensor) -> tuple[float, int]:
     return t.quant.single_scale, t.quant.single_zero_point
 
@@ -64,35 +46,9 @@ def emit_add(op: Op, ctx: EmitContext) -> str:
     assert isinstance(opts, AddOptions)
     in1, in2 = op.inputs[0], op.inputs[1]
     out = op.outputs[0]
-    require_int8_activations(op, [in1, in2, out])
-    if not (_without_leading_ones(in1.shape) == _without_leading_ones(in2.shape) == _without_leading_ones(out.shape)):
-        raise TinykitError(
-            f"{describe(op)}: the inputs have shapes {list(in1.shape)} and {list(in2.shape)} (output "
-            f"{list(out.shape)}); tinykit's int8 ADD adds tensors of one shape and does not broadcast. Make both "
-            "operands the same shape in the model (e.g. tile or broadcast the smaller one explicitly)."
-        )
-    s1, z1 = _scale_and_zero_point(in1)
-    s2, z2 = _scale_and_zero_point(in2)
-    so, zo = _scale_and_zero_point(out)
-    quants = [quantize_multiplier(m) for m in add_multipliers(s1, s2, so)]
-    if any(shift > 0 for _, shift in quants):
-        raise TinykitError(
-            f"{describe(op)}: the output scale {so} is more than 2^{ADD_LEFT_SHIFT} times smaller than the inputs' "
-            f"({s1}, {s2}); TF Lite Micro's int8 ADD cannot rescale that far. Re-convert the model with a "
-            "representative dataset that covers the sum's real range."
-        )
-    params = ctx.struct("tk_add_params", "params", {
-        "input1_offset": str(-z1),
-        "input2_offset": str(-z2),
-        "output_offset": str(zo),
-        "left_shift": str(ADD_LEFT_SHIFT),
-        "activation": activation_initializer(opts.activation, out),
-    })
-    quant = ctx.struct("tk_add_quant", "quant", {
-        "input1": _per_tensor(*quants[0]),
-        "input2": _per_tensor(*quants[1]),
-        "output": _per_tensor(*quants[2]),
-    })
+    if ctx.kernel.kernel == "tk_add_broadcast_s8":  # the schedule's choice for inputs that differ in shape
+        return emit_add_broadcast(op, ctx, opts.activation)
+    params, quant = add_family_structs(op, ctx, add_family_quants(op), ADD_LEFT_SHIFT, opts.activation)
     return ctx.call(params, quant, flat_dims(ctx, "input1_dims", in1), ctx.tensor(in1), flat_dims(ctx, "input2_dims", in2),
                     ctx.tensor(in2), flat_dims(ctx, "output_dims", out), ctx.tensor(out))
 

@@ -5,7 +5,8 @@ keeps the input's quantization; tinykit refuses a pool whose quantization
 changes rather than produce numbers in the wrong scale. MEAN requantizes:
 its fixed-point multiplier folds in the 1/count of the average exactly as
 TF Lite Micro's reference QuantizedMeanOrSum does at run time, but here at
-build time.
+build time. MEAN over other axes than height and width goes to the general
+reduction kernel (``reduce.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tinykit.codegen.ops.common import (
     window_geometry,
 )
 from tinykit.codegen.quant import quantize_multiplier
+from tinykit.codegen.ops.reduce import emit_sum_call, reduced_count
 from tinykit.errors import TinykitError
 from tinykit.ir import MeanOptions, Op, OpKind, Pool2DOptions
 
@@ -88,12 +90,9 @@ def emit_mean(op: Op, ctx: EmitContext) -> str:
     assert isinstance(opts, MeanOptions)
     inp, out = op.inputs[0], op.outputs[0]
     require_int8_activations(op, [inp, out])
-    if len(inp.shape) != 4 or opts.axes != (1, 2):
-        raise TinykitError(
-            f"{describe(op)}: MEAN over axes {list(opts.axes)} of a {len(inp.shape)}-D tensor is not supported; "
-            "tinykit computes MEAN over height and width (axes 1 and 2) of a 4-D NHWC tensor, i.e. global "
-            "average pooling. Use GlobalAveragePooling2D (or reduce_mean over axes [1, 2]) in the model."
-        )
+    if ctx.kernel.kernel == "tk_sum_s8":  # the schedule's choice when this is not global average pooling
+        return emit_sum_call(op, ctx, *mean_multiplier(inp.quant.single_scale, out.quant.single_scale,
+                                                       reduced_count(op)))
     n, h, w, c = inp.shape
     expected = (n, 1, 1, c) if opts.keep_dims else (n, c)
     require_matching_output_size(op, expected)

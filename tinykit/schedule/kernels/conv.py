@@ -1,4 +1,4 @@
-"""Kernel variants of the convolution family: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED."""
+"""Kernel variants of the convolution family: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, TRANSPOSE_CONV."""
 
 from __future__ import annotations
 
@@ -8,6 +8,15 @@ from tinykit.schedule.variants import KernelVariant, reference, register
 reference(OpKind.CONV_2D, "tk_conv_s8")
 reference(OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_s8")
 reference(OpKind.FULLY_CONNECTED, "tk_fully_connected_s8")
+
+
+def transpose_conv_accumulator_bytes(op: Op) -> int:
+    """reference/tk_transpose_conv_s8.c: one int32 accumulator per output element,
+    as its tk_transpose_conv_s8_get_buffer_size computes it."""
+    return op.outputs[0].size * 4
+
+
+reference(OpKind.TRANSPOSE_CONV, "tk_transpose_conv_s8", scratch_bytes=transpose_conv_accumulator_bytes)
 
 
 # The weight layout the DSP CONV_2D kernels read (their emitter,

@@ -1,9 +1,16 @@
 """Kernel variants of the pooling family: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN."""
 
-from tinykit.ir import OpKind
+from tinykit.ir import Op, OpKind
 from tinykit.schedule.variants import reference
 
 reference(OpKind.AVERAGE_POOL_2D, "tk_avg_pool_s8")
 reference(OpKind.MAX_POOL_2D, "tk_max_pool_s8")
 # tk_mean_s8 sums each output's column straight from the input: no scratch.
-reference(OpKind.MEAN, "tk_mean_s8")
+def _global_average_pooling(op: Op) -> bool:
+    """MEAN over height and width of a 4-D NHWC tensor."""
+    return len(op.inputs[0].shape) == 4 and op.options.axes == (1, 2)
+
+
+reference(OpKind.MEAN, "tk_mean_s8", applies=_global_average_pooling)
+# Any other axes: the general reduction, SUM's kernel with 1/count in its multiplier.
+reference(OpKind.MEAN, "tk_sum_s8", applies=lambda op: not _global_average_pooling(op))

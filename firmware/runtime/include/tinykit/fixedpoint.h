@@ -1,4 +1,4 @@
-/* Fixed-point transcendental functions for the int8 softmax and logistic kernels.
+/* Fixed-point transcendental functions for the int8 softmax, logistic and tanh kernels.
  *
  * TF Lite Micro computes exp, 1/(1+x) and the logistic function on int32
  * fixed-point numbers with gemmlowp's algorithms; tinykit follows the same
@@ -88,9 +88,11 @@ static inline int32_t tk_exp_on_negative_values(int32_t a, int32_t integer_bits)
     return a == 0 ? INT32_MAX : result;
 }
 
-/* 1 / (1 + a) for a in [0, 1), a and the result in Q0.31: three Newton-Raphson
- * steps on the half denominator, computed in Q2.29. */
-static inline int32_t tk_one_over_one_plus_x_for_x_in_0_1(int32_t a)
+/* 2 / (1 + a) for a in [0, 1), a in Q0.31, the result in Q2.29: three
+ * Newton-Raphson steps on the half denominator, as gemmlowp's
+ * one_over_one_plus_x_for_x_in_0_1 and one_minus_x_over_one_plus_x_for_x_in_0_1
+ * both begin. */
+static inline int32_t tk_two_over_one_plus_x_for_x_in_0_1(int32_t a)
 {
     const int32_t forty_eight_seventeenths = 1515870810;       /* 48/17 in Q2.29 */
     const int32_t minus_thirty_two_seventeenths = -1010580540; /* -32/17 in Q2.29 */
@@ -105,8 +107,20 @@ static inline int32_t tk_one_over_one_plus_x_for_x_in_0_1(int32_t a)
         /* Q2 * Q2 is Q4; back to Q2. */
         x = x + tk_fixedpoint_rescale(tk_saturating_rounding_doubling_high_mul(x, one_minus_half_denominator_times_x), 4, 2);
     }
-    /* x approximates 2/(1+a) in Q2.29, so 1/(1+a) is the same raw value read as Q1.30. */
-    return tk_fixedpoint_rescale(x, 1, 0);
+    return x;
+}
+
+/* 1 / (1 + a) for a in [0, 1), a and the result in Q0.31. */
+static inline int32_t tk_one_over_one_plus_x_for_x_in_0_1(int32_t a)
+{
+    /* 2/(1+a) in Q2.29 is the same raw value as 1/(1+a) in Q1.30. */
+    return tk_fixedpoint_rescale(tk_two_over_one_plus_x_for_x_in_0_1(a), 1, 0);
+}
+
+/* (1 - a) / (1 + a) for a in [0, 1), a and the result in Q0.31: 2/(1+a) - 1. */
+static inline int32_t tk_one_minus_x_over_one_plus_x_for_x_in_0_1(int32_t a)
+{
+    return tk_fixedpoint_rescale(tk_two_over_one_plus_x_for_x_in_0_1(a) - (INT32_C(1) << 29), 2, 0);
 }
 
 /* The logistic function 1 / (1 + exp(-a)), a with integer_bits integer bits,
@@ -121,6 +135,22 @@ static inline int32_t tk_logistic(int32_t a, int32_t integer_bits)
         const int32_t of_magnitude =
             tk_one_over_one_plus_x_for_x_in_0_1(tk_exp_on_negative_values(-magnitude, integer_bits));
         return a > 0 ? of_magnitude : INT32_MAX - of_magnitude;
+    }
+}
+
+/* tanh(a), a with integer_bits integer bits (at most 5), result in Q0.31:
+ * tanh(|a|) = (1 - exp(-2|a|)) / (1 + exp(-2|a|)), where -2|a| is the raw
+ * value of -|a| read with one more integer bit. */
+static inline int32_t tk_tanh(int32_t a, int32_t integer_bits)
+{
+    if (a == 0) {
+        return 0;
+    }
+    {
+        const int32_t magnitude = a > 0 ? a : -a;
+        const int32_t of_magnitude =
+            tk_one_minus_x_over_one_plus_x_for_x_in_0_1(tk_exp_on_negative_values(-magnitude, integer_bits + 1));
+        return a > 0 ? of_magnitude : -of_magnitude;
     }
 }
 

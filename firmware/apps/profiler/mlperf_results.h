@@ -1,0 +1,10 @@
+/* The m-results-[...] line MLPerf Tiny's runner scores, in the form the
+ * reference firmware of the build's benchmark prints it (tinykit/mlperf.py
+ * computes the constants in model.h at build time). */
+#ifndef TK_PROFILER_MLPERF_RESULTS_H
+#define TK_PROFILER_MLPERF_RESULTS_H
+
+/* Prints the line for the outputs of the last inference. */
+void mlperf_print_results(void);
+
+#endif /* TK_PROFILER_MLPERF_RESULTS_H */
