@@ -25,6 +25,8 @@ from tinykit.ir import (
     TransposeConvOptions,
     conv_padding_before,
 )
+from tinykit.schedule.kernels.conv import FILTER_PAIRS
+from tinykit.schedule.variants import TFLITE_LAYOUT
 
 
 def _weights(op: Op, units: int) -> tuple[Tensor, Tensor | None, tuple[float, ...]]:
@@ -104,7 +106,44 @@ def emit_conv_2d(op: Op, ctx: EmitContext) -> str:
     _, in_h, in_w, _ = nhwc_shape(inp)
     params = ctx.struct("tk_conv_params", "params", _window_params(op, opts, (in_h, in_w), (k_h, k_w)))
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
-    return _weighted_kernel_call(ctx, params, quant, op, filt, bias, _nhwc_kernel_dims(ctx, op, filt))
+    dims = _nhwc_kernel_dims(ctx, op, filt)
+    if ctx.kernel.weight_layout == FILTER_PAIRS:
+        filter_values, bias_values = filter_pairs(
+            filt.array().reshape(out_c, k_h * k_w * filt_c), bias.array() if bias is not None else None,
+            -inp.quant.single_zero_point, out_c // (in_c // filt_c))
+        # Constants enter the weights file as they are named: filter, then bias.
+        filter_name = ctx.constant("filter_pairs", filter_values, "int8_t")
+        bias_name = ctx.constant("bias_folded", bias_values, "int32_t")
+        return ctx.call(params, quant, dims[0], ctx.tensor(inp), dims[1], filter_name, bias_name, dims[2], ctx.tensor(out))
+    if ctx.kernel.weight_layout != TFLITE_LAYOUT:
+        raise TinykitError(f"{describe(op)}: no CONV_2D emitter for weight layout {ctx.kernel.weight_layout!r}")
+    return _weighted_kernel_call(ctx, params, quant, op, filt, bias, dims)
+
+
+def filter_pairs(
+    weights: np.ndarray, bias: np.ndarray | None, input_offset: int, filters_per_group: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Filter rows [out_c, taps] in the ``filter_pairs`` layout
+    (tinykit/schedule/kernels/conv.py, tinykit/dsp_dot.h) and the bias
+    with the input offset's contribution folded in: bias + input_offset * the
+    row's sum, wrapped to int32 as the kernel's int32 accumulator would wrap."""
+    out_c, depth = weights.shape
+    full = depth - depth % 4
+    rows = []
+    for oc in range(0, out_c, filters_per_group):
+        group = weights[oc:oc + filters_per_group]
+        for first in range(0, len(group) - 1, 2):
+            pair = group[first:first + 2]
+            words = pair[:, :full].reshape(2, -1, 4).transpose(1, 0, 2).reshape(-1)
+            rows += [words, pair[0, full:], pair[1, full:]]
+        if len(group) % 2:
+            rows.append(group[-1])
+    reordered = np.concatenate(rows).astype(np.int8)
+    folded = weights.astype(np.int64).sum(axis=1) * input_offset
+    if bias is not None:
+        folded += bias.astype(np.int64)
+    wrapped = (folded + 2**31) % 2**32 - 2**31
+    return reordered, wrapped.astype(np.int32)
 
 
 @emitter(OpKind.DEPTHWISE_CONV_2D)

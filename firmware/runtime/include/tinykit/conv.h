@@ -66,7 +66,7 @@ tk_status tk_conv_1x1_s8(const tk_context *ctx, const tk_conv_params *params, co
                          const tk_dims *output_dims, int8_t *output);
 
 /* Scratch bytes tk_conv_s8 needs in ctx on cores with the DSP extension
- * (cortexm/tk_conv_s8.c: one int16 input patch); the reference needs none and
+ * (cortexm/tk_conv_s8.c: two int8 input patches); the reference needs none and
  * does not define it. */
 int32_t tk_conv_s8_get_buffer_size(const tk_conv_params *params, const tk_dims *input_dims,
                                    const tk_dims *filter_dims, const tk_dims *output_dims);
@@ -91,6 +91,23 @@ tk_status tk_depthwise_conv_s8(const tk_context *ctx, const tk_depthwise_conv_pa
                                const tk_dims *filter_dims, const int8_t *filter,
                                const int32_t *bias,
                                const tk_dims *output_dims, int8_t *output);
+
+/* tk_depthwise_conv_s8 for depth multiplier 1 on cores with the DSP extension
+ * (cortexm/): four channels per step; no scratch. */
+tk_status tk_depthwise_conv_dm1_s8(const tk_context *ctx, const tk_depthwise_conv_params *params,
+                                   const tk_per_channel_quant *quant,
+                                   const tk_dims *input_dims, const int8_t *input,
+                                   const tk_dims *filter_dims, const int8_t *filter,
+                                   const int32_t *bias,
+                                   const tk_dims *output_dims, int8_t *output);
+
+/* tk_depthwise_conv_dm1_s8 for a 3x3 filter without dilation (cortexm/); no scratch. */
+tk_status tk_depthwise_conv_3x3_s8(const tk_context *ctx, const tk_depthwise_conv_params *params,
+                                   const tk_per_channel_quant *quant,
+                                   const tk_dims *input_dims, const int8_t *input,
+                                   const tk_dims *filter_dims, const int8_t *filter,
+                                   const int32_t *bias,
+                                   const tk_dims *output_dims, int8_t *output);
 
 tk_status tk_fully_connected_s8(const tk_context *ctx, const tk_fully_connected_params *params, const tk_per_channel_quant *quant,
                                 const tk_dims *input_dims, const int8_t *input,
