@@ -204,3 +204,17 @@ def test_a_native_crash_is_reported_even_while_stderr_is_captured() -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode != 0
     assert "Fatal Python error: Aborted" in run.stderr
+
+
+def test_ops_lists_every_supported_op_and_every_registered_kernel_variant(tmp_path: Path) -> None:
+    from tinykit.frontend.tflite_reader import SUPPORTED_OPS
+    from tinykit.ir import OpKind
+    from tinykit.schedule.variants import variants_of
+
+    result = tinykit("ops", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    blocks = {line.rstrip(":").split(":")[0] for line in result.stdout.splitlines() if line and not line.startswith(" ")}
+    assert set(SUPPORTED_OPS) <= blocks
+    listed = {tuple(line.split()[:2]) for line in result.stdout.splitlines() if line.startswith("  tk_")}
+    registered = {(v.kernel, v.variant) for kind in OpKind for v in variants_of(kind)}
+    assert registered == listed

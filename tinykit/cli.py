@@ -156,6 +156,16 @@ def boards() -> None:
 
 
 @main.command()
+def ops() -> None:
+    """List the TFLite ops tinykit compiles and the kernel variants of each (portable reference C, and
+    Cortex-M variants using the DSP extension), with the ISA features each needs."""
+    from tinykit.frontend.tflite_reader import SUPPORTED_OPS
+    from tinykit.schedule.catalog import render_catalog
+
+    click.echo(render_catalog(SUPPORTED_OPS))
+
+
+@main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 def flash(folder: Path) -> None:
     """Upload a firmware build folder to the attached board (PlatformIO, openocd + ST-Link).
