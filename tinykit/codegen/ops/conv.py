@@ -26,6 +26,7 @@ from tinykit.codegen.ops.common import (
 from tinykit.codegen.quant import quantize_multiplier
 from tinykit.errors import TinykitError
 from tinykit.ir import Conv2DOptions, DepthwiseConv2DOptions, DType, FullyConnectedOptions, Op, OpKind, Tensor
+from tinykit.schedule.kernels.conv import FC_BLOCKS4_LAYOUT
 
 
 def _weights(op: Op, units: int) -> tuple[Tensor, Tensor | None, tuple[float, ...]]:
@@ -221,4 +222,35 @@ def emit_fully_connected(op: Op, ctx: EmitContext) -> str:
         dims_struct(ctx, "filter_dims", units, 1, 1, depth),
         dims_struct(ctx, "output_dims", batches, 1, 1, units),
     )
+    if ctx.kernel.weight_layout == FC_BLOCKS4_LAYOUT:
+        weights = filt.array()
+        bias_values = bias.array() if bias is not None else np.zeros(units, dtype=np.int32)
+        folded = ctx.constant("folded_bias", fold_input_offset(weights, bias_values, -inp.quant.single_zero_point), "int32_t")
+        blocked = ctx.constant("blocked_filter", fc_blocks4(weights), "int8_t")
+        input_dims, filter_dims, output_dims = dims
+        return ctx.call(params, quant, input_dims, ctx.tensor(inp), filter_dims, blocked, folded, output_dims,
+                        ctx.tensor(out))
     return _weighted_kernel_call(ctx, params, quant, op, filt, bias, dims)
+
+
+def fold_input_offset(weights: np.ndarray, bias: np.ndarray, input_offset: int) -> np.ndarray:
+    """bias[u] + input_offset * sum_d weights[u][d] for weights [units, depth], wrapped to int32
+    as the kernel's int32 accumulator wraps: sum_d w * (x + offset) + bias equals
+    sum_d w * x + this, so the kernel multiplies raw inputs."""
+    folded = bias.astype(np.int64) + input_offset * weights.astype(np.int64).sum(axis=1)
+    return ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
+
+
+def fc_blocks4(weights: np.ndarray) -> np.ndarray:
+    """Weights [units, depth] in the layout of cortexm/tk_fully_connected_folded_s8.c: per block of
+    four units, for each four depths the four units' four bytes in turn, then the depth % 4 tail
+    interleaved by depth; the units beyond the last full block row by row."""
+    units, depth = weights.shape
+    blocked, depth4 = units - units % 4, depth - depth % 4
+    parts = []
+    for u in range(0, blocked, 4):
+        block = weights[u:u + 4]
+        parts.append(block[:, :depth4].reshape(4, depth4 // 4, 4).transpose(1, 0, 2).ravel())
+        parts.append(block[:, depth4:].T.ravel())
+    parts.append(weights[blocked:].ravel())
+    return np.concatenate(parts).astype(np.int8)

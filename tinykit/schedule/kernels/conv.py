@@ -34,3 +34,13 @@ register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_1x1_s8", "dsp", ("cortexm/tk_conv_1x1_s8.c",), requires=frozenset({"dsp"}), preference=20,
     applies=_one_by_one, description="1x1 filters: SXTAB16 widening with the input offset, SMLAD; no scratch",
 ))
+
+# FULLY_CONNECTED's weights in blocks of four units (cortexm/tk_fully_connected_folded_s8.c
+# says how), with the input offset folded into the bias; tinykit/codegen/ops/conv.py writes both.
+FC_BLOCKS4_LAYOUT = "fc_blocks4"
+
+register(KernelVariant(
+    OpKind.FULLY_CONNECTED, "tk_fully_connected_folded_s8", "dsp", ("cortexm/tk_fully_connected_folded_s8.c",),
+    requires=frozenset({"dsp"}), preference=10, weight_layout=FC_BLOCKS4_LAYOUT,
+    description="four units per pass sharing each SXTB16-widened input word, SMLAD; input offset folded into the bias",
+))
