@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bitexact import assert_bit_exact
+from bitexact import assert_bit_exact, isa_feature_sets
 from modelgen import ModelBuilder
 from test_op_conv import (
     ACTIVATIONS,
@@ -22,6 +22,7 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as sch
 
 from tinykit.build import compile_tflite
 from tinykit.errors import TinykitError
+from tinykit.ir import OpKind
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,30 @@ EDGE_CASES = [
     DepthwiseCase(1, 7, 7, 1, 4, 3, 3, 2, 2, 1, "VALID", "NONE", True, True),
     DepthwiseCase(2, 5, 9, 5, 2, 5, 5, 1, 2, 1, "SAME", "RELU", False, False),
     DepthwiseCase(1, 9, 9, 7, 1, 3, 3, 1, 1, 3, "SAME", "RELU6", True, True),
+    # Depth multiplier 1 (the DSP build's tk_depthwise_conv_3x3_s8 and tk_depthwise_conv_dm1_s8): channels
+    # in whole words and with a tail, 3x3 at strides 1 and 2 with interior pixels, windows larger than the
+    # image, 3x3 with a 3x3 input, rectangular and dilated kernels.
+    DepthwiseCase(1, 10, 8, 16, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
+    DepthwiseCase(1, 11, 9, 12, 1, 3, 3, 2, 2, 1, "SAME", "RELU6", True, True),
+    DepthwiseCase(2, 8, 8, 9, 1, 3, 3, 2, 1, 1, "VALID", "NONE", False, True),
+    DepthwiseCase(1, 3, 2, 8, 1, 5, 5, 1, 1, 1, "SAME", "NONE", True, False),
+    DepthwiseCase(1, 12, 6, 6, 1, 5, 3, 1, 2, 2, "SAME", "RELU", True, True),
+    DepthwiseCase(1, 3, 3, 5, 1, 3, 3, 1, 1, 1, "SAME", "NONE", True, True),
+    DepthwiseCase(1, 7, 7, 8, 1, 3, 3, 2, 2, 1, "VALID", "RELU6", True, True),
 ]
 
 
+@pytest.mark.parametrize("features", isa_feature_sets(OpKind.DEPTHWISE_CONV_2D))
 @pytest.mark.parametrize("case", RANDOM_CASES + EDGE_CASES, ids=str)
-def test_depthwise_matches_tflite_micro(case: DepthwiseCase, tmp_path: Path) -> None:
-    assert_bit_exact(depthwise_model(case, np.random.default_rng(case_seed(case))), tmp_path, samples=20, seed=11)
+def test_depthwise_matches_tflite_micro(case: DepthwiseCase, features: frozenset[str], tmp_path: Path) -> None:
+    compiled = assert_bit_exact(depthwise_model(case, np.random.default_rng(case_seed(case))), tmp_path,
+                                samples=20, seed=11, features=features)
+    (depthwise,) = compiled.schedule.ops
+    dsp = "dsp" in features
+    assert depthwise.variant == ("dsp" if dsp and case.multiplier == 1 else "reference")
+    three_by_three = (case.kernel_h, case.kernel_w, case.dilation) == (3, 3, 1)
+    dsp_kernel = "tk_depthwise_conv_3x3_s8" if three_by_three else "tk_depthwise_conv_dm1_s8"
+    assert depthwise.kernel == (dsp_kernel if depthwise.variant == "dsp" else "tk_depthwise_conv_s8")
 
 
 def test_depthwise_with_mismatched_channels_is_refused(tmp_path: Path) -> None:

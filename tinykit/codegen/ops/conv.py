@@ -26,7 +26,8 @@ from tinykit.codegen.ops.common import (
 from tinykit.codegen.quant import quantize_multiplier
 from tinykit.errors import TinykitError
 from tinykit.ir import Conv2DOptions, DepthwiseConv2DOptions, DType, FullyConnectedOptions, Op, OpKind, Tensor
-from tinykit.schedule.kernels.conv import FC_BLOCKS4_LAYOUT
+from tinykit.schedule.kernels.conv import FC_BLOCKS4_LAYOUT, POINTWISE_PAIRS
+from tinykit.schedule.variants import TFLITE_LAYOUT
 
 
 def _weights(op: Op, units: int) -> tuple[Tensor, Tensor | None, tuple[float, ...]]:
@@ -146,9 +147,44 @@ def emit_conv_2d(op: Op, ctx: EmitContext) -> str:
             "convolution needs the input channels to be a multiple of the filter's, and the output channels a "
             "multiple of the group count. The model file is inconsistent; re-convert it."
         )
-    params = ctx.struct("tk_conv_params", "params", _window_params(op, opts, (n, in_h, in_w), (k_h, k_w), out_c))
+    window = _window_params(op, opts, (n, in_h, in_w), (k_h, k_w), out_c)
+    params = ctx.struct("tk_conv_params", "params", window)
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
-    return _weighted_kernel_call(ctx, params, quant, op, filt, bias, _nhwc_kernel_dims(ctx, op, filt))
+    dims = _nhwc_kernel_dims(ctx, op, filt)
+    if ctx.kernel.weight_layout == POINTWISE_PAIRS:
+        if (k_h, k_w) != (1, 1) or (window["pad_h"], window["pad_w"]) != ("0", "0"):
+            raise TinykitError(f"{describe(op)}: the {POINTWISE_PAIRS} weight layout needs an unpadded 1x1 filter")
+        filter_values, bias_values = pointwise_pairs(
+            filt.array().reshape(out_c, filt_c), bias.array() if bias is not None else None,
+            -inp.quant.single_zero_point, out_c // (in_c // filt_c))
+        # Constants enter the weights file as they are named: filter, then bias.
+        filter_name = ctx.constant("filter_pairs", filter_values, "int8_t")
+        bias_name = ctx.constant("bias_folded", bias_values, "int32_t")
+        return ctx.call(params, quant, dims[0], ctx.tensor(inp), dims[1], filter_name, bias_name, dims[2], ctx.tensor(out))
+    if ctx.kernel.weight_layout != TFLITE_LAYOUT:
+        raise TinykitError(f"{describe(op)}: no CONV_2D emitter for weight layout {ctx.kernel.weight_layout!r}")
+    return _weighted_kernel_call(ctx, params, quant, op, filt, bias, dims)
+
+
+def pointwise_pairs(
+    weights: np.ndarray, bias: np.ndarray | None, input_offset: int, filters_per_group: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A 1x1 filter [out_c, depth] in the ``pointwise_pairs`` layout
+    (tinykit/schedule/kernels/conv.py, cortexm/tk_conv_1x1_s8.c) and its bias
+    with the input offset's contribution folded in: bias + input_offset * the
+    row's sum, wrapped to int32 as the kernel's int32 accumulator would wrap."""
+    out_c, depth = weights.shape
+    full = depth - depth % 4
+    rows = []
+    for oc in range(0, out_c, filters_per_group):
+        group = weights[oc:oc + filters_per_group]
+        for first in range(0, len(group) - 1, 2):
+            pair = group[first:first + 2]
+            words = pair[:, :full].reshape(2, -1, 4).transpose(1, 0, 2).reshape(-1)
+            rows += [words, pair[0, full:], pair[1, full:]]
+        if len(group) % 2:
+            rows.append(group[-1])
+    return np.concatenate(rows).astype(np.int8), fold_input_offset(weights, bias, input_offset)
 
 
 @emitter(OpKind.DEPTHWISE_CONV_2D)
@@ -224,20 +260,25 @@ def emit_fully_connected(op: Op, ctx: EmitContext) -> str:
     )
     if ctx.kernel.weight_layout == FC_BLOCKS4_LAYOUT:
         weights = filt.array()
-        bias_values = bias.array() if bias is not None else np.zeros(units, dtype=np.int32)
-        folded = ctx.constant("folded_bias", fold_input_offset(weights, bias_values, -inp.quant.single_zero_point), "int32_t")
-        blocked = ctx.constant("blocked_filter", fc_blocks4(weights), "int8_t")
+        # Constants enter the weights file as they are named: filter, then bias.
+        blocked = ctx.constant("filter_blocks4", fc_blocks4(weights), "int8_t")
+        folded = fold_input_offset(weights, bias.array() if bias is not None else None, -inp.quant.single_zero_point)
+        bias_name = ctx.constant("bias_folded", folded, "int32_t")
         input_dims, filter_dims, output_dims = dims
-        return ctx.call(params, quant, input_dims, ctx.tensor(inp), filter_dims, blocked, folded, output_dims,
+        return ctx.call(params, quant, input_dims, ctx.tensor(inp), filter_dims, blocked, bias_name, output_dims,
                         ctx.tensor(out))
+    if ctx.kernel.weight_layout != TFLITE_LAYOUT:
+        raise TinykitError(f"{describe(op)}: no FULLY_CONNECTED emitter for weight layout {ctx.kernel.weight_layout!r}")
     return _weighted_kernel_call(ctx, params, quant, op, filt, bias, dims)
 
 
-def fold_input_offset(weights: np.ndarray, bias: np.ndarray, input_offset: int) -> np.ndarray:
-    """bias[u] + input_offset * sum_d weights[u][d] for weights [units, depth], wrapped to int32
-    as the kernel's int32 accumulator wraps: sum_d w * (x + offset) + bias equals
-    sum_d w * x + this, so the kernel multiplies raw inputs."""
-    folded = bias.astype(np.int64) + input_offset * weights.astype(np.int64).sum(axis=1)
+def fold_input_offset(weights: np.ndarray, bias: np.ndarray | None, input_offset: int) -> np.ndarray:
+    """bias[u] (0 without bias) + input_offset * sum_d weights[u][d] for weights [units, depth],
+    wrapped to int32 as the kernel's int32 accumulator wraps: sum_d w * (x + offset) + bias
+    equals sum_d w * x + this, so a kernel given it multiplies raw inputs."""
+    folded = weights.astype(np.int64).sum(axis=1) * input_offset
+    if bias is not None:
+        folded += bias.astype(np.int64)
     return ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
 
 

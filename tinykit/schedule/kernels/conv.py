@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tinykit.ir import Op, OpKind
+from tinykit.ir import DepthwiseConv2DOptions, Op, OpKind
 from tinykit.schedule.variants import KernelVariant, reference, register
 
 reference(OpKind.CONV_2D, "tk_conv_s8")
@@ -11,16 +11,16 @@ reference(OpKind.FULLY_CONNECTED, "tk_fully_connected_s8")
 
 
 def conv_column_bytes(op: Op) -> int:
-    """cortexm/tk_conv_s8.c: one input patch (filter_h * filter_w * filter_c taps) as int16,
-    as its tk_conv_s8_get_buffer_size computes it."""
+    """cortexm/tk_conv_s8.c: two output pixels' input patches (filter_h * filter_w * filter_c
+    taps each) as int16, as its tk_conv_s8_get_buffer_size computes it."""
     _, k_h, k_w, filter_c = op.inputs[1].shape
-    return k_h * k_w * filter_c * 2
+    return 2 * k_h * k_w * filter_c * 2
 
 
 register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_s8", "dsp", ("cortexm/tk_conv_s8.c",), requires=frozenset({"dsp"}), preference=10,
     scratch_bytes=conv_column_bytes,
-    description="im2col of one output pixel's patch into int16 scratch, SMLAD dot products",
+    description="im2col of two output pixels' patches into int16 scratch, SMLAD blocked 2 channels x 2 pixels",
 ))
 
 
@@ -28,11 +28,48 @@ def _one_by_one(op: Op) -> bool:
     return tuple(op.inputs[1].shape[1:3]) == (1, 1)
 
 
+# The weight layout tk_conv_1x1_s8 reads (its emitter, tinykit/codegen/ops/conv.py,
+# writes it): within each group, output channels in pairs whose rows are
+# interleaved four bytes at a time, then the pair's filter_c % 4 last bytes of
+# each row; an odd last channel keeps its row. The bias is folded with the input
+# offset's contribution (exact: a 1x1 window is never padded).
+POINTWISE_PAIRS = "pointwise_pairs"
+
 # A 1x1 filter reads contiguous channels: widening on the fly needs no scratch,
 # so pointwise layers (the arena's peak in depthwise-separable networks) add none.
 register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_1x1_s8", "dsp", ("cortexm/tk_conv_1x1_s8.c",), requires=frozenset({"dsp"}), preference=20,
-    applies=_one_by_one, description="1x1 filters: SXTAB16 widening with the input offset, SMLAD; no scratch",
+    applies=_one_by_one, weight_layout=POINTWISE_PAIRS,
+    description="1x1 filters: SMLAD blocked 2 channels x 2 pixels over filter pairs interleaved at build time, "
+                "input offset folded into the bias; no scratch",
+))
+
+
+def _depth_multiplier_one(op: Op) -> bool:
+    return op.inputs[1].shape[-1] == op.inputs[0].shape[-1]
+
+
+# Depth multiplier 1 (every depthwise layer of MobileNet and DS-CNN): output
+# channel c reads input channel c, so four channels are one word of input and
+# one of filter per tap.
+register(KernelVariant(
+    OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_dm1_s8", "dsp", ("cortexm/tk_depthwise_conv_dm1_s8.c",),
+    requires=frozenset({"dsp"}), preference=10, applies=_depth_multiplier_one,
+    description="depth multiplier 1: four channels per step with SXTAB16/SMLABB/SMLATT; padding outside the inner loop",
+))
+
+
+def _three_by_three_dm1(op: Op) -> bool:
+    opts = op.options
+    assert isinstance(opts, DepthwiseConv2DOptions)
+    return (_depth_multiplier_one(op) and tuple(op.inputs[1].shape[1:3]) == (3, 3)
+            and (opts.dilation_h, opts.dilation_w) == (1, 1))
+
+
+register(KernelVariant(
+    OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_3x3_s8", "dsp", ("cortexm/tk_depthwise_conv_3x3_s8.c",),
+    requires=frozenset({"dsp"}), preference=20, applies=_three_by_three_dm1,
+    description="3x3, depth multiplier 1, no dilation: four channels per step, the nine taps unrolled inside the image",
 ))
 
 # FULLY_CONNECTED's weights in blocks of four units (cortexm/tk_fully_connected_folded_s8.c

@@ -9,7 +9,8 @@
  * flag is not modelled: no kernel reads it.
  *
  * tk_ror is tinykit's own: GCC 12's <arm_acle.h> has no __ror, and the rotate
- * idiom compiles to one ROR anyway. Add an intrinsic here (with its test in
+ * idiom compiles to one ROR anyway; tk_sxtb16_ror8 and tk_sxtab16_ror8 fold
+ * that rotation into the extend, as the instructions allow. Add an intrinsic here (with its test in
  * tests/test_acle.py) before a kernel uses it.
  */
 #ifndef TINYKIT_ACLE_H
@@ -105,6 +106,12 @@ static inline int32_t __smlabb(int32_t a, int32_t b, int32_t acc)
     return tk_acle_s32((uint32_t)((int64_t)acc + (int64_t)tk_acle_half((uint32_t)a, 0) * tk_acle_half((uint32_t)b, 0)));
 }
 
+/* SMLATT: acc + hi(a) * hi(b), wrapping to 32 bits. */
+static inline int32_t __smlatt(int32_t a, int32_t b, int32_t acc)
+{
+    return tk_acle_s32((uint32_t)((int64_t)acc + (int64_t)tk_acle_half((uint32_t)a, 1) * tk_acle_half((uint32_t)b, 1)));
+}
+
 /* QADD, QSUB: saturating 32-bit addition and subtraction. */
 static inline int32_t __qadd(int32_t a, int32_t b)
 {
@@ -128,5 +135,34 @@ static inline uint32_t __usat(int32_t x, uint32_t bits)
 }
 
 #endif /* __ARM_FEATURE_DSP */
+
+/* SXTB16 and SXTAB16 of x rotated right by 8 (bytes 1 and 3): one instruction
+ * with the rotation folded in, which GCC 12 does not do on its own for
+ * __sxtb16(tk_ror(x, 8)). */
+#if defined(__ARM_FEATURE_DSP)
+static inline int16x2_t tk_sxtb16_ror8(int8x4_t x)
+{
+    int16x2_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+
+static inline int16x2_t tk_sxtab16_ror8(int16x2_t a, int8x4_t x)
+{
+    int16x2_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
+    return r;
+}
+#else
+static inline int16x2_t tk_sxtb16_ror8(int8x4_t x)
+{
+    return __sxtb16(tk_acle_s32(tk_ror((uint32_t)x, 8)));
+}
+
+static inline int16x2_t tk_sxtab16_ror8(int16x2_t a, int8x4_t x)
+{
+    return __sxtab16(a, tk_acle_s32(tk_ror((uint32_t)x, 8)));
+}
+#endif
 
 #endif /* TINYKIT_ACLE_H */

@@ -77,6 +77,23 @@ tk_status tk_depthwise_conv_s8(const tk_context *ctx, const tk_depthwise_conv_pa
                                const int32_t *bias,
                                const tk_dims *output_dims, int8_t *output);
 
+/* tk_depthwise_conv_s8 for depth multiplier 1 on cores with the DSP extension
+ * (cortexm/): four channels per step; no scratch. */
+tk_status tk_depthwise_conv_dm1_s8(const tk_context *ctx, const tk_depthwise_conv_params *params,
+                                   const tk_per_channel_quant *quant,
+                                   const tk_dims *input_dims, const int8_t *input,
+                                   const tk_dims *filter_dims, const int8_t *filter,
+                                   const int32_t *bias,
+                                   const tk_dims *output_dims, int8_t *output);
+
+/* tk_depthwise_conv_dm1_s8 for a 3x3 filter without dilation (cortexm/); no scratch. */
+tk_status tk_depthwise_conv_3x3_s8(const tk_context *ctx, const tk_depthwise_conv_params *params,
+                                   const tk_per_channel_quant *quant,
+                                   const tk_dims *input_dims, const int8_t *input,
+                                   const tk_dims *filter_dims, const int8_t *filter,
+                                   const int32_t *bias,
+                                   const tk_dims *output_dims, int8_t *output);
+
 tk_status tk_fully_connected_s8(const tk_context *ctx, const tk_fully_connected_params *params, const tk_per_channel_quant *quant,
                                 const tk_dims *input_dims, const int8_t *input,
                                 const tk_dims *filter_dims, const int8_t *filter,

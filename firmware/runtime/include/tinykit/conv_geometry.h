@@ -73,4 +73,29 @@ static inline int8_t tk_conv_output(int32_t acc, const int32_t *bias, const tk_p
     return (int8_t)tk_clamp(acc, activation.min, activation.max);
 }
 
+/* Everything tk_conv_output reads besides the accumulator, copied out of the
+ * kernel's arguments once. The outputs are int8_t, which C lets alias any
+ * object, so a kernel reading these through its parameter pointers reloads
+ * them after every output byte it stores; a local copy (whose address never
+ * escapes the inlined calls) stays in registers. */
+typedef struct {
+    const int32_t *bias;
+    tk_per_channel_quant quant;
+    int32_t output_offset;
+    tk_activation activation;
+} tk_conv_requant;
+
+static inline tk_conv_requant tk_conv_requant_of(const int32_t *bias, const tk_per_channel_quant *quant,
+                                                 int32_t output_offset, tk_activation activation)
+{
+    const tk_conv_requant requant = {bias, *quant, output_offset, activation};
+    return requant;
+}
+
+/* tk_conv_output with the copied constants. */
+static inline int8_t tk_conv_requant_output(const tk_conv_requant *requant, int32_t acc, int32_t oc)
+{
+    return tk_conv_output(acc, requant->bias, &requant->quant, oc, requant->output_offset, requant->activation);
+}
+
 #endif /* TINYKIT_CONV_GEOMETRY_H */

@@ -11,16 +11,19 @@
 
 #include <stdint.h>
 
-/* High 32 bits of 2*a*b, rounded to nearest, saturating the one overflow case. */
+/* High 32 bits of 2*a*b, rounded to nearest, saturating the one overflow case.
+ *
+ * The reference adds a sign-dependent nudge (2^30, or 1 - 2^30 for a negative
+ * product) and divides by 2^31 truncating toward zero; for a negative product
+ * that truncation adds 2^31 - 1 before flooring, so both signs come to
+ * floor((a*b + 2^30) / 2^31): one SMULL, a 64-bit add and a shift on Cortex-M,
+ * without branches. (>> of a negative int64_t is GCC's arithmetic shift.) */
 static inline int32_t tk_saturating_rounding_doubling_high_mul(int32_t a, int32_t b)
 {
     if (a == INT32_MIN && b == INT32_MIN) {
         return INT32_MAX;
     }
-    const int64_t ab = (int64_t)a * (int64_t)b;
-    const int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : (1 - (INT64_C(1) << 30));
-    /* C division truncates toward zero, as the reference requires. */
-    return (int32_t)((ab + nudge) / (INT64_C(1) << 31));
+    return (int32_t)(((int64_t)a * (int64_t)b + (INT64_C(1) << 30)) >> 31);
 }
 
 /* x / 2^exponent rounded to nearest, ties away from zero. */
@@ -39,14 +42,27 @@ static inline int32_t tk_shift_left_wrapping(int32_t x, int32_t left_shift)
 }
 
 /* x * multiplier * 2^(shift - 31): shift > 0 shifts left before the multiply,
- * shift < 0 shifts right (with rounding) after it. */
+ * shift < 0 shifts right (with rounding) after it.
+ *
+ * The result is the reference's two roundings, the high multiply's and the
+ * right shift's, but a right shift by e >= 1 is done in the 64-bit product:
+ * with v = x * multiplier + 2^30 (so the high multiply is floor(v / 2^31))
+ * the shift's nudge is 2^(e-1), less one when that high multiply is negative
+ * (v < 0), and floor((v + nudge * 2^31) / 2^(31+e)) is the high word of the
+ * sum shifted right by e - 1. No 32-bit intermediate can overflow, and the
+ * rounding divide's mask and threshold are never formed. */
 static inline int32_t tk_requantize(int32_t x, int32_t multiplier, int32_t shift)
 {
-    const int32_t left_shift = shift > 0 ? shift : 0;
-    const int32_t right_shift = shift > 0 ? 0 : -shift;
-    return tk_rounding_divide_by_pot(
-        tk_saturating_rounding_doubling_high_mul(tk_shift_left_wrapping(x, left_shift), multiplier),
-        right_shift);
+    if (shift > 0) {
+        return tk_saturating_rounding_doubling_high_mul(tk_shift_left_wrapping(x, shift), multiplier);
+    }
+    const int32_t right_shift = -shift;
+    if ((x == INT32_MIN && multiplier == INT32_MIN) || right_shift == 0) {
+        return tk_rounding_divide_by_pot(tk_saturating_rounding_doubling_high_mul(x, multiplier), right_shift);
+    }
+    const int64_t v = (int64_t)x * (int64_t)multiplier + (INT64_C(1) << 30);
+    const int32_t nudge = (int32_t)(UINT32_C(1) << (right_shift - 1)) - (v < 0 ? 1 : 0); /* 0 .. 2^30 */
+    return (int32_t)((v + (int64_t)nudge * (INT64_C(1) << 31)) >> 32) >> (right_shift - 1);
 }
 
 static inline int32_t tk_clamp(int32_t x, int32_t lo, int32_t hi)

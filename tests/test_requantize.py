@@ -1,0 +1,86 @@
+"""tinykit/requantize.h against TFLite's reference requantization written out
+in Python (gemmlowp's SaturatingRoundingDoublingHighMul and
+RoundingDivideByPOT, as MultiplyByQuantizedMultiplier composes them).
+
+The C side is the branch-free form the kernels use; this pins it to the
+reference arithmetic on corners and seeded random operands, under -Werror and
+the sanitizers."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from tinykit.resources import firmware_dir
+from tinykit.verify.host import SANITIZER_FLAGS, STRICT_FLAGS
+
+INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def wrap32(v: int) -> int:
+    v &= 0xFFFFFFFF
+    return v - (1 << 32) if v & 0x80000000 else v
+
+
+def doubling_high_mul(a: int, b: int) -> int:
+    if a == b == INT32_MIN:
+        return INT32_MAX
+    ab = a * b
+    nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
+    total = ab + nudge
+    quotient = abs(total) // (1 << 31)  # C division truncates toward zero
+    return quotient if total >= 0 else -quotient
+
+
+def rounding_divide_by_pot(x: int, exponent: int) -> int:
+    mask = (1 << exponent) - 1
+    remainder = x & mask
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> exponent) + (1 if remainder > threshold else 0)
+
+
+def requantize(x: int, multiplier: int, shift: int) -> int:
+    left, right = max(shift, 0), max(-shift, 0)
+    return rounding_divide_by_pot(doubling_high_mul(wrap32(x << left), multiplier), right)
+
+
+def operands() -> list[tuple[int, int, int]]:
+    rng = np.random.default_rng(17)
+    xs = [0, 1, -1, INT32_MAX, INT32_MIN, 1 << 30, -(1 << 30), (1 << 30) + 1, -(1 << 30) - 1, 12345, -12345]
+    xs += [int(v) for v in rng.integers(INT32_MIN, INT32_MAX, 200, endpoint=True)]
+    xs += [int(v) for v in rng.integers(-(1 << 20), 1 << 20, 200)]
+    multipliers = [1 << 30, INT32_MAX, INT32_MIN, 1, -1, 0, 1518500250]
+    multipliers += [int(v) for v in rng.integers(1 << 30, 1 << 31, 12)]
+    shifts = [-31, -30, -20, -12, -9, -8, -5, -2, -1, 0, 1, 2, 7]
+    cases = [(x, m, s) for x in xs for m in multipliers[:3] for s in shifts]
+    cases += [(x, int(rng.choice(multipliers)), int(rng.integers(-31, 8))) for x in xs for _ in range(12)]
+    return cases
+
+
+def test_requantize_equals_the_reference_arithmetic(tmp_path: Path) -> None:
+    cases = operands()
+    rows = ",\n".join(f"    {{(int32_t)({x}LL), (int32_t)({m}LL), {s}}}" for x, m, s in cases)
+    program = tmp_path / "requantize.c"
+    program.write_text(
+        "#include <stdio.h>\n#include \"tinykit/requantize.h\"\n\n"
+        f"static const int32_t cases[][3] = {{\n{rows}\n}};\n\n"
+        "int main(void)\n{\n"
+        "    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; ++i) {\n"
+        "        printf(\"%ld %ld\\n\", (long)tk_saturating_rounding_doubling_high_mul(cases[i][0], cases[i][1]),\n"
+        "               (long)tk_requantize(cases[i][0], cases[i][1], cases[i][2]));\n"
+        "    }\n    return 0;\n}\n"
+    )
+    binary = tmp_path / "requantize"
+    subprocess.run(
+        ["gcc", *STRICT_FLAGS, *SANITIZER_FLAGS, "-I", str(firmware_dir() / "runtime" / "include"), str(program),
+         "-o", str(binary)],
+        check=True, capture_output=True, text=True,
+    )
+    lines = subprocess.run([str(binary)], check=True, capture_output=True, text=True).stdout.split("\n")
+    got = [tuple(int(v) for v in line.split()) for line in lines if line]
+    expected = [(doubling_high_mul(x, m), requantize(x, m, s)) for x, m, s in cases]
+    assert len(got) == len(expected)
+    wrong = [(c, g, e) for c, g, e in zip(cases, got, expected) if g != e]
+    assert wrong == [], "\n".join(f"{c}: C {g}, reference {e}" for c, g, e in wrong[:20])
