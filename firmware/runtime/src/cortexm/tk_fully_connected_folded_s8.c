@@ -36,7 +36,7 @@ static inline int32_t load_word(const int8_t *p)
 static inline int32_t mac4(int32_t w, int32_t inputs_02, int32_t inputs_13, int32_t acc)
 {
     acc = __smlad(__sxtb16(w), inputs_02, acc);
-    return __smlad(__sxtb16((int32_t)tk_ror((uint32_t)w, 8)), inputs_13, acc);
+    return __smlad(tk_sxtb16_ror8(w), inputs_13, acc);
 }
 
 tk_status tk_fully_connected_folded_s8(const tk_context *ctx, const tk_fully_connected_params *params,
@@ -53,6 +53,8 @@ tk_status tk_fully_connected_folded_s8(const tk_context *ctx, const tk_fully_con
     if (filter_dims->c != depth || filter_dims->n != units || output_dims->n != batches || bias == NULL) {
         return TK_ERROR_ARGUMENT;
     }
+    /* The bias pointer is left out: it initializes the accumulators. */
+    const tk_conv_requant requant = tk_conv_requant_of(NULL, quant, params->output_offset, params->activation);
     const int32_t blocked_units = units - units % TK_FC_BLOCK;
     const int32_t depth4 = depth - depth % 4;
 
@@ -68,7 +70,7 @@ tk_status tk_fully_connected_folded_s8(const tk_context *ctx, const tk_fully_con
             for (int32_t d = 0; d < depth4; d += 4) {
                 const int32_t x = load_word(in_row + d);
                 const int32_t inputs_02 = __sxtb16(x);
-                const int32_t inputs_13 = __sxtb16((int32_t)tk_ror((uint32_t)x, 8));
+                const int32_t inputs_13 = tk_sxtb16_ror8(x);
                 acc0 = mac4(load_word(w), inputs_02, inputs_13, acc0);
                 acc1 = mac4(load_word(w + 4), inputs_02, inputs_13, acc1);
                 acc2 = mac4(load_word(w + 8), inputs_02, inputs_13, acc2);
@@ -83,23 +85,23 @@ tk_status tk_fully_connected_folded_s8(const tk_context *ctx, const tk_fully_con
                 acc3 += w[3] * x;
                 w += TK_FC_BLOCK;
             }
-            const int32_t accs[TK_FC_BLOCK] = {acc0, acc1, acc2, acc3};
-            for (int32_t k = 0; k < TK_FC_BLOCK; ++k) {
-                out_row[u + k] = tk_conv_output(accs[k], NULL, quant, u + k, params->output_offset, params->activation);
-            }
+            out_row[u] = tk_conv_requant_output(&requant, acc0, u);
+            out_row[u + 1] = tk_conv_requant_output(&requant, acc1, u + 1);
+            out_row[u + 2] = tk_conv_requant_output(&requant, acc2, u + 2);
+            out_row[u + 3] = tk_conv_requant_output(&requant, acc3, u + 3);
         }
         for (int32_t u = blocked_units; u < units; ++u) {
             int32_t acc = bias[u];
             int32_t d = 0;
             for (; d < depth4; d += 4) {
                 const int32_t x = load_word(in_row + d);
-                acc = mac4(load_word(w + d), __sxtb16(x), __sxtb16((int32_t)tk_ror((uint32_t)x, 8)), acc);
+                acc = mac4(load_word(w + d), __sxtb16(x), tk_sxtb16_ror8(x), acc);
             }
             for (; d < depth; ++d) {
                 acc += w[d] * in_row[d];
             }
             w += depth;
-            out_row[u] = tk_conv_output(acc, NULL, quant, u, params->output_offset, params->activation);
+            out_row[u] = tk_conv_requant_output(&requant, acc, u);
         }
     }
     return TK_OK;
