@@ -30,18 +30,24 @@ def add_options(activation: str) -> schema.AddOptionsT:
     return options
 
 
-def random_add_model(seed: int, shape: tuple[int, ...], activation: str) -> bytes:
+def add_random_add(b: ModelBuilder, seed: int, shape: tuple[int, ...], activation: str) -> tuple[list[int], int]:
+    """One ADD of two activations of ``shape`` in ``b``; returns its inputs and output."""
     rng = np.random.default_rng(seed)
     s1 = log_uniform_scale(rng, 0.002, 0.2)
     # Sometimes equal scales, sometimes far apart, as after real convolutions.
     s2 = s1 if seed % 3 == 0 else log_uniform_scale(rng, 0.002, 0.2)
     so = log_uniform_scale(rng, max(s1, s2) * 0.5, (s1 + s2) * 2.0)
-    b = ModelBuilder()
     x = b.activation(shape, scale=s1, zero_point=int(rng.integers(-128, 128)))
     y = b.activation(shape, scale=s2, zero_point=int(rng.integers(-128, 128)))
     z = b.activation(shape, scale=so, zero_point=int(rng.integers(-100, 100)))
     b.op("ADD", [x, y], [z], add_options(activation))
-    return b.finish([x, y], [z])
+    return [x, y], z
+
+
+def random_add_model(seed: int, shape: tuple[int, ...], activation: str) -> bytes:
+    b = ModelBuilder()
+    inputs, z = add_random_add(b, seed, shape, activation)
+    return b.finish(inputs, [z])
 
 
 CASES = [(i, SHAPES[i % len(SHAPES)], activation) for i, activation in enumerate(list(ACTIVATIONS) * 4)]

@@ -61,10 +61,10 @@ def random_fully_connected_case(rng: np.random.Generator) -> FullyConnectedCase:
     )
 
 
-def fully_connected_model(case: FullyConnectedCase, rng: np.random.Generator,
-                          scales: tuple[float, float, float] | None = None) -> bytes:
-    """A single FULLY_CONNECTED model; ``scales`` fixes (input, per-tensor filter, output) scales."""
-    b = ModelBuilder()
+def add_fully_connected(b: ModelBuilder, case: FullyConnectedCase, rng: np.random.Generator,
+                        scales: tuple[float, float, float] | None = None) -> tuple[int, int]:
+    """One FULLY_CONNECTED op in ``b``; returns its input and output. ``scales`` fixes (input,
+    per-tensor filter, output) scales."""
     in_scale = scales[0] if scales else log_uniform_scale(rng, 0.005, 0.2)
     x = b.activation(case.input_shape, scale=in_scale, zero_point=int(rng.integers(-128, 128)))
     if scales:
@@ -80,6 +80,14 @@ def fully_connected_model(case: FullyConnectedCase, rng: np.random.Generator,
     opts.fusedActivationFunction = ACTIVATIONS[case.activation]
     opts.keepNumDims = case.keep_num_dims
     b.op("FULLY_CONNECTED", inputs, [y], opts)
+    return x, y
+
+
+def fully_connected_model(case: FullyConnectedCase, rng: np.random.Generator,
+                          scales: tuple[float, float, float] | None = None) -> bytes:
+    """A single FULLY_CONNECTED model (see add_fully_connected)."""
+    b = ModelBuilder()
+    x, y = add_fully_connected(b, case, rng, scales)
     return b.finish([x], [y])
 
 
