@@ -7,8 +7,8 @@ TINYKIT     := $(VENV)/bin/tinykit
 STAMP       := $(VENV)/.tinykit-installed
 APT_STAMP   := $(VENV)/.apt-installed
 # Host compiler, Cortex-M toolchain, emulator, flasher, and speech synthesis
-# for the keyword-spotting example's generated data set.
-APT_PACKAGES := gcc make gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm openocd espeak-ng sox
+# (espeak-ng, flite) for the keyword-spotting example's generated data set.
+APT_PACKAGES := gcc make gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm openocd espeak-ng flite sox
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS        ?= 2
 

@@ -16,7 +16,7 @@ TESTS = ROOT / "tests"
 ZOO_CACHE = ROOT / ".pytest_cache" / "d" / "tinykit-zoo"
 
 # The zoo and the flatbuffer builder are test helpers, imported by bare module
-# name as the tests do; the zoo also imports `examples.kws` from the root.
+# name as the tests do.
 for folder in (ROOT, TESTS):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))

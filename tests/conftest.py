@@ -1,5 +1,5 @@
 """Shared pytest set-up: the repository root on sys.path so tests can import
-`examples.kws` (pytest itself puts tests/ on the path, so test helpers are imported as `modelgen`, `bitexact`)."""
+`examples` and `benchmarks` (pytest itself puts tests/ on the path, so test helpers are imported as `modelgen`, `bitexact`)."""
 
 import sys
 from pathlib import Path
@@ -15,3 +15,13 @@ if str(ROOT) not in sys.path:
 def zoo_cache(request: pytest.FixtureRequest) -> Path:
     """The folder keeping the zoo's converted models between runs (converting is slow)."""
     return Path(request.config.cache.mkdir("tinykit-zoo"))
+
+
+@pytest.fixture(scope="session")
+def kws_synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic keyword-spotting set (800 clips, seed 0), generated once per test session."""
+    from tinykit.kws.synth import generate
+
+    folder = tmp_path_factory.mktemp("kws") / "synthetic"
+    generate(folder, clips=800, seed=0, workers=2)
+    return folder

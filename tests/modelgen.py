@@ -99,7 +99,7 @@ class ModelBuilder:
                  zero_point: Sequence[int] | int | None = None, axis: int = 0,
                  name: str | None = None) -> int:
         """A constant tensor holding ``array``; per-channel along ``axis`` when ``scale`` is a sequence."""
-        array = np.ascontiguousarray(array)
+        array = np.array(array, order="C")  # (np.ascontiguousarray would make a scalar 1-D)
         buffer = schema.BufferT()
         buffer.data = np.frombuffer(array.tobytes(), dtype=np.uint8)
         self._buffers.append(buffer)

@@ -239,6 +239,7 @@ def test_zoo_converts_to_int8_and_covers_every_supported_op(zoo_cache: Path) -> 
     from zoo import ZOO, converted
 
     from tinykit.ir import OpKind
+    from tinykit.simplify import FOLDED_ONLY
 
     seen: set[str] = set()
     for name in ZOO:
@@ -246,6 +247,14 @@ def test_zoo_converts_to_int8_and_covers_every_supported_op(zoo_cache: Path) -> 
         assert subgraph.tensors[subgraph.inputs[0]].type == schema.TensorType.INT8, name
         assert subgraph.tensors[subgraph.outputs[0]].type == schema.TensorType.INT8, name
         seen |= set(_op_names(model, subgraph))
-    # A fully int8 model has no QUANTIZE/DEQUANTIZE; every other IR op must be exercised by some zoo model.
-    expected = {kind.value for kind in OpKind} - {"QUANTIZE", "DEQUANTIZE"}
+    # A fully int8 model has no QUANTIZE/DEQUANTIZE, and tinykit's converter (batch fixed to one) writes no
+    # shape arithmetic to fold (tests/test_keras_coverage.py has it); every other IR op must be in some zoo model.
+    # Two kinds no whole converted model can hold, tested op by op instead (tests/test_op_*.py): ARG_MAX's
+    # int32 output is only ever a model output, and tinykit's converter takes one int8 output; a stand-alone
+    # RELU6 gets its own output range from the converter, which tinykit refuses (tflite-micro ignores it).
+    op_by_op_only = {"ARG_MAX", "RELU6"}
+    expected = ({kind.value for kind in OpKind} - {"QUANTIZE", "DEQUANTIZE"} - {kind.value for kind in FOLDED_ONLY}
+                - op_by_op_only)
+    # The converter may requantize between int8 scales with an int8 -> int8 QUANTIZE (arithmetic_mix has one).
+    seen.discard("QUANTIZE")
     assert seen == expected, f"missing from the zoo: {sorted(expected - seen)}; unsupported: {sorted(seen - expected)}"

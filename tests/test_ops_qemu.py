@@ -1,10 +1,10 @@
 """Kernels on emulated Cortex-M boards, bit-exact with tflite-micro: the
-arithmetic, activation and reduction kernels on a Cortex-M4 in one firmware
-image holding two ops of every kind, and the DSP twins of FULLY_CONNECTED,
-ADD, the pools and MEAN on a Cortex-M4 and a Cortex-M33 in one image each
-(the host tests cover each kind in depth with portable intrinsics; this checks
-that the target's compiler, its real DSP instructions and its integer
-behaviour give the same bytes)."""
+arithmetic, activation, reduction, spatial and transposed-convolution kernels
+on a Cortex-M4 in one firmware image holding two ops of every kind, and the
+DSP twins of FULLY_CONNECTED, ADD, the pools and MEAN on a Cortex-M4 and a
+Cortex-M33 in one image each (the host tests cover each kind in depth, the
+twins with portable intrinsics; this checks that the target's compiler, its
+real DSP instructions and its integer behaviour give the same bytes)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ from test_op_pool import KINDS as POOL_KINDS
 from test_op_pool import PoolCase, add_pool
 from test_op_reduce import KINDS as REDUCE_KINDS
 from test_op_reduce import add_reduce_ops
+from test_op_spatial import KINDS as SPATIAL_KINDS
+from test_op_spatial import add_spatial_ops
+from test_op_transpose_conv import add_transpose_conv_ops
 
 from tinykit.build import schedule_for
 from tinykit.verify.run import verify_model
@@ -36,11 +39,14 @@ def test_new_kernels_are_bit_exact_on_qemu_m4(tmp_path: Path) -> None:
     b = ModelBuilder()
     inputs, outputs = [], []
     for add, kinds in ((add_binary_ops, BINARY_KINDS), (add_activation_ops, ACTIVATION_KINDS),
-                       (add_reduce_ops, REDUCE_KINDS)):
+                       (add_reduce_ops, REDUCE_KINDS), (add_spatial_ops, SPATIAL_KINDS)):
         for kind in kinds:
             ins, outs = add(b, kind, rng, 2)
             inputs += ins
             outputs += outs
+    ins, outs = add_transpose_conv_ops(b, rng, 2)
+    inputs += ins
+    outputs += outs
     tflite = tmp_path / "ops.tflite"
     tflite.write_bytes(b.finish(inputs, outputs))
     result = verify_model(tflite, tmp_path / "build", board="qemu_m4", samples=3, seed=5)

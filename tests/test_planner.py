@@ -334,12 +334,12 @@ def test_plan_is_deterministic_and_independent_of_listing_order(seed: int):
 
 
 def test_search_closes_gaps_the_fixed_orderings_leave():
-    # In random graph 7 every fixed ordering leaves a gap (9,072 bytes at best); the
+    # In random graph 7 every fixed ordering leaves a gap (9,120 bytes at best); the
     # seeded search over shuffled orderings reaches the peak of live bytes, 8,336.
     g = random_graph(7)
     fixed_only = planned(g, search_rounds=0)
     searched = planned(g)
-    assert fixed_only.arena_bytes == 9072 and fixed_only.strategy in ORDERINGS
+    assert fixed_only.arena_bytes == 9120 and fixed_only.strategy in ORDERINGS
     assert searched.arena_bytes == searched.lower_bound == 8336
     assert searched.strategy.startswith("random ordering")
     assert_sound(searched, g)

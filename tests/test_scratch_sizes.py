@@ -18,9 +18,10 @@ from typing import Callable
 import numpy as np
 import pytest
 from test_op_conv import EDGE_CASES, RANDOM_CASES, case_seed, conv_model
+from test_op_transpose_conv import transpose_conv_ops
 
 from tinykit.frontend.tflite_reader import read_tflite
-from tinykit.ir import Conv2DOptions, Op, OpKind
+from tinykit.ir import Conv2DOptions, Op, OpKind, TransposeConvOptions
 from tinykit.resources import firmware_dir
 from tinykit.schedule import KernelVariant, variants_of
 from tinykit.schedule.variants import no_scratch
@@ -39,6 +40,14 @@ def _conv_size_call(op: Op) -> str:
               f".dilation_h = {opts.dilation_h}, .dilation_w = {opts.dilation_w}}}")
     shapes = (op.inputs[0].shape, op.inputs[1].shape, op.outputs[0].shape)
     return f"tk_conv_s8_get_buffer_size({params}, {', '.join(_dims(s) for s in shapes)})"
+
+
+def _transpose_conv_size_call(op: Op) -> str:
+    opts = op.options
+    assert isinstance(opts, TransposeConvOptions)
+    params = f"&(const tk_conv_params){{.stride_h = {opts.stride_h}, .stride_w = {opts.stride_w}}}"
+    shapes = (op.inputs[0].shape, op.inputs[1].shape, op.outputs[0].shape)
+    return f"tk_transpose_conv_s8_get_buffer_size({params}, {', '.join(_dims(s) for s in shapes)})"
 
 
 def _conv_ops(tmp_path: Path) -> list[Op]:
@@ -63,6 +72,7 @@ class SizeCall:
 # Keyed by (kernel, variant).
 SIZE_CALLS: dict[tuple[str, str], SizeCall] = {
     ("tk_conv_s8", "dsp"): SizeCall(_conv_ops, _conv_size_call),
+    ("tk_transpose_conv_s8", "reference"): SizeCall(transpose_conv_ops, _transpose_conv_size_call),
 }
 
 

@@ -72,6 +72,26 @@ class OpKind(enum.Enum):
     REDUCE_MAX = "REDUCE_MAX"
     REDUCE_MIN = "REDUCE_MIN"
     ARG_MAX = "ARG_MAX"
+    # Data movement: int8 kernels that copy bytes (tinykit/codegen/ops/movement.py).
+    TRANSPOSE = "TRANSPOSE"
+    STRIDED_SLICE = "STRIDED_SLICE"
+    SLICE = "SLICE"
+    SPLIT = "SPLIT"
+    SPLIT_V = "SPLIT_V"
+    PACK = "PACK"
+    UNPACK = "UNPACK"
+    # Shape arithmetic and views the reader represents only until tinykit.simplify
+    # folds them into constants or turns them into RESHAPE; none has a kernel.
+    SHAPE = "SHAPE"
+    GATHER = "GATHER"
+    REDUCE_PROD = "REDUCE_PROD"
+    EXPAND_DIMS = "EXPAND_DIMS"
+    SQUEEZE = "SQUEEZE"
+    RESIZE_NEAREST_NEIGHBOR = "RESIZE_NEAREST_NEIGHBOR"
+    RESIZE_BILINEAR = "RESIZE_BILINEAR"
+    DEPTH_TO_SPACE = "DEPTH_TO_SPACE"
+    SPACE_TO_DEPTH = "SPACE_TO_DEPTH"
+    TRANSPOSE_CONV = "TRANSPOSE_CONV"
 
 
 class Padding(enum.Enum):
@@ -192,6 +212,16 @@ class Pool2DOptions:
 
 
 @dataclass(frozen=True)
+class TransposeConvOptions:
+    """TRANSPOSE_CONV; the output shape tensor is folded into the output tensor's shape."""
+
+    padding: Padding
+    stride_h: int
+    stride_w: int
+    activation: Activation = Activation.NONE
+
+
+@dataclass(frozen=True)
 class FullyConnectedOptions:
     activation: Activation = Activation.NONE
     keep_num_dims: bool = False
@@ -232,10 +262,27 @@ class SoftmaxOptions:
 
 @dataclass(frozen=True)
 class MeanOptions:
-    """TFLite's ReducerOptions with the axes tensor folded in: MEAN, SUM, REDUCE_MAX, REDUCE_MIN."""
+    """TFLite's ReducerOptions with the axes tensor folded in: MEAN, SUM, REDUCE_MAX, REDUCE_MIN
+    (and REDUCE_PROD, which only tinykit.simplify folds)."""
 
     axes: tuple[int, ...]  # normalised, sorted, non-negative
     keep_dims: bool
+
+
+@dataclass(frozen=True)
+class ResizeOptions:
+    """RESIZE_NEAREST_NEIGHBOR and RESIZE_BILINEAR; the size tensor is folded
+    into the output tensor's shape."""
+
+    align_corners: bool = False
+    half_pixel_centers: bool = False
+
+
+@dataclass(frozen=True)
+class BlockOptions:
+    """DEPTH_TO_SPACE and SPACE_TO_DEPTH: the side of the square block moved between space and depth."""
+
+    block_size: int
 
 
 @dataclass(frozen=True)
@@ -245,9 +292,38 @@ class PadOptions:
     constant: int | None = None
 
 
+@dataclass(frozen=True)
+class SliceOptions:
+    """STRIDED_SLICE and SLICE, resolved against the input's shape as TFLite
+    resolves its masks and negative indices: along input axis ``a`` the
+    output takes ``extents[a]`` elements, at input indices
+    ``begin[a] + i * strides[a]``. Axes in ``shrink_axes`` (extent 1) are
+    dropped from the output's shape; the bytes are the same either way."""
+
+    begin: tuple[int, ...]
+    strides: tuple[int, ...]
+    extents: tuple[int, ...]
+    shrink_axes: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class AxisOptions:
+    """The one axis (normalised to be non-negative) of PACK, UNPACK, SPLIT,
+    SPLIT_V and GATHER. For PACK and UNPACK it is an axis of the stacked tensor
+    (the output of PACK, the input of UNPACK)."""
+
+    axis: int
+
+
+@dataclass(frozen=True)
+class TransposeOptions:
+    perm: tuple[int, ...]  # output axis i is input axis perm[i]
+
+
 OpOptions = Union[
     Conv2DOptions,
     DepthwiseConv2DOptions,
+    TransposeConvOptions,
     Pool2DOptions,
     FullyConnectedOptions,
     AddOptions,
@@ -258,6 +334,11 @@ OpOptions = Union[
     SoftmaxOptions,
     MeanOptions,
     PadOptions,
+    SliceOptions,
+    AxisOptions,
+    TransposeOptions,
+    ResizeOptions,
+    BlockOptions,
     None,
 ]
 
@@ -294,8 +375,10 @@ def conv_padding_before(size: int, filter_size: int, stride: int, dilation: int,
 @dataclass(frozen=True)
 class Op:
     """One operation. ``inputs`` holds only data tensors (activations, weights,
-    biases); parameters TFLite passes as constant tensors (reshape shape, mean
-    axes, pad amounts) are folded into ``options`` by the reader.
+    biases); parameters TFLite passes as constant tensors (mean axes, pad
+    amounts, slice bounds) are folded into ``options`` by the reader. A
+    RESHAPE's shape operand, which may be computed at run time, stays its
+    second input until ``tinykit.simplify`` folds it and drops it.
     An absent optional input (a convolution without bias) is ``None``."""
 
     index: int
@@ -316,6 +399,11 @@ class Op:
         if self.kind is OpKind.DEPTHWISE_CONV_2D:
             _, kh, kw, _ = self.inputs[1].shape
             return out.size * kh * kw
+        if self.kind is OpKind.TRANSPOSE_CONV:  # each input element meets every filter tap of every output channel
+            out_c, kh, kw, _ = self.inputs[1].shape
+            return self.inputs[0].size * kh * kw * out_c
+        if self.kind is OpKind.RESIZE_BILINEAR:
+            return out.size * 4
         if self.kind is OpKind.FULLY_CONNECTED:
             units, depth = self.inputs[1].shape
             return (out.size // units) * units * depth
@@ -333,6 +421,13 @@ class Op:
     def weight_bytes(self) -> int:
         """Bytes of constant tensors (weights, biases) this op reads from flash."""
         return sum(t.nbytes for t in self.inputs if t is not None and t.is_constant)
+
+    @property
+    def is_view(self) -> bool:
+        """Whether the output is the input's bytes under another shape (RESHAPE;
+        the simplifier turns EXPAND_DIMS and SQUEEZE into RESHAPE). The planner
+        gives a view the buffer of its input, so the kernel copies nothing."""
+        return self.kind is OpKind.RESHAPE
 
     @property
     def activation_inputs(self) -> tuple[Tensor, ...]:

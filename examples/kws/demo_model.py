@@ -33,7 +33,7 @@ def write_demo_model(folder: Path, samples: int = 100, seed: int = 0) -> tuple[P
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
 
-    from examples.kws.model import ds_cnn
+    from tinykit.kws.model import ds_cnn
 
     folder.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(seed)

@@ -101,7 +101,7 @@ def _native_output_captured() -> Iterator[Callable[[], str]]:
                 os.close(fd)
 
 
-def _tensorflow() -> Any:
+def quiet_tensorflow() -> Any:
     """Import TensorFlow with its start-up and converter logging turned down."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with _native_output_captured():
@@ -134,7 +134,7 @@ def load_float_model(path: Path) -> Any:
             f"{path} is already a TensorFlow Lite model; conversion needs the float model it came from. "
             "If it is fully int8, pass it to `tinykit build` directly."
         )
-    tf = _tensorflow()
+    tf = quiet_tensorflow()
     if path.is_dir():
         if not (path / "saved_model.pb").exists():
             raise TinykitError(
@@ -251,7 +251,7 @@ class _Traced:
 
 def _trace_batch_one(model: Any, workdir: Path) -> _Traced:
     """Turn a Keras model or a loaded SavedModel into a function of one (1, *shape) float input."""
-    tf = _tensorflow()
+    tf = quiet_tensorflow()
     import keras
 
     if isinstance(model, keras.Model):
@@ -321,7 +321,7 @@ def convert_to_int8(model_path: Path, calibration: np.ndarray | Path | None, out
             "`--data calib.npz` (an .npz holding one array of input samples, shaped (N, *input_shape)), "
             "or `--calibration random` to calibrate on random data (fine for benchmarking, poor for accuracy)."
         )
-    tf = _tensorflow()
+    tf = quiet_tensorflow()
     model = load_float_model(model_path)
     with tempfile.TemporaryDirectory(prefix="tinykit-convert-") as workdir:
         traced = _trace_batch_one(model, Path(workdir))
@@ -392,10 +392,17 @@ def _refuse_what_tflite_aborts_on(flatbuffer: bytes, path: Path) -> None:
 
 def _run_int8(tf: Any, flatbuffer: bytes, samples: np.ndarray) -> tuple[np.ndarray, float]:
     """Outputs of the int8 model (dequantized) for each float sample, and the output scale."""
-    # The reference kernels (not XNNPACK) are the ones tflite-micro's follow.
-    resolver = tf.lite.experimental.OpResolverType.BUILTIN_REF
+    # The reference kernels (not XNNPACK) are the ones tflite-micro's follow. TensorFlow's
+    # reference resolver lacks some op versions its own converter writes (DEPTH_TO_SPACE
+    # version 2): the builtin kernels, without delegates, estimate the accuracy as well.
     with _native_output_captured():
-        interpreter = tf.lite.Interpreter(model_content=flatbuffer, experimental_op_resolver_type=resolver)
+        try:
+            interpreter = tf.lite.Interpreter(
+                model_content=flatbuffer, experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF)
+        except ValueError:
+            interpreter = tf.lite.Interpreter(
+                model_content=flatbuffer,
+                experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
         interpreter.allocate_tensors()
         (inp,) = interpreter.get_input_details()
         (out,) = interpreter.get_output_details()

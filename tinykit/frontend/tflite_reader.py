@@ -20,9 +20,11 @@ from tinykit.ir import (
     AddOptions,
     ArgMaxOptions,
     ArithmeticOptions,
+    AxisOptions,
     ConcatenationOptions,
     Conv2DOptions,
     DepthwiseConv2DOptions,
+    BlockOptions,
     DType,
     FullyConnectedOptions,
     Graph,
@@ -35,10 +37,15 @@ from tinykit.ir import (
     PadOptions,
     Pool2DOptions,
     Quantization,
+    ResizeOptions,
+    SliceOptions,
     SoftmaxOptions,
     Tensor,
+    TransposeConvOptions,
+    TransposeOptions,
 )
 from tinykit.legality import check_graph
+from tinykit.simplify import FOLDABLE, FOLDED_ONLY, simplify
 
 # BuiltinOperator codes of the ops tinykit compiles (PADV2 maps onto PAD).
 _BUILTIN_KINDS: dict[int, OpKind] = {
@@ -72,19 +79,36 @@ _BUILTIN_KINDS: dict[int, OpKind] = {
     98: OpKind.LEAKY_RELU,
     99: OpKind.SQUARED_DIFFERENCE,
     117: OpKind.HARD_SWISH,
+    36: OpKind.GATHER,
+    39: OpKind.TRANSPOSE,
+    43: OpKind.SQUEEZE,
+    45: OpKind.STRIDED_SLICE,
+    49: OpKind.SPLIT,
+    65: OpKind.SLICE,
+    70: OpKind.EXPAND_DIMS,
+    77: OpKind.SHAPE,
+    81: OpKind.REDUCE_PROD,
+    83: OpKind.PACK,
+    88: OpKind.UNPACK,
+    102: OpKind.SPLIT_V,
+    5: OpKind.DEPTH_TO_SPACE,
+    23: OpKind.RESIZE_BILINEAR,
+    26: OpKind.SPACE_TO_DEPTH,
+    67: OpKind.TRANSPOSE_CONV,
+    97: OpKind.RESIZE_NEAREST_NEIGHBOR,
 }
 _PADV2 = 60
 _CUSTOM = 32
 
 # Names of builtin codes tinykit does not compile, for error messages.
 _OTHER_BUILTIN_NAMES: dict[int, str] = {
-    5: "DEPTH_TO_SPACE", 7: "EMBEDDING_LOOKUP", 8: "FLOOR", 12: "L2_POOL_2D", 16: "LSTM", 18: "MUL",
-    19: "RELU", 21: "RELU6", 23: "RESIZE_BILINEAR", 24: "RNN", 26: "SPACE_TO_DEPTH", 27: "SVDF",
-    28: "TANH", 36: "GATHER", 37: "BATCH_TO_SPACE_ND", 38: "SPACE_TO_BATCH_ND", 39: "TRANSPOSE",
-    41: "SUB", 42: "DIV", 43: "SQUEEZE", 44: "UNIDIRECTIONAL_SEQUENCE_LSTM", 45: "STRIDED_SLICE",
-    47: "EXP", 49: "SPLIT", 53: "CAST", 54: "PRELU", 55: "MAXIMUM", 57: "MINIMUM", 65: "SLICE",
-    67: "TRANSPOSE_CONV", 74: "SUM", 75: "SQRT", 76: "RSQRT", 77: "SHAPE", 78: "POW", 82: "REDUCE_MAX",
-    83: "PACK", 88: "UNPACK", 97: "RESIZE_NEAREST_NEIGHBOR", 98: "LEAKY_RELU", 102: "SPLIT_V",
+    7: "EMBEDDING_LOOKUP", 8: "FLOOR", 12: "L2_POOL_2D", 16: "LSTM", 18: "MUL",
+    19: "RELU", 21: "RELU6", 24: "RNN", 27: "SVDF",
+    28: "TANH", 37: "BATCH_TO_SPACE_ND", 38: "SPACE_TO_BATCH_ND",
+    41: "SUB", 42: "DIV", 44: "UNIDIRECTIONAL_SEQUENCE_LSTM",
+    47: "EXP", 53: "CAST", 54: "PRELU", 55: "MAXIMUM", 57: "MINIMUM",
+    69: "TILE", 74: "SUM", 75: "SQRT", 76: "RSQRT", 78: "POW", 82: "REDUCE_MAX",
+    98: "LEAKY_RELU",
     117: "HARD_SWISH", 118: "IF", 119: "WHILE", 126: "BATCH_MATMUL",
 }
 
@@ -98,7 +122,8 @@ _ACTIVATIONS = {0: Activation.NONE, 1: Activation.RELU, 2: Activation.RELU_N1_TO
 _ACTIVATION_NAMES = {4: "TANH", 5: "SIGN_BIT"}
 _PADDINGS = {0: Padding.SAME, 1: Padding.VALID}
 
-SUPPORTED_OPS = sorted({k.value for k in _BUILTIN_KINDS.values()} | {"PADV2"})
+# Shape arithmetic (SHAPE, GATHER...) is read only to be folded away: not an op tinykit runs.
+SUPPORTED_OPS = sorted({k.value for k in _BUILTIN_KINDS.values() if k not in FOLDED_ONLY} | {"PADV2"})
 
 _HOW_TO_CONVERT = (
     "Convert the float model to full int8 instead: `tinykit build model.keras --data calib.npz` does it "
@@ -119,7 +144,17 @@ def read_tflite(path: Path | str) -> Graph:
 
 
 def parse_tflite(data: bytes, name: str = "model", source: str = "the model") -> Graph:
-    """Parse .tflite bytes into a Graph."""
+    """Parse .tflite bytes into a Graph: read, simplified (tinykit.simplify) and checked."""
+    graph = simplify(raw_graph(data, name, source))
+    for op in graph.ops:
+        _refuse_unfolded(op)
+        _check_types(op)
+    check_graph(graph)
+    return graph
+
+
+def raw_graph(data: bytes, name: str = "model", source: str = "the model") -> Graph:
+    """The graph as the file states it, shape arithmetic included: before simplification and checks."""
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise TinykitError(
             f"{source} is not a TFLite model: a .tflite file carries the identifier 'TFL3' at byte 4 and this one "
@@ -127,14 +162,25 @@ def parse_tflite(data: bytes, name: str = "model", source: str = "the model") ->
             "needs a .keras/.h5 name or a SavedModel folder so tinykit can convert it."
         )
     try:
-        graph = _Reader(Buffer(data), name).graph()
+        return _Reader(Buffer(data), name).graph()
     except FlatbufferError as err:
         raise TinykitError(
             f"{source} is truncated or corrupted ({err}). Re-export the model with the TFLite converter, "
             "or copy it again if it came over a network or a size-limited upload."
         ) from None
-    check_graph(graph)
-    return graph
+
+
+def _refuse_unfolded(op: Op) -> None:
+    """Shape arithmetic tinykit.simplify could not fold (its operands are not all known at build time)."""
+    computes_shapes = any(t.dtype in (DType.INT32, DType.INT64) and not t.is_constant for t in op.outputs)
+    if op.kind in FOLDED_ONLY or (op.kind in FOLDABLE and computes_shapes):
+        raise TinykitError(
+            f"op {op.index} of the model is {op.kind.value} on {op.outputs[0].dtype.value} values computed at run "
+            "time, which tinykit cannot compile: it has no kernel for it, and it folds shape arithmetic (SHAPE, "
+            "STRIDED_SLICE, PACK, CONCATENATION, GATHER, REDUCE_PROD) into constants only when every operand is "
+            f"known at build time. Supported ops: {', '.join(SUPPORTED_OPS)}. Give the model fixed shapes "
+            "(e.g. keras.Input(shape=...) with every size) and convert again."
+        )
 
 
 class _Reader:
@@ -233,10 +279,8 @@ class _Reader:
             outputs = [tensor_at(int(i)) for i in table.scalars(2, "int32")]
             if not outputs or any(t is None for t in outputs) or not inputs or inputs[0] is None:
                 raise FlatbufferError(f"op {op_index} ({kind.value}) lacks its input or output tensors")
-            data_inputs, options = self._options(op_index, kind, code, inputs, table.table(4))
-            op = Op(index=op_index, kind=kind, inputs=tuple(data_inputs), outputs=tuple(outputs), options=options)
-            _check_types(op)
-            ops.append(op)
+            data_inputs, options = self._options(op_index, kind, code, inputs, outputs, table.table(4))
+            ops.append(Op(index=op_index, kind=kind, inputs=tuple(data_inputs), outputs=tuple(outputs), options=options))
 
         graph_inputs = tuple(tensor_at(int(i)) for i in self.subgraph.scalars(1, "int32"))
         graph_outputs = tuple(tensor_at(int(i)) for i in self.subgraph.scalars(2, "int32"))
@@ -245,7 +289,8 @@ class _Reader:
         return Graph(name=self.name, tensors=tuple(tensors), ops=tuple(ops), inputs=graph_inputs, outputs=graph_outputs)
 
     def _options(
-        self, op_index: int, kind: OpKind, code: int, inputs: list[Tensor | None], table: Table | None
+        self, op_index: int, kind: OpKind, code: int, inputs: list[Tensor | None], outputs: list[Tensor],
+        table: Table | None,
     ) -> tuple[list[Tensor | None], OpOptions]:
         """Typed options for an op, and its data inputs (parameter tensors folded away)."""
 
@@ -323,8 +368,147 @@ class _Reader:
                 constant = int(constant_param(2, "padding value").reshape(-1)[0])
             return inputs[:1], PadOptions(paddings=tuple((int(a), int(b)) for a, b in paddings), constant=constant)
         if kind is OpKind.RESHAPE:
+            # The shape operand, when there is one, may be computed at run time (a dynamic batch):
+            # tinykit.simplify folds it, shapes the output from it and drops it.
+            return inputs[:2], None
+        if kind in (OpKind.EXPAND_DIMS, OpKind.SQUEEZE):
+            # The output tensor's shape says it all (TFLite stores 1 for a dynamic batch).
             return inputs[:1], None
+        if kind is OpKind.SHAPE:
+            return inputs[:1], None
+        if kind is OpKind.REDUCE_PROD:
+            rank = len(inputs[0].shape)
+            axes = tuple(sorted({int(a) + rank if a < 0 else int(a) for a in constant_param(1, "axes").reshape(-1)}))
+            return inputs[:1], MeanOptions(axes=axes, keep_dims=bool(scalar(0, "?")))
+        if kind is OpKind.STRIDED_SLICE:
+            masks = {name: scalar(field, "i") for field, name in enumerate(
+                ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"))}
+            if masks["ellipsis_mask"] or masks["new_axis_mask"] or scalar(5, "?"):
+                raise TinykitError(
+                    f"op {op_index} (STRIDED_SLICE) uses an ellipsis, a new axis or offset mode, which TF Lite Micro "
+                    "does not support either. Slice with plain begin/end/strides (as Keras's Cropping layers do)."
+                )
+            return inputs[:1], strided_slice_options(
+                op_index, inputs[0].shape, constant_param(1, "begin"), constant_param(2, "end"),
+                constant_param(3, "strides"), masks["begin_mask"], masks["end_mask"], masks["shrink_axis_mask"])
+        if kind is OpKind.SLICE:
+            return inputs[:1], slice_options(op_index, inputs[0].shape, constant_param(1, "begin"),
+                                             constant_param(2, "size"))
+        if kind is OpKind.TRANSPOSE:
+            perm = tuple(int(p) for p in constant_param(1, "permutation").reshape(-1))
+            return inputs[:1], TransposeOptions(perm=perm)
+        if kind is OpKind.PACK:
+            rank = len(inputs[0].shape) + 1
+            axis = scalar(1, "i")
+            return inputs, AxisOptions(axis=axis + rank if axis < 0 else axis)
+        if kind is OpKind.UNPACK:
+            rank = len(inputs[0].shape)
+            axis = scalar(1, "i")
+            return inputs[:1], AxisOptions(axis=axis + rank if axis < 0 else axis)
+        if kind in (OpKind.SPLIT, OpKind.SPLIT_V):
+            # SPLIT takes (axis, input), SPLIT_V (input, size_splits, axis); the outputs' shapes give the sizes.
+            data, axis_position = (inputs[1], 0) if kind is OpKind.SPLIT else (inputs[0], 2)
+            rank = len(data.shape)
+            axis = int(constant_param(axis_position, "axis").reshape(-1)[0])
+            return [data], AxisOptions(axis=axis + rank if axis < 0 else axis)
+        if kind is OpKind.GATHER:
+            rank = len(inputs[0].shape)
+            if scalar(1, "i") != 0:
+                raise TinykitError(f"op {op_index} (GATHER) uses batch_dims, which tinykit does not fold.")
+            axis = scalar(0, "i")
+            return inputs[:2], AxisOptions(axis=axis + rank if axis < 0 else axis)
+        if kind in (OpKind.RESIZE_NEAREST_NEIGHBOR, OpKind.RESIZE_BILINEAR):
+            size = constant_param(1, "output size")
+            out_shape = outputs[0].shape
+            if len(out_shape) != 4 or [int(v) for v in size.reshape(-1)] != list(out_shape[1:3]):
+                raise TinykitError(
+                    f"op {op_index} ({kind.value}): the size tensor holds {size.reshape(-1).tolist()} but the output "
+                    f"has shape {list(out_shape)}; the size must be the output's height and width. The model file "
+                    "is inconsistent; re-convert it."
+                )
+            # ResizeBilinearOptions keeps two deprecated fields (new_height, new_width) before its flags.
+            first = 2 if kind is OpKind.RESIZE_BILINEAR else 0
+            return inputs[:1], ResizeOptions(align_corners=bool(scalar(first, "?")),
+                                             half_pixel_centers=bool(scalar(first + 1, "?")))
+        if kind in (OpKind.DEPTH_TO_SPACE, OpKind.SPACE_TO_DEPTH):
+            return inputs, BlockOptions(block_size=scalar(0, "i"))
+        if kind is OpKind.TRANSPOSE_CONV:
+            # TFLite's order is (output shape, filter, input, bias); the IR's data inputs are (input, filter, bias).
+            # tflite-micro ignores the output shape operand (it reads the output tensor's shape), which a
+            # converter keeping the batch dynamic computes at run time: checked only when it is a constant.
+            output_shape = inputs[0]
+            if output_shape.is_constant and [int(v) for v in output_shape.array().reshape(-1)] != list(outputs[0].shape):
+                raise TinykitError(
+                    f"op {op_index} (TRANSPOSE_CONV): the output shape tensor holds "
+                    f"{output_shape.array().reshape(-1).tolist()} but the output tensor has shape "
+                    f"{list(outputs[0].shape)}. The model file is inconsistent; re-convert it."
+                )
+            if len(inputs) not in (3, 4):
+                raise TinykitError(
+                    f"op {op_index} (TRANSPOSE_CONV) has {len(inputs)} inputs; it takes the output shape, the filter, "
+                    "the input and an optional bias. The model file is malformed; re-convert it."
+                )
+            bias = inputs[3] if len(inputs) == 4 else None
+            return [inputs[2], inputs[1], bias], TransposeConvOptions(
+                padding=padding(0), stride_w=scalar(1, "i"), stride_h=scalar(2, "i"), activation=activation(3),
+            )
         return inputs, None  # QUANTIZE, DEQUANTIZE, LOGISTIC, the other activations, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM
+
+
+def strided_slice_options(op_index: int, shape: tuple[int, ...], begin: np.ndarray, end: np.ndarray,
+                          strides: np.ndarray, begin_mask: int, end_mask: int, shrink_mask: int) -> SliceOptions:
+    """STRIDED_SLICE's operands resolved against the input shape as TFLite's
+    strided_slice_logic.h does it: masks first, then negative indices counted
+    from the end, then clamping to the axis (to [-1, size - 1] going backwards)."""
+    begin, end, strides = (np.asarray(v).reshape(-1).astype(np.int64) for v in (begin, end, strides))
+    rank = len(shape)
+    if not len(begin) == len(end) == len(strides) == rank:
+        raise TinykitError(
+            f"op {op_index} (STRIDED_SLICE) gives {len(begin)} begin, {len(end)} end and {len(strides)} stride "
+            f"values for an input of {rank} dimensions; tinykit needs one of each per dimension. Re-convert the model."
+        )
+    if np.any(strides == 0):
+        raise TinykitError(f"op {op_index} (STRIDED_SLICE) has a stride of 0. The model file is malformed; re-convert it.")
+    starts, extents, shrink = [], [], []
+    for axis, size in enumerate(shape):
+        stride = int(strides[axis])
+        start = _slice_bound(int(begin[axis]), bool(begin_mask >> axis & 1), False, size, stride)
+        if shrink_mask >> axis & 1:
+            stop = start + 1
+            shrink.append(axis)
+        else:
+            stop = _slice_bound(int(end[axis]), bool(end_mask >> axis & 1), True, size, stride)
+        starts.append(start)
+        extents.append(max(0, -(-(stop - start) // stride)))
+    return SliceOptions(begin=tuple(starts), strides=tuple(int(s) for s in strides), extents=tuple(extents),
+                        shrink_axes=tuple(shrink))
+
+
+def _slice_bound(index: int, masked: bool, is_end: bool, size: int, stride: int) -> int:
+    """A begin or end index of one axis as TFLite's StartForAxis/StopForAxis resolve it."""
+    low, high = (0, size) if stride > 0 else (-1, size - 1)
+    if masked:  # the whole axis: from its first element in the direction of the stride, to past its last
+        return high if is_end == (stride > 0) else low
+    if index < 0:
+        index += size
+    return min(max(index, low), high)
+
+
+def slice_options(op_index: int, shape: tuple[int, ...], begin: np.ndarray, size: np.ndarray) -> SliceOptions:
+    """SLICE's begin and size (-1: to the end of the axis) as a window of stride 1."""
+    begin, size = (np.asarray(v).reshape(-1).astype(np.int64) for v in (begin, size))
+    if not len(begin) == len(size) == len(shape):
+        raise TinykitError(
+            f"op {op_index} (SLICE) gives {len(begin)} begin and {len(size)} size values for an input of "
+            f"{len(shape)} dimensions; tinykit needs one of each per dimension. Re-convert the model."
+        )
+    extents = tuple(int(d - b) if s == -1 else int(s) for b, s, d in zip(begin, size, shape))
+    if any(b < 0 or e < 0 or b + e > d for b, e, d in zip(begin, extents, shape)):
+        raise TinykitError(
+            f"op {op_index} (SLICE): begin {begin.tolist()} and size {size.tolist()} reach outside the input's "
+            f"shape {list(shape)}. The model file is malformed; re-convert it."
+        )
+    return SliceOptions(begin=tuple(int(b) for b in begin), strides=(1,) * len(shape), extents=extents)
 
 
 def _check_types(op: Op) -> None:

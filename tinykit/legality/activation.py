@@ -6,7 +6,7 @@ import math
 
 from tinykit.codegen.ops.activation import hard_swish_multipliers, leaky_relu_alpha_overflows, leaky_relu_multipliers
 from tinykit.codegen.ops.arithmetic import same_quantization
-from tinykit.codegen.ops.common import describe, require_int8_activations
+from tinykit.codegen.ops.common import describe, require_int8_activations, require_one_input_one_output
 from tinykit.codegen.ops.elementwise import logistic_input_scaling
 from tinykit.errors import TinykitError
 from tinykit.ir import LeakyReluOptions, Op, OpKind
@@ -16,11 +16,7 @@ from tinykit.legality.arithmetic import require_broadcast
 
 @legality(OpKind.RELU, OpKind.RELU6, OpKind.LEAKY_RELU, OpKind.HARD_SWISH, OpKind.TANH)
 def check_unary(op: Op) -> None:
-    if len(op.inputs) != 1 or op.inputs[0] is None or len(op.outputs) != 1:
-        raise TinykitError(
-            f"{describe(op)} takes one input and one output, this one has {len(op.inputs)} and {len(op.outputs)}. "
-            "The model file is malformed; re-convert it."
-        )
+    require_one_input_one_output(op)
     inp, out = op.inputs[0], op.outputs[0]
     require_int8_activations(op, [inp, out])
     if inp.size != out.size:

@@ -6,9 +6,10 @@ scratch area (live only while its op runs). Constants are not buffers: they
 live in flash.
 
 When an op's kernel may write its output over an input that dies at that op
-(``OpSchedule.in_place_inputs``, from the kernel selection), the two tensors share one buffer whose lifetime is
-the union of theirs, as TinyEngine does; chains of such ops (RESHAPE then
-LOGISTIC...) become a single buffer.
+(``OpSchedule.in_place_inputs``, from the kernel selection), the two tensors
+share one buffer whose lifetime is the union of theirs, as TinyEngine does; chains of such ops (RESHAPE then
+LOGISTIC...) become a single buffer. A view (RESHAPE) always shares its
+input's buffer, whether or not the input lives on.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def graph_buffers(graph: Graph, schedule: Schedule, in_place: bool = True) -> tu
     and the op's kernel allows it) and the scratch areas ``schedule`` asks for,
     sorted by ``Buffer.order``."""
     spans = tensor_lifetimes(graph)
-    groups = _in_place_groups(graph, schedule, spans) if in_place else [[index] for index in sorted(spans)]
+    groups = _in_place_groups(graph, schedule, spans, in_place)
     by_index = {t.index: t for t in graph.activations}
     buffers = [_tensor_buffer([by_index[i] for i in group], spans) for group in groups]
     buffers += [
@@ -120,30 +121,43 @@ def _unproduced_message(graph: Graph, op: Op, tensor: Tensor) -> str:
     )
 
 
-def _in_place_groups(graph: Graph, schedule: Schedule, spans: dict[int, tuple[int, int]]) -> list[list[int]]:
+def _in_place_groups(graph: Graph, schedule: Schedule, spans: dict[int, tuple[int, int]],
+                     in_place: bool) -> list[list[int]]:
     """Tensor indices grouped by shared buffer.
 
-    An op's first output joins the buffer of an in-place input when that
-    input is read for the last time by this op and is not a graph output
-    (whose value must survive). Merges only ever happen at an input's last
-    read, so every earlier tensor of a group is already dead when the next
-    one is written: the group never needs two values at once.
+    A view (``Op.is_view``: the same bytes under another shape) always joins
+    its input's buffer, since both hold one value. With ``in_place``, an op's
+    first output also joins the buffer of an input its kernel may overwrite
+    (``OpSchedule.in_place_inputs``) when that
+    buffer's every tensor is read for the last time by this op and none is a
+    graph output (whose value must survive). Such merges only happen once the
+    buffer's value is dead, so a group never needs two different values at once.
     """
     group_of = {index: [index] for index in spans}
     output_indices = {t.index for t in graph.outputs}
+
+    def merge(source: Tensor, out: Tensor) -> None:
+        group = group_of[source.index]
+        group.extend(group_of[out.index])
+        for member in group_of[out.index]:
+            group_of[member] = group
+
     for time, op in enumerate(graph.ops):
         out = op.outputs[0] if op.outputs else None
         if out is None or out.is_constant:
             continue
+        if op.is_view and op.inputs[0] is not None and not op.inputs[0].is_constant:
+            merge(op.inputs[0], out)
+            continue
+        if not in_place:
+            continue
         for position in schedule.op(op).in_place_inputs:
             source = op.inputs[position]
             assert source is not None  # in_place_inputs lists only present inputs
-            if source.index in output_indices or spans[source.index][1] != time:
-                continue
             group = group_of[source.index]
-            group.extend(group_of[out.index])
-            for member in group_of[out.index]:
-                group_of[member] = group
+            if max(spans[m][1] for m in group) != time or any(m in output_indices for m in group):
+                continue
+            merge(source, out)
             break
     unique = {id(group): group for group in group_of.values()}
     return sorted(unique.values(), key=lambda group: group[0])

@@ -79,7 +79,8 @@ def random_samples(graph: Graph, count: int, seed: int = 0) -> list[list[np.ndar
     return [[_random_input(t, rng) for t in graph.inputs] for _ in range(count)]
 
 
-def _quantize(values: np.ndarray, tensor: Tensor) -> np.ndarray:
+def quantize(values: np.ndarray, tensor: Tensor) -> np.ndarray:
+    """Real values as int8 with the tensor's (single) scale and zero point, rounded to nearest and clipped."""
     scale, zero_point = tensor.quant.single_scale, tensor.quant.single_zero_point
     return np.clip(np.round(values / scale) + zero_point, -128, 127).astype(np.int8)
 
@@ -93,7 +94,7 @@ def data_samples(graph: Graph, npz: Path) -> list[list[np.ndarray]]:
     tensor = graph.inputs[0]
     array = load_calibration(npz, tensor.shape[1:])
     if tensor.dtype is DType.INT8 and array.dtype != np.int8:
-        array = _quantize(array.astype(np.float32), tensor)
+        array = quantize(array.astype(np.float32), tensor)
     return [[np.asarray(sample, dtype=tensor.dtype.numpy).reshape(tensor.shape)] for sample in array]
 
 

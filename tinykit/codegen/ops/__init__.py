@@ -1,3 +1,5 @@
 """Per-op emitters; importing this package registers them all in ``EMITTERS``."""
 
-from tinykit.codegen.ops import activation, arithmetic, conv, elementwise, pool, reduce, shape, softmax  # noqa: F401
+from tinykit.codegen.ops import (  # noqa: F401
+    activation, arithmetic, conv, elementwise, movement, pool, reduce, shape, softmax, spatial,
+)

@@ -60,6 +60,15 @@ def require_int8_activations(op: Op, tensors: Sequence[Tensor]) -> None:
             )
 
 
+def require_one_input_one_output(op: Op) -> None:
+    """Refuse an op of a one-input kind read with another number of inputs or outputs."""
+    if len(op.inputs) != 1 or op.inputs[0] is None or len(op.outputs) != 1:
+        raise TinykitError(
+            f"{describe(op)} takes one input and one output, this one has {len(op.inputs)} and {len(op.outputs)}. "
+            "The model file is malformed; re-convert it."
+        )
+
+
 def require_matching_output_size(op: Op, expected: tuple[int, ...]) -> None:
     got = tuple(op.outputs[0].shape)
     if got != expected:

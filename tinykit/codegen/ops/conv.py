@@ -1,4 +1,4 @@
-"""Emitters for the convolution family: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED.
+"""Emitters for the convolution family: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, TRANSPOSE_CONV.
 
 Each emitter checks that the op is one the int8 reference kernels compute,
 derives every constant the way TF Lite Micro's Prepare does (the order of
@@ -25,8 +25,18 @@ from tinykit.codegen.ops.common import (
 )
 from tinykit.codegen.quant import quantize_multiplier
 from tinykit.errors import TinykitError
-from tinykit.ir import Conv2DOptions, DepthwiseConv2DOptions, DType, FullyConnectedOptions, Op, OpKind, Tensor
-from tinykit.schedule.kernels.conv import FC_BLOCKS4_LAYOUT, POINTWISE_PAIRS
+from tinykit.ir import (
+    Conv2DOptions,
+    DepthwiseConv2DOptions,
+    DType,
+    FullyConnectedOptions,
+    Op,
+    OpKind,
+    Tensor,
+    TransposeConvOptions,
+    conv_padding_before,
+)
+from tinykit.schedule.kernels.conv import FC_BLOCKS4_LAYOUT, FILTER_PAIRS
 from tinykit.schedule.variants import TFLITE_LAYOUT
 
 
@@ -147,15 +157,12 @@ def emit_conv_2d(op: Op, ctx: EmitContext) -> str:
             "convolution needs the input channels to be a multiple of the filter's, and the output channels a "
             "multiple of the group count. The model file is inconsistent; re-convert it."
         )
-    window = _window_params(op, opts, (n, in_h, in_w), (k_h, k_w), out_c)
-    params = ctx.struct("tk_conv_params", "params", window)
+    params = ctx.struct("tk_conv_params", "params", _window_params(op, opts, (n, in_h, in_w), (k_h, k_w), out_c))
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
     dims = _nhwc_kernel_dims(ctx, op, filt)
-    if ctx.kernel.weight_layout == POINTWISE_PAIRS:
-        if (k_h, k_w) != (1, 1) or (window["pad_h"], window["pad_w"]) != ("0", "0"):
-            raise TinykitError(f"{describe(op)}: the {POINTWISE_PAIRS} weight layout needs an unpadded 1x1 filter")
-        filter_values, bias_values = pointwise_pairs(
-            filt.array().reshape(out_c, filt_c), bias.array() if bias is not None else None,
+    if ctx.kernel.weight_layout == FILTER_PAIRS:
+        filter_values, bias_values = filter_pairs(
+            filt.array().reshape(out_c, k_h * k_w * filt_c), bias.array() if bias is not None else None,
             -inp.quant.single_zero_point, out_c // (in_c // filt_c))
         # Constants enter the weights file as they are named: filter, then bias.
         filter_name = ctx.constant("filter_pairs", filter_values, "int8_t")
@@ -166,11 +173,11 @@ def emit_conv_2d(op: Op, ctx: EmitContext) -> str:
     return _weighted_kernel_call(ctx, params, quant, op, filt, bias, dims)
 
 
-def pointwise_pairs(
+def filter_pairs(
     weights: np.ndarray, bias: np.ndarray | None, input_offset: int, filters_per_group: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A 1x1 filter [out_c, depth] in the ``pointwise_pairs`` layout
-    (tinykit/schedule/kernels/conv.py, cortexm/tk_conv_1x1_s8.c) and its bias
+    """Filter rows [out_c, taps] in the ``filter_pairs`` layout
+    (tinykit/schedule/kernels/conv.py, tinykit/dsp_dot.h) and the bias
     with the input offset's contribution folded in: bias + input_offset * the
     row's sum, wrapped to int32 as the kernel's int32 accumulator would wrap."""
     out_c, depth = weights.shape
@@ -295,3 +302,25 @@ def fc_blocks4(weights: np.ndarray) -> np.ndarray:
         parts.append(block[:, depth4:].T.ravel())
     parts.append(weights[blocked:].ravel())
     return np.concatenate(parts).astype(np.int8)
+
+
+@emitter(OpKind.TRANSPOSE_CONV)
+def emit_transpose_conv(op: Op, ctx: EmitContext) -> str:
+    """TF Lite Micro's TRANSPOSE_CONV: CONV_2D's multipliers and clamp, and the
+    padding of a convolution whose input would be this op's output (dilation 1).
+    Shapes and options are checked by ``tinykit.legality.conv``."""
+    opts = op.options
+    assert isinstance(opts, TransposeConvOptions)
+    inp, out = op.inputs[0], op.outputs[0]
+    filt, bias, scales = _weights(op, out.shape[-1])
+    _, k_h, k_w, _ = filt.shape
+    _, out_h, out_w, _ = out.shape
+    params = ctx.struct("tk_conv_params", "params", {
+        "stride_h": str(opts.stride_h), "stride_w": str(opts.stride_w), "dilation_h": "1", "dilation_w": "1",
+        "pad_h": str(conv_padding_before(out_h, k_h, opts.stride_h, 1, opts.padding)),
+        "pad_w": str(conv_padding_before(out_w, k_w, opts.stride_w, 1, opts.padding)),
+        "input_offset": str(-inp.quant.single_zero_point), "output_offset": str(out.quant.single_zero_point),
+        "activation": activation_initializer(opts.activation, out),
+    })
+    quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
+    return _weighted_kernel_call(ctx, params, quant, op, filt, bias, _nhwc_kernel_dims(ctx, op, filt))

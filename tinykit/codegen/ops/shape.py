@@ -25,7 +25,8 @@ def require_rank_at_most_4(op: Op, tensor: Tensor) -> None:
         )
 
 
-def _dims_initializer(shape: tuple[int, ...]) -> str:
+def dims_initializer(shape: tuple[int, ...]) -> str:
+    """A `tk_dims` initializer (no address) for a shape of any rank, as `nhwc_extents` lays it out."""
     n, h, w, c = nhwc_extents(shape)
     return f"{{.n = {n}, .h = {h}, .w = {w}, .c = {c}}}"
 
@@ -90,7 +91,7 @@ def emit_concatenation(op: Op, ctx: EmitContext) -> str:
         "input_count": str(len(inputs)),
     })
     # The per-input dims and data pointers are C99 compound literals in the call itself.
-    input_dims = "(const tk_dims[]){" + ", ".join(_dims_initializer(t.shape) for t in inputs) + "}"
+    input_dims = "(const tk_dims[]){" + ", ".join(dims_initializer(t.shape) for t in inputs) + "}"
     input_data = "(const int8_t *const[]){" + ", ".join(ctx.tensor(t) for t in inputs) + "}"
     return ctx.call(params, input_dims, input_data, flat_dims(ctx, "output_dims", out), ctx.tensor(out))
 

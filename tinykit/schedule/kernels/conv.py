@@ -1,4 +1,4 @@
-"""Kernel variants of the convolution family: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED."""
+"""Kernel variants of the convolution family: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, TRANSPOSE_CONV."""
 
 from __future__ import annotations
 
@@ -10,17 +10,35 @@ reference(OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_s8")
 reference(OpKind.FULLY_CONNECTED, "tk_fully_connected_s8")
 
 
+def transpose_conv_accumulator_bytes(op: Op) -> int:
+    """reference/tk_transpose_conv_s8.c: one int32 accumulator per output element,
+    as its tk_transpose_conv_s8_get_buffer_size computes it."""
+    return op.outputs[0].size * 4
+
+
+reference(OpKind.TRANSPOSE_CONV, "tk_transpose_conv_s8", scratch_bytes=transpose_conv_accumulator_bytes)
+
+
+# The weight layout the DSP CONV_2D kernels read (their emitter,
+# tinykit/codegen/ops/conv.py, writes it): filter rows (out_c rows of
+# kh * kw * filter_c taps) paired within each group and interleaved four bytes
+# at a time, then the pair's last taps % 4 bytes of each row; an odd last
+# channel keeps its row. The bias has the input offset's contribution folded
+# in (the kernels pad with the input zero point, which then adds nothing).
+FILTER_PAIRS = "filter_pairs"
+
+
 def conv_column_bytes(op: Op) -> int:
     """cortexm/tk_conv_s8.c: two output pixels' input patches (filter_h * filter_w * filter_c
-    taps each) as int16, as its tk_conv_s8_get_buffer_size computes it."""
+    taps each) as int8, as its tk_conv_s8_get_buffer_size computes it."""
     _, k_h, k_w, filter_c = op.inputs[1].shape
-    return 2 * k_h * k_w * filter_c * 2
+    return 2 * k_h * k_w * filter_c
 
 
 register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_s8", "dsp", ("cortexm/tk_conv_s8.c",), requires=frozenset({"dsp"}), preference=10,
-    scratch_bytes=conv_column_bytes,
-    description="im2col of two output pixels' patches into int16 scratch, SMLAD blocked 2 channels x 2 pixels",
+    scratch_bytes=conv_column_bytes, weight_layout=FILTER_PAIRS,
+    description="im2col of two output pixels' patches into int8 scratch, SMLAD blocked 2 channels x 2 pixels",
 ))
 
 
@@ -28,20 +46,13 @@ def _one_by_one(op: Op) -> bool:
     return tuple(op.inputs[1].shape[1:3]) == (1, 1)
 
 
-# The weight layout tk_conv_1x1_s8 reads (its emitter, tinykit/codegen/ops/conv.py,
-# writes it): within each group, output channels in pairs whose rows are
-# interleaved four bytes at a time, then the pair's filter_c % 4 last bytes of
-# each row; an odd last channel keeps its row. The bias is folded with the input
-# offset's contribution (exact: a 1x1 window is never padded).
-POINTWISE_PAIRS = "pointwise_pairs"
-
-# A 1x1 filter reads contiguous channels: widening on the fly needs no scratch,
-# so pointwise layers (the arena's peak in depthwise-separable networks) add none.
+# A 1x1 filter reads contiguous channels and is never padded: the pixels are
+# the columns, no scratch, so pointwise layers (the arena's peak in
+# depthwise-separable networks) add none.
 register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_1x1_s8", "dsp", ("cortexm/tk_conv_1x1_s8.c",), requires=frozenset({"dsp"}), preference=20,
-    applies=_one_by_one, weight_layout=POINTWISE_PAIRS,
-    description="1x1 filters: SMLAD blocked 2 channels x 2 pixels over filter pairs interleaved at build time, "
-                "input offset folded into the bias; no scratch",
+    applies=_one_by_one, weight_layout=FILTER_PAIRS,
+    description="1x1 filters: SMLAD blocked 2 channels x 2 pixels straight from the input; no scratch",
 ))
 
 

@@ -66,10 +66,25 @@ tk_status tk_conv_1x1_s8(const tk_context *ctx, const tk_conv_params *params, co
                          const tk_dims *output_dims, int8_t *output);
 
 /* Scratch bytes tk_conv_s8 needs in ctx on cores with the DSP extension
- * (cortexm/tk_conv_s8.c: one int16 input patch); the reference needs none and
+ * (cortexm/tk_conv_s8.c: two int8 input patches); the reference needs none and
  * does not define it. */
 int32_t tk_conv_s8_get_buffer_size(const tk_conv_params *params, const tk_dims *input_dims,
                                    const tk_dims *filter_dims, const tk_dims *output_dims);
+
+/* TRANSPOSE_CONV. Input NHWC, filter [out_c, kh, kw, in_c], bias int32 [out_c]
+ * or NULL; params as CONV_2D's (dilations unused; pad_h and pad_w are the
+ * padding TFLite computes from the output size). Each input pixel scatters
+ * filter * (input - input zero point) into int32 accumulators, one per output
+ * element, kept in ctx's scratch (tk_transpose_conv_s8_get_buffer_size bytes). */
+tk_status tk_transpose_conv_s8(const tk_context *ctx, const tk_conv_params *params, const tk_per_channel_quant *quant,
+                               const tk_dims *input_dims, const int8_t *input,
+                               const tk_dims *filter_dims, const int8_t *filter,
+                               const int32_t *bias,
+                               const tk_dims *output_dims, int8_t *output);
+
+/* Scratch bytes tk_transpose_conv_s8 needs: one int32 per output element. */
+int32_t tk_transpose_conv_s8_get_buffer_size(const tk_conv_params *params, const tk_dims *input_dims,
+                                             const tk_dims *filter_dims, const tk_dims *output_dims);
 
 tk_status tk_depthwise_conv_s8(const tk_context *ctx, const tk_depthwise_conv_params *params, const tk_per_channel_quant *quant,
                                const tk_dims *input_dims, const int8_t *input,

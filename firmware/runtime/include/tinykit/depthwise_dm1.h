@@ -22,6 +22,7 @@
 #include "tinykit/acle.h"
 #include "tinykit/conv.h"
 #include "tinykit/conv_geometry.h"
+#include "tinykit/dsp_dot.h"
 
 /* A layer's constants, read once from the kernel's arguments. */
 typedef struct {
@@ -71,13 +72,6 @@ static inline int32_t tk_dw_end_inside(int32_t origin, int32_t dilation, int32_t
     return end < taps ? end : taps;
 }
 
-static inline int32_t tk_dw_load_word(const int8_t *p)
-{
-    int32_t word;
-    memcpy(&word, p, sizeof word); /* one LDR: Cortex-M4/M7/M33 allow unaligned word loads */
-    return word;
-}
-
 /* Four channels' accumulators. */
 typedef struct {
     int32_t c0;
@@ -89,8 +83,8 @@ typedef struct {
 /* One tap of four channels: acc.cK += filter[K] * (in[K] + input offset). */
 static inline void tk_dw_tap4(const int8_t *in, const int8_t *filter, int32_t offset_pair, tk_dw_acc4 *acc)
 {
-    const int32_t in_word = tk_dw_load_word(in);
-    const int32_t filter_word = tk_dw_load_word(filter);
+    const int32_t in_word = tk_load_word(in);
+    const int32_t filter_word = tk_load_word(filter);
     const int32_t in_02 = __sxtab16(offset_pair, in_word);
     const int32_t in_13 = tk_sxtab16_ror8(offset_pair, in_word);
     const int32_t filter_02 = __sxtb16(filter_word);

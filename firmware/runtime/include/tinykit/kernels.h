@@ -7,9 +7,11 @@
 #include "tinykit/pool.h"
 #include "tinykit/elementwise.h"
 #include "tinykit/shape.h"
+#include "tinykit/movement.h"
 #include "tinykit/softmax.h"
 #include "tinykit/arithmetic.h"
 #include "tinykit/activation.h"
 #include "tinykit/reduce.h"
+#include "tinykit/spatial.h"
 
 #endif /* TINYKIT_KERNELS_H */

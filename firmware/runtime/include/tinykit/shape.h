@@ -14,6 +14,19 @@ static inline int32_t tk_dims_count(const tk_dims *dims)
     return dims->n * dims->h * dims->w * dims->c;
 }
 
+/* Product of the extents from NHWC axis `axis` (inclusive) to the last: the
+ * length of one row when a tensor is cut along that axis. */
+static inline int32_t tk_dims_extent_from_axis(const tk_dims *dims, int32_t axis)
+{
+    const int32_t extents[4] = {dims->n, dims->h, dims->w, dims->c};
+    int32_t product = 1;
+    int32_t a;
+    for (a = axis; a < 4; ++a) {
+        product *= extents[a];
+    }
+    return product;
+}
+
 /* RESHAPE: the bytes stay as they are. The planner may place the output on
  * the input, in which case nothing is copied. */
 tk_status tk_reshape_s8(const tk_context *ctx, const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,

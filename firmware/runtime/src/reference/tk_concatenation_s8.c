@@ -5,18 +5,6 @@
 
 #include "tinykit/shape.h"
 
-/* Product of the extents from axis (inclusive) to the last axis. */
-static int32_t tk_extent_from_axis(const tk_dims *dims, int32_t axis)
-{
-    const int32_t extents[4] = {dims->n, dims->h, dims->w, dims->c};
-    int32_t product = 1;
-    int32_t a;
-    for (a = axis; a < 4; ++a) {
-        product *= extents[a];
-    }
-    return product;
-}
-
 tk_status tk_concatenation_s8(const tk_context *ctx, const tk_concatenation_params *params, const tk_dims *input_dims,
                               const int8_t *const *inputs, const tk_dims *output_dims, int8_t *output)
 {
@@ -32,10 +20,10 @@ tk_status tk_concatenation_s8(const tk_context *ctx, const tk_concatenation_para
     }
     /* The tensor is outer rows of (axis extent x inner) bytes; each input
      * contributes one slice to every output row. */
-    outer = tk_dims_count(output_dims) / tk_extent_from_axis(output_dims, axis);
-    output_row = tk_extent_from_axis(output_dims, axis);
+    outer = tk_dims_count(output_dims) / tk_dims_extent_from_axis(output_dims, axis);
+    output_row = tk_dims_extent_from_axis(output_dims, axis);
     for (k = 0; k < params->input_count; ++k) {
-        const int32_t input_row = tk_extent_from_axis(&input_dims[k], axis);
+        const int32_t input_row = tk_dims_extent_from_axis(&input_dims[k], axis);
         if (tk_dims_count(&input_dims[k]) != outer * input_row) {
             return TK_ERROR_ARGUMENT;
         }
@@ -47,7 +35,7 @@ tk_status tk_concatenation_s8(const tk_context *ctx, const tk_concatenation_para
     for (o = 0; o < outer; ++o) {
         int8_t *destination = output + (size_t)o * (size_t)output_row;
         for (k = 0; k < params->input_count; ++k) {
-            const int32_t input_row = tk_extent_from_axis(&input_dims[k], axis);
+            const int32_t input_row = tk_dims_extent_from_axis(&input_dims[k], axis);
             memcpy(destination, inputs[k] + (size_t)o * (size_t)input_row, (size_t)input_row);
             destination += input_row;
         }

@@ -1,0 +1,340 @@
+"""Train the MLPerf Tiny DS-CNN keyword spotter on a Speech Commands folder, then quantize and evaluate it.
+
+The output folder holds everything, so that a run can be interrupted and
+resumed, and so that deployment needs nothing else::
+
+    OUT/settings.json        the run's settings and the data set's fingerprint
+    OUT/checkpoint/          the last finished epoch: model with optimizer state, and the loop's state
+    OUT/model.keras          the float model: the weights of the epoch with the best validation accuracy
+    OUT/calibration.npz      training features the int8 conversion calibrated on
+    OUT/model.tflite         the int8 model (tinykit's converter)
+    OUT/report.txt|json      float and int8 accuracy on the test split, confusion matrices
+    OUT/confusion.png        the confusion matrices drawn
+
+Every epoch sees the training clips again with fresh augmentation (a random
+speed, a random time shift, and background noise mixed in at a random volume,
+as the Speech Commands training recipe does), computed by the same feature front end
+the device runs (``tinykit.kws.features.mfcc``). Everything random in epoch
+``e`` (augmentation, order, dropout) is drawn from ``(seed, e)``, so a resumed
+run continues exactly as an uninterrupted one would, and the same seed gives
+the same model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinykit.errors import TinykitError
+from tinykit.kws.confusion import accuracy, confusion_matrix, render_text, write_png
+from tinykit.kws.dataset import CLIP_SAMPLES, LABELS, SpeechCommands, load_speech_commands
+from tinykit.kws.progress import Bar, no_bar
+from tinykit.kws.wav import SAMPLE_RATE, resample
+
+# The Speech Commands recipe's augmentation: shift by up to 100 ms, and mix
+# background noise into 80% of the clips at up to a tenth of its volume.
+# Speed perturbation (speech played up to 15% faster or slower, which moves
+# its pitch too) is added, as speech recognisers train: it makes unseen
+# voices less of a surprise.
+SPEED_RANGE = (0.85, 1.15)
+TIME_SHIFT_SAMPLES = CLIP_SAMPLES // 10
+NOISE_PROBABILITY = 0.8
+NOISE_VOLUME = 0.1
+CALIBRATION_SAMPLES = 200
+# The MFCCs' first coefficient (log energy) sits far from zero, so batch-norm
+# statistics that lag behind the weights mislead validation for hundreds of
+# steps at Keras's default momentum (0.99); this one settles in a few dozen.
+BATCH_NORM_MOMENTUM = 0.9
+SETTINGS, CHECKPOINT = "settings.json", "checkpoint"
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """What determines a run; a resumed run must have the same."""
+
+    data_fingerprint: str
+    seed: int = 0
+    epochs: int = 30
+    patience: int = 8
+    batch_size: int = 32
+    learning_rate: float = 0.002
+    width: int = 64
+    blocks: int = 4
+
+
+@dataclass
+class _LoopState:
+    """The training loop between epochs (saved with the checkpoint)."""
+
+    epochs_done: int = 0
+    best_accuracy: float = -1.0
+    best_epoch: int = 0
+    history: list[dict[str, float]] | None = None
+
+
+def data_fingerprint(root: Path) -> str:
+    """A hash of the data set's list files and of every clip's path and size (cheap: no audio is read)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(root).rglob("*")):
+        if path.is_file() and path.suffix in (".wav", ".txt"):
+            digest.update(f"{path.relative_to(root).as_posix()}:{path.stat().st_size}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def _features(audio: np.ndarray, bar: Bar, label: str) -> np.ndarray:
+    """MFCC features (N, 49, 10, 1) of int16 clips (N, 16000), from the device's front end."""
+    from tinykit.kws.features import mfcc
+
+    out = None
+    with bar(len(audio), label) as advance:
+        for k, clip in enumerate(audio):
+            frame = mfcc(clip)
+            if out is None:
+                out = np.zeros((len(audio), *frame.shape, 1), dtype=np.float32)
+            out[k, ..., 0] = frame
+            advance(1)
+    return out
+
+
+def _speed(clip: np.ndarray, factor: float) -> np.ndarray:
+    """The clip played ``factor`` times as fast, centred in one second (cut or zero-padded)."""
+    played = resample(clip.astype(np.float64), int(round(SAMPLE_RATE * factor)), SAMPLE_RATE)
+    out = np.zeros(CLIP_SAMPLES)
+    if len(played) >= CLIP_SAMPLES:
+        start = (len(played) - CLIP_SAMPLES) // 2
+        out[:] = played[start:start + CLIP_SAMPLES]
+    else:
+        start = (CLIP_SAMPLES - len(played)) // 2
+        out[start:start + len(played)] = played
+    return out
+
+
+def augment(audio: np.ndarray, noise: tuple[np.ndarray, ...], rng: np.random.Generator) -> np.ndarray:
+    """Each clip at a random speed, shifted by up to 100 ms (zero-filled) and, mostly, mixed with background noise."""
+    out = np.zeros_like(audio)
+    for k, clip in enumerate(audio):
+        clip = _speed(clip, rng.uniform(*SPEED_RANGE))
+        shift = int(rng.integers(-TIME_SHIFT_SAMPLES, TIME_SHIFT_SAMPLES + 1))
+        mixed = np.zeros(CLIP_SAMPLES, dtype=np.float64)
+        if shift >= 0:
+            mixed[shift:] = clip[:CLIP_SAMPLES - shift]
+        else:
+            mixed[:shift] = clip[-shift:]
+        if rng.uniform() < NOISE_PROBABILITY:
+            recording = noise[int(rng.integers(len(noise)))]
+            start = int(rng.integers(0, len(recording) - CLIP_SAMPLES + 1))
+            mixed += rng.uniform(0.0, NOISE_VOLUME) * recording[start:start + CLIP_SAMPLES]
+        out[k] = np.clip(np.round(mixed), -32768, 32767)
+    return out
+
+
+def _write_json(path: Path, document: Any) -> None:
+    """Write JSON atomically, so an interrupt never leaves half a file."""
+    partial = path.with_suffix(path.suffix + ".partial")
+    partial.write_text(json.dumps(document, indent=2) + "\n")
+    os.replace(partial, path)
+
+
+def _check_settings(out: Path, settings: TrainSettings) -> bool:
+    """True when ``out`` holds a run with these settings to resume; refuses one with other settings."""
+    path = out / SETTINGS
+    if not path.exists():
+        if out.exists() and any(out.iterdir()):
+            raise TinykitError(f"{out} exists and holds no training run ({SETTINGS} is missing); give a new output "
+                               "folder, or remove this one.")
+        return False
+    saved = json.loads(path.read_text())
+    differing = {k: (saved.get(k), v) for k, v in asdict(settings).items() if saved.get(k) != v}
+    if differing:
+        names = ", ".join(f"{k} was {old!r}, now {new!r}" for k, (old, new) in differing.items())
+        raise TinykitError(f"{out} holds a run made with other settings ({names}). Resume it with its own settings, "
+                           "or give a new output folder to start another run.")
+    return True
+
+
+def _keras() -> Any:
+    """Keras, with TensorFlow's start-up logging kept off the terminal."""
+    from tinykit.frontend.convert import quiet_tensorflow
+
+    quiet_tensorflow()
+    import keras
+
+    return keras
+
+
+def _learning_rate(settings: TrainSettings, epoch: int) -> float:
+    """Cosine decay from the base rate to nearly zero over the planned epochs."""
+    return settings.learning_rate * 0.5 * (1.0 + math.cos(math.pi * epoch / settings.epochs))
+
+
+def _fit(data: SpeechCommands, settings: TrainSettings, out: Path, resume: bool, bar: Bar,
+         report: Callable[[str], None]) -> _LoopState:
+    """Run (or continue) the epochs; returns the loop's final state, with the best model in OUT/model.keras."""
+    keras = _keras()
+    from tinykit.kws.model import ds_cnn
+
+    checkpoint = out / CHECKPOINT
+    validation_x = _features(data.validation.audio, bar, "validation features")
+    validation_y = data.validation.labels
+    state = _LoopState(history=[])
+    if resume and (checkpoint / "state.json").exists():
+        state = _LoopState(**json.loads((checkpoint / "state.json").read_text()))
+        model = keras.models.load_model(checkpoint / "last.keras")
+        report(f"resuming {out} after epoch {state.epochs_done} of {settings.epochs}")
+    else:
+        keras.utils.set_random_seed(settings.seed)
+        model = ds_cnn(len(LABELS), tuple(validation_x.shape[1:]), filters=settings.width, blocks=settings.blocks,
+                       batch_norm_momentum=BATCH_NORM_MOMENTUM)
+        model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    checkpoint.mkdir(parents=True, exist_ok=True)
+    training = data.training
+
+    class Advance(keras.callbacks.Callback):
+        def __init__(self, advance: Callable[[int], None]) -> None:
+            super().__init__()
+            self.advance = advance
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            self.advance(1)
+
+    for epoch in range(state.epochs_done, settings.epochs):
+        if epoch - state.best_epoch >= settings.patience and state.epochs_done:
+            report(f"stopping early: validation accuracy has not improved for {settings.patience} epochs")
+            break
+        rng = np.random.default_rng([settings.seed, 0, epoch])
+        keras.utils.set_random_seed(settings.seed * 1000 + epoch)
+        order = rng.permutation(len(training.labels))
+        x = _features(augment(training.audio[order], data.noise, rng), no_bar, "")
+        y = training.labels[order]
+        model.optimizer.learning_rate.assign(_learning_rate(settings, epoch))
+        steps = math.ceil(len(y) / settings.batch_size)
+        with bar(steps, f"epoch {epoch + 1}/{settings.epochs}") as advance:
+            fitted = model.fit(x, y, batch_size=settings.batch_size, epochs=1, shuffle=False, verbose=0,
+                               callbacks=[Advance(advance)])
+        _, val_accuracy = model.evaluate(validation_x, validation_y, batch_size=256, verbose=0)
+        entry = {"epoch": epoch + 1, "loss": float(fitted.history["loss"][0]),
+                 "accuracy": float(fitted.history["accuracy"][0]), "val_accuracy": float(val_accuracy)}
+        state.history = [*(state.history or []), entry]
+        improved = val_accuracy > state.best_accuracy
+        if improved:
+            state.best_accuracy, state.best_epoch = float(val_accuracy), epoch + 1
+            model.save(out / "model.partial.keras")
+            os.replace(out / "model.partial.keras", out / "model.keras")
+        report(f"epoch {epoch + 1}: loss {entry['loss']:.3f}, training accuracy {100 * entry['accuracy']:.1f}%, "
+               f"validation accuracy {100 * val_accuracy:.1f}%{' (best so far)' if improved else ''}")
+        state.epochs_done = epoch + 1
+        model.save(checkpoint / "last.partial.keras")
+        os.replace(checkpoint / "last.partial.keras", checkpoint / "last.keras")
+        _write_json(checkpoint / "state.json", asdict(state))
+    return state
+
+
+def _int8_predictions(tflite: Path, features: np.ndarray) -> np.ndarray:
+    """Classes the int8 model picks for float features, run by tflite-micro on the host."""
+    from tinykit.frontend.tflite_reader import read_tflite
+    from tinykit.verify.compare import quantize
+    from tinykit.verify.tflm import run_tflm
+
+    graph = read_tflite(tflite)
+    tensor = graph.inputs[0]
+    samples = [[quantize(f, tensor).reshape(tensor.shape)] for f in features]
+    outputs = run_tflm(tflite.read_bytes(), samples)
+    return np.array([int(np.argmax(o[0])) for o in outputs], dtype=np.int32)
+
+
+def _evaluate(data: SpeechCommands, settings: TrainSettings, state: _LoopState, out: Path, bar: Bar,
+              report: Callable[[str], None]) -> dict:
+    """Quantize the best model, measure float and int8 accuracy on the test split, write the report files."""
+    keras = _keras()
+    from tinykit.frontend.convert import convert_to_int8
+
+    test_x = _features(data.testing.audio, bar, "test features")
+    test_y = data.testing.labels
+    rng = np.random.default_rng([settings.seed, 1])
+    chosen = np.sort(rng.choice(len(data.training.labels), size=min(CALIBRATION_SAMPLES, len(data.training.labels)),
+                                replace=False))
+    calibration = _features(data.training.audio[chosen], no_bar, "")
+    np.savez(out / "calibration.npz", inputs=calibration)
+    report("converting the best model to int8")
+    conversion = convert_to_int8(out / "model.keras", calibration, out / "model.tflite")
+    model = keras.models.load_model(out / "model.keras", compile=False)
+    float_predicted = np.argmax(model.predict(test_x, batch_size=256, verbose=0), axis=-1)
+    report(f"running the int8 model on {len(test_y)} test clips in tflite-micro")
+    int8_predicted = _int8_predictions(out / "model.tflite", test_x)
+    float_matrix = confusion_matrix(test_y, float_predicted, len(LABELS))
+    int8_matrix = confusion_matrix(test_y, int8_predicted, len(LABELS))
+    document = {
+        "data": str(data.root),
+        "settings": asdict(settings),
+        "epochs_trained": state.epochs_done,
+        "best_epoch": state.best_epoch,
+        "validation_accuracy": state.best_accuracy,
+        "test_clips": int(len(test_y)),
+        "float_accuracy": accuracy(float_matrix),
+        "int8_accuracy": accuracy(int8_matrix),
+        "int8_float_agreement": float(np.mean(float_predicted == int8_predicted)),
+        "labels": list(LABELS),
+        "float_confusion": float_matrix.tolist(),
+        "int8_confusion": int8_matrix.tolist(),
+        "conversion": conversion.render(),
+        "history": state.history,
+    }
+    _write_json(out / "report.json", document)
+    (out / "report.txt").write_text(render_report(document) + "\n")
+    write_png([(f"float model: {100 * document['float_accuracy']:.1f}% on the test split", float_matrix),
+               (f"int8 model (tflite-micro): {100 * document['int8_accuracy']:.1f}%", int8_matrix)],
+              LABELS, out / "confusion.png")
+    return document
+
+
+def render_report(document: dict) -> str:
+    """The report as text: accuracies, then the int8 and float confusion matrices."""
+    labels = document["labels"]
+    lines = [
+        f"keyword spotting, 12 classes, data {document['data']}",
+        f"trained {document['epochs_trained']} epochs; best validation accuracy "
+        f"{100 * document['validation_accuracy']:.2f}% at epoch {document['best_epoch']}",
+        f"test split ({document['test_clips']} clips):",
+        f"  float accuracy  {100 * document['float_accuracy']:.2f}%",
+        f"  int8 accuracy   {100 * document['int8_accuracy']:.2f}%  (tflite-micro on the host)",
+        f"  int8 and float agree on {100 * document['int8_float_agreement']:.1f}% of the clips",
+        "",
+        render_text(np.array(document["int8_confusion"]), labels, "int8 model, test split"),
+        "",
+        render_text(np.array(document["float_confusion"]), labels, "float model, test split"),
+    ]
+    return "\n".join(lines)
+
+
+def train(data_root: Path, out: Path, bar: Bar = no_bar, report: Callable[[str], None] = lambda message: None,
+          **options: Any) -> dict:
+    """Train (or resume training) on the Speech Commands folder ``data_root`` into ``out``; returns the report.
+
+    ``options`` are TrainSettings fields (seed, epochs, width, ...); the data
+    set's fingerprint is added here, so a changed data set is a changed run.
+    """
+    data_root, out = Path(data_root).expanduser(), Path(out)
+    if not data_root.is_dir():
+        load_speech_commands(data_root)  # raises the missing-folder message
+    settings = TrainSettings(data_fingerprint=data_fingerprint(data_root), **options)
+    resume = _check_settings(out, settings)
+    data = load_speech_commands(data_root, seed=settings.seed, bar=bar)
+    for note in data.notes[:5]:
+        report(note)
+    if len(data.notes) > 5:
+        report(f"... and {len(data.notes) - 5} more files converted")
+    counts = ", ".join(f"{s.name} {len(s.labels)}" for s in (data.training, data.validation, data.testing))
+    report(f"clips: {counts}")
+    out.mkdir(parents=True, exist_ok=True)
+    _write_json(out / SETTINGS, asdict(settings))
+    state = _fit(data, settings, out, resume, bar, report)
+    return _evaluate(data, settings, state, out, bar, report)
