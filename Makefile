@@ -6,13 +6,14 @@ PYTHON      := $(VENV)/bin/python
 TINYKIT     := $(VENV)/bin/tinykit
 STAMP       := $(VENV)/.tinykit-installed
 APT_STAMP   := $(VENV)/.apt-installed
-# Host compiler, Cortex-M toolchain, emulator, flasher, and speech synthesis
+# Host compiler, Cortex-M toolchain (with its C++ library, for the TF Lite
+# Micro side-by-side benchmark), emulator, flasher, and speech synthesis
 # (espeak-ng, flite) for the keyword-spotting example's generated data set.
-APT_PACKAGES := gcc make gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm openocd espeak-ng flite sox
+APT_PACKAGES := gcc make gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm openocd espeak-ng flite sox
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS        ?= 2
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench fuzz clean
 
 setup: $(APT_STAMP) $(STAMP)
 
@@ -46,9 +47,30 @@ test: setup
 
 # tinykit against tflite-micro on the zoo's MLPerf Tiny models: arenas, host-CPU
 # latency, and tinykit's firmware in QEMU on qemu_m4/m7/m33 (how long: README, Benchmarks);
-# writes benchmarks/results.json and prints a table.
+# writes benchmarks/results.json and prints a table. Given TF Lite Micro's
+# source trees (checkouts on this machine, nothing is downloaded), also the
+# Cortex-M side-by-side against TF Lite Micro with reference and CMSIS-NN
+# kernels, into benchmarks/results_cortexm.json:
+#   make bench TFLM_SRC=DIR CMSIS_NN_SRC=DIR TFLM_THIRD_PARTY=DIR [MLPERF_TINY=DIR] [TFLM_CACHE=DIR]
+TFLM_SRC         ?=
+CMSIS_NN_SRC     ?=
+TFLM_THIRD_PARTY ?=
+MLPERF_TINY      ?=
+TFLM_CACHE       ?=
+BENCH_SOURCES := $(if $(TFLM_SRC),--tflm-src $(TFLM_SRC)) $(if $(CMSIS_NN_SRC),--cmsis-nn-src $(CMSIS_NN_SRC)) \
+	$(if $(TFLM_THIRD_PARTY),--third-party $(TFLM_THIRD_PARTY)) $(if $(MLPERF_TINY),--mlperf-tiny $(MLPERF_TINY)) \
+	$(if $(TFLM_CACHE),--tflm-cache $(TFLM_CACHE))
 bench: setup
-	$(PYTHON) -m benchmarks.run -o benchmarks/results.json
+	$(PYTHON) -m benchmarks.run -o benchmarks/results.json $(BENCH_SOURCES)
+
+# Hostile files: thousands of seeded mutations of zoo models (bit flips,
+# truncation, overwritten runs, well-formed hostile values) through the reader
+# and code generator; accepted ones run under ASan+UBSan against tflite-micro.
+# Prints counts per outcome and per refusal cause; exits 1 on any failure.
+# FUZZ_ARGS='--count 5000 --seed 3 --runs 300' changes the campaign.
+FUZZ_ARGS ?= --count 2000 --seed 1
+fuzz: setup
+	$(PYTHON) -m tests.fuzz $(FUZZ_ARGS)
 
 clean:
 	rm -rf build .pytest_cache

@@ -1,11 +1,15 @@
 """Benchmarks: tinykit against tflite-micro, side by side in one run, written as one JSON file.
 
     .venv/bin/python -m benchmarks.run [--models ...] [--boards ...] [-o benchmarks/results.json]
+        [--tflm-src DIR --cmsis-nn-src DIR --third-party DIR [--mlperf-tiny DIR]]
 
 Per model: the arena each needs, the host-CPU latency of each (median of N
 calls), and tinykit's firmware in QEMU per emulated board (instruction
-counts, deterministic). Progress goes to stderr, a table to stdout. These are
-measurements, not tests: nothing here passes or fails on a figure.
+counts, deterministic). Given TF Lite Micro's source trees, it also runs the
+Cortex-M side-by-side (benchmarks.cortexm: TF Lite Micro with reference and
+CMSIS-NN kernels on the same boards) into its own JSON file. Progress goes to
+stderr, tables to stdout. These are measurements, not tests: nothing here
+passes or fails on a figure.
 """
 
 from __future__ import annotations
@@ -16,16 +20,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tinykit.boards import get_board
 from tinykit.build import build
 from tinykit.errors import TinykitError
 
+from benchmarks import cortexm
 from benchmarks.arena import compare_arenas
-from benchmarks.emulated import DEFAULT_BOARDS, TFLM_ABSENT, measure_emulated
+from benchmarks.emulated import DEFAULT_BOARDS, TFLM_ABSENT, check_boards, measure_emulated
 from benchmarks.environment import environment
 from benchmarks.host_latency import call_overhead, compare_host_latency, ratio_net_of_call_overhead
 from benchmarks.models import DEFAULT_MODELS, ROOT, zoo_names, zoo_tflite
-from benchmarks.table import render_tables
+from benchmarks.table import cortexm_table, render_tables
 
 SCHEMA = "tinykit-bench/1"
 DEFAULT_OUTPUT = ROOT / "benchmarks" / "results.json"
@@ -63,21 +67,6 @@ def _check_models(models: Sequence[str]) -> None:
         )
 
 
-def _check_boards(boards: Sequence[str]) -> list[str]:
-    """The boards' canonical names; only emulated boards, which need no hardware, are accepted."""
-    names = []
-    for name in boards:
-        board = get_board(name)
-        if board.kind != "emulated":
-            raise TinykitError(
-                f"board {name} is not emulated: the benchmarks run firmware in QEMU only, where instruction counts "
-                f"are deterministic. Choose --boards from {', '.join(DEFAULT_BOARDS)}, or profile a real board "
-                "with `tinykit profile FOLDER --port ...`."
-            )
-        names.append(board.name)
-    return names
-
-
 def _progress(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
@@ -107,7 +96,7 @@ def benchmark_model(name: str, boards: Sequence[str], build_dir: Path, runs: int
 def run(models: Sequence[str], boards: Sequence[str], build_dir: Path, runs: int, warmups: int) -> dict:
     """The whole benchmark document (schema ``tinykit-bench/1``)."""
     _check_models(models)
-    boards = _check_boards(boards)
+    boards = check_boards(boards)
     if runs < 1 or warmups < 0:
         raise TinykitError(f"--runs must be at least 1 and --warmups 0 or more (got {runs} and {warmups}).")
     _progress("call overhead on a one-op model")
@@ -140,20 +129,61 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR, help="where the builds go (default: %(default)s)")
     parser.add_argument("--runs", type=int, default=50, help="timed host calls per side and model (default: %(default)s)")
     parser.add_argument("--warmups", type=int, default=5, help="untimed host calls first (default: %(default)s)")
+    cortexm.add_source_arguments(parser, required=False)
+    parser.add_argument("--cortexm-output", type=Path, default=cortexm.DEFAULT_OUTPUT,
+                        help="JSON file of the Cortex-M side-by-side (default: %(default)s)")
     return parser.parse_args(argv)
+
+
+SIDE_BY_SIDE_SKIPPED = (
+    "Cortex-M side-by-side with TF Lite Micro (reference and CMSIS-NN kernels) skipped: give --tflm-src, "
+    "--cmsis-nn-src and --third-party (with make: `make bench TFLM_SRC=DIR CMSIS_NN_SRC=DIR TFLM_THIRD_PARTY=DIR "
+    "[MLPERF_TINY=DIR]`); see the README's Benchmarks section."
+)
+
+
+def _side_by_side(arguments: argparse.Namespace) -> dict | None:
+    """The Cortex-M side-by-side document when a TF Lite Micro source option is given (then all must be valid)."""
+    if not _wants_side_by_side(arguments):
+        return None
+    setup = cortexm.tflm_setup(arguments)
+    names = [*(cortexm.MLPERF_TINY if arguments.mlperf_tiny is not None else ()), *arguments.models]
+    models = cortexm.resolve_models(names, arguments.mlperf_tiny)
+    # The same build folder as the host part's: tinykit's firmware is built once for both.
+    return cortexm.run(setup, models, arguments.boards or ["qemu_m7"], arguments.build_dir)
+
+
+def _wants_side_by_side(arguments: argparse.Namespace) -> bool:
+    given = (arguments.tflm_src, arguments.cmsis_nn_src, arguments.third_party, arguments.mlperf_tiny)
+    return any(option is not None for option in given)
+
+
+def _write(path: Path, document: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    _progress(f"wrote {path}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _arguments(argv)
     try:
+        if _wants_side_by_side(arguments):
+            # Refuse missing or wrong source folders before the long host part, not after it.
+            cortexm.tflm_setup(arguments)
+            cortexm.resolve_models(cortexm.MLPERF_TINY if arguments.mlperf_tiny else [], arguments.mlperf_tiny)
         document = run(arguments.models, arguments.boards, arguments.build_dir, arguments.runs, arguments.warmups)
+        _write(arguments.output, document)
+        print(render_tables(document))
+        print()
+        side_by_side = _side_by_side(arguments)
     except TinykitError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    arguments.output.parent.mkdir(parents=True, exist_ok=True)
-    arguments.output.write_text(json.dumps(document, indent=2) + "\n")
-    print(render_tables(document))
-    _progress(f"wrote {arguments.output}")
+    if side_by_side is None:
+        print(SIDE_BY_SIDE_SKIPPED)
+        return 0
+    _write(arguments.cortexm_output, side_by_side)
+    print(cortexm_table(side_by_side))
     return 0
 
 

@@ -68,8 +68,45 @@ def render_tables(document: dict) -> str:
     if any(result["emulated"] for result in document["models"].values()):
         parts += [
             "",
-            "tinykit firmware in QEMU (retired instructions, deterministic; no tflite-micro figure: "
-            "no Cortex-M build of it is available offline):",
+            "tinykit firmware in QEMU (retired instructions, deterministic; TF Lite Micro beside it: "
+            "the side-by-side table):",
             emulated_table(document["models"]),
         ]
     return "\n".join(parts)
+
+
+def _millions(value: float) -> str:
+    return f"{value / 1e6:.2f} M"
+
+
+def _times(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.2f}"
+
+
+def cortexm_table(document: dict) -> str:
+    """The side-by-side of `benchmarks.cortexm`: per model and board, each engine's instructions, arena and code."""
+    headers = ["model", "board", "MACs", "tinykit", "TFLM ref", "TFLM CMSIS-NN", "tk/ref", "tk/CMSIS-NN",
+               "arena tk", "TFLM planned", "TFLM used", "code tk", "code TFLM ref", "code TFLM CMSIS-NN", "outputs"]
+    rows = []
+    for name, result in document["models"].items():
+        for board, figures in result["boards"].items():
+            tk, ref, nn = figures["tinykit"], figures["tflm_reference"], figures["tflm_cmsis_nn"]
+            rows.append([
+                name, board, _millions(result["macs"]),
+                _millions(tk["instructions"]), _millions(ref["instructions"]), _millions(nn["instructions"]),
+                _times(figures["ratios"]["tinykit_to_tflm_reference"]["instructions"]),
+                _times(figures["ratios"]["tinykit_to_tflm_cmsis_nn"]["instructions"]),
+                f"{tk['arena_bytes']:,}", f"{nn['planned_activations_bytes']:,}", f"{nn['arena_used_bytes']:,}",
+                _kib(tk["code_bytes"]), _kib(ref["code_bytes"]), _kib(nn["code_bytes"]),
+                "all equal" if figures["all_outputs_match"] else
+                "DIFFER: " + ", ".join(e for e in ("tinykit", "tflm_reference", "tflm_cmsis_nn") if not figures[e]["outputs_match"]),
+            ])
+    commits = ", ".join(f"{name} {source['commit'][:12]}" for name, source in document["sources"].items())
+    environment = document["environment"]
+    return "\n".join([
+        f"tinykit {environment['tinykit_version']} ({environment['git_commit']}) vs TF Lite Micro on "
+        f"{environment['cpu_model']}, {environment['date']}",
+        f"sources: {commits}",
+        "Retired instructions per inference in QEMU (-icount shift=0), arena bytes, code = flash minus weights/model:",
+        _aligned(headers, rows),
+    ])

@@ -75,7 +75,7 @@ def schedule_for(tflite: Path, board: str, kernels: str = "auto") -> Schedule:
 
 def compile_tflite(
     tflite: Path, folder: Path, board: str, source_name: str, kernels: str = "auto",
-    features: Iterable[str] | None = None, mlperf_id: str | None = None,
+    features: Iterable[str] | None = None, mlperf_id: str | None = None, origin: Path | None = None,
 ) -> CompiledModel:
     """Read, select kernels, plan and generate C for an int8 .tflite into ``folder``.
 
@@ -83,8 +83,10 @@ def compile_tflite(
     or "reference" (the portable kernels). ``features`` replaces the board's
     ISA features: the tests build the cortexm/ twins for the host this way
     (with portable definitions of the intrinsics). ``mlperf_id`` is MLPerf
-    Tiny's benchmark id (None: inferred from the model's shapes)."""
-    graph = read_tflite(tflite)
+    Tiny's benchmark id (None: inferred from the model's shapes). ``origin``
+    is the user's file when ``tflite`` is the build folder's copy of it, so
+    that a message about a bad model names the file the user gave."""
+    graph = read_tflite(tflite, shown_as=origin)
     graph = Graph(name=_c_name(folder.name), tensors=graph.tensors, ops=graph.ops, inputs=graph.inputs, outputs=graph.outputs)
     mlperf = resolve(graph, mlperf_id)
     schedule = select_kernels(graph, get_board(board).features if features is None else features, kernels)
@@ -113,7 +115,8 @@ def build(
     target = get_board(board)  # an unknown board is refused before any slow work
     folder.mkdir(parents=True, exist_ok=True)
     tflite, report = int8_model(model, folder, data, random_calibration)
-    compiled = compile_tflite(tflite, folder, target.name, source_name=model.name, kernels=kernels, mlperf_id=mlperf_id)
+    compiled = compile_tflite(tflite, folder, target.name, source_name=model.name, kernels=kernels, mlperf_id=mlperf_id,
+                              origin=model if is_tflite(model) else None)
     firmware = None
     if target.is_cortex_m:
         from tinykit.budget import check_fits

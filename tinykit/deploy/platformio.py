@@ -9,6 +9,7 @@ settings turn off telemetry and upgrade checks, so `pio run` contacts nobody.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -61,9 +62,13 @@ def dev_platform_dir() -> Path:
 
 
 def default_core_dir() -> Path:
-    """Where tinykit keeps its PlatformIO core: away from ~/.platformio."""
+    """Where tinykit keeps its PlatformIO core: away from ~/.platformio, one
+    folder per tinykit installation. PlatformIO records the dev-platform it
+    links to by path, so two installations (two checkouts, or a checkout and a
+    wheel) sharing one core would re-point each other's platform mid-build."""
     cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache_home) / "tinykit" / "platformio"
+    installation = hashlib.sha256(str(dev_platform_dir().resolve()).encode()).hexdigest()[:12]
+    return Path(cache_home) / "tinykit" / "platformio" / installation
 
 
 def _tool_scons_manifest() -> dict:

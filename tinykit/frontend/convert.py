@@ -379,15 +379,12 @@ def convert_to_int8(model_path: Path, calibration: np.ndarray | Path | None, out
 
 def _refuse_what_tflite_aborts_on(flatbuffer: bytes, path: Path) -> None:
     """TF Lite's interpreter (run next, for the accuracy report) aborts the
-    process on a SOFTMAX whose input scale is too small; refuse it here with
-    the reason instead (the code generator would refuse it later anyway)."""
-    from tinykit.codegen.ops.softmax import checked_input_scaling
+    process on a SOFTMAX whose input scale is too small; reading the model
+    runs tinykit.legality, which refuses it (and anything else tinykit would
+    refuse later) with the reason instead."""
     from tinykit.frontend.tflite_reader import parse_tflite
-    from tinykit.ir import OpKind
 
-    for op in parse_tflite(flatbuffer, source=str(path)).ops:
-        if op.kind is OpKind.SOFTMAX:
-            checked_input_scaling(op)
+    parse_tflite(flatbuffer, source=str(path))
 
 
 def _run_int8(tf: Any, flatbuffer: bytes, samples: np.ndarray) -> tuple[np.ndarray, float]:

@@ -1,6 +1,7 @@
 """Read an int8 .tflite file into the IR.
 
-This module is the only place that knows the TFLite flatbuffer schema (field
+This module and verifier.py (which checks the whole file first: bounds and
+indices) are the only places that know the TFLite flatbuffer schema (field
 numbers below follow tensorflow/lite/schema/schema.fbs). It refuses, with a
 message naming the cause and the fix, anything the rest of tinykit cannot
 compile: unknown ops, float or int16 activations, dynamic parameters,
@@ -14,7 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from tinykit.errors import TinykitError
+from tinykit.frontend.builtin_ops import TFLITE_MICRO_OPS, builtin_op_name
 from tinykit.frontend.flatbuffer import Buffer, FlatbufferError, Table
+from tinykit.frontend.verifier import BUILTIN_OPTIONS, verify_model
 from tinykit.ir import (
     Activation,
     AddOptions,
@@ -100,16 +103,12 @@ _BUILTIN_KINDS: dict[int, OpKind] = {
 _PADV2 = 60
 _CUSTOM = 32
 
-# Names of builtin codes tinykit does not compile, for error messages.
-_OTHER_BUILTIN_NAMES: dict[int, str] = {
-    7: "EMBEDDING_LOOKUP", 8: "FLOOR", 12: "L2_POOL_2D", 16: "LSTM", 18: "MUL",
-    19: "RELU", 21: "RELU6", 24: "RNN", 27: "SVDF",
-    28: "TANH", 37: "BATCH_TO_SPACE_ND", 38: "SPACE_TO_BATCH_ND",
-    41: "SUB", 42: "DIV", 44: "UNIDIRECTIONAL_SEQUENCE_LSTM",
-    47: "EXP", 53: "CAST", 54: "PRELU", 55: "MAXIMUM", 57: "MINIMUM",
-    69: "TILE", 74: "SUM", 75: "SQRT", 76: "RSQRT", 78: "POW", 82: "REDUCE_MAX",
-    98: "LEAKY_RELU",
-    117: "HARD_SWISH", 118: "IF", 119: "WHILE", 126: "BATCH_MATMUL",
+# The BuiltinOptions union member each of those ops reads (0: it takes none).
+# tflite-micro ignores a member of another type, so tinykit refuses one rather
+# than read its fields as if they were the op's.
+_OPTIONS_TYPES: dict[int, int] = {
+    0: 11, 1: 5, 2: 10, 3: 1, 4: 2, 6: 38, 9: 8, 14: 0, 17: 5, 22: 17, 25: 9, 34: 22, 40: 27, 60: 43, 114: 89,
+    18: 21, 19: 0, 21: 0, 28: 0, 41: 28, 54: 0, 55: 39, 56: 40, 57: 39, 74: 27, 82: 27, 89: 27, 98: 75, 99: 76, 117: 91,
 }
 
 # TensorType codes.
@@ -133,14 +132,18 @@ _HOW_TO_CONVERT = (
 )
 
 
-def read_tflite(path: Path | str) -> Graph:
-    """Read a .tflite file into a Graph, or raise TinykitError saying what is wrong."""
+def read_tflite(path: Path | str, shown_as: Path | str | None = None) -> Graph:
+    """Read a .tflite file into a Graph, or raise TinykitError saying what is wrong.
+
+    Messages name ``shown_as`` when given: the user's own file when ``path`` is
+    the build folder's copy of it.
+    """
     path = Path(path)
     if not path.exists():
         raise TinykitError(f"{path}: no such file. Give the path of a .tflite model (or a Keras/SavedModel model to convert).")
     if path.is_dir():
         raise TinykitError(f"{path} is a folder, not a .tflite file.")
-    return parse_tflite(path.read_bytes(), name=path.stem, source=str(path))
+    return parse_tflite(path.read_bytes(), name=path.stem, source=str(shown_as or path))
 
 
 def parse_tflite(data: bytes, name: str = "model", source: str = "the model") -> Graph:
@@ -162,10 +165,11 @@ def raw_graph(data: bytes, name: str = "model", source: str = "the model") -> Gr
             "needs a .keras/.h5 name or a SavedModel folder so tinykit can convert it."
         )
     try:
+        verify_model(data)
         return _Reader(Buffer(data), name).graph()
     except FlatbufferError as err:
         raise TinykitError(
-            f"{source} is truncated or corrupted ({err}). Re-export the model with the TFLite converter, "
+            f"{source} is truncated or corrupted: {err}. Re-export the model with the TFLite converter, "
             "or copy it again if it came over a network or a size-limited upload."
         ) from None
 
@@ -207,9 +211,22 @@ class _Reader:
             raise TinykitError(f"tensor {index} ({name!r}) has TFLite type code {type_code}, which tinykit does not handle. {_HOW_TO_CONVERT}")
         dtype = _DTYPES[type_code]
         shape = tuple(int(d) for d in table.scalars(0, "int32"))
-        quant = self._quantization(table.table(4))
+        # Sparse storage and block-wise or custom quantization change what the
+        # data and the scales mean; tinykit (like tflite-micro's int8 kernels) reads neither.
+        quantization = table.table(4)
+        if table.has(6) or (quantization is not None and quantization.scalar(4, "B") != 0):
+            raise TinykitError(
+                f"tensor {index} ({name!r}) is stored sparse or quantized block-wise/custom, which tinykit does not "
+                f"read. {_HOW_TO_CONVERT}"
+            )
+        quant = self._quantization(quantization)
         buffer_index = table.scalar(2, "I")
         data = self._buffer_data(buffer_index) if buffer_index else None
+        if data is not None and any(d < 1 for d in shape):
+            raise TinykitError(
+                f"constant tensor {index} ({name!r}) has shape {list(shape)}: every extent must be at least 1. "
+                "The model file is malformed; re-convert it."
+            )
         if data is not None:
             expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize if shape else dtype.itemsize
             if len(data) != expected:
@@ -217,8 +234,6 @@ class _Reader:
         return Tensor(index=index, name=name, shape=shape, dtype=dtype, quant=quant, data=data)
 
     def _buffer_data(self, index: int) -> bytes | None:
-        if index >= len(self.buffers):
-            raise FlatbufferError(f"buffer index {index} out of range ({len(self.buffers)} buffers)")
         buffer = self.buffers[index]
         data = buffer.raw_bytes(0)
         if not data and buffer.has(1):  # large models keep data after the flatbuffer
@@ -246,31 +261,43 @@ class _Reader:
     # -- ops -------------------------------------------------------------------
 
     def _kind(self, op_index: int, opcode_index: int) -> tuple[OpKind, int]:
-        if opcode_index >= len(self.opcodes):
-            raise FlatbufferError(f"op {op_index} uses opcode {opcode_index}, the model defines {len(self.opcodes)}")
         code = self.opcodes[opcode_index]
         if code in _BUILTIN_KINDS:
             return _BUILTIN_KINDS[code], code
         if code == _CUSTOM:
-            what = f"the custom op {self.custom_names[opcode_index]!r}"
+            what = f"the custom op {self.custom_names[opcode_index]!r}, which tflite-micro runs only with a kernel you register"
         else:
-            what = f"{_OTHER_BUILTIN_NAMES.get(code, f'the builtin op with code {code}')}"
+            name = builtin_op_name(code)
+            micro = "tflite-micro has a kernel for it" if name in TFLITE_MICRO_OPS else "tflite-micro has no kernel for it either"
+            what = f"{name} (builtin code {code}; {micro})"
         raise TinykitError(
-            f"op {op_index} of the model is {what}, which tinykit cannot compile. Supported ops: "
+            f"op {op_index} of the model is {what}, and tinykit cannot compile it. Supported ops: "
             f"{', '.join(SUPPORTED_OPS)}. Rework the model to avoid it (for example express it with "
             "supported layers), then convert again."
         )
+
+    @staticmethod
+    def _options_table(op_index: int, kind: OpKind, code: int, op: Table) -> Table | None:
+        """The op's builtin options table, or None when it has none (the schema's defaults apply)."""
+        tag, expected = op.scalar(3, "B"), _OPTIONS_TYPES.get(code)
+        if tag == 0:
+            return None  # a table under the tag NONE is never read
+        if expected is not None and tag != expected:  # an op missing from _OPTIONS_TYPES is not checked
+            member = BUILTIN_OPTIONS.get(tag)
+            wanted = BUILTIN_OPTIONS[expected].name if expected else "no options"
+            raise TinykitError(
+                f"op {op_index} ({kind.value}) carries builtin options of union type {tag}"
+                f"{f' ({member.name})' if member else ''}, but {kind.value} takes {wanted}. "
+                "The model file is malformed; re-convert it."
+            )
+        return op.table(4)
 
     def graph(self) -> Graph:
         tensor_tables = self.subgraph.tables(0)
         tensors = [self._tensor(i, t) for i, t in enumerate(tensor_tables)]
 
-        def tensor_at(i: int) -> Tensor | None:
-            if i == -1:
-                return None
-            if not 0 <= i < len(tensors):
-                raise FlatbufferError(f"tensor index {i} out of range ({len(tensors)} tensors)")
-            return tensors[i]
+        def tensor_at(i: int) -> Tensor | None:  # indices are in range: verify_model checked them
+            return None if i == -1 else tensors[i]
 
         ops = []
         for op_index, table in enumerate(self.subgraph.tables(3)):
@@ -278,12 +305,15 @@ class _Reader:
             inputs = [tensor_at(int(i)) for i in table.scalars(1, "int32")]
             outputs = [tensor_at(int(i)) for i in table.scalars(2, "int32")]
             if not outputs or any(t is None for t in outputs) or not inputs or inputs[0] is None:
-                raise FlatbufferError(f"op {op_index} ({kind.value}) lacks its input or output tensors")
-            data_inputs, options = self._options(op_index, kind, code, inputs, outputs, table.table(4))
+                raise TinykitError(
+                    f"op {op_index} ({kind.value}) lacks its first input or an output (an absent tensor, index -1, "
+                    "or none at all). The model file is malformed; re-convert it."
+                )
+            data_inputs, options = self._options(op_index, kind, code, inputs, outputs, self._options_table(op_index, kind, code, table))
             ops.append(Op(index=op_index, kind=kind, inputs=tuple(data_inputs), outputs=tuple(outputs), options=options))
 
-        graph_inputs = tuple(tensor_at(int(i)) for i in self.subgraph.scalars(1, "int32"))
-        graph_outputs = tuple(tensor_at(int(i)) for i in self.subgraph.scalars(2, "int32"))
+        graph_inputs = tuple(tensors[int(i)] for i in self.subgraph.scalars(1, "int32"))
+        graph_outputs = tuple(tensors[int(i)] for i in self.subgraph.scalars(2, "int32"))
         if not ops:
             raise TinykitError("the model has no ops: there is nothing to compile.")
         return Graph(name=self.name, tensors=tuple(tensors), ops=tuple(ops), inputs=graph_inputs, outputs=graph_outputs)
@@ -297,17 +327,28 @@ class _Reader:
         def scalar(field: int, fmt: str, default=0):
             return table.scalar(field, fmt, default) if table is not None else default
 
+        def coded(field: int, codes: dict, names: dict, what: str, fix: str):
+            value = scalar(field, "b")
+            if value not in codes:
+                raise TinykitError(f"op {op_index} ({kind.value}) has the {what} {names.get(value, value)}, {fix}")
+            return codes[value]
+
         def activation(field: int) -> Activation:
-            code_ = scalar(field, "b")
-            if code_ not in _ACTIVATIONS:
-                raise TinykitError(
-                    f"op {op_index} ({kind.value}) has the fused activation {_ACTIVATION_NAMES.get(code_, code_)}, "
-                    "which tinykit does not support; use RELU, RELU6 or none."
-                )
-            return _ACTIVATIONS[code_]
+            return coded(field, _ACTIVATIONS, _ACTIVATION_NAMES, "fused activation",
+                         "which tinykit does not support; use RELU, RELU6 or none.")
 
         def padding(field: int) -> Padding:
-            return _PADDINGS.get(scalar(field, "b"), Padding.SAME)
+            return coded(field, _PADDINGS, {}, "padding code",
+                         "but TFLite knows 0 (SAME) and 1 (VALID). The model file is malformed; re-convert it.")
+
+        def parameter_inputs(least: int, most: int) -> None:
+            """Ops whose parameters come as tensors: refuse missing or extra inputs (tflite-micro does)."""
+            if not least <= len(inputs) <= most:
+                wanted = str(least) if least == most else f"{least} to {most}"
+                raise TinykitError(
+                    f"op {op_index} ({kind.value}) has {len(inputs)} inputs, but takes {wanted}. "
+                    "The model file is malformed; re-convert it."
+                )
 
         def constant_param(position: int, what: str) -> np.ndarray:
             tensor = inputs[position] if position < len(inputs) else None
@@ -324,12 +365,10 @@ class _Reader:
                 activation=activation(3), dilation_w=scalar(4, "i", 1), dilation_h=scalar(5, "i", 1),
             )
         if kind is OpKind.DEPTHWISE_CONV_2D:
-            in_channels = inputs[0].shape[-1]
-            out_channels = inputs[1].shape[-1]
             return inputs, DepthwiseConv2DOptions(
                 padding=padding(0), stride_w=scalar(1, "i"), stride_h=scalar(2, "i"),
-                # TFLite derives the multiplier from the shapes; the stored field may be stale.
-                depth_multiplier=max(out_channels // max(in_channels, 1), 1),
+                # tflite-micro's kernel loops over this field: legality checks it against the shapes.
+                depth_multiplier=scalar(3, "i"),
                 activation=activation(4), dilation_w=scalar(5, "i", 1), dilation_h=scalar(6, "i", 1),
             )
         if kind in (OpKind.AVERAGE_POOL_2D, OpKind.MAX_POOL_2D):
@@ -348,26 +387,36 @@ class _Reader:
             axis = scalar(0, "i")
             return inputs, ConcatenationOptions(axis=axis + rank if axis < 0 else axis, activation=activation(1))
         if kind is OpKind.SOFTMAX:
-            return inputs, SoftmaxOptions(beta=float(scalar(0, "f", 1.0)))
+            return inputs, SoftmaxOptions(beta=float(scalar(0, "f", 0.0)))  # the schema default: tflite-micro reads 0 too
         if kind in (OpKind.SUB, OpKind.MUL):
             return inputs, ArithmeticOptions(activation=activation(0))
         if kind is OpKind.LEAKY_RELU:
             return inputs, LeakyReluOptions(alpha=float(scalar(0, "f")))
         if kind is OpKind.ARG_MAX:
+            parameter_inputs(2, 2)
             rank = len(inputs[0].shape)
             axis = int(constant_param(1, "axis").reshape(-1)[0])
             return inputs[:1], ArgMaxOptions(axis=axis + rank if axis < 0 else axis)
         if kind in (OpKind.MEAN, OpKind.SUM, OpKind.REDUCE_MAX, OpKind.REDUCE_MIN):
+            parameter_inputs(2, 2)
             rank = len(inputs[0].shape)
             axes = tuple(sorted({int(a) + rank if a < 0 else int(a) for a in constant_param(1, "axes").reshape(-1)}))
             return inputs[:1], MeanOptions(axes=axes, keep_dims=bool(scalar(0, "?")))
         if kind is OpKind.PAD:
-            paddings = constant_param(1, "paddings").reshape(-1, 2)
+            parameter_inputs(2, 3 if code == _PADV2 else 2)
+            paddings = constant_param(1, "paddings")
+            if paddings.size % 2:
+                raise TinykitError(
+                    f"op {op_index} (PAD) has {paddings.size} padding amounts; it needs a (before, after) pair per "
+                    "dimension. The model file is malformed; re-convert it."
+                )
+            paddings = paddings.reshape(-1, 2)
             constant = None
             if code == _PADV2 and len(inputs) > 2 and inputs[2] is not None:
                 constant = int(constant_param(2, "padding value").reshape(-1)[0])
             return inputs[:1], PadOptions(paddings=tuple((int(a), int(b)) for a, b in paddings), constant=constant)
         if kind is OpKind.RESHAPE:
+            parameter_inputs(1, 2)
             # The shape operand, when there is one, may be computed at run time (a dynamic batch):
             # tinykit.simplify folds it, shapes the output from it and drops it.
             return inputs[:2], None

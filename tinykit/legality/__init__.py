@@ -39,7 +39,11 @@ def check_op(op: Op) -> None:
 
 
 def check_graph(graph: Graph) -> None:
-    """Raise TinykitError for the first op of ``graph`` tinykit cannot compile."""
+    """Raise TinykitError for the first graph-wide fault (see ``graph.py``) or
+    the first op of ``graph`` tinykit cannot compile."""
+    from tinykit.legality.graph import check_structure
+
+    check_structure(graph)
     for op in graph.ops:
         check_op(op)
 

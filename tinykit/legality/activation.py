@@ -6,11 +6,11 @@ import math
 
 from tinykit.codegen.ops.activation import hard_swish_multipliers, leaky_relu_alpha_overflows, leaky_relu_multipliers
 from tinykit.codegen.ops.arithmetic import same_quantization
-from tinykit.codegen.ops.common import describe, require_int8_activations, require_one_input_one_output
 from tinykit.codegen.ops.elementwise import logistic_input_scaling
 from tinykit.errors import TinykitError
 from tinykit.ir import LeakyReluOptions, Op, OpKind
 from tinykit.legality import legality
+from tinykit.legality.common import describe, require_int8_activations, require_one_input_one_output, require_same_size
 from tinykit.legality.arithmetic import require_broadcast
 
 
@@ -19,11 +19,7 @@ def check_unary(op: Op) -> None:
     require_one_input_one_output(op)
     inp, out = op.inputs[0], op.outputs[0]
     require_int8_activations(op, [inp, out])
-    if inp.size != out.size:
-        raise TinykitError(
-            f"{describe(op)}: the input has {inp.size} elements but the output {out.size}; {op.kind.value} keeps "
-            "the shape. The model file is inconsistent; re-convert it."
-        )
+    require_same_size(op)
 
 
 @legality(OpKind.RELU6)

@@ -4,11 +4,11 @@ MAXIMUM, MINIMUM (all with numpy broadcasting, up to 6 dimensions)."""
 from __future__ import annotations
 
 from tinykit.codegen.ops.arithmetic import add_family_quants, same_quantization
-from tinykit.codegen.ops.common import describe, require_int8_activations
 from tinykit.codegen.ops.walks import MAX_RANK, broadcast_strides, merge_dims
 from tinykit.errors import TinykitError
 from tinykit.ir import Op, OpKind, Tensor
 from tinykit.legality import legality
+from tinykit.legality.common import describe, require_int8_activations
 
 BINARY = (OpKind.ADD, OpKind.SUB, OpKind.MUL, OpKind.SQUARED_DIFFERENCE, OpKind.MAXIMUM, OpKind.MINIMUM)
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 
 from tinykit.codegen.ops.arithmetic import same_quantization
-from tinykit.codegen.ops.common import describe, require_int8_activations
 from tinykit.errors import TinykitError
 from tinykit.ir import AxisOptions, Op, OpKind, SliceOptions, Tensor, TransposeOptions
 from tinykit.legality import legality
+from tinykit.legality.common import describe, require_int8_activations
 
 _MOVEMENT = (OpKind.TRANSPOSE, OpKind.STRIDED_SLICE, OpKind.SLICE, OpKind.SPLIT, OpKind.SPLIT_V, OpKind.PACK,
              OpKind.UNPACK)

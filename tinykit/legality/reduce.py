@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from tinykit.codegen.ops.arithmetic import same_quantization
-from tinykit.codegen.ops.common import describe, require_int8_activations, require_matching_output_size
 from tinykit.codegen.ops.walks import MAX_RANK
 from tinykit.errors import TinykitError
 from tinykit.ir import ArgMaxOptions, DType, MeanOptions, Op, OpKind
 from tinykit.legality import legality
+from tinykit.legality.common import describe, require_int8_activations, require_matching_output_size
 
 
 def _require_input(op: Op) -> None:

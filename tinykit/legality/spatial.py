@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from tinykit.codegen.ops.arithmetic import same_quantization
-from tinykit.codegen.ops.common import (
-    describe,
-    nhwc_shape,
-    require_int8_activations,
-    require_matching_output_size,
-    require_one_input_one_output,
-)
 from tinykit.errors import TinykitError
 from tinykit.ir import BlockOptions, Op, OpKind, ResizeOptions
 from tinykit.legality import legality
+from tinykit.legality.common import (
+    describe,
+    require_int8_activations,
+    require_matching_output_size,
+    require_nhwc,
+    require_one_input_one_output,
+)
 
 SPATIAL = (OpKind.RESIZE_NEAREST_NEIGHBOR, OpKind.RESIZE_BILINEAR, OpKind.DEPTH_TO_SPACE, OpKind.SPACE_TO_DEPTH)
 
@@ -25,7 +25,7 @@ def check_spatial(op: Op) -> None:
     inp, out = op.inputs[0], op.outputs[0]
     require_int8_activations(op, [inp, out])
     for tensor in (inp, out):
-        if min(nhwc_shape(op, tensor)) < 1:
+        if min(require_nhwc(op, tensor)) < 1:
             raise TinykitError(
                 f"{describe(op)}: tensor {tensor.name!r} has shape {list(tensor.shape)} with an empty dimension. "
                 "The model file is malformed; re-convert it."

@@ -19,6 +19,7 @@ import numpy as np
 from tinykit.errors import TinykitError
 from tinykit.ir import Graph
 from tinykit.resources import firmware_dir
+from tinykit.verify.child import run_bounded
 
 # The generated code and the runtime must build warning-free with these.
 STRICT_FLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror")
@@ -120,21 +121,35 @@ def build_host(project: Path, sanitize: bool = False, shared_library: bool = Tru
     return HostBuild(runner=runner, library=library)
 
 
+# Seconds the runner gets: a floor for start-up, plus time for the MACs at a
+# pace far below even a sanitized build's, so only a runner that never ends is stopped.
+RUNNER_BASE_SECONDS = 60.0
+RUNNER_MACS_PER_SECOND = 5e6
+
+
 def run_host(build: HostBuild, graph: Graph, samples: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
-    """Run samples (each a list with one array per model input) through the runner."""
-    with tempfile.TemporaryDirectory() as tmp:
+    """Run samples (each a list with one array per model input) through the runner.
+
+    The runner is stopped if it outlives a generous time budget or writes more
+    than the outputs it owes (see tinykit.verify.child); the temporary files go
+    whatever happens.
+    """
+    per_sample = sum(t.nbytes for t in graph.outputs)
+    expected = per_sample * len(samples)
+    timeout = RUNNER_BASE_SECONDS + graph.macs() * len(samples) / RUNNER_MACS_PER_SECOND
+    with tempfile.TemporaryDirectory(prefix="tinykit-run-") as tmp:
         inputs, outputs = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
         with inputs.open("wb") as f:
             for sample in samples:
                 for tensor, array in zip(graph.inputs, sample):
                     f.write(np.ascontiguousarray(array, dtype=tensor.dtype.numpy).tobytes())
-        result = subprocess.run([str(build.runner), str(inputs), str(outputs)], capture_output=True, text=True)
+        result = run_bounded([str(build.runner), str(inputs), str(outputs)], "the host build of the model",
+                             timeout=timeout, max_file_bytes=expected + 1024 * 1024)
         if result.returncode != 0:
-            raise TinykitError(f"the host build of the model failed while running:\n{result.stderr.strip()}")
+            raise TinykitError(f"the host build of the model failed while running (exit status {result.returncode}):\n{result.output}")
         raw = outputs.read_bytes()
-    per_sample = sum(t.nbytes for t in graph.outputs)
-    if len(raw) != per_sample * len(samples):
-        raise TinykitError(f"the host runner wrote {len(raw)} bytes, expected {per_sample * len(samples)}")
+    if len(raw) != expected:
+        raise TinykitError(f"the host runner wrote {len(raw)} bytes, expected {expected}")
     results = []
     for s in range(len(samples)):
         offset = s * per_sample

@@ -57,7 +57,7 @@ def verify_model(
     else:
         report(f"running {len(inputs)} samples through the generated code and tflite-micro")
         ours = run_host(build_host(folder, shared_library=False), graph, inputs)
-    reference = run_tflm(model_bytes, inputs)
+    reference = run_tflm(model_bytes, inputs, macs_per_sample=graph.macs())
     compared, mismatched, examples = compare(reference, ours)
     return VerifyResult(
         model=str(model), board=target.name, samples=len(inputs), compared_bytes=compared, mismatches=mismatched,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import signal
 import struct
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from tinykit.errors import TinykitError
+from tinykit.verify.child import run_bounded
 
 # tflite-micro's Python wrapper dereferences a null pointer (and kills the
 # process) when the arena cannot even hold the interpreter's own bookkeeping,
@@ -30,6 +30,11 @@ _MIN_ARENA_BYTES = 64 * 1024
 # small (activation-heavy models with few weights) the arena is doubled and
 # allocation retried, up to this ceiling.
 _MAX_ARENA_BYTES = 512 * 1024 * 1024
+# The child gets this long (plus time for the samples' MACs at a pace far below
+# the interpreter's), and may write its reply and messages up to this size.
+_CHILD_BASE_SECONDS = 120.0
+_CHILD_MACS_PER_SECOND = 2e6
+_CHILD_MAX_FILE_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,11 @@ def _interpreter(model: bytes):  # -> runtime.Interpreter (imported lazily)
             # same way; only growing the arena tells them apart.
             last_error = error
             arena *= 2
+        except Exception as error:  # its Python reader unpacks the whole flatbuffer and raises on a corrupt one
+            raise TinykitError(
+                f"tflite-micro cannot read this file: {type(error).__name__}: {error}. tinykit's own reader refuses "
+                "such a file when it builds it; re-export the model with the TFLite converter."
+            ) from None
     raise TinykitError(
         f"tflite-micro could not prepare the model ({str(last_error).rstrip('.')}), even with a "
         f"{_MAX_ARENA_BYTES // (1024 * 1024)} MiB arena. The model likely uses an op or an op version "
@@ -91,13 +101,15 @@ def _interpreter(model: bytes):  # -> runtime.Interpreter (imported lazily)
     )
 
 
-def run_tflm(model: bytes, samples: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
+def run_tflm(model: bytes, samples: list[list[np.ndarray]], macs_per_sample: int | None = None) -> list[list[np.ndarray]]:
     """Run each sample (one array per model input) through one tflite-micro interpreter.
 
     Returns, per sample, the list of output arrays (copies, in model output order).
     The interpreter runs in a child process, one for all the samples: tflite-micro
     aborts the whole process on some models (an int8 SOFTMAX with a tiny input
     scale, for one), and a crash must become an error message, not end tinykit.
+    The child is bounded in time (by ``macs_per_sample`` when known) and in the
+    bytes it writes.
     """
     n_inputs, n_outputs = _io_counts(model)
     for k, sample in enumerate(samples):
@@ -115,16 +127,18 @@ def run_tflm(model: bytes, samples: list[list[np.ndarray]]) -> list[list[np.ndar
         }
         np.savez(request, model=np.frombuffer(model, dtype=np.uint8), samples=np.array(len(samples)), **arrays)
         command = _child_command("_run_request", str(request), str(reply))
-        completed = subprocess.run(command, capture_output=True, check=False)
-        output = (completed.stdout + completed.stderr).decode(errors="replace")
+        macs = macs_per_sample if macs_per_sample is not None else 10 * len(model)
+        completed = run_bounded(command, "tflite-micro", timeout=_CHILD_BASE_SECONDS + macs * len(samples) / _CHILD_MACS_PER_SECOND,
+                                max_file_bytes=_CHILD_MAX_FILE_BYTES)
         # tflite-micro's own messages, which the errors below point to.
-        sys.stderr.write(output)
+        if completed.output:
+            sys.stderr.write(completed.output + "\n")
         if completed.returncode < 0:
             raise TinykitError(_crash_message(-completed.returncode))
         if completed.returncode != 0 or not reply.exists():
             raise TinykitError(
-                f"The tflite-micro runner failed (exit status {completed.returncode}). Its output was:\n"
-                f"{output.strip()[-2000:]}\nCheck that the model builds with `tinykit build`."
+                f"tflite-micro failed to run the model (exit status {completed.returncode}); its last words are "
+                "printed above."
             )
         with np.load(reply, allow_pickle=False) as answer:
             if "error" in answer.files:
@@ -159,6 +173,8 @@ def _run_request(request: str, reply: str) -> None:
         outputs = _invoke_each(model, arrays, count)
     except TinykitError as error:
         np.savez(reply, error=np.array(str(error)))
+    except Exception as error:  # tflite-micro's wrapper raising on a model it cannot handle: a message, not a traceback
+        np.savez(reply, error=np.array(f"tflite-micro cannot run this model: {type(error).__name__}: {error}"))
     else:
         np.savez(reply, **outputs)
 
@@ -204,6 +220,14 @@ def _child_command(entry: str, *arguments: str) -> list[str]:
 def _print_allocations_from_stdin() -> None:
     """Subprocess entry: read a model from stdin, invoke once on zeros, print the arena record."""
     model = sys.stdin.buffer.read()
+    try:
+        _print_allocations(model)
+    except Exception as error:  # the parent shows this line, not a traceback
+        print(f"tflite-micro cannot run this model: {error}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _print_allocations(model: bytes) -> None:
     interpreter = _interpreter(model)
     n_inputs, _ = _io_counts(model)
     for i in range(n_inputs):
@@ -223,12 +247,13 @@ def tflm_arena(model: bytes) -> TflmArena:
     where Python cannot capture it, so the interpreter runs in a child process.
     """
     _io_counts(model)
-    completed = subprocess.run(_child_command("_print_allocations_from_stdin"), input=model, capture_output=True, check=False)
-    text = completed.stdout.decode(errors="replace") + completed.stderr.decode(errors="replace")
+    completed = run_bounded(_child_command("_print_allocations_from_stdin"), "tflite-micro", timeout=_CHILD_BASE_SECONDS,
+                            max_file_bytes=_CHILD_MAX_FILE_BYTES, stdin=model)
+    text = completed.output
     found = {kind: int(value) for kind, value in _ALLOCATION_LINE.findall(text)}
     if completed.returncode != 0 or set(found) != {"head", "tail", "total"}:
         raise TinykitError(
             f"tflite-micro could not measure the model's arena (exit status {completed.returncode}). "
-            f"Its output was:\n{text.strip()[-2000:]}\nCheck that the model runs with `tinykit verify`."
+            f"Its output was:\n{text}"
         )
     return TflmArena(head=found["head"], tail=found["tail"], total=found["total"])

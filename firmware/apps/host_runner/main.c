@@ -25,6 +25,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s INPUT_FILE OUTPUT_FILE\n", argv[0]);
         return 2;
     }
+    /* Samples are told apart by their size: with none, reading would never end. */
+    size_t sample_bytes = 0;
+    for (int32_t i = 0; i < TK_MODEL_NUM_INPUTS; ++i) {
+        sample_bytes += (size_t)tk_model_input_bytes(i);
+    }
+    if (sample_bytes == 0) {
+        fprintf(stderr, "tinykit_run: the model's inputs hold no bytes\n");
+        return 2;
+    }
     FILE *in = fopen(argv[1], "rb");
     if (in == NULL) {
         return fail("cannot open", argv[1]);

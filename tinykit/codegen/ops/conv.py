@@ -1,9 +1,9 @@
 """Emitters for the convolution family: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, TRANSPOSE_CONV.
 
-Each emitter checks that the op is one the int8 reference kernels compute,
-derives every constant the way TF Lite Micro's Prepare does (the order of
-float32 and float64 operations decides the multipliers' last bit), and
-returns the kernel call.
+Each emitter derives every constant the way TF Lite Micro's Prepare does (the
+order of float32 and float64 operations decides the multipliers' last bit)
+and returns the kernel call; what makes the op legal is checked before, in
+tinykit/legality/conv.py.
 """
 
 from __future__ import annotations
@@ -13,22 +13,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from tinykit.codegen.emit import EmitContext, emitter
-from tinykit.codegen.ops.common import (
-    activation_initializer,
-    describe,
-    dims_struct,
-    nhwc_dims,
-    nhwc_shape,
-    require_int8_activations,
-    require_matching_output_size,
-    window_geometry,
-)
+from tinykit.codegen.ops.common import activation_initializer, dims_struct, nhwc_dims, nhwc_shape, window_geometry
 from tinykit.codegen.quant import quantize_multiplier
-from tinykit.errors import TinykitError
 from tinykit.ir import (
     Conv2DOptions,
     DepthwiseConv2DOptions,
-    DType,
     FullyConnectedOptions,
     Op,
     OpKind,
@@ -44,36 +33,8 @@ def _weights(op: Op, units: int) -> tuple[Tensor, Tensor | None, tuple[float, ..
     """The int8 filter, the optional int32 bias and one filter scale per output channel."""
     filt = op.inputs[1]
     bias = op.inputs[2] if len(op.inputs) > 2 else None
-    if filt is None or filt.dtype is not DType.INT8 or filt.quant is None:
-        raise TinykitError(
-            f"{describe(op)}: the weights must be an int8 quantized tensor (got "
-            f"{'none' if filt is None else filt.dtype.value}). Convert the model with full-integer int8 "
-            "quantization; int4 packed or float weights are not supported."
-        )
-    if any(z != 0 for z in filt.quant.zero_point):
-        raise TinykitError(
-            f"{describe(op)}: the weights have non-zero zero points {sorted(set(filt.quant.zero_point))}, but "
-            "TFLite's int8 kernels require symmetric weights (zero point 0). Re-convert with the standard TFLite "
-            "int8 quantizer, which quantizes weights symmetrically."
-        )
     scales = filt.quant.scale
-    if len(scales) == 1:
-        scales = scales * units
-    elif len(scales) != units:
-        raise TinykitError(
-            f"{describe(op)}: the weights carry {len(scales)} scales for {units} output channels. Per-channel "
-            "weights need one scale per output channel; re-convert the model."
-        )
-    if bias is not None and bias.dtype is not DType.INT32:
-        raise TinykitError(
-            f"{describe(op)}: the bias is {bias.dtype.value}, but the int8 kernels take an int32 bias "
-            "(int64 biases belong to 16-bit activations). Convert the model with int8 activations."
-        )
-    if bias is not None and bias.size != units:
-        raise TinykitError(
-            f"{describe(op)}: the bias has {bias.size} values for {units} output channels; re-convert the model."
-        )
-    return filt, bias, scales
+    return filt, bias, scales * units if len(scales) == 1 else scales
 
 
 def per_channel_quant(ctx: EmitContext, real_multipliers: Sequence[float]) -> str:
@@ -112,22 +73,20 @@ def _weighted_kernel_call(
 def _nhwc_kernel_dims(ctx: EmitContext, op: Op, filt: Tensor) -> tuple[str, str, str]:
     """The input, filter and output ``tk_dims`` of a 2-D convolution, all rank-4."""
     return (
-        nhwc_dims(ctx, "input_dims", op.inputs[0], op),
-        nhwc_dims(ctx, "filter_dims", filt, op),
-        nhwc_dims(ctx, "output_dims", op.outputs[0], op),
+        nhwc_dims(ctx, "input_dims", op.inputs[0]),
+        nhwc_dims(ctx, "filter_dims", filt),
+        nhwc_dims(ctx, "output_dims", op.outputs[0]),
     )
 
 
-def _window_params(op: Op, opts: Conv2DOptions | DepthwiseConv2DOptions, input_nhw: tuple[int, int, int],
-                   kernel_hw: tuple[int, int], out_c: int) -> dict[str, str]:
+def _window_params(op: Op, opts: Conv2DOptions | DepthwiseConv2DOptions, input_hw: tuple[int, int],
+                   kernel_hw: tuple[int, int]) -> dict[str, str]:
     """The fields CONV_2D and DEPTHWISE_CONV_2D parameters share (stride,
-    dilation, padding, zero-point offsets, activation clamp), once the
-    output shape is checked against the window geometry."""
-    n, in_h, in_w = input_nhw
+    dilation, padding, zero-point offsets, activation clamp)."""
+    in_h, in_w = input_hw
     inp, out = op.inputs[0], op.outputs[0]
-    out_h, out_w, pad_h, pad_w = window_geometry(
-        op, in_h, in_w, *kernel_hw, opts.stride_h, opts.stride_w, opts.dilation_h, opts.dilation_w, opts.padding)
-    require_matching_output_size(op, (n, out_h, out_w, out_c))
+    _, _, pad_h, pad_w = window_geometry(
+        in_h, in_w, *kernel_hw, opts.stride_h, opts.stride_w, opts.dilation_h, opts.dilation_w, opts.padding)
     return {
         "stride_h": str(opts.stride_h), "stride_w": str(opts.stride_w),
         "dilation_h": str(opts.dilation_h), "dilation_w": str(opts.dilation_w),
@@ -142,22 +101,10 @@ def emit_conv_2d(op: Op, ctx: EmitContext) -> str:
     opts = op.options
     assert isinstance(opts, Conv2DOptions)
     inp, out = op.inputs[0], op.outputs[0]
-    require_int8_activations(op, [inp, out])
-    filt, bias, scales = _weights(op, out.shape[-1] if out.shape else 0)
-    if len(filt.shape) != 4:
-        raise TinykitError(
-            f"{describe(op)}: the filter has shape {list(filt.shape)}; CONV_2D takes a 4-D filter "
-            "[out_channels, height, width, in_channels]. Re-convert the model."
-        )
-    out_c, k_h, k_w, filt_c = filt.shape
-    n, in_h, in_w, in_c = nhwc_shape(op, inp)
-    if filt_c == 0 or in_c % filt_c != 0 or out_c % (in_c // filt_c or 1) != 0:
-        raise TinykitError(
-            f"{describe(op)}: the input has {in_c} channels and the filter {filt_c} input channels; a (grouped) "
-            "convolution needs the input channels to be a multiple of the filter's, and the output channels a "
-            "multiple of the group count. The model file is inconsistent; re-convert it."
-        )
-    params = ctx.struct("tk_conv_params", "params", _window_params(op, opts, (n, in_h, in_w), (k_h, k_w), out_c))
+    filt, bias, scales = _weights(op, out.shape[-1])
+    _, k_h, k_w, _ = filt.shape
+    _, in_h, in_w, _ = nhwc_shape(inp)
+    params = ctx.struct("tk_conv_params", "params", _window_params(op, opts, (in_h, in_w), (k_h, k_w)))
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
     dims = _nhwc_kernel_dims(ctx, op, filt)
     if ctx.kernel.weight_layout == FILTER_PAIRS:
@@ -199,25 +146,11 @@ def emit_depthwise_conv_2d(op: Op, ctx: EmitContext) -> str:
     opts = op.options
     assert isinstance(opts, DepthwiseConv2DOptions)
     inp, out = op.inputs[0], op.outputs[0]
-    require_int8_activations(op, [inp, out])
-    filt, bias, scales = _weights(op, out.shape[-1] if out.shape else 0)
-    if len(filt.shape) != 4 or filt.shape[0] != 1:
-        raise TinykitError(
-            f"{describe(op)}: the filter has shape {list(filt.shape)}; DEPTHWISE_CONV_2D takes a filter "
-            "[1, height, width, channels * depth_multiplier]. Re-convert the model."
-        )
-    _, k_h, k_w, out_c = filt.shape
-    n, in_h, in_w, in_c = nhwc_shape(op, inp)
-    # tflite-micro loops over the option's depth multiplier, so it must agree with the shapes.
-    multiplier = out_c // in_c if in_c and out_c % in_c == 0 else 0
-    if multiplier < 1 or opts.depth_multiplier != multiplier:
-        raise TinykitError(
-            f"{describe(op)}: the filter has {out_c} output channels for {in_c} input channels and the options "
-            f"give depth multiplier {opts.depth_multiplier}; a depthwise convolution needs output channels = "
-            "input channels * depth multiplier. The model file is inconsistent; re-convert it."
-        )
+    filt, bias, scales = _weights(op, out.shape[-1])
+    _, k_h, k_w, _ = filt.shape
+    _, in_h, in_w, _ = nhwc_shape(inp)
     params = ctx.struct("tk_depthwise_conv_params", "params", {
-        **_window_params(op, opts, (n, in_h, in_w), (k_h, k_w), out_c), "depth_multiplier": str(multiplier),
+        **_window_params(op, opts, (in_h, in_w), (k_h, k_w)), "depth_multiplier": str(opts.depth_multiplier),
     })
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
     return _weighted_kernel_call(ctx, params, quant, op, filt, bias, _nhwc_kernel_dims(ctx, op, filt))
@@ -228,32 +161,10 @@ def emit_fully_connected(op: Op, ctx: EmitContext) -> str:
     opts = op.options
     assert isinstance(opts, FullyConnectedOptions)
     inp, out = op.inputs[0], op.outputs[0]
-    require_int8_activations(op, [inp, out])
-    filt = op.inputs[1]
-    if filt is None or len(filt.shape) != 2:
-        raise TinykitError(
-            f"{describe(op)}: the weights have shape {list(filt.shape) if filt is not None else None}; "
-            "FULLY_CONNECTED takes 2-D weights [units, depth]. Re-convert the model."
-        )
-    units, depth = filt.shape
+    units, depth = op.inputs[1].shape
     filt, bias, scales = _weights(op, units)
-    if filt.quant.per_channel and filt.quant.axis != 0:
-        raise TinykitError(
-            f"{describe(op)}: the weights are quantized per channel along axis {filt.quant.axis}; "
-            "FULLY_CONNECTED needs one scale per unit (axis 0). Re-convert the model."
-        )
     # TFLite flattens an input of any rank to [batches, depth].
-    if depth == 0 or inp.size % depth != 0:
-        raise TinykitError(
-            f"{describe(op)}: the input has {inp.size} elements, not a multiple of the weights' depth {depth}. "
-            "The model file is inconsistent; re-convert it."
-        )
     batches = inp.size // depth
-    if out.size != batches * units:
-        raise TinykitError(
-            f"{describe(op)}: the output has {out.size} elements but {batches} batches of {units} units give "
-            f"{batches * units}. The model file is inconsistent; re-convert it."
-        )
     multipliers = conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale)
     params = ctx.struct("tk_fully_connected_params", "params", {
         "input_offset": str(-inp.quant.single_zero_point), "output_offset": str(out.quant.single_zero_point),

@@ -5,20 +5,19 @@ ADD of inputs of one shape calls tk_add_s8; broadcasting ADD is emitted by
 
 Every constant is derived the way TF Lite Micro's Prepare derives it (see
 each helper's docstring for the float32/float64 order that decides the last
-bit), so the generated code needs no floating point for the int8 ops.
+bit), so the generated code needs no floating point for the int8 ops. What
+makes these ops legal is checked before, in tinykit/legality/elementwise.py
+(and arithmetic.py for ADD).
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from tinykit.codegen.emit import EmitContext, c_float, emitter
 from tinykit.codegen.ops.arithmetic import ADD_LEFT_SHIFT, add_family_quants, add_family_structs, emit_add_broadcast
-from tinykit.codegen.ops.common import describe, flat_dims, require_int8_activations
+from tinykit.codegen.ops.common import flat_dims
 from tinykit.codegen.quant import quantize_multiplier, requantize, round_half_away
-from tinykit.errors import TinykitError
 from tinykit.ir import AddOptions, DType, Op, OpKind, Tensor
 from tinykit.schedule.kernels.elementwise import ADD_TABLES_LAYOUT
 
@@ -69,20 +68,8 @@ def add_input_table(offset: int, multiplier: int, shift: int) -> np.ndarray:
 @emitter(OpKind.LOGISTIC)
 def emit_logistic(op: Op, ctx: EmitContext) -> str:
     inp, out = op.inputs[0], op.outputs[0]
-    require_int8_activations(op, [inp, out])
-    if out.quant.single_zero_point != -128:
-        raise TinykitError(
-            f"{describe(op)}: the output zero point is {out.quant.single_zero_point}, but TF Lite Micro's int8 "
-            "LOGISTIC writes probabilities with zero point -128 (scale 1/256). Re-convert the model with the "
-            "TFLite converter, which quantizes logistic outputs that way."
-        )
     scale, zero_point = _scale_and_zero_point(inp)
     multiplier, shift, radius = logistic_input_scaling(scale)
-    if shift < 0:
-        raise TinykitError(
-            f"{describe(op)}: the input scale {scale} is too small for TF Lite Micro's int8 logistic (it must be "
-            "at least 2^-28). Re-convert the model with a representative dataset that covers the input's range."
-        )
     params = ctx.struct("tk_logistic_params", "params", {
         "input_zero_point": str(zero_point),
         "input_range_radius": str(radius),
@@ -90,15 +77,6 @@ def emit_logistic(op: Op, ctx: EmitContext) -> str:
     quant = ctx.struct("tk_per_tensor_quant", "quant", {"multiplier": str(multiplier), "shift": str(shift)})
     return ctx.call(params, quant, flat_dims(ctx, "input_dims", inp), ctx.tensor(inp), flat_dims(ctx, "output_dims", out),
                     ctx.tensor(out))
-
-
-def _require_same_size(op: Op) -> None:
-    inp, out = op.inputs[0], op.outputs[0]
-    if inp.size != out.size:
-        raise TinykitError(
-            f"{describe(op)}: the input has {inp.size} elements but the output {out.size}; "
-            f"{op.kind.value} keeps the shape. The model file is inconsistent; re-convert it."
-        )
 
 
 def _affine_quant(ctx: EmitContext, t: Tensor) -> str:
@@ -110,13 +88,10 @@ def _affine_quant(ctx: EmitContext, t: Tensor) -> str:
 @emitter(OpKind.QUANTIZE)
 def emit_quantize(op: Op, ctx: EmitContext) -> str:
     inp, out = op.inputs[0], op.outputs[0]
-    require_int8_activations(op, [out])
-    _require_same_size(op)
     dims = (flat_dims(ctx, "input_dims", inp), ctx.tensor(inp), flat_dims(ctx, "output_dims", out), ctx.tensor(out))
     # The kernel selection picked tk_quantize_f32_s8 or tk_quantize_s8 by the same input type.
     if inp.dtype is DType.FLOAT32:
         return ctx.call(_affine_quant(ctx, out), *dims)
-    require_int8_activations(op, [inp])
     in_scale, in_zero_point = _scale_and_zero_point(inp)
     out_scale, out_zero_point = _scale_and_zero_point(out)
     multiplier, shift = quantize_multiplier(in_scale / out_scale)  # float64 ratio of float32 scales, as TFLM
@@ -131,12 +106,5 @@ def emit_quantize(op: Op, ctx: EmitContext) -> str:
 @emitter(OpKind.DEQUANTIZE)
 def emit_dequantize(op: Op, ctx: EmitContext) -> str:
     inp, out = op.inputs[0], op.outputs[0]
-    require_int8_activations(op, [inp])
-    _require_same_size(op)
-    if out.dtype is not DType.FLOAT32:
-        raise TinykitError(
-            f"{describe(op)}: the output is {out.dtype.value}; tinykit dequantizes int8 to float32 only. "
-            "Convert the model with a float32 (or int8) model output."
-        )
     return ctx.call(_affine_quant(ctx, inp), flat_dims(ctx, "input_dims", inp), ctx.tensor(inp),
                     flat_dims(ctx, "output_dims", out), ctx.tensor(out))

@@ -1,8 +1,7 @@
 """Emitters for the pooling family: AVERAGE_POOL_2D, MAX_POOL_2D and MEAN.
 
-Pools average or pick raw int8 values, so TFLite's kernels assume the output
-keeps the input's quantization; tinykit refuses a pool whose quantization
-changes rather than produce numbers in the wrong scale. MEAN requantizes:
+Pools average or pick raw int8 values in the input's quantization (which
+tinykit/legality/pool.py requires the output to keep). MEAN requantizes:
 its fixed-point multiplier folds in the 1/count of the average exactly as
 TF Lite Micro's reference QuantizedMeanOrSum does at run time, but here at
 build time. MEAN over other axes than height and width goes to the general
@@ -12,19 +11,9 @@ reduction kernel (``reduce.py``).
 from __future__ import annotations
 
 from tinykit.codegen.emit import EmitContext, emitter
-from tinykit.codegen.ops.common import (
-    activation_initializer,
-    describe,
-    dims_struct,
-    nhwc_dims,
-    nhwc_shape,
-    require_int8_activations,
-    require_matching_output_size,
-    window_geometry,
-)
+from tinykit.codegen.ops.common import activation_initializer, dims_struct, nhwc_dims, nhwc_shape, window_geometry
 from tinykit.codegen.quant import quantize_multiplier
 from tinykit.codegen.ops.reduce import emit_sum_call, reduced_count
-from tinykit.errors import TinykitError
 from tinykit.ir import MeanOptions, Op, OpKind, Pool2DOptions
 
 
@@ -32,31 +21,16 @@ def _emit_pool(op: Op, ctx: EmitContext) -> str:
     opts = op.options
     assert isinstance(opts, Pool2DOptions)
     inp, out = op.inputs[0], op.outputs[0]
-    require_int8_activations(op, [inp, out])
-    if inp.quant.scale != out.quant.scale or inp.quant.zero_point != out.quant.zero_point:
-        raise TinykitError(
-            f"{describe(op)}: the input is quantized with scale {inp.quant.single_scale} and zero point "
-            f"{inp.quant.single_zero_point} but the output with scale {out.quant.single_scale} and zero point "
-            f"{out.quant.single_zero_point}; TFLite's int8 pooling keeps the input's quantization, so the two "
-            "must be equal. Re-convert the model with the TFLite converter, which always gives pools equal "
-            "quantization."
-        )
-    n, in_h, in_w, c = nhwc_shape(op, inp)
-    if opts.filter_h < 1 or opts.filter_w < 1:
-        raise TinykitError(
-            f"{describe(op)}: the pooling window is {opts.filter_h}x{opts.filter_w}; it must be at least 1x1. "
-            "The model file is malformed; re-convert it."
-        )
-    out_h, out_w, pad_h, pad_w = window_geometry(
-        op, in_h, in_w, opts.filter_h, opts.filter_w, opts.stride_h, opts.stride_w, 1, 1, opts.padding)
-    require_matching_output_size(op, (n, out_h, out_w, c))
+    _, in_h, in_w, _ = nhwc_shape(inp)
+    _, _, pad_h, pad_w = window_geometry(
+        in_h, in_w, opts.filter_h, opts.filter_w, opts.stride_h, opts.stride_w, 1, 1, opts.padding)
     params = ctx.struct("tk_pool_params", "params", {
         "stride_h": str(opts.stride_h), "stride_w": str(opts.stride_w),
         "filter_h": str(opts.filter_h), "filter_w": str(opts.filter_w),
         "pad_h": str(pad_h), "pad_w": str(pad_w),
         "activation": activation_initializer(opts.activation, out),
     })
-    return ctx.call(params, nhwc_dims(ctx, "input_dims", inp, op), ctx.tensor(inp), nhwc_dims(ctx, "output_dims", out, op),
+    return ctx.call(params, nhwc_dims(ctx, "input_dims", inp), ctx.tensor(inp), nhwc_dims(ctx, "output_dims", out),
                     ctx.tensor(out))
 
 
@@ -89,17 +63,14 @@ def emit_mean(op: Op, ctx: EmitContext) -> str:
     opts = op.options
     assert isinstance(opts, MeanOptions)
     inp, out = op.inputs[0], op.outputs[0]
-    require_int8_activations(op, [inp, out])
     if ctx.kernel.kernel == "tk_sum_s8":  # the schedule's choice when this is not global average pooling
         return emit_sum_call(op, ctx, *mean_multiplier(inp.quant.single_scale, out.quant.single_scale,
                                                        reduced_count(op)))
     n, h, w, c = inp.shape
-    expected = (n, 1, 1, c) if opts.keep_dims else (n, c)
-    require_matching_output_size(op, expected)
     multiplier, shift = mean_multiplier(inp.quant.single_scale, out.quant.single_scale, h * w)
     params = ctx.struct("tk_mean_params", "params", {
         "input_offset": str(-inp.quant.single_zero_point), "output_offset": str(out.quant.single_zero_point),
     })
     quant = ctx.struct("tk_per_tensor_quant", "quant", {"multiplier": str(multiplier), "shift": str(shift)})
-    return ctx.call(params, quant, nhwc_dims(ctx, "input_dims", inp, op), ctx.tensor(inp),
+    return ctx.call(params, quant, nhwc_dims(ctx, "input_dims", inp), ctx.tensor(inp),
                     dims_struct(ctx, "output_dims", n, 1, 1, c), ctx.tensor(out))
