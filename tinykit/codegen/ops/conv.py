@@ -15,6 +15,7 @@ import numpy as np
 from tinykit.codegen.emit import EmitContext, emitter
 from tinykit.codegen.ops.common import activation_initializer, dims_struct, nhwc_dims, nhwc_shape, window_geometry
 from tinykit.codegen.quant import quantize_multiplier
+from tinykit.errors import TinykitError
 from tinykit.ir import (
     Conv2DOptions,
     DepthwiseConv2DOptions,
@@ -25,6 +26,7 @@ from tinykit.ir import (
     TransposeConvOptions,
     conv_padding_before,
 )
+from tinykit.legality.common import describe
 from tinykit.schedule.kernels.conv import FC_BLOCKS4_LAYOUT, FILTER_PAIRS
 from tinykit.schedule.variants import TFLITE_LAYOUT
 
@@ -102,8 +104,8 @@ def emit_conv_2d(op: Op, ctx: EmitContext) -> str:
     assert isinstance(opts, Conv2DOptions)
     inp, out = op.inputs[0], op.outputs[0]
     filt, bias, scales = _weights(op, out.shape[-1])
-    _, k_h, k_w, _ = filt.shape
-    _, in_h, in_w, _ = nhwc_shape(inp)
+    out_c, k_h, k_w, filt_c = filt.shape
+    _, in_h, in_w, in_c = nhwc_shape(inp)
     params = ctx.struct("tk_conv_params", "params", _window_params(op, opts, (in_h, in_w), (k_h, k_w)))
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
     dims = _nhwc_kernel_dims(ctx, op, filt)

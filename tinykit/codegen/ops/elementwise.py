@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from tinykit.codegen.emit import EmitContext, c_float, emitter
 from tinykit.codegen.ops.arithmetic import ADD_LEFT_SHIFT, add_family_quants, add_family_structs, emit_add_broadcast
 from tinykit.codegen.ops.common import flat_dims
