@@ -46,8 +46,8 @@ def bilinear_scale(input_size: int, output_size: int, align_corners: bool) -> in
 
 def _call_with_dims(op: Op, ctx: EmitContext, params: str) -> str:
     inp, out = op.inputs[0], op.outputs[0]
-    return ctx.call(params, nhwc_dims(ctx, "input_dims", inp, op), ctx.tensor(inp),
-                    nhwc_dims(ctx, "output_dims", out, op), ctx.tensor(out))
+    return ctx.call(params, nhwc_dims(ctx, "input_dims", inp), ctx.tensor(inp),
+                    nhwc_dims(ctx, "output_dims", out), ctx.tensor(out))
 
 
 @emitter(OpKind.RESIZE_NEAREST_NEIGHBOR)
