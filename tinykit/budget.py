@@ -23,10 +23,11 @@ def _arena_peak(graph: Graph, plan: MemoryPlan) -> str:
     return f"op {op.index} ({op.kind.value}, output {list(op.outputs[0].shape)}) where {plan.lower_bound:,} bytes are live"
 
 
-def check_fits(graph: Graph, plan: MemoryPlan, weights_bytes: int, board: Board) -> None:
+def check_fits(graph: Graph, plan: MemoryPlan, weights_bytes: int, board: Board, app_ram: int | None = None) -> None:
     """Refuse a model whose weights exceed the board's flash or whose arena,
-    stack reserve and input copy exceed its SRAM (code and other data are
-    checked exactly by the firmware build)."""
+    stack reserve and the app's own RAM exceed its SRAM (code and other data
+    are checked exactly by the firmware build). ``app_ram``: what the app's
+    manifest states; None is the profiler, which keeps a copy of the input."""
     if board.flash_bytes is not None and weights_bytes > board.flash_bytes:
         raise TinykitError(
             f"the model does not fit {board.name}: its weights need {_kib(weights_bytes)} of flash, the board has "
@@ -36,12 +37,13 @@ def check_fits(graph: Graph, plan: MemoryPlan, weights_bytes: int, board: Board)
         )
     if board.sram_bytes is not None:
         # The profiler firmware keeps a copy of the loaded input outside the arena.
-        input_copy = sum(t.nbytes for t in graph.inputs)
+        input_copy = sum(t.nbytes for t in graph.inputs) if app_ram is None else app_ram
+        what = "the firmware's copy of the input" if app_ram is None else "the app's own state"
         needed = plan.arena_bytes + (board.stack_reserve or 0) + input_copy
         if needed > board.sram_bytes:
             raise TinykitError(
                 f"the model does not fit {board.name}: its arena ({_kib(plan.arena_bytes)}), the stack reserve "
-                f"({_kib(board.stack_reserve or 0)}) and the firmware's copy of the input ({_kib(input_copy)}) "
+                f"({_kib(board.stack_reserve or 0)}) and {what} ({_kib(input_copy)}) "
                 f"need {_kib(needed)} of SRAM, the board has {_kib(board.sram_bytes)}, "
                 f"{needed - board.sram_bytes:,} bytes too many. The arena peak is at {_arena_peak(graph, plan)}. "
                 "Reduce the resolution or the channels of the early layers, or pick a board with more SRAM (`tinykit boards`)."

@@ -109,9 +109,11 @@ def _c_name(text: str) -> str:
 def build(
     model: Path, folder: Path, board: str = HOST_BOARD, data: Path | None = None, random_calibration: bool = False,
     progress: Callable[[str], None] = lambda _: None, kernels: str = "auto", mlperf_id: str | None = None,
+    app: str = "profiler",
 ) -> CompiledModel:
     """The whole build: generated C, then a host binary or a firmware image for the board.
-    ``kernels="reference"`` forces the portable reference kernels on any board."""
+    ``kernels="reference"`` forces the portable reference kernels on any board;
+    ``app`` is the firmware app under firmware/apps/ built around the model."""
     target = get_board(board)  # an unknown board is refused before any slow work
     folder.mkdir(parents=True, exist_ok=True)
     tflite, report = int8_model(model, folder, data, random_calibration)
@@ -120,12 +122,13 @@ def build(
     firmware = None
     if target.is_cortex_m:
         from tinykit.budget import check_fits
+        from tinykit.deploy.apps import app_manifest
         from tinykit.deploy.platformio import run_build
         from tinykit.deploy.project import write_project
 
-        check_fits(compiled.graph, compiled.plan, compiled.weights_bytes, target)
-        write_project(folder, target)
-        progress(f"building the firmware for {target.name} with PlatformIO (offline)")
+        check_fits(compiled.graph, compiled.plan, compiled.weights_bytes, target, app_manifest(app).ram_bytes)
+        write_project(folder, target, app=app)
+        progress(f"building the {app} firmware for {target.name} with PlatformIO (offline)")
         firmware = run_build(folder, progress)
     else:
         from tinykit.verify.host import build_host

@@ -223,11 +223,14 @@ def _bar(length: int, label: str) -> Iterator[Callable[[int], None]]:
 
 @main.group()
 def kws() -> None:
-    """Keyword spotting: a data set, a trained DS-CNN, and its int8 model.
+    """Keyword spotting: a data set, a trained DS-CNN, its int8 model on a board, streaming detection.
 
     \b
       tinykit kws data --synthetic -o data/kws --clips 4000 --seed 0   a generated set
       tinykit kws train --data data/kws -o out/kws                     or --data ~/speech_commands_v0.02
+      tinykit kws deploy out/kws --board qemu_m7 --json                build, profile, device accuracy
+      tinykit kws talk "the dog said yes then stop" -o talk.wav       a test recording and its labels
+      tinykit kws listen out/kws/qemu_m7 --wav talk.wav --labels talk.txt   detections on streamed audio
     """
 
 
@@ -297,6 +300,89 @@ def kws_train(data: Path, output: Path, epochs: int, patience: int, seed: int, w
     else:
         click.echo(render_report(document))
         click.echo(f"\nwrote {output}/ (model.keras, model.tflite, calibration.npz, report.txt, confusion.png)")
+
+
+@kws.command("deploy")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("-b", "--board", required=True, help="Board to deploy to: an emulated one (qemu_m7) or a real one with --port (nucleo_f746).")
+@click.option("--data", type=click.Path(path_type=Path), help="The Speech Commands folder whose test split is measured [default: the one OUT was trained on].")
+@click.option("--port", help="Serial port of a real board (a device path or any pyserial URL); it is flashed with the benchmark app first.")
+@click.option("--clips", type=click.IntRange(min=1), help="Measure only the first N test clips [default: all].")
+@click.option("--clip", type=click.Path(path_type=Path), help="A recording (WAV) to compile into the streaming app's flash, for a board with no host: it plays at power-up (and on `tk-play%`), printing its detections on the console.")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
+def kws_deploy(out: Path, board: str, data: Path | None, port: str | None, clips: int | None, clip: Path | None, as_json: bool) -> None:
+    """Put the keyword spotter trained in OUT on a board and measure it there.
+
+    Builds two firmware apps from OUT/model.tflite: the benchmark app in
+    OUT/BOARD/ (answers MLPerf Tiny's protocol as a KWS device, 490-byte
+    int8 inputs) and the streaming app in OUT/BOARD/stream/ (for `tinykit
+    kws listen OUT/BOARD`). Profiles the benchmark app (latency, arena,
+    flash), then sends every test clip's int8 MFCCs over the serial link
+    (one boot) and runs the same inputs in tflite-micro on the host: host
+    and device accuracy side by side, and the clips where they differ
+    (zero expected: the kernels are bit-exact). Exits 1 if any differ.
+    """
+    from tinykit.kws.deploy import deploy, render_deploy
+
+    result = deploy(out, board, data=data, port=port, clips=clips, clip=clip, report=progress)
+    click.echo(json.dumps(result, indent=2) if as_json else render_deploy(result))
+    sys.exit(0 if result["disagreements"] == 0 else 1)
+
+
+@kws.command("listen")
+@click.argument("build", type=click.Path(path_type=Path))
+@click.option("--wav", type=click.Path(path_type=Path), required=True, help="Recording to stream: 16 kHz mono 16-bit PCM (other uncompressed WAVs are converted, with a note).")
+@click.option("--labels", type=click.Path(path_type=Path), help="Where the keywords are: one `onset_seconds keyword` line per spoken keyword; adds hits, misses and false alarms.")
+@click.option("--port", help="Serial port of a real board flashed with BUILD/stream (`tinykit flash BUILD/stream`). Without it an emulated board runs in QEMU.")
+@click.option("--realtime", is_flag=True, help="Send the audio at the rate it was recorded (as a microphone would), not as fast as the link allows.")
+@click.option("--stride", "stride_ms", default=250, show_default=True, type=click.IntRange(min=20), help="Run the model every this many ms (at the first 20 ms frame after each multiple).")
+@click.option("--average", "average_ms", default=1000, show_default=True, type=click.IntRange(min=1), help="Average the posteriors over this many ms of strides (at most 16 strides).")
+@click.option("--threshold", default=0.6, show_default=True, type=click.FloatRange(min=0.0, max=1.0, min_open=True), help="Detect when the best keyword's averaged posterior reaches this.")
+@click.option("--suppress", "suppress_ms", default=1000, show_default=True, type=click.IntRange(min=0), help="No new detection for this many ms after one.")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout (detections, hits, misses, false_alarms, realtime).")
+def kws_listen(build: Path, wav: Path, labels: Path | None, port: str | None, realtime: bool, stride_ms: int,
+               average_ms: int, threshold: float, suppress_ms: int, as_json: bool) -> None:
+    """Stream a recording to the streaming app and print its detections.
+
+    BUILD is OUT/BOARD as `tinykit kws deploy` wrote it (its stream/ folder
+    holds the app). The board computes MFCCs 20 ms at a time into a ring,
+    runs the model every --stride, averages the posteriors over --average
+    and reports a keyword when the average reaches --threshold, then stays
+    quiet for --suppress. Detections print as they arrive; then the
+    per-stride feature and inference time and the duty cycle (their sum
+    over the stride) say whether the board keeps up in real time. With
+    --labels, a hit is the right keyword detected between its onset and
+    onset + 1 s (the model's window) + the averaging window.
+    """
+    from tinykit.kws.listen import listen, render_listen
+    from tinykit.kws.stream import StreamSettings
+
+    def show(detection: dict) -> None:
+        if not as_json:
+            click.echo(f"{detection['time_s']:8.2f} s  {detection['keyword']:<6} {detection['score']:.2f}")
+
+    settings = StreamSettings(stride_ms=stride_ms, average_ms=average_ms, threshold=threshold, suppress_ms=suppress_ms)
+    result = listen(build, wav, labels=labels, port=port, realtime=realtime, settings=settings, report=progress,
+                    on_detection=show)
+    click.echo(json.dumps(result, indent=2) if as_json else render_listen(result))
+
+
+@kws.command("talk")
+@click.argument("text")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("talk.wav"), show_default=True, help="WAV to write; the labels go beside it (.txt).")
+@click.option("--voice", default="en-us", show_default=True, help="espeak-ng voice, e.g. en-gb+f3 (`espeak-ng --voices=en` lists them).")
+@click.option("--seed", default=0, show_default=True, help="Seed of the pauses, rates and noise.")
+def kws_talk(text: str, output: Path, voice: str, seed: int) -> None:
+    """Write a test recording of TEXT for `tinykit kws listen`, and its labels.
+
+    espeak-ng says the words one by one with short pauses over steady noise
+    (16 kHz mono 16-bit); the labels file (OUTPUT with .txt) lists each
+    keyword's onset as `onset_seconds keyword`, for `listen --labels`.
+    """
+    from tinykit.kws.talk import write_talk
+
+    labels, keywords = write_talk(text, output, voice=voice, seed=seed)
+    click.echo(f"wrote {output} and {labels} ({len(keywords)} keywords: {', '.join(w for _, w in keywords) or 'none'})")
 
 
 def _report_native_crashes() -> None:

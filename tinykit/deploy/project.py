@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 
 from tinykit.boards import Board, bsp_include_dir, bsp_source_dirs, linker_script
+from tinykit.deploy.apps import app_manifest, apps_dir
 from tinykit.deploy.platformio import dev_platform_dir, provision_core
 from tinykit.errors import TinykitError
 from tinykit.resources import firmware_dir
@@ -143,6 +144,13 @@ def write_project(
         )
     out_dir = Path(out_dir).resolve()
     _copy_files(sources, out_dir / "src")
+    manifest = app_manifest(app)
+    for shared in manifest.shared:
+        shutil.copy2(apps_dir() / shared, out_dir / "src" / Path(shared).name)
+    if "features" in manifest.libraries:
+        from tinykit.kws.features import copy_features_library
+
+        copy_features_library(out_dir)
     _write_bsp_library(board, out_dir / "lib" / BSP_LIBRARY)
     write_build_files(out_dir, board, core_dir)
     return out_dir

@@ -213,6 +213,24 @@ class DeviceClient:
             lambda: protocol.decode_layer_cycles(self._exchange(command, timeout, "m-tk-layer-run records"), n),
         )
 
+    def send_data(self, command: str, payload: bytes, *, timeout: float | None = None, expect: str = "a reply") -> list[str]:
+        """Send one command followed by raw ``payload`` bytes and return its
+        reply lines. Not retried: such a command changes the device's state
+        (a chunk of streamed audio), so a failure is reported, not repeated;
+        a damaged record in the reply raises ChecksumError."""
+        if not self._ready:
+            self.wait_ready()
+        self._reset_counters()
+        try:
+            return self._exchange(command, timeout, expect, payload)
+        except _Silence:
+            raise TinykitError(self._no_answer(f"{self._silence_limit:g} s", self._expectation)) from None
+        except _DeviceReset:
+            raise TinykitError(
+                f"the board reset during `{command}%` (m-init-done arrived): what it held is lost. "
+                "Check its power and the cable, then run again."
+            ) from None
+
     # ------------------------------------------------------------- internals
 
     def _decoded(self, command: str, decode: Callable[[list[str]], T], expect: str) -> T:
@@ -263,10 +281,10 @@ class DeviceClient:
             self._resync()
             reload_input = reset
 
-    def _exchange(self, command: str, timeout: float | None, expect: str) -> list[str]:
+    def _exchange(self, command: str, timeout: float | None, expect: str, payload: bytes = b"") -> list[str]:
         self._expectation = f"{expect} then m-ready in reply to `{command}%`"
         self._silence_limit = self.timeout if timeout is None else timeout
-        self._write(protocol.encode_command(command))
+        self._write(protocol.encode_command(command) + payload)
         lines: list[str] = []
         errors: list[str] = []
         while True:

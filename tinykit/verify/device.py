@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -57,8 +57,11 @@ def check_build(info: DeviceInfo, build_hash: str, url: str, folder: Path | None
         )
 
 
-def run_on_device(url: str, graph: Graph, samples: list[list[np.ndarray]], build_hash: str) -> list[list[np.ndarray]]:
-    """Load each sample over the link, run one inference and read the raw outputs back."""
+def run_on_device(
+    url: str, graph: Graph, samples: list[list[np.ndarray]], build_hash: str, progress: Callable[[int], None] = lambda _: None
+) -> list[list[np.ndarray]]:
+    """Load each sample over the link, run one inference and read the raw
+    outputs back, all in one session; ``progress`` gets the samples done."""
     from tinykit.profile.client import DeviceClient
 
     results = []
@@ -69,4 +72,5 @@ def run_on_device(url: str, graph: Graph, samples: list[list[np.ndarray]], build
             device.load_input(sample_bytes(graph, sample))
             device.infer(1, 0)
             results.append(output_arrays(graph, device.output()))
+            progress(len(results))
     return results

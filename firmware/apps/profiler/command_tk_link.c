@@ -3,6 +3,7 @@
  * the way in is caught before any timing is believed; tk-sync echoes a
  * token so the host can tell its own reply from stale output after a reset
  * or a lost line. */
+#include "app_common.h"
 #include "command_args.h"
 #include "commands.h"
 #include "console.h"
@@ -30,16 +31,6 @@ void command_tk_in(profiler_state *state, const char *const *args, int32_t arg_c
 
 void command_tk_sync(profiler_state *state, const char *const *args, int32_t arg_count)
 {
-    tk_record record;
     (void)state;
-    if (!args_at_most("tk-sync", arg_count, 1)) {
-        return;
-    }
-    if (arg_count == 0) {
-        console_error("tk-sync needs a token");
-        return;
-    }
-    record_begin(&record, "sync");
-    record_text_field(&record, "token", args[0]);
-    record_end(&record);
+    app_sync(args, arg_count);
 }

@@ -1,5 +1,6 @@
 /* tk-info, tk-mem, tk-out: tinykit's checksummed reports of what was built,
  * what memory it uses and what the last inference produced. */
+#include "app_common.h"
 #include "command_args.h"
 #include "commands.h"
 #include "console.h"
@@ -16,17 +17,7 @@ void command_tk_info(profiler_state *state, const char *const *args, int32_t arg
         return;
     }
     record_begin(&record, "info");
-    record_text_field(&record, "build", TK_MODEL_BUILD_HASH);
-    record_text_field(&record, "model", TK_MODEL_NAME);
-    record_uint_field(&record, "arena", TK_MODEL_ARENA_BYTES);
-    record_uint_field(&record, "ops", TK_MODEL_NUM_OPS);
-    record_uint_field(&record, "inputs", TK_MODEL_NUM_INPUTS);
-    record_uint_field(&record, "input_bytes", (uint64_t)model_input_total_bytes());
-    record_uint_field(&record, "outputs", TK_MODEL_NUM_OUTPUTS);
-    record_uint_field(&record, "output_bytes", (uint64_t)model_output_total_bytes());
-    record_text_field(&record, "clock", tk_bsp_clock_source());
-    record_uint_field(&record, "hz", tk_bsp_cpu_hz());
-    record_uint_field(&record, "stack_reserve", tk_bsp_stack_reserve());
+    app_info_fields(&record, (uint64_t)model_input_total_bytes(), (uint64_t)model_output_total_bytes());
     record_end(&record);
 }
 
