@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bitexact import assert_bit_exact
+from bitexact import assert_bit_exact, isa_feature_sets
 from modelgen import ModelBuilder
 from test_op_conv import ACTIVATIONS, bias_tensor, case_seed, log_uniform_scale, output_scale_for
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
@@ -23,6 +23,7 @@ from tinykit.build import compile_tflite
 from tinykit.codegen.ops.conv import conv_multipliers
 from tinykit.codegen.quant import quantize_multiplier
 from tinykit.errors import TinykitError
+from tinykit.ir import OpKind
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,10 @@ def random_fully_connected_case(rng: np.random.Generator) -> FullyConnectedCase:
     )
 
 
-def fully_connected_model(case: FullyConnectedCase, rng: np.random.Generator,
-                          scales: tuple[float, float, float] | None = None) -> bytes:
-    """A single FULLY_CONNECTED model; ``scales`` fixes (input, per-tensor filter, output) scales."""
-    b = ModelBuilder()
+def add_fully_connected(b: ModelBuilder, case: FullyConnectedCase, rng: np.random.Generator,
+                        scales: tuple[float, float, float] | None = None) -> tuple[int, int]:
+    """One FULLY_CONNECTED op in ``b``; returns its input and output. ``scales`` fixes (input,
+    per-tensor filter, output) scales."""
     in_scale = scales[0] if scales else log_uniform_scale(rng, 0.005, 0.2)
     x = b.activation(case.input_shape, scale=in_scale, zero_point=int(rng.integers(-128, 128)))
     if scales:
@@ -79,6 +80,14 @@ def fully_connected_model(case: FullyConnectedCase, rng: np.random.Generator,
     opts.fusedActivationFunction = ACTIVATIONS[case.activation]
     opts.keepNumDims = case.keep_num_dims
     b.op("FULLY_CONNECTED", inputs, [y], opts)
+    return x, y
+
+
+def fully_connected_model(case: FullyConnectedCase, rng: np.random.Generator,
+                          scales: tuple[float, float, float] | None = None) -> bytes:
+    """A single FULLY_CONNECTED model (see add_fully_connected)."""
+    b = ModelBuilder()
+    x, y = add_fully_connected(b, case, rng, scales)
     return b.finish([x], [y])
 
 
@@ -91,12 +100,19 @@ EDGE_CASES = [
     FullyConnectedCase((2, 3, 7), 4, "RELU", False, False, keep_num_dims=True),
     FullyConnectedCase((2, 3, 7), 4, "RELU", True, True, keep_num_dims=False),
     FullyConnectedCase((9,), 3, "NONE", True, True),
+    # Several blocks of four units with a depth tail, over batches, without bias (the folded bias is then
+    # the input offset's contribution alone).
+    FullyConnectedCase((3, 13), 12, "RELU6", True, False),
 ]
 
 
+@pytest.mark.parametrize("features", isa_feature_sets(OpKind.FULLY_CONNECTED))
 @pytest.mark.parametrize("case", RANDOM_CASES + EDGE_CASES, ids=str)
-def test_fully_connected_matches_tflite_micro(case: FullyConnectedCase, tmp_path: Path) -> None:
-    assert_bit_exact(fully_connected_model(case, np.random.default_rng(case_seed(case))), tmp_path, samples=20, seed=5)
+def test_fully_connected_matches_tflite_micro(case: FullyConnectedCase, features: frozenset[str], tmp_path: Path) -> None:
+    model = fully_connected_model(case, np.random.default_rng(case_seed(case)))
+    compiled = assert_bit_exact(model, tmp_path, samples=20, seed=5, features=features)
+    (fc,) = compiled.schedule.ops
+    assert fc.kernel == ("tk_fully_connected_folded_s8" if "dsp" in features else "tk_fully_connected_s8")
 
 
 def _requantize(acc: int, multiplier: int, shift: int) -> int:

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bitexact import assert_bit_exact
+from bitexact import assert_bit_exact, isa_feature_sets
 from modelgen import ModelBuilder
 from test_op_conv import case_seed, log_uniform_scale
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
+from tinykit.ir import OpKind
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,8 @@ class MeanCase:
                 f"{'-keepdims' if self.keep_dims else ''}{'-samequant' if self.same_quantization else '-requant'}")
 
 
-def mean_model(case: MeanCase, rng: np.random.Generator, axes: tuple[int, ...] = (1, 2)) -> bytes:
-    b = ModelBuilder()
+def add_mean(b: ModelBuilder, case: MeanCase, rng: np.random.Generator, axes: tuple[int, ...] = (1, 2)) -> tuple[int, int]:
+    """One MEAN op in ``b``; returns its input and output."""
     in_scale = log_uniform_scale(rng, 0.005, 0.2)
     in_zero_point = int(rng.integers(-128, 128))
     x = b.activation((case.batch, case.height, case.width, case.channels), scale=in_scale, zero_point=in_zero_point)
@@ -54,13 +55,24 @@ def mean_model(case: MeanCase, rng: np.random.Generator, axes: tuple[int, ...] =
     opts = schema.ReducerOptionsT()
     opts.keepDims = case.keep_dims
     b.op("MEAN", [x, axis], [y], opts)
+    return x, y
+
+
+def mean_model(case: MeanCase, rng: np.random.Generator, axes: tuple[int, ...] = (1, 2)) -> bytes:
+    b = ModelBuilder()
+    x, y = add_mean(b, case, rng, axes)
     return b.finish([x], [y])
 
 
-SHAPES = [(1, 1, 1, 3), (1, 2, 3, 5), (2, 5, 5, 7), (1, 7, 7, 16), (1, 20, 20, 1), (2, 3, 11, 4)]
+# (1, 20, 20, 8): 400 pixels, more than the 256 the DSP kernel sums in int16 halves at once.
+SHAPES = [(1, 1, 1, 3), (1, 2, 3, 5), (2, 5, 5, 7), (1, 7, 7, 16), (1, 20, 20, 1), (2, 3, 11, 4), (1, 20, 20, 8)]
 CASES = [MeanCase(*shape, keep, same) for shape in SHAPES for keep in (True, False) for same in (True, False)]
 
 
+@pytest.mark.parametrize("features", isa_feature_sets(OpKind.MEAN))
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_mean_matches_tflite_micro(case: MeanCase, tmp_path: Path) -> None:
-    assert_bit_exact(mean_model(case, np.random.default_rng(case_seed(case))), tmp_path, samples=20, seed=17)
+def test_mean_matches_tflite_micro(case: MeanCase, features: frozenset[str], tmp_path: Path) -> None:
+    compiled = assert_bit_exact(mean_model(case, np.random.default_rng(case_seed(case))), tmp_path, samples=20, seed=17,
+                                features=features)
+    (mean,) = compiled.schedule.ops
+    assert mean.kernel == ("tk_mean_hw_s8" if "dsp" in features else "tk_mean_s8")

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bitexact import assert_bit_exact
+from bitexact import assert_bit_exact, isa_feature_sets
 from modelgen import ModelBuilder
 from test_op_conv import ACTIVATIONS, PADDINGS, case_seed, log_uniform_scale, window_output_size
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from tinykit.build import compile_tflite
 from tinykit.errors import TinykitError
+from tinykit.ir import OpKind
 
 KINDS = ("AVERAGE_POOL_2D", "MAX_POOL_2D")
 
@@ -55,8 +56,8 @@ def random_pool_case(kind: str, rng: np.random.Generator) -> PoolCase:
             return case
 
 
-def pool_model(case: PoolCase, rng: np.random.Generator, output_scale_factor: float = 1.0) -> bytes:
-    b = ModelBuilder()
+def add_pool(b: ModelBuilder, case: PoolCase, rng: np.random.Generator, output_scale_factor: float = 1.0) -> tuple[int, int]:
+    """One pooling op in ``b``; returns its input and output."""
     scale = log_uniform_scale(rng, 0.01, 0.1)
     zero_point = int(rng.integers(-60, 61))
     x = b.activation((case.batch, case.height, case.width, case.channels), scale=scale, zero_point=zero_point)
@@ -67,6 +68,12 @@ def pool_model(case: PoolCase, rng: np.random.Generator, output_scale_factor: fl
     opts.filterHeight, opts.filterWidth = case.filter_h, case.filter_w
     opts.fusedActivationFunction = ACTIVATIONS[case.activation]
     b.op(case.kind, [x], [y], opts)
+    return x, y
+
+
+def pool_model(case: PoolCase, rng: np.random.Generator, output_scale_factor: float = 1.0) -> bytes:
+    b = ModelBuilder()
+    x, y = add_pool(b, case, rng, output_scale_factor)
     return b.finish([x], [y])
 
 
@@ -75,11 +82,17 @@ CASES = [random_pool_case(kind, np.random.default_rng(4000 + 100 * k + i)) for k
 # stride 2 on an odd size), where partial windows average fewer elements.
 CASES += [PoolCase(kind, 1, 7, 7, 3, 3, 3, 2, 2, "SAME", act) for kind in KINDS for act in ACTIVATIONS]
 CASES += [PoolCase(kind, 1, 8, 8, 5, 8, 8, 1, 1, "VALID", "NONE") for kind in KINDS]  # global pooling
+# Windows of more than 256 pixels: the DSP average sums four channels in int16 halves chunk by chunk.
+CASES += [PoolCase(kind, 1, 17, 17, 9, 17, 17, 1, 1, "VALID", "RELU") for kind in KINDS]
 
 
+@pytest.mark.parametrize("features", isa_feature_sets(OpKind.AVERAGE_POOL_2D, OpKind.MAX_POOL_2D))
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_pool_matches_tflite_micro(case: PoolCase, tmp_path: Path) -> None:
-    assert_bit_exact(pool_model(case, np.random.default_rng(case_seed(case))), tmp_path, samples=20, seed=13)
+def test_pool_matches_tflite_micro(case: PoolCase, features: frozenset[str], tmp_path: Path) -> None:
+    compiled = assert_bit_exact(pool_model(case, np.random.default_rng(case_seed(case))), tmp_path, samples=20, seed=13,
+                                features=features)
+    (pool,) = compiled.schedule.ops
+    assert pool.variant == ("dsp" if "dsp" in features else "reference")
 
 
 @pytest.mark.parametrize("kind", KINDS)

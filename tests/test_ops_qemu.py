@@ -1,8 +1,10 @@
-"""The arithmetic, activation, reduction, spatial and transposed-convolution
-kernels on an emulated Cortex-M4, bit-exact with tflite-micro: one firmware
-image holding two ops of every kind (the host tests cover each kind in depth;
-this checks that the target's compiler and integer behaviour give the same
-bytes)."""
+"""Kernels on emulated Cortex-M boards, bit-exact with tflite-micro: the
+arithmetic, activation, reduction, spatial and transposed-convolution kernels
+on a Cortex-M4 in one firmware image holding two ops of every kind, and the
+DSP twins of FULLY_CONNECTED, ADD, the pools and MEAN on a Cortex-M4 and a
+Cortex-M33 in one image each (the host tests cover each kind in depth, the
+twins with portable intrinsics; this checks that the target's compiler, its
+real DSP instructions and its integer behaviour give the same bytes)."""
 
 from __future__ import annotations
 
@@ -13,14 +15,20 @@ import pytest
 from modelgen import ModelBuilder
 from test_op_activation import KINDS as ACTIVATION_KINDS
 from test_op_activation import add_activation_ops
+from test_op_add import add_random_add
 from test_op_arithmetic import KINDS as BINARY_KINDS
 from test_op_arithmetic import add_binary_ops
+from test_op_fully_connected import FullyConnectedCase, add_fully_connected
+from test_op_mean import MeanCase, add_mean
+from test_op_pool import KINDS as POOL_KINDS
+from test_op_pool import PoolCase, add_pool
 from test_op_reduce import KINDS as REDUCE_KINDS
 from test_op_reduce import add_reduce_ops
 from test_op_spatial import KINDS as SPATIAL_KINDS
 from test_op_spatial import add_spatial_ops
 from test_op_transpose_conv import add_transpose_conv_ops
 
+from tinykit.build import schedule_for
 from tinykit.verify.run import verify_model
 
 pytestmark = pytest.mark.slow
@@ -42,5 +50,45 @@ def test_new_kernels_are_bit_exact_on_qemu_m4(tmp_path: Path) -> None:
     tflite = tmp_path / "ops.tflite"
     tflite.write_bytes(b.finish(inputs, outputs))
     result = verify_model(tflite, tmp_path / "build", board="qemu_m4", samples=3, seed=5)
+    assert result.compared_bytes > 0
+    assert result.bit_exact, result.render()
+
+
+# Shapes that take every path of the DSP twins: FULLY_CONNECTED blocks of four
+# units with depth tails and leftover units, over batches; ADD's tables; pools
+# with partial windows, channel tails and windows above 256 pixels; MEAN above
+# 256 pixels and with a channel tail.
+FC_CASES = [FullyConnectedCase((3, 13), 12, "RELU6", True, False), FullyConnectedCase((2, 33), 31, "NONE", False, True)]
+POOL_CASES = [PoolCase(kind, n, h, w, c, f, f, s, s, pad, act) for kind in POOL_KINDS for n, h, w, c, f, s, pad, act in (
+    (1, 7, 7, 11, 3, 2, "SAME", "RELU"), (2, 17, 17, 9, 17, 1, "VALID", "NONE"))]
+MEAN_CASES = [MeanCase(1, 20, 20, 8, False, False), MeanCase(2, 5, 5, 7, True, True)]
+
+
+@pytest.mark.parametrize("board", ["qemu_m4", "qemu_m33"])
+def test_dsp_kernels_are_bit_exact_on_emulated_board(board: str, tmp_path: Path) -> None:
+    """FULLY_CONNECTED, ADD, AVERAGE_POOL_2D, MAX_POOL_2D and MEAN through their cortexm/ twins, one image."""
+    rng = np.random.default_rng(78)
+    b = ModelBuilder()
+    inputs, outputs = [], []
+    for case in FC_CASES:
+        x, y = add_fully_connected(b, case, rng)
+        inputs.append(x)
+        outputs.append(y)
+    for seed, shape in ((1, (1, 6, 5, 3)), (2, (2, 4, 3, 7))):
+        xs, z = add_random_add(b, seed, shape, "RELU")
+        inputs += xs
+        outputs.append(z)
+    for case in POOL_CASES:
+        x, y = add_pool(b, case, rng)
+        inputs.append(x)
+        outputs.append(y)
+    for case in MEAN_CASES:
+        x, y = add_mean(b, case, rng)
+        inputs.append(x)
+        outputs.append(y)
+    tflite = tmp_path / "dsp_ops.tflite"
+    tflite.write_bytes(b.finish(inputs, outputs))
+    assert {op.variant for op in schedule_for(tflite, board, "auto").ops} == {"dsp"}
+    result = verify_model(tflite, tmp_path / "build", board=board, samples=3, seed=6)
     assert result.compared_bytes > 0
     assert result.bit_exact, result.render()

@@ -44,6 +44,27 @@ def quantize_multiplier(real_multiplier: float) -> tuple[int, int]:
     return q_fixed, shift
 
 
+def _wrap_int32(x: int) -> int:
+    return (x + 2**31) % 2**32 - 2**31
+
+
+def requantize(x: int, multiplier: int, shift: int) -> int:
+    """TFLite's MultiplyByQuantizedMultiplier (tk_requantize in C) on Python ints: x * 2^max(shift, 0)
+    wrapped to int32, the rounding doubling high multiply, then a right shift by max(-shift, 0)
+    rounding half away from zero. For constants the build tabulates (ADD's input scaling)."""
+    x = _wrap_int32(x << max(shift, 0))
+    if x == multiplier == -(2**31):
+        high = 2**31 - 1
+    else:
+        product = x * multiplier
+        nudged = product + ((1 << 30) if product >= 0 else 1 - (1 << 30))
+        high = abs(nudged) >> 31 if nudged >= 0 else -(abs(nudged) >> 31)  # truncation toward zero
+    right = max(-shift, 0)
+    mask = (1 << right) - 1
+    threshold = (mask >> 1) + (1 if high < 0 else 0)
+    return (high >> right) + (1 if (high & mask) > threshold else 0)
+
+
 def float32(x: float) -> np.float32:
     return np.float32(x)
 

@@ -27,7 +27,7 @@ from tinykit.ir import (
     conv_padding_before,
 )
 from tinykit.legality.common import describe
-from tinykit.schedule.kernels.conv import FILTER_PAIRS
+from tinykit.schedule.kernels.conv import FC_BLOCKS4_LAYOUT, FILTER_PAIRS
 from tinykit.schedule.variants import TFLITE_LAYOUT
 
 
@@ -140,12 +140,7 @@ def filter_pairs(
             rows += [words, pair[0, full:], pair[1, full:]]
         if len(group) % 2:
             rows.append(group[-1])
-    reordered = np.concatenate(rows).astype(np.int8)
-    folded = weights.astype(np.int64).sum(axis=1) * input_offset
-    if bias is not None:
-        folded += bias.astype(np.int64)
-    wrapped = (folded + 2**31) % 2**32 - 2**31
-    return reordered, wrapped.astype(np.int32)
+    return np.concatenate(rows).astype(np.int8), fold_input_offset(weights, bias, input_offset)
 
 
 @emitter(OpKind.DEPTHWISE_CONV_2D)
@@ -183,7 +178,43 @@ def emit_fully_connected(op: Op, ctx: EmitContext) -> str:
         dims_struct(ctx, "filter_dims", units, 1, 1, depth),
         dims_struct(ctx, "output_dims", batches, 1, 1, units),
     )
+    if ctx.kernel.weight_layout == FC_BLOCKS4_LAYOUT:
+        weights = filt.array()
+        # Constants enter the weights file as they are named: filter, then bias.
+        blocked = ctx.constant("filter_blocks4", fc_blocks4(weights), "int8_t")
+        folded = fold_input_offset(weights, bias.array() if bias is not None else None, -inp.quant.single_zero_point)
+        bias_name = ctx.constant("bias_folded", folded, "int32_t")
+        input_dims, filter_dims, output_dims = dims
+        return ctx.call(params, quant, input_dims, ctx.tensor(inp), filter_dims, blocked, bias_name, output_dims,
+                        ctx.tensor(out))
+    if ctx.kernel.weight_layout != TFLITE_LAYOUT:
+        raise TinykitError(f"{describe(op)}: no FULLY_CONNECTED emitter for weight layout {ctx.kernel.weight_layout!r}")
     return _weighted_kernel_call(ctx, params, quant, op, filt, bias, dims)
+
+
+def fold_input_offset(weights: np.ndarray, bias: np.ndarray | None, input_offset: int) -> np.ndarray:
+    """bias[u] (0 without bias) + input_offset * sum_d weights[u][d] for weights [units, depth],
+    wrapped to int32 as the kernel's int32 accumulator wraps: sum_d w * (x + offset) + bias
+    equals sum_d w * x + this, so a kernel given it multiplies raw inputs."""
+    folded = weights.astype(np.int64).sum(axis=1) * input_offset
+    if bias is not None:
+        folded += bias.astype(np.int64)
+    return ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
+
+
+def fc_blocks4(weights: np.ndarray) -> np.ndarray:
+    """Weights [units, depth] in the layout of cortexm/tk_fully_connected_folded_s8.c: per block of
+    four units, for each four depths the four units' four bytes in turn, then the depth % 4 tail
+    interleaved by depth; the units beyond the last full block row by row."""
+    units, depth = weights.shape
+    blocked, depth4 = units - units % 4, depth - depth % 4
+    parts = []
+    for u in range(0, blocked, 4):
+        block = weights[u:u + 4]
+        parts.append(block[:, :depth4].reshape(4, depth4 // 4, 4).transpose(1, 0, 2).ravel())
+        parts.append(block[:, depth4:].T.ravel())
+    parts.append(weights[blocked:].ravel())
+    return np.concatenate(parts).astype(np.int8)
 
 
 @emitter(OpKind.TRANSPOSE_CONV)

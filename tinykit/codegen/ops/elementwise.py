@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from tinykit.codegen.emit import EmitContext, c_float, emitter
 from tinykit.codegen.ops.arithmetic import ADD_LEFT_SHIFT, add_family_quants, add_family_structs, emit_add_broadcast
 from tinykit.codegen.ops.common import flat_dims
-from tinykit.codegen.quant import quantize_multiplier, round_half_away
+from tinykit.codegen.quant import quantize_multiplier, requantize, round_half_away
 from tinykit.ir import AddOptions, DType, Op, OpKind, Tensor
+from tinykit.schedule.kernels.elementwise import ADD_TABLES_LAYOUT
 
 LOGISTIC_INPUT_INTEGER_BITS = 4  # must match tk_logistic_s8.c and tk_tanh_s8.c
 
@@ -47,9 +50,21 @@ def emit_add(op: Op, ctx: EmitContext) -> str:
     out = op.outputs[0]
     if ctx.kernel.kernel == "tk_add_broadcast_s8":  # the schedule's choice for inputs that differ in shape
         return emit_add_broadcast(op, ctx, opts.activation)
-    params, quant = add_family_structs(op, ctx, add_family_quants(op), ADD_LEFT_SHIFT, opts.activation)
-    return ctx.call(params, quant, flat_dims(ctx, "input1_dims", in1), ctx.tensor(in1), flat_dims(ctx, "input2_dims", in2),
-                    ctx.tensor(in2), flat_dims(ctx, "output_dims", out), ctx.tensor(out))
+    quants = add_family_quants(op)
+    params, quant = add_family_structs(op, ctx, quants, ADD_LEFT_SHIFT, opts.activation)
+    operands = (flat_dims(ctx, "input1_dims", in1), ctx.tensor(in1), flat_dims(ctx, "input2_dims", in2),
+                ctx.tensor(in2), flat_dims(ctx, "output_dims", out), ctx.tensor(out))
+    if ctx.kernel.weight_layout == ADD_TABLES_LAYOUT:
+        tables = [ctx.constant(f"input{i + 1}_table", add_input_table(-t.quant.single_zero_point, *quants[i]), "int32_t")
+                  for i, t in enumerate((in1, in2))]
+        return ctx.call(params, quant, *tables, *operands)
+    return ctx.call(params, quant, *operands)
+
+
+def add_input_table(offset: int, multiplier: int, shift: int) -> np.ndarray:
+    """tk_add_scaled_input of every int8 value, indexed by the byte as unsigned (cortexm/tk_add_lut_s8.c)."""
+    values = [((byte + 128) % 256) - 128 for byte in range(256)]
+    return np.array([requantize((x + offset) << ADD_LEFT_SHIFT, multiplier, shift) for x in values], dtype=np.int32)
 
 
 @emitter(OpKind.LOGISTIC)

@@ -82,3 +82,13 @@ register(KernelVariant(
     requires=frozenset({"dsp"}), preference=20, applies=_three_by_three_dm1,
     description="3x3, depth multiplier 1, no dilation: four channels per step, the nine taps unrolled inside the image",
 ))
+
+# FULLY_CONNECTED's weights in blocks of four units (cortexm/tk_fully_connected_folded_s8.c
+# says how), with the input offset folded into the bias; tinykit/codegen/ops/conv.py writes both.
+FC_BLOCKS4_LAYOUT = "fc_blocks4"
+
+register(KernelVariant(
+    OpKind.FULLY_CONNECTED, "tk_fully_connected_folded_s8", "dsp", ("cortexm/tk_fully_connected_folded_s8.c",),
+    requires=frozenset({"dsp"}), preference=10, weight_layout=FC_BLOCKS4_LAYOUT,
+    description="four units per pass sharing each SXTB16-widened input word, SMLAD; input offset folded into the bias",
+))

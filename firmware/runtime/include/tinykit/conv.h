@@ -115,4 +115,14 @@ tk_status tk_fully_connected_s8(const tk_context *ctx, const tk_fully_connected_
                                 const int32_t *bias,
                                 const tk_dims *output_dims, int8_t *output);
 
+/* tk_fully_connected_s8's results on cores with the DSP extension (cortexm/), from
+ * constants the build prepared: weights in blocks of four units (layout "fc_blocks4")
+ * and the input offset folded into the bias, which is therefore never NULL. No scratch. */
+tk_status tk_fully_connected_folded_s8(const tk_context *ctx, const tk_fully_connected_params *params,
+                                       const tk_per_channel_quant *quant,
+                                       const tk_dims *input_dims, const int8_t *input,
+                                       const tk_dims *filter_dims, const int8_t *filter,
+                                       const int32_t *bias,
+                                       const tk_dims *output_dims, int8_t *output);
+
 #endif /* TINYKIT_CONV_H */

@@ -34,6 +34,15 @@ tk_status tk_add_s8(const tk_context *ctx, const tk_add_params *params, const tk
                     const int8_t *input1, const tk_dims *input2_dims, const int8_t *input2,
                     const tk_dims *output_dims, int8_t *output);
 
+/* tk_add_s8's results on cores with the DSP extension (cortexm/): table1 and table2
+ * hold tk_add_scaled_input of every int8 value of input 1 and 2, indexed by the
+ * byte as unsigned (x & 0xff); quant->output, params->output_offset and
+ * params->activation scale the sum. No scratch. */
+tk_status tk_add_lut_s8(const tk_context *ctx, const tk_add_params *params, const tk_add_quant *quant,
+                        const int32_t *table1, const int32_t *table2,
+                        const tk_dims *input1_dims, const int8_t *input1, const tk_dims *input2_dims, const int8_t *input2,
+                        const tk_dims *output_dims, int8_t *output);
+
 /* LOGISTIC: the input is rescaled to Q4.27 and fed to the fixed-point
  * logistic; the output has scale 1/256 and zero point -128. Inputs at least
  * input_range_radius away from the zero point saturate without computing. */

@@ -42,4 +42,10 @@ tk_status tk_mean_s8(const tk_context *ctx, const tk_mean_params *params, const 
                      const tk_dims *input_dims, const int8_t *input,
                      const tk_dims *output_dims, int8_t *output);
 
+/* tk_mean_s8's results on cores with the DSP extension (cortexm/): four channels
+ * summed per SXTAB16 pair. No scratch. */
+tk_status tk_mean_hw_s8(const tk_context *ctx, const tk_mean_params *params, const tk_per_tensor_quant *quant,
+                        const tk_dims *input_dims, const int8_t *input,
+                        const tk_dims *output_dims, int8_t *output);
+
 #endif /* TINYKIT_POOL_H */

@@ -27,44 +27,44 @@ typedef tk_status (*tk_pool_reduce)(const tk_pool_window *window, int32_t channe
 static inline int32_t tk_pool_max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
 static inline int32_t tk_pool_min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
 
+/* Output position (b, out_y, out_x)'s window, cut to the input. */
+static inline tk_pool_window tk_pool_window_at(const tk_pool_params *params, const tk_dims *input_dims, const int8_t *input,
+                                               int32_t b, int32_t out_y, int32_t out_x)
+{
+    const int32_t in_y_origin = out_y * params->stride_h - params->pad_h;
+    const int32_t in_x_origin = out_x * params->stride_w - params->pad_w;
+    const int32_t y_start = tk_pool_max_i32(0, -in_y_origin);
+    const int32_t x_start = tk_pool_max_i32(0, -in_x_origin);
+    const int32_t rows = tk_pool_min_i32(params->filter_h, input_dims->h - in_y_origin) - y_start;
+    const int32_t cols = tk_pool_min_i32(params->filter_w, input_dims->w - in_x_origin) - x_start;
+    /* An empty window (all padding) points nowhere outside the input. */
+    const int32_t first = rows > 0 && cols > 0
+        ? ((b * input_dims->h + in_y_origin + y_start) * input_dims->w + in_x_origin + x_start) * input_dims->c
+        : 0;
+    const tk_pool_window window = {
+        .first = input + first,
+        .rows = rows,
+        .cols = cols,
+        .row_stride = input_dims->w * input_dims->c,
+        .channels = input_dims->c,
+    };
+    return window;
+}
+
 static inline tk_status tk_pool_each_window(const tk_pool_params *params,
                                             const tk_dims *input_dims, const int8_t *input,
                                             const tk_dims *output_dims, int8_t *output,
                                             tk_pool_reduce reduce)
 {
-    const int32_t in_h = input_dims->h;
-    const int32_t in_w = input_dims->w;
     const int32_t channels = input_dims->c;
-    const int32_t out_h = output_dims->h;
-    const int32_t out_w = output_dims->w;
-
     if (output_dims->c != channels || output_dims->n != input_dims->n) {
         return TK_ERROR_ARGUMENT;
     }
-
     for (int32_t b = 0; b < output_dims->n; ++b) {
-        for (int32_t out_y = 0; out_y < out_h; ++out_y) {
-            const int32_t in_y_origin = out_y * params->stride_h - params->pad_h;
-            const int32_t y_start = tk_pool_max_i32(0, -in_y_origin);
-            const int32_t y_end = tk_pool_min_i32(params->filter_h, in_h - in_y_origin);
-            for (int32_t out_x = 0; out_x < out_w; ++out_x) {
-                const int32_t in_x_origin = out_x * params->stride_w - params->pad_w;
-                const int32_t x_start = tk_pool_max_i32(0, -in_x_origin);
-                const int32_t x_end = tk_pool_min_i32(params->filter_w, in_w - in_x_origin);
-                const int32_t rows = y_end - y_start;
-                const int32_t cols = x_end - x_start;
-                /* An empty window (all padding) points nowhere outside the input. */
-                const int32_t first = rows > 0 && cols > 0
-                    ? ((b * in_h + in_y_origin + y_start) * in_w + in_x_origin + x_start) * channels
-                    : 0;
-                const tk_pool_window window = {
-                    .first = input + first,
-                    .rows = rows,
-                    .cols = cols,
-                    .row_stride = in_w * channels,
-                    .channels = channels,
-                };
-                int8_t *out_px = output + ((b * out_h + out_y) * out_w + out_x) * channels;
+        for (int32_t out_y = 0; out_y < output_dims->h; ++out_y) {
+            for (int32_t out_x = 0; out_x < output_dims->w; ++out_x) {
+                const tk_pool_window window = tk_pool_window_at(params, input_dims, input, b, out_y, out_x);
+                int8_t *out_px = output + ((b * output_dims->h + out_y) * output_dims->w + out_x) * channels;
                 for (int32_t c = 0; c < channels; ++c) {
                     int32_t value = 0;
                     const tk_status status = reduce(&window, c, &value);

@@ -51,6 +51,16 @@ static inline int32_t tk_shift_left_wrapping(int32_t x, int32_t left_shift)
  * (v < 0), and floor((v + nudge * 2^31) / 2^(31+e)) is the high word of the
  * sum shifted right by e - 1. No 32-bit intermediate can overflow, and the
  * rounding divide's mask and threshold are never formed. */
+/* tk_requantize's right-shift case, right_shift >= 1, for a multiplier other than
+ * INT32_MIN (every multiplier the build writes is positive): a kernel whose shift
+ * is known to be negative calls it directly and skips the checks. */
+static inline int32_t tk_requantize_right(int32_t x, int32_t multiplier, int32_t right_shift)
+{
+    const int64_t v = (int64_t)x * (int64_t)multiplier + (INT64_C(1) << 30);
+    const int32_t nudge = (int32_t)(UINT32_C(1) << (right_shift - 1)) - (v < 0 ? 1 : 0); /* 0 .. 2^30 */
+    return (int32_t)((v + (int64_t)nudge * (INT64_C(1) << 31)) >> 32) >> (right_shift - 1);
+}
+
 static inline int32_t tk_requantize(int32_t x, int32_t multiplier, int32_t shift)
 {
     if (shift > 0) {
@@ -60,9 +70,7 @@ static inline int32_t tk_requantize(int32_t x, int32_t multiplier, int32_t shift
     if ((x == INT32_MIN && multiplier == INT32_MIN) || right_shift == 0) {
         return tk_rounding_divide_by_pot(tk_saturating_rounding_doubling_high_mul(x, multiplier), right_shift);
     }
-    const int64_t v = (int64_t)x * (int64_t)multiplier + (INT64_C(1) << 30);
-    const int32_t nudge = (int32_t)(UINT32_C(1) << (right_shift - 1)) - (v < 0 ? 1 : 0); /* 0 .. 2^30 */
-    return (int32_t)((v + (int64_t)nudge * (INT64_C(1) << 31)) >> 32) >> (right_shift - 1);
+    return tk_requantize_right(x, multiplier, right_shift);
 }
 
 static inline int32_t tk_clamp(int32_t x, int32_t lo, int32_t hi)
