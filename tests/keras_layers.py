@@ -237,9 +237,9 @@ LAYERS: dict[str, Callable[[], keras.Model]] = {build.__name__: build for build 
 
 def convert_with_tflite_converter(model: keras.Model, out_path: Path) -> None:
     """What a TF Lite Micro user runs: from_keras_model, defaults, a representative dataset, int8 in and out."""
-    from tinykit.frontend.convert import _native_output_captured, _tensorflow
+    from tinykit.frontend.convert import _native_output_captured, quiet_tensorflow
 
-    tf = _tensorflow()
+    tf = quiet_tensorflow()
 
     def representative_dataset() -> Iterator[list[np.ndarray]]:
         for sample in zoo.calibration_data(model):

@@ -153,12 +153,16 @@ def test_what_crashes_tflite_micro_is_refused(models: dict[str, bytes]) -> None:
         _patched(data, absent_bias))
 
 
-def test_unsupported_ops_are_named_with_tflite_micro_support(models: dict[str, bytes]) -> None:
-    def expand_dims(model):
-        model.operatorCodes[0].builtinCode = 70
-        model.operatorCodes[0].deprecatedBuiltinCode = 70
-    message = _refusal(_patched(models["sigmoid_detector"], expand_dims))
-    assert "EXPAND_DIMS (builtin code 70; tflite-micro has a kernel for it)" in message
+@pytest.mark.parametrize("code,named", [
+    (47, "EXP (builtin code 47; tflite-micro has a kernel for it)"),
+    (69, "TILE (builtin code 69; tflite-micro has no kernel for it either)"),
+])
+def test_unsupported_ops_are_named_with_tflite_micro_support(models: dict[str, bytes], code: int, named: str) -> None:
+    def unsupported(model):
+        model.operatorCodes[0].builtinCode = code
+        model.operatorCodes[0].deprecatedBuiltinCode = code
+    message = _refusal(_patched(models["sigmoid_detector"], unsupported))
+    assert named in message
     assert "Supported ops: " in message and "CONV_2D" in message
 
 
