@@ -87,6 +87,8 @@ class OpKind(enum.Enum):
     REDUCE_PROD = "REDUCE_PROD"
     EXPAND_DIMS = "EXPAND_DIMS"
     SQUEEZE = "SQUEEZE"
+    # Read only so tinykit.simplify can rewrite nearest upsampling written with it (upsample.py).
+    TILE = "TILE"
     RESIZE_NEAREST_NEIGHBOR = "RESIZE_NEAREST_NEIGHBOR"
     RESIZE_BILINEAR = "RESIZE_BILINEAR"
     DEPTH_TO_SPACE = "DEPTH_TO_SPACE"
@@ -316,6 +318,13 @@ class AxisOptions:
 
 
 @dataclass(frozen=True)
+class TileOptions:
+    """TILE with its multiples tensor folded in: output axis i repeats the input ``multiples[i]`` times."""
+
+    multiples: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class TransposeOptions:
     perm: tuple[int, ...]  # output axis i is input axis perm[i]
 
@@ -337,6 +346,7 @@ OpOptions = Union[
     SliceOptions,
     AxisOptions,
     TransposeOptions,
+    TileOptions,
     ResizeOptions,
     BlockOptions,
     None,

@@ -45,7 +45,7 @@ from tinykit.ir import (
     SoftmaxOptions,
     Tensor,
     TransposeConvOptions,
-    TransposeOptions,
+    TileOptions, TransposeOptions,
 )
 from tinykit.legality import check_graph
 from tinykit.simplify import FOLDABLE, FOLDED_ONLY, simplify
@@ -99,6 +99,7 @@ _BUILTIN_KINDS: dict[int, OpKind] = {
     26: OpKind.SPACE_TO_DEPTH,
     67: OpKind.TRANSPOSE_CONV,
     97: OpKind.RESIZE_NEAREST_NEIGHBOR,
+    69: OpKind.TILE,
 }
 _PADV2 = 60
 _CUSTOM = 32
@@ -177,6 +178,13 @@ def raw_graph(data: bytes, name: str = "model", source: str = "the model") -> Gr
 def _refuse_unfolded(op: Op) -> None:
     """Shape arithmetic tinykit.simplify could not fold (its operands are not all known at build time)."""
     computes_shapes = any(t.dtype in (DType.INT32, DType.INT64) and not t.is_constant for t in op.outputs)
+    if op.kind is OpKind.TILE and not computes_shapes:
+        raise TinykitError(
+            f"op {op.index} of the model is TILE, which tflite-micro has no kernel for and tinykit compiles only "
+            "where it writes a nearest-neighbour UpSampling2D (then it runs as RESIZE_NEAREST_NEIGHBOR). "
+            f"Supported ops: {', '.join(SUPPORTED_OPS)}. Rework the model to avoid the TILE (for example "
+            "keras.layers.Resizing(interpolation='nearest') or UpSampling2D), then convert again."
+        )
     if op.kind in FOLDED_ONLY or (op.kind in FOLDABLE and computes_shapes):
         raise TinykitError(
             f"op {op.index} of the model is {op.kind.value} on {op.outputs[0].dtype.value} values computed at run "
@@ -443,6 +451,15 @@ class _Reader:
         if kind is OpKind.SLICE:
             return inputs[:1], slice_options(op_index, inputs[0].shape, constant_param(1, "begin"),
                                              constant_param(2, "size"))
+        if kind is OpKind.TILE:
+            parameter_inputs(2, 2)
+            multiples = tuple(int(m) for m in constant_param(1, "multiples").reshape(-1))
+            if len(multiples) != len(inputs[0].shape) or min(multiples, default=1) < 1:
+                raise TinykitError(
+                    f"op {op_index} (TILE) has the multiples {list(multiples)} for an input of shape "
+                    f"{list(inputs[0].shape)}: it needs one count of at least 1 per axis. The model file is "
+                    "malformed; re-convert it.")
+            return inputs[:1], TileOptions(multiples=multiples)
         if kind is OpKind.TRANSPOSE:
             perm = tuple(int(p) for p in constant_param(1, "permutation").reshape(-1))
             return inputs[:1], TransposeOptions(perm=perm)
