@@ -45,7 +45,7 @@ from tinykit.ir import (
     SoftmaxOptions,
     Tensor,
     TransposeConvOptions,
-    TileOptions, TransposeOptions,
+    LstmOptions, TileOptions, TransposeOptions,
 )
 from tinykit.legality import check_graph
 from tinykit.simplify import FOLDABLE, FOLDED_ONLY, simplify
@@ -100,6 +100,7 @@ _BUILTIN_KINDS: dict[int, OpKind] = {
     67: OpKind.TRANSPOSE_CONV,
     97: OpKind.RESIZE_NEAREST_NEIGHBOR,
     69: OpKind.TILE,
+    44: OpKind.UNIDIRECTIONAL_SEQUENCE_LSTM,
 }
 _PADV2 = 60
 _CUSTOM = 32
@@ -110,6 +111,7 @@ _CUSTOM = 32
 _OPTIONS_TYPES: dict[int, int] = {
     0: 11, 1: 5, 2: 10, 3: 1, 4: 2, 6: 38, 9: 8, 14: 0, 17: 5, 22: 17, 25: 9, 34: 22, 40: 27, 60: 43, 114: 89,
     18: 21, 19: 0, 21: 0, 28: 0, 41: 28, 54: 0, 55: 39, 56: 40, 57: 39, 74: 27, 82: 27, 89: 27, 98: 75, 99: 76, 117: 91,
+    44: 71,
 }
 
 # TensorType codes.
@@ -239,7 +241,8 @@ class _Reader:
             expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize if shape else dtype.itemsize
             if len(data) != expected:
                 raise FlatbufferError(f"tensor {index} ({name!r}) holds {len(data)} bytes of data, its shape needs {expected}")
-        return Tensor(index=index, name=name, shape=shape, dtype=dtype, quant=quant, data=data)
+        return Tensor(index=index, name=name, shape=shape, dtype=dtype, quant=quant, data=data,
+                      variable=bool(table.scalar(5, "?")))
 
     def _buffer_data(self, index: int) -> bytes | None:
         buffer = self.buffers[index]
@@ -451,6 +454,14 @@ class _Reader:
         if kind is OpKind.SLICE:
             return inputs[:1], slice_options(op_index, inputs[0].shape, constant_param(1, "begin"),
                                              constant_param(2, "size"))
+        if kind is OpKind.UNIDIRECTIONAL_SEQUENCE_LSTM:
+            # All 24 inputs stay, absent ones as None (legality names those tinykit does not run). The op's
+            # intermediates (the converter's per-gate scales) are not read: tflite-micro's integer LSTM
+            # computes its gates in the fixed Q3.12 and Q0.15 formats instead.
+            code = scalar(0, "b")
+            names = {**{c: a.value for c, a in _ACTIVATIONS.items()}, **_ACTIVATION_NAMES}
+            return inputs, LstmOptions(cell_activation=names.get(code, f"code {code}"),
+                                       cell_clip=float(scalar(1, "f", 0.0)), time_major=bool(scalar(3, "?")))
         if kind is OpKind.TILE:
             parameter_inputs(2, 2)
             multiples = tuple(int(m) for m in constant_param(1, "multiples").reshape(-1))
@@ -583,6 +594,8 @@ def _check_types(op: Op) -> None:
     Float tensors are allowed only where an int8 model meets the outside world:
     the input of a QUANTIZE and the output of a DEQUANTIZE.
     """
+    if op.kind is OpKind.UNIDIRECTIONAL_SEQUENCE_LSTM:
+        return  # int16 cell state and int32 biases among its 24 inputs: tinykit.legality.recurrent checks each
     if op.kind is OpKind.QUANTIZE:
         allowed_in, allowed_out = {DType.FLOAT32, DType.INT8}, {DType.INT8}
     elif op.kind is OpKind.DEQUANTIZE:
