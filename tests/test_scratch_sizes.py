@@ -21,7 +21,7 @@ from test_op_conv import EDGE_CASES, RANDOM_CASES, case_seed, conv_model
 from test_op_transpose_conv import transpose_conv_ops
 
 from tinykit.frontend.tflite_reader import read_tflite
-from tinykit.ir import Conv2DOptions, Op, OpKind, TransposeConvOptions
+from tinykit.ir import Conv2DOptions, DType, LstmOptions, Op, OpKind, Tensor, TransposeConvOptions
 from tinykit.resources import firmware_dir
 from tinykit.schedule import KernelVariant, variants_of
 from tinykit.schedule.variants import no_scratch
@@ -50,6 +50,28 @@ def _transpose_conv_size_call(op: Op) -> str:
     return f"tk_transpose_conv_s8_get_buffer_size({params}, {', '.join(_dims(s) for s in shapes)})"
 
 
+def _lstm_ops(tmp_path: Path) -> list[Op]:
+    """LSTMs of several batches, units and both layouts (only shapes and the layout size the scratch)."""
+    ops = []
+    for batch, steps, features, units, time_major in ((1, 5, 3, 4, False), (2, 4, 3, 5, False), (3, 6, 2, 7, True),
+                                                      (1, 1, 1, 1, True)):
+        def tensor(index: int, shape: tuple[int, ...]) -> Tensor:
+            return Tensor(index, f"t{index}", shape, DType.INT8)
+        layout = (steps, batch) if time_major else (batch, steps)
+        inputs = [tensor(0, (*layout, features))] + [tensor(i, (units, features)) for i in range(1, 5)]
+        ops.append(Op(len(ops), OpKind.UNIDIRECTIONAL_SEQUENCE_LSTM, tuple(inputs + [None] * 19),
+                      (tensor(30, (*layout, units)),), LstmOptions("TANH", 0.0, time_major)))
+    return ops
+
+
+def _lstm_size_call(op: Op) -> str:
+    assert isinstance(op.options, LstmOptions)
+    batches = op.inputs[0].shape[1] if op.options.time_major else op.inputs[0].shape[0]
+    params = (f"&(const tk_lstm_params){{.time_major = {int(op.options.time_major)}, .batches = {batches}, "
+              f".units = {op.inputs[1].shape[0]}}}")
+    return f"tk_unidirectional_sequence_lstm_s8_get_buffer_size({params})"
+
+
 def _conv_ops(tmp_path: Path) -> list[Op]:
     """The CONV_2D ops tests/test_op_conv.py runs."""
     ops = []
@@ -73,6 +95,7 @@ class SizeCall:
 SIZE_CALLS: dict[tuple[str, str], SizeCall] = {
     ("tk_conv_s8", "dsp"): SizeCall(_conv_ops, _conv_size_call),
     ("tk_transpose_conv_s8", "reference"): SizeCall(transpose_conv_ops, _transpose_conv_size_call),
+    ("tk_unidirectional_sequence_lstm_s8", "reference"): SizeCall(_lstm_ops, _lstm_size_call),
 }
 
 

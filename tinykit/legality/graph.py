@@ -89,7 +89,12 @@ def _check_dataflow(graph: Graph) -> None:
                 raise TinykitError(
                     f"op {op.index} ({op.kind.value}) reads or writes the variable tensor {t.index} ({t.name!r}); "
                     f"only an LSTM's hidden and cell state inputs may be variable. {MALFORMED}")
-        for t in op.inputs:
+        for position, t in enumerate(op.inputs):
+            if t is not None and not t.variable and (op.kind, position) in STATE_INPUTS:
+                raise TinykitError(
+                    f"op {op.index} ({op.kind.value}) reads tensor {t.index} ({t.name!r}) as its state (input "
+                    f"{position}), but the tensor is not variable: tflite-micro keeps an LSTM's hidden and cell "
+                    f"state in variable tensors, across invocations. {MALFORMED}")
             if t is not None and not t.is_constant and not t.variable and t.index not in ready:
                 raise TinykitError(
                     f"op {op.index} ({op.kind.value}) reads tensor {t.index} ({t.name!r}), which is neither a model "
