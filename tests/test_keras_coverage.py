@@ -7,7 +7,7 @@ and friends appear in the file), built for the host under -Werror and the
 sanitizers, and compared byte for byte with tflite-micro on random inputs
 (on the file as tinykit simplified it, for the few tflite-micro cannot run as
 written). One model holding many of the layers also runs on the emulated
-Cortex-M7, once per converter.
+Cortex-M7, once per converter, and so does a Keras LSTM (from tf-keras).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from bitexact import assert_bit_exact
 from keras_layers import CONVERTERS, LAYERS, converted_layer
+from keras_lstm import LstmShape, converted_lstm
 
 from tinykit.errors import TinykitError
 from tinykit.frontend.tflite_reader import parse_tflite
@@ -129,5 +130,18 @@ def run_tflite(model: bytes, samples: list[list[np.ndarray]]) -> list[list[np.nd
 def test_representative_layers_are_bit_exact_on_qemu_m7(converter: str, zoo_cache: Path, tmp_path: Path) -> None:
     tflite = converted_layer("representative", converter, zoo_cache)
     result = verify_model(tflite, tmp_path / "representative", board="qemu_m7", samples=4, seed=3)
+    assert result.compared_bytes > 0
+    assert result.bit_exact, result.render()
+
+
+# Keras 3 writes LSTM as a WHILE loop the TFLite converter cannot quantize; TF Lite Micro users convert it with
+# tf-keras and a fixed batch, which gives one UNIDIRECTIONAL_SEQUENCE_LSTM (tests/test_op_lstm.py covers more shapes).
+LSTM_LAYER = LstmShape(batch=1, steps=8, features=5, units=6, sequences=False)
+
+
+def test_lstm_layer_is_bit_exact_with_tflite_micro_on_host_and_qemu_m7(zoo_cache: Path, tmp_path: Path) -> None:
+    tflite = converted_lstm(LSTM_LAYER, zoo_cache)
+    assert_bit_exact(tflite.read_bytes(), tmp_path, samples=8, seed=len(COVERED))
+    result = verify_model(tflite, tmp_path / "qemu", board="qemu_m7", samples=4, seed=3)
     assert result.compared_bytes > 0
     assert result.bit_exact, result.render()
