@@ -82,6 +82,15 @@ def test_time_major_lstm_is_bit_exact(zoo_cache: Path, tmp_path: Path) -> None:
     assert_bit_exact(pack(model), tmp_path, samples=6, seed=2)
 
 
+@pytest.mark.parametrize("clip", [0.0, 0.3, 1e-6], ids=["no-clip", "clip-0.3", "clip-to-zero"])
+def test_the_cell_clip_is_bit_exact(clip: float, zoo_cache: Path, tmp_path: Path) -> None:
+    """The converter writes a clip of 10 (beyond the int16 cell state's range); a tighter one does clamp,
+    and one below the cell state's step clamps it to 0 in tflite-micro."""
+    def set_clip(model, op):
+        op.builtinOptions.cellClip = clip
+    assert_bit_exact(_patched(zoo_cache, set_clip), tmp_path, samples=6, seed=7)
+
+
 def _patched(zoo_cache: Path, change) -> bytes:
     model = unpack(converted_lstm(SMALL, zoo_cache).read_bytes())
     operator = _lstm_operator(model)

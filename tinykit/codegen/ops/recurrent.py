@@ -84,7 +84,7 @@ def emit_lstm(op: Op, ctx: EmitContext) -> str:
             f".recurrent_quant = {_quant(hidden_scale * op.inputs[recurrent].quant.single_scale / GATE_SCALE)}",
         )) + "}"
     tanh_multiplier, tanh_shift = tanh_input_scaling(cell_state_power(cell_scale))
-    # TF Lite stores the clip in the cell state's units, saturated to int16 (0 leaves the cell unclipped).
+    # TF Lite clips when the float clip is positive, at the clip in the cell state's units truncated to int16.
     clip = int(min(max(float(np.float32(opts.cell_clip)) / cell_scale, -32768.0), 32767.0))
     table = ctx.constant("sigmoid_table", np.array(SIGMOID_TABLE, dtype=np.uint16), "uint16_t")
     batches, steps = (inp.shape[1], inp.shape[0]) if opts.time_major else (inp.shape[0], inp.shape[1])
@@ -97,7 +97,7 @@ def emit_lstm(op: Op, ctx: EmitContext) -> str:
         "update_quant": _quant(GATE_OUTPUT_SCALE * GATE_OUTPUT_SCALE / cell_scale),
         "hidden_quant": _quant(GATE_OUTPUT_SCALE * GATE_OUTPUT_SCALE / hidden_scale),
         "cell_tanh_multiplier": str(tanh_multiplier), "cell_tanh_shift": str(tanh_shift),
-        "cell_clip": str(clip if opts.cell_clip > 0 else 0), "sigmoid_table": table,
+        "clip_cell": str(int(opts.cell_clip > 0)), "cell_clip": str(clip), "sigmoid_table": table,
     })
     params = ctx.struct("tk_lstm_params", "params", fields)
     return ctx.call(params, ctx.tensor(inp), ctx.tensor(hidden), ctx.tensor(cell), ctx.tensor(out))

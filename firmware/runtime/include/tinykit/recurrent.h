@@ -42,7 +42,8 @@ typedef struct {
     /* tanh of the cell state: x * multiplier, rounded right by shift, into Q3.12 x 3 as the table wants */
     int32_t cell_tanh_multiplier;
     int32_t cell_tanh_shift;
-    int16_t cell_clip; /* 0: no clip */
+    int32_t clip_cell; /* set: clamp the cell state to [-cell_clip, cell_clip] after each update */
+    int16_t cell_clip;
     const uint16_t *sigmoid_table; /* 256 entries: sigmoid(i / 24) in Q0.16 */
 } tk_lstm_params;
 

@@ -106,7 +106,7 @@ static void step(const tk_lstm_params *params, const int8_t *input, int8_t *hidd
         const int32_t kept = saturate_int16(product(forget[i], cell[i], &params->forget_quant));
         const int32_t added = saturate_int16(product(in_gate[i], cell_gate[i], &params->update_quant));
         int16_t updated = saturate_int16(kept + added);
-        if (params->cell_clip > 0) {
+        if (params->clip_cell) {
             updated = (int16_t)tk_clamp(updated, -params->cell_clip, params->cell_clip);
         }
         cell[i] = updated;
