@@ -132,3 +132,15 @@ def test_a_state_that_is_not_variable_is_refused(zoo_cache: Path, tmp_path: Path
     def constant_state(model, op):
         model.subgraphs[0].tensors[op.inputs[19]].isVariable = False
     assert_refused(_patched(zoo_cache, constant_state), tmp_path, r"as its state \(input 19\), but the tensor is not variable")
+
+
+def test_a_keras_3_lstm_loop_is_refused_pointing_at_tf_keras(tmp_path: Path) -> None:
+    """What a Keras 3 LSTM becomes in a .tflite: a WHILE loop over its cell (a hand-made one here: the
+    converter cannot quantize Keras 3's). The refusal says how to get the op tinykit compiles."""
+    from modelgen import ModelBuilder
+
+    b = ModelBuilder()
+    x = b.activation((1, 4), scale=0.05, zero_point=0)
+    y = b.activation((1, 4), scale=0.05, zero_point=0)
+    b.op("WHILE", [x], [y], schema.WhileOptionsT())
+    assert_refused(b.finish([x], [y]), tmp_path, r"WHILE .* built with tf-keras and a fixed batch")

@@ -104,6 +104,7 @@ _BUILTIN_KINDS: dict[int, OpKind] = {
 }
 _PADV2 = 60
 _CUSTOM = 32
+_WHILE = 119
 
 # The BuiltinOptions union member each of those ops reads (0: it takes none).
 # tflite-micro ignores a member of another type, so tinykit refuses one rather
@@ -281,10 +282,13 @@ class _Reader:
             name = builtin_op_name(code)
             micro = "tflite-micro has a kernel for it" if name in TFLITE_MICRO_OPS else "tflite-micro has no kernel for it either"
             what = f"{name} (builtin code {code}; {micro})"
+        # Keras 3 writes recurrent layers as a WHILE loop; an LSTM converts to one op from tf-keras.
+        recurrent = (" A Keras LSTM written as a loop converts to one UNIDIRECTIONAL_SEQUENCE_LSTM, which tinykit "
+                     "compiles, when the model is built with tf-keras and a fixed batch (Input(..., batch_size=1)).")
         raise TinykitError(
             f"op {op_index} of the model is {what}, and tinykit cannot compile it. Supported ops: "
             f"{', '.join(SUPPORTED_OPS)}. Rework the model to avoid it (for example express it with "
-            "supported layers), then convert again."
+            f"supported layers), then convert again.{recurrent if code == _WHILE else ''}"
         )
 
     @staticmethod
