@@ -23,6 +23,7 @@ from keras_lstm import LstmShape, converted_lstm
 from tinykit.errors import TinykitError
 from tinykit.frontend.tflite_reader import parse_tflite
 from tinykit.ir import Graph, OpKind
+from tinykit.profile.measure import profile_build
 from tinykit.verify.compare import compare, random_samples
 from tinykit.verify.run import verify_model
 from tinykit.verify.tflm import run_tflm
@@ -145,3 +146,7 @@ def test_lstm_layer_is_bit_exact_with_tflite_micro_on_host_and_qemu_m7(zoo_cache
     result = verify_model(tflite, tmp_path / "qemu", board="qemu_m7", samples=4, seed=3)
     assert result.compared_bytes > 0
     assert result.bit_exact, result.render()
+    # The profiler reads the outputs after the warm-ups: the LSTM's state has moved on by then (tflite-micro's
+    # outputs differ from one invocation to the next), and its output check follows it.
+    profile = profile_build(tmp_path / "qemu", runs=2, warmups=3)
+    assert profile["outputs_match"], profile["output_mismatches"]

@@ -127,8 +127,10 @@ def tiles_as_resize(graph: Graph) -> Graph:
         resize = next(op for op in rw.ops if op.index == index)
         # Read past a view that only re-states the shape, and through an earlier repeat read only here.
         while (view := _identity_view_before(rw, resize)) is not None:
-            rw.put(resize, resize := replace(resize, inputs=view.inputs[:1]))
+            reading_past = replace(resize, inputs=view.inputs[:1])
+            rw.put(resize, reading_past)
             rw.put(view, None)
+            resize = reading_past
         earlier = rw.producer(resize.inputs[0])
         if earlier is not None and earlier.index in made and rw.private(resize.inputs[0]):
             fused = replace(resize, inputs=earlier.inputs)
