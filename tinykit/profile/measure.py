@@ -10,13 +10,13 @@ inference whose raw outputs are compared with tflite-micro's.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
 
 import tinykit
-from tinykit.boards import Board, get_board
+from tinykit.boards import Board, MacLimit, get_board
 from tinykit.errors import TinykitError
 from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.handoff import read_handoff
@@ -86,7 +86,9 @@ def _flash_bytes(folder: Path, board: Board) -> int:
     return size_breakdown(firmware_elf(folder, board), folder).flash
 
 
-def _layers(ops: list[dict], layers: LayerCycles, cpu_hz: int) -> list[dict]:
+def layer_figures(ops: list[dict], layers: LayerCycles, cpu_hz: int, limit: MacLimit) -> list[dict]:
+    """One entry per op of the hand-off's ``ops``: its kernel, MACs and measured cycles, and its MACs per
+    cycle as a share of the core's ``limit``."""
     medians = layers.medians
     total = sum(medians)
     if len(medians) != len(ops):
@@ -106,6 +108,7 @@ def _layers(ops: list[dict], layers: LayerCycles, cpu_hz: int) -> list[dict]:
             "ms": cycles_to_ms(cycles, cpu_hz),
             "share": cycles / total if total else 0.0,
             "macs_per_cycle": op["macs"] / cycles if cycles else 0.0,
+            "mac_limit_share": op["macs"] / cycles / limit.macs_per_cycle if cycles else 0.0,
         }
         for op, cycles, stats in zip(ops, medians, layers.per_op)
     ]
@@ -135,7 +138,7 @@ def profile_build(
     _, mismatches, _ = compare([reference], [output_arrays(graph, measured.outputs)])
 
     info, memory, hz = measured.info, measured.memory, measured.info.cpu_hz
-    layers = _layers(document["ops"], measured.layers, hz)
+    layers = layer_figures(document["ops"], measured.layers, hz, board.mac_limit)
     return {
         "schema": PROFILE_SCHEMA,
         "tinykit_version": tinykit.__version__,
@@ -159,6 +162,7 @@ def profile_build(
             "max_ms": cycles_to_ms(measured.latency.max, hz),
             "cycles": list(measured.latency.cycles),
         },
+        "mac_limit": asdict(board.mac_limit),
         "layers": layers,
         "layers_cycles_sum": sum(layer["cycles"] for layer in layers),
         "layers_vs_latency": sum(layer["cycles"] for layer in layers) / max(measured.latency.median, 1.0),
