@@ -46,3 +46,33 @@ def test_verify_command_on_qemu_m7_prints_one_json_object(zoo_cache: Path, tmp_p
     # QEMU was stopped: no emulator is left running for this build's ELF.
     left = subprocess.run(["pgrep", "-f", str(tmp_path / "kws")], capture_output=True, text=True)
     assert left.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("command", ["verify", "profile"])
+def test_a_firmware_that_never_finishes_an_inference_ends_verify_and_profile_with_an_error(
+    command: str, zoo_cache: Path, tmp_path: Path,
+) -> None:
+    """The real firmware of a real build, its generated model.c changed so that the
+    first op never returns (as a kernel stuck in a loop would), rebuilt and run in
+    QEMU: `verify` and `profile` end with an error naming the hang and the fix,
+    within their timeouts (the command's own bound is far larger), and leave no
+    emulator running."""
+    from tinykit.build import build
+    from tinykit.deploy.platformio import run_build
+
+    tflite = converted("sigmoid_detector", zoo_cache)
+    folder = tmp_path / "stuck"
+    build(tflite, folder, board="qemu_m7")
+    model_c = folder / "src" / "model.c"
+    entry = "static tk_status tk_op_0(void)\n{\n"  # the first op, which every inference runs
+    source = model_c.read_text()
+    assert entry in source
+    model_c.write_text(source.replace(entry, entry + "    for (;;) {\n        __asm__ volatile(\"\" ::: \"memory\");\n    }\n"))
+    run_build(folder)
+    arguments = [str(tflite), "--board", "qemu_m7", "-o", str(folder)] if command == "verify" else [str(folder)]
+    run = subprocess.run([sys.executable, "-m", "tinykit", command, *arguments], capture_output=True, text=True, timeout=600)
+    assert run.returncode != 0
+    assert "is hung" in run.stderr and "Reset the board" in run.stderr and "tinykit build" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+    left = subprocess.run(["pgrep", "-f", str(folder)], capture_output=True, text=True)
+    assert left.stdout.strip() == ""

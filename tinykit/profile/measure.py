@@ -24,7 +24,7 @@ from tinykit.profile.client import DeviceClient
 from tinykit.profile.document import PROFILE_SCHEMA, clock_meaning
 from tinykit.profile.protocol import CycleStats, DeviceInfo, LayerCycles, MemoryReport, cycles_to_ms
 from tinykit.verify.compare import compare, random_samples
-from tinykit.verify.device import check_build, device_link, firmware_elf, output_arrays, sample_bytes
+from tinykit.verify.device import check_build, device_link, firmware_elf, inference_timeout, output_arrays, sample_bytes
 from tinykit.verify.tflm import run_tflm
 
 # Per-op timing reads the counter between ops; more than this share of
@@ -57,19 +57,21 @@ def _board_of(document: dict, folder: Path) -> Board:
     return board
 
 
-def measure(url: str, build_hash: str, folder: Path, sample: bytes, runs: int, warmups: int, report: Callable[[str], None]) -> Measurements:
-    """Talk to the firmware at ``url``: check the build, load the sample, warm up, time, time op by op, read memory and outputs."""
-    with DeviceClient(url, timeout=60.0, boot_timeout=30.0) as device:
+def measure(url: str, build_hash: str, folder: Path, sample: bytes, runs: int, warmups: int, report: Callable[[str], None],
+            inference_seconds: float) -> Measurements:
+    """Talk to the firmware at ``url``: check the build, load the sample, warm up, time, time op by op, read memory and
+    outputs. ``inference_seconds``: the silence one inference may keep before the firmware counts as hung."""
+    with DeviceClient(url, timeout=inference_seconds, boot_timeout=30.0) as device:
         device.wait_ready()
         info = device.info()
         check_build(info, build_hash, url, folder)
         device.load_input(sample)
         started = time.monotonic()
-        device.infer(1, warmups)
+        device.infer(1, warmups, timeout=(warmups + 1) * inference_seconds)
         # Each run prints its record as it ends, so the timeout bounds one
         # inference: give it plenty of room over what the warm-up took.
         per_run = (time.monotonic() - started) / (warmups + 1)
-        timeout = max(60.0, 20 * per_run)
+        timeout = max(inference_seconds, 20 * per_run)
         outputs = device.output()
         report(f"timing {runs} whole inferences")
         latency = device.time_inferences(runs, timeout=timeout)
@@ -133,7 +135,8 @@ def profile_build(
     where = port or f"QEMU ({board.qemu_machine})"
     report(f"profiling {folder} on {board.name} via {where}")
     with device_link(folder, board, port) as url:
-        measured = measure(url, document["build_hash"], folder, sample_bytes(graph, sample), runs, warmups, report)
+        measured = measure(url, document["build_hash"], folder, sample_bytes(graph, sample), runs, warmups, report,
+                           inference_timeout(graph))
     (reference,) = run_tflm(tflite.read_bytes(), [sample])
     _, mismatches, _ = compare([reference], [output_arrays(graph, measured.outputs)])
 
