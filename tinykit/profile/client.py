@@ -236,7 +236,14 @@ class DeviceClient:
         try:
             return self._exchange(command, timeout, expect, payload)
         except _Silence:
-            raise TinykitError(self._no_answer(f"{self._silence_limit:g} s", self._expectation)) from None
+            if self._bytes_seen:
+                raise TinykitError(self._no_answer(f"{self._silence_limit:g} s", self._expectation)) from None
+            raise TinykitError(
+                f"no reply from {self.url} within {self._silence_limit:g} s to `{command}%` and its {len(payload)} bytes "
+                "of data: the data probably arrived short (bytes lost on the link leave the board waiting for the "
+                "rest), or the board hung. Check the cable and the baud rate, reset the board (an emulated board: run "
+                "the command again) and retry."
+            ) from None
         except _DeviceReset:
             raise TinykitError(
                 f"the board reset during `{command}%` (m-init-done arrived): what it held is lost. "
