@@ -47,6 +47,8 @@ BINARY: dict[str, tuple[str, Callable[[int, int, int], int]]] = {
     "smlad": ("__smlad(a, b, c)", lambda a, b, c: s32(c + lane(a, 16, 0) * lane(b, 16, 0) + lane(a, 16, 1) * lane(b, 16, 1))),
     "smladx": ("__smladx(a, b, c)", lambda a, b, c: s32(c + lane(a, 16, 0) * lane(b, 16, 1) + lane(a, 16, 1) * lane(b, 16, 0))),
     "smlabb": ("__smlabb(a, b, c)", lambda a, b, c: s32(c + lane(a, 16, 0) * lane(b, 16, 0))),
+    "smlabt": ("__smlabt(a, b, c)", lambda a, b, c: s32(c + lane(a, 16, 0) * lane(b, 16, 1))),
+    "smlatb": ("__smlatb(a, b, c)", lambda a, b, c: s32(c + lane(a, 16, 1) * lane(b, 16, 0))),
     "smlatt": ("__smlatt(a, b, c)", lambda a, b, c: s32(c + lane(a, 16, 1) * lane(b, 16, 1))),
     "qadd": ("__qadd(a, b)", lambda a, b, c: sat(a + b, -(1 << 31), (1 << 31) - 1)),
     "qsub": ("__qsub(a, b)", lambda a, b, c: sat(a - b, -(1 << 31), (1 << 31) - 1)),

@@ -77,10 +77,30 @@ def _three_by_three_dm1(op: Op) -> bool:
             and (opts.dilation_h, opts.dilation_w) == (1, 1))
 
 
+# The weight layout cortexm/tk_depthwise_conv_3x3_s8.c reads (its emitter,
+# tinykit/codegen/ops/conv.py, writes it): per channel six int16 pairs,
+# (w[k][0], w[k][1]) then (w[k][1], w[k][2]) for filter rows k = 0, 1, 2, so
+# SMLAD multiplies two taps of one channel; the bias has the input offset's
+# contribution folded in (the kernel pads with the input zero point).
+DW3X3_PAIRS = "dw3x3_pairs"
+
+
+def depthwise_3x3_ring_bytes(op: Op) -> int:
+    """cortexm/tk_depthwise_conv_3x3_s8.c: three int16 rows of the padded width the outputs
+    read, (out_w - 1) * stride + 3, plus one entry, rounded up to whole words, as its
+    tk_depthwise_conv_3x3_s8_get_buffer_size computes it."""
+    opts = op.options
+    assert isinstance(opts, DepthwiseConv2DOptions)
+    out_w = op.outputs[0].shape[2]
+    return 3 * (((out_w - 1) * opts.stride_w + 3 + 2) & ~1) * 2
+
+
 register(KernelVariant(
     OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_3x3_s8", "dsp", ("cortexm/tk_depthwise_conv_3x3_s8.c",),
-    requires=frozenset({"dsp"}), preference=20, applies=_three_by_three_dm1,
-    description="3x3, depth multiplier 1, no dilation: four channels per step, the nine taps unrolled inside the image",
+    requires=frozenset({"dsp"}), preference=20, applies=_three_by_three_dm1, scratch_bytes=depthwise_3x3_ring_bytes,
+    weight_layout=DW3X3_PAIRS,
+    description="3x3, depth multiplier 1, no dilation: channel by channel through a three-row int16 ring, "
+                "SMLAD on pairs of taps, two outputs per step at stride 1; input offset folded into the bias",
 ))
 
 # FULLY_CONNECTED's weights in blocks of four units (cortexm/tk_fully_connected_folded_s8.c

@@ -106,6 +106,17 @@ static inline int32_t __smlabb(int32_t a, int32_t b, int32_t acc)
     return tk_acle_s32((uint32_t)((int64_t)acc + (int64_t)tk_acle_half((uint32_t)a, 0) * tk_acle_half((uint32_t)b, 0)));
 }
 
+/* SMLABT: acc + lo(a) * hi(b); SMLATB: acc + hi(a) * lo(b); wrapping to 32 bits. */
+static inline int32_t __smlabt(int32_t a, int32_t b, int32_t acc)
+{
+    return tk_acle_s32((uint32_t)((int64_t)acc + (int64_t)tk_acle_half((uint32_t)a, 0) * tk_acle_half((uint32_t)b, 1)));
+}
+
+static inline int32_t __smlatb(int32_t a, int32_t b, int32_t acc)
+{
+    return tk_acle_s32((uint32_t)((int64_t)acc + (int64_t)tk_acle_half((uint32_t)a, 1) * tk_acle_half((uint32_t)b, 0)));
+}
+
 /* SMLATT: acc + hi(a) * hi(b), wrapping to 32 bits. */
 static inline int32_t __smlatt(int32_t a, int32_t b, int32_t acc)
 {

@@ -1,35 +1,235 @@
 /* DEPTHWISE_CONV_2D with a 3x3 filter, depth multiplier 1 and no dilation
- * (MobileNet's and DS-CNN's depthwise layers), for cores with the DSP
- * extension: the contract and results of tk_depthwise_conv_s8 (reference/).
+ * (MobileNet's and DS-CNN's depthwise layers), any stride and padding, for
+ * cores with the DSP extension: the results of tk_depthwise_conv_s8
+ * (reference/) from constants the build prepared (layout "dw3x3_pairs",
+ * tinykit/schedule/kernels/conv.py):
+ *   - filter: per channel six int16 pairs, (w[k][0], w[k][1]) and
+ *     (w[k][1], w[k][2]) for filter rows k = 0, 1, 2 (24 bytes per channel);
+ *   - bias: with the input offset's contribution folded in, never NULL.
  *
- * Four channels per step as tinykit/depthwise_dm1.h describes. A pixel whose
- * window lies inside the image (all but the border rows and columns) runs the
- * nine taps unrolled, with the row and column steps as constant multiples; a
- * border pixel loops over its taps inside the image. Chosen at build time
- * from the filter shape (tinykit/schedule/kernels/conv.py).
+ * One channel at a time (a channel's filter, bias and requantization
+ * constants then stay in registers for its whole plane), row by row: each
+ * input row of the channel is widened once into a three-row ring of int16
+ * rows in the scratch, whose padding entries hold the input zero point (which
+ * the folded bias turns into the reference's zero contribution), so no tap
+ * is ever tested against the border. With a ring row's entries r, SMLAD
+ * multiplies one word (r[x], r[x+1]) by a filter pair, two MACs: at stride 1
+ * two neighbouring outputs per step share the row's words, per filter row
+ *   out[x]   = (r[x],   r[x+1]) . (w0, w1) + r[x+2] * w2
+ *   out[x+1] = r[x+1] * w0      + (r[x+2], r[x+3]) . (w1, w2)
+ * one load and four multiplies for six MACs.
+ *
+ * Writing order: channel c of every output pixel before channel c + 1, and
+ * output row y of a channel only after the input rows it reads are in the
+ * ring, so the output may exactly overlay the input (in place): an output
+ * byte replaces the input byte of the same pixel and channel, which its
+ * channel has already widened (input row y * stride or later is never
+ * overwritten before it is read).
  */
-#include "tinykit/depthwise_dm1.h"
+#include <string.h>
 
-/* All channels of one output pixel whose 3x3 window is inside the image. */
-static void interior_pixel(const tk_dw_dm1 *layer, const int8_t *in_first, const int8_t *filter, int8_t *out_px)
+#include "tinykit/acle.h"
+#include "tinykit/conv.h"
+#include "tinykit/conv_geometry.h"
+#include "tinykit/dsp_dot.h"
+
+/* int16 entries of one ring row: the padded row the outputs read, (out_w - 1) * stride + 3,
+ * plus the one entry past it that the last word load may cover, rounded up to whole words. */
+static int32_t ring_row_len(int32_t out_w, int32_t stride_w)
 {
-    const int32_t channels = layer->channels;
-    const int32_t row_step = layer->row_step;
-    int32_t c = 0;
-    for (; c + 4 <= channels; c += 4) {
-        tk_dw_acc4 acc = {0, 0, 0, 0};
-        const int8_t *in_row = in_first + c;
-        const int8_t *filter_row = filter + c;
-        for (int32_t ky = 0; ky < 3; ++ky, in_row += row_step, filter_row += 3 * channels) {
-            tk_dw_tap4(in_row, filter_row, layer->offset_pair, &acc);
-            tk_dw_tap4(in_row + channels, filter_row + channels, layer->offset_pair, &acc);
-            tk_dw_tap4(in_row + 2 * channels, filter_row + 2 * channels, layer->offset_pair, &acc);
+    return ((out_w - 1) * stride_w + 3 + 2) & ~1;
+}
+
+int32_t tk_depthwise_conv_3x3_s8_get_buffer_size(const tk_depthwise_conv_params *params, const tk_dims *input_dims,
+                                                 const tk_dims *filter_dims, const tk_dims *output_dims)
+{
+    (void)input_dims;
+    (void)filter_dims;
+    return 3 * ring_row_len(output_dims->w, params->stride_w) * (int32_t)sizeof(int16_t);
+}
+
+/* One channel's requantization: out = clamp(requantize(acc) + output offset).
+ * For a right shift e >= 2 and a multiplier m of at least 2^30 (or 0) the
+ * reference's two roundings, floor((x * m + 2^30) / 2^31) then to nearest
+ * with ties away from zero by 2^e, are one floor of the 64-bit
+ *   x * m + 2^30 + 2^(30 + e) - (x < 0 ? 2^31 : 0)
+ * by 2^(31 + e), because x * m + 2^30 < 0 exactly when x < 0 for such m
+ * (tk_requantize_right derives the nudge). With e >= 2 the constant's low
+ * word is 2^30, or 2^30 + 2^31 with a borrow from the high word when x < 0,
+ * and the output offset joins the high word as offset * 2^(e - 1): an AND,
+ * an ORR, an ADD, an SMLAL and a shift. Other channels take tk_requantize. */
+typedef struct {
+    int32_t high;       /* 2^(e - 2) + output offset * 2^(e - 1): the constant's high word */
+    int32_t multiplier;
+    int32_t shift;      /* the reference's shift */
+    int32_t high_shift; /* e - 1 */
+    int32_t fast;
+} channel_requant;
+
+static channel_requant channel_requant_of(const tk_per_channel_quant *quant, int32_t c, int32_t output_offset)
+{
+    channel_requant q;
+    q.multiplier = quant->multiplier[c];
+    q.shift = quant->shift[c];
+    const int32_t e = -q.shift;
+    /* e <= 24 keeps the high word (|offset| <= 128) inside int32. */
+    q.fast = e >= 2 && e <= 24 && (q.multiplier >= (INT32_C(1) << 30) || q.multiplier == 0);
+    q.high_shift = q.fast ? e - 1 : 0;
+    q.high = q.fast ? (INT32_C(1) << (e - 2)) + output_offset * (INT32_C(1) << (e - 1)) : 0;
+    return q;
+}
+
+/* requantize(acc) + output offset for a channel with q.fast (the caller passes
+ * its fields, kept in registers). >> of a negative int32_t is GCC's arithmetic shift. */
+static inline int32_t requant_fast(int32_t high, int32_t multiplier, int32_t high_shift, int32_t acc)
+{
+    const uint32_t low = ((uint32_t)acc & 0x80000000u) | 0x40000000u;
+    const int64_t start = (int64_t)(((uint64_t)(uint32_t)(high + (acc >> 31)) << 32) | low);
+    return (int32_t)((start + (int64_t)acc * multiplier) >> 32) >> high_shift;
+}
+
+/* Everything one channel's plane needs, copied into locals by the kernel. */
+typedef struct {
+    const int8_t *in_channel;   /* the batch's input at this channel */
+    int8_t *out_channel;        /* the batch's output at this channel */
+    const int8_t *filter_pairs; /* this channel's 24 bytes */
+    int32_t bias;
+    channel_requant q;
+} channel_job;
+
+/* The layer's constants. */
+typedef struct {
+    tk_conv_geometry g;
+    int32_t stride_h;
+    int32_t stride_w;
+    int32_t pad_h;
+    int32_t pad_w;
+    int32_t read_w;   /* input columns some output reads */
+    int32_t row_len;  /* int16 entries of a ring row */
+    int16_t zero_point;
+    int32_t output_offset;
+    int32_t act_min;
+    int32_t act_max;
+} layer_consts;
+
+/* Ring row `slot` := padded input row `row` of one channel: entries pad_w ..
+ * pad_w + read_w - 1 from the image's first read_w columns (those the outputs
+ * read); a row outside the image is all zero point. */
+static void widen_row(int16_t *slot, const int8_t *in_channel, const layer_consts *l, int32_t row)
+{
+    if (row < 0 || row >= l->g.in_h) {
+        for (int32_t i = 0; i < l->row_len; ++i) {
+            slot[i] = l->zero_point;
         }
-        tk_dw_store4(layer, &acc, c, out_px);
+        return;
     }
-    if (c < channels) {
-        /* The last channels % 4 channels: the general path does them. */
-        tk_dw_dm1_pixel_channels(layer, in_first, filter, 3, 3, c, out_px);
+    const int32_t channels = l->g.in_c;
+    const int32_t read_w = l->read_w;
+    const int8_t *src = in_channel + row * l->g.in_w * channels;
+    int16_t *dst = slot + l->pad_w;
+    int32_t x = 0;
+    for (; x + 2 <= read_w; x += 2, src += 2 * channels) {
+        dst[x] = src[0];
+        dst[x + 1] = src[channels];
+    }
+    if (x < read_w) {
+        dst[x] = src[0];
+    }
+}
+
+/* One output row of one channel from ring rows r0..r2. At stride 1 with the
+ * fast requantization two neighbouring outputs per step share each row's
+ * words; otherwise output x reads entries x * stride .. x * stride + 2. */
+static void channel_row(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
+                        const layer_consts *l, int8_t *out)
+{
+    int32_t w01[3];
+    int32_t w12[3];
+    for (int32_t k = 0; k < 3; ++k) {
+        memcpy(&w01[k], job->filter_pairs + 8 * k, 4);
+        memcpy(&w12[k], job->filter_pairs + 8 * k + 4, 4);
+    }
+    const int32_t f01a = w01[0], f01b = w01[1], f01c = w01[2];
+    const int32_t f12a = w12[0], f12b = w12[1], f12c = w12[2];
+    const int32_t bias = job->bias;
+    const int32_t high = job->q.high;
+    const int32_t multiplier = job->q.multiplier;
+    const int32_t high_shift = job->q.high_shift;
+    const int32_t output_offset = l->output_offset;
+    const int32_t act_min = l->act_min;
+    const int32_t act_max = l->act_max;
+    const int32_t step = l->g.out_c;
+    const int32_t out_w = l->g.out_w;
+    int32_t x = 0;
+    if (l->stride_w == 1 && job->q.fast) {
+        int32_t a0 = tk_load_word(r0);
+        int32_t a1 = tk_load_word(r1);
+        int32_t a2 = tk_load_word(r2);
+        for (; x + 2 <= out_w; x += 2) {
+            const int32_t b0 = tk_load_word(r0 + x + 2);
+            const int32_t b1 = tk_load_word(r1 + x + 2);
+            const int32_t b2 = tk_load_word(r2 + x + 2);
+            int32_t acc0 = __smlad(a0, f01a, bias);
+            int32_t acc1 = __smlatb(a0, f01a, bias);
+            acc0 = __smlabt(b0, f12a, acc0);
+            acc1 = __smlad(b0, f12a, acc1);
+            acc0 = __smlad(a1, f01b, acc0);
+            acc1 = __smlatb(a1, f01b, acc1);
+            acc0 = __smlabt(b1, f12b, acc0);
+            acc1 = __smlad(b1, f12b, acc1);
+            acc0 = __smlad(a2, f01c, acc0);
+            acc1 = __smlatb(a2, f01c, acc1);
+            acc0 = __smlabt(b2, f12c, acc0);
+            acc1 = __smlad(b2, f12c, acc1);
+            const int32_t out0 = requant_fast(high, multiplier, high_shift, acc0);
+            const int32_t out1 = requant_fast(high, multiplier, high_shift, acc1);
+            out[0] = (int8_t)tk_clamp(out0, act_min, act_max);
+            out[step] = (int8_t)tk_clamp(out1, act_min, act_max);
+            out += 2 * step;
+            a0 = b0;
+            a1 = b1;
+            a2 = b2;
+        }
+    }
+    const int32_t stride = l->stride_w;
+    for (; x < out_w; ++x, out += step) {
+        const int32_t at = x * stride;
+        int32_t acc = __smlad(tk_load_word(r0 + at), f01a, bias);
+        acc = __smlabt(tk_load_word(r0 + at + 2), f12a, acc);
+        acc = __smlad(tk_load_word(r1 + at), f01b, acc);
+        acc = __smlabt(tk_load_word(r1 + at + 2), f12b, acc);
+        acc = __smlad(tk_load_word(r2 + at), f01c, acc);
+        acc = __smlabt(tk_load_word(r2 + at + 2), f12c, acc);
+        const int32_t scaled = job->q.fast ? requant_fast(high, multiplier, high_shift, acc)
+                                           : tk_requantize(acc, multiplier, job->q.shift) + output_offset;
+        *out = (int8_t)tk_clamp(scaled, act_min, act_max);
+    }
+}
+
+/* Every output row of one channel, widening each input row it reads into the ring once. */
+static void channel_plane(int16_t *ring, const channel_job *job, const layer_consts *l)
+{
+    /* slot[k] holds padded input row top + k (row - pad_h in the image) once widened. */
+    int16_t *slot[3] = {ring, ring + l->row_len, ring + 2 * l->row_len};
+    const int32_t out_row_step = l->g.out_w * l->g.out_c;
+    int8_t *out = job->out_channel;
+    for (int32_t k = 0; k < 3; ++k) {
+        widen_row(slot[k], job->in_channel, l, k - l->pad_h);
+    }
+    for (int32_t y = 0, top = 0; y < l->g.out_h; ++y, top += l->stride_h, out += out_row_step) {
+        if (y > 0) {
+            /* Advance by stride rows: keep the 3 - stride rows still read, widen the rest. */
+            for (int32_t s = 0; s < l->stride_h; ++s) {
+                int16_t *oldest = slot[0];
+                slot[0] = slot[1];
+                slot[1] = slot[2];
+                slot[2] = oldest;
+                if (s + 3 >= l->stride_h) {
+                    widen_row(oldest, job->in_channel, l, top + 2 - (l->stride_h - 1 - s) - l->pad_h);
+                }
+            }
+        }
+        channel_row(slot[0], slot[1], slot[2], job, l, out);
     }
 }
 
@@ -40,37 +240,47 @@ tk_status tk_depthwise_conv_3x3_s8(const tk_context *ctx, const tk_depthwise_con
                                    const int32_t *bias,
                                    const tk_dims *output_dims, int8_t *output)
 {
-    (void)ctx; /* no scratch */
-    tk_conv_geometry g;
-    tk_dw_dm1 layer;
-    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, &g) != TK_OK ||
-        tk_dw_dm1_of(params, quant, bias, &g, &layer) != TK_OK || g.filter_h != 3 || g.filter_w != 3 ||
-        params->dilation_h != 1 || params->dilation_w != 1) {
+    layer_consts l;
+    tk_conv_geometry *g = &l.g;
+    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, g) != TK_OK || params->depth_multiplier != 1 ||
+        g->in_c != g->out_c || g->filter_c != g->out_c || g->filter_h != 3 || g->filter_w != 3 ||
+        params->dilation_h != 1 || params->dilation_w != 1 || params->stride_h < 1 || params->stride_w < 1 ||
+        bias == NULL) {
         return TK_ERROR_ARGUMENT;
     }
-    for (int32_t b = 0; b < g.batches; ++b) {
-        for (int32_t out_y = 0; out_y < g.out_h; ++out_y) {
-            const int32_t in_y_origin = out_y * params->stride_h - params->pad_h;
-            const int32_t ky_first = tk_dw_first_inside(in_y_origin, 1);
-            const int32_t ky_end = tk_dw_end_inside(in_y_origin, 1, g.in_h, 3);
-            for (int32_t out_x = 0; out_x < g.out_w; ++out_x) {
-                const int32_t in_x_origin = out_x * params->stride_w - params->pad_w;
-                const int32_t kx_first = tk_dw_first_inside(in_x_origin, 1);
-                const int32_t kx_end = tk_dw_end_inside(in_x_origin, 1, g.in_w, 3);
-                int8_t *out_px = output + ((b * g.out_h + out_y) * g.out_w + out_x) * g.out_c;
-                if (ky_first >= ky_end || kx_first >= kx_end) {
-                    tk_dw_dm1_pixel(&layer, input, filter, 0, 0, out_px); /* wholly in the padding */
-                    continue;
-                }
-                const int8_t *in_first =
-                    input + ((b * g.in_h + in_y_origin + ky_first) * g.in_w + in_x_origin + kx_first) * g.out_c;
-                if (ky_end - ky_first == 3 && kx_end - kx_first == 3) {
-                    interior_pixel(&layer, in_first, filter, out_px);
-                } else {
-                    tk_dw_dm1_pixel(&layer, in_first, filter + (ky_first * 3 + kx_first) * g.out_c, ky_end - ky_first,
-                                    kx_end - kx_first, out_px);
-                }
-            }
+    if (ctx == NULL || ctx->buf == NULL ||
+        ctx->size < tk_depthwise_conv_3x3_s8_get_buffer_size(params, input_dims, filter_dims, output_dims)) {
+        return TK_ERROR_SCRATCH;
+    }
+    l.stride_h = params->stride_h;
+    l.stride_w = params->stride_w;
+    l.pad_h = params->pad_h;
+    l.pad_w = params->pad_w;
+    l.row_len = ring_row_len(g->out_w, params->stride_w);
+    /* A VALID window at stride > 1 may leave the last input columns unread. */
+    const int32_t padded_w = (g->out_w - 1) * params->stride_w + 3;
+    l.read_w = padded_w - params->pad_w < g->in_w ? padded_w - params->pad_w : g->in_w;
+    /* The raw input zero point: its product with the filter is cancelled by the folded bias. */
+    l.zero_point = (int16_t)-params->input_offset;
+    l.output_offset = params->output_offset;
+    l.act_min = params->activation.min;
+    l.act_max = params->activation.max;
+    int16_t *ring = (int16_t *)ctx->buf;
+    /* widen_row never writes the padding columns: fill them once. */
+    for (int32_t i = 0; i < 3 * l.row_len; ++i) {
+        ring[i] = l.zero_point;
+    }
+    const int32_t channels = g->out_c;
+    for (int32_t b = 0; b < g->batches; ++b) {
+        for (int32_t c = 0; c < channels; ++c) {
+            const channel_job job = {
+                input + b * g->in_h * g->in_w * channels + c,
+                output + b * g->out_h * g->out_w * channels + c,
+                filter + 24 * c,
+                bias[c],
+                channel_requant_of(quant, c, params->output_offset),
+            };
+            channel_plane(ring, &job, &l);
         }
     }
     return TK_OK;
