@@ -162,7 +162,8 @@ def emit_depthwise_conv_2d(op: Op, ctx: EmitContext) -> str:
         # Constants enter the weights file as they are named: filter, then bias.
         filter_name = ctx.constant("filter_dw_pairs", dw3x3_pairs(taps), "int8_t")
         folded = fold_input_offset(taps, bias.array() if bias is not None else None, -inp.quant.single_zero_point)
-        bias_name = ctx.constant("bias_folded", folded, "int32_t")
+        # Doubled, as the layout wants; the variant applies only where this fits (DW3X3_BIAS_LIMIT).
+        bias_name = ctx.constant("bias_folded_x2", folded.astype(np.int64) * 2, "int32_t")
         return ctx.call(params, quant, dims[0], ctx.tensor(inp), dims[1], filter_name, bias_name, dims[2], ctx.tensor(out))
     if ctx.kernel.weight_layout != TFLITE_LAYOUT:
         raise TinykitError(f"{describe(op)}: no DEPTHWISE_CONV_2D emitter for weight layout {ctx.kernel.weight_layout!r}")
@@ -171,9 +172,9 @@ def emit_depthwise_conv_2d(op: Op, ctx: EmitContext) -> str:
 
 def dw3x3_pairs(taps: np.ndarray) -> np.ndarray:
     """Filter taps [C, 9] (row-major 3x3) in the ``dw3x3_pairs`` layout
-    (tinykit/schedule/kernels/conv.py): per channel the int16 pairs (w0, w1),
-    (w1, w2) of each filter row, as little-endian bytes."""
-    rows = taps.astype(np.int16).reshape(-1, 3, 3)
+    (tinykit/schedule/kernels/conv.py): per channel the int16 pairs (2 w0, 2 w1),
+    (2 w1, 2 w2) of each filter row, as little-endian bytes."""
+    rows = taps.astype(np.int16).reshape(-1, 3, 3) * 2
     pairs = np.stack([rows[:, :, 0], rows[:, :, 1], rows[:, :, 1], rows[:, :, 2]], axis=2)  # [C, row, 4 halves]
     return pairs.astype("<i2").reshape(-1).view(np.int8)
 
@@ -263,7 +264,8 @@ def emit_transpose_conv(op: Op, ctx: EmitContext) -> str:
         # Constants enter the weights file as they are named: filter, then bias.
         filter_name = ctx.constant("filter_dw_pairs", dw3x3_pairs(taps), "int8_t")
         folded = fold_input_offset(taps, bias.array() if bias is not None else None, -inp.quant.single_zero_point)
-        bias_name = ctx.constant("bias_folded", folded, "int32_t")
+        # Doubled, as the layout wants; the variant applies only where this fits (DW3X3_BIAS_LIMIT).
+        bias_name = ctx.constant("bias_folded_x2", folded.astype(np.int64) * 2, "int32_t")
         return ctx.call(params, quant, dims[0], ctx.tensor(inp), dims[1], filter_name, bias_name, dims[2], ctx.tensor(out))
     if ctx.kernel.weight_layout != TFLITE_LAYOUT:
         raise TinykitError(f"{describe(op)}: no DEPTHWISE_CONV_2D emitter for weight layout {ctx.kernel.weight_layout!r}")
@@ -272,8 +274,8 @@ def emit_transpose_conv(op: Op, ctx: EmitContext) -> str:
 
 def dw3x3_pairs(taps: np.ndarray) -> np.ndarray:
     """Filter taps [C, 9] (row-major 3x3) in the ``dw3x3_pairs`` layout
-    (tinykit/schedule/kernels/conv.py): per channel the int16 pairs (w0, w1),
-    (w1, w2) of each filter row, as little-endian bytes."""
-    rows = taps.astype(np.int16).reshape(-1, 3, 3)
+    (tinykit/schedule/kernels/conv.py): per channel the int16 pairs (2 w0, 2 w1),
+    (2 w1, 2 w2) of each filter row, as little-endian bytes."""
+    rows = taps.astype(np.int16).reshape(-1, 3, 3) * 2
     pairs = np.stack([rows[:, :, 0], rows[:, :, 1], rows[:, :, 1], rows[:, :, 2]], axis=2)  # [C, row, 4 halves]
     return pairs.astype("<i2").reshape(-1).view(np.int8)

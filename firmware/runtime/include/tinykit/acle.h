@@ -10,7 +10,8 @@
  *
  * tk_ror is tinykit's own: GCC 12's <arm_acle.h> has no __ror, and the rotate
  * idiom compiles to one ROR anyway; tk_sxtb16_ror8 and tk_sxtab16_ror8 fold
- * that rotation into the extend, as the instructions allow. Add an intrinsic here (with its test in
+ * that rotation into the extend, as the instructions allow; tk_smmlar is SMMLAR,
+ * which GCC 12's <arm_acle.h> lacks. Add an intrinsic here (with its test in
  * tests/test_acle.py) before a kernel uses it.
  */
 #ifndef TINYKIT_ACLE_H
@@ -164,6 +165,14 @@ static inline int16x2_t tk_sxtab16_ror8(int16x2_t a, int8x4_t x)
     __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
     return r;
 }
+
+/* SMMLAR: the high word of acc * 2^32 + a * b + 2^31 (wrapping in 64 bits). */
+static inline int32_t tk_smmlar(int32_t a, int32_t b, int32_t acc)
+{
+    int32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
 #else
 static inline int16x2_t tk_sxtb16_ror8(int8x4_t x)
 {
@@ -173,6 +182,12 @@ static inline int16x2_t tk_sxtb16_ror8(int8x4_t x)
 static inline int16x2_t tk_sxtab16_ror8(int16x2_t a, int8x4_t x)
 {
     return __sxtab16(a, tk_acle_s32(tk_ror((uint32_t)x, 8)));
+}
+
+static inline int32_t tk_smmlar(int32_t a, int32_t b, int32_t acc)
+{
+    const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * b) + 0x80000000u;
+    return tk_acle_s32((uint32_t)(sum >> 32));
 }
 #endif
 

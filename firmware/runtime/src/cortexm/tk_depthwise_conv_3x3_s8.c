@@ -2,10 +2,13 @@
  * (MobileNet's and DS-CNN's depthwise layers), any stride and padding, for
  * cores with the DSP extension: the results of tk_depthwise_conv_s8
  * (reference/) from constants the build prepared (layout "dw3x3_pairs",
- * tinykit/schedule/kernels/conv.py):
- *   - filter: per channel six int16 pairs, (w[k][0], w[k][1]) and
- *     (w[k][1], w[k][2]) for filter rows k = 0, 1, 2 (24 bytes per channel);
- *   - bias: with the input offset's contribution folded in, never NULL.
+ * tinykit/schedule/kernels/conv.py), everything doubled:
+ *   - filter: per channel six int16 pairs, (2 w[k][0], 2 w[k][1]) and
+ *     (2 w[k][1], 2 w[k][2]) for filter rows k = 0, 1, 2 (24 bytes per channel);
+ *   - bias: twice the bias with the input offset's contribution folded in,
+ *     never NULL (the build keeps |bias| small enough that twice the
+ *     accumulator fits in int32).
+ * So the accumulator is 2 * acc, which the requantization wants (below).
  *
  * One channel at a time (a channel's filter, bias and requantization
  * constants then stay in registers for its whole plane), row by row: each
@@ -48,21 +51,19 @@ int32_t tk_depthwise_conv_3x3_s8_get_buffer_size(const tk_depthwise_conv_params 
     return 3 * ring_row_len(output_dims->w, params->stride_w) * (int32_t)sizeof(int16_t);
 }
 
-/* One channel's requantization: out = clamp(requantize(acc) + output offset).
- * For a right shift e >= 2 and a multiplier m of at least 2^30 (or 0) the
- * reference's two roundings, floor((x * m + 2^30) / 2^31) then to nearest
- * with ties away from zero by 2^e, are one floor of the 64-bit
- *   x * m + 2^30 + 2^(30 + e) - (x < 0 ? 2^31 : 0)
- * by 2^(31 + e), because x * m + 2^30 < 0 exactly when x < 0 for such m
- * (tk_requantize_right derives the nudge). With e >= 2 the constant's low
- * word is 2^30, or 2^30 + 2^31 with a borrow from the high word when x < 0,
- * and the output offset joins the high word as offset * 2^(e - 1): an AND,
- * an ORR, an ADD, an SMLAL and a shift. Other channels take tk_requantize. */
+/* One channel's requantization: out = requantize(acc) + output offset, before the clamp.
+ * For a right shift e in 1..23 and a multiplier m of at least 2^30 (or 0) the
+ * reference's two roundings, y = floor((acc * m + 2^30) / 2^31) then y / 2^e
+ * to nearest with ties away from zero, come from one SMMLAR of the doubled
+ * accumulator: SMMLAR(2 acc, m, h) = floor((acc * m + 2^30) / 2^31) + h, so with
+ *   h = 2^(e - 1) + output offset * 2^e - (acc < 0)
+ * its arithmetic shift right by e is the output: y < 0 exactly when acc < 0
+ * for such m (tk_requantize_right derives the nudge). An ADD (h from the
+ * accumulator's sign), the SMMLAR and a shift. Other channels take tk_requantize. */
 typedef struct {
-    int32_t high;       /* 2^(e - 2) + output offset * 2^(e - 1): the constant's high word */
+    int32_t high;       /* 2^(e - 1) + output offset * 2^e */
     int32_t multiplier;
-    int32_t shift;      /* the reference's shift */
-    int32_t high_shift; /* e - 1 */
+    int32_t shift;      /* the reference's shift, -e */
     int32_t fast;
 } channel_requant;
 
@@ -72,20 +73,24 @@ static channel_requant channel_requant_of(const tk_per_channel_quant *quant, int
     q.multiplier = quant->multiplier[c];
     q.shift = quant->shift[c];
     const int32_t e = -q.shift;
-    /* e <= 24 keeps the high word (|offset| <= 128) inside int32. */
-    q.fast = e >= 2 && e <= 24 && (q.multiplier >= (INT32_C(1) << 30) || q.multiplier == 0);
-    q.high_shift = q.fast ? e - 1 : 0;
-    q.high = q.fast ? (INT32_C(1) << (e - 2)) + output_offset * (INT32_C(1) << (e - 1)) : 0;
+    /* e <= 23 keeps h (|offset| <= 128) inside int32. */
+    q.fast = e >= 1 && e <= 23 && (q.multiplier >= (INT32_C(1) << 30) || q.multiplier == 0);
+    q.high = q.fast ? (INT32_C(1) << (e - 1)) + output_offset * (INT32_C(1) << e) : 0;
     return q;
 }
 
-/* requantize(acc) + output offset for a channel with q.fast (the caller passes
- * its fields, kept in registers). >> of a negative int32_t is GCC's arithmetic shift. */
-static inline int32_t requant_fast(int32_t high, int32_t multiplier, int32_t high_shift, int32_t acc)
+/* requantize(acc) + output offset from acc2 = 2 * acc, for a channel with q.fast.
+ * >> of a negative int32_t is GCC's arithmetic shift. */
+static inline int32_t requant_fast(int32_t high, int32_t multiplier, int32_t e, int32_t acc2)
 {
-    const uint32_t low = ((uint32_t)acc & 0x80000000u) | 0x40000000u;
-    const int64_t start = (int64_t)(((uint64_t)(uint32_t)(high + (acc >> 31)) << 32) | low);
-    return (int32_t)((start + (int64_t)acc * multiplier) >> 32) >> high_shift;
+    return tk_smmlar(acc2, multiplier, high + (acc2 >> 31)) >> e;
+}
+
+/* The same for any channel. */
+static inline int32_t requant_any(const channel_requant *q, int32_t output_offset, int32_t acc2)
+{
+    return q->fast ? requant_fast(q->high, q->multiplier, -q->shift, acc2)
+                   : tk_requantize(acc2 / 2, q->multiplier, q->shift) + output_offset;
 }
 
 /* Everything one channel's plane needs, copied into locals by the kernel. */
@@ -110,6 +115,7 @@ typedef struct {
     int32_t output_offset;
     int32_t act_min;
     int32_t act_max;
+    int32_t full_range; /* the clamp is [-128, 127] */
 } layer_consts;
 
 /* Ring row `slot` := padded input row `row` of one channel: entries pad_w ..
@@ -137,72 +143,82 @@ static void widen_row(int16_t *slot, const int8_t *in_channel, const layer_const
     }
 }
 
-/* One output row of one channel from ring rows r0..r2. At stride 1 with the
- * fast requantization two neighbouring outputs per step share each row's
- * words; otherwise output x reads entries x * stride .. x * stride + 2. */
-static void channel_row(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
-                        const layer_consts *l, int8_t *out)
+/* The output byte of v: the fused activation's clamp, one SSAT when that is the whole int8 range. */
+static inline int8_t clamp_output(int32_t v, int32_t act_min, int32_t act_max, int full_range)
 {
-    int32_t w01[3];
-    int32_t w12[3];
-    for (int32_t k = 0; k < 3; ++k) {
-        memcpy(&w01[k], job->filter_pairs + 8 * k, 4);
-        memcpy(&w12[k], job->filter_pairs + 8 * k + 4, 4);
-    }
-    const int32_t f01a = w01[0], f01b = w01[1], f01c = w01[2];
-    const int32_t f12a = w12[0], f12b = w12[1], f12c = w12[2];
+    return (int8_t)(full_range ? __ssat(v, 8) : tk_clamp(v, act_min, act_max));
+}
+
+/* Outputs x = 0, 2, 4, ... < out_w - 1 and x + 1 of one row of one channel at
+ * stride 1, for a channel with the fast requantization; returns the first
+ * output not written. FULL_RANGE is a constant at each call, so each loop is
+ * compiled for one clamp. */
+static inline int32_t row_pairs(const int16_t *r0, const int16_t *r1, const int16_t *r2, const int32_t filter[6],
+                                const channel_job *job, const layer_consts *l, int full_range, int8_t *out)
+{
+    const int32_t f01a = filter[0], f12a = filter[1], f01b = filter[2];
+    const int32_t f12b = filter[3], f01c = filter[4], f12c = filter[5];
     const int32_t bias = job->bias;
     const int32_t high = job->q.high;
     const int32_t multiplier = job->q.multiplier;
-    const int32_t high_shift = job->q.high_shift;
-    const int32_t output_offset = l->output_offset;
+    const int32_t e = -job->q.shift;
     const int32_t act_min = l->act_min;
     const int32_t act_max = l->act_max;
     const int32_t step = l->g.out_c;
-    const int32_t out_w = l->g.out_w;
+    const int32_t pairs_end = l->g.out_w & ~1;
+    int32_t a0 = tk_load_word(r0);
+    int32_t a1 = tk_load_word(r1);
+    int32_t a2 = tk_load_word(r2);
+    int32_t x = 0;
+    for (; x < pairs_end; x += 2) {
+        const int32_t b0 = tk_load_word(r0 + x + 2);
+        const int32_t b1 = tk_load_word(r1 + x + 2);
+        const int32_t b2 = tk_load_word(r2 + x + 2);
+        int32_t acc0 = __smlad(a0, f01a, bias);
+        int32_t acc1 = __smlatb(a0, f01a, bias);
+        acc0 = __smlabt(b0, f12a, acc0);
+        acc1 = __smlad(b0, f12a, acc1);
+        acc0 = __smlad(a1, f01b, acc0);
+        acc1 = __smlatb(a1, f01b, acc1);
+        acc0 = __smlabt(b1, f12b, acc0);
+        acc1 = __smlad(b1, f12b, acc1);
+        acc0 = __smlad(a2, f01c, acc0);
+        acc1 = __smlatb(a2, f01c, acc1);
+        acc0 = __smlabt(b2, f12c, acc0);
+        acc1 = __smlad(b2, f12c, acc1);
+        out[0] = clamp_output(requant_fast(high, multiplier, e, acc0), act_min, act_max, full_range);
+        out[step] = clamp_output(requant_fast(high, multiplier, e, acc1), act_min, act_max, full_range);
+        out += 2 * step;
+        a0 = b0;
+        a1 = b1;
+        a2 = b2;
+    }
+    return x;
+}
+
+/* One output row of one channel from ring rows r0..r2: pairs of outputs at
+ * stride 1 (row_pairs), then output by output, where output x reads entries
+ * x * stride .. x * stride + 2. */
+static void channel_row(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
+                        const layer_consts *l, int8_t *out)
+{
+    int32_t filter[6];
+    memcpy(filter, job->filter_pairs, sizeof filter);
+    const int32_t step = l->g.out_c;
     int32_t x = 0;
     if (l->stride_w == 1 && job->q.fast) {
-        int32_t a0 = tk_load_word(r0);
-        int32_t a1 = tk_load_word(r1);
-        int32_t a2 = tk_load_word(r2);
-        for (; x + 2 <= out_w; x += 2) {
-            const int32_t b0 = tk_load_word(r0 + x + 2);
-            const int32_t b1 = tk_load_word(r1 + x + 2);
-            const int32_t b2 = tk_load_word(r2 + x + 2);
-            int32_t acc0 = __smlad(a0, f01a, bias);
-            int32_t acc1 = __smlatb(a0, f01a, bias);
-            acc0 = __smlabt(b0, f12a, acc0);
-            acc1 = __smlad(b0, f12a, acc1);
-            acc0 = __smlad(a1, f01b, acc0);
-            acc1 = __smlatb(a1, f01b, acc1);
-            acc0 = __smlabt(b1, f12b, acc0);
-            acc1 = __smlad(b1, f12b, acc1);
-            acc0 = __smlad(a2, f01c, acc0);
-            acc1 = __smlatb(a2, f01c, acc1);
-            acc0 = __smlabt(b2, f12c, acc0);
-            acc1 = __smlad(b2, f12c, acc1);
-            const int32_t out0 = requant_fast(high, multiplier, high_shift, acc0);
-            const int32_t out1 = requant_fast(high, multiplier, high_shift, acc1);
-            out[0] = (int8_t)tk_clamp(out0, act_min, act_max);
-            out[step] = (int8_t)tk_clamp(out1, act_min, act_max);
-            out += 2 * step;
-            a0 = b0;
-            a1 = b1;
-            a2 = b2;
-        }
+        x = l->full_range ? row_pairs(r0, r1, r2, filter, job, l, 1, out) : row_pairs(r0, r1, r2, filter, job, l, 0, out);
     }
     const int32_t stride = l->stride_w;
-    for (; x < out_w; ++x, out += step) {
+    for (out += x * step; x < l->g.out_w; ++x, out += step) {
         const int32_t at = x * stride;
-        int32_t acc = __smlad(tk_load_word(r0 + at), f01a, bias);
-        acc = __smlabt(tk_load_word(r0 + at + 2), f12a, acc);
-        acc = __smlad(tk_load_word(r1 + at), f01b, acc);
-        acc = __smlabt(tk_load_word(r1 + at + 2), f12b, acc);
-        acc = __smlad(tk_load_word(r2 + at), f01c, acc);
-        acc = __smlabt(tk_load_word(r2 + at + 2), f12c, acc);
-        const int32_t scaled = job->q.fast ? requant_fast(high, multiplier, high_shift, acc)
-                                           : tk_requantize(acc, multiplier, job->q.shift) + output_offset;
-        *out = (int8_t)tk_clamp(scaled, act_min, act_max);
+        int32_t acc = __smlad(tk_load_word(r0 + at), filter[0], job->bias);
+        acc = __smlabt(tk_load_word(r0 + at + 2), filter[1], acc);
+        acc = __smlad(tk_load_word(r1 + at), filter[2], acc);
+        acc = __smlabt(tk_load_word(r1 + at + 2), filter[3], acc);
+        acc = __smlad(tk_load_word(r2 + at), filter[4], acc);
+        acc = __smlabt(tk_load_word(r2 + at + 2), filter[5], acc);
+        *out = clamp_output(requant_any(&job->q, l->output_offset, acc), l->act_min, l->act_max, 0);
     }
 }
 
@@ -265,6 +281,7 @@ tk_status tk_depthwise_conv_3x3_s8(const tk_context *ctx, const tk_depthwise_con
     l.output_offset = params->output_offset;
     l.act_min = params->activation.min;
     l.act_max = params->activation.max;
+    l.full_range = l.act_min == -128 && l.act_max == 127;
     int16_t *ring = (int16_t *)ctx->buf;
     /* widen_row never writes the padding columns: fill them once. */
     for (int32_t i = 0; i < 3 * l.row_len; ++i) {
