@@ -108,6 +108,9 @@ EDGE_CASES = [
     DepthwiseCase(1, 12, 6, 6, 1, 5, 3, 1, 2, 2, "SAME", "RELU", True, True),
     DepthwiseCase(1, 3, 3, 5, 1, 3, 3, 1, 1, 1, "SAME", "NONE", True, True),
     DepthwiseCase(1, 7, 7, 8, 1, 3, 3, 2, 2, 1, "VALID", "RELU6", True, True),
+    # tk_depthwise_conv_3x3_s8 by columns (stride 1 SAME, taller than wide), odd lines, two batches.
+    DepthwiseCase(2, 9, 4, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU6", True, True),
+    DepthwiseCase(1, 11, 3, 5, 1, 3, 3, 1, 1, 1, "SAME", "NONE", False, True),
 ]
 
 

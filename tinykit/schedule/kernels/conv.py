@@ -103,13 +103,15 @@ def _bias_fits_doubled(op: Op) -> bool:
 
 
 def depthwise_3x3_ring_bytes(op: Op) -> int:
-    """cortexm/tk_depthwise_conv_3x3_s8.c: three int16 rows of the padded width the outputs
-    read, (out_w - 1) * stride + 3, plus one entry, rounded up to whole words, as its
+    """cortexm/tk_depthwise_conv_3x3_s8.c: three int16 lines as long as the longer of the
+    output's height and width times its stride, plus 4 entries, rounded down to whole words
+    (room for the padded line of either orientation), as its
     tk_depthwise_conv_3x3_s8_get_buffer_size computes it."""
     opts = op.options
     assert isinstance(opts, DepthwiseConv2DOptions)
-    out_w = op.outputs[0].shape[2]
-    return 3 * (((out_w - 1) * opts.stride_w + 3 + 2) & ~1) * 2
+    _, out_h, out_w, _ = op.outputs[0].shape
+    longest = max(out_h * opts.stride_h, out_w * opts.stride_w)
+    return 3 * ((longest + 4) & ~1) * 2
 
 
 register(KernelVariant(
@@ -117,7 +119,7 @@ register(KernelVariant(
     requires=frozenset({"dsp"}), preference=20, applies=lambda op: _three_by_three_dm1(op) and _bias_fits_doubled(op),
     scratch_bytes=depthwise_3x3_ring_bytes,
     weight_layout=DW3X3_PAIRS,
-    description="3x3, depth multiplier 1, no dilation: channel by channel through a three-row int16 ring, "
+    description="3x3, depth multiplier 1, no dilation: channel by channel through a three-line int16 ring, "
                 "SMLAD on pairs of taps, two outputs per step at stride 1, SMMLAR requantization; input offset folded into the bias",
 ))
 

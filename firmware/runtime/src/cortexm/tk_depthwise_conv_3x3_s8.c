@@ -11,23 +11,27 @@
  * So the accumulator is 2 * acc, which the requantization wants (below).
  *
  * One channel at a time (a channel's filter, bias and requantization
- * constants then stay in registers for its whole plane), row by row: each
- * input row of the channel is widened once into a three-row ring of int16
- * rows in the scratch, whose padding entries hold the input zero point (which
+ * constants then stay in registers for its whole plane), line by line: each
+ * input line of the channel is widened once into a three-line ring of int16
+ * lines in the scratch, whose padding entries hold the input zero point (which
  * the folded bias turns into the reference's zero contribution), so no tap
- * is ever tested against the border. With a ring row's entries r, SMLAD
+ * is ever tested against the border. Lines are rows, or columns when a
+ * stride-1 SAME layer's output is taller than wide (DS-CNN's 25x5), so each
+ * line's fixed costs spread over more outputs; the filter's pairs are then
+ * regrouped by column. With a ring line's entries r, SMLAD
  * multiplies one word (r[x], r[x+1]) by a filter pair, two MACs: at stride 1
- * two neighbouring outputs per step share the row's words, per filter row
+ * two neighbouring outputs per step share the line's words, per filter line
  *   out[x]   = (r[x],   r[x+1]) . (w0, w1) + r[x+2] * w2
  *   out[x+1] = r[x+1] * w0      + (r[x+2], r[x+3]) . (w1, w2)
  * one load and four multiplies for six MACs.
  *
  * Writing order: channel c of every output pixel before channel c + 1, and
- * output row y of a channel only after the input rows it reads are in the
+ * output line y of a channel only after the input lines it reads are in the
  * ring, so the output may exactly overlay the input (in place): an output
- * byte replaces the input byte of the same pixel and channel, which its
- * channel has already widened (input row y * stride or later is never
- * overwritten before it is read).
+ * byte replaces the input byte of the same pixel index and channel, which
+ * its channel has already widened (by rows: that pixel's input row is at
+ * most the output's row; by columns, only for equal input and output shapes:
+ * the same pixel).
  */
 #include <string.h>
 
@@ -36,11 +40,14 @@
 #include "tinykit/conv_geometry.h"
 #include "tinykit/dsp_dot.h"
 
-/* int16 entries of one ring row: the padded row the outputs read, (out_w - 1) * stride + 3,
- * plus the one entry past it that the last word load may cover, rounded up to whole words. */
-static int32_t ring_row_len(int32_t out_w, int32_t stride_w)
+/* int16 entries of one ring line, whichever the orientation: the padded line
+ * the outputs read, (out - 1) * stride + 3, plus the one entry past it that
+ * the last word load may cover, rounded up to whole words, is at most this. */
+static int32_t ring_line_len(const tk_depthwise_conv_params *params, const tk_dims *output_dims)
 {
-    return ((out_w - 1) * stride_w + 3 + 2) & ~1;
+    const int32_t rows = output_dims->h * params->stride_h;
+    const int32_t cols = output_dims->w * params->stride_w;
+    return ((rows > cols ? rows : cols) + 4) & ~1;
 }
 
 int32_t tk_depthwise_conv_3x3_s8_get_buffer_size(const tk_depthwise_conv_params *params, const tk_dims *input_dims,
@@ -48,7 +55,7 @@ int32_t tk_depthwise_conv_3x3_s8_get_buffer_size(const tk_depthwise_conv_params 
 {
     (void)input_dims;
     (void)filter_dims;
-    return 3 * ring_row_len(output_dims->w, params->stride_w) * (int32_t)sizeof(int16_t);
+    return 3 * ring_line_len(params, output_dims) * (int32_t)sizeof(int16_t);
 }
 
 /* One channel's requantization: out = requantize(acc) + output offset, before the clamp.
@@ -97,48 +104,54 @@ static inline int32_t requant_any(const channel_requant *q, int32_t output_offse
 typedef struct {
     const int8_t *in_channel;   /* the batch's input at this channel */
     int8_t *out_channel;        /* the batch's output at this channel */
-    const int8_t *filter_pairs; /* this channel's 24 bytes */
+    int32_t filter[6];          /* the six pairs along this orientation's lines */
     int32_t bias;
     channel_requant q;
 } channel_job;
 
-/* The layer's constants. */
+/* The layer's constants, along lines (rows, or columns) and across them. */
 typedef struct {
-    tk_conv_geometry g;
-    int32_t stride_h;
-    int32_t stride_w;
-    int32_t pad_h;
-    int32_t pad_w;
-    int32_t read_w;   /* input columns some output reads */
-    int32_t row_len;  /* int16 entries of a ring row */
+    int32_t in_lines;       /* input lines in the image */
+    int32_t in_line_step;   /* input bytes between lines */
+    int32_t in_step;        /* input bytes between neighbours on a line */
+    int32_t read_len;       /* input entries of a line some output reads */
+    int32_t out_lines;
+    int32_t out_len;        /* outputs per line */
+    int32_t out_line_step;  /* output bytes between lines */
+    int32_t out_step;       /* output bytes between neighbours on a line */
+    int32_t stride_across;  /* stride between lines */
+    int32_t stride_along;   /* stride along a line */
+    int32_t pad_across;
+    int32_t pad_along;
+    int32_t line_len;       /* int16 entries of a ring line */
     int16_t zero_point;
     int32_t output_offset;
     int32_t act_min;
     int32_t act_max;
-    int32_t full_range; /* the clamp is [-128, 127] */
+    int32_t full_range;     /* the clamp is [-128, 127] */
 } layer_consts;
 
-/* Ring row `slot` := padded input row `row` of one channel: entries pad_w ..
- * pad_w + read_w - 1 from the image's first read_w columns (those the outputs
- * read); a row outside the image is all zero point. */
-static void widen_row(int16_t *slot, const int8_t *in_channel, const layer_consts *l, int32_t row)
+/* Ring line `slot` := padded input line `line` of one channel: entries
+ * pad_along .. pad_along + read_len - 1 from the image (the rest hold the
+ * zero point already); a line outside the image is all zero point. */
+static void widen_line(int16_t *slot, const int8_t *in_channel, const layer_consts *l, int32_t line)
 {
-    if (row < 0 || row >= l->g.in_h) {
-        for (int32_t i = 0; i < l->row_len; ++i) {
+    if (line < 0 || line >= l->in_lines) {
+        for (int32_t i = 0; i < l->line_len; ++i) {
             slot[i] = l->zero_point;
         }
         return;
     }
-    const int32_t channels = l->g.in_c;
-    const int32_t read_w = l->read_w;
-    const int8_t *src = in_channel + row * l->g.in_w * channels;
-    int16_t *dst = slot + l->pad_w;
+    const int32_t step = l->in_step;
+    const int32_t read_len = l->read_len;
+    const int8_t *src = in_channel + line * l->in_line_step;
+    int16_t *dst = slot + l->pad_along;
     int32_t x = 0;
-    for (; x + 2 <= read_w; x += 2, src += 2 * channels) {
+    for (; x + 2 <= read_len; x += 2, src += 2 * step) {
         dst[x] = src[0];
-        dst[x + 1] = src[channels];
+        dst[x + 1] = src[step];
     }
-    if (x < read_w) {
+    if (x < read_len) {
         dst[x] = src[0];
     }
 }
@@ -149,13 +162,14 @@ static inline int8_t clamp_output(int32_t v, int32_t act_min, int32_t act_max, i
     return (int8_t)(full_range ? __ssat(v, 8) : tk_clamp(v, act_min, act_max));
 }
 
-/* Outputs x = 0, 2, 4, ... < out_w - 1 and x + 1 of one row of one channel at
- * stride 1, for a channel with the fast requantization; returns the first
+/* Outputs x = 0, 2, 4, ... < out_len - 1 and x + 1 of one line of one channel
+ * at stride 1, for a channel with the fast requantization; returns the first
  * output not written. FULL_RANGE is a constant at each call, so each loop is
  * compiled for one clamp. */
-static inline int32_t row_pairs(const int16_t *r0, const int16_t *r1, const int16_t *r2, const int32_t filter[6],
-                                const channel_job *job, const layer_consts *l, int full_range, int8_t *out)
+static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
+                                 const layer_consts *l, int full_range, int8_t *out)
 {
+    const int32_t *filter = job->filter;
     const int32_t f01a = filter[0], f12a = filter[1], f01b = filter[2];
     const int32_t f12b = filter[3], f01c = filter[4], f12c = filter[5];
     const int32_t bias = job->bias;
@@ -164,8 +178,8 @@ static inline int32_t row_pairs(const int16_t *r0, const int16_t *r1, const int1
     const int32_t e = -job->q.shift;
     const int32_t act_min = l->act_min;
     const int32_t act_max = l->act_max;
-    const int32_t step = l->g.out_c;
-    const int32_t pairs_end = l->g.out_w & ~1;
+    const int32_t step = l->out_step;
+    const int32_t pairs_end = l->out_len & ~1;
     int32_t a0 = tk_load_word(r0);
     int32_t a1 = tk_load_word(r1);
     int32_t a2 = tk_load_word(r2);
@@ -196,21 +210,21 @@ static inline int32_t row_pairs(const int16_t *r0, const int16_t *r1, const int1
     return x;
 }
 
-/* One output row of one channel from ring rows r0..r2: pairs of outputs at
- * stride 1 (row_pairs), then output by output, where output x reads entries
+/* One output line of one channel from ring lines r0..r2: pairs of outputs at
+ * stride 1 (line_pairs), then output by output, where output x reads entries
  * x * stride .. x * stride + 2. */
-static void channel_row(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
-                        const layer_consts *l, int8_t *out)
+static void channel_line(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
+                         const layer_consts *l, int8_t *out)
 {
-    int32_t filter[6];
-    memcpy(filter, job->filter_pairs, sizeof filter);
-    const int32_t step = l->g.out_c;
+    const int32_t *filter = job->filter;
+    const int32_t step = l->out_step;
+    const int32_t fast = job->q.fast;
     int32_t x = 0;
-    if (l->stride_w == 1 && job->q.fast) {
-        x = l->full_range ? row_pairs(r0, r1, r2, filter, job, l, 1, out) : row_pairs(r0, r1, r2, filter, job, l, 0, out);
+    if (l->stride_along == 1 && fast) {
+        x = l->full_range ? line_pairs(r0, r1, r2, job, l, 1, out) : line_pairs(r0, r1, r2, job, l, 0, out);
     }
-    const int32_t stride = l->stride_w;
-    for (out += x * step; x < l->g.out_w; ++x, out += step) {
+    const int32_t stride = l->stride_along;
+    for (out += x * step; x < l->out_len; ++x, out += step) {
         const int32_t at = x * stride;
         int32_t acc = __smlad(tk_load_word(r0 + at), filter[0], job->bias);
         acc = __smlabt(tk_load_word(r0 + at + 2), filter[1], acc);
@@ -218,34 +232,56 @@ static void channel_row(const int16_t *r0, const int16_t *r1, const int16_t *r2,
         acc = __smlabt(tk_load_word(r1 + at + 2), filter[3], acc);
         acc = __smlad(tk_load_word(r2 + at), filter[4], acc);
         acc = __smlabt(tk_load_word(r2 + at + 2), filter[5], acc);
-        *out = clamp_output(requant_any(&job->q, l->output_offset, acc), l->act_min, l->act_max, 0);
+        *out = fast && l->full_range ? clamp_output(requant_fast(job->q.high, job->q.multiplier, -job->q.shift, acc), 0, 0, 1)
+                                     : clamp_output(requant_any(&job->q, l->output_offset, acc), l->act_min, l->act_max, 0);
     }
 }
 
-/* Every output row of one channel, widening each input row it reads into the ring once. */
+/* Every output line of one channel, widening each input line it reads into the ring once. */
 static void channel_plane(int16_t *ring, const channel_job *job, const layer_consts *l)
 {
-    /* slot[k] holds padded input row top + k (row - pad_h in the image) once widened. */
-    int16_t *slot[3] = {ring, ring + l->row_len, ring + 2 * l->row_len};
-    const int32_t out_row_step = l->g.out_w * l->g.out_c;
+    /* slot[k] holds padded input line top + k (line - pad_across in the image) once widened. */
+    int16_t *slot[3] = {ring, ring + l->line_len, ring + 2 * l->line_len};
+    const int32_t stride = l->stride_across;
     int8_t *out = job->out_channel;
     for (int32_t k = 0; k < 3; ++k) {
-        widen_row(slot[k], job->in_channel, l, k - l->pad_h);
+        widen_line(slot[k], job->in_channel, l, k - l->pad_across);
     }
-    for (int32_t y = 0, top = 0; y < l->g.out_h; ++y, top += l->stride_h, out += out_row_step) {
+    for (int32_t y = 0, top = 0; y < l->out_lines; ++y, top += stride, out += l->out_line_step) {
         if (y > 0) {
-            /* Advance by stride rows: keep the 3 - stride rows still read, widen the rest. */
-            for (int32_t s = 0; s < l->stride_h; ++s) {
+            /* Advance by stride lines: keep the 3 - stride lines still read, widen the rest. */
+            for (int32_t s = 0; s < stride; ++s) {
                 int16_t *oldest = slot[0];
                 slot[0] = slot[1];
                 slot[1] = slot[2];
                 slot[2] = oldest;
-                if (s + 3 >= l->stride_h) {
-                    widen_row(oldest, job->in_channel, l, top + 2 - (l->stride_h - 1 - s) - l->pad_h);
+                if (s + 3 >= stride) {
+                    widen_line(oldest, job->in_channel, l, top + 2 - (stride - 1 - s) - l->pad_across);
                 }
             }
         }
-        channel_row(slot[0], slot[1], slot[2], job, l, out);
+        channel_line(slot[0], slot[1], slot[2], job, l, out);
+    }
+}
+
+/* The pair (lo, hi) of int16 values as one word, free of implementation-defined conversion. */
+static int32_t pack_pair(int32_t lo, int32_t hi)
+{
+    const uint32_t bits = ((uint32_t)lo & 0xffffu) | ((uint32_t)hi << 16);
+    int32_t word;
+    memcpy(&word, &bits, sizeof word);
+    return word;
+}
+
+/* The six pairs of one channel along columns, from the layout's pairs along rows. */
+static void pairs_by_column(const int8_t *pairs, int32_t filter[6])
+{
+    int16_t rows[3][4]; /* per filter row: w0, w1, w1, w2 */
+    memcpy(rows, pairs, sizeof rows);
+    for (int32_t k = 0; k < 3; ++k) {
+        const int32_t at = k == 2 ? 3 : k; /* column k of row r is rows[r][at] */
+        filter[2 * k] = pack_pair(rows[0][at], rows[1][at]);
+        filter[2 * k + 1] = pack_pair(rows[1][at], rows[2][at]);
     }
 }
 
@@ -256,10 +292,9 @@ tk_status tk_depthwise_conv_3x3_s8(const tk_context *ctx, const tk_depthwise_con
                                    const int32_t *bias,
                                    const tk_dims *output_dims, int8_t *output)
 {
-    layer_consts l;
-    tk_conv_geometry *g = &l.g;
-    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, g) != TK_OK || params->depth_multiplier != 1 ||
-        g->in_c != g->out_c || g->filter_c != g->out_c || g->filter_h != 3 || g->filter_w != 3 ||
+    tk_conv_geometry g;
+    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, &g) != TK_OK || params->depth_multiplier != 1 ||
+        g.in_c != g.out_c || g.filter_c != g.out_c || g.filter_h != 3 || g.filter_w != 3 ||
         params->dilation_h != 1 || params->dilation_w != 1 || params->stride_h < 1 || params->stride_w < 1 ||
         bias == NULL) {
         return TK_ERROR_ARGUMENT;
@@ -268,14 +303,41 @@ tk_status tk_depthwise_conv_3x3_s8(const tk_context *ctx, const tk_depthwise_con
         ctx->size < tk_depthwise_conv_3x3_s8_get_buffer_size(params, input_dims, filter_dims, output_dims)) {
         return TK_ERROR_SCRATCH;
     }
-    l.stride_h = params->stride_h;
-    l.stride_w = params->stride_w;
-    l.pad_h = params->pad_h;
-    l.pad_w = params->pad_w;
-    l.row_len = ring_row_len(g->out_w, params->stride_w);
-    /* A VALID window at stride > 1 may leave the last input columns unread. */
-    const int32_t padded_w = (g->out_w - 1) * params->stride_w + 3;
-    l.read_w = padded_w - params->pad_w < g->in_w ? padded_w - params->pad_w : g->in_w;
+    const int32_t channels = g.out_c;
+    /* By columns only where the output keeps the input's shape (so in place still holds) and is taller than wide. */
+    const int by_column = params->stride_h == 1 && params->stride_w == 1 && g.out_h == g.in_h && g.out_w == g.in_w &&
+                          g.out_h > g.out_w;
+    layer_consts l;
+    if (by_column) {
+        l.in_lines = g.in_w;
+        l.in_line_step = channels;
+        l.in_step = g.in_w * channels;
+        l.out_lines = g.out_w;
+        l.out_len = g.out_h;
+        l.out_line_step = channels;
+        l.out_step = g.out_w * channels;
+        l.stride_across = params->stride_w;
+        l.stride_along = params->stride_h;
+        l.pad_across = params->pad_w;
+        l.pad_along = params->pad_h;
+    } else {
+        l.in_lines = g.in_h;
+        l.in_line_step = g.in_w * channels;
+        l.in_step = channels;
+        l.out_lines = g.out_h;
+        l.out_len = g.out_w;
+        l.out_line_step = g.out_w * channels;
+        l.out_step = channels;
+        l.stride_across = params->stride_h;
+        l.stride_along = params->stride_w;
+        l.pad_across = params->pad_h;
+        l.pad_along = params->pad_w;
+    }
+    const int32_t in_len = by_column ? g.in_h : g.in_w;
+    l.line_len = ring_line_len(params, output_dims);
+    /* A VALID window at stride > 1 may leave the last input entries of a line unread. */
+    const int32_t padded_len = (l.out_len - 1) * l.stride_along + 3;
+    l.read_len = padded_len - l.pad_along < in_len ? padded_len - l.pad_along : in_len;
     /* The raw input zero point: its product with the filter is cancelled by the folded bias. */
     l.zero_point = (int16_t)-params->input_offset;
     l.output_offset = params->output_offset;
@@ -283,20 +345,24 @@ tk_status tk_depthwise_conv_3x3_s8(const tk_context *ctx, const tk_depthwise_con
     l.act_max = params->activation.max;
     l.full_range = l.act_min == -128 && l.act_max == 127;
     int16_t *ring = (int16_t *)ctx->buf;
-    /* widen_row never writes the padding columns: fill them once. */
-    for (int32_t i = 0; i < 3 * l.row_len; ++i) {
+    /* widen_line never writes the padding entries: fill them once. */
+    for (int32_t i = 0; i < 3 * l.line_len; ++i) {
         ring[i] = l.zero_point;
     }
-    const int32_t channels = g->out_c;
-    for (int32_t b = 0; b < g->batches; ++b) {
+    for (int32_t b = 0; b < g.batches; ++b) {
         for (int32_t c = 0; c < channels; ++c) {
-            const channel_job job = {
-                input + b * g->in_h * g->in_w * channels + c,
-                output + b * g->out_h * g->out_w * channels + c,
-                filter + 24 * c,
+            channel_job job = {
+                input + b * g.in_h * g.in_w * channels + c,
+                output + b * g.out_h * g.out_w * channels + c,
+                {0, 0, 0, 0, 0, 0},
                 bias[c],
                 channel_requant_of(quant, c, params->output_offset),
             };
+            if (by_column) {
+                pairs_by_column(filter + 24 * c, job.filter);
+            } else {
+                memcpy(job.filter, filter + 24 * c, sizeof job.filter);
+            }
             channel_plane(ring, &job, &l);
         }
     }
