@@ -210,9 +210,47 @@ static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int
     return x;
 }
 
+/* Every output of one line of one channel at stride 2, for a channel with the
+ * fast requantization: output x reads the words at entries 2x and 2x + 2 of
+ * each line, and the second is the next output's first, so one load per line
+ * and output. FULL_RANGE as in line_pairs. */
+static inline void line_stride2(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
+                                const layer_consts *l, int full_range, int8_t *out)
+{
+    const int32_t *filter = job->filter;
+    const int32_t f01a = filter[0], f12a = filter[1], f01b = filter[2];
+    const int32_t f12b = filter[3], f01c = filter[4], f12c = filter[5];
+    const int32_t bias = job->bias;
+    const int32_t high = job->q.high;
+    const int32_t multiplier = job->q.multiplier;
+    const int32_t e = -job->q.shift;
+    const int32_t act_min = l->act_min;
+    const int32_t act_max = l->act_max;
+    const int32_t step = l->out_step;
+    const int32_t out_len = l->out_len;
+    int32_t a0 = tk_load_word(r0);
+    int32_t a1 = tk_load_word(r1);
+    int32_t a2 = tk_load_word(r2);
+    for (int32_t x = 0; x < out_len; ++x, out += step) {
+        const int32_t b0 = tk_load_word(r0 + 2 * x + 2);
+        const int32_t b1 = tk_load_word(r1 + 2 * x + 2);
+        const int32_t b2 = tk_load_word(r2 + 2 * x + 2);
+        int32_t acc = __smlad(a0, f01a, bias);
+        acc = __smlabt(b0, f12a, acc);
+        acc = __smlad(a1, f01b, acc);
+        acc = __smlabt(b1, f12b, acc);
+        acc = __smlad(a2, f01c, acc);
+        acc = __smlabt(b2, f12c, acc);
+        *out = clamp_output(requant_fast(high, multiplier, e, acc), act_min, act_max, full_range);
+        a0 = b0;
+        a1 = b1;
+        a2 = b2;
+    }
+}
+
 /* One output line of one channel from ring lines r0..r2: pairs of outputs at
- * stride 1 (line_pairs), then output by output, where output x reads entries
- * x * stride .. x * stride + 2. */
+ * stride 1 (line_pairs), all of them at stride 2 (line_stride2), else output
+ * by output, where output x reads entries x * stride .. x * stride + 2. */
 static void channel_line(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
                          const layer_consts *l, int8_t *out)
 {
@@ -222,6 +260,13 @@ static void channel_line(const int16_t *r0, const int16_t *r1, const int16_t *r2
     int32_t x = 0;
     if (l->stride_along == 1 && fast) {
         x = l->full_range ? line_pairs(r0, r1, r2, job, l, 1, out) : line_pairs(r0, r1, r2, job, l, 0, out);
+    } else if (l->stride_along == 2 && fast) {
+        if (l->full_range) {
+            line_stride2(r0, r1, r2, job, l, 1, out);
+        } else {
+            line_stride2(r0, r1, r2, job, l, 0, out);
+        }
+        return;
     }
     const int32_t stride = l->stride_along;
     for (out += x * step; x < l->out_len; ++x, out += step) {
