@@ -162,6 +162,60 @@ static inline int8_t clamp_output(int32_t v, int32_t act_min, int32_t act_max, i
     return (int8_t)(full_range ? __ssat(v, 8) : tk_clamp(v, act_min, act_max));
 }
 
+/* What a line's loop reads besides the ring: local copies (the output bytes
+ * may alias anything, so values read through the arguments would be reloaded
+ * after every store; these stay in registers). */
+typedef struct {
+    int32_t f0, f1, f2, f3, f4, f5; /* the filter pairs */
+    int32_t bias;
+    int32_t high;
+    int32_t multiplier;
+    int32_t e;
+    int32_t act_min;
+    int32_t act_max;
+    int32_t step;
+    int32_t out_len;
+} line_consts;
+
+static inline line_consts line_consts_of(const channel_job *job, const layer_consts *l)
+{
+    line_consts k;
+    k.f0 = job->filter[0];
+    k.f1 = job->filter[1];
+    k.f2 = job->filter[2];
+    k.f3 = job->filter[3];
+    k.f4 = job->filter[4];
+    k.f5 = job->filter[5];
+    k.bias = job->bias;
+    k.high = job->q.high;
+    k.multiplier = job->q.multiplier;
+    k.e = -job->q.shift;
+    k.act_min = l->act_min;
+    k.act_max = l->act_max;
+    k.step = l->out_step;
+    k.out_len = l->out_len;
+    return k;
+}
+
+/* The accumulator of one output from the words at its first entry (aK) and
+ * two entries on (bK) of lines K = 0, 1, 2. */
+static inline int32_t output_acc(const line_consts *k, int32_t a0, int32_t b0, int32_t a1, int32_t b1, int32_t a2,
+                                 int32_t b2)
+{
+    int32_t acc = __smlad(a0, k->f0, k->bias);
+    acc = __smlabt(b0, k->f1, acc);
+    acc = __smlad(a1, k->f2, acc);
+    acc = __smlabt(b1, k->f3, acc);
+    acc = __smlad(a2, k->f4, acc);
+    return __smlabt(b2, k->f5, acc);
+}
+
+/* The output byte of an accumulator, for a channel with the fast requantization. */
+static inline int8_t output_byte(const line_consts *k, int32_t acc, int full_range)
+{
+    return clamp_output(requant_fast(k->high, k->multiplier, k->e, acc), k->act_min, k->act_max, full_range);
+}
+
 /* Outputs x = 0, 2, 4, ... < out_len - 1 and x + 1 of one line of one channel
  * at stride 1, for a channel with the fast requantization; returns the first
  * output not written. FULL_RANGE is a constant at each call, so each loop is
@@ -169,17 +223,8 @@ static inline int8_t clamp_output(int32_t v, int32_t act_min, int32_t act_max, i
 static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
                                  const layer_consts *l, int full_range, int8_t *out)
 {
-    const int32_t *filter = job->filter;
-    const int32_t f01a = filter[0], f12a = filter[1], f01b = filter[2];
-    const int32_t f12b = filter[3], f01c = filter[4], f12c = filter[5];
-    const int32_t bias = job->bias;
-    const int32_t high = job->q.high;
-    const int32_t multiplier = job->q.multiplier;
-    const int32_t e = -job->q.shift;
-    const int32_t act_min = l->act_min;
-    const int32_t act_max = l->act_max;
-    const int32_t step = l->out_step;
-    const int32_t pairs_end = l->out_len & ~1;
+    const line_consts k = line_consts_of(job, l);
+    const int32_t pairs_end = k.out_len & ~1;
     int32_t a0 = tk_load_word(r0);
     int32_t a1 = tk_load_word(r1);
     int32_t a2 = tk_load_word(r2);
@@ -188,21 +233,17 @@ static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int
         const int32_t b0 = tk_load_word(r0 + x + 2);
         const int32_t b1 = tk_load_word(r1 + x + 2);
         const int32_t b2 = tk_load_word(r2 + x + 2);
-        int32_t acc0 = __smlad(a0, f01a, bias);
-        int32_t acc1 = __smlatb(a0, f01a, bias);
-        acc0 = __smlabt(b0, f12a, acc0);
-        acc1 = __smlad(b0, f12a, acc1);
-        acc0 = __smlad(a1, f01b, acc0);
-        acc1 = __smlatb(a1, f01b, acc1);
-        acc0 = __smlabt(b1, f12b, acc0);
-        acc1 = __smlad(b1, f12b, acc1);
-        acc0 = __smlad(a2, f01c, acc0);
-        acc1 = __smlatb(a2, f01c, acc1);
-        acc0 = __smlabt(b2, f12c, acc0);
-        acc1 = __smlad(b2, f12c, acc1);
-        out[0] = clamp_output(requant_fast(high, multiplier, e, acc0), act_min, act_max, full_range);
-        out[step] = clamp_output(requant_fast(high, multiplier, e, acc1), act_min, act_max, full_range);
-        out += 2 * step;
+        /* out[x + 1] = r[x + 1] * w0 + (r[x + 2], r[x + 3]) . (w1, w2) per line. */
+        const int32_t acc0 = output_acc(&k, a0, b0, a1, b1, a2, b2);
+        int32_t acc1 = __smlatb(a0, k.f0, k.bias);
+        acc1 = __smlad(b0, k.f1, acc1);
+        acc1 = __smlatb(a1, k.f2, acc1);
+        acc1 = __smlad(b1, k.f3, acc1);
+        acc1 = __smlatb(a2, k.f4, acc1);
+        acc1 = __smlad(b2, k.f5, acc1);
+        out[0] = output_byte(&k, acc0, full_range);
+        out[k.step] = output_byte(&k, acc1, full_range);
+        out += 2 * k.step;
         a0 = b0;
         a1 = b1;
         a2 = b2;
@@ -217,31 +258,15 @@ static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int
 static inline void line_stride2(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
                                 const layer_consts *l, int full_range, int8_t *out)
 {
-    const int32_t *filter = job->filter;
-    const int32_t f01a = filter[0], f12a = filter[1], f01b = filter[2];
-    const int32_t f12b = filter[3], f01c = filter[4], f12c = filter[5];
-    const int32_t bias = job->bias;
-    const int32_t high = job->q.high;
-    const int32_t multiplier = job->q.multiplier;
-    const int32_t e = -job->q.shift;
-    const int32_t act_min = l->act_min;
-    const int32_t act_max = l->act_max;
-    const int32_t step = l->out_step;
-    const int32_t out_len = l->out_len;
+    const line_consts k = line_consts_of(job, l);
     int32_t a0 = tk_load_word(r0);
     int32_t a1 = tk_load_word(r1);
     int32_t a2 = tk_load_word(r2);
-    for (int32_t x = 0; x < out_len; ++x, out += step) {
+    for (int32_t x = 0; x < k.out_len; ++x, out += k.step) {
         const int32_t b0 = tk_load_word(r0 + 2 * x + 2);
         const int32_t b1 = tk_load_word(r1 + 2 * x + 2);
         const int32_t b2 = tk_load_word(r2 + 2 * x + 2);
-        int32_t acc = __smlad(a0, f01a, bias);
-        acc = __smlabt(b0, f12a, acc);
-        acc = __smlad(a1, f01b, acc);
-        acc = __smlabt(b1, f12b, acc);
-        acc = __smlad(a2, f01c, acc);
-        acc = __smlabt(b2, f12c, acc);
-        *out = clamp_output(requant_fast(high, multiplier, e, acc), act_min, act_max, full_range);
+        *out = output_byte(&k, output_acc(&k, a0, b0, a1, b1, a2, b2), full_range);
         a0 = b0;
         a1 = b1;
         a2 = b2;
@@ -254,8 +279,6 @@ static inline void line_stride2(const int16_t *r0, const int16_t *r1, const int1
 static void channel_line(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
                          const layer_consts *l, int8_t *out)
 {
-    const int32_t *filter = job->filter;
-    const int32_t step = l->out_step;
     const int32_t fast = job->q.fast;
     int32_t x = 0;
     if (l->stride_along == 1 && fast) {
@@ -268,17 +291,14 @@ static void channel_line(const int16_t *r0, const int16_t *r1, const int16_t *r2
         }
         return;
     }
+    const line_consts k = line_consts_of(job, l);
     const int32_t stride = l->stride_along;
-    for (out += x * step; x < l->out_len; ++x, out += step) {
+    for (out += x * k.step; x < k.out_len; ++x, out += k.step) {
         const int32_t at = x * stride;
-        int32_t acc = __smlad(tk_load_word(r0 + at), filter[0], job->bias);
-        acc = __smlabt(tk_load_word(r0 + at + 2), filter[1], acc);
-        acc = __smlad(tk_load_word(r1 + at), filter[2], acc);
-        acc = __smlabt(tk_load_word(r1 + at + 2), filter[3], acc);
-        acc = __smlad(tk_load_word(r2 + at), filter[4], acc);
-        acc = __smlabt(tk_load_word(r2 + at + 2), filter[5], acc);
-        *out = fast && l->full_range ? clamp_output(requant_fast(job->q.high, job->q.multiplier, -job->q.shift, acc), 0, 0, 1)
-                                     : clamp_output(requant_any(&job->q, l->output_offset, acc), l->act_min, l->act_max, 0);
+        const int32_t acc = output_acc(&k, tk_load_word(r0 + at), tk_load_word(r0 + at + 2), tk_load_word(r1 + at),
+                                       tk_load_word(r1 + at + 2), tk_load_word(r2 + at), tk_load_word(r2 + at + 2));
+        *out = fast && l->full_range ? output_byte(&k, acc, 1)
+                                     : clamp_output(requant_any(&job->q, l->output_offset, acc), k.act_min, k.act_max, 0);
     }
 }
 
