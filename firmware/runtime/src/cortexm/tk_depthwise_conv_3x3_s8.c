@@ -220,11 +220,10 @@ static inline int8_t output_byte(const line_consts *k, int32_t acc, int full_ran
  * at stride 1, for a channel with the fast requantization; returns the first
  * output not written. FULL_RANGE is a constant at each call, so each loop is
  * compiled for one clamp. */
-static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
-                                 const layer_consts *l, int full_range, int8_t *out)
+static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int16_t *r2, const line_consts *k,
+                                 int full_range, int8_t *out)
 {
-    const line_consts k = line_consts_of(job, l);
-    const int32_t pairs_end = k.out_len & ~1;
+    const int32_t pairs_end = k->out_len & ~1;
     int32_t a0 = tk_load_word(r0);
     int32_t a1 = tk_load_word(r1);
     int32_t a2 = tk_load_word(r2);
@@ -234,16 +233,16 @@ static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int
         const int32_t b1 = tk_load_word(r1 + x + 2);
         const int32_t b2 = tk_load_word(r2 + x + 2);
         /* out[x + 1] = r[x + 1] * w0 + (r[x + 2], r[x + 3]) . (w1, w2) per line. */
-        const int32_t acc0 = output_acc(&k, a0, b0, a1, b1, a2, b2);
-        int32_t acc1 = __smlatb(a0, k.f0, k.bias);
-        acc1 = __smlad(b0, k.f1, acc1);
-        acc1 = __smlatb(a1, k.f2, acc1);
-        acc1 = __smlad(b1, k.f3, acc1);
-        acc1 = __smlatb(a2, k.f4, acc1);
-        acc1 = __smlad(b2, k.f5, acc1);
-        out[0] = output_byte(&k, acc0, full_range);
-        out[k.step] = output_byte(&k, acc1, full_range);
-        out += 2 * k.step;
+        const int32_t acc0 = output_acc(k, a0, b0, a1, b1, a2, b2);
+        int32_t acc1 = __smlatb(a0, k->f0, k->bias);
+        acc1 = __smlad(b0, k->f1, acc1);
+        acc1 = __smlatb(a1, k->f2, acc1);
+        acc1 = __smlad(b1, k->f3, acc1);
+        acc1 = __smlatb(a2, k->f4, acc1);
+        acc1 = __smlad(b2, k->f5, acc1);
+        out[0] = output_byte(k, acc0, full_range);
+        out[k->step] = output_byte(k, acc1, full_range);
+        out += 2 * k->step;
         a0 = b0;
         a1 = b1;
         a2 = b2;
@@ -255,18 +254,17 @@ static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int
  * fast requantization: output x reads the words at entries 2x and 2x + 2 of
  * each line, and the second is the next output's first, so one load per line
  * and output. FULL_RANGE as in line_pairs. */
-static inline void line_stride2(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
-                                const layer_consts *l, int full_range, int8_t *out)
+static inline void line_stride2(const int16_t *r0, const int16_t *r1, const int16_t *r2, const line_consts *k,
+                                int full_range, int8_t *out)
 {
-    const line_consts k = line_consts_of(job, l);
     int32_t a0 = tk_load_word(r0);
     int32_t a1 = tk_load_word(r1);
     int32_t a2 = tk_load_word(r2);
-    for (int32_t x = 0; x < k.out_len; ++x, out += k.step) {
+    for (int32_t x = 0; x < k->out_len; ++x, out += k->step) {
         const int32_t b0 = tk_load_word(r0 + 2 * x + 2);
         const int32_t b1 = tk_load_word(r1 + 2 * x + 2);
         const int32_t b2 = tk_load_word(r2 + 2 * x + 2);
-        *out = output_byte(&k, output_acc(&k, a0, b0, a1, b1, a2, b2), full_range);
+        *out = output_byte(k, output_acc(k, a0, b0, a1, b1, a2, b2), full_range);
         a0 = b0;
         a1 = b1;
         a2 = b2;
@@ -276,29 +274,28 @@ static inline void line_stride2(const int16_t *r0, const int16_t *r1, const int1
 /* One output line of one channel from ring lines r0..r2: pairs of outputs at
  * stride 1 (line_pairs), all of them at stride 2 (line_stride2), else output
  * by output, where output x reads entries x * stride .. x * stride + 2. */
-static void channel_line(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
-                         const layer_consts *l, int8_t *out)
+static inline void channel_line(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
+                                const layer_consts *l, const line_consts *k, int8_t *out)
 {
     const int32_t fast = job->q.fast;
     int32_t x = 0;
     if (l->stride_along == 1 && fast) {
-        x = l->full_range ? line_pairs(r0, r1, r2, job, l, 1, out) : line_pairs(r0, r1, r2, job, l, 0, out);
+        x = l->full_range ? line_pairs(r0, r1, r2, k, 1, out) : line_pairs(r0, r1, r2, k, 0, out);
     } else if (l->stride_along == 2 && fast) {
         if (l->full_range) {
-            line_stride2(r0, r1, r2, job, l, 1, out);
+            line_stride2(r0, r1, r2, k, 1, out);
         } else {
-            line_stride2(r0, r1, r2, job, l, 0, out);
+            line_stride2(r0, r1, r2, k, 0, out);
         }
         return;
     }
-    const line_consts k = line_consts_of(job, l);
     const int32_t stride = l->stride_along;
-    for (out += x * k.step; x < k.out_len; ++x, out += k.step) {
+    for (out += x * k->step; x < k->out_len; ++x, out += k->step) {
         const int32_t at = x * stride;
-        const int32_t acc = output_acc(&k, tk_load_word(r0 + at), tk_load_word(r0 + at + 2), tk_load_word(r1 + at),
+        const int32_t acc = output_acc(k, tk_load_word(r0 + at), tk_load_word(r0 + at + 2), tk_load_word(r1 + at),
                                        tk_load_word(r1 + at + 2), tk_load_word(r2 + at), tk_load_word(r2 + at + 2));
-        *out = fast && l->full_range ? output_byte(&k, acc, 1)
-                                     : clamp_output(requant_any(&job->q, l->output_offset, acc), k.act_min, k.act_max, 0);
+        *out = fast && l->full_range ? output_byte(k, acc, 1)
+                                     : clamp_output(requant_any(&job->q, l->output_offset, acc), k->act_min, k->act_max, 0);
     }
 }
 
@@ -308,6 +305,8 @@ static void channel_plane(int16_t *ring, const channel_job *job, const layer_con
     /* slot[k] holds padded input line top + k (line - pad_across in the image) once widened. */
     int16_t *slot[3] = {ring, ring + l->line_len, ring + 2 * l->line_len};
     const int32_t stride = l->stride_across;
+    /* The line loops' constants, made once per channel. */
+    const line_consts k = line_consts_of(job, l);
     int8_t *out = job->out_channel;
     for (int32_t k = 0; k < 3; ++k) {
         widen_line(slot[k], job->in_channel, l, k - l->pad_across);
@@ -325,7 +324,7 @@ static void channel_plane(int16_t *ring, const channel_job *job, const layer_con
                 }
             }
         }
-        channel_line(slot[0], slot[1], slot[2], job, l, out);
+        channel_line(slot[0], slot[1], slot[2], job, l, &k, out);
     }
 }
 
