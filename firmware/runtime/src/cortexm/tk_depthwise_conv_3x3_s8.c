@@ -134,7 +134,7 @@ typedef struct {
 /* Ring line `slot` := padded input line `line` of one channel: entries
  * pad_along .. pad_along + read_len - 1 from the image (the rest hold the
  * zero point already); a line outside the image is all zero point. */
-static void widen_line(int16_t *slot, const int8_t *in_channel, const layer_consts *l, int32_t line)
+static inline void widen_line(int16_t *slot, const int8_t *in_channel, const layer_consts *l, int32_t line)
 {
     if (line < 0 || line >= l->in_lines) {
         for (int32_t i = 0; i < l->line_len; ++i) {
