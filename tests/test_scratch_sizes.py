@@ -18,10 +18,13 @@ from typing import Callable
 import numpy as np
 import pytest
 from test_op_conv import EDGE_CASES, RANDOM_CASES, case_seed, conv_model
+from test_op_depthwise import EDGE_CASES as DEPTHWISE_EDGE_CASES
+from test_op_depthwise import RANDOM_CASES as DEPTHWISE_RANDOM_CASES
+from test_op_depthwise import depthwise_model
 from test_op_transpose_conv import transpose_conv_ops
 
 from tinykit.frontend.tflite_reader import read_tflite
-from tinykit.ir import Conv2DOptions, DType, LstmOptions, Op, OpKind, Tensor, TransposeConvOptions
+from tinykit.ir import Conv2DOptions, DepthwiseConv2DOptions, DType, LstmOptions, Op, OpKind, Tensor, TransposeConvOptions
 from tinykit.resources import firmware_dir
 from tinykit.schedule import KernelVariant, variants_of
 from tinykit.schedule.variants import no_scratch
@@ -72,6 +75,27 @@ def _lstm_size_call(op: Op) -> str:
     return f"tk_unidirectional_sequence_lstm_s8_get_buffer_size({params})"
 
 
+def _depthwise_size_call(op: Op) -> str:
+    opts = op.options
+    assert isinstance(opts, DepthwiseConv2DOptions)
+    params = (f"&(const tk_depthwise_conv_params){{.stride_h = {opts.stride_h}, .stride_w = {opts.stride_w}, "
+              f".dilation_h = {opts.dilation_h}, .dilation_w = {opts.dilation_w}, "
+              f".depth_multiplier = {opts.depth_multiplier}}}")
+    shapes = (op.inputs[0].shape, op.inputs[1].shape, op.outputs[0].shape)
+    return f"tk_depthwise_conv_3x3_s8_get_buffer_size({params}, {', '.join(_dims(s) for s in shapes)})"
+
+
+def _depthwise_ops(tmp_path: Path) -> list[Op]:
+    """The DEPTHWISE_CONV_2D ops tests/test_op_depthwise.py runs."""
+    ops = []
+    for number, case in enumerate(DEPTHWISE_RANDOM_CASES + DEPTHWISE_EDGE_CASES):
+        path = tmp_path / f"depthwise{number}.tflite"
+        path.write_bytes(depthwise_model(case, np.random.default_rng(case_seed(case))))
+        (op,) = read_tflite(path).ops
+        ops.append(op)
+    return ops
+
+
 def _conv_ops(tmp_path: Path) -> list[Op]:
     """The CONV_2D ops tests/test_op_conv.py runs."""
     ops = []
@@ -96,6 +120,7 @@ SIZE_CALLS: dict[tuple[str, str], SizeCall] = {
     ("tk_conv_s8", "dsp"): SizeCall(_conv_ops, _conv_size_call),
     ("tk_transpose_conv_s8", "reference"): SizeCall(transpose_conv_ops, _transpose_conv_size_call),
     ("tk_unidirectional_sequence_lstm_s8", "reference"): SizeCall(_lstm_ops, _lstm_size_call),
+    ("tk_depthwise_conv_3x3_s8", "dsp"): SizeCall(_depthwise_ops, _depthwise_size_call),
 }
 
 
