@@ -300,11 +300,14 @@ def kws_train(data: Path, output: Path, epochs: int, patience: int, seed: int, w
 
     Features are the MFCCs of tinykit's C front end (the code the device
     runs). Each epoch sees the training clips with fresh augmentation (speed
-    within 15%, time shift up to 100 ms, background noise mixed in); the weights with the best
-    validation accuracy are kept. Writes OUTPUT/model.keras (float),
-    model.tflite (int8), calibration.npz, report.txt, report.json and
-    confusion.png (test-split confusion matrices, float and int8; int8 runs in
-    tflite-micro on the host). A checkpoint after every epoch lets an
+    within 15%, time shift up to 100 ms, background noise mixed in, then
+    SpecAugment masks over time and coefficients); the loss uses label
+    smoothing (0.1) and the weights with the best validation accuracy are
+    kept. Writes OUTPUT/model.keras (float), model.tflite (int8),
+    calibration.npz, report.txt, report.json and confusion.png (test-split
+    accuracy, per voice for a synthetic set, and confusion matrices, float
+    and int8; int8 runs in tflite-micro on the host). A set of Festival's
+    voices (evaluation only) is refused. A checkpoint after every epoch lets an
     interrupted run resume: give the same command again. Runs on the CPU.
     """
     from tinykit.kws.train import render_report, train

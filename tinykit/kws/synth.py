@@ -1,8 +1,8 @@
 """A synthetic keyword-spotting set in the Speech Commands layout, spoken by espeak-ng and flite.
 
 Each synthetic speaker is one voice (an espeak-ng voice variant, or a flite
-voice) with its own accent (espeak-ng's English dialects), base pitch and
-speaking rate; every clip varies them a little more, and is scaled to a random
+voice) with its own accent (espeak-ng's English dialects), base pitch,
+intonation (flite) and speaking rate; every clip varies them a little more, and is scaled to a random
 level, shifted to a random place in its second and mixed with freshly
 generated noise at a random signal-to-noise ratio. Generated noise recordings
 go to ``_background_noise_/`` for the silence class and for augmentation.
@@ -11,9 +11,15 @@ The split is by voice: all speakers of a test voice are in
 ``testing_list.txt``, all of a validation voice in ``validation_list.txt``, so
 the test accuracy is measured on voices the model never heard (a tenth of
 espeak-ng's variants and one of flite's four voices for testing, another
-tenth of the variants for validation). Festival's
-voices are deliberately not used: they stay unseen, for evaluating models
-trained here on voices from another synthesizer.
+tenth of the variants for validation; each held-out voice gets the same
+number of speakers).
+
+Festival's voices never train: ``engine="festival"`` writes an evaluation
+set instead, the same words and noise spoken by Festival's English voices,
+every clip in ``testing_list.txt``, for measuring models trained here on
+voices of another synthesizer (``tinykit kws evaluate``). The plan refuses a
+Festival speaker outside the test split, and ``kws train`` refuses a set
+whose training or validation clips include one.
 
 Every file depends only on the seed and its clip number (each clip draws from
 its own seeded generator), so the set is the same bytes whatever the number
