@@ -8,13 +8,14 @@ resumed, and so that deployment needs nothing else::
     OUT/model.keras          the float model: the weights of the epoch with the best validation accuracy
     OUT/calibration.npz      training features the int8 conversion calibrated on
     OUT/model.tflite         the int8 model (tinykit's converter)
-    OUT/report.txt|json      float and int8 accuracy on the test split, confusion matrices
+    OUT/report.txt|json      float and int8 accuracy on the test split (and per voice), confusion matrices
     OUT/confusion.png        the confusion matrices drawn
 
 Every epoch sees the training clips again with fresh augmentation (a random
 speed, a random time shift, and background noise mixed in at a random volume,
 as the Speech Commands training recipe does), computed by the same feature front end
-the device runs (``tinykit.kws.features.mfcc``). Everything random in epoch
+the device runs (``tinykit.kws.features.mfcc``), then masked as SpecAugment
+does; the loss smooths the labels. Everything random in epoch
 ``e`` (augmentation, order, dropout) is drawn from ``(seed, e)``, so a resumed
 run continues exactly as an uninterrupted one would, and the same seed gives
 the same model.
