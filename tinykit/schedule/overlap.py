@@ -67,7 +67,8 @@ class Order(Enum):
 
     # A pixel's output bytes may be written before all its inputs are read
     # (each output channel re-reads the window): the writes must stay below
-    # every input pixel the block or any later block reads.
+    # every input pixel the block or any later block reads. Cautious by the
+    # block's last channels, which are written once every read is done.
     WRITES_DURING_READS = "during"
     # The block's inputs are all read (copied to scratch) before any of its
     # output is written: the writes must stay below the input pixels later blocks read.
