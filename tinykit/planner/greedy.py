@@ -55,7 +55,7 @@ ORDERINGS: dict[str, Callable[[Buffer, int], tuple]] = {
     # Last produced first: an output placed before its input lets the input sit
     # just min_distance above it (a chain of overlapping layers stacks downward).
     "size, then latest first": lambda b, size: (-size, -b.first_use, b.order),
-    "latest first": lambda b, size: (-b.first_use, -size, b.order),
+    "latest first": lambda b, size: (-b.first_use, -b.last_use, -size, b.order),
 }
 
 
