@@ -47,22 +47,20 @@ def _fully_connected(*cases: FullyConnectedCase) -> list[tuple[str, Callable[[],
     return [(str(c), lambda c=c: fully_connected_model(c, np.random.default_rng(case_seed(c)))) for c in cases]
 
 
+# Windows that overlap (3x3 at stride 1), strides with more output than input channels over
+# batches, and a KWS-like first layer (one input channel, a tall kernel, stride 2).
+CONV_CASES = [
+    ConvCase(1, 7, 6, 4, 4, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
+    ConvCase(2, 9, 5, 3, 8, 3, 2, 2, 2, 1, "SAME", "NONE", True, True),
+    ConvCase(1, 10, 4, 1, 16, 5, 3, 2, 1, 1, "VALID", "NONE", True, False),
+]
+
 # Keyed by (kernel, variant): one-op models that select it, shaped so that the
 # output overlaps the input at the rule's distance (windows that overlap, more
 # and fewer output than input channels, strides, padding, batches, groups).
 OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
-    ("tk_conv_s8", "reference"): _conv(
-        ConvCase(1, 7, 6, 4, 4, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
-        ConvCase(2, 9, 5, 3, 8, 3, 2, 2, 2, 1, "SAME", "NONE", True, True),
-        ConvCase(1, 8, 8, 8, 3, 1, 1, 1, 1, 1, "VALID", "RELU6", False, True),
-        ConvCase(1, 10, 4, 1, 16, 5, 3, 2, 1, 1, "VALID", "NONE", True, False),
-    ),
-    ("tk_conv_s8", "dsp"): _conv(
-        ConvCase(1, 7, 6, 4, 4, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
-        ConvCase(2, 9, 5, 3, 8, 3, 2, 2, 2, 1, "SAME", "NONE", True, True),
-        ConvCase(1, 10, 4, 1, 16, 5, 3, 2, 1, 1, "VALID", "NONE", True, False),
-        ConvCase(1, 6, 5, 6, 4, 3, 3, 1, 1, 1, "SAME", "NONE", True, True, groups=2),
-    ),
+    ("tk_conv_s8", "reference"): _conv(*CONV_CASES, ConvCase(1, 8, 8, 8, 3, 1, 1, 1, 1, 1, "VALID", "RELU6", False, True)),
+    ("tk_conv_s8", "dsp"): _conv(*CONV_CASES, ConvCase(1, 6, 5, 6, 4, 3, 3, 1, 1, 1, "SAME", "NONE", True, True, groups=2)),
     ("tk_conv_1x1_s8", "dsp"): _conv(
         ConvCase(1, 8, 8, 8, 8, 1, 1, 1, 1, 1, "VALID", "RELU6", False, True),
         ConvCase(1, 5, 7, 16, 6, 1, 1, 1, 1, 1, "SAME", "NONE", True, True),
