@@ -21,18 +21,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import tempfile
+
 import numpy as np
 import pytest
 from bitexact import mismatches_at_distance
-from test_op_conv import ConvCase, case_seed, conv_model
-from test_op_depthwise import DepthwiseCase, depthwise_model
+from test_op_conv import ConvCase, case_seed, conv_model, random_conv_case
+from test_op_depthwise import DepthwiseCase, depthwise_model, random_depthwise_case
 from test_op_fully_connected import FullyConnectedCase, fully_connected_model
 
 from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.ir import OpKind
 from tinykit.planner import check_no_overlap
 from tinykit.schedule import Overlap, select_kernels, variants_of
-from tinykit.schedule.overlap import no_overlap, same_size_inputs
+from tinykit.schedule.overlap import Order, Window, no_overlap, same_size_inputs, window_min_distance
 
 
 def _conv(*cases: ConvCase) -> list[tuple[str, Callable[[], bytes]]]:
@@ -47,6 +49,32 @@ def _fully_connected(*cases: FullyConnectedCase) -> list[tuple[str, Callable[[],
     return [(str(c), lambda c=c: fully_connected_model(c, np.random.default_rng(case_seed(c)))) for c in cases]
 
 
+def _random(key: tuple[str, str], draw: Callable, model: Callable, count: int = 2,
+            seeds: range = range(9000, 9600)) -> list[tuple[str, Callable[[], bytes]]]:
+    """``count`` random cases (the op tests' generators, fixed seeds) that select ``key``
+    and whose output can overlap its input at the rule's distance."""
+    found = []
+    with tempfile.TemporaryDirectory() as folder:
+        for seed in seeds:
+            case = draw(np.random.default_rng(seed))
+            path = Path(folder) / "model.tflite"
+            path.write_bytes(model(case, np.random.default_rng(case_seed(case))))
+            graph = read_tflite(path)
+            (entry,) = select_kernels(graph, _features(key)).ops
+            (op,) = graph.ops
+            if (entry.kernel, entry.variant) == key and \
+                    -op.inputs[0].nbytes < entry.overlaps[0].min_distance < op.outputs[0].nbytes:
+                found.append((f"random-{case}", lambda c=case: model(c, np.random.default_rng(case_seed(c)))))
+            if len(found) == count:
+                break
+    return found
+
+
+def _features(key: tuple[str, str]) -> frozenset[str]:
+    (variant,) = [v for kind in OpKind for v in variants_of(kind) if (v.kernel, v.variant) == key]
+    return variant.requires
+
+
 # Windows that overlap (3x3 at stride 1), strides with more output than input channels over
 # batches, and a KWS-like first layer (one input channel, a tall kernel, stride 2).
 CONV_CASES = [
@@ -57,31 +85,34 @@ CONV_CASES = [
 
 # Keyed by (kernel, variant): one-op models that select it, shaped so that the
 # output overlaps the input at the rule's distance (windows that overlap, more
-# and fewer output than input channels, strides, padding, batches, groups).
+# and fewer output than input channels, strides, padding, batches, groups),
+# then random shapes from the op tests' generators.
 OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
-    ("tk_conv_s8", "reference"): _conv(*CONV_CASES, ConvCase(1, 8, 8, 8, 3, 1, 1, 1, 1, 1, "VALID", "RELU6", False, True)),
-    ("tk_conv_s8", "dsp"): _conv(*CONV_CASES, ConvCase(1, 6, 5, 6, 4, 3, 3, 1, 1, 1, "SAME", "NONE", True, True, groups=2)),
+    ("tk_conv_s8", "reference"): _conv(*CONV_CASES, ConvCase(1, 8, 8, 8, 3, 1, 1, 1, 1, 1, "VALID", "RELU6", False, True))
+    + _random(("tk_conv_s8", "reference"), random_conv_case, conv_model),
+    ("tk_conv_s8", "dsp"): _conv(*CONV_CASES, ConvCase(1, 6, 5, 6, 4, 3, 3, 1, 1, 1, "SAME", "NONE", True, True, groups=2))
+    + _random(("tk_conv_s8", "dsp"), random_conv_case, conv_model),
     ("tk_conv_1x1_s8", "dsp"): _conv(
         ConvCase(1, 8, 8, 8, 8, 1, 1, 1, 1, 1, "VALID", "RELU6", False, True),
         ConvCase(1, 5, 7, 16, 6, 1, 1, 1, 1, 1, "SAME", "NONE", True, True),
         ConvCase(2, 3, 5, 4, 12, 1, 1, 1, 1, 1, "SAME", "RELU", True, True),
         ConvCase(1, 9, 9, 13, 6, 1, 1, 2, 2, 1, "SAME", "NONE", True, True),
-    ),
+    ) + _random(("tk_conv_1x1_s8", "dsp"), random_conv_case, conv_model),
     ("tk_depthwise_conv_s8", "reference"): _depthwise(
         DepthwiseCase(1, 8, 6, 4, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
         DepthwiseCase(1, 9, 7, 3, 2, 3, 3, 2, 2, 1, "SAME", "NONE", True, True),
         DepthwiseCase(2, 6, 6, 5, 1, 5, 3, 1, 1, 1, "VALID", "RELU6", False, True),
-    ),
+    ) + _random(("tk_depthwise_conv_s8", "reference"), random_depthwise_case, depthwise_model),
     ("tk_depthwise_conv_3x3_s8", "dsp"): _depthwise(
         DepthwiseCase(1, 8, 6, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
         DepthwiseCase(1, 9, 7, 6, 1, 3, 3, 2, 2, 1, "SAME", "NONE", True, True),
         DepthwiseCase(2, 5, 5, 12, 1, 3, 3, 1, 1, 1, "VALID", "RELU6", True, False),
-    ),
+    ) + _random(("tk_depthwise_conv_3x3_s8", "dsp"), random_depthwise_case, depthwise_model),
     ("tk_depthwise_conv_dm1_s8", "dsp"): _depthwise(
         DepthwiseCase(1, 8, 6, 8, 1, 5, 5, 1, 1, 1, "SAME", "RELU", True, True),
         DepthwiseCase(1, 9, 9, 5, 1, 3, 3, 1, 1, 2, "SAME", "NONE", True, True),
         DepthwiseCase(1, 10, 6, 4, 1, 5, 3, 2, 1, 1, "VALID", "NONE", True, True),
-    ),
+    ) + _random(("tk_depthwise_conv_dm1_s8", "dsp"), random_depthwise_case, depthwise_model),
     ("tk_fully_connected_s8", "reference"): _fully_connected(
         FullyConnectedCase((6, 16), 8, "NONE", True, True),
         FullyConnectedCase((5, 7), 12, "RELU", False, True),
@@ -107,11 +138,6 @@ def test_every_variant_with_an_overlap_rule_has_cases() -> None:
     ruled = {(v.kernel, v.variant) for kind in OpKind for v in variants_of(kind)
              if v.overlaps not in (no_overlap, same_size_inputs)}
     assert ruled - set(OVERLAP_CASES) == set(), "add cases to OVERLAP_CASES for these variants' overlap rules"
-
-
-def _features(key: tuple[str, str]) -> frozenset[str]:
-    (variant,) = [v for kind in OpKind for v in variants_of(kind) if (v.kernel, v.variant) == key]
-    return variant.requires
 
 
 def _rule(model: bytes, key: tuple[str, str], tmp_path: Path) -> tuple[Overlap, int, int]:
@@ -153,3 +179,39 @@ def test_one_byte_closer_than_the_rule_some_case_is_wrong(key: tuple[str, str], 
         if mismatched:
             return
     pytest.fail(f"{key}: every case is still right one byte closer than the rule: the rule is not tight")
+
+
+# --- the distance formula on hand-worked windows ----------------------------------------------
+
+
+def _window(shape: tuple[int, int, int, int], out_c: int, kernel: int, stride: int = 1, pad: int = 0) -> Window:
+    n, h, w, _ = shape
+    out = (n, (h + 2 * pad - kernel) // stride + 1, (w + 2 * pad - kernel) // stride + 1, out_c)
+    return Window(shape, out, (kernel, kernel), (stride, stride), (1, 1), (pad, pad))
+
+
+def test_three_by_three_stride_one_writes_w_plus_two_pixels_below():
+    # 5x5x4, SAME: interior pixel q reads input pixels from q - W - 1 on, and that pixel's last reader
+    # is q itself, so q's writes (ending at (q + 1) * C) stay below (q - W - 1) * C: (W + 2) * C = 28.
+    assert window_min_distance(_window((1, 5, 5, 4), 4, 3, pad=1), 1, Order.WRITES_DURING_READS) == 28
+
+
+def test_pointwise_pairs_in_place_only_when_their_reads_come_first():
+    pointwise = _window((1, 4, 4, 8), 8, 1)
+    # Each output channel pair of pixels q, q + 1 re-reads both: the pair writes 2 pixels below.
+    assert window_min_distance(pointwise, 2, Order.WRITES_DURING_READS) == 16
+    # Read into a buffer first, the pair may write exactly over itself.
+    assert window_min_distance(pointwise, 2, Order.WRITES_AFTER_READS) == 0
+
+
+def test_pixel_pairs_restart_in_every_image():
+    # Two images of 1x3 pixels, 1 channel in, 4 out: pairs [0, 1], [2], [3, 4], [5]; the last writes
+    # up to 6 * 4 = 24 while pixel 5 (byte 5) is still to be read: 24 - 5 = 19.
+    assert window_min_distance(_window((2, 1, 3, 1), 4, 1), 2, Order.WRITES_DURING_READS) == 19
+
+
+def test_more_output_than_input_puts_the_input_at_the_output_tail():
+    # 1x1, 2 -> 6 channels over 10 pixels, one at a time, read before written: pixel 8's output
+    # ends at 54 while pixel 9's input (from byte 18) is still to be read; the last pixel may write
+    # anywhere. So the input may start 36 bytes above the output: 4 below tail-aligned (60 - 20 = 40).
+    assert window_min_distance(_window((1, 1, 10, 2), 6, 1), 1, Order.WRITES_AFTER_READS) == 54 - 18

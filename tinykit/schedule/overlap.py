@@ -114,8 +114,8 @@ def _last_reader_per_axis(in_size: int, out_size: int, kernel: int, stride: int,
 
 def window_min_distance(window: Window, block: int, order: Order, item_bytes: int = 1) -> int:
     """The least ``input_offset - output_offset`` at which a kernel that
-    computes output pixels in NHWC order, ``block`` pixels at a time (in
-    ``order``), never overwrites an input byte it still has to read.
+    computes output pixels in NHWC order, ``block`` pixels at a time within
+    each image (in ``order``), never overwrites an input byte it still has to read.
 
     For block b (output pixels q0..q1-1) the writes end at byte ``q1 * out_c``
     of the output; the input pixels still needed are those whose last reader
@@ -139,8 +139,10 @@ def window_min_distance(window: Window, block: int, order: Order, item_bytes: in
     read = reader >= 0
     np.minimum.at(lowest, reader[read], np.nonzero(read)[0])
     first_live = np.minimum.accumulate(lowest[::-1])[::-1]
-    starts = np.arange(0, pixels, block)
-    ends = np.minimum(starts + block, pixels)
+    # Blocks start afresh in every image (the kernels loop over the batch outside the pixels).
+    per_image = out_h * out_w
+    starts = (np.arange(n)[:, None] * per_image + np.arange(0, per_image, block)[None, :]).reshape(-1)
+    ends = np.minimum(starts + block, (starts // per_image + 1) * per_image)
     live = first_live[starts] if order is Order.WRITES_DURING_READS else first_live[ends]
     needed = live < inputs  # a block after which no input is read may write anywhere
     if not needed.any():
