@@ -238,6 +238,17 @@ def test_no_overlap_with_an_input_read_later():
     assert_sound(plan, g)
 
 
+def test_an_output_merged_with_one_input_overlaps_no_other():
+    # ADD of two dying inputs: the sum merges in place with x0; x1 must stay apart from that
+    # buffer (it holds x0 while the op runs), so no overlap is offered between them.
+    x0, x1, y = act(0, 64, "x0"), act(1, 64, "x1"), act(2, 64, "y")
+    g = graph([op(0, OpKind.ADD, (x0, x1), y)], (x0, x1), (y,))
+    plan = planned(g)
+    assert plan.in_place and plan.overlaps == ()
+    assert plan.tensor_offset(x0) == plan.tensor_offset(y) != plan.tensor_offset(x1)
+    assert_sound(plan, g)
+
+
 # --- in-place merges --------------------------------------------------------------
 
 

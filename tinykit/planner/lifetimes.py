@@ -106,7 +106,10 @@ def buffer_overlaps(graph: Graph, schedule: Schedule, buffers: tuple[Buffer, ...
             source = op.inputs[rule.input]
             assert source is not None and not source.is_constant  # rules name only activation inputs
             held = owner[source.index]
-            if held is out or held.last_use != time or out.first_use != time or outputs & set(held.tensors):
+            # The output's buffer must begin with it: one merged in place with another input
+            # still holds that input's value at this op.
+            if (held is out or held.last_use != time or out.tensors[0] != op.outputs[0].index
+                    or outputs & set(held.tensors)):
                 continue
             pairs.append(BufferOverlap(op=time, output=out.key, input=held.key, min_distance=rule.min_distance))
     return tuple(sorted(pairs, key=lambda p: (p.op, p.input)))
