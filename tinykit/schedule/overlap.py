@@ -73,6 +73,13 @@ class Order(Enum):
     # The block's inputs are all read (copied to scratch) before any of its
     # output is written: the writes must stay below the input pixels later blocks read.
     WRITES_AFTER_READS = "after"
+    # Depth multiplier 1, one pixel at a time: output channel c (or its group
+    # of channels, ascending) is written right after its own input channel's
+    # reads over the window. A write may land on input pixels this pixel
+    # still reads, but only on channels already done, as long as the distance
+    # is a whole number of pixels or more than the span back to the lowest
+    # pixel still to be read.
+    CHANNEL_BY_CHANNEL = "channels"
 
 
 @dataclass(frozen=True)
@@ -143,8 +150,16 @@ def window_min_distance(window: Window, block: int, order: Order, item_bytes: in
     per_image = out_h * out_w
     starts = (np.arange(n)[:, None] * per_image + np.arange(0, per_image, block)[None, :]).reshape(-1)
     ends = np.minimum(starts + block, (starts // per_image + 1) * per_image)
-    live = first_live[starts] if order is Order.WRITES_DURING_READS else first_live[ends]
+    live = first_live[starts] if order is Order.WRITES_DURING_READS else first_live[ends]  # after, channels
     needed = live < inputs  # a block after which no input is read may write anywhere
-    if not needed.any():
+    bounds = list(ends[needed] * out_c - live[needed] * in_c)
+    if order is Order.CHANNEL_BY_CHANNEL:
+        # Pixel q's channel c lands on channel (c - d) mod C of an input pixel; when d is not a
+        # whole number of pixels that channel can be above c, so that pixel must be dead: the
+        # distance must reach past the lowest pixel q still reads (first_live[q]) by a byte.
+        assert block == 1 and in_c == out_c, "channel by channel needs depth multiplier 1, one pixel per step"
+        reading = first_live[starts] < inputs
+        bounds += list((starts[reading] - first_live[starts][reading]) * in_c + 1)
+    if not bounds:
         return -inputs * in_c * item_bytes
-    return int(np.max(ends[needed] * out_c - live[needed] * in_c)) * item_bytes
+    return int(max(bounds)) * item_bytes

@@ -21,12 +21,22 @@ def _fc_window(op: Op) -> Window:
 
 
 def pixel_by_pixel(op: Op) -> tuple[Overlap, ...]:
-    """reference/tk_conv_s8.c, tk_depthwise_conv_s8.c, tk_fully_connected_s8.c and the DSP
-    depthwise twins: output pixels (FULLY_CONNECTED: rows) one at a time in NHWC order; each
-    output channel (group of four, for the twins) of a pixel re-reads the window before it
-    is stored, so a pixel's writes may precede its reads."""
+    """reference/tk_conv_s8.c, tk_depthwise_conv_s8.c and tk_fully_connected_s8.c (and the
+    DSP FULLY_CONNECTED): output pixels (FULLY_CONNECTED: rows) one at a time in NHWC order;
+    each output channel of a pixel re-reads the window before it is stored, so a pixel's
+    writes may precede its reads. A depthwise layer of depth multiplier 1 reads only its
+    own channel for each output channel: ``channel_by_channel``."""
+    if op.kind is OpKind.DEPTHWISE_CONV_2D and _depth_multiplier_one(op):
+        return channel_by_channel(op)
     window = _fc_window(op) if op.kind is OpKind.FULLY_CONNECTED else _conv_window(op)
     return (Overlap(0, window_min_distance(window, 1, Order.WRITES_DURING_READS)),)
+
+
+def channel_by_channel(op: Op) -> tuple[Overlap, ...]:
+    """Depthwise kernels of depth multiplier 1 (reference/tk_depthwise_conv_s8.c channel by
+    channel; cortexm/tk_depthwise_conv_dm1_s8.c and _3x3_s8.c four channels at a time,
+    ascending, each group stored right after its window's reads of those channels)."""
+    return (Overlap(0, window_min_distance(_conv_window(op), 1, Order.CHANNEL_BY_CHANNEL)),)
 
 
 def two_pixels_in_place(op: Op) -> tuple[Overlap, ...]:
@@ -104,7 +114,7 @@ def _depth_multiplier_one(op: Op) -> bool:
 # one of filter per tap.
 register(KernelVariant(
     OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_dm1_s8", "dsp", ("cortexm/tk_depthwise_conv_dm1_s8.c",),
-    requires=frozenset({"dsp"}), preference=10, applies=_depth_multiplier_one, overlaps=pixel_by_pixel,
+    requires=frozenset({"dsp"}), preference=10, applies=_depth_multiplier_one, overlaps=channel_by_channel,
     description="depth multiplier 1: four channels per step with SXTAB16/SMLABB/SMLATT; padding outside the inner loop",
 ))
 
@@ -118,7 +128,7 @@ def _three_by_three_dm1(op: Op) -> bool:
 
 register(KernelVariant(
     OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_3x3_s8", "dsp", ("cortexm/tk_depthwise_conv_3x3_s8.c",),
-    requires=frozenset({"dsp"}), preference=20, applies=_three_by_three_dm1, overlaps=pixel_by_pixel,
+    requires=frozenset({"dsp"}), preference=20, applies=_three_by_three_dm1, overlaps=channel_by_channel,
     description="3x3, depth multiplier 1, no dilation: four channels per step, the nine taps unrolled inside the image",
 ))
 
