@@ -18,7 +18,7 @@ derived from the kernel's loop order in its C file and checked by
 tests/test_overlap_rules.py, which runs the kernel at exactly that distance.
 
 ``window_min_distance`` derives the distance of the kernels that walk output
-pixels in NHWC order (convolutions, depthwise, pooling, fully connected as
+pixels in NHWC order (convolutions, depthwise, fully connected as
 1x1 pixels): write every byte of a block of output pixels below the first
 input pixel that any pixel from the block on (or after the block) still reads.
 """
@@ -95,19 +95,11 @@ class Window:
 
 
 def window_of(op: Op, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int] = (1, 1)) -> Window:
-    """The window of a conv / depthwise / pool op (``op.options.padding``); a
-    2-D input (FULLY_CONNECTED) is a column of 1x1 pixels."""
-    in_shape, out_shape = _nhwc(op.inputs[0].shape), _nhwc(op.outputs[0].shape)
-    padding = getattr(op.options, "padding", None)
-    pad = (0, 0) if padding is None else tuple(
-        conv_padding_before(in_shape[1 + a], kernel[a], stride[a], dilation[a], padding) for a in (0, 1))
+    """The window of a 4-D NHWC convolution or depthwise op (its padding from ``op.options``)."""
+    in_shape, out_shape = op.inputs[0].shape, op.outputs[0].shape
+    pad = tuple(conv_padding_before(in_shape[1 + a], kernel[a], stride[a], dilation[a], op.options.padding)
+                for a in (0, 1))
     return Window(in_shape, out_shape, kernel, stride, dilation, pad)  # type: ignore[arg-type]
-
-
-def _nhwc(shape: tuple[int, ...]) -> tuple[int, int, int, int]:
-    if len(shape) == 4:
-        return shape  # type: ignore[return-value]
-    return (int(np.prod(shape[:-1])), 1, 1, shape[-1])  # rows of a matrix: pixels of one channel vector
 
 
 def _last_reader_per_axis(in_size: int, out_size: int, kernel: int, stride: int, dilation: int, pad: int) -> np.ndarray:
@@ -119,7 +111,7 @@ def _last_reader_per_axis(in_size: int, out_size: int, kernel: int, stride: int,
     return last
 
 
-def window_min_distance(window: Window, block: int, order: Order, item_bytes: int = 1) -> int:
+def window_min_distance(window: Window, block: int, order: Order) -> int:
     """The least ``input_offset - output_offset`` at which a kernel that
     computes output pixels in NHWC order, ``block`` pixels at a time within
     each image (in ``order``), never overwrites an input byte it still has to read.
@@ -161,5 +153,5 @@ def window_min_distance(window: Window, block: int, order: Order, item_bytes: in
         reading = first_live[starts] < inputs
         bounds += list((starts[reading] - first_live[starts][reading]) * in_c + 1)
     if not bounds:
-        return -inputs * in_c * item_bytes
-    return int(max(bounds)) * item_bytes
+        return -inputs * in_c
+    return int(max(bounds))
