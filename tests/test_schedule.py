@@ -21,7 +21,7 @@ from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.ir import OpKind
 from tinykit.planner import check_no_overlap, plan_graph
 from tinykit.resources import firmware_dir
-from tinykit.schedule import select_kernels, variants_of
+from tinykit.schedule import Overlap, select_kernels, variants_of
 from tinykit.simplify import FOLDED_ONLY
 
 ALL_VARIANTS = [v for kind in OpKind for v in variants_of(kind)]
@@ -59,8 +59,10 @@ def test_dsp_features_choose_the_dsp_variants_and_the_planner_places_their_scrat
     [scratch] = [p for p in plan.buffers if p.buffer.scratch_op == conv.index]
     assert (scratch.buffer.size, scratch.buffer.first_use, scratch.buffer.last_use) == (144, 0, 0)
     assert plan.scratch_offset(conv) == scratch.offset
-    # 6x6x8 input and 6x6x4 output are both live at op 0, and so are the two columns.
-    assert plan.lower_bound == 288 + 144 + 144
+    # 6x6x8 input and 6x6x4 output are both live at op 0, and so are the two columns; the
+    # kernel's overlap rule lets the output start 24 bytes (32 aligned) below its input.
+    assert entry.overlaps == (Overlap(0, 24),)
+    assert plan.lower_bound == 288 + 144 + 144 - (144 - 32)
 
     reference = select_kernels(graph, {"dsp", "fpu"}, kernels="reference")
     assert (reference.op(conv).variant, reference.op(conv).scratch_bytes) == ("reference", 0)
