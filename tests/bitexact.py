@@ -79,9 +79,10 @@ def placed_at_distance(distance: int) -> Callable[[Graph, Schedule], MemoryPlan]
         out, source = owner[op.outputs[0].index], owner[op.inputs[0].index]
         offsets = {out.key: max(0, -distance), source.key: max(0, distance)}
         end = max(offsets[out.key] + out.size, offsets[source.key] + source.size)
-        for b in buffers:
+        for b in buffers:  # scratch areas after both, aligned as the planner aligns them
             if b.key not in offsets:
-                offsets[b.key], end = end, end + b.size
+                start = -(-end // 16) * 16
+                offsets[b.key], end = start, start + b.size
         overlaps = buffer_overlaps(graph, schedule, buffers)
         bound, _ = peak_live_bytes(buffers, 1, overlaps)
         return MemoryPlan(

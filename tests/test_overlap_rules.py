@@ -107,6 +107,10 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
         DepthwiseCase(1, 8, 6, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
         DepthwiseCase(1, 9, 7, 6, 1, 3, 3, 2, 2, 1, "SAME", "NONE", True, True),
         DepthwiseCase(2, 5, 5, 12, 1, 3, 3, 1, 1, 1, "VALID", "RELU6", True, False),
+        # taller than wide at stride 1 (the kernel walks columns, as on KWS's 25x5), stride 3 by 2
+        DepthwiseCase(1, 25, 5, 8, 1, 3, 3, 1, 1, 1, "SAME", "NONE", True, True),
+        DepthwiseCase(2, 9, 4, 6, 1, 3, 3, 1, 1, 1, "SAME", "RELU", False, True),
+        DepthwiseCase(1, 10, 11, 7, 1, 3, 3, 3, 2, 1, "VALID", "NONE", True, True),
     ) + _random(("tk_depthwise_conv_3x3_s8", "dsp"), random_depthwise_case, depthwise_model),
     ("tk_depthwise_conv_dm1_s8", "dsp"): _depthwise(
         DepthwiseCase(1, 8, 6, 8, 1, 5, 5, 1, 1, 1, "SAME", "RELU", True, True),
@@ -129,8 +133,10 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
 # byte closer, a whole number of pixels, is still right; two is not). The other variants
 # (Order.WRITES_DURING_READS) assume a pixel's writes may all precede its reads; their last
 # channels are in fact written after the last reads, so they are cautious by up to that many bytes.
+# tk_depthwise_conv_3x3_s8 (dsp) writes whole channel planes, so its rule is exactly 0 (``max_distance``):
+# one byte either way lands on a channel still to be read.
 TIGHT = {("tk_conv_s8", "dsp"): 1, ("tk_depthwise_conv_s8", "reference"): 2,
-         ("tk_depthwise_conv_3x3_s8", "dsp"): 2, ("tk_depthwise_conv_dm1_s8", "dsp"): 2}
+         ("tk_depthwise_conv_3x3_s8", "dsp"): 1, ("tk_depthwise_conv_dm1_s8", "dsp"): 2}
 
 
 def _variant_cases() -> list:
@@ -171,6 +177,12 @@ def test_output_at_the_rule_distance_below_its_input_is_bit_exact(
     assert mismatched == 0, f"{mismatched} of {compared} bytes differ at distance {rule.min_distance}"
     closer, _, _ = mismatches_at_distance(model, tmp_path / "closer", rule.min_distance - 1, features, samples=1)
     assert any("only" in problem for problem in check_no_overlap(closer.plan))
+    if rule.max_distance is not None:  # a bounded rule: safe up to its end, refused past it
+        if rule.max_distance != rule.min_distance:
+            _, mismatched, compared = mismatches_at_distance(model, tmp_path / "end", rule.max_distance, features)
+            assert mismatched == 0, f"{mismatched} of {compared} bytes differ at distance {rule.max_distance}"
+        farther, mismatched, _ = mismatches_at_distance(model, tmp_path / "farther", rule.max_distance + 1, features)
+        assert any("only" in problem for problem in check_no_overlap(farther.plan))
 
 
 @pytest.mark.parametrize("key", sorted(TIGHT), ids="-".join)
@@ -182,8 +194,18 @@ def test_closer_than_the_rule_some_case_is_wrong(key: tuple[str, str], tmp_path:
         closer = rule.min_distance - TIGHT[key]
         _, mismatched, _ = mismatches_at_distance(model, tmp_path / f"c{number}", closer, features)
         if mismatched:
+            break
+    else:
+        pytest.fail(f"{key}: every case is still right {TIGHT[key]} bytes closer than the rule: it is not tight")
+    if rule.max_distance is None:
+        return
+    for number, (name, make) in enumerate(OVERLAP_CASES[key]):
+        model = make()
+        rule, _, _ = _rule(model, key, tmp_path / f"far-rule{number}")
+        _, mismatched, _ = mismatches_at_distance(model, tmp_path / f"f{number}", rule.max_distance + 1, features)
+        if mismatched:
             return
-    pytest.fail(f"{key}: every case is still right {TIGHT[key]} bytes closer than the rule: it is not tight")
+    pytest.fail(f"{key}: every case is still right 1 byte past the rule's largest distance: it is not tight")
 
 
 # --- the distance formula on hand-worked windows ----------------------------------------------

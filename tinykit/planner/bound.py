@@ -16,12 +16,14 @@ from tinykit.planner.greedy import align_up
 from tinykit.planner.lifetimes import Buffer, BufferOverlap
 
 
-def overlap_bytes(output_size: int, input_size: int, min_distance: int) -> int:
+def overlap_bytes(output_size: int, input_size: int, min_distance: int, max_distance: int | None = None) -> int:
     """The most bytes an output and an input buffer can share when the input
-    must start at least ``min_distance`` bytes above the output's start."""
-    # At distance d the two share min(output_size - d, input_size) bytes for d >= 0,
-    # most at d = 0, and fewer below 0: the best allowed distance is max(min_distance, 0).
-    return max(0, min(output_size - max(min_distance, 0), input_size))
+    must start ``min_distance`` to ``max_distance`` (None: any more) bytes
+    above the output's start."""
+    # At distance d >= 0 the two share min(output_size - d, input_size) bytes, at d < 0
+    # min(input_size + d, output_size): most at d = 0, the allowed distance nearest it.
+    best = max(min_distance, 0) if max_distance is None else min(max(min_distance, 0), max_distance)
+    return max(0, min(output_size - best, input_size) if best >= 0 else min(input_size + best, output_size))
 
 
 def live_bytes_per_op(buffers: Sequence[Buffer], alignment: int, overlaps: Sequence[BufferOverlap] = ()) -> tuple[int, ...]:
@@ -35,7 +37,7 @@ def live_bytes_per_op(buffers: Sequence[Buffer], alignment: int, overlaps: Seque
     size = {b.key: align_up(b.size, alignment) for b in buffers}
     shared: dict[tuple[int, str], int] = {}
     for o in overlaps:
-        most = overlap_bytes(size[o.output], size[o.input], align_up(o.min_distance, alignment))
+        most = overlap_bytes(size[o.output], size[o.input], align_up(o.min_distance, alignment), o.max_distance)
         shared[(o.op, o.output)] = shared.get((o.op, o.output), 0) + most
     for (time, output), most in shared.items():
         live[time] -= min(most, size[output])

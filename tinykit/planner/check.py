@@ -14,7 +14,7 @@ def check_no_overlap(plan: MemoryPlan) -> list[str]:
     real constraint the generated code relies on. Two buffers may share bytes
     only as one of ``plan.overlaps`` allows: the output's first use and the
     input's last use are that op and no other time, and the input lies at
-    least ``min_distance`` bytes above the output.
+    ``BufferOverlap.allows`` its distance above the output.
     """
     problems = []
     placed = [p for p in plan.buffers if p.buffer.size > 0]
@@ -44,7 +44,7 @@ def _allowed(a: PlacedBuffer, b: PlacedBuffer, rules: dict) -> bool:
     for out, src in ((a, b), (b, a)):
         rule = rules.get((out.buffer.key, src.buffer.key))
         if (rule is not None and out.buffer.first_use == rule.op == src.buffer.last_use
-                and src.offset - out.offset >= rule.min_distance):
+                and rule.allows(src.offset - out.offset)):
             return True
     return False
 
@@ -54,5 +54,5 @@ def _rule_note(a: PlacedBuffer, b: PlacedBuffer, rules: dict) -> str:
         rule = rules.get((out.buffer.key, src.buffer.key))
         if rule is not None:
             return (f"; op {rule.op}'s kernel allows {out.buffer.key} on {src.buffer.key} only "
-                    f"{rule.min_distance} or more bytes below it, not {src.offset - out.offset}")
+                    f"{rule.describe_rule()} bytes below it, not {src.offset - out.offset}")
     return ""

@@ -13,8 +13,8 @@ includes it is what makes our arena never larger than TF Lite Micro's for the
 same buffers.
 
 Overlaps (``BufferOverlap``: an output buffer may lie on an input buffer that
-dies at its op, at least ``min_distance`` bytes below it) shrink the offsets a
-buffer must avoid: the output may start anywhere up to ``min_distance`` below
+dies at its op, ``min_distance`` to ``max_distance`` bytes below it) shrink the
+offsets a buffer must avoid: the output may start anywhere in that range below
 the input's offset instead of a whole output size below it. Such a chain
 packs downward, output under input, so orderings that place the latest
 buffers first are tried too.
@@ -75,27 +75,36 @@ class Placement:
     ordering: str
 
 
-def _distances(buffers: Sequence[Buffer], overlaps: Sequence[BufferOverlap]) -> dict[tuple[int, int], int]:
-    """(output index, input index) -> min_distance, for the ``overlaps`` among ``buffers``."""
+Distances = tuple[int, int | None]  # an overlap rule's (min_distance, max_distance)
+
+
+def _distances(buffers: Sequence[Buffer], overlaps: Sequence[BufferOverlap]) -> dict[tuple[int, int], Distances]:
+    """(output index, input index) -> (min_distance, max_distance), for the ``overlaps`` among ``buffers``."""
     index = {b.key: i for i, b in enumerate(buffers)}
-    return {(index[o.output], index[o.input]): o.min_distance for o in overlaps}
+    return {(index[o.output], index[o.input]): (o.min_distance, o.max_distance) for o in overlaps}
 
 
-def forbidden_offsets(size: int, other_offset: int, other_size: int, distance: int | None,
-                      placing_output: bool) -> tuple[int, int]:
-    """The open interval of offsets a buffer of ``size`` bytes may not take
-    next to a live buffer at ``other_offset`` of ``other_size`` bytes (empty
-    when its low end is not below its high end).
+def forbidden_offsets(size: int, other_offset: int, other_size: int, distances: Distances | None,
+                      placing_output: bool) -> list[tuple[int, int]]:
+    """The open intervals of offsets a buffer of ``size`` bytes may not take
+    next to a live buffer at ``other_offset`` of ``other_size`` bytes (an
+    interval is empty when its low end is not below its high end).
 
-    ``distance`` is None for buffers that must stay disjoint; otherwise the
-    two overlap under a rule of that ``min_distance``, the buffer being placed
-    being the output (``placing_output``) or the input. Offsets and sizes are
-    aligned reservations, ``distance`` rounded up to the alignment."""
-    if distance is None:
-        return other_offset - size, other_offset + other_size
-    if placing_output:  # allowed: at or below other_offset - distance, or disjoint
-        return other_offset - min(distance, size), other_offset + other_size
-    return other_offset - size, other_offset + min(distance, other_size)  # input at or above output + distance
+    ``distances`` is None for buffers that must stay disjoint; otherwise the
+    two may overlap when the input lies ``min_distance`` to ``max_distance``
+    bytes above the output, the buffer being placed being the output
+    (``placing_output``) or the input. Offsets and sizes are aligned
+    reservations, distances rounded to the alignment."""
+    disjoint = (other_offset - size, other_offset + other_size)
+    if distances is None:
+        return [disjoint]
+    low, high = distances
+    if placing_output:  # allowed offsets: other_offset - high .. other_offset - low
+        allowed = (other_offset - (size if high is None else high), other_offset - low)
+    else:  # allowed offsets: other_offset + low .. other_offset + high
+        allowed = (other_offset + low, other_offset + (other_size if high is None else high))
+    (a, b), (low_end, high_end) = disjoint, allowed
+    return [(a, min(b, max(a, low_end))), (max(a, min(b, high_end)), b)]  # (a, b) less [low_end, high_end]
 
 
 def place_first_fit(buffers: Sequence[Buffer], sequence: Sequence[int], alignment: int,
@@ -105,7 +114,8 @@ def place_first_fit(buffers: Sequence[Buffer], sequence: Sequence[int], alignmen
     where free means: disjoint from every live placed buffer, or overlapping
     one as ``overlaps`` allow."""
     sizes = [align_up(b.size, alignment) for b in buffers]
-    distances = {pair: align_up(d, alignment) for pair, d in _distances(buffers, overlaps).items()}
+    distances = {pair: (align_up(low, alignment), None if high is None else high - high % alignment)
+                 for pair, (low, high) in _distances(buffers, overlaps).items()}
     offsets = [0] * len(buffers)
     placed: list[int] = []
     for i in sequence:
@@ -114,10 +124,9 @@ def place_first_fit(buffers: Sequence[Buffer], sequence: Sequence[int], alignmen
             if sizes[j] == 0 or not buffers[j].overlaps_in_time(buffers[i]):
                 continue
             as_output, as_input = distances.get((i, j)), distances.get((j, i))
-            distance = as_output if as_output is not None else as_input
-            low, high = forbidden_offsets(sizes[i], offsets[j], sizes[j], distance, as_output is not None)
-            if low < high:
-                intervals.append((low, high))
+            rule = as_output if as_output is not None else as_input
+            intervals += [(low, high) for low, high in
+                          forbidden_offsets(sizes[i], offsets[j], sizes[j], rule, as_output is not None) if low < high]
         intervals.sort()
         candidate = 0
         moved = True

@@ -79,15 +79,30 @@ def graph_buffers(graph: Graph, schedule: Schedule, in_place: bool = True) -> tu
 class BufferOverlap:
     """Buffer ``output`` (keyed as ``Buffer.key``), written by op ``op``, may
     share bytes with buffer ``input``, whose value dies at that op, when
-    ``offset(input) - offset(output) >= min_distance``."""
+    ``offset(input) - offset(output)`` lies in ``[min_distance, max_distance]``
+    (``max_distance`` None: no upper limit), as ``Overlap`` states it."""
 
     op: int
     output: str
     input: str
     min_distance: int
+    max_distance: int | None = None
+
+    def allows(self, distance: int) -> bool:
+        """Whether the input may start ``distance`` bytes above the output."""
+        return self.min_distance <= distance and (self.max_distance is None or distance <= self.max_distance)
+
+    def describe_rule(self) -> str:
+        """The distances the kernel allows, in words."""
+        if self.max_distance is None:
+            return f"{self.min_distance:,} or more"
+        if self.max_distance == self.min_distance:
+            return f"exactly {self.min_distance:,}"
+        return f"{self.min_distance:,} to {self.max_distance:,}"
 
     def to_json(self) -> dict:
-        return {"op": self.op, "output": self.output, "input": self.input, "min_distance": self.min_distance}
+        return {"op": self.op, "output": self.output, "input": self.input, "min_distance": self.min_distance,
+                "max_distance": self.max_distance}
 
 
 def buffer_overlaps(graph: Graph, schedule: Schedule, buffers: tuple[Buffer, ...]) -> tuple[BufferOverlap, ...]:
@@ -111,7 +126,8 @@ def buffer_overlaps(graph: Graph, schedule: Schedule, buffers: tuple[Buffer, ...
             if (held is out or held.last_use != time or out.tensors[0] != op.outputs[0].index
                     or outputs & set(held.tensors)):
                 continue
-            pairs.append(BufferOverlap(op=time, output=out.key, input=held.key, min_distance=rule.min_distance))
+            pairs.append(BufferOverlap(op=time, output=out.key, input=held.key, min_distance=rule.min_distance,
+                                       max_distance=rule.max_distance))
     return tuple(sorted(pairs, key=lambda p: (p.op, p.input)))
 
 
@@ -173,7 +189,7 @@ def _in_place_groups(graph: Graph, schedule: Schedule, spans: dict[int, tuple[in
     A view (``Op.is_view``: the same bytes under another shape) always joins
     its input's buffer, since both hold one value. With ``in_place``, an op's
     first output also joins the buffer of an input of its own size that its
-    kernel may overwrite in place (an ``Overlap`` with ``min_distance <= 0``
+    kernel may overwrite in place (an ``Overlap`` that allows distance 0
     in ``OpSchedule.overlaps``) when that buffer's every tensor is read for the last time by this op and none is a
     graph output (whose value must survive). Such merges only happen once the
     buffer's value is dead, so a group never needs two different values at once.
@@ -199,7 +215,7 @@ def _in_place_groups(graph: Graph, schedule: Schedule, spans: dict[int, tuple[in
         for rule in schedule.op(op).overlaps:
             source = op.inputs[rule.input]
             assert source is not None  # rules name only present inputs
-            if rule.min_distance > 0 or source.nbytes != out.nbytes:
+            if not rule.allows(0) or source.nbytes != out.nbytes:
                 continue
             group = group_of[source.index]
             if max(spans[m][1] for m in group) != time or any(m in output_indices for m in group):

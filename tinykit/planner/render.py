@@ -57,7 +57,7 @@ def render_plan(plan: MemoryPlan) -> str:
         lines += ["", "Overlaps (an op's output on an input that dies there, as its kernel's rule allows):"]
         lines += [
             f"  op {o.op}: {symbol[o.output]} {o.output} starts {offset[o.input] - offset[o.output]:,} bytes below "
-            f"{symbol[o.input]} {o.input} (its kernel needs {o.min_distance:,} or more)"
+            f"{symbol[o.input]} {o.input} (its kernel needs {o.describe_rule()})"
             for o in used
         ]
     legend = (

@@ -36,14 +36,30 @@ from tinykit.ir import Op, conv_padding_before
 @dataclass(frozen=True)
 class Overlap:
     """The op's first output may overlap activation input ``input`` (its
-    position in ``op.inputs``) when ``input_offset - output_offset >=
-    min_distance`` bytes and the input dies at the op."""
+    position in ``op.inputs``) when ``input_offset - output_offset`` lies in
+    ``[min_distance, max_distance]`` bytes and the input dies at the op.
+
+    ``max_distance`` None (most kernels) means every distance from
+    ``min_distance`` up is safe. A kernel that writes a whole channel plane
+    before reading the next channel's (cortexm/tk_depthwise_conv_3x3_s8.c)
+    is safe only exactly in place: ``Overlap(i, 0, 0)``."""
 
     input: int
     min_distance: int
+    max_distance: int | None = None
+
+    def allows(self, distance: int) -> bool:
+        """Whether the kernel is safe with its input ``distance`` bytes above its output."""
+        return self.min_distance <= distance and (self.max_distance is None or distance <= self.max_distance)
 
     def to_json(self) -> dict:
-        return {"input": self.input, "min_distance": self.min_distance}
+        return {"input": self.input, "min_distance": self.min_distance, "max_distance": self.max_distance}
+
+
+def exactly_in_place(op: Op) -> tuple[Overlap, ...]:
+    """The rule of a kernel that may only write its output exactly over its
+    first input (same start) or somewhere disjoint from it."""
+    return (Overlap(0, 0, 0),)
 
 
 def no_overlap(op: Op) -> tuple[Overlap, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinykit.ir import Conv2DOptions, DepthwiseConv2DOptions, Op, OpKind
-from tinykit.schedule.overlap import Order, Overlap, Window, window_min_distance, window_of
+from tinykit.schedule.overlap import Order, Overlap, Window, exactly_in_place, window_min_distance, window_of
 from tinykit.schedule.variants import KernelVariant, reference, register
 
 
@@ -36,8 +36,8 @@ def pixel_by_pixel(op: Op) -> tuple[Overlap, ...]:
 
 def channel_by_channel(op: Op) -> tuple[Overlap, ...]:
     """Depthwise kernels of depth multiplier 1 (reference/tk_depthwise_conv_s8.c channel by
-    channel; cortexm/tk_depthwise_conv_dm1_s8.c and _3x3_s8.c four channels at a time,
-    ascending, each group stored right after its window's reads of those channels)."""
+    channel; cortexm/tk_depthwise_conv_dm1_s8.c four channels at a time, ascending, each
+    group stored right after its window's reads of those channels)."""
     return (Overlap(0, window_min_distance(_conv_window(op), 1, Order.CHANNEL_BY_CHANNEL)),)
 
 
@@ -166,7 +166,7 @@ def depthwise_3x3_ring_bytes(op: Op) -> int:
 register(KernelVariant(
     OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_3x3_s8", "dsp", ("cortexm/tk_depthwise_conv_3x3_s8.c",),
     requires=frozenset({"dsp"}), preference=20, applies=lambda op: _three_by_three_dm1(op) and _bias_fits_doubled(op),
-    scratch_bytes=depthwise_3x3_ring_bytes,
+    scratch_bytes=depthwise_3x3_ring_bytes, overlaps=exactly_in_place,
     weight_layout=DW3X3_PAIRS,
     description="3x3, depth multiplier 1, no dilation: channel by channel through a three-line int16 ring, "
                 "SMLAD on pairs of taps, two outputs per step at stride 1, SMMLAR requantization; input offset folded into the bias",
