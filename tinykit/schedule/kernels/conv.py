@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tinykit.codegen.quant import conv_channel_multipliers
 from tinykit.ir import DepthwiseConv2DOptions, Op, OpKind
 from tinykit.schedule.variants import KernelVariant, reference, register
 
@@ -53,6 +54,68 @@ register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_1x1_s8", "dsp", ("cortexm/tk_conv_1x1_s8.c",), requires=frozenset({"dsp"}), preference=20,
     applies=_one_by_one, weight_layout=FILTER_PAIRS,
     description="1x1 filters: SMLAD blocked 2 channels x 2 pixels straight from the input; no scratch",
+))
+
+
+# The weight layout of the "quads" CONV_2D kernels (tinykit/conv_quads.h says
+# what they read and why): filter rows, padded with zero taps to a multiple of
+# 4, interleaved in blocks of four output channels to match the pixel pairs'
+# interleaving, and instead of quant and bias one record per output channel
+# (bias with the input offset folded in, multiplier, rounding constant, shift);
+# tinykit/codegen/ops/conv.py writes both.
+QUADS = "quads"
+
+
+def _requantization_shifts_right(op: Op) -> bool:
+    """Every channel's requantization is a multiply and a right shift of 1..31 bits (a real
+    multiplier below 1/2: every trained layer tinykit has met), the case conv_quads.h's
+    single-rounding form of TF Lite Micro's two roundings covers."""
+    return all(multiplier > 0 and -31 <= shift <= -1 for multiplier, shift in conv_channel_multipliers(op))
+
+
+def _quads(op: Op) -> bool:
+    out_c, _, _, filter_c = op.inputs[1].shape
+    return filter_c == op.inputs[0].shape[-1] and out_c % 4 == 0 and _requantization_shifts_right(op)
+
+
+def conv_quads_column_bytes(op: Op) -> int:
+    """cortexm/tk_conv_quads_s8.c: three columns of filter_h * filter_w * filter_c taps rounded up
+    to a multiple of 4 (the interleaved pair and the second pixel's patch), as its
+    tk_conv_quads_s8_get_buffer_size computes it."""
+    _, k_h, k_w, filter_c = op.inputs[1].shape
+    return 3 * (-(-k_h * k_w * filter_c // 4) * 4)
+
+
+register(KernelVariant(
+    OpKind.CONV_2D, "tk_conv_quads_s8", "dsp", ("cortexm/tk_conv_quads_s8.c",), requires=frozenset({"dsp"}),
+    preference=15, applies=_quads, scratch_bytes=conv_quads_column_bytes, weight_layout=QUADS,
+    description="im2col of two pixels (whole window rows at once) interleaved, SMLAD blocked 4 channels x 2 pixels, "
+                "requantization constants prepared by the build",
+))
+
+
+def _one_by_one_quads(op: Op) -> bool:
+    return _one_by_one(op) and op.inputs[1].shape[-1] % 4 == 0 and _quads(op)
+
+
+def conv_1x1_pair_bytes(op: Op) -> int:
+    """cortexm/tk_conv_1x1_quads_s8.c: two interleaved input pixels, as its
+    tk_conv_1x1_quads_s8_get_buffer_size computes it."""
+    return 2 * op.inputs[0].shape[-1]
+
+
+def conv_1x1_quads_in_place(op: Op) -> tuple[int, ...]:
+    """The output may overwrite the input when it has no more channels: each pixel pair is in
+    scratch before its outputs are written, and later pairs read pixels at or past their outputs'."""
+    return (0,) if op.outputs[0].shape[-1] <= op.inputs[0].shape[-1] else ()
+
+
+register(KernelVariant(
+    OpKind.CONV_2D, "tk_conv_1x1_quads_s8", "dsp", ("cortexm/tk_conv_1x1_quads_s8.c",), requires=frozenset({"dsp"}),
+    preference=30, applies=_one_by_one_quads, scratch_bytes=conv_1x1_pair_bytes,
+    in_place_inputs=conv_1x1_quads_in_place, weight_layout=QUADS,
+    description="1x1 filters, depth a multiple of 4: pixel pairs interleaved in scratch, SMLAD blocked "
+                "4 channels x 2 pixels, requantization constants prepared by the build; in place when out_c <= in_c",
 ))
 
 

@@ -1,0 +1,190 @@
+/* What the "quads" CONV_2D kernels share (kernel-internal, cortexm/): output
+ * channels four at a time against a pair of pixels whose inputs are
+ * interleaved in scratch, and requantization from per-channel records the
+ * build prepared.
+ *
+ * The loop keeps eight accumulators (four channels by two pixels). With the
+ * two widened input pairs of each pixel also live, the plain layouts need 17
+ * registers and spill; so both operands are stored so that one SXTB16 pair
+ * of a word gives what the other operand's word needs:
+ * - the pixel pair (tk_conv_quads_interleave): per four taps t0..t3, the word
+ *   [p0 t0, p1 t0, p0 t2, p1 t2] then [p0 t1, p1 t1, p0 t3, p1 t3]: SXTB16
+ *   gives pixel 0's (t0, t2), SXTB16 ROR 8 pixel 1's;
+ * - weight layout "quads" (tinykit/codegen/ops/conv.py, conv_quads_weights):
+ *   filter rows padded with zero taps to a multiple of 4, per block of four
+ *   output channels c0..c3, per four taps the words [c0 t0, c1 t0, c0 t2,
+ *   c1 t2], [c2 t0, c3 t0, c2 t2, c3 t2], then the same with t1 and t3.
+ * Per four taps: two input words and four filter words, each widened by two
+ * SXTB16, feed 16 SMLADs (32 MACs), and only two widened values of each are
+ * live at a time.
+ *
+ * Channel records (TK_CONV_CHANNEL_WORDS int32 per output channel):
+ *   [0] bias + input_offset * the filter row's sum (the input offset folded in)
+ *   [1] the multiplier m (> 0)
+ *   [2] [3] low and high words of the int64 2^30 + 2^(30 + e), where e >= 1 is
+ *       the channel's right shift
+ *   [4] e - 1
+ * TF Lite Micro requantizes acc as RoundingDivideByPOT(SaturatingRounding-
+ * DoublingHighMul(acc, m), e): two roundings, the second one's nudge depending
+ * on the sign of the first result. For m > 0 and e >= 1 both come to
+ *   floor((acc * m + 2^30 + 2^(30 + e) - [acc < 0] * 2^31) / 2^(31 + e)):
+ * the first rounding's floor folds into the second's (its nudge is an
+ * integer number of 2^31), and the sign test may read acc instead of the
+ * high product, because where they differ (acc < 0 <= acc * m + 2^30) both
+ * nudges give 0. That is an SMLAL onto the prepared constant, one subtraction
+ * of the sign bit and a shift of the high word: the build only chooses these
+ * kernels when every channel has e >= 1 (every layer whose real multiplier
+ * is below 1/2); tests/test_requantize.py checks it against tk_requantize.
+ */
+#ifndef TINYKIT_CONV_QUADS_H
+#define TINYKIT_CONV_QUADS_H
+
+#include <string.h>
+
+#include "tinykit/acle.h"
+#include "tinykit/conv.h"
+#include "tinykit/dsp_dot.h"
+#include "tinykit/requantize.h"
+
+#define TK_CONV_CHANNEL_WORDS 5
+
+/* Output channels per block of the "quads" layout. */
+#define TK_CONV_QUAD 4
+
+/* acc requantized with the prepared record `channel` (see above), before the output offset. */
+static inline int32_t tk_requant_ready(int32_t acc, const int32_t *channel)
+{
+    const int64_t round = (int64_t)(((uint64_t)(uint32_t)channel[3] << 32) | (uint32_t)channel[2]);
+    const int64_t p = (int64_t)acc * channel[1] + round - (int64_t)(((uint64_t)((uint32_t)acc >> 31)) << 31);
+    return (int32_t)(p >> 32) >> channel[4];
+}
+
+/* The int8 output of accumulator `acc` of the channel whose record is `channel`. */
+static inline int8_t tk_conv_quad_output(int32_t acc, const int32_t *channel, int32_t output_offset, int32_t lo,
+                                         int32_t hi)
+{
+    return (int8_t)tk_clamp(tk_requant_ready(acc, channel) + output_offset, lo, hi);
+}
+
+/* Pixel pair interleaving (see above) of `depth` taps (a multiple of 4) of
+ * a0 and a1 into `pair` (2 * depth bytes). Word i of the result depends only
+ * on word i of a0 and a1, and both are read before it is written, so `pair`
+ * may overlap a0 as long as pair + 8 * i never passes a0 + 4 * (i + 1). */
+static inline void tk_conv_quads_interleave(const int8_t *a0, const int8_t *a1, int32_t depth, int8_t *pair)
+{
+    for (int32_t i = 0; i < depth; i += 4, pair += 8) {
+        const uint32_t p = (uint32_t)tk_load_word(a0 + i);
+        const uint32_t q = (uint32_t)tk_load_word(a1 + i);
+        const uint32_t even = (p & 0x00ff00ffu) | ((q & 0x00ff00ffu) << 8);
+        const uint32_t odd = ((p >> 8) & 0x00ff00ffu) | (q & 0xff00ff00u);
+        memcpy(pair, &even, sizeof even);
+        memcpy(pair + 4, &odd, sizeof odd);
+    }
+}
+
+/* The eight sums of four channels' filter words `w` (the "quads" layout) with
+ * the two pixels interleaved in pair[0 .. end) (acc[2 * channel + pixel]
+ * holds its start value on entry). */
+static inline void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, const int8_t *end, int32_t acc[8])
+{
+#if defined(__ARM_FEATURE_DSP)
+    /* GCC 12 spills four accumulators from the C loop below (17 registers
+     * would hold everything), which costs it half its speed: written out, the
+     * loop needs 14 (eight accumulators, two pointers, two widened inputs, a
+     * filter word and its widening) and reads `end` from memory. */
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    int32_t a20 = acc[4], a21 = acc[5], a30 = acc[6], a31 = acc[7];
+    int32_t x0, x1, f, g;
+    const int8_t *s = pair;
+    const int8_t *stop = end;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr %[x1], [%[s]], #4\n\t"
+        "sxtb16 %[x0], %[x1]\n\t"
+        "sxtb16 %[x1], %[x1], ror #8\n\t"
+        "ldr %[f], [%[w]], #4\n\t"
+        "sxtb16 %[g], %[f]\n\t"
+        "smlad %[a00], %[g], %[x0], %[a00]\n\t"
+        "smlad %[a01], %[g], %[x1], %[a01]\n\t"
+        "sxtb16 %[f], %[f], ror #8\n\t"
+        "smlad %[a10], %[f], %[x0], %[a10]\n\t"
+        "smlad %[a11], %[f], %[x1], %[a11]\n\t"
+        "ldr %[f], [%[w]], #4\n\t"
+        "sxtb16 %[g], %[f]\n\t"
+        "smlad %[a20], %[g], %[x0], %[a20]\n\t"
+        "smlad %[a21], %[g], %[x1], %[a21]\n\t"
+        "sxtb16 %[f], %[f], ror #8\n\t"
+        "smlad %[a30], %[f], %[x0], %[a30]\n\t"
+        "smlad %[a31], %[f], %[x1], %[a31]\n\t"
+        "ldr %[x1], [%[s]], #4\n\t"
+        "sxtb16 %[x0], %[x1]\n\t"
+        "sxtb16 %[x1], %[x1], ror #8\n\t"
+        "ldr %[f], [%[w]], #4\n\t"
+        "sxtb16 %[g], %[f]\n\t"
+        "smlad %[a00], %[g], %[x0], %[a00]\n\t"
+        "smlad %[a01], %[g], %[x1], %[a01]\n\t"
+        "sxtb16 %[f], %[f], ror #8\n\t"
+        "smlad %[a10], %[f], %[x0], %[a10]\n\t"
+        "smlad %[a11], %[f], %[x1], %[a11]\n\t"
+        "ldr %[f], [%[w]], #4\n\t"
+        "sxtb16 %[g], %[f]\n\t"
+        "smlad %[a20], %[g], %[x0], %[a20]\n\t"
+        "smlad %[a21], %[g], %[x1], %[a21]\n\t"
+        "sxtb16 %[f], %[f], ror #8\n\t"
+        "smlad %[a30], %[f], %[x0], %[a30]\n\t"
+        "smlad %[a31], %[f], %[x1], %[a31]\n\t"
+        "ldr %[f], %[stop]\n\t"
+        "cmp %[s], %[f]\n\t"
+        "bne 1b\n\t"
+        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20), [a21] "+r"(a21),
+          [a30] "+r"(a30), [a31] "+r"(a31), [s] "+r"(s), [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [f] "=&r"(f),
+          [g] "=&r"(g)
+        : [stop] "m"(stop)
+        : "cc", "memory");
+    acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
+    acc[4] = a20, acc[5] = a21, acc[6] = a30, acc[7] = a31;
+#else
+    for (const int8_t *s = pair; s != end; s += 8, w += 16) {
+        for (int half = 0; half < 2; ++half) {
+            const int32_t x = tk_load_word(s + 4 * half);
+            const int32_t x0 = __sxtb16(x);
+            const int32_t x1 = tk_sxtb16_ror8(x);
+            for (int two = 0; two < 2; ++two) {
+                const int32_t word = tk_load_word(w + 8 * half + 4 * two);
+                const int32_t even = __sxtb16(word);
+                const int32_t odd = tk_sxtb16_ror8(word);
+                acc[4 * two] = __smlad(even, x0, acc[4 * two]);
+                acc[4 * two + 1] = __smlad(even, x1, acc[4 * two + 1]);
+                acc[4 * two + 2] = __smlad(odd, x0, acc[4 * two + 2]);
+                acc[4 * two + 3] = __smlad(odd, x1, acc[4 * two + 3]);
+            }
+        }
+    }
+#endif
+}
+
+/* Every output channel of the two pixels interleaved in `pair` (`depth` taps
+ * each, a multiple of 4, at least 4), from `filter` in the "quads" layout; the
+ * outputs go to out0 and out1 (the same place for an odd last pixel, paired
+ * with itself). */
+static inline void tk_conv_quads_two_pixels(const int8_t *filter, const int32_t *channels, int32_t out_c, int32_t depth,
+                                            const int8_t *pair, int32_t output_offset, tk_activation activation,
+                                            int8_t *out0, int8_t *out1)
+{
+    const int32_t lo = activation.min;
+    const int32_t hi = activation.max;
+    for (int32_t oc = 0; oc < out_c; oc += TK_CONV_QUAD) {
+        const int32_t *ch = channels + oc * TK_CONV_CHANNEL_WORDS;
+        int32_t acc[8];
+        for (int32_t k = 0; k < TK_CONV_QUAD; ++k) {
+            acc[2 * k] = acc[2 * k + 1] = ch[k * TK_CONV_CHANNEL_WORDS];
+        }
+        tk_conv_quads_dot(filter + oc * depth, pair, pair + 2 * depth, acc);
+        for (int32_t k = 0; k < TK_CONV_QUAD; ++k) {
+            out0[oc + k] = tk_conv_quad_output(acc[2 * k], ch + k * TK_CONV_CHANNEL_WORDS, output_offset, lo, hi);
+            out1[oc + k] = tk_conv_quad_output(acc[2 * k + 1], ch + k * TK_CONV_CHANNEL_WORDS, output_offset, lo, hi);
+        }
+    }
+}
+
+#endif /* TINYKIT_CONV_QUADS_H */

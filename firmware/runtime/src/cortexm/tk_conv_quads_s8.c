@@ -1,0 +1,113 @@
+/* CONV_2D for cores with the DSP extension, one group, output channels a
+ * multiple of 4 and every channel's requantization shifting right (the
+ * build's choice, tinykit/schedule/kernels/conv.py): the results of
+ * reference/tk_conv_s8.c.
+ *
+ * Two output pixels at a time, the input patches (filter_h * filter_w *
+ * in_c taps in the filter's order) are copied into the scratch area as int8
+ * (im2col): one memcpy per filter row when the row lies inside the image
+ * (filter_w * in_c contiguous bytes: a whole window row of a first layer with
+ * one or three channels at once), tap by tap otherwise, the padding as the
+ * input zero point. Each column is padded to a multiple of 4 taps with zeros
+ * that meet zero filter taps. The two columns are then interleaved
+ * (tk_conv_quads_interleave, tinykit/conv_quads.h) and go through
+ * tk_conv_quads_two_pixels: four output channels by two pixels per step, from
+ * the "quads" weight layout (rows padded the same way) and the channel records
+ * the build prepared. Scratch: the interleaved pair (2 columns), whose upper
+ * half holds the first pixel's column before interleaving (the interleave
+ * reads each word before writing over it), and the second pixel's column. The bias there has the input
+ * offset folded in; a padding tap holds the zero point, -input_offset, so it
+ * adds filter * (zero point + input_offset) = 0, as the reference skips it.
+ */
+#include <string.h>
+
+#include "tinykit/conv_geometry.h"
+#include "tinykit/conv_quads.h"
+
+/* Taps of one column: the patch rounded up to whole words. */
+static int32_t column_taps(const tk_dims *filter_dims)
+{
+    return (filter_dims->h * filter_dims->w * filter_dims->c + 3) & ~3;
+}
+
+int32_t tk_conv_quads_s8_get_buffer_size(const tk_conv_params *params, const tk_dims *input_dims,
+                                         const tk_dims *filter_dims, const tk_dims *output_dims)
+{
+    (void)params;
+    (void)input_dims;
+    (void)output_dims;
+    return 3 * column_taps(filter_dims);
+}
+
+/* im2col of output pixel `pixel`'s patch (batch b) into `column`, then zeros up to `depth` taps
+ * (they meet zero weights; any value would do, zeros keep the scratch defined). */
+static void im2col(const tk_conv_params *params, const tk_conv_geometry *g, const int8_t *input, int32_t b,
+                   int32_t pixel, int32_t depth, int8_t *column)
+{
+    memset(column + g->filter_h * g->filter_w * g->in_c, 0, (size_t)(depth - g->filter_h * g->filter_w * g->in_c));
+    const int32_t in_y_origin = (pixel / g->out_w) * params->stride_h - params->pad_h;
+    const int32_t in_x_origin = (pixel % g->out_w) * params->stride_w - params->pad_w;
+    const int zero_point = -params->input_offset; /* an int8 value: the input's zero point */
+    const int32_t row_bytes = g->filter_w * g->in_c;
+    const int row_inside = params->dilation_w == 1 && in_x_origin >= 0 && in_x_origin + g->filter_w <= g->in_w;
+    for (int32_t ky = 0; ky < g->filter_h; ++ky, column += row_bytes) {
+        const int32_t in_y = in_y_origin + params->dilation_h * ky;
+        if (in_y < 0 || in_y >= g->in_h) {
+            memset(column, zero_point, (size_t)row_bytes);
+            continue;
+        }
+        const int8_t *row = input + ((b * g->in_h + in_y) * g->in_w) * g->in_c;
+        if (row_inside) {
+            memcpy(column, row + in_x_origin * g->in_c, (size_t)row_bytes);
+            continue;
+        }
+        for (int32_t kx = 0; kx < g->filter_w; ++kx) {
+            const int32_t in_x = in_x_origin + params->dilation_w * kx;
+            if (in_x >= 0 && in_x < g->in_w) {
+                memcpy(column + kx * g->in_c, row + in_x * g->in_c, (size_t)g->in_c);
+            } else {
+                memset(column + kx * g->in_c, zero_point, (size_t)g->in_c);
+            }
+        }
+    }
+}
+
+tk_status tk_conv_quads_s8(const tk_context *ctx, const tk_conv_params *params,
+                           const tk_dims *input_dims, const int8_t *input,
+                           const tk_dims *filter_dims, const int8_t *filter,
+                           const int32_t *channels,
+                           const tk_dims *output_dims, int8_t *output)
+{
+    tk_conv_geometry g;
+    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, &g) != TK_OK || g.filter_c != g.in_c ||
+        g.out_c % TK_CONV_QUAD != 0 || filter_dims->n != g.out_c || params->input_offset < -127 ||
+        params->input_offset > 128) {
+        return TK_ERROR_ARGUMENT;
+    }
+    if (ctx == NULL || ctx->buf == NULL ||
+        ctx->size < tk_conv_quads_s8_get_buffer_size(params, input_dims, filter_dims, output_dims)) {
+        return TK_ERROR_SCRATCH;
+    }
+    const int32_t depth = column_taps(filter_dims);
+    int8_t *pair = (int8_t *)ctx->buf;
+    int8_t *column0 = pair + depth;
+    int8_t *column1 = pair + 2 * depth;
+    const int32_t pixels = g.out_h * g.out_w;
+
+    for (int32_t b = 0; b < g.batches; ++b) {
+        for (int32_t pixel = 0; pixel < pixels; pixel += 2) {
+            /* An odd last pixel is computed as both pixels of a pair and stored once. */
+            const int paired = pixel + 1 < pixels;
+            const int32_t second = paired ? pixel + 1 : pixel;
+            im2col(params, &g, input, b, pixel, depth, column0);
+            if (paired) {
+                im2col(params, &g, input, b, second, depth, column1);
+            }
+            tk_conv_quads_interleave(column0, paired ? column1 : column0, depth, pair);
+            tk_conv_quads_two_pixels(filter, channels, g.out_c, depth, pair, params->output_offset,
+                                     params->activation, output + (b * pixels + pixel) * g.out_c,
+                                     output + (b * pixels + second) * g.out_c);
+        }
+    }
+    return TK_OK;
+}
