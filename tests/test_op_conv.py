@@ -164,7 +164,7 @@ EDGE_CASES = [
 # The "quads" kernels (one group, output channels a multiple of 4): 1x1 with an odd
 # pixel count, strided, batched, per-tensor; first layers (one channel 10x4 stride 2 as
 # in keyword spotting, three channels 3x3 stride 2 SAME as in MobileNet: 27 taps padded
-# to 28), padding on every side, dilation, window rows partly outside the image.
+# to 28), padding on every side, dilation, windows partly outside the image.
 QUAD_CASES = [
     ConvCase(1, 5, 3, 8, 16, 1, 1, 1, 1, 1, "VALID", "RELU6", True, True),
     ConvCase(2, 5, 4, 12, 8, 1, 1, 2, 2, 1, "SAME", "NONE", False, True),
@@ -173,6 +173,9 @@ QUAD_CASES = [
     ConvCase(1, 9, 9, 3, 8, 3, 3, 2, 2, 1, "SAME", "RELU6", True, True),
     ConvCase(2, 6, 7, 5, 4, 3, 2, 1, 1, 2, "SAME", "NONE", False, True),
     ConvCase(1, 4, 5, 6, 12, 5, 3, 1, 2, 1, "SAME", "RELU_N1_TO_1", True, False),
+    # Depth a multiple of 4: im2col a word (four channels) at a time, padding included.
+    ConvCase(1, 5, 6, 8, 8, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
+    ConvCase(2, 7, 5, 4, 4, 3, 2, 2, 1, 2, "SAME", "NONE", False, True),
 ]
 
 

@@ -79,17 +79,18 @@ def _quads(op: Op) -> bool:
 
 
 def conv_quads_column_bytes(op: Op) -> int:
-    """cortexm/tk_conv_quads_s8.c: three columns of filter_h * filter_w * filter_c taps rounded up
-    to a multiple of 4 (the interleaved pair and the second pixel's patch), as its
-    tk_conv_quads_s8_get_buffer_size computes it."""
+    """cortexm/tk_conv_quads_s8.c: two output pixels' patches (filter_h * filter_w * filter_c taps
+    rounded up to a multiple of 4) interleaved, and with a depth not a multiple of 4 one more
+    patch to copy from, as its tk_conv_quads_s8_get_buffer_size computes it."""
     _, k_h, k_w, filter_c = op.inputs[1].shape
-    return 3 * (-(-k_h * k_w * filter_c // 4) * 4)
+    return (2 if filter_c % 4 == 0 else 3) * (-(-k_h * k_w * filter_c // 4) * 4)
 
 
 register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_quads_s8", "dsp", ("cortexm/tk_conv_quads_s8.c",), requires=frozenset({"dsp"}),
     preference=15, applies=_quads, scratch_bytes=conv_quads_column_bytes, weight_layout=QUADS,
-    description="im2col of two pixels (whole window rows at once) interleaved, SMLAD blocked 4 channels x 2 pixels, "
+    description="im2col of two pixels into their interleaved pair (a word or a window row at a time), SMLAD blocked "
+                "4 channels x 2 pixels, "
                 "requantization constants prepared by the build",
 ))
 

@@ -67,9 +67,9 @@ static inline int8_t tk_conv_quad_output(int32_t acc, const int32_t *channel, in
 }
 
 /* Pixel pair interleaving (see above) of `depth` taps (a multiple of 4) of
- * a0 and a1 into `pair` (2 * depth bytes). Word i of the result depends only
- * on word i of a0 and a1, and both are read before it is written, so `pair`
- * may overlap a0 as long as pair + 8 * i never passes a0 + 4 * (i + 1). */
+ * a0 and a1 into `pair` (2 * depth bytes). Words i of a0 and a1 are read
+ * before bytes 8 i .. 8 i + 7 of `pair` are written, so a0 may be the pair's
+ * upper half (pair + depth): what step i writes ends at or before a0's word i + 1. */
 static inline void tk_conv_quads_interleave(const int8_t *a0, const int8_t *a1, int32_t depth, int8_t *pair)
 {
     for (int32_t i = 0; i < depth; i += 4, pair += 8) {
@@ -82,18 +82,22 @@ static inline void tk_conv_quads_interleave(const int8_t *a0, const int8_t *a1, 
     }
 }
 
-/* The eight sums of four channels' filter words `w` (the "quads" layout) with
- * the two pixels interleaved in pair[0 .. end) (acc[2 * channel + pixel]
- * holds its start value on entry). */
-static inline void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, const int8_t *end, int32_t acc[8])
+/* Eight accumulators: four output channels (c) by two pixels (p), acc_cp. */
+typedef struct {
+    int32_t a00, a01, a10, a11, a20, a21, a30, a31;
+} tk_conv_quad_acc;
+
+/* Adds to *acc the sums of four channels' filter words `w` (the "quads"
+ * layout) with the two pixels interleaved in pair[0 .. end). */
+static inline void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, const int8_t *end, tk_conv_quad_acc *acc)
 {
 #if defined(__ARM_FEATURE_DSP)
     /* GCC 12 spills four accumulators from the C loop below (17 registers
      * would hold everything), which costs it half its speed: written out, the
      * loop needs 14 (eight accumulators, two pointers, two widened inputs, a
      * filter word and its widening) and reads `end` from memory. */
-    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-    int32_t a20 = acc[4], a21 = acc[5], a30 = acc[6], a31 = acc[7];
+    int32_t a00 = acc->a00, a01 = acc->a01, a10 = acc->a10, a11 = acc->a11;
+    int32_t a20 = acc->a20, a21 = acc->a21, a30 = acc->a30, a31 = acc->a31;
     int32_t x0, x1, f, g;
     const int8_t *s = pair;
     const int8_t *stop = end;
@@ -141,23 +145,24 @@ static inline void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, const 
           [g] "=&r"(g)
         : [stop] "m"(stop)
         : "cc", "memory");
-    acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
-    acc[4] = a20, acc[5] = a21, acc[6] = a30, acc[7] = a31;
+    acc->a00 = a00, acc->a01 = a01, acc->a10 = a10, acc->a11 = a11;
+    acc->a20 = a20, acc->a21 = a21, acc->a30 = a30, acc->a31 = a31;
 #else
-    for (const int8_t *s = pair; s != end; s += 8, w += 16) {
-        for (int half = 0; half < 2; ++half) {
+    for (const int8_t *s = pair; s != end; s += 8) {
+        for (int half = 0; half < 2; ++half, w += 8) {
             const int32_t x = tk_load_word(s + 4 * half);
             const int32_t x0 = __sxtb16(x);
             const int32_t x1 = tk_sxtb16_ror8(x);
-            for (int two = 0; two < 2; ++two) {
-                const int32_t word = tk_load_word(w + 8 * half + 4 * two);
-                const int32_t even = __sxtb16(word);
-                const int32_t odd = tk_sxtb16_ror8(word);
-                acc[4 * two] = __smlad(even, x0, acc[4 * two]);
-                acc[4 * two + 1] = __smlad(even, x1, acc[4 * two + 1]);
-                acc[4 * two + 2] = __smlad(odd, x0, acc[4 * two + 2]);
-                acc[4 * two + 3] = __smlad(odd, x1, acc[4 * two + 3]);
-            }
+            const int32_t w01 = tk_load_word(w);
+            const int32_t w23 = tk_load_word(w + 4);
+            acc->a00 = __smlad(__sxtb16(w01), x0, acc->a00);
+            acc->a01 = __smlad(__sxtb16(w01), x1, acc->a01);
+            acc->a10 = __smlad(tk_sxtb16_ror8(w01), x0, acc->a10);
+            acc->a11 = __smlad(tk_sxtb16_ror8(w01), x1, acc->a11);
+            acc->a20 = __smlad(__sxtb16(w23), x0, acc->a20);
+            acc->a21 = __smlad(__sxtb16(w23), x1, acc->a21);
+            acc->a30 = __smlad(tk_sxtb16_ror8(w23), x0, acc->a30);
+            acc->a31 = __smlad(tk_sxtb16_ror8(w23), x1, acc->a31);
         }
     }
 #endif
@@ -173,17 +178,21 @@ static inline void tk_conv_quads_two_pixels(const int8_t *filter, const int32_t 
 {
     const int32_t lo = activation.min;
     const int32_t hi = activation.max;
-    for (int32_t oc = 0; oc < out_c; oc += TK_CONV_QUAD) {
-        const int32_t *ch = channels + oc * TK_CONV_CHANNEL_WORDS;
-        int32_t acc[8];
-        for (int32_t k = 0; k < TK_CONV_QUAD; ++k) {
-            acc[2 * k] = acc[2 * k + 1] = ch[k * TK_CONV_CHANNEL_WORDS];
-        }
-        tk_conv_quads_dot(filter + oc * depth, pair, pair + 2 * depth, acc);
-        for (int32_t k = 0; k < TK_CONV_QUAD; ++k) {
-            out0[oc + k] = tk_conv_quad_output(acc[2 * k], ch + k * TK_CONV_CHANNEL_WORDS, output_offset, lo, hi);
-            out1[oc + k] = tk_conv_quad_output(acc[2 * k + 1], ch + k * TK_CONV_CHANNEL_WORDS, output_offset, lo, hi);
-        }
+    const int32_t *ch = channels;
+    for (int32_t oc = 0; oc < out_c; oc += TK_CONV_QUAD, ch += TK_CONV_QUAD * TK_CONV_CHANNEL_WORDS) {
+        const int32_t *ch1 = ch + TK_CONV_CHANNEL_WORDS;
+        const int32_t *ch2 = ch + 2 * TK_CONV_CHANNEL_WORDS;
+        const int32_t *ch3 = ch + 3 * TK_CONV_CHANNEL_WORDS;
+        tk_conv_quad_acc acc = {ch[0], ch[0], ch1[0], ch1[0], ch2[0], ch2[0], ch3[0], ch3[0]};
+        tk_conv_quads_dot(filter + oc * depth, pair, pair + 2 * depth, &acc);
+        out0[oc] = tk_conv_quad_output(acc.a00, ch, output_offset, lo, hi);
+        out1[oc] = tk_conv_quad_output(acc.a01, ch, output_offset, lo, hi);
+        out0[oc + 1] = tk_conv_quad_output(acc.a10, ch1, output_offset, lo, hi);
+        out1[oc + 1] = tk_conv_quad_output(acc.a11, ch1, output_offset, lo, hi);
+        out0[oc + 2] = tk_conv_quad_output(acc.a20, ch2, output_offset, lo, hi);
+        out1[oc + 2] = tk_conv_quad_output(acc.a21, ch2, output_offset, lo, hi);
+        out0[oc + 3] = tk_conv_quad_output(acc.a30, ch3, output_offset, lo, hi);
+        out1[oc + 3] = tk_conv_quad_output(acc.a31, ch3, output_offset, lo, hi);
     }
 }
 

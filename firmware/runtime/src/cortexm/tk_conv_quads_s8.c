@@ -4,18 +4,21 @@
  * reference/tk_conv_s8.c.
  *
  * Two output pixels at a time, the input patches (filter_h * filter_w *
- * in_c taps in the filter's order) are copied into the scratch area as int8
- * (im2col): one memcpy per filter row when the row lies inside the image
- * (filter_w * in_c contiguous bytes: a whole window row of a first layer with
- * one or three channels at once), tap by tap otherwise, the padding as the
- * input zero point. Each column is padded to a multiple of 4 taps with zeros
- * that meet zero filter taps. The two columns are then interleaved
- * (tk_conv_quads_interleave, tinykit/conv_quads.h) and go through
- * tk_conv_quads_two_pixels: four output channels by two pixels per step, from
- * the "quads" weight layout (rows padded the same way) and the channel records
- * the build prepared. Scratch: the interleaved pair (2 columns), whose upper
- * half holds the first pixel's column before interleaving (the interleave
- * reads each word before writing over it), and the second pixel's column. The bias there has the input
+ * in_c taps in the filter's order, padded with zero taps to a multiple of 4)
+ * are gathered (im2col) into the interleaved pair layout of
+ * tinykit/conv_quads.h, as the int8 columns of a plain im2col would take it.
+ * With in_c a multiple of 4, every input word is four taps of one group and
+ * goes in whole, straight into the pair (the first pixel's bytes spread, the
+ * second's merged in): 2 * taps bytes of scratch. Otherwise (first layers
+ * with one or three channels) each pixel's column is copied plainly, a whole
+ * window row per memcpy where the row lies inside the image, the first into
+ * the pair's upper half and the second after the pair, and then interleaved
+ * in place (tk_conv_quads_interleave reads each word before it writes over
+ * it): 3 * taps bytes, for layers whose input is small. The padding is the
+ * input zero point. The pair
+ * then goes through tk_conv_quads_two_pixels: four output channels by two
+ * pixels per step, from the "quads" weight layout (rows padded the same way)
+ * and the channel records the build prepared. The bias there has the input
  * offset folded in; a padding tap holds the zero point, -input_offset, so it
  * adds filter * (zero point + input_offset) = 0, as the reference skips it.
  */
@@ -34,29 +37,61 @@ int32_t tk_conv_quads_s8_get_buffer_size(const tk_conv_params *params, const tk_
                                          const tk_dims *filter_dims, const tk_dims *output_dims)
 {
     (void)params;
-    (void)input_dims;
     (void)output_dims;
-    return 3 * column_taps(filter_dims);
+    return (input_dims->c % 4 == 0 ? 2 : 3) * column_taps(filter_dims);
 }
 
-/* im2col of output pixel `pixel`'s patch (batch b) into `column`, then zeros up to `depth` taps
- * (they meet zero weights; any value would do, zeros keep the scratch defined). */
-static void im2col(const tk_conv_params *params, const tk_conv_geometry *g, const int8_t *input, int32_t b,
-                   int32_t pixel, int32_t depth, int8_t *column)
+/* im2col of output pixel `pixel` (batch b), in_c a multiple of 4, as pixel `j` (0, then 1) of `pair`. */
+static void im2col_words(const tk_conv_params *params, const tk_conv_geometry *g, const int8_t *input, int32_t b,
+                         int32_t pixel, int j, int8_t *pair)
 {
-    memset(column + g->filter_h * g->filter_w * g->in_c, 0, (size_t)(depth - g->filter_h * g->filter_w * g->in_c));
+    const int32_t in_y_origin = (pixel / g->out_w) * params->stride_h - params->pad_h;
+    const int32_t in_x_origin = (pixel % g->out_w) * params->stride_w - params->pad_w;
+    const uint32_t padding = 0x01010101u * (uint8_t)-params->input_offset; /* four input zero points */
+    const uint32_t even = 0x00ff00ffu;
+    int8_t *group = pair;
+    for (int32_t ky = 0; ky < g->filter_h; ++ky) {
+        const int32_t in_y = in_y_origin + params->dilation_h * ky;
+        for (int32_t kx = 0; kx < g->filter_w; ++kx) {
+            const int32_t in_x = in_x_origin + params->dilation_w * kx;
+            const int inside = in_y >= 0 && in_y < g->in_h && in_x >= 0 && in_x < g->in_w;
+            const int8_t *src = inside ? input + ((b * g->in_h + in_y) * g->in_w + in_x) * g->in_c : input;
+            for (int32_t c = 0; c < g->in_c; c += 4, group += 8) {
+                const uint32_t word = inside ? (uint32_t)tk_load_word(src + c) : padding;
+                uint32_t x;
+                uint32_t y;
+                if (j == 0) {
+                    x = word & even;
+                    y = (word >> 8) & even;
+                } else {
+                    x = (uint32_t)tk_load_word(group) | ((word & even) << 8);
+                    y = (uint32_t)tk_load_word(group + 4) | (word & ~even);
+                }
+                memcpy(group, &x, sizeof x);
+                memcpy(group + 4, &y, sizeof y);
+            }
+        }
+    }
+}
+
+/* Plain im2col of output pixel `pixel`'s patch (batch b) into `column`, then zeros up to `depth`
+ * taps (they meet zero weights; any value would do, zeros keep the scratch defined). */
+static void im2col_column(const tk_conv_params *params, const tk_conv_geometry *g, const int8_t *input, int32_t b,
+                          int32_t pixel, int32_t depth, int8_t *column)
+{
     const int32_t in_y_origin = (pixel / g->out_w) * params->stride_h - params->pad_h;
     const int32_t in_x_origin = (pixel % g->out_w) * params->stride_w - params->pad_w;
     const int zero_point = -params->input_offset; /* an int8 value: the input's zero point */
     const int32_t row_bytes = g->filter_w * g->in_c;
     const int row_inside = params->dilation_w == 1 && in_x_origin >= 0 && in_x_origin + g->filter_w <= g->in_w;
+    memset(column + g->filter_h * row_bytes, 0, (size_t)(depth - g->filter_h * row_bytes));
     for (int32_t ky = 0; ky < g->filter_h; ++ky, column += row_bytes) {
         const int32_t in_y = in_y_origin + params->dilation_h * ky;
         if (in_y < 0 || in_y >= g->in_h) {
             memset(column, zero_point, (size_t)row_bytes);
             continue;
         }
-        const int8_t *row = input + ((b * g->in_h + in_y) * g->in_w) * g->in_c;
+        const int8_t *row = input + (b * g->in_h + in_y) * g->in_w * g->in_c;
         if (row_inside) {
             memcpy(column, row + in_x_origin * g->in_c, (size_t)row_bytes);
             continue;
@@ -90,20 +125,20 @@ tk_status tk_conv_quads_s8(const tk_context *ctx, const tk_conv_params *params,
     }
     const int32_t depth = column_taps(filter_dims);
     int8_t *pair = (int8_t *)ctx->buf;
-    int8_t *column0 = pair + depth;
-    int8_t *column1 = pair + 2 * depth;
     const int32_t pixels = g.out_h * g.out_w;
 
     for (int32_t b = 0; b < g.batches; ++b) {
         for (int32_t pixel = 0; pixel < pixels; pixel += 2) {
             /* An odd last pixel is computed as both pixels of a pair and stored once. */
-            const int paired = pixel + 1 < pixels;
-            const int32_t second = paired ? pixel + 1 : pixel;
-            im2col(params, &g, input, b, pixel, depth, column0);
-            if (paired) {
-                im2col(params, &g, input, b, second, depth, column1);
+            const int32_t second = pixel + 1 < pixels ? pixel + 1 : pixel;
+            if (g.in_c % 4 == 0) {
+                im2col_words(params, &g, input, b, pixel, 0, pair);
+                im2col_words(params, &g, input, b, second, 1, pair);
+            } else {
+                im2col_column(params, &g, input, b, pixel, depth, pair + depth);
+                im2col_column(params, &g, input, b, second, depth, pair + 2 * depth);
+                tk_conv_quads_interleave(pair + depth, pair + 2 * depth, depth, pair);
             }
-            tk_conv_quads_interleave(column0, paired ? column1 : column0, depth, pair);
             tk_conv_quads_two_pixels(filter, channels, g.out_c, depth, pair, params->output_offset,
                                      params->activation, output + (b * pixels + pixel) * g.out_c,
                                      output + (b * pixels + second) * g.out_c);
