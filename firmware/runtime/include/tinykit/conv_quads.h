@@ -59,11 +59,15 @@ static inline int32_t tk_requant_ready(int32_t acc, const int32_t *channel)
     return (int32_t)(p >> 32) >> channel[4];
 }
 
-/* The int8 output of accumulator `acc` of the channel whose record is `channel`. */
-static inline int8_t tk_conv_quad_output(int32_t acc, const int32_t *channel, int32_t output_offset, int32_t lo,
-                                         int32_t hi)
+/* Both pixels' int8 outputs of one channel from its accumulators acc0, acc1
+ * and its record, in out[0] and out[1]. The record is read into locals once:
+ * read through the pointer, it would be read again after every int8 store. */
+static inline void tk_conv_quad_outputs(int32_t acc0, int32_t acc1, const int32_t *channel, int32_t output_offset,
+                                        int32_t lo, int32_t hi, int8_t out[2])
 {
-    return (int8_t)tk_clamp(tk_requant_ready(acc, channel) + output_offset, lo, hi);
+    const int32_t record[TK_CONV_CHANNEL_WORDS] = {0, channel[1], channel[2], channel[3], channel[4]};
+    out[0] = (int8_t)tk_clamp(tk_requant_ready(acc0, record) + output_offset, lo, hi);
+    out[1] = (int8_t)tk_clamp(tk_requant_ready(acc1, record) + output_offset, lo, hi);
 }
 
 /* Pixel pair interleaving (see above) of `depth` taps (a multiple of 4) of
@@ -185,14 +189,23 @@ static inline void tk_conv_quads_two_pixels(const int8_t *filter, const int32_t 
         const int32_t *ch3 = ch + 3 * TK_CONV_CHANNEL_WORDS;
         tk_conv_quad_acc acc = {ch[0], ch[0], ch1[0], ch1[0], ch2[0], ch2[0], ch3[0], ch3[0]};
         tk_conv_quads_dot(filter + oc * depth, pair, pair + 2 * depth, &acc);
-        out0[oc] = tk_conv_quad_output(acc.a00, ch, output_offset, lo, hi);
-        out1[oc] = tk_conv_quad_output(acc.a01, ch, output_offset, lo, hi);
-        out0[oc + 1] = tk_conv_quad_output(acc.a10, ch1, output_offset, lo, hi);
-        out1[oc + 1] = tk_conv_quad_output(acc.a11, ch1, output_offset, lo, hi);
-        out0[oc + 2] = tk_conv_quad_output(acc.a20, ch2, output_offset, lo, hi);
-        out1[oc + 2] = tk_conv_quad_output(acc.a21, ch2, output_offset, lo, hi);
-        out0[oc + 3] = tk_conv_quad_output(acc.a30, ch3, output_offset, lo, hi);
-        out1[oc + 3] = tk_conv_quad_output(acc.a31, ch3, output_offset, lo, hi);
+        int8_t v0[2];
+        int8_t v1[2];
+        int8_t v2[2];
+        int8_t v3[2];
+        tk_conv_quad_outputs(acc.a00, acc.a01, ch, output_offset, lo, hi, v0);
+        tk_conv_quad_outputs(acc.a10, acc.a11, ch1, output_offset, lo, hi, v1);
+        tk_conv_quad_outputs(acc.a20, acc.a21, ch2, output_offset, lo, hi, v2);
+        tk_conv_quad_outputs(acc.a30, acc.a31, ch3, output_offset, lo, hi, v3);
+        /* Stored last, so no int8 store comes between a record's loads. */
+        out0[oc] = v0[0];
+        out0[oc + 1] = v1[0];
+        out0[oc + 2] = v2[0];
+        out0[oc + 3] = v3[0];
+        out1[oc] = v0[1];
+        out1[oc + 1] = v1[1];
+        out1[oc + 2] = v2[1];
+        out1[oc + 3] = v3[1];
     }
 }
 
