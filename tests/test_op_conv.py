@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bitexact import assert_bit_exact, isa_feature_sets
+from bitexact import assert_bit_exact, assert_in_place, isa_feature_sets
 from modelgen import ModelBuilder
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
@@ -208,6 +208,15 @@ def test_conv_with_multiplier_above_one_half_keeps_the_pairs_kernels(case: ConvC
                                 features=frozenset({"dsp"}))
     (conv,) = compiled.schedule.ops
     assert conv.kernel == ("tk_conv_1x1_s8" if case.kernel_h == 1 else "tk_conv_s8")
+
+
+@pytest.mark.parametrize("case", [ConvCase(1, 5, 7, 8, 8, 1, 1, 1, 1, 1, "VALID", "RELU", True, True),
+                                  ConvCase(2, 3, 3, 12, 12, 1, 1, 1, 1, 1, "SAME", "NONE", False, True)], ids=str)
+def test_pointwise_quads_conv_writes_over_its_input(case: ConvCase, tmp_path: Path) -> None:
+    """tk_conv_1x1_quads_s8's in-place rule: an output of the input's size shares its buffer, and
+    the results stay exact (each pixel pair is in scratch before its outputs are written)."""
+    model = conv_model(case, np.random.default_rng(case_seed(case)))
+    assert_in_place(model, tmp_path, op_index=0, input_position=0, features=frozenset({"dsp"}))
 
 
 def test_conv_with_asymmetric_weights_is_refused(tmp_path: Path) -> None:

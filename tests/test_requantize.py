@@ -60,6 +60,17 @@ def operands() -> list[tuple[int, int, int]]:
     return cases
 
 
+def compile_and_run(program: Path) -> str:
+    """Build the C file ``program`` against the runtime headers (-Werror, sanitizers) and return its output."""
+    binary = program.with_suffix("")
+    subprocess.run(
+        ["gcc", *STRICT_FLAGS, *SANITIZER_FLAGS, "-I", str(firmware_dir() / "runtime" / "include"), str(program),
+         "-o", str(binary)],
+        check=True, capture_output=True, text=True,
+    )
+    return subprocess.run([str(binary)], check=True, capture_output=True, text=True).stdout
+
+
 def test_requantize_equals_the_reference_arithmetic(tmp_path: Path) -> None:
     cases = operands()
     rows = ",\n".join(f"    {{(int32_t)({x}LL), (int32_t)({m}LL), {s}}}" for x, m, s in cases)
@@ -73,13 +84,7 @@ def test_requantize_equals_the_reference_arithmetic(tmp_path: Path) -> None:
         "               (long)tk_requantize(cases[i][0], cases[i][1], cases[i][2]));\n"
         "    }\n    return 0;\n}\n"
     )
-    binary = tmp_path / "requantize"
-    subprocess.run(
-        ["gcc", *STRICT_FLAGS, *SANITIZER_FLAGS, "-I", str(firmware_dir() / "runtime" / "include"), str(program),
-         "-o", str(binary)],
-        check=True, capture_output=True, text=True,
-    )
-    lines = subprocess.run([str(binary)], check=True, capture_output=True, text=True).stdout.split("\n")
+    lines = compile_and_run(program).split("\n")
     got = [tuple(int(v) for v in line.split()) for line in lines if line]
     expected = [(doubling_high_mul(x, m), requantize(x, m, s)) for x, m, s in cases]
     assert len(got) == len(expected)
@@ -113,13 +118,7 @@ def test_prepared_channel_records_requantize_as_the_reference(tmp_path: Path) ->
         "        printf(\"%ld\\n\", (long)tk_requant_ready(xs[i], records + i * TK_CONV_CHANNEL_WORDS));\n"
         "    }\n    return 0;\n}\n"
     )
-    binary = tmp_path / "ready"
-    subprocess.run(
-        ["gcc", *STRICT_FLAGS, *SANITIZER_FLAGS, "-I", str(firmware_dir() / "runtime" / "include"), str(program),
-         "-o", str(binary)],
-        check=True, capture_output=True, text=True,
-    )
-    got = [int(v) for v in subprocess.run([str(binary)], check=True, capture_output=True, text=True).stdout.split()]
+    got = [int(v) for v in compile_and_run(program).split()]
     expected = [requantize(x, m, s) for x, m, s in cases]
     assert len(got) == len(expected)
     wrong = [(c, g, e) for c, g, e in zip(cases, got, expected) if g != e]

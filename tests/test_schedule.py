@@ -72,9 +72,10 @@ def test_shape_variants_apply_only_to_their_shapes(tmp_path: Path) -> None:
     graph = _conv_graph(tmp_path, 1)
     (pointwise,) = graph.ops
     entry = select_kernels(graph, {"dsp"}).op(pointwise)
-    # 8 channels in, 4 out: the quads 1x1 kernel, two interleaved input pixels of scratch, in place.
+    # 8 channels in, 4 out: the quads 1x1 kernel, two interleaved input pixels of scratch; not in
+    # place, as only an output of the input's size shares its buffer.
     assert (entry.kernel, entry.sources, entry.scratch_bytes, entry.in_place_inputs) == (
-        "tk_conv_1x1_quads_s8", ("cortexm/tk_conv_1x1_quads_s8.c",), 2 * 8, (0,))
+        "tk_conv_1x1_quads_s8", ("cortexm/tk_conv_1x1_quads_s8.c",), 2 * 8, ())
     # Five output channels are not whole blocks of four: the pairs kernel, no scratch.
     case = ConvCase(1, 6, 6, 8, 5, 1, 1, 1, 1, 1, "SAME", "NONE", True, True)
     path = tmp_path / "pairs.tflite"

@@ -80,16 +80,15 @@ def _quads(op: Op) -> bool:
 
 def conv_quads_column_bytes(op: Op) -> int:
     """cortexm/tk_conv_quads_s8.c: two output pixels' patches (filter_h * filter_w * filter_c taps
-    rounded up to a multiple of 4) interleaved, and with a depth not a multiple of 4 one more
-    patch to copy from, as its tk_conv_quads_s8_get_buffer_size computes it."""
+    rounded up to a multiple of 4), interleaved, as its tk_conv_quads_s8_get_buffer_size computes it."""
     _, k_h, k_w, filter_c = op.inputs[1].shape
-    return (2 if filter_c % 4 == 0 else 3) * (-(-k_h * k_w * filter_c // 4) * 4)
+    return 2 * (-(-k_h * k_w * filter_c // 4) * 4)
 
 
 register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_quads_s8", "dsp", ("cortexm/tk_conv_quads_s8.c",), requires=frozenset({"dsp"}),
     preference=15, applies=_quads, scratch_bytes=conv_quads_column_bytes, weight_layout=QUADS,
-    description="im2col of two pixels into their interleaved pair (a word or a window row at a time), SMLAD blocked "
+    description="im2col of two pixels straight into their interleaved pair (a word or a window row at a time), SMLAD blocked "
                 "4 channels x 2 pixels, "
                 "requantization constants prepared by the build",
 ))
@@ -106,9 +105,11 @@ def conv_1x1_pair_bytes(op: Op) -> int:
 
 
 def conv_1x1_quads_in_place(op: Op) -> tuple[int, ...]:
-    """The output may overwrite the input when it has no more channels: each pixel pair is in
-    scratch before its outputs are written, and later pairs read pixels at or past their outputs'."""
-    return (0,) if op.outputs[0].shape[-1] <= op.inputs[0].shape[-1] else ()
+    """The output may overwrite an input of its own size: each pixel pair is in scratch before its
+    outputs are written, and later pairs read pixels at or past their outputs'. (A smaller output
+    would be safe too, but sharing then keeps the input's larger buffer alive for the output's
+    lifetime, which can raise the arena's peak.)"""
+    return (0,) if op.outputs[0].nbytes == op.inputs[0].nbytes else ()
 
 
 register(KernelVariant(
@@ -116,7 +117,7 @@ register(KernelVariant(
     preference=30, applies=_one_by_one_quads, scratch_bytes=conv_1x1_pair_bytes,
     in_place_inputs=conv_1x1_quads_in_place, weight_layout=QUADS,
     description="1x1 filters, depth a multiple of 4: pixel pairs interleaved in scratch, SMLAD blocked "
-                "4 channels x 2 pixels, requantization constants prepared by the build; in place when out_c <= in_c",
+                "4 channels x 2 pixels, requantization constants prepared by the build; in place on an input of its size",
 ))
 
 

@@ -71,9 +71,7 @@ static inline void tk_conv_quad_outputs(int32_t acc0, int32_t acc1, const int32_
 }
 
 /* Pixel pair interleaving (see above) of `depth` taps (a multiple of 4) of
- * a0 and a1 into `pair` (2 * depth bytes). Words i of a0 and a1 are read
- * before bytes 8 i .. 8 i + 7 of `pair` are written, so a0 may be the pair's
- * upper half (pair + depth): what step i writes ends at or before a0's word i + 1. */
+ * a0 and a1 into `pair` (2 * depth bytes). */
 static inline void tk_conv_quads_interleave(const int8_t *a0, const int8_t *a1, int32_t depth, int8_t *pair)
 {
     for (int32_t i = 0; i < depth; i += 4, pair += 8) {
@@ -91,6 +89,27 @@ typedef struct {
     int32_t a00, a01, a10, a11, a20, a21, a30, a31;
 } tk_conv_quad_acc;
 
+/* Half a step of tk_conv_quads_dot's loop (assembly): one pair word (two
+ * taps of both pixels) against two filter words (those taps of four channels). */
+#define TK_CONV_QUADS_HALF \
+        "ldr %[x1], [%[s]], #4\n\t" \
+        "sxtb16 %[x0], %[x1]\n\t" \
+        "sxtb16 %[x1], %[x1], ror #8\n\t" \
+        "ldr %[f], [%[w]], #4\n\t" \
+        "sxtb16 %[g], %[f]\n\t" \
+        "smlad %[a00], %[g], %[x0], %[a00]\n\t" \
+        "smlad %[a01], %[g], %[x1], %[a01]\n\t" \
+        "sxtb16 %[f], %[f], ror #8\n\t" \
+        "smlad %[a10], %[f], %[x0], %[a10]\n\t" \
+        "smlad %[a11], %[f], %[x1], %[a11]\n\t" \
+        "ldr %[f], [%[w]], #4\n\t" \
+        "sxtb16 %[g], %[f]\n\t" \
+        "smlad %[a20], %[g], %[x0], %[a20]\n\t" \
+        "smlad %[a21], %[g], %[x1], %[a21]\n\t" \
+        "sxtb16 %[f], %[f], ror #8\n\t" \
+        "smlad %[a30], %[f], %[x0], %[a30]\n\t" \
+        "smlad %[a31], %[f], %[x1], %[a31]\n\t"
+
 /* Adds to *acc the sums of four channels' filter words `w` (the "quads"
  * layout) with the two pixels interleaved in pair[0 .. end). */
 static inline void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, const int8_t *end, tk_conv_quad_acc *acc)
@@ -107,40 +126,8 @@ static inline void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, const 
     const int8_t *stop = end;
     __asm__ volatile(
         "1:\n\t"
-        "ldr %[x1], [%[s]], #4\n\t"
-        "sxtb16 %[x0], %[x1]\n\t"
-        "sxtb16 %[x1], %[x1], ror #8\n\t"
-        "ldr %[f], [%[w]], #4\n\t"
-        "sxtb16 %[g], %[f]\n\t"
-        "smlad %[a00], %[g], %[x0], %[a00]\n\t"
-        "smlad %[a01], %[g], %[x1], %[a01]\n\t"
-        "sxtb16 %[f], %[f], ror #8\n\t"
-        "smlad %[a10], %[f], %[x0], %[a10]\n\t"
-        "smlad %[a11], %[f], %[x1], %[a11]\n\t"
-        "ldr %[f], [%[w]], #4\n\t"
-        "sxtb16 %[g], %[f]\n\t"
-        "smlad %[a20], %[g], %[x0], %[a20]\n\t"
-        "smlad %[a21], %[g], %[x1], %[a21]\n\t"
-        "sxtb16 %[f], %[f], ror #8\n\t"
-        "smlad %[a30], %[f], %[x0], %[a30]\n\t"
-        "smlad %[a31], %[f], %[x1], %[a31]\n\t"
-        "ldr %[x1], [%[s]], #4\n\t"
-        "sxtb16 %[x0], %[x1]\n\t"
-        "sxtb16 %[x1], %[x1], ror #8\n\t"
-        "ldr %[f], [%[w]], #4\n\t"
-        "sxtb16 %[g], %[f]\n\t"
-        "smlad %[a00], %[g], %[x0], %[a00]\n\t"
-        "smlad %[a01], %[g], %[x1], %[a01]\n\t"
-        "sxtb16 %[f], %[f], ror #8\n\t"
-        "smlad %[a10], %[f], %[x0], %[a10]\n\t"
-        "smlad %[a11], %[f], %[x1], %[a11]\n\t"
-        "ldr %[f], [%[w]], #4\n\t"
-        "sxtb16 %[g], %[f]\n\t"
-        "smlad %[a20], %[g], %[x0], %[a20]\n\t"
-        "smlad %[a21], %[g], %[x1], %[a21]\n\t"
-        "sxtb16 %[f], %[f], ror #8\n\t"
-        "smlad %[a30], %[f], %[x0], %[a30]\n\t"
-        "smlad %[a31], %[f], %[x1], %[a31]\n\t"
+        TK_CONV_QUADS_HALF
+        TK_CONV_QUADS_HALF
         "ldr %[f], %[stop]\n\t"
         "cmp %[s], %[f]\n\t"
         "bne 1b\n\t"

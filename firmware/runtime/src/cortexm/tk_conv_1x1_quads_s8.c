@@ -15,7 +15,7 @@
  * Both input pixels are in scratch before the first output byte is written,
  * and a later pair reads pixels at least as far on as its outputs, so with
  * out_c <= in_c the output may overwrite the input (the variant's in-place
- * rule).
+ * rule allows it for an output of the input's size).
  */
 #include "tinykit/conv_geometry.h"
 #include "tinykit/conv_quads.h"
@@ -52,10 +52,8 @@ tk_status tk_conv_1x1_quads_s8(const tk_context *ctx, const tk_conv_params *para
         for (int32_t pixel = 0; pixel < pixels; pixel += 2) {
             /* An odd last pixel is computed as both pixels of a pair and stored once. */
             const int32_t second = pixel + 1 < pixels ? pixel + 1 : pixel;
-            const int8_t *a0 = input + ((b * g.in_h + (pixel / g.out_w) * params->stride_h) * g.in_w +
-                                        (pixel % g.out_w) * params->stride_w) * g.in_c;
-            const int8_t *a1 = input + ((b * g.in_h + (second / g.out_w) * params->stride_h) * g.in_w +
-                                        (second % g.out_w) * params->stride_w) * g.in_c;
+            const int8_t *a0 = tk_conv_1x1_input_pixel(input, &g, params->stride_h, params->stride_w, b, pixel);
+            const int8_t *a1 = tk_conv_1x1_input_pixel(input, &g, params->stride_h, params->stride_w, b, second);
             tk_conv_quads_interleave(a0, a1, g.in_c, pair);
             tk_conv_quads_two_pixels(filter, channels, g.out_c, g.in_c, pair, params->output_offset,
                                      params->activation, output + (b * pixels + pixel) * g.out_c,

@@ -8,16 +8,13 @@
  * are gathered (im2col) into the interleaved pair layout of
  * tinykit/conv_quads.h, as the int8 columns of a plain im2col would take it.
  * With in_c a multiple of 4, every input word is four taps of one group and
- * goes in whole, straight into the pair (the first pixel's bytes spread, the
- * second's merged in): 2 * taps bytes of scratch. Otherwise (first layers
- * with one or three channels) each pixel's column is copied plainly, a whole
- * window row per memcpy where the row lies inside the image, the first into
- * the pair's upper half and the second after the pair, and then interleaved
- * in place (tk_conv_quads_interleave reads each word before it writes over
- * it): 3 * taps bytes, for layers whose input is small. The padding is the
- * input zero point. The pair
- * then goes through tk_conv_quads_two_pixels: four output channels by two
- * pixels per step, from the "quads" weight layout (rows padded the same way)
+ * goes in whole (the first pixel's bytes spread, the second's merged in).
+ * Otherwise (first layers with one or three channels) the taps go byte by
+ * byte, a whole window row at a time where the row lies inside the image
+ * (tap t of pixel j to byte 8 (t / 4) + {0, 4, 2, 6}[t % 4] + j, four taps per
+ * step). Either way the scratch is the pair alone, 2 * taps bytes. The
+ * padding is the input zero point. The pair then goes through
+ * tk_conv_quads_two_pixels: four output channels by two pixels per step, from the "quads" weight layout (rows padded the same way)
  * and the channel records the build prepared. The bias there has the input
  * offset folded in; a padding tap holds the zero point, -input_offset, so it
  * adds filter * (zero point + input_offset) = 0, as the reference skips it.
@@ -37,8 +34,9 @@ int32_t tk_conv_quads_s8_get_buffer_size(const tk_conv_params *params, const tk_
                                          const tk_dims *filter_dims, const tk_dims *output_dims)
 {
     (void)params;
+    (void)input_dims;
     (void)output_dims;
-    return (input_dims->c % 4 == 0 ? 2 : 3) * column_taps(filter_dims);
+    return 2 * column_taps(filter_dims);
 }
 
 /* im2col of output pixel `pixel` (batch b), in_c a multiple of 4, as pixel `j` (0, then 1) of `pair`. */
@@ -74,37 +72,58 @@ static void im2col_words(const tk_conv_params *params, const tk_conv_geometry *g
     }
 }
 
-/* Plain im2col of output pixel `pixel`'s patch (batch b) into `column`, then zeros up to `depth`
- * taps (they meet zero weights; any value would do, zeros keep the scratch defined). */
-static void im2col_column(const tk_conv_params *params, const tk_conv_geometry *g, const int8_t *input, int32_t b,
-                          int32_t pixel, int32_t depth, int8_t *column)
+/* Taps t .. t + n - 1 of one pixel, from `src` (or all `fill` if src is NULL), into
+ * their places in the pair; `pixel` is the pair's address plus the pixel's index (0 or 1). */
+static void scatter_taps(const int8_t *src, int8_t fill, int32_t n, int32_t t, int8_t *pixel)
+{
+    static const int8_t place[4] = {0, 4, 2, 6};
+    int32_t i = 0;
+    for (; i < n && (t & 3) != 0; ++i, ++t) {
+        pixel[2 * (t & ~3) + place[t & 3]] = src != NULL ? src[i] : fill;
+    }
+    for (int8_t *group = pixel + 2 * t; i + 4 <= n; i += 4, t += 4, group += 8) {
+        group[0] = src != NULL ? src[i] : fill;
+        group[4] = src != NULL ? src[i + 1] : fill;
+        group[2] = src != NULL ? src[i + 2] : fill;
+        group[6] = src != NULL ? src[i + 3] : fill;
+    }
+    for (; i < n; ++i, ++t) {
+        pixel[2 * (t & ~3) + place[t & 3]] = src != NULL ? src[i] : fill;
+    }
+}
+
+/* im2col of output pixel `pixel` (batch b), in_c not a multiple of 4, as pixel `j` of `pair`,
+ * then zero taps up to `depth` (they meet zero weights; any value would do, zeros keep the
+ * scratch defined). */
+static void im2col_taps(const tk_conv_params *params, const tk_conv_geometry *g, const int8_t *input, int32_t b,
+                        int32_t pixel, int j, int32_t depth, int8_t *pair)
 {
     const int32_t in_y_origin = (pixel / g->out_w) * params->stride_h - params->pad_h;
     const int32_t in_x_origin = (pixel % g->out_w) * params->stride_w - params->pad_w;
-    const int zero_point = -params->input_offset; /* an int8 value: the input's zero point */
-    const int32_t row_bytes = g->filter_w * g->in_c;
+    const int8_t zero_point = (int8_t)-params->input_offset; /* an int8 value: the input's zero point */
+    const int32_t row_taps = g->filter_w * g->in_c;
     const int row_inside = params->dilation_w == 1 && in_x_origin >= 0 && in_x_origin + g->filter_w <= g->in_w;
-    memset(column + g->filter_h * row_bytes, 0, (size_t)(depth - g->filter_h * row_bytes));
-    for (int32_t ky = 0; ky < g->filter_h; ++ky, column += row_bytes) {
+    int8_t *own = pair + j;
+    int32_t t = 0;
+    for (int32_t ky = 0; ky < g->filter_h; ++ky) {
         const int32_t in_y = in_y_origin + params->dilation_h * ky;
         if (in_y < 0 || in_y >= g->in_h) {
-            memset(column, zero_point, (size_t)row_bytes);
+            scatter_taps(NULL, zero_point, row_taps, t, own);
+            t += row_taps;
             continue;
         }
         const int8_t *row = input + (b * g->in_h + in_y) * g->in_w * g->in_c;
         if (row_inside) {
-            memcpy(column, row + in_x_origin * g->in_c, (size_t)row_bytes);
+            scatter_taps(row + in_x_origin * g->in_c, 0, row_taps, t, own);
+            t += row_taps;
             continue;
         }
-        for (int32_t kx = 0; kx < g->filter_w; ++kx) {
+        for (int32_t kx = 0; kx < g->filter_w; ++kx, t += g->in_c) {
             const int32_t in_x = in_x_origin + params->dilation_w * kx;
-            if (in_x >= 0 && in_x < g->in_w) {
-                memcpy(column + kx * g->in_c, row + in_x * g->in_c, (size_t)g->in_c);
-            } else {
-                memset(column + kx * g->in_c, zero_point, (size_t)g->in_c);
-            }
+            scatter_taps(in_x >= 0 && in_x < g->in_w ? row + in_x * g->in_c : NULL, zero_point, g->in_c, t, own);
         }
     }
+    scatter_taps(NULL, 0, depth - t, t, own);
 }
 
 tk_status tk_conv_quads_s8(const tk_context *ctx, const tk_conv_params *params,
@@ -135,9 +154,8 @@ tk_status tk_conv_quads_s8(const tk_context *ctx, const tk_conv_params *params,
                 im2col_words(params, &g, input, b, pixel, 0, pair);
                 im2col_words(params, &g, input, b, second, 1, pair);
             } else {
-                im2col_column(params, &g, input, b, pixel, depth, pair + depth);
-                im2col_column(params, &g, input, b, second, depth, pair + 2 * depth);
-                tk_conv_quads_interleave(pair + depth, pair + 2 * depth, depth, pair);
+                im2col_taps(params, &g, input, b, pixel, 0, depth, pair);
+                im2col_taps(params, &g, input, b, second, 1, depth, pair);
             }
             tk_conv_quads_two_pixels(filter, channels, g.out_c, depth, pair, params->output_offset,
                                      params->activation, output + (b * pixels + pixel) * g.out_c,
