@@ -9,10 +9,9 @@
  * tinykit/conv_quads.h, as the int8 columns of a plain im2col would take it.
  * With in_c a multiple of 4, every input word is four taps of one group and
  * goes in whole (the first pixel's bytes spread, the second's merged in).
- * Otherwise (first layers with one or three channels) the taps go byte by
- * byte, a whole window row at a time where the row lies inside the image
- * (tap t of pixel j to byte 8 (t / 4) + {0, 4, 2, 6}[t % 4] + j, four taps per
- * step). Either way the scratch is the pair alone, 2 * taps bytes. The
+ * Otherwise (first layers with one or three channels) tap by tap, both
+ * pixels' bytes of a tap together (tap t of pixel j to byte
+ * 8 (t / 4) + {0, 4, 2, 6}[t % 4] + j). Either way the scratch is the pair alone, 2 * taps bytes. The
  * padding is the input zero point. The pair then goes through
  * tk_conv_quads_two_pixels: four output channels by two pixels per step, from the "quads" weight layout (rows padded the same way)
  * and the channel records the build prepared. The bias there has the input
@@ -39,6 +38,16 @@ int32_t tk_conv_quads_s8_get_buffer_size(const tk_conv_params *params, const tk_
     return 2 * column_taps(filter_dims);
 }
 
+/* The in_c taps of filter position (in_y, in_x) from the input (batch b), or the zero point
+ * outside the image: the address of the input pixel, or NULL. */
+static inline const int8_t *tap_source(const tk_conv_geometry *g, const int8_t *input, int32_t b, int32_t in_y,
+                                       int32_t in_x)
+{
+    return in_y >= 0 && in_y < g->in_h && in_x >= 0 && in_x < g->in_w
+               ? input + ((b * g->in_h + in_y) * g->in_w + in_x) * g->in_c
+               : NULL;
+}
+
 /* im2col of output pixel `pixel` (batch b), in_c a multiple of 4, as pixel `j` (0, then 1) of `pair`. */
 static void im2col_words(const tk_conv_params *params, const tk_conv_geometry *g, const int8_t *input, int32_t b,
                          int32_t pixel, int j, int8_t *pair)
@@ -52,10 +61,9 @@ static void im2col_words(const tk_conv_params *params, const tk_conv_geometry *g
         const int32_t in_y = in_y_origin + params->dilation_h * ky;
         for (int32_t kx = 0; kx < g->filter_w; ++kx) {
             const int32_t in_x = in_x_origin + params->dilation_w * kx;
-            const int inside = in_y >= 0 && in_y < g->in_h && in_x >= 0 && in_x < g->in_w;
-            const int8_t *src = inside ? input + ((b * g->in_h + in_y) * g->in_w + in_x) * g->in_c : input;
+            const int8_t *src = tap_source(g, input, b, in_y, in_x);
             for (int32_t c = 0; c < g->in_c; c += 4, group += 8) {
-                const uint32_t word = inside ? (uint32_t)tk_load_word(src + c) : padding;
+                const uint32_t word = src != NULL ? (uint32_t)tk_load_word(src + c) : padding;
                 uint32_t x;
                 uint32_t y;
                 if (j == 0) {
@@ -72,58 +80,52 @@ static void im2col_words(const tk_conv_params *params, const tk_conv_geometry *g
     }
 }
 
-/* Taps t .. t + n - 1 of one pixel, from `src` (or all `fill` if src is NULL), into
- * their places in the pair; `pixel` is the pair's address plus the pixel's index (0 or 1). */
-static void scatter_taps(const int8_t *src, int8_t fill, int32_t n, int32_t t, int8_t *pixel)
+/* Where the first pixel's tap t goes in the pair (the second pixel's is the next byte). */
+static inline int32_t pair_offset(int32_t t)
 {
-    static const int8_t place[4] = {0, 4, 2, 6};
-    int32_t i = 0;
-    for (; i < n && (t & 3) != 0; ++i, ++t) {
-        pixel[2 * (t & ~3) + place[t & 3]] = src != NULL ? src[i] : fill;
-    }
-    for (int8_t *group = pixel + 2 * t; i + 4 <= n; i += 4, t += 4, group += 8) {
-        group[0] = src != NULL ? src[i] : fill;
-        group[4] = src != NULL ? src[i + 1] : fill;
-        group[2] = src != NULL ? src[i + 2] : fill;
-        group[6] = src != NULL ? src[i + 3] : fill;
-    }
-    for (; i < n; ++i, ++t) {
-        pixel[2 * (t & ~3) + place[t & 3]] = src != NULL ? src[i] : fill;
-    }
+    return 2 * (t & ~3) + ((t & 1) << 2) + (t & 2);
 }
 
-/* im2col of output pixel `pixel` (batch b), in_c not a multiple of 4, as pixel `j` of `pair`,
- * then zero taps up to `depth` (they meet zero weights; any value would do, zeros keep the
- * scratch defined). */
+/* im2col of output pixels `first` and `second` (batch b), in_c not a multiple of 4, into
+ * `pair` tap by tap: both pixels' bytes of a tap at once, then zero taps up to `depth` (they
+ * meet zero weights; any value would do, zeros keep the scratch defined). */
 static void im2col_taps(const tk_conv_params *params, const tk_conv_geometry *g, const int8_t *input, int32_t b,
-                        int32_t pixel, int j, int32_t depth, int8_t *pair)
+                        int32_t first, int32_t second, int32_t depth, int8_t *pair)
 {
-    const int32_t in_y_origin = (pixel / g->out_w) * params->stride_h - params->pad_h;
-    const int32_t in_x_origin = (pixel % g->out_w) * params->stride_w - params->pad_w;
+    const int32_t y0 = (first / g->out_w) * params->stride_h - params->pad_h;
+    const int32_t x0 = (first % g->out_w) * params->stride_w - params->pad_w;
+    const int32_t y1 = (second / g->out_w) * params->stride_h - params->pad_h;
+    const int32_t x1 = (second % g->out_w) * params->stride_w - params->pad_w;
     const int8_t zero_point = (int8_t)-params->input_offset; /* an int8 value: the input's zero point */
     const int32_t row_taps = g->filter_w * g->in_c;
-    const int row_inside = params->dilation_w == 1 && in_x_origin >= 0 && in_x_origin + g->filter_w <= g->in_w;
-    int8_t *own = pair + j;
+    const int rows_inside = params->dilation_w == 1 && x0 >= 0 && x0 + g->filter_w <= g->in_w && x1 >= 0 &&
+                            x1 + g->filter_w <= g->in_w;
     int32_t t = 0;
     for (int32_t ky = 0; ky < g->filter_h; ++ky) {
-        const int32_t in_y = in_y_origin + params->dilation_h * ky;
-        if (in_y < 0 || in_y >= g->in_h) {
-            scatter_taps(NULL, zero_point, row_taps, t, own);
-            t += row_taps;
+        const int8_t *r0 = tap_source(g, input, b, y0 + params->dilation_h * ky, x0);
+        const int8_t *r1 = tap_source(g, input, b, y1 + params->dilation_h * ky, x1);
+        if (rows_inside && r0 != NULL && r1 != NULL) { /* both window rows inside: contiguous bytes */
+            for (int32_t i = 0; i < row_taps; ++i, ++t) {
+                int8_t *at = pair + pair_offset(t);
+                at[0] = r0[i];
+                at[1] = r1[i];
+            }
             continue;
         }
-        const int8_t *row = input + (b * g->in_h + in_y) * g->in_w * g->in_c;
-        if (row_inside) {
-            scatter_taps(row + in_x_origin * g->in_c, 0, row_taps, t, own);
-            t += row_taps;
-            continue;
-        }
-        for (int32_t kx = 0; kx < g->filter_w; ++kx, t += g->in_c) {
-            const int32_t in_x = in_x_origin + params->dilation_w * kx;
-            scatter_taps(in_x >= 0 && in_x < g->in_w ? row + in_x * g->in_c : NULL, zero_point, g->in_c, t, own);
+        for (int32_t kx = 0; kx < g->filter_w; ++kx) {
+            const int8_t *s0 = tap_source(g, input, b, y0 + params->dilation_h * ky, x0 + params->dilation_w * kx);
+            const int8_t *s1 = tap_source(g, input, b, y1 + params->dilation_h * ky, x1 + params->dilation_w * kx);
+            for (int32_t c = 0; c < g->in_c; ++c, ++t) {
+                int8_t *at = pair + pair_offset(t);
+                at[0] = s0 != NULL ? s0[c] : zero_point;
+                at[1] = s1 != NULL ? s1[c] : zero_point;
+            }
         }
     }
-    scatter_taps(NULL, 0, depth - t, t, own);
+    for (; t < depth; ++t) {
+        int8_t *at = pair + pair_offset(t);
+        at[0] = at[1] = 0;
+    }
 }
 
 tk_status tk_conv_quads_s8(const tk_context *ctx, const tk_conv_params *params,
@@ -154,8 +156,7 @@ tk_status tk_conv_quads_s8(const tk_context *ctx, const tk_conv_params *params,
                 im2col_words(params, &g, input, b, pixel, 0, pair);
                 im2col_words(params, &g, input, b, second, 1, pair);
             } else {
-                im2col_taps(params, &g, input, b, pixel, 0, depth, pair);
-                im2col_taps(params, &g, input, b, second, 1, depth, pair);
+                im2col_taps(params, &g, input, b, pixel, second, depth, pair);
             }
             tk_conv_quads_two_pixels(filter, channels, g.out_c, depth, pair, params->output_offset,
                                      params->activation, output + (b * pixels + pixel) * g.out_c,
