@@ -61,13 +61,17 @@ static inline int32_t tk_requant_ready(int32_t acc, const int32_t *channel)
 
 /* Both pixels' int8 outputs of one channel from its accumulators acc0, acc1
  * and its record, in out[0] and out[1]. The record is read into locals once:
- * read through the pointer, it would be read again after every int8 store. */
+ * read through the pointer, it would be read again after every int8 store.
+ * `full_range` (a constant where it is inlined) says the activation clamps to
+ * all of int8, which one SSAT does. */
 static inline void tk_conv_quad_outputs(int32_t acc0, int32_t acc1, const int32_t *channel, int32_t output_offset,
-                                        int32_t lo, int32_t hi, int8_t out[2])
+                                        int32_t lo, int32_t hi, int full_range, int8_t out[2])
 {
     const int32_t record[TK_CONV_CHANNEL_WORDS] = {0, channel[1], channel[2], channel[3], channel[4]};
-    out[0] = (int8_t)tk_clamp(tk_requant_ready(acc0, record) + output_offset, lo, hi);
-    out[1] = (int8_t)tk_clamp(tk_requant_ready(acc1, record) + output_offset, lo, hi);
+    const int32_t r0 = tk_requant_ready(acc0, record) + output_offset;
+    const int32_t r1 = tk_requant_ready(acc1, record) + output_offset;
+    out[0] = (int8_t)(full_range ? __ssat(r0, 8) : tk_clamp(r0, lo, hi));
+    out[1] = (int8_t)(full_range ? __ssat(r1, 8) : tk_clamp(r1, lo, hi));
 }
 
 /* Pixel pair interleaving (see above) of `depth` taps (a multiple of 4) of
@@ -159,16 +163,11 @@ static inline void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, const 
 #endif
 }
 
-/* Every output channel of the two pixels interleaved in `pair` (`depth` taps
- * each, a multiple of 4, at least 4), from `filter` in the "quads" layout; the
- * outputs go to out0 and out1 (the same place for an odd last pixel, paired
- * with itself). */
-static inline void tk_conv_quads_two_pixels(const int8_t *filter, const int32_t *channels, int32_t out_c, int32_t depth,
-                                            const int8_t *pair, int32_t output_offset, tk_activation activation,
-                                            int8_t *out0, int8_t *out1)
+/* tk_conv_quads_two_pixels for one kind of clamp (`full_range`: see tk_conv_quad_outputs). */
+static inline void tk_conv_quads_block(const int8_t *filter, const int32_t *channels, int32_t out_c, int32_t depth,
+                                       const int8_t *pair, int32_t output_offset, int32_t lo, int32_t hi, int full_range,
+                                       int8_t *out0, int8_t *out1)
 {
-    const int32_t lo = activation.min;
-    const int32_t hi = activation.max;
     const int32_t *ch = channels;
     for (int32_t oc = 0; oc < out_c; oc += TK_CONV_QUAD, ch += TK_CONV_QUAD * TK_CONV_CHANNEL_WORDS) {
         const int32_t *ch1 = ch + TK_CONV_CHANNEL_WORDS;
@@ -180,10 +179,10 @@ static inline void tk_conv_quads_two_pixels(const int8_t *filter, const int32_t 
         int8_t v1[2];
         int8_t v2[2];
         int8_t v3[2];
-        tk_conv_quad_outputs(acc.a00, acc.a01, ch, output_offset, lo, hi, v0);
-        tk_conv_quad_outputs(acc.a10, acc.a11, ch1, output_offset, lo, hi, v1);
-        tk_conv_quad_outputs(acc.a20, acc.a21, ch2, output_offset, lo, hi, v2);
-        tk_conv_quad_outputs(acc.a30, acc.a31, ch3, output_offset, lo, hi, v3);
+        tk_conv_quad_outputs(acc.a00, acc.a01, ch, output_offset, lo, hi, full_range, v0);
+        tk_conv_quad_outputs(acc.a10, acc.a11, ch1, output_offset, lo, hi, full_range, v1);
+        tk_conv_quad_outputs(acc.a20, acc.a21, ch2, output_offset, lo, hi, full_range, v2);
+        tk_conv_quad_outputs(acc.a30, acc.a31, ch3, output_offset, lo, hi, full_range, v3);
         /* Stored last, so no int8 store comes between a record's loads. */
         out0[oc] = v0[0];
         out0[oc + 1] = v1[0];
@@ -193,6 +192,24 @@ static inline void tk_conv_quads_two_pixels(const int8_t *filter, const int32_t 
         out1[oc + 1] = v1[1];
         out1[oc + 2] = v2[1];
         out1[oc + 3] = v3[1];
+    }
+}
+
+/* Every output channel of the two pixels interleaved in `pair` (`depth` taps
+ * each, a multiple of 4, at least 4), from `filter` in the "quads" layout; the
+ * outputs go to out0 and out1 (the same place for an odd last pixel, paired
+ * with itself). A layer without a fused clamp inside int8 (no activation, or
+ * ReLU with the output zero point at -128: every layer of the MLPerf Tiny
+ * models) gets the loop whose clamp is one SSAT. */
+static inline void tk_conv_quads_two_pixels(const int8_t *filter, const int32_t *channels, int32_t out_c, int32_t depth,
+                                            const int8_t *pair, int32_t output_offset, tk_activation activation,
+                                            int8_t *out0, int8_t *out1)
+{
+    if (activation.min == INT8_MIN && activation.max == INT8_MAX) {
+        tk_conv_quads_block(filter, channels, out_c, depth, pair, output_offset, INT8_MIN, INT8_MAX, 1, out0, out1);
+    } else {
+        tk_conv_quads_block(filter, channels, out_c, depth, pair, output_offset, activation.min, activation.max, 0,
+                            out0, out1);
     }
 }
 
