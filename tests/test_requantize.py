@@ -94,21 +94,23 @@ def test_requantize_equals_the_reference_arithmetic(tmp_path: Path) -> None:
 
 def test_prepared_channel_records_requantize_as_the_reference(tmp_path: Path) -> None:
     """tinykit/conv_quads.h's single rounding from the records the build writes
-    (tinykit.codegen.ops.conv.conv_channel_records) equals TFLite's two roundings for every
-    positive multiplier and right shift 1..31, on corners, random operands and near-ties."""
+    (tinykit.codegen.ops.conv.conv_channel_records) equals TFLite's two roundings plus the output
+    offset for every positive multiplier, right shift 1..22 and offset, on corners, random
+    operands and near-ties."""
     rng = np.random.default_rng(23)
     xs, _, _ = zip(*operands())
     multipliers = [1 << 30, INT32_MAX, 1518500250] + [int(v) for v in rng.integers(1 << 30, 1 << 31, 20)]
-    cases = [(x, m, s) for x in sorted(set(xs))[::7] for m in multipliers[:3] for s in range(-31, 0)]
+    cases = [(x, m, s, o) for x in sorted(set(xs))[::7] for m in multipliers[:3] for s in range(-22, 0)
+             for o in (-128, 0, 127)]
     for _ in range(3000):
-        m, s = int(rng.choice(multipliers)), int(rng.integers(-31, 0))
+        m, s, o = int(rng.choice(multipliers)), int(rng.integers(-22, 0)), int(rng.integers(-128, 128))
         # Accumulators whose scaled value lands within a step of a rounding tie.
         tie = (int(rng.integers(-2000, 2000)) * 2 + 1) << (30 - s)
         x = max(INT32_MIN, min(INT32_MAX, tie // m + int(rng.integers(-2, 3))))
-        cases.append((x, m, s))
-    records = conv_channel_records(np.zeros(len(cases), dtype=np.int32), [(m, s) for _, m, s in cases])
+        cases.append((x, m, s, o))
+    records = np.concatenate([conv_channel_records(np.zeros(1, dtype=np.int32), [(m, s)], o) for _, m, s, o in cases])
     words = ", ".join(f"(int32_t)({v}LL)" for v in records)
-    xs_c = ", ".join(f"(int32_t)({x}LL)" for x, _, _ in cases)
+    xs_c = ", ".join(f"(int32_t)({x}LL)" for x, _, _, _ in cases)
     program = tmp_path / "ready.c"
     program.write_text(
         "#include <stdio.h>\n#include \"tinykit/conv_quads.h\"\n\n"
@@ -119,7 +121,7 @@ def test_prepared_channel_records_requantize_as_the_reference(tmp_path: Path) ->
         "    }\n    return 0;\n}\n"
     )
     got = [int(v) for v in compile_and_run(program).split()]
-    expected = [requantize(x, m, s) for x, m, s in cases]
+    expected = [requantize(x, m, s) + o for x, m, s, o in cases]
     assert len(got) == len(expected)
     wrong = [(c, g, e) for c, g, e in zip(cases, got, expected) if g != e]
     assert wrong == [], "\n".join(f"{c}: C {g}, reference {e}" for c, g, e in wrong[:20])

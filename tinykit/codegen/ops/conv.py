@@ -101,7 +101,8 @@ def emit_conv_2d(op: Op, ctx: EmitContext) -> str:
         # Constants enter the weights file as they are named: filter, then the channel records.
         filter_name = ctx.constant("filter_quads", conv_quads_weights(rows), "int8_t")
         folded = fold_input_offset(rows, bias.array() if bias is not None else None, -inp.quant.single_zero_point)
-        channels = ctx.constant("channels", conv_channel_records(folded, conv_channel_multipliers(op)), "int32_t")
+        records = conv_channel_records(folded, conv_channel_multipliers(op), out.quant.single_zero_point)
+        channels = ctx.constant("channels", records, "int32_t")
         return ctx.call(params, dims[0], ctx.tensor(inp), dims[1], filter_name, channels, dims[2], ctx.tensor(out))
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
     if ctx.kernel.weight_layout == FILTER_PAIRS:
@@ -151,17 +152,18 @@ def conv_quads_weights(rows: np.ndarray) -> np.ndarray:
     return blocks.transpose(0, 3, 5, 1, 4, 2).ravel()
 
 
-def conv_channel_records(folded_bias: np.ndarray, multipliers: Sequence[tuple[int, int]]) -> np.ndarray:
+def conv_channel_records(folded_bias: np.ndarray, multipliers: Sequence[tuple[int, int]],
+                         output_offset: int) -> np.ndarray:
     """The per-channel records of the "quads" kernels (tinykit/conv_quads.h), flattened: folded
-    bias, multiplier, the int64 rounding constant 2^30 + 2^(30 + e) as low and high words, e - 1,
-    for the right shift e = -shift (1..31, which the variant's choice guarantees)."""
+    bias, multiplier, the int64 constant 2^30 + 2^(30 + e) + output_offset * 2^(31 + e) as low and
+    (signed) high words, e - 1, for the right shift e = -shift (1..22, which the variant's choice
+    guarantees)."""
     records = []
     for b, (multiplier, shift) in zip(folded_bias, multipliers):
         e = -shift
-        round_ = (1 << 30) + (1 << (30 + e))
-        low = round_ & 0xFFFFFFFF
-        records.append([int(b), multiplier, low - (1 << 32) if low >= 1 << 31 else low, round_ >> 32, e - 1])
-    return np.array(records, dtype=np.int64).astype(np.int32).ravel()
+        constant = (1 << 30) + (1 << (30 + e)) + output_offset * (1 << (31 + e))
+        records.append([int(b), multiplier, constant & 0xFFFFFFFF, constant >> 32, e - 1])
+    return (np.array(records, dtype=np.int64) % 2**32).astype(np.uint32).view(np.int32).ravel()
 
 
 @emitter(OpKind.DEPTHWISE_CONV_2D)

@@ -67,10 +67,10 @@ QUADS = "quads"
 
 
 def _requantization_shifts_right(op: Op) -> bool:
-    """Every channel's requantization is a multiply and a right shift of 1..31 bits (a real
-    multiplier below 1/2: every trained layer tinykit has met), the case conv_quads.h's
-    single-rounding form of TF Lite Micro's two roundings covers."""
-    return all(multiplier > 0 and -31 <= shift <= -1 for multiplier, shift in conv_channel_multipliers(op))
+    """Every channel's requantization is a multiply and a right shift of 1..22 bits (a real
+    multiplier in [2^-23, 1/2): every trained layer tinykit has met shifts 6..12), the case
+    conv_quads.h's single-rounding form of TF Lite Micro's two roundings covers in int64."""
+    return all(multiplier > 0 and -22 <= shift <= -1 for multiplier, shift in conv_channel_multipliers(op))
 
 
 def _quads(op: Op) -> bool:

@@ -21,20 +21,25 @@
  * Channel records (TK_CONV_CHANNEL_WORDS int32 per output channel):
  *   [0] bias + input_offset * the filter row's sum (the input offset folded in)
  *   [1] the multiplier m (> 0)
- *   [2] [3] low and high words of the int64 2^30 + 2^(30 + e), where e >= 1 is
- *       the channel's right shift
+ *   [2] [3] low and high words (the high one signed) of the int64
+ *       2^30 + 2^(30 + e) + output_offset * 2^(31 + e), where e is the
+ *       channel's right shift, 1 <= e <= 22
  *   [4] e - 1
  * TF Lite Micro requantizes acc as RoundingDivideByPOT(SaturatingRounding-
- * DoublingHighMul(acc, m), e): two roundings, the second one's nudge depending
- * on the sign of the first result. For m > 0 and e >= 1 both come to
+ * DoublingHighMul(acc, m), e) and adds the output offset: two roundings, the
+ * second one's nudge depending on the sign of the first result. For m > 0 and
+ * e >= 1 they come to
  *   floor((acc * m + 2^30 + 2^(30 + e) - [acc < 0] * 2^31) / 2^(31 + e)):
  * the first rounding's floor folds into the second's (its nudge is an
  * integer number of 2^31), and the sign test may read acc instead of the
  * high product, because where they differ (acc < 0 <= acc * m + 2^30) both
- * nudges give 0. That is an SMLAL onto the prepared constant, one subtraction
- * of the sign bit and a shift of the high word: the build only chooses these
- * kernels when every channel has e >= 1 (every layer whose real multiplier
- * is below 1/2); tests/test_requantize.py checks it against tk_requantize.
+ * nudges give 0; the offset, a whole number of 2^(31 + e), goes in exactly.
+ * That is an SMLAL onto the prepared constant, one subtraction of the sign bit
+ * and a shift of the high word; with e <= 22 no sum leaves int64
+ * (|acc * m| < 2^62, the constant below 2^61). The build only chooses these
+ * kernels when every channel's shift is in that range (every layer whose real
+ * multiplier lies in [2^-23, 1/2)); tests/test_requantize.py checks the
+ * records against TF Lite Micro's arithmetic.
  */
 #ifndef TINYKIT_CONV_QUADS_H
 #define TINYKIT_CONV_QUADS_H
@@ -51,10 +56,10 @@
 /* Output channels per block of the "quads" layout. */
 #define TK_CONV_QUAD 4
 
-/* acc requantized with the prepared record `channel` (see above), before the output offset. */
+/* acc requantized with the prepared record `channel` (see above), the output offset included. */
 static inline int32_t tk_requant_ready(int32_t acc, const int32_t *channel)
 {
-    const int64_t round = (int64_t)(((uint64_t)(uint32_t)channel[3] << 32) | (uint32_t)channel[2]);
+    const int64_t round = (int64_t)channel[3] * (INT64_C(1) << 32) + (uint32_t)channel[2];
     const int64_t p = (int64_t)acc * channel[1] + round - (int64_t)(((uint64_t)((uint32_t)acc >> 31)) << 31);
     return (int32_t)(p >> 32) >> channel[4];
 }
@@ -64,12 +69,12 @@ static inline int32_t tk_requant_ready(int32_t acc, const int32_t *channel)
  * read through the pointer, it would be read again after every int8 store.
  * `full_range` (a constant where it is inlined) says the activation clamps to
  * all of int8, which one SSAT does. */
-static inline void tk_conv_quad_outputs(int32_t acc0, int32_t acc1, const int32_t *channel, int32_t output_offset,
-                                        int32_t lo, int32_t hi, int full_range, int8_t out[2])
+static inline void tk_conv_quad_outputs(int32_t acc0, int32_t acc1, const int32_t *channel, int32_t lo, int32_t hi,
+                                        int full_range, int8_t out[2])
 {
     const int32_t record[TK_CONV_CHANNEL_WORDS] = {0, channel[1], channel[2], channel[3], channel[4]};
-    const int32_t r0 = tk_requant_ready(acc0, record) + output_offset;
-    const int32_t r1 = tk_requant_ready(acc1, record) + output_offset;
+    const int32_t r0 = tk_requant_ready(acc0, record);
+    const int32_t r1 = tk_requant_ready(acc1, record);
     out[0] = (int8_t)(full_range ? __ssat(r0, 8) : tk_clamp(r0, lo, hi));
     out[1] = (int8_t)(full_range ? __ssat(r1, 8) : tk_clamp(r1, lo, hi));
 }
@@ -165,8 +170,8 @@ static inline void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, const 
 
 /* tk_conv_quads_two_pixels for one kind of clamp (`full_range`: see tk_conv_quad_outputs). */
 static inline void tk_conv_quads_block(const int8_t *filter, const int32_t *channels, int32_t out_c, int32_t depth,
-                                       const int8_t *pair, int32_t output_offset, int32_t lo, int32_t hi, int full_range,
-                                       int8_t *out0, int8_t *out1)
+                                       const int8_t *pair, int32_t lo, int32_t hi, int full_range, int8_t *out0,
+                                       int8_t *out1)
 {
     const int32_t *ch = channels;
     for (int32_t oc = 0; oc < out_c; oc += TK_CONV_QUAD, ch += TK_CONV_QUAD * TK_CONV_CHANNEL_WORDS) {
@@ -179,10 +184,10 @@ static inline void tk_conv_quads_block(const int8_t *filter, const int32_t *chan
         int8_t v1[2];
         int8_t v2[2];
         int8_t v3[2];
-        tk_conv_quad_outputs(acc.a00, acc.a01, ch, output_offset, lo, hi, full_range, v0);
-        tk_conv_quad_outputs(acc.a10, acc.a11, ch1, output_offset, lo, hi, full_range, v1);
-        tk_conv_quad_outputs(acc.a20, acc.a21, ch2, output_offset, lo, hi, full_range, v2);
-        tk_conv_quad_outputs(acc.a30, acc.a31, ch3, output_offset, lo, hi, full_range, v3);
+        tk_conv_quad_outputs(acc.a00, acc.a01, ch, lo, hi, full_range, v0);
+        tk_conv_quad_outputs(acc.a10, acc.a11, ch1, lo, hi, full_range, v1);
+        tk_conv_quad_outputs(acc.a20, acc.a21, ch2, lo, hi, full_range, v2);
+        tk_conv_quad_outputs(acc.a30, acc.a31, ch3, lo, hi, full_range, v3);
         /* Stored last, so no int8 store comes between a record's loads. */
         out0[oc] = v0[0];
         out0[oc + 1] = v1[0];
@@ -202,14 +207,12 @@ static inline void tk_conv_quads_block(const int8_t *filter, const int32_t *chan
  * ReLU with the output zero point at -128: every layer of the MLPerf Tiny
  * models) gets the loop whose clamp is one SSAT. */
 static inline void tk_conv_quads_two_pixels(const int8_t *filter, const int32_t *channels, int32_t out_c, int32_t depth,
-                                            const int8_t *pair, int32_t output_offset, tk_activation activation,
-                                            int8_t *out0, int8_t *out1)
+                                            const int8_t *pair, tk_activation activation, int8_t *out0, int8_t *out1)
 {
     if (activation.min == INT8_MIN && activation.max == INT8_MAX) {
-        tk_conv_quads_block(filter, channels, out_c, depth, pair, output_offset, INT8_MIN, INT8_MAX, 1, out0, out1);
+        tk_conv_quads_block(filter, channels, out_c, depth, pair, INT8_MIN, INT8_MAX, 1, out0, out1);
     } else {
-        tk_conv_quads_block(filter, channels, out_c, depth, pair, output_offset, activation.min, activation.max, 0,
-                            out0, out1);
+        tk_conv_quads_block(filter, channels, out_c, depth, pair, activation.min, activation.max, 0, out0, out1);
     }
 }
 

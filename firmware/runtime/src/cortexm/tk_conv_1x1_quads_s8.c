@@ -55,9 +55,8 @@ tk_status tk_conv_1x1_quads_s8(const tk_context *ctx, const tk_conv_params *para
             const int8_t *a0 = tk_conv_1x1_input_pixel(input, &g, params->stride_h, params->stride_w, b, pixel);
             const int8_t *a1 = tk_conv_1x1_input_pixel(input, &g, params->stride_h, params->stride_w, b, second);
             tk_conv_quads_interleave(a0, a1, g.in_c, pair);
-            tk_conv_quads_two_pixels(filter, channels, g.out_c, g.in_c, pair, params->output_offset,
-                                     params->activation, output + (b * pixels + pixel) * g.out_c,
-                                     output + (b * pixels + second) * g.out_c);
+            tk_conv_quads_two_pixels(filter, channels, g.out_c, g.in_c, pair, params->activation,
+                                     output + (b * pixels + pixel) * g.out_c, output + (b * pixels + second) * g.out_c);
         }
     }
     return TK_OK;

@@ -158,9 +158,8 @@ tk_status tk_conv_quads_s8(const tk_context *ctx, const tk_conv_params *params,
             } else {
                 im2col_taps(params, &g, input, b, pixel, second, depth, pair);
             }
-            tk_conv_quads_two_pixels(filter, channels, g.out_c, depth, pair, params->output_offset,
-                                     params->activation, output + (b * pixels + pixel) * g.out_c,
-                                     output + (b * pixels + second) * g.out_c);
+            tk_conv_quads_two_pixels(filter, channels, g.out_c, depth, pair, params->activation,
+                                     output + (b * pixels + pixel) * g.out_c, output + (b * pixels + second) * g.out_c);
         }
     }
     return TK_OK;
