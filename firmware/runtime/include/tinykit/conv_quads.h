@@ -127,14 +127,23 @@ static inline void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, const 
     /* GCC 12 spills four accumulators from the C loop below (17 registers
      * would hold everything), which costs it half its speed: written out, the
      * loop needs 14 (eight accumulators, two pointers, two widened inputs, a
-     * filter word and its widening) and reads `end` from memory. */
+     * filter word and its widening) and reads `end` from memory. It does
+     * eight taps per pass; with a depth of 4 modulo 8 it enters at the
+     * second four. */
+    const int32_t half_pass = (int32_t)((end - pair) / 2) % 8; /* 4 when the depth is 4 modulo 8 */
     int32_t a00 = acc->a00, a01 = acc->a01, a10 = acc->a10, a11 = acc->a11;
     int32_t a20 = acc->a20, a21 = acc->a21, a30 = acc->a30, a31 = acc->a31;
     int32_t x0, x1, f, g;
     const int8_t *s = pair;
     const int8_t *stop = end;
     __asm__ volatile(
+        "ldr %[f], %[half_pass]\n\t"
+        "cmp %[f], #0\n\t"
+        "bne 2f\n\t"
         "1:\n\t"
+        TK_CONV_QUADS_HALF
+        TK_CONV_QUADS_HALF
+        "2:\n\t"
         TK_CONV_QUADS_HALF
         TK_CONV_QUADS_HALF
         "ldr %[f], %[stop]\n\t"
@@ -143,7 +152,7 @@ static inline void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, const 
         : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20), [a21] "+r"(a21),
           [a30] "+r"(a30), [a31] "+r"(a31), [s] "+r"(s), [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [f] "=&r"(f),
           [g] "=&r"(g)
-        : [stop] "m"(stop)
+        : [stop] "m"(stop), [half_pass] "m"(half_pass)
         : "cc", "memory");
     acc->a00 = a00, acc->a01 = a01, acc->a10 = a10, acc->a11 = a11;
     acc->a20 = a20, acc->a21 = a21, acc->a30 = a30, acc->a31 = a31;
