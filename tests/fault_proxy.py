@@ -14,6 +14,9 @@ BOOT_BANNER = b"m-timestamp-mode-performance\r\nm-init-done\r\nm-ready\r\n"
 LineFault = Callable[[bytes], bytes]
 # Called with each host command ('%' included); returns (bytes for the device, bytes injected to the host first).
 CommandFault = Callable[[bytes], tuple[bytes, bytes]]
+# Called with the host's bytes as they arrive (for commands followed by raw data, which may hold '%');
+# returns the bytes for the device.
+StreamFault = Callable[[bytes], bytes]
 
 
 class FaultProxy:
@@ -21,10 +24,11 @@ class FaultProxy:
     board and pumps bytes both ways through the fault functions."""
 
     def __init__(self, board_port: int, to_host: LineFault | None = None, to_device: CommandFault | None = None,
-                 greeting: bytes = b"") -> None:
+                 greeting: bytes = b"", to_device_stream: StreamFault | None = None) -> None:
         self.board_port = board_port
         self.to_host = to_host or (lambda line: line)
         self.to_device = to_device or (lambda command: (command, b""))
+        self.to_device_stream = to_device_stream
         self.greeting = greeting
         self.commands: list[bytes] = []
         self.listener = socket.create_server(("127.0.0.1", 0))
@@ -58,6 +62,9 @@ class FaultProxy:
     def _pump_to_device(self, client: socket.socket, board: socket.socket) -> None:
         pending = b""
         while chunk := _recv(client):
+            if self.to_device_stream is not None:
+                _send(board, self.to_device_stream(chunk))
+                continue
             pending += chunk
             while b"%" in pending:
                 command, pending = pending.split(b"%", 1)

@@ -241,9 +241,12 @@ def convert_with_tflite_converter(model: keras.Model, out_path: Path) -> None:
 
     tf = quiet_tensorflow()
 
+    batch = model.inputs[0].shape[0] or 1  # a fixed batch (tf-keras' Input(batch_size=...)) is fed whole
+
     def representative_dataset() -> Iterator[list[np.ndarray]]:
-        for sample in zoo.calibration_data(model):
-            yield [sample[np.newaxis]]
+        samples = zoo.calibration_data(model)
+        for start in range(0, len(samples) - batch + 1, batch):
+            yield [samples[start:start + batch]]
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]

@@ -47,6 +47,8 @@ BINARY: dict[str, tuple[str, Callable[[int, int, int], int]]] = {
     "smlad": ("__smlad(a, b, c)", lambda a, b, c: s32(c + lane(a, 16, 0) * lane(b, 16, 0) + lane(a, 16, 1) * lane(b, 16, 1))),
     "smladx": ("__smladx(a, b, c)", lambda a, b, c: s32(c + lane(a, 16, 0) * lane(b, 16, 1) + lane(a, 16, 1) * lane(b, 16, 0))),
     "smlabb": ("__smlabb(a, b, c)", lambda a, b, c: s32(c + lane(a, 16, 0) * lane(b, 16, 0))),
+    "smlabt": ("__smlabt(a, b, c)", lambda a, b, c: s32(c + lane(a, 16, 0) * lane(b, 16, 1))),
+    "smlatb": ("__smlatb(a, b, c)", lambda a, b, c: s32(c + lane(a, 16, 1) * lane(b, 16, 0))),
     "smlatt": ("__smlatt(a, b, c)", lambda a, b, c: s32(c + lane(a, 16, 1) * lane(b, 16, 1))),
     "qadd": ("__qadd(a, b)", lambda a, b, c: sat(a + b, -(1 << 31), (1 << 31) - 1)),
     "qsub": ("__qsub(a, b)", lambda a, b, c: sat(a - b, -(1 << 31), (1 << 31) - 1)),
@@ -57,6 +59,7 @@ BINARY: dict[str, tuple[str, Callable[[int, int, int], int]]] = {
     "sxtb16_ror8": ("tk_sxtb16_ror8(a)", lambda a, b, c: pack16(lane(a, 8, 1), lane(a, 8, 3))),
     "sxtab16_ror8": ("tk_sxtab16_ror8(a, b)",
                      lambda a, b, c: pack16(lane(a, 16, 0) + lane(b, 8, 1), lane(a, 16, 1) + lane(b, 8, 3))),
+    "smmlar": ("tk_smmlar(a, b, c)", lambda a, b, c: s32((((c & 0xFFFFFFFF) << 32) + a * b + (1 << 31)) >> 32)),
     "ror0": ("(int32_t)tk_ror((uint32_t)a, 0)", lambda a, b, c: a),
 }
 

@@ -65,6 +65,12 @@ def random_depthwise_case(rng: np.random.Generator) -> DepthwiseCase:
 
 def depthwise_model(case: DepthwiseCase, rng: np.random.Generator) -> bytes:
     b = ModelBuilder()
+    x, y = add_depthwise(b, case, rng)
+    return b.finish([x], [y])
+
+
+def add_depthwise(b: ModelBuilder, case: DepthwiseCase, rng: np.random.Generator) -> tuple[int, int]:
+    """One DEPTHWISE_CONV_2D op of ``case`` in ``b``; returns its input and output."""
     out_c = case.channels * case.multiplier
     in_scale = log_uniform_scale(rng, 0.005, 0.2)
     x = b.activation((case.batch, case.height, case.width, case.channels), scale=in_scale,
@@ -88,7 +94,7 @@ def depthwise_model(case: DepthwiseCase, rng: np.random.Generator) -> bytes:
     opts.depthMultiplier = case.multiplier
     opts.fusedActivationFunction = ACTIVATIONS[case.activation]
     b.op("DEPTHWISE_CONV_2D", inputs, [y], opts)
-    return b.finish([x], [y])
+    return x, y
 
 
 RANDOM_CASES = [random_depthwise_case(np.random.default_rng(2000 + i)) for i in range(24)]
@@ -108,6 +114,9 @@ EDGE_CASES = [
     DepthwiseCase(1, 12, 6, 6, 1, 5, 3, 1, 2, 2, "SAME", "RELU", True, True),
     DepthwiseCase(1, 3, 3, 5, 1, 3, 3, 1, 1, 1, "SAME", "NONE", True, True),
     DepthwiseCase(1, 7, 7, 8, 1, 3, 3, 2, 2, 1, "VALID", "RELU6", True, True),
+    # tk_depthwise_conv_3x3_s8 by columns (stride 1 SAME, taller than wide), odd lines, two batches.
+    DepthwiseCase(2, 9, 4, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU6", True, True),
+    DepthwiseCase(1, 11, 3, 5, 1, 3, 3, 1, 1, 1, "SAME", "NONE", False, True),
 ]
 
 

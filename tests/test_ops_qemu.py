@@ -1,8 +1,8 @@
 """Kernels on emulated Cortex-M boards, bit-exact with tflite-micro: the
 arithmetic, activation, reduction, spatial and transposed-convolution kernels
 on a Cortex-M4 in one firmware image holding two ops of every kind, and the
-DSP twins of CONV_2D, FULLY_CONNECTED, ADD, the pools and MEAN on a Cortex-M4,
-a Cortex-M7 and a Cortex-M33 in one image each (the host tests cover each kind in depth, the
+DSP twins of CONV_2D, FULLY_CONNECTED, ADD, the pools, MEAN and DEPTHWISE_CONV_2D
+on a Cortex-M4, a Cortex-M7 and a Cortex-M33 in one image each (the host tests cover each kind in depth, the
 twins with portable intrinsics; this checks that the target's compiler, its
 real DSP instructions and its integer behaviour give the same bytes)."""
 
@@ -19,6 +19,7 @@ from test_op_add import add_random_add
 from test_op_arithmetic import KINDS as BINARY_KINDS
 from test_op_arithmetic import add_binary_ops
 from test_op_conv import QUAD_CASES, add_conv
+from test_op_depthwise import DepthwiseCase, add_depthwise
 from test_op_fully_connected import FullyConnectedCase, add_fully_connected
 from test_op_mean import MeanCase, add_mean
 from test_op_pool import KINDS as POOL_KINDS
@@ -64,11 +65,21 @@ FC_CASES = [FullyConnectedCase((3, 13), 12, "RELU6", True, False), FullyConnecte
 POOL_CASES = [PoolCase(kind, n, h, w, c, f, f, s, s, pad, act) for kind in POOL_KINDS for n, h, w, c, f, s, pad, act in (
     (1, 7, 7, 11, 3, 2, "SAME", "RELU"), (2, 17, 17, 9, 17, 1, "VALID", "NONE"))]
 MEAN_CASES = [MeanCase(1, 20, 20, 8, False, False), MeanCase(2, 5, 5, 7, True, True)]
+# DEPTHWISE_CONV_2D's 3x3 ring kernel by rows and by columns, strides 1 to 3, odd
+# lines, every clamp; and the general depth-multiplier-1 kernel (5x3, dilated).
+DEPTHWISE_CASES = [
+    DepthwiseCase(1, 10, 8, 16, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
+    DepthwiseCase(2, 9, 4, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU6", True, True),
+    DepthwiseCase(1, 11, 9, 12, 1, 3, 3, 2, 2, 1, "SAME", "NONE", True, True),
+    DepthwiseCase(1, 10, 11, 5, 1, 3, 3, 3, 2, 1, "VALID", "RELU_N1_TO_1", False, True),
+    DepthwiseCase(1, 12, 6, 6, 1, 5, 3, 1, 2, 2, "SAME", "RELU", True, True),
+]
 
 
 @pytest.mark.parametrize("board", ["qemu_m4", "qemu_m7", "qemu_m33"])
 def test_dsp_kernels_are_bit_exact_on_emulated_board(board: str, tmp_path: Path) -> None:
-    """CONV_2D, FULLY_CONNECTED, ADD, AVERAGE_POOL_2D, MAX_POOL_2D and MEAN through their cortexm/ twins, one image."""
+    """CONV_2D, FULLY_CONNECTED, ADD, AVERAGE_POOL_2D, MAX_POOL_2D, MEAN and DEPTHWISE_CONV_2D
+    through their cortexm/ twins, one image."""
     rng = np.random.default_rng(78)
     b = ModelBuilder()
     inputs, outputs = [], []
@@ -92,11 +103,16 @@ def test_dsp_kernels_are_bit_exact_on_emulated_board(board: str, tmp_path: Path)
         x, y = add_mean(b, case, rng)
         inputs.append(x)
         outputs.append(y)
+    for case in DEPTHWISE_CASES:
+        x, y = add_depthwise(b, case, rng)
+        inputs.append(x)
+        outputs.append(y)
     tflite = tmp_path / "dsp_ops.tflite"
     tflite.write_bytes(b.finish(inputs, outputs))
     schedule = schedule_for(tflite, board, "auto")
     assert {op.variant for op in schedule.ops} == {"dsp"}
-    assert {"tk_conv_quads_s8", "tk_conv_1x1_quads_s8"} <= {op.kernel for op in schedule.ops}
+    assert {op.kernel for op in schedule.ops} >= {"tk_conv_quads_s8", "tk_conv_1x1_quads_s8",
+                                                  "tk_depthwise_conv_3x3_s8", "tk_depthwise_conv_dm1_s8"}
     result = verify_model(tflite, tmp_path / "build", board=board, samples=3, seed=6)
     assert result.compared_bytes > 0
     assert result.bit_exact, result.render()

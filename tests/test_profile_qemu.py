@@ -68,6 +68,13 @@ def test_profile_json_on_emulated_board(model: str, board: str, firmware) -> Non
     assert [(layer["kernel"], layer["variant"]) for layer in profile["layers"]] == [
         (op["kernel"], op["variant"]) for op in handoff["ops"]]
     assert all(layer["cycles"] > 0 for layer in profile["layers"])
+    # The core's limit is a real ceiling: under -icount a cycle is an instruction, and no
+    # instruction retires more MACs than SMLAD's two.
+    limit = get_board(board).mac_limit
+    assert profile["mac_limit"] == {"macs_per_cycle": 2, "instruction": "SMLAD", "why": limit.why}
+    for layer in profile["layers"]:
+        assert 0 <= layer["macs_per_cycle"] <= limit.macs_per_cycle
+        assert layer["mac_limit_share"] == pytest.approx(layer["macs_per_cycle"] / limit.macs_per_cycle)
     layer_sum = sum(layer["cycles"] for layer in profile["layers"])
     assert abs(layer_sum - profile["latency_cycles"]) <= 0.05 * profile["latency_cycles"]
     assert profile["latency_ms"] == pytest.approx(profile["latency_cycles"] * 1000 / profile["cpu_hz"])
@@ -89,6 +96,8 @@ def test_profile_text_names_the_clock_and_every_layer(firmware) -> None:
     assert [(int(row[0]), row[1], row[2], row[3]) for row in table] == [
         (op["index"], op["kind"], op["kernel"], f"({op['variant']})") for op in ops]
     assert "outputs match tflite-micro bit for bit" in run.stdout
+    assert "limit     2 MACs per cycle (SMLAD:" in run.stdout
+    assert all(row[-1].endswith("%") for row in table)  # each layer's share of that limit
     assert "stack peak" in run.stdout and "flash" in run.stdout
 
 

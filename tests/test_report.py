@@ -9,6 +9,7 @@ back with html.parser (as a browser tokenizes it) and xml.etree (its SVG).
 from __future__ import annotations
 
 import copy
+from dataclasses import asdict
 import json
 import subprocess
 import sys
@@ -19,10 +20,13 @@ from xml.etree import ElementTree
 import pytest
 from zoo import converted
 
+from tinykit.boards import get_board
 from tinykit.build import compile_tflite
 from tinykit.errors import TinykitError
 from tinykit.handoff import FILE_NAME
 from tinykit.profile.report import PROFILE_SCHEMA, load_profiles, write_report
+from tinykit.profile.measure import layer_figures
+from tinykit.profile.protocol import CycleStats, LayerCycles
 from tinykit.profile.report.bars import BAR_MAX_WIDTH
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -50,19 +54,15 @@ def inception(zoo_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     return compiled_handoff("inception_block", zoo_cache, tmp_path_factory.mktemp("inception"))
 
 
-def make_profile(handoff: dict, model: str, board: str = "qemu_m7", clock: str = "qemu-icount") -> dict:
+def make_profile(handoff: dict, model: str, board: str = "qemu_m7", clock: str = "qemu-icount", core: str | None = None) -> dict:
     """A profile as `tinykit profile --json` prints it, for a real build, with made-up cycles:
-    each op costs a fixed overhead, a share of its MACs and a little per index, so all differ."""
-    layers = []
-    for op in handoff["ops"]:
-        cycles = 900.0 + 37.0 * op["index"] + op["macs"] / 3.0
-        layers.append({
-            "index": op["index"], "op": op["kind"], "output_shape": op["output_shape"], "macs": op["macs"],
-            "cycles": cycles, "ms": 1000.0 * cycles / CPU_HZ, "macs_per_cycle": op["macs"] / cycles,
-        })
-    total = sum(layer["cycles"] for layer in layers)
-    for layer in layers:
-        layer["share"] = layer["cycles"] / total
+    each op costs a fixed overhead, a share of its MACs and a little per index, so all differ.
+    The per-layer entries are made by the profiler's own code from those cycles; the MAC limit
+    is that of ``core`` (a board name), by default of ``board``."""
+    cycles = [900 + 37 * op["index"] + op["macs"] // 3 for op in handoff["ops"]]
+    limit = get_board(core or board).mac_limit
+    layers = layer_figures(handoff["ops"], LayerCycles(tuple(CycleStats((c,)) for c in cycles)), CPU_HZ, limit)
+    total = sum(cycles)
     median = total * 1.02  # the whole-model timing includes the per-layer loop
     arena = handoff["plan"]["arena_bytes"]
     return {
@@ -74,7 +74,7 @@ def make_profile(handoff: dict, model: str, board: str = "qemu_m7", clock: str =
             "median_ms": 1000.0 * median / CPU_HZ, "min_ms": 1000.0 * (median - 40) / CPU_HZ,
             "max_ms": 1000.0 * (median + 120) / CPU_HZ,
         },
-        "layers": layers, "layers_cycles_sum": total, "total_macs": handoff["total_macs"],
+        "mac_limit": asdict(limit), "layers": layers, "layers_cycles_sum": total, "total_macs": handoff["total_macs"],
         "memory": {
             "arena": arena, "stack_peak": 1184, "stack_reserve": 8192, "static": arena + 3000,
             "total_ram": arena + 3000 + 1184, "flash": handoff["memory"]["weights_bytes"] + 21000,
@@ -185,13 +185,27 @@ def test_layer_table_lists_every_op_with_its_figures(ds_cnn: dict, tmp_path: Pat
     _, root = page_of([profile], tmp_path)
     [table] = table_with_class(root, "layers")
     header, *rows = table_rows(table)
-    assert header[:2] == ["op", "kind"]
+    assert header == ["op", "kind", "kernel", "output shape", "MACs", "cycles", "ms", "share", "MACs/cycle", "of limit"]
     assert len(rows) == len(ds_cnn["ops"])
-    for row, layer in zip(rows, profile["layers"]):
-        assert row[:5] == [
-            str(layer["index"]), layer["op"], "x".join(map(str, layer["output_shape"])), f"{layer['macs']:,}",
-            f"{layer['cycles']:,.0f}",
+    for row, layer, op in zip(rows, profile["layers"], ds_cnn["ops"]):
+        assert row == [
+            str(op["index"]), op["kind"], f"{op['kernel']} ({op['variant']})", "x".join(map(str, op["output_shape"])),
+            f"{op['macs']:,}", f"{layer['cycles']:,.0f}", f"{layer['ms']:,.3f}", f"{100 * layer['share']:.1f}%",
+            f"{op['macs'] / layer['cycles']:.2f}", f"{100 * op['macs'] / layer['cycles'] / 2:.1f}%",
         ]
+
+
+@pytest.mark.parametrize(("board", "limit", "instruction"), [("qemu_m7", 2, "SMLAD"), ("host", 1, "MLA")])
+def test_layer_table_names_the_cores_mac_limit(ds_cnn: dict, tmp_path: Path, board: str, limit: int, instruction: str) -> None:
+    """A DSP core's limit is SMLAD's two MACs per instruction; a core without DSP has MLA's one."""
+    profile = make_profile(ds_cnn, "ds_cnn", board=board)
+    _, root = page_of([profile], tmp_path)
+    [note] = [e for e in root.iter("p") if e.get("class") == "mac-limit"]
+    assert f"{limit} MACs per cycle ({instruction}:" in "".join(note.itertext())
+    [table] = table_with_class(root, "layers")
+    _, *rows = table_rows(table)
+    for row, layer in zip(rows, profile["layers"]):
+        assert row[-1] == f"{100 * layer['macs_per_cycle'] / limit:.1f}%"
 
 
 def test_memory_plan_drawing_has_one_rect_per_plan_buffer(inception: dict, tmp_path: Path) -> None:
@@ -264,12 +278,13 @@ def test_comparison_table_has_one_column_per_profile(ds_cnn: dict, inception: di
     assert header == ["", "ds_cnn @ qemu_m7", "ds_cnn @ nucleo_f746", "inception @ qemu_m4"]
     by_heading = {row[0]: row[1:] for row in rows}
     assert list(by_heading) == [
-        "latency, median cycles", "latency, median ms", "MACs", "MACs/cycle overall", "arena bytes",
+        "latency, median cycles", "latency, median ms", "MACs", "MACs/cycle overall", "MAC limit per cycle", "arena bytes",
         "stack peak bytes", "static bytes", "total RAM bytes", "flash bytes", "outputs match",
     ]
     assert by_heading["MACs"] == [f"{p['total_macs']:,}" for p in profiles]
     assert by_heading["arena bytes"] == [f"{p['memory']['arena']:,}" for p in profiles]
     assert by_heading["MACs/cycle overall"] == [f"{p['total_macs'] / p['latency_cycles']:.2f}" for p in profiles]
+    assert by_heading["MAC limit per cycle"] == ["2 (SMLAD)"] * 3
     assert len(sections(root)) == 3
     # The comparison comes before the per-profile sections.
     assert table_with_class(root, "comparison")[0] in list(root.find("body"))[:3]
@@ -280,7 +295,7 @@ def test_comparison_table_has_one_column_per_profile(ds_cnn: dict, inception: di
 
 def test_text_from_the_profile_is_escaped(ds_cnn: dict, tmp_path: Path) -> None:
     hostile = '<script>alert("x")</script>'
-    profile = make_profile(ds_cnn, hostile, board='b"><img src=x onerror=alert(1)>')
+    profile = make_profile(ds_cnn, hostile, board='b"><img src=x onerror=alert(1)>', core="qemu_m7")
     profile["layers"][0]["op"] = "<b>CONV</b>"
     profile["plan"] = copy.deepcopy(profile["plan"])
     profile["plan"]["graph"] = "</svg><script>alert(2)</script>"
@@ -336,6 +351,15 @@ def test_profile_missing_a_figure_is_named(ds_cnn: dict, tmp_path: Path) -> None
     path = tmp_path / "cut.json"
     path.write_text(json.dumps(profile))
     with pytest.raises(TinykitError, match=r"cut\.json .* without memory\.stack_peak"):
+        load_profiles([path])
+
+
+def test_profile_from_before_the_mac_limit_asks_for_a_new_profile(ds_cnn: dict, tmp_path: Path) -> None:
+    profile = make_profile(ds_cnn, "ds_cnn")
+    del profile["mac_limit"]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(profile))
+    with pytest.raises(TinykitError, match=r"old\.json .* without mac_limit: .*Profile the build again"):
         load_profiles([path])
 
 

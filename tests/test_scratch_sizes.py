@@ -18,10 +18,13 @@ from typing import Callable
 import numpy as np
 import pytest
 from test_op_conv import EDGE_CASES, QUAD_CASES, RANDOM_CASES, case_seed, conv_model
+from test_op_depthwise import EDGE_CASES as DEPTHWISE_EDGE_CASES
+from test_op_depthwise import RANDOM_CASES as DEPTHWISE_RANDOM_CASES
+from test_op_depthwise import depthwise_model
 from test_op_transpose_conv import transpose_conv_ops
 
 from tinykit.frontend.tflite_reader import read_tflite
-from tinykit.ir import Conv2DOptions, Op, OpKind, TransposeConvOptions
+from tinykit.ir import Conv2DOptions, DepthwiseConv2DOptions, DType, LstmOptions, Op, OpKind, Tensor, TransposeConvOptions
 from tinykit.resources import firmware_dir
 from tinykit.schedule import KernelVariant, variants_of
 from tinykit.schedule.variants import no_scratch
@@ -50,6 +53,49 @@ def _transpose_conv_size_call(op: Op) -> str:
     return f"tk_transpose_conv_s8_get_buffer_size({params}, {', '.join(_dims(s) for s in shapes)})"
 
 
+def _lstm_ops(tmp_path: Path) -> list[Op]:
+    """LSTMs of several batches, units and both layouts (only shapes and the layout size the scratch)."""
+    ops = []
+    for batch, steps, features, units, time_major in ((1, 5, 3, 4, False), (2, 4, 3, 5, False), (3, 6, 2, 7, True),
+                                                      (1, 1, 1, 1, True)):
+        def tensor(index: int, shape: tuple[int, ...]) -> Tensor:
+            return Tensor(index, f"t{index}", shape, DType.INT8)
+        layout = (steps, batch) if time_major else (batch, steps)
+        inputs = [tensor(0, (*layout, features))] + [tensor(i, (units, features)) for i in range(1, 5)]
+        ops.append(Op(len(ops), OpKind.UNIDIRECTIONAL_SEQUENCE_LSTM, tuple(inputs + [None] * 19),
+                      (tensor(30, (*layout, units)),), LstmOptions("TANH", 0.0, time_major)))
+    return ops
+
+
+def _lstm_size_call(op: Op) -> str:
+    assert isinstance(op.options, LstmOptions)
+    batches = op.inputs[0].shape[1] if op.options.time_major else op.inputs[0].shape[0]
+    params = (f"&(const tk_lstm_params){{.time_major = {int(op.options.time_major)}, .batches = {batches}, "
+              f".units = {op.inputs[1].shape[0]}}}")
+    return f"tk_unidirectional_sequence_lstm_s8_get_buffer_size({params})"
+
+
+def _depthwise_size_call(op: Op) -> str:
+    opts = op.options
+    assert isinstance(opts, DepthwiseConv2DOptions)
+    params = (f"&(const tk_depthwise_conv_params){{.stride_h = {opts.stride_h}, .stride_w = {opts.stride_w}, "
+              f".dilation_h = {opts.dilation_h}, .dilation_w = {opts.dilation_w}, "
+              f".depth_multiplier = {opts.depth_multiplier}}}")
+    shapes = (op.inputs[0].shape, op.inputs[1].shape, op.outputs[0].shape)
+    return f"tk_depthwise_conv_3x3_s8_get_buffer_size({params}, {', '.join(_dims(s) for s in shapes)})"
+
+
+def _depthwise_ops(tmp_path: Path) -> list[Op]:
+    """The DEPTHWISE_CONV_2D ops tests/test_op_depthwise.py runs."""
+    ops = []
+    for number, case in enumerate(DEPTHWISE_RANDOM_CASES + DEPTHWISE_EDGE_CASES):
+        path = tmp_path / f"depthwise{number}.tflite"
+        path.write_bytes(depthwise_model(case, np.random.default_rng(case_seed(case))))
+        (op,) = read_tflite(path).ops
+        ops.append(op)
+    return ops
+
+
 def _conv_ops(tmp_path: Path) -> list[Op]:
     """The CONV_2D ops tests/test_op_conv.py runs."""
     ops = []
@@ -75,6 +121,8 @@ SIZE_CALLS: dict[tuple[str, str], SizeCall] = {
     ("tk_conv_quads_s8", "dsp"): SizeCall(_conv_ops, lambda op: _conv_size_call(op, "tk_conv_quads_s8")),
     ("tk_conv_1x1_quads_s8", "dsp"): SizeCall(_conv_ops, lambda op: _conv_size_call(op, "tk_conv_1x1_quads_s8")),
     ("tk_transpose_conv_s8", "reference"): SizeCall(transpose_conv_ops, _transpose_conv_size_call),
+    ("tk_unidirectional_sequence_lstm_s8", "reference"): SizeCall(_lstm_ops, _lstm_size_call),
+    ("tk_depthwise_conv_3x3_s8", "dsp"): SizeCall(_depthwise_ops, _depthwise_size_call),
 }
 
 

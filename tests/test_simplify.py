@@ -22,8 +22,11 @@ from tinykit.errors import TinykitError
 from tinykit.frontend.tflite_reader import raw_graph
 from tinykit.ir import Graph, OpKind
 from tinykit.simplify import (
-    fold_constants, remove_dead_ops, remove_identity_quantize, simplify, static_shapes, views_as_reshape,
+    fold_constants, remove_dead_ops, remove_identity_quantize, simplify, static_shapes, tiles_as_resize,
+    views_as_reshape,
 )
+from tinykit.verify.compare import random_samples
+from tinykit.verify.host import build_host, run_host
 
 Q = {"scale": 0.05, "zero_point": -2}
 
@@ -77,6 +80,24 @@ def identity_quantize(b: ModelBuilder) -> tuple[int, int]:
     b.op("QUANTIZE", [x], [same])
     b.op("LOGISTIC", [same], [y])
     return x, y
+
+
+def upsample_with_tiles(b: ModelBuilder, shape: tuple[int, int, int, int], factors: tuple[int, int]) -> tuple[int, int]:
+    """UpSampling2D(nearest) as the converter writes it: per axis, EXPAND_DIMS -> TILE -> RESHAPE."""
+    x = current = b.activation(shape, **Q)
+    grown = list(shape)
+    for axis, times in zip((1, 2), factors):
+        expanded = (*grown[:axis + 1], 1, *grown[axis + 1:])
+        multiples = [1] * 5
+        multiples[axis + 1] = times
+        row = b.activation(expanded, **Q)
+        b.op("EXPAND_DIMS", [current, b.constant(_i32(axis + 1))], [row], schema.ExpandDimsOptionsT())
+        tiled = b.activation(tuple(d * m for d, m in zip(expanded, multiples)), **Q)
+        b.op("TILE", [row, b.constant(_i32(multiples))], [tiled], schema.TileOptionsT())
+        grown[axis] *= times
+        current = b.activation(tuple(grown), **Q)
+        b.op("RESHAPE", [tiled, b.constant(_i32(grown))], [current], schema.ReshapeOptionsT())
+    return x, current
 
 
 def raw(model: bytes) -> Graph:
@@ -180,6 +201,30 @@ def test_a_folded_op_whose_output_the_model_returns_is_kept() -> None:
     assert kinds(simplify(raw(b.finish([x], [dims])))) == ["SHAPE"]
 
 
+def test_nearest_upsampling_written_with_tiles_becomes_one_resize() -> None:
+    b = ModelBuilder()
+    x, y = upsample_with_tiles(b, (1, 3, 5, 4), (3, 2))
+    graph = tiles_as_resize(views_as_reshape(raw(b.finish([x], [y]))))
+    assert kinds(graph) == ["RESIZE_NEAREST_NEIGHBOR"]
+    (resize,) = graph.ops
+    assert resize.inputs[0].index == x and resize.outputs[0].index == y
+    assert resize.outputs[0].shape == (1, 9, 10, 4)
+    assert not resize.options.align_corners and not resize.options.half_pixel_centers
+
+
+def test_a_tile_that_is_not_an_upsampling_stays_and_is_refused_naming_it(tmp_path: Path) -> None:
+    """Repeating channels is no resize: the TILE is left alone, and the build names it."""
+    b = ModelBuilder()
+    x = b.activation((1, 2, 3, 4), **Q)
+    y = b.activation((1, 2, 3, 8), **Q)
+    b.op("TILE", [x, b.constant(_i32([1, 1, 1, 2]))], [y], schema.TileOptionsT())
+    model = b.finish([x], [y])
+    assert kinds(tiles_as_resize(raw(model))) == ["TILE"]
+    (tmp_path / "m.tflite").write_bytes(model)
+    with pytest.raises(TinykitError, match=r"op 0 of the model is TILE, which tflite-micro has no kernel for"):
+        compile_tflite(tmp_path / "m.tflite", tmp_path / "build", "host", "m.tflite")
+
+
 # --- through the pipeline ----------------------------------------------------------
 
 
@@ -203,6 +248,20 @@ def test_simplified_graphs_are_bit_exact_and_views_share_their_input_bytes(tmp_p
     assert len(views) == 6  # the flatten, two per Conv1D, and the reshape of a tensor read later
     for op in views:
         assert compiled.plan.tensor_offset(op.outputs[0]) == compiled.plan.tensor_offset(op.inputs[0]), op
+
+
+def test_upsampling_written_with_tiles_repeats_every_pixel(tmp_path: Path) -> None:
+    """The compiled model (one resize) outputs what the TILEs meant: every pixel repeated, rows then
+    columns. (The Keras coverage suite checks the same pattern bit for bit against tflite-micro.)"""
+    b = ModelBuilder()
+    x, y = upsample_with_tiles(b, (1, 4, 3, 5), (2, 3))
+    (tmp_path / "m.tflite").write_bytes(b.finish([x], [y]))
+    compiled = compile_tflite(tmp_path / "m.tflite", tmp_path / "build", "host", "m.tflite")
+    assert kinds(compiled.graph) == ["RESIZE_NEAREST_NEIGHBOR"]
+    samples = random_samples(compiled.graph, 3, seed=5)
+    outputs = run_host(build_host(compiled.folder, sanitize=True, shared_library=False), compiled.graph, samples)
+    for (image,), (upsampled,) in zip(samples, outputs, strict=True):
+        assert np.array_equal(upsampled, image.repeat(2, axis=1).repeat(3, axis=2))
 
 
 def test_shape_arithmetic_on_a_run_time_value_is_refused_naming_the_op(tmp_path: Path) -> None:

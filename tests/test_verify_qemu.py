@@ -46,3 +46,42 @@ def test_verify_command_on_qemu_m7_prints_one_json_object(zoo_cache: Path, tmp_p
     # QEMU was stopped: no emulator is left running for this build's ELF.
     left = subprocess.run(["pgrep", "-f", str(tmp_path / "kws")], capture_output=True, text=True)
     assert left.stdout.strip() == ""
+
+
+# How the first op of a real build is made to misbehave, and what the error must say.
+BROKEN_FIRST_OP = {
+    "hang": ("    for (;;) {\n        __asm__ volatile(\"\" ::: \"memory\");\n    }\n", "is hung"),
+    # A store to the unmapped top of the address space: a BusFault, escalated to HardFault.
+    "fault": ("    *(volatile uint32_t *)0xF0000000u = 1u;\n", "reported `fault exception="),
+}
+
+
+@pytest.mark.parametrize(("command", "broken"), [("verify", "hang"), ("profile", "hang"), ("verify", "fault")])
+def test_a_firmware_that_never_finishes_an_inference_ends_verify_and_profile_with_an_error(
+    command: str, broken: str, zoo_cache: Path, tmp_path: Path,
+) -> None:
+    """The real firmware of a real build, its generated model.c changed so that the
+    first op never returns (as a kernel stuck in a loop would) or faults, rebuilt and
+    run in QEMU: `verify` and `profile` end with an error naming the hang or the
+    crash and the fix, within their timeouts (the command's own bound is far
+    larger), and leave no emulator running."""
+    from tinykit.build import build
+    from tinykit.deploy.platformio import run_build
+
+    tflite = converted("sigmoid_detector", zoo_cache)
+    folder = tmp_path / "stuck"
+    build(tflite, folder, board="qemu_m7")
+    model_c = folder / "src" / "model.c"
+    entry = "static tk_status tk_op_0(void)\n{\n"  # the first op, which every inference runs
+    source = model_c.read_text()
+    assert entry in source
+    code, said = BROKEN_FIRST_OP[broken]
+    model_c.write_text(source.replace(entry, entry + code))
+    run_build(folder)
+    arguments = [str(tflite), "--board", "qemu_m7", "-o", str(folder)] if command == "verify" else [str(folder)]
+    run = subprocess.run([sys.executable, "-m", "tinykit", command, *arguments], capture_output=True, text=True, timeout=600)
+    assert run.returncode != 0
+    assert said in run.stderr and "Reset the board" in run.stderr and "tinykit build" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+    left = subprocess.run(["pgrep", "-f", str(folder)], capture_output=True, text=True)
+    assert left.stdout.strip() == ""

@@ -37,6 +37,15 @@ def bsp_dir() -> Path:
 
 
 @dataclass(frozen=True)
+class MacLimit:
+    """A core's ceiling on MACs per cycle, and the instruction that sets it."""
+
+    macs_per_cycle: int
+    instruction: str
+    why: str
+
+
+@dataclass(frozen=True)
 class Board:
     """One board, as described by its toml file."""
 
@@ -67,6 +76,14 @@ class Board:
     @property
     def is_cortex_m(self) -> bool:
         return self.kind != "host"
+
+    @property
+    def mac_limit(self) -> MacLimit:
+        """The most int8 multiply-accumulates one instruction of this core retires: what a layer's
+        MACs per cycle are measured against (one instruction per cycle at best, on QEMU by definition)."""
+        if "dsp" in self.features:
+            return MacLimit(2, "SMLAD", "the DSP extension's SMLAD does two 16-bit multiply-accumulates per instruction")
+        return MacLimit(1, "MLA", "without the DSP extension, MLA does one multiply-accumulate per instruction")
 
     def gcc_flags(self) -> list[str]:
         """Code generation flags for arm-none-eabi-gcc (empty for the host)."""

@@ -87,11 +87,14 @@ class OpKind(enum.Enum):
     REDUCE_PROD = "REDUCE_PROD"
     EXPAND_DIMS = "EXPAND_DIMS"
     SQUEEZE = "SQUEEZE"
+    # Read only so tinykit.simplify can rewrite nearest upsampling written with it (upsample.py).
+    TILE = "TILE"
     RESIZE_NEAREST_NEIGHBOR = "RESIZE_NEAREST_NEIGHBOR"
     RESIZE_BILINEAR = "RESIZE_BILINEAR"
     DEPTH_TO_SPACE = "DEPTH_TO_SPACE"
     SPACE_TO_DEPTH = "SPACE_TO_DEPTH"
     TRANSPOSE_CONV = "TRANSPOSE_CONV"
+    UNIDIRECTIONAL_SEQUENCE_LSTM = "UNIDIRECTIONAL_SEQUENCE_LSTM"
 
 
 class Padding(enum.Enum):
@@ -143,7 +146,9 @@ class Quantization:
 
 @dataclass(frozen=True)
 class Tensor:
-    """A tensor of the graph: an activation (``data is None``) or a constant."""
+    """A tensor of the graph: an activation (``data is None``), a constant, or
+    state (``variable``: an LSTM's hidden and cell state, which keeps its value
+    from one invocation to the next, as TFLite's variable tensors do)."""
 
     index: int
     name: str
@@ -151,6 +156,7 @@ class Tensor:
     dtype: DType
     quant: Quantization | None = None
     data: bytes | None = field(default=None, repr=False)
+    variable: bool = False
 
     @property
     def is_constant(self) -> bool:
@@ -316,6 +322,23 @@ class AxisOptions:
 
 
 @dataclass(frozen=True)
+class LstmOptions:
+    """UNIDIRECTIONAL_SEQUENCE_LSTM: the cell gate's activation (Keras' ``activation``,
+    TANH or SIGMOID), the cell state's clip (0: none) and the input's layout."""
+
+    cell_activation: str
+    cell_clip: float
+    time_major: bool
+
+
+@dataclass(frozen=True)
+class TileOptions:
+    """TILE with its multiples tensor folded in: output axis i repeats the input ``multiples[i]`` times."""
+
+    multiples: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class TransposeOptions:
     perm: tuple[int, ...]  # output axis i is input axis perm[i]
 
@@ -337,6 +360,8 @@ OpOptions = Union[
     SliceOptions,
     AxisOptions,
     TransposeOptions,
+    TileOptions,
+    LstmOptions,
     ResizeOptions,
     BlockOptions,
     None,
@@ -404,6 +429,10 @@ class Op:
             return self.inputs[0].size * kh * kw * out_c
         if self.kind is OpKind.RESIZE_BILINEAR:
             return out.size * 4
+        if self.kind is OpKind.UNIDIRECTIONAL_SEQUENCE_LSTM:  # four gates, each over the input and the state
+            units, features = self.inputs[2].shape
+            steps = self.inputs[0].size // features
+            return steps * 4 * units * (features + units)
         if self.kind is OpKind.FULLY_CONNECTED:
             units, depth = self.inputs[1].shape
             return (out.size // units) * units * depth
@@ -431,8 +460,8 @@ class Op:
 
     @property
     def activation_inputs(self) -> tuple[Tensor, ...]:
-        """Inputs that are computed at run time (not constants)."""
-        return tuple(t for t in self.inputs if t is not None and not t.is_constant)
+        """Inputs that are computed at run time (neither constants nor state)."""
+        return tuple(t for t in self.inputs if t is not None and not t.is_constant and not t.variable)
 
 
 @dataclass(frozen=True)
@@ -447,10 +476,16 @@ class Graph:
 
     @property
     def activations(self) -> tuple[Tensor, ...]:
-        """Tensors that live in the arena: everything that is not a constant and is used."""
+        """Tensors that live in the arena: everything that is used and neither a constant nor state."""
         used = {t.index for op in self.ops for t in (*op.inputs, *op.outputs) if t is not None}
         used |= {t.index for t in self.inputs}
-        return tuple(t for t in self.tensors if not t.is_constant and t.index in used)
+        return tuple(t for t in self.tensors if not t.is_constant and not t.variable and t.index in used)
+
+    @property
+    def state(self) -> tuple[Tensor, ...]:
+        """Variable tensors ops read and update, kept from one invocation to the next (outside the arena)."""
+        used = {t.index for op in self.ops for t in op.inputs if t is not None}
+        return tuple(t for t in self.tensors if t.variable and t.index in used)
 
     @property
     def constants(self) -> tuple[Tensor, ...]:

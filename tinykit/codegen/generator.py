@@ -24,7 +24,8 @@ from tinykit.planner import MemoryPlan
 from tinykit.schedule import OpSchedule, Schedule
 
 _CTYPES = {DType.INT8: "int8_t", DType.INT16: "int16_t", DType.INT32: "int32_t", DType.UINT8: "uint8_t", DType.FLOAT32: "float"}
-_NUMPY_OF_CTYPE = {"int8_t": np.int8, "int16_t": np.int16, "int32_t": np.int32, "uint8_t": np.uint8, "float": np.float32}
+_NUMPY_OF_CTYPE = {"int8_t": np.int8, "int16_t": np.int16, "int32_t": np.int32, "uint8_t": np.uint8, "uint16_t": np.uint16,
+                   "float": np.float32}
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("tinykit.codegen", "templates"),
     undefined=jinja2.StrictUndefined,
@@ -110,6 +111,8 @@ class _Context:
         ctype = _CTYPES.get(tensor.dtype)
         if ctype is None:
             raise TinykitError(f"tensor {tensor.name!r} has type {tensor.dtype.value}, which the code generator cannot place.")
+        if tensor.variable:
+            return f"tk_state{tensor.index}"
         if tensor.is_constant:
             if tensor.index not in self._weight_names:
                 name = self._unique(f"tk_tensor{tensor.index}")
@@ -161,6 +164,14 @@ def _io_entries(role: str, tensors: tuple[Tensor, ...], plan: MemoryPlan) -> lis
     return entries
 
 
+def _state_entry(tensor: Tensor) -> dict:
+    """A variable tensor as a static array, initialized as tflite-micro resets variable tensors when it
+    allocates them: int8 to its zero point, anything else to 0."""
+    fill = tensor.quant.zero_point[0] if tensor.dtype is DType.INT8 and tensor.quant is not None else 0
+    return {"ctype": _CTYPES[tensor.dtype], "name": f"tk_state{tensor.index}", "length": tensor.size,
+            "fill": fill, "comment": f"tensor {tensor.index}: {tensor.name}, {list(tensor.shape)}"}
+
+
 def generate(
     graph: Graph, schedule: Schedule, plan: MemoryPlan, source: str, build_hash: str, mlperf: MlperfSetting
 ) -> GeneratedSources:
@@ -189,7 +200,7 @@ def generate(
         inputs=_io_entries("input", graph.inputs, plan), outputs=_io_entries("output", graph.outputs, plan),
     )
     model_c = _TEMPLATES.get_template("model.c.j2").render(
-        **common, ops=op_entries, structs=ctx.structs,
+        **common, ops=op_entries, structs=ctx.structs, states=[_state_entry(t) for t in graph.state],
         extern_decls=[f"extern const {a.ctype} {a.name}[{a.values.size}];" for a in ctx.arrays],
         inputs=_io_entries("input", graph.inputs, plan), outputs=_io_entries("output", graph.outputs, plan),
     )

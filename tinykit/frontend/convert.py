@@ -359,8 +359,9 @@ def convert_to_int8(model_path: Path, calibration: np.ndarray | Path | None, out
         if failure is not None:
             raise TinykitError(
                 f"The TFLite converter could not quantize the model to int8: {_sentence(failure)} {_log_tail(log)}"
-                "Usually a layer has no int8 TFLite builtin (e.g. custom layers, LSTM); replace it with "
-                "standard Conv/Dense/Pool/Add layers."
+                "Usually a layer has no int8 TFLite builtin (e.g. custom layers); replace it with "
+                "standard Conv/Dense/Pool/Add layers. An LSTM converts to int8 from tf-keras with a fixed batch "
+                "(see the README's Supported ops), with TensorFlow's TFLiteConverter; give tinykit that .tflite."
             )
         float_outputs = np.stack([traced.function(sample[np.newaxis]).numpy() for sample in calibration])
     out_path = Path(out_path)

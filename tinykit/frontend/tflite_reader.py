@@ -45,7 +45,7 @@ from tinykit.ir import (
     SoftmaxOptions,
     Tensor,
     TransposeConvOptions,
-    TransposeOptions,
+    LstmOptions, TileOptions, TransposeOptions,
 )
 from tinykit.legality import check_graph
 from tinykit.simplify import FOLDABLE, FOLDED_ONLY, simplify
@@ -99,9 +99,12 @@ _BUILTIN_KINDS: dict[int, OpKind] = {
     26: OpKind.SPACE_TO_DEPTH,
     67: OpKind.TRANSPOSE_CONV,
     97: OpKind.RESIZE_NEAREST_NEIGHBOR,
+    69: OpKind.TILE,
+    44: OpKind.UNIDIRECTIONAL_SEQUENCE_LSTM,
 }
 _PADV2 = 60
 _CUSTOM = 32
+_WHILE = 119
 
 # The BuiltinOptions union member each of those ops reads (0: it takes none).
 # tflite-micro ignores a member of another type, so tinykit refuses one rather
@@ -109,6 +112,7 @@ _CUSTOM = 32
 _OPTIONS_TYPES: dict[int, int] = {
     0: 11, 1: 5, 2: 10, 3: 1, 4: 2, 6: 38, 9: 8, 14: 0, 17: 5, 22: 17, 25: 9, 34: 22, 40: 27, 60: 43, 114: 89,
     18: 21, 19: 0, 21: 0, 28: 0, 41: 28, 54: 0, 55: 39, 56: 40, 57: 39, 74: 27, 82: 27, 89: 27, 98: 75, 99: 76, 117: 91,
+    44: 71,
 }
 
 # TensorType codes.
@@ -177,6 +181,13 @@ def raw_graph(data: bytes, name: str = "model", source: str = "the model") -> Gr
 def _refuse_unfolded(op: Op) -> None:
     """Shape arithmetic tinykit.simplify could not fold (its operands are not all known at build time)."""
     computes_shapes = any(t.dtype in (DType.INT32, DType.INT64) and not t.is_constant for t in op.outputs)
+    if op.kind is OpKind.TILE and not computes_shapes:
+        raise TinykitError(
+            f"op {op.index} of the model is TILE, which tflite-micro has no kernel for and tinykit compiles only "
+            "where it writes a nearest-neighbour UpSampling2D (then it runs as RESIZE_NEAREST_NEIGHBOR). "
+            f"Supported ops: {', '.join(SUPPORTED_OPS)}. Rework the model to avoid the TILE (for example "
+            "keras.layers.Resizing(interpolation='nearest') or UpSampling2D), then convert again."
+        )
     if op.kind in FOLDED_ONLY or (op.kind in FOLDABLE and computes_shapes):
         raise TinykitError(
             f"op {op.index} of the model is {op.kind.value} on {op.outputs[0].dtype.value} values computed at run "
@@ -231,7 +242,8 @@ class _Reader:
             expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize if shape else dtype.itemsize
             if len(data) != expected:
                 raise FlatbufferError(f"tensor {index} ({name!r}) holds {len(data)} bytes of data, its shape needs {expected}")
-        return Tensor(index=index, name=name, shape=shape, dtype=dtype, quant=quant, data=data)
+        return Tensor(index=index, name=name, shape=shape, dtype=dtype, quant=quant, data=data,
+                      variable=bool(table.scalar(5, "?")))
 
     def _buffer_data(self, index: int) -> bytes | None:
         buffer = self.buffers[index]
@@ -270,10 +282,13 @@ class _Reader:
             name = builtin_op_name(code)
             micro = "tflite-micro has a kernel for it" if name in TFLITE_MICRO_OPS else "tflite-micro has no kernel for it either"
             what = f"{name} (builtin code {code}; {micro})"
+        # Keras 3 writes recurrent layers as a WHILE loop; an LSTM converts to one op from tf-keras.
+        recurrent = (" A Keras LSTM written as a loop converts to one UNIDIRECTIONAL_SEQUENCE_LSTM, which tinykit "
+                     "compiles, when the model is built with tf-keras and a fixed batch (Input(..., batch_size=1)).")
         raise TinykitError(
             f"op {op_index} of the model is {what}, and tinykit cannot compile it. Supported ops: "
             f"{', '.join(SUPPORTED_OPS)}. Rework the model to avoid it (for example express it with "
-            "supported layers), then convert again."
+            f"supported layers), then convert again.{recurrent if code == _WHILE else ''}"
         )
 
     @staticmethod
@@ -443,6 +458,23 @@ class _Reader:
         if kind is OpKind.SLICE:
             return inputs[:1], slice_options(op_index, inputs[0].shape, constant_param(1, "begin"),
                                              constant_param(2, "size"))
+        if kind is OpKind.UNIDIRECTIONAL_SEQUENCE_LSTM:
+            # All 24 inputs stay, absent ones as None (legality names those tinykit does not run). The op's
+            # intermediates (the converter's per-gate scales) are not read: tflite-micro's integer LSTM
+            # computes its gates in the fixed Q3.12 and Q0.15 formats instead.
+            code = scalar(0, "b")
+            names = {**{c: a.value for c, a in _ACTIVATIONS.items()}, **_ACTIVATION_NAMES}
+            return inputs, LstmOptions(cell_activation=names.get(code, f"code {code}"),
+                                       cell_clip=float(scalar(1, "f", 0.0)), time_major=bool(scalar(3, "?")))
+        if kind is OpKind.TILE:
+            parameter_inputs(2, 2)
+            multiples = tuple(int(m) for m in constant_param(1, "multiples").reshape(-1))
+            if len(multiples) != len(inputs[0].shape) or min(multiples, default=1) < 1:
+                raise TinykitError(
+                    f"op {op_index} (TILE) has the multiples {list(multiples)} for an input of shape "
+                    f"{list(inputs[0].shape)}: it needs one count of at least 1 per axis. The model file is "
+                    "malformed; re-convert it.")
+            return inputs[:1], TileOptions(multiples=multiples)
         if kind is OpKind.TRANSPOSE:
             perm = tuple(int(p) for p in constant_param(1, "permutation").reshape(-1))
             return inputs[:1], TransposeOptions(perm=perm)
@@ -566,6 +598,8 @@ def _check_types(op: Op) -> None:
     Float tensors are allowed only where an int8 model meets the outside world:
     the input of a QUANTIZE and the output of a DEQUANTIZE.
     """
+    if op.kind is OpKind.UNIDIRECTIONAL_SEQUENCE_LSTM:
+        return  # int16 cell state and int32 biases among its 24 inputs: tinykit.legality.recurrent checks each
     if op.kind is OpKind.QUANTIZE:
         allowed_in, allowed_out = {DType.FLOAT32, DType.INT8}, {DType.INT8}
     elif op.kind is OpKind.DEQUANTIZE:

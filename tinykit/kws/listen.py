@@ -3,7 +3,9 @@
 whether the board keeps up in real time.
 
 Audio goes in ``tk-pcm`` chunks of 100 ms (1600 samples as raw int16 after
-the command, with their CRC-32); each reply carries the strides the model
+the command, with their CRC-32 and the sample the chunk starts at, so a chunk
+damaged, lost, repeated or out of order is refused before use and sent
+again, never shifting the audio); each reply carries the strides the model
 ran in that chunk and any detection, so detections print as they happen.
 With ``realtime`` a chunk is sent only when its audio would have been
 recorded, as from a microphone; otherwise as fast as the link carries them.
@@ -140,17 +142,25 @@ def _chunks(samples: np.ndarray) -> list[np.ndarray]:
     return [samples[i:i + CHUNK_SAMPLES] for i in range(0, len(samples), CHUNK_SAMPLES)]
 
 
-def _send_chunk(device: DeviceClient, chunk: np.ndarray, timeout: float) -> list[str]:
+# How the device refuses a chunk before using it, leaving the stream as it was: sending it again is safe.
+_REFUSED_BEFORE_USE = {
+    "CRC-32 does not match": "audio chunk damaged on the way in",
+    "does not start where the stream is": "audio chunk arrived out of order",
+}
+
+
+def _send_chunk(device: DeviceClient, chunk: np.ndarray, at: int, timeout: float) -> list[str]:
+    """Send the chunk that starts at sample ``at``; its reply lines."""
     payload = chunk.astype("<i2").tobytes()
-    command = f"tk-pcm {len(chunk)} {zlib.crc32(payload):08x}"
+    command = f"tk-pcm {len(chunk)} {zlib.crc32(payload):08x} {at}"
     for attempt in range(CHUNK_RESENDS + 1):
         try:
             return device.send_data(command, payload, timeout=timeout, expect="m-tk-pcm")
         except DeviceError as error:
-            # The device refuses a damaged chunk before using it: sending it again is safe.
-            if "CRC-32 does not match" not in str(error) or attempt == CHUNK_RESENDS:
+            refused = next((what for cause, what in _REFUSED_BEFORE_USE.items() if cause in str(error)), None)
+            if refused is None or attempt == CHUNK_RESENDS:
                 raise
-            device.events.append(f"audio chunk damaged on the way in, sent again ({error})")
+            device.events.append(f"{refused}, sent again ({error})")
     raise AssertionError("unreachable")
 
 
@@ -180,7 +190,7 @@ def stream_audio(
             if realtime:
                 time.sleep(max(0.0, started + (sent + len(chunk)) / SAMPLE_RATE - time.monotonic()))
             try:
-                lines = _send_chunk(device, chunk, timeout=30.0)
+                lines = _send_chunk(device, chunk, sent, timeout=30.0)
                 sent += len(chunk)
                 if decode_pcm_ack(lines) != sent:
                     raise ReplyError(f"the device counts {decode_pcm_ack(lines)} samples, {sent} were sent")
@@ -191,6 +201,8 @@ def stream_audio(
                     "unreliable (a streamed chunk cannot be replayed); check the cable and the baud rate, or reset "
                     "the board, and run again."
                 ) from problem
+            except TinykitError as problem:
+                raise TinykitError(f"streaming to {url} stopped at {sent / SAMPLE_RATE:.2f} s of audio: {problem}") from None
             strides += new_strides
             detections += new_detections
             for detection in new_detections:

@@ -1,6 +1,7 @@
 """Graph-wide legality: what every model must satisfy whatever its ops.
 
-Inputs and outputs exist and are activations; every activation an op reads is
+Inputs and outputs exist and are activations; variable tensors (state) appear
+only as an LSTM's state inputs; every other activation an op reads is
 a graph input or written by an earlier op (and only one op writes it); every
 tensor has extents of at least 1 and fits the int32 sizes of the C runtime;
 every quantized tensor has finite, positive scales, zero points its type can
@@ -12,12 +13,14 @@ from __future__ import annotations
 import math
 
 from tinykit.errors import TinykitError
-from tinykit.ir import DType, Graph, Tensor
+from tinykit.ir import DType, Graph, OpKind, Tensor
 
 # The C runtime holds element counts and byte offsets in int32.
 MAX_TENSOR_BYTES = 2**31 - 1
 ZERO_POINT_RANGE = {DType.INT8: (-128, 127), DType.UINT8: (0, 255), DType.INT16: (0, 0), DType.INT32: (0, 0)}
 MALFORMED = "The model file is malformed; re-convert it."
+# Where a variable tensor (state kept across invocations) may appear: (op kind, input position).
+STATE_INPUTS = frozenset({(OpKind.UNIDIRECTIONAL_SEQUENCE_LSTM, 18), (OpKind.UNIDIRECTIONAL_SEQUENCE_LSTM, 19)})
 
 
 def check_structure(graph: Graph) -> None:
@@ -77,9 +80,22 @@ def check_tensor(tensor: Tensor) -> None:
 def _check_dataflow(graph: Graph) -> None:
     ready = {t.index for t in graph.inputs}
     written: set[int] = set()
+    for t in (*graph.inputs, *graph.outputs):
+        if t.variable:
+            raise TinykitError(f"model input or output {t.name!r} is a variable tensor (state an op keeps). {MALFORMED}")
     for op in graph.ops:
-        for t in op.inputs:
-            if t is not None and not t.is_constant and t.index not in ready:
+        for position, t in enumerate((*op.inputs, *op.outputs)):
+            if t is not None and t.variable and (op.kind, position) not in STATE_INPUTS:
+                raise TinykitError(
+                    f"op {op.index} ({op.kind.value}) reads or writes the variable tensor {t.index} ({t.name!r}); "
+                    f"only an LSTM's hidden and cell state inputs may be variable. {MALFORMED}")
+        for position, t in enumerate(op.inputs):
+            if t is not None and not t.variable and (op.kind, position) in STATE_INPUTS:
+                raise TinykitError(
+                    f"op {op.index} ({op.kind.value}) reads tensor {t.index} ({t.name!r}) as its state (input "
+                    f"{position}), but the tensor is not variable: tflite-micro keeps an LSTM's hidden and cell "
+                    f"state in variable tensors, across invocations. {MALFORMED}")
+            if t is not None and not t.is_constant and not t.variable and t.index not in ready:
                 raise TinykitError(
                     f"op {op.index} ({op.kind.value}) reads tensor {t.index} ({t.name!r}), which is neither a model "
                     f"input nor written by an earlier op. {MALFORMED}"

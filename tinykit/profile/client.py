@@ -9,6 +9,12 @@ TinykitError, never a hang and never a wrong number:
 
 * noise and boot banners before the first ``m-ready``: skipped;
 * a silent or slow board: timeouts that say what was expected;
+* a hung firmware (a model that never finishes): silence mid-reply, then no
+  answer to tk-sync either, reported as a hang within about twice the
+  timeout; a firmware that crashed (the BSP prints its fault as an e-[...]
+  line, then halts): reported with that line, not retried;
+* a firmware that talks without end (a loop printing): the reply is cut at
+  a bound on its lines and bytes and reported;
 * a reset mid-command (``m-init-done`` arrives): reported in ``events``,
   the input reloaded, the command retried once;
 * a damaged tinykit record (CRC-32 mismatch), a damaged or incomplete reply,
@@ -51,6 +57,11 @@ _PING_SECONDS = 0.5
 _RESYNC_ATTEMPTS = 3
 # A line longer than this without a newline is noise, not a line.
 _MAX_LINE_BYTES = 1 << 17
+# A reply longer than this (lines beyond those its runs print, or bytes) is a
+# firmware stuck printing, not a reply: far above the longest real reply
+# (help%, a tk-out record per output, one record per run).
+_MAX_REPLY_LINES = 1000
+_MAX_REPLY_BYTES = 8 << 20
 
 
 class DeviceError(TinykitError):
@@ -96,6 +107,7 @@ class DeviceClient:
         self._bytes_seen = 0
         self._noise_bytes = 0
         self._readable_lines = 0
+        self._last_line: str | None = None  # the last line of the reply being read
 
     # ------------------------------------------------------------------ port
 
@@ -192,7 +204,7 @@ class DeviceClient:
         command = f"infer {n} {warmup}"
         return self._with_retries(
             command,
-            lambda: protocol.decode_infer(self._exchange(command, timeout, "m-lap-us and m-results lines"), n, warmup),
+            lambda: protocol.decode_infer(self._exchange(command, timeout, "m-lap-us and m-results lines", runs=n + warmup), n, warmup),
         )
 
     def time_inferences(self, n: int, *, timeout: float | None = None) -> CycleStats:
@@ -201,7 +213,7 @@ class DeviceClient:
         command = f"tk-time {n}"
         return self._with_retries(
             command,
-            lambda: protocol.decode_inference_cycles(self._exchange(command, timeout, "m-tk-time records"), n),
+            lambda: protocol.decode_inference_cycles(self._exchange(command, timeout, "m-tk-time records", runs=n), n),
         )
 
     def layer_cycles(self, n: int, *, timeout: float | None = None) -> LayerCycles:
@@ -210,7 +222,7 @@ class DeviceClient:
         command = f"tk-layers {n}"
         return self._with_retries(
             command,
-            lambda: protocol.decode_layer_cycles(self._exchange(command, timeout, "m-tk-layer-run records"), n),
+            lambda: protocol.decode_layer_cycles(self._exchange(command, timeout, "m-tk-layer-run records", runs=n), n),
         )
 
     def send_data(self, command: str, payload: bytes, *, timeout: float | None = None, expect: str = "a reply") -> list[str]:
@@ -224,7 +236,14 @@ class DeviceClient:
         try:
             return self._exchange(command, timeout, expect, payload)
         except _Silence:
-            raise TinykitError(self._no_answer(f"{self._silence_limit:g} s", self._expectation)) from None
+            if self._bytes_seen:
+                raise TinykitError(self._no_answer(f"{self._silence_limit:g} s", self._expectation)) from None
+            raise TinykitError(
+                f"no reply from {self.url} within {self._silence_limit:g} s to `{command}%` and its {len(payload)} bytes "
+                "of data: the data probably arrived short (bytes lost on the link leave the board waiting for the "
+                "rest), or the board hung. Check the cable and the baud rate, reset the board (an emulated board: run "
+                "the command again) and retry."
+            ) from None
         except _DeviceReset:
             raise TinykitError(
                 f"the board reset during `{command}%` (m-init-done arrived): what it held is lost. "
@@ -278,19 +297,31 @@ class DeviceClient:
                     + "; then ".join(failures)
                     + ". Check the cable and the baud rate, or reset the board and retry."
                 )
-            self._resync()
+            self._resync(what)
             reload_input = reset
 
-    def _exchange(self, command: str, timeout: float | None, expect: str, payload: bytes = b"") -> list[str]:
+    def _exchange(self, command: str, timeout: float | None, expect: str, payload: bytes = b"", runs: int = 0) -> list[str]:
+        """The reply to ``command`` (``runs``: how many per-run lines it may print beyond the usual few)."""
         self._expectation = f"{expect} then m-ready in reply to `{command}%`"
         self._silence_limit = self.timeout if timeout is None else timeout
+        self._last_line = None
         self._write(protocol.encode_command(command) + payload)
         lines: list[str] = []
         errors: list[str] = []
+        first_byte, line_count = self._bytes_seen, 0
         while True:
-            line = self._next_line(self._silence_limit)
+            try:
+                line = self._next_line(self._silence_limit)
+            except _Silence:
+                if errors:
+                    raise DeviceError(_crashed(self.url, command, errors, self._silence_limit)) from None
+                raise
+            line_count += 1
+            if line_count > _MAX_REPLY_LINES + runs or self._bytes_seen - first_byte > _MAX_REPLY_BYTES:
+                raise TinykitError(_runaway(self.url, command, line_count, self._bytes_seen - first_byte, self._last_line))
             if line is None:
                 continue
+            self._last_line = line
             if line.endswith(protocol.INIT_DONE):
                 self._finish_boot()
                 raise _DeviceReset()
@@ -316,15 +347,18 @@ class DeviceClient:
             if line is not None and protocol.is_ready(line):
                 return
 
-    def _resync(self) -> None:
+    def _resync(self, what: str) -> None:
         """Skip stale output: ask for a fresh token and read up to its echo
-        (asking again if the question itself seems lost)."""
+        (asking again if the question itself seems lost). The attempts share
+        one timeout: a firmware that stays silent that long after the silence
+        that failed ``what`` is hung."""
+        last_line = self._last_line
         for _ in range(_RESYNC_ATTEMPTS):
             token = self._send_sync()
             answered = False
             while True:
                 try:
-                    line = self._next_line(self.timeout)
+                    line = self._next_line(self.timeout / _RESYNC_ATTEMPTS)
                 except _Silence:
                     break
                 if line is None:
@@ -336,9 +370,13 @@ class DeviceClient:
                     break
                 elif protocol.is_ready(line) and answered:
                     return
+        stopped = f"after {last_line!r}" if last_line else "before its first line"
         raise TinykitError(
-            f"the board stopped answering at {self.url} after a failed command (no echo of tk-sync in "
-            f"{_RESYNC_ATTEMPTS} tries of {self.timeout:g} s). Reset the board and retry."
+            f"the firmware at {self.url} is hung: its reply to `{what}%` stopped {stopped}, and it did not answer "
+            f"tk-sync in the {self.timeout:g} s after that either, so the board is stuck, not the link (a model or "
+            "kernel that never finishes, or a crash that printed nothing). Reset the board (an emulated board: run "
+            "the command again); if it hangs again, rebuild the folder with `tinykit build` and, if it persists, "
+            "report the model: its generated code does not terminate."
         )
 
     def _send_sync(self) -> str:
@@ -403,6 +441,7 @@ class DeviceClient:
         self._after_boot_banner = False
         self._expectation = "an m-ready from the profiler firmware"
         self._silence_limit = self.timeout
+        self._last_line = None
 
     def _no_answer(self, waited: str, expected: str) -> str:
         pending = bytes(self._buffer).decode("latin-1")
@@ -422,6 +461,23 @@ class DeviceClient:
             f"no reply from {self.url} within {waited} (expected {expected}). The board may be hung, busy, "
             "or not running the profiler firmware: reset or reflash it; for long runs pass a larger timeout."
         )
+
+
+def _crashed(url: str, command: str, errors: list[str], waited: float) -> str:
+    return (
+        f"the firmware at {url} reported `{'; '.join(errors)}` during `{command}%` and then sent nothing for "
+        f"{waited:g} s: it crashed (the BSP prints a fault as an e-[fault ...] line and halts until reset). Reset "
+        "the board (an emulated board: run the command again); if it recurs, rebuild the folder with `tinykit build` "
+        "and report the model with that line."
+    )
+
+
+def _runaway(url: str, command: str, lines: int, size: int, last_line: str | None) -> str:
+    return (
+        f"the firmware at {url} sent {lines} lines ({size:,} bytes) in reply to `{command}%` without ending it with "
+        f"m-ready (the last: {last_line!r}): it is stuck in a loop that prints, not answering. Reset the board (an "
+        "emulated board: run the command again); if it recurs, reflash or rebuild the folder with `tinykit build`."
+    )
 
 
 def _is_sync(line: str, token: str) -> bool:

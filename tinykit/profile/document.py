@@ -1,5 +1,6 @@
 """The profile document `tinykit profile --json` writes and `tinykit report`
-reads: its schema name, and what each firmware clock's figures mean."""
+reads: its schema name, what each firmware clock's figures mean, and the
+core's MAC limit in words."""
 
 from __future__ import annotations
 
@@ -23,3 +24,8 @@ CLOCK_MEANINGS = {
 
 def clock_meaning(clock: str) -> str:
     return CLOCK_MEANINGS.get(clock, "a clock this tinykit does not know: read its figures with care.")
+
+
+def mac_limit_sentence(limit: dict) -> str:
+    """The core's MAC ceiling as the profile states it (``mac_limit``), in words."""
+    return f"{limit['macs_per_cycle']} MACs per cycle ({limit['instruction']}: {limit['why']}); \"of limit\" is each layer's share of it"

@@ -10,13 +10,13 @@ inference whose raw outputs are compared with tflite-micro's.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
 
 import tinykit
-from tinykit.boards import Board, get_board
+from tinykit.boards import Board, MacLimit, get_board
 from tinykit.errors import TinykitError
 from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.handoff import read_handoff
@@ -24,7 +24,7 @@ from tinykit.profile.client import DeviceClient
 from tinykit.profile.document import PROFILE_SCHEMA, clock_meaning
 from tinykit.profile.protocol import CycleStats, DeviceInfo, LayerCycles, MemoryReport, cycles_to_ms
 from tinykit.verify.compare import compare, random_samples
-from tinykit.verify.device import check_build, device_link, firmware_elf, output_arrays, sample_bytes
+from tinykit.verify.device import check_build, device_link, firmware_elf, inference_timeout, output_arrays, sample_bytes
 from tinykit.verify.tflm import run_tflm
 
 # Per-op timing reads the counter between ops; more than this share of
@@ -57,19 +57,21 @@ def _board_of(document: dict, folder: Path) -> Board:
     return board
 
 
-def measure(url: str, build_hash: str, folder: Path, sample: bytes, runs: int, warmups: int, report: Callable[[str], None]) -> Measurements:
-    """Talk to the firmware at ``url``: check the build, load the sample, warm up, time, time op by op, read memory and outputs."""
-    with DeviceClient(url, timeout=60.0, boot_timeout=30.0) as device:
+def measure(url: str, build_hash: str, folder: Path, sample: bytes, runs: int, warmups: int, report: Callable[[str], None],
+            inference_seconds: float) -> Measurements:
+    """Talk to the firmware at ``url``: check the build, load the sample, warm up, time, time op by op, read memory and
+    outputs. ``inference_seconds``: the silence one inference may keep before the firmware counts as hung."""
+    with DeviceClient(url, timeout=inference_seconds, boot_timeout=30.0) as device:
         device.wait_ready()
         info = device.info()
         check_build(info, build_hash, url, folder)
         device.load_input(sample)
         started = time.monotonic()
-        device.infer(1, warmups)
+        device.infer(1, warmups, timeout=(warmups + 1) * inference_seconds)
         # Each run prints its record as it ends, so the timeout bounds one
         # inference: give it plenty of room over what the warm-up took.
         per_run = (time.monotonic() - started) / (warmups + 1)
-        timeout = max(60.0, 20 * per_run)
+        timeout = max(inference_seconds, 20 * per_run)
         outputs = device.output()
         report(f"timing {runs} whole inferences")
         latency = device.time_inferences(runs, timeout=timeout)
@@ -86,7 +88,9 @@ def _flash_bytes(folder: Path, board: Board) -> int:
     return size_breakdown(firmware_elf(folder, board), folder).flash
 
 
-def _layers(ops: list[dict], layers: LayerCycles, cpu_hz: int) -> list[dict]:
+def layer_figures(ops: list[dict], layers: LayerCycles, cpu_hz: int, limit: MacLimit) -> list[dict]:
+    """One entry per op of the hand-off's ``ops``: its kernel, MACs and measured cycles, and its MACs per
+    cycle as a share of the core's ``limit``."""
     medians = layers.medians
     total = sum(medians)
     if len(medians) != len(ops):
@@ -106,6 +110,7 @@ def _layers(ops: list[dict], layers: LayerCycles, cpu_hz: int) -> list[dict]:
             "ms": cycles_to_ms(cycles, cpu_hz),
             "share": cycles / total if total else 0.0,
             "macs_per_cycle": op["macs"] / cycles if cycles else 0.0,
+            "mac_limit_share": op["macs"] / cycles / limit.macs_per_cycle if cycles else 0.0,
         }
         for op, cycles, stats in zip(ops, medians, layers.per_op)
     ]
@@ -130,12 +135,15 @@ def profile_build(
     where = port or f"QEMU ({board.qemu_machine})"
     report(f"profiling {folder} on {board.name} via {where}")
     with device_link(folder, board, port) as url:
-        measured = measure(url, document["build_hash"], folder, sample_bytes(graph, sample), runs, warmups, report)
-    (reference,) = run_tflm(tflite.read_bytes(), [sample])
+        measured = measure(url, document["build_hash"], folder, sample_bytes(graph, sample), runs, warmups, report,
+                           inference_timeout(graph))
+    # The firmware ran the sample 1 + warmups times before its outputs were read: a model with state (an
+    # LSTM's, kept across invocations as in tflite-micro) answers as tflite-micro does on that invocation.
+    reference = run_tflm(tflite.read_bytes(), [sample] * (1 + warmups if graph.state else 1))[-1]
     _, mismatches, _ = compare([reference], [output_arrays(graph, measured.outputs)])
 
     info, memory, hz = measured.info, measured.memory, measured.info.cpu_hz
-    layers = _layers(document["ops"], measured.layers, hz)
+    layers = layer_figures(document["ops"], measured.layers, hz, board.mac_limit)
     return {
         "schema": PROFILE_SCHEMA,
         "tinykit_version": tinykit.__version__,
@@ -159,6 +167,7 @@ def profile_build(
             "max_ms": cycles_to_ms(measured.latency.max, hz),
             "cycles": list(measured.latency.cycles),
         },
+        "mac_limit": asdict(board.mac_limit),
         "layers": layers,
         "layers_cycles_sum": sum(layer["cycles"] for layer in layers),
         "layers_vs_latency": sum(layer["cycles"] for layer in layers) / max(measured.latency.median, 1.0),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tinykit.profile.document import mac_limit_sentence
 from tinykit.profile.measure import LAYER_SUM_TOLERANCE
 
 
@@ -14,12 +15,13 @@ def _budget(used: int, budget: int | None) -> str:
 
 
 def _layer_table(layers: list[dict]) -> list[str]:
-    header = ("op", "kind", "kernel", "output", "MACs", "cycles", "ms", "share", "MACs/cycle")
+    header = ("op", "kind", "kernel", "output", "MACs", "cycles", "ms", "share", "MACs/cycle", "of limit")
     rows = [
         (
             str(layer["index"]), layer["op"], f"{layer['kernel']} ({layer['variant']})", _shape(layer["output_shape"]),
             f"{layer['macs']:,}",
             f"{layer['cycles']:,.0f}", f"{layer['ms']:.3f}", f"{100 * layer['share']:.1f}%", f"{layer['macs_per_cycle']:.2f}",
+            f"{100 * layer['mac_limit_share']:.0f}%",
         )
         for layer in layers
     ]
@@ -40,6 +42,7 @@ def render_profile(profile: dict) -> str:
         f"latency   median {latency['median_cycles']:,.0f} cycles = {latency['median_ms']:.3f} ms   "
         f"min {latency['min_cycles']:,} ({latency['min_ms']:.3f} ms)   max {latency['max_cycles']:,} ({latency['max_ms']:.3f} ms)",
         f"MACs      {profile['total_macs']:,} = {profile['total_macs'] / max(latency['median_cycles'], 1):.2f} MACs per cycle",
+        f"limit     {mac_limit_sentence(profile['mac_limit'])}",
         "",
         *_layer_table(profile["layers"]),
         f"per-layer sum {profile['layers_cycles_sum']:,.0f} cycles = {100 * ratio:.1f}% of the whole inference"

@@ -19,25 +19,28 @@ from tinykit.simplify.dead_ops import remove_dead_ops
 from tinykit.simplify.fold import FOLDABLE, fold_constants
 from tinykit.simplify.identity import remove_identity_quantize
 from tinykit.simplify.static_shapes import static_shapes
+from tinykit.simplify.upsample import tiles_as_resize
 from tinykit.simplify.views import views_as_reshape
 
 # Op kinds the reader represents only so that these passes can fold them: no kernel runs them.
-FOLDED_ONLY = frozenset({OpKind.SHAPE, OpKind.GATHER, OpKind.REDUCE_PROD, OpKind.EXPAND_DIMS, OpKind.SQUEEZE})
+FOLDED_ONLY = frozenset({OpKind.SHAPE, OpKind.GATHER, OpKind.REDUCE_PROD, OpKind.EXPAND_DIMS, OpKind.SQUEEZE,
+                         OpKind.TILE})
 
 # In order: folding makes shape operands constant, static_shapes reads them and drops
 # them (their producers die); views and identities are rewritten next; the dead-op
-# sweep then removes what nothing reads.
+# sweep then removes what nothing reads. TILE chains are matched once their views are RESHAPEs.
 PASSES: tuple[Callable[[Graph], Graph], ...] = (
     fold_constants,
     static_shapes,
     remove_identity_quantize,
     views_as_reshape,
+    tiles_as_resize,
     remove_dead_ops,
 )
 
 
 __all__ = ["FOLDABLE", "FOLDED_ONLY", "PASSES", "fold_constants", "remove_dead_ops", "remove_identity_quantize", "simplify",
-           "static_shapes", "views_as_reshape"]
+           "static_shapes", "tiles_as_resize", "views_as_reshape"]
 
 
 def simplify(graph: Graph) -> Graph:

@@ -3,7 +3,7 @@
 SHAPE is known from its input's static shape alone (TFLite stores a dynamic
 batch as 1 in a tensor's shape); the ops that do arithmetic on shapes and
 move bytes (STRIDED_SLICE, SLICE, PACK, UNPACK, SPLIT, SPLIT_V,
-CONCATENATION, GATHER, REDUCE_PROD, TRANSPOSE, RESHAPE, EXPAND_DIMS, SQUEEZE)
+CONCATENATION, GATHER, REDUCE_PROD, TRANSPOSE, TILE, RESHAPE, EXPAND_DIMS, SQUEEZE)
 are evaluated here with numpy when all their inputs are constants. Their
 outputs become constant tensors; the ops that are then unread are removed by
 ``remove_dead_ops``. An op whose output is a graph output is kept: the model
@@ -20,7 +20,7 @@ import numpy as np
 from tinykit.errors import TinykitError
 from tinykit.ir import (
     Activation, AxisOptions, ConcatenationOptions, Graph, MeanOptions, Op, OpKind, SliceOptions, Tensor,
-    TransposeOptions,
+    TileOptions, TransposeOptions,
 )
 from tinykit.simplify.rewrite import rebuild, substitute
 
@@ -51,6 +51,7 @@ _EVALUATE: dict[OpKind, Callable[[Op, list[np.ndarray]], list[np.ndarray]]] = {
     OpKind.STRIDED_SLICE: lambda op, xs: [window(xs[0], _options(op, SliceOptions))],
     OpKind.SLICE: lambda op, xs: [window(xs[0], _options(op, SliceOptions))],
     OpKind.TRANSPOSE: lambda op, xs: [np.transpose(xs[0], _options(op, TransposeOptions).perm)],
+    OpKind.TILE: lambda op, xs: [np.tile(xs[0], _options(op, TileOptions).multiples)],
     OpKind.PACK: lambda op, xs: [np.stack(xs, axis=_options(op, AxisOptions).axis)],
     OpKind.CONCATENATION: lambda op, xs: [np.concatenate(xs, axis=_options(op, ConcatenationOptions).axis)],
     OpKind.GATHER: lambda op, xs: [np.take(xs[0], xs[1], axis=_options(op, AxisOptions).axis)],

@@ -14,6 +14,19 @@ from tinykit.ir import Graph
 from tinykit.profile.protocol import DeviceInfo
 
 
+# The silence a board may keep while it runs one inference: a floor for the link and the firmware's own
+# work, plus the model's MACs at a pace far below the slowest core's reference kernels (a 16 MHz core at
+# 80 cycles per MAC), so only a firmware that never finishes is stopped, and a hung one is named within
+# about twice this (tinykit.profile.client).
+INFERENCE_BASE_SECONDS = 10.0
+INFERENCE_MACS_PER_SECOND = 2e5
+
+
+def inference_timeout(graph: Graph) -> float:
+    """Seconds of silence allowed for one inference of ``graph`` on a board."""
+    return INFERENCE_BASE_SECONDS + graph.macs() / INFERENCE_MACS_PER_SECOND
+
+
 def firmware_elf(folder: Path, board: Board) -> Path:
     """The ELF `pio run` left in a build folder."""
     return folder.resolve() / ".pio" / "build" / board.name / "firmware.elf"
@@ -65,7 +78,7 @@ def run_on_device(
     from tinykit.profile.client import DeviceClient
 
     results = []
-    with DeviceClient(url, timeout=60.0, boot_timeout=30.0) as device:
+    with DeviceClient(url, timeout=inference_timeout(graph), boot_timeout=30.0) as device:
         device.wait_ready()
         check_build(device.info(), build_hash, url)
         for sample in samples:

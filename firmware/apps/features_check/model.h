@@ -12,7 +12,7 @@
 #define TK_MODEL_H
 
 #include "tinykit/mfcc.h"
-#include "tinykit/types.h"
+#include "tinykit/model_api.h"
 
 #define TK_MODEL_NAME "mfcc"
 #define TK_MODEL_BUILD_HASH "00000000000mfcc0"
@@ -31,12 +31,5 @@ typedef struct {
     tk_mfcc_scratch scratch;
     int8_t features[TK_MFCC_FEATURES];
 } features_arena;
-
-tk_status tk_model_invoke(void);
-tk_status tk_model_invoke_op(int32_t op_index);
-void *tk_model_input(int32_t index);
-int32_t tk_model_input_bytes(int32_t index);
-void *tk_model_output(int32_t index);
-int32_t tk_model_output_bytes(int32_t index);
 
 #endif /* TK_MODEL_H */

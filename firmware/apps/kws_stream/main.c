@@ -4,8 +4,9 @@
  * commands end with '%', every reply ends with m-ready, errors are e-[...].
  *
  *   tk-config STRIDE AVERAGE THRESHOLD SUPPRESS KEYWORDS   settings, then a reset
- *   tk-pcm N CRC   then 2N bytes: N samples (int16, little-endian, N a
- *                  multiple of 320, at most 1600), CRC their CRC-32 in hex
+ *   tk-pcm N CRC AT   then 2N bytes: N samples (int16, little-endian, N a
+ *                  multiple of 320, at most 1600), CRC their CRC-32 in hex,
+ *                  AT the sample (since the last reset) the chunk starts at
  *   tk-play        the clip compiled into flash (kws_boot.h), from a reset
  */
 #include <stddef.h>
@@ -124,12 +125,14 @@ static int32_t parse_crc(const char *token, uint32_t *value)
 static void command_tk_pcm(const char *const *args, int32_t arg_count)
 {
     int32_t samples;
+    int32_t at;
     uint32_t expected_crc;
     uint32_t crc = TK_CRC32_INITIAL;
     int32_t i;
 
-    if (!args_at_most("tk-pcm", arg_count, 2) ||
-        !args_count("tk-pcm", "N (samples)", args, arg_count, 0, -1, TK_MFCC_STRIDE, &samples)) {
+    if (!args_at_most("tk-pcm", arg_count, 3) ||
+        !args_count("tk-pcm", "N (samples)", args, arg_count, 0, -1, TK_MFCC_STRIDE, &samples) ||
+        !args_count("tk-pcm", "AT (the sample the chunk starts at)", args, arg_count, 2, -1, 0, &at)) {
         return;
     }
     if (samples % TK_MFCC_STRIDE != 0 || samples > KWS_CHUNK_MAX_SAMPLES) {
@@ -152,6 +155,13 @@ static void command_tk_pcm(const char *const *args, int32_t arg_count)
     }
     if (tk_crc32_final(crc) != expected_crc) {
         console_error("tk-pcm: the samples' CRC-32 does not match (damaged on the link); send the chunk again");
+        return;
+    }
+    /* A chunk lost, repeated or out of order would shift the audio without a
+     * trace: each chunk names where it starts, and only the next one is taken. */
+    if ((uint32_t)at != app.samples) {
+        console_error("tk-pcm: the chunk does not start where the stream is (lost, repeated or out of order); "
+                      "the stream is unchanged: send the chunk that starts at the samples taken so far");
         return;
     }
     if (!kws_feed(&app, samples)) {
@@ -198,7 +208,7 @@ static const command_entry COMMANDS[] = {
      .usage = "tk-config STRIDE AVERAGE THRESHOLD SUPPRESS KEYWORDS : settings (samples, strides, steps), reset",
      .run = command_tk_config},
     {.name = "tk-reset", .usage = "tk-reset      : forget the audio so far", .run = command_tk_reset},
-    {.name = "tk-pcm", .usage = "tk-pcm N CRC  : then 2N bytes of int16 PCM; detections out", .run = command_tk_pcm},
+    {.name = "tk-pcm", .usage = "tk-pcm N CRC AT : then 2N bytes of int16 PCM starting at sample AT; detections out", .run = command_tk_pcm},
     {.name = "tk-play", .usage = "tk-play       : the clip in flash from a reset; detections out", .run = command_tk_play},
     {.name = NULL, .usage = NULL, .run = NULL},
 };

@@ -1,5 +1,5 @@
 """Per-op emitters; importing this package registers them all in ``EMITTERS``."""
 
 from tinykit.codegen.ops import (  # noqa: F401
-    activation, arithmetic, conv, elementwise, movement, pool, reduce, shape, softmax, spatial,
+    activation, arithmetic, conv, elementwise, movement, pool, recurrent, reduce, shape, softmax, spatial,
 )

@@ -27,7 +27,7 @@ from tinykit.ir import (
     conv_padding_before,
 )
 from tinykit.legality.common import describe
-from tinykit.schedule.kernels.conv import FC_BLOCKS4_LAYOUT, FILTER_PAIRS, QUADS
+from tinykit.schedule.kernels.conv import DW3X3_PAIRS, FC_BLOCKS4_LAYOUT, FILTER_PAIRS, QUADS
 from tinykit.schedule.variants import TFLITE_LAYOUT
 
 
@@ -178,7 +178,28 @@ def emit_depthwise_conv_2d(op: Op, ctx: EmitContext) -> str:
         **_window_params(op, opts, (in_h, in_w), (k_h, k_w)), "depth_multiplier": str(opts.depth_multiplier),
     })
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
-    return _weighted_kernel_call(ctx, params, quant, op, filt, bias, _nhwc_kernel_dims(ctx, op, filt))
+    dims = _nhwc_kernel_dims(ctx, op, filt)
+    if ctx.kernel.weight_layout == DW3X3_PAIRS:
+        # [1, 3, 3, C] as C rows of nine taps, the shape fold_input_offset sums over.
+        taps = filt.array().reshape(9, -1).T
+        # Constants enter the weights file as they are named: filter, then bias.
+        filter_name = ctx.constant("filter_dw_pairs", dw3x3_pairs(taps), "int8_t")
+        folded = fold_input_offset(taps, bias.array() if bias is not None else None, -inp.quant.single_zero_point)
+        # Doubled, as the layout wants; the variant applies only where this fits (DW3X3_BIAS_LIMIT).
+        bias_name = ctx.constant("bias_folded_x2", folded.astype(np.int64) * 2, "int32_t")
+        return ctx.call(params, quant, dims[0], ctx.tensor(inp), dims[1], filter_name, bias_name, dims[2], ctx.tensor(out))
+    if ctx.kernel.weight_layout != TFLITE_LAYOUT:
+        raise TinykitError(f"{describe(op)}: no DEPTHWISE_CONV_2D emitter for weight layout {ctx.kernel.weight_layout!r}")
+    return _weighted_kernel_call(ctx, params, quant, op, filt, bias, dims)
+
+
+def dw3x3_pairs(taps: np.ndarray) -> np.ndarray:
+    """Filter taps [C, 9] (row-major 3x3) in the ``dw3x3_pairs`` layout
+    (tinykit/schedule/kernels/conv.py): per channel the int16 pairs (2 w0, 2 w1),
+    (2 w1, 2 w2) of each filter row, as little-endian bytes."""
+    rows = taps.astype(np.int16).reshape(-1, 3, 3) * 2
+    pairs = np.stack([rows[:, :, 0], rows[:, :, 1], rows[:, :, 1], rows[:, :, 2]], axis=2)  # [C, row, 4 halves]
+    return pairs.astype("<i2").reshape(-1).view(np.int8)
 
 
 @emitter(OpKind.FULLY_CONNECTED)

@@ -23,7 +23,7 @@ from tinykit.codegen.quant import quantize_multiplier, requantize, round_half_aw
 from tinykit.ir import AddOptions, DType, Op, OpKind, Tensor
 from tinykit.schedule.kernels.elementwise import ADD_TABLES_LAYOUT
 
-LOGISTIC_INPUT_INTEGER_BITS = 4  # must match tk_logistic_s8.c and tk_tanh_s8.c
+LOGISTIC_INPUT_INTEGER_BITS = 4  # must match TK_SIGMOID_INPUT_INTEGER_BITS in tinykit/fixedpoint.h
 
 
 def logistic_input_scaling(input_scale: float) -> tuple[int, int, int]:

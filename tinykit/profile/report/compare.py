@@ -17,6 +17,7 @@ ROWS: tuple[tuple[str, Callable[[Profile], str]], ...] = (
     ("latency, median ms", lambda p: millis(p["latency_ms"])),
     ("MACs", lambda p: count(p["total_macs"])),
     ("MACs/cycle overall", lambda p: ratio(overall_macs_per_cycle(p))),
+    ("MAC limit per cycle", lambda p: f"{p['mac_limit']['macs_per_cycle']} ({p['mac_limit']['instruction']})"),
     ("arena bytes", lambda p: count(p["memory"]["arena"])),
     ("stack peak bytes", lambda p: count(p["memory"]["stack_peak"])),
     ("static bytes", lambda p: count(p["memory"]["static"])),

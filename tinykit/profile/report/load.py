@@ -16,10 +16,11 @@ _HOW_TO_MAKE_ONE = "produce it with `tinykit profile FOLDER --json > profile.jso
 # The keys the report reads; any other key is ignored, so newer profilers stay readable.
 _PROFILE_KEYS = (
     "tinykit_version", "model", "board", "build_hash", "clock", "cpu_hz", "runs", "latency_cycles", "latency_ms", "latency",
-    "layers", "layers_cycles_sum", "total_macs", "memory", "outputs_match", "plan",
+    "mac_limit", "layers", "layers_cycles_sum", "total_macs", "memory", "outputs_match", "plan",
 )
 _LATENCY_KEYS = ("median_cycles", "min_cycles", "max_cycles", "median_ms", "min_ms", "max_ms")
-_LAYER_KEYS = ("index", "op", "output_shape", "macs", "cycles", "ms", "share", "macs_per_cycle")
+_LAYER_KEYS = ("index", "op", "kernel", "variant", "output_shape", "macs", "cycles", "ms", "share", "macs_per_cycle", "mac_limit_share")
+_MAC_LIMIT_KEYS = ("macs_per_cycle", "instruction", "why")
 _MEMORY_KEYS = ("arena", "stack_peak", "stack_reserve", "static", "total_ram", "flash")
 # "graph" and "op_kinds" joined the plan's JSON after the first builds: older plans lack them.
 _PLAN_KEYS = ("graph", "op_kinds", "arena_bytes", "lower_bound", "buffers")
@@ -42,6 +43,7 @@ def load_profile(path: Path) -> dict[str, Any]:
     _require(path, document, _PROFILE_KEYS, "")
     _require(path, document["latency"], _LATENCY_KEYS, "latency.")
     _require(path, document["memory"], _MEMORY_KEYS, "memory.")
+    _require(path, document["mac_limit"], _MAC_LIMIT_KEYS, "mac_limit.")
     for number, layer in enumerate(document["layers"]):
         _require(path, layer, _LAYER_KEYS, f"layers[{number}].")
     if any(key not in document["plan"] for key in ("graph", "op_kinds")):

@@ -13,7 +13,7 @@ from typing import Any
 
 from tinykit.errors import TinykitError
 from tinykit.planner.picture import render_svg
-from tinykit.profile.document import clock_meaning
+from tinykit.profile.document import clock_meaning, mac_limit_sentence
 from tinykit.profile.report.bars import layer_bars_svg
 from tinykit.profile.report.compare import comparison_table, profile_title
 from tinykit.profile.report.markup import table, text
@@ -117,15 +117,18 @@ def _latency(profile: Profile) -> str:
 
 
 def _layers_table(profile: Profile) -> str:
-    header = ["op", "kind", "output shape", "MACs", "cycles", "ms", "share", "MACs/cycle"]
+    header = ["op", "kind", "kernel", "output shape", "MACs", "cycles", "ms", "share", "MACs/cycle", "of limit"]
     rows = [
         [
-            str(layer["index"]), layer["op"], "x".join(str(d) for d in layer["output_shape"]), count(layer["macs"]),
-            count(layer["cycles"]), millis(layer["ms"]), percent(layer["share"]), ratio(layer["macs_per_cycle"]),
+            str(layer["index"]), layer["op"], f"{layer['kernel']} ({layer['variant']})",
+            "x".join(str(d) for d in layer["output_shape"]), count(layer["macs"]), count(layer["cycles"]),
+            millis(layer["ms"]), percent(layer["share"]), ratio(layer["macs_per_cycle"]), percent(layer["mac_limit_share"]),
         ]
         for layer in profile["layers"]
     ]
-    return table(header, rows, "layers")
+    limit = f"The core's limit: {mac_limit_sentence(profile['mac_limit'])}."
+    return table(header, rows, "layers") + f'<p class="mac-limit">{text(limit)}</p>'
+
 
 
 def _memory(profile: Profile) -> str:

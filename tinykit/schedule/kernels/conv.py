@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from tinykit.codegen.quant import conv_channel_multipliers
 from tinykit.ir import DepthwiseConv2DOptions, Op, OpKind
 from tinykit.schedule.variants import KernelVariant, reference, register
@@ -142,10 +144,48 @@ def _three_by_three_dm1(op: Op) -> bool:
             and (opts.dilation_h, opts.dilation_w) == (1, 1))
 
 
+# The weight layout cortexm/tk_depthwise_conv_3x3_s8.c reads (its emitter,
+# tinykit/codegen/ops/conv.py, writes it): per channel six int16 pairs,
+# (w[k][0], w[k][1]) then (w[k][1], w[k][2]) for filter rows k = 0, 1, 2, so
+# SMLAD multiplies two taps of one channel; the bias has the input offset's
+# contribution folded in (the kernel pads with the input zero point). Filter
+# and bias are doubled: the kernel's accumulator is twice the reference's,
+# the operand its SMMLAR requantization wants.
+DW3X3_PAIRS = "dw3x3_pairs"
+
+# The largest |bias| the doubled layout takes: the folded bias (at most
+# 9 * 128 * 256 away) plus nine products of int8 inputs with doubled taps,
+# all doubled, stay inside int32 with room to spare. Real models' biases are
+# far smaller; a layer beyond it runs tk_depthwise_conv_dm1_s8.
+DW3X3_BIAS_LIMIT = 1 << 28
+
+
+def _bias_fits_doubled(op: Op) -> bool:
+    if len(op.inputs) < 3:
+        return True
+    bias = op.inputs[2]
+    return bias.data is not None and int(np.abs(bias.array().astype(np.int64)).max(initial=0)) <= DW3X3_BIAS_LIMIT
+
+
+def depthwise_3x3_ring_bytes(op: Op) -> int:
+    """cortexm/tk_depthwise_conv_3x3_s8.c: three int16 lines as long as the longer of the
+    output's height and width times its stride, plus 4 entries, rounded down to whole words
+    (room for the padded line of either orientation), as its
+    tk_depthwise_conv_3x3_s8_get_buffer_size computes it."""
+    opts = op.options
+    assert isinstance(opts, DepthwiseConv2DOptions)
+    _, out_h, out_w, _ = op.outputs[0].shape
+    longest = max(out_h * opts.stride_h, out_w * opts.stride_w)
+    return 3 * ((longest + 4) & ~1) * 2
+
+
 register(KernelVariant(
     OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_3x3_s8", "dsp", ("cortexm/tk_depthwise_conv_3x3_s8.c",),
-    requires=frozenset({"dsp"}), preference=20, applies=_three_by_three_dm1,
-    description="3x3, depth multiplier 1, no dilation: four channels per step, the nine taps unrolled inside the image",
+    requires=frozenset({"dsp"}), preference=20, applies=lambda op: _three_by_three_dm1(op) and _bias_fits_doubled(op),
+    scratch_bytes=depthwise_3x3_ring_bytes,
+    weight_layout=DW3X3_PAIRS,
+    description="3x3, depth multiplier 1, no dilation: channel by channel through a three-line int16 ring, "
+                "SMLAD on pairs of taps, two outputs per step at stride 1, SMMLAR requantization; input offset folded into the bias",
 ))
 
 # FULLY_CONNECTED's weights in blocks of four units (cortexm/tk_fully_connected_folded_s8.c

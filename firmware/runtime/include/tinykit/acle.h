@@ -10,7 +10,8 @@
  *
  * tk_ror is tinykit's own: GCC 12's <arm_acle.h> has no __ror, and the rotate
  * idiom compiles to one ROR anyway; tk_sxtb16_ror8 and tk_sxtab16_ror8 fold
- * that rotation into the extend, as the instructions allow. Add an intrinsic here (with its test in
+ * that rotation into the extend, as the instructions allow; tk_smmlar is SMMLAR,
+ * which GCC 12's <arm_acle.h> lacks. Add an intrinsic here (with its test in
  * tests/test_acle.py) before a kernel uses it.
  */
 #ifndef TINYKIT_ACLE_H
@@ -106,6 +107,17 @@ static inline int32_t __smlabb(int32_t a, int32_t b, int32_t acc)
     return tk_acle_s32((uint32_t)((int64_t)acc + (int64_t)tk_acle_half((uint32_t)a, 0) * tk_acle_half((uint32_t)b, 0)));
 }
 
+/* SMLABT: acc + lo(a) * hi(b); SMLATB: acc + hi(a) * lo(b); wrapping to 32 bits. */
+static inline int32_t __smlabt(int32_t a, int32_t b, int32_t acc)
+{
+    return tk_acle_s32((uint32_t)((int64_t)acc + (int64_t)tk_acle_half((uint32_t)a, 0) * tk_acle_half((uint32_t)b, 1)));
+}
+
+static inline int32_t __smlatb(int32_t a, int32_t b, int32_t acc)
+{
+    return tk_acle_s32((uint32_t)((int64_t)acc + (int64_t)tk_acle_half((uint32_t)a, 1) * tk_acle_half((uint32_t)b, 0)));
+}
+
 /* SMLATT: acc + hi(a) * hi(b), wrapping to 32 bits. */
 static inline int32_t __smlatt(int32_t a, int32_t b, int32_t acc)
 {
@@ -153,6 +165,14 @@ static inline int16x2_t tk_sxtab16_ror8(int16x2_t a, int8x4_t x)
     __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
     return r;
 }
+
+/* SMMLAR: the high word of acc * 2^32 + a * b + 2^31 (wrapping in 64 bits). */
+static inline int32_t tk_smmlar(int32_t a, int32_t b, int32_t acc)
+{
+    int32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
 #else
 static inline int16x2_t tk_sxtb16_ror8(int8x4_t x)
 {
@@ -162,6 +182,12 @@ static inline int16x2_t tk_sxtb16_ror8(int8x4_t x)
 static inline int16x2_t tk_sxtab16_ror8(int16x2_t a, int8x4_t x)
 {
     return __sxtab16(a, tk_acle_s32(tk_ror((uint32_t)x, 8)));
+}
+
+static inline int32_t tk_smmlar(int32_t a, int32_t b, int32_t acc)
+{
+    const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * b) + 0x80000000u;
+    return tk_acle_s32((uint32_t)(sum >> 32));
 }
 #endif
 

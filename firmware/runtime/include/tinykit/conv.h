@@ -123,13 +123,20 @@ tk_status tk_depthwise_conv_dm1_s8(const tk_context *ctx, const tk_depthwise_con
                                    const int32_t *bias,
                                    const tk_dims *output_dims, int8_t *output);
 
-/* tk_depthwise_conv_dm1_s8 for a 3x3 filter without dilation (cortexm/); no scratch. */
+/* tk_depthwise_conv_s8's results for a 3x3 filter, depth multiplier 1 and no
+ * dilation on cores with the DSP extension (cortexm/), from constants the build
+ * prepared: the filter as int16 pairs (layout "dw3x3_pairs") and the input
+ * offset folded into the bias, which is therefore never NULL. Scratch: a ring
+ * of three int16 rows (tk_depthwise_conv_3x3_s8_get_buffer_size bytes). */
 tk_status tk_depthwise_conv_3x3_s8(const tk_context *ctx, const tk_depthwise_conv_params *params,
                                    const tk_per_channel_quant *quant,
                                    const tk_dims *input_dims, const int8_t *input,
                                    const tk_dims *filter_dims, const int8_t *filter,
                                    const int32_t *bias,
                                    const tk_dims *output_dims, int8_t *output);
+
+int32_t tk_depthwise_conv_3x3_s8_get_buffer_size(const tk_depthwise_conv_params *params, const tk_dims *input_dims,
+                                                 const tk_dims *filter_dims, const tk_dims *output_dims);
 
 tk_status tk_fully_connected_s8(const tk_context *ctx, const tk_fully_connected_params *params, const tk_per_channel_quant *quant,
                                 const tk_dims *input_dims, const int8_t *input,

@@ -1,6 +1,5 @@
-/* What the depth-multiplier-1 depthwise kernels for cores with the DSP
- * extension share (kernel-internal; cortexm/tk_depthwise_conv_dm1_s8.c and
- * cortexm/tk_depthwise_conv_3x3_s8.c).
+/* The depth-multiplier-1 depthwise kernel for cores with the DSP extension
+ * (kernel-internal; cortexm/tk_depthwise_conv_dm1_s8.c).
  *
  * With one filter per input channel, output channel c reads input channel c
  * only, so four neighbouring channels are four independent dot products over
@@ -10,7 +9,7 @@
  * SXTB16 widens the filter likewise; SMLABB and SMLATT accumulate each
  * channel's product: ten instructions for four MACs.
  *
- * Padding never reaches the inner loop: for each output pixel the kernels
+ * Padding never reaches the inner loop: for each output pixel the kernel
  * compute the rows and columns of taps inside the image (out-of-image taps
  * contribute 0, as the reference skips them) and loop over those only.
  */

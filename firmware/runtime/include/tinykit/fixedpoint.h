@@ -154,4 +154,31 @@ static inline int32_t tk_tanh(int32_t a, int32_t integer_bits)
     }
 }
 
+/* Integer bits of the rescaled input of LOGISTIC and TANH (Q4.27);
+ * LOGISTIC_INPUT_INTEGER_BITS in tinykit/codegen/ops/elementwise.py is the same. */
+#define TK_SIGMOID_INPUT_INTEGER_BITS 4
+
+/* Where an int8 input of LOGISTIC or TANH falls against the input range radius
+ * the code generator computed (as TF Lite Micro's Prepare does): beyond it the
+ * curve is flat at int8 precision and the output saturates, so the kernels
+ * skip the fixed-point curve. */
+typedef enum { TK_RADIUS_BELOW = -1, TK_RADIUS_INSIDE = 0, TK_RADIUS_ABOVE = 1 } tk_radius_side;
+
+/* The input stage TF Lite Micro's integer LOGISTIC and TANH share: the input
+ * centred on its zero point, compared with the radius and, inside it,
+ * rescaled to Q4.27 into *input_q4 (left untouched outside). */
+static inline tk_radius_side tk_sigmoid_input_q4(int8_t x, int32_t zero_point, int32_t radius, int32_t multiplier,
+                                                 int32_t shift, int32_t *input_q4)
+{
+    const int32_t centred = (int32_t)x - zero_point;
+    if (centred <= -radius) {
+        return TK_RADIUS_BELOW;
+    }
+    if (centred >= radius) {
+        return TK_RADIUS_ABOVE;
+    }
+    *input_q4 = tk_requantize(centred, multiplier, shift);
+    return TK_RADIUS_INSIDE;
+}
+
 #endif /* TINYKIT_FIXEDPOINT_H */

@@ -13,5 +13,6 @@
 #include "tinykit/activation.h"
 #include "tinykit/reduce.h"
 #include "tinykit/spatial.h"
+#include "tinykit/recurrent.h"
 
 #endif /* TINYKIT_KERNELS_H */

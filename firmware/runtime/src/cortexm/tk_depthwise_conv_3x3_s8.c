@@ -1,35 +1,351 @@
 /* DEPTHWISE_CONV_2D with a 3x3 filter, depth multiplier 1 and no dilation
- * (MobileNet's and DS-CNN's depthwise layers), for cores with the DSP
- * extension: the contract and results of tk_depthwise_conv_s8 (reference/).
+ * (MobileNet's and DS-CNN's depthwise layers), any stride and padding, for
+ * cores with the DSP extension: the results of tk_depthwise_conv_s8
+ * (reference/) from constants the build prepared (layout "dw3x3_pairs",
+ * tinykit/schedule/kernels/conv.py), everything doubled:
+ *   - filter: per channel six int16 pairs, (2 w[k][0], 2 w[k][1]) and
+ *     (2 w[k][1], 2 w[k][2]) for filter rows k = 0, 1, 2 (24 bytes per channel);
+ *   - bias: twice the bias with the input offset's contribution folded in,
+ *     never NULL (the build keeps |bias| small enough that twice the
+ *     accumulator fits in int32).
+ * So the accumulator is 2 * acc, which the requantization wants (below).
  *
- * Four channels per step as tinykit/depthwise_dm1.h describes. A pixel whose
- * window lies inside the image (all but the border rows and columns) runs the
- * nine taps unrolled, with the row and column steps as constant multiples; a
- * border pixel loops over its taps inside the image. Chosen at build time
- * from the filter shape (tinykit/schedule/kernels/conv.py).
+ * One channel at a time (a channel's filter, bias and requantization
+ * constants then stay in registers for its whole plane), line by line: each
+ * input line of the channel is widened once into a three-line ring of int16
+ * lines in the scratch, whose padding entries hold the input zero point (which
+ * the folded bias turns into the reference's zero contribution), so no tap
+ * is ever tested against the border. Lines are rows, or columns when a
+ * stride-1 SAME layer's output is taller than wide (DS-CNN's 25x5), so each
+ * line's fixed costs spread over more outputs; the filter's pairs are then
+ * regrouped by column. With a ring line's entries r, SMLAD
+ * multiplies one word (r[x], r[x+1]) by a filter pair, two MACs: at stride 1
+ * two neighbouring outputs per step share the line's words, per filter line
+ *   out[x]   = (r[x],   r[x+1]) . (w0, w1) + r[x+2] * w2
+ *   out[x+1] = r[x+1] * w0      + (r[x+2], r[x+3]) . (w1, w2)
+ * one load and four multiplies for six MACs.
+ *
+ * Writing order: channel c of every output pixel before channel c + 1, and
+ * output line y of a channel only after the input lines it reads are in the
+ * ring, so the output may exactly overlay the input (in place): an output
+ * byte replaces the input byte of the same pixel index and channel, which
+ * its channel has already widened (by rows: that pixel's input row is at
+ * most the output's row; by columns, only for equal input and output shapes:
+ * the same pixel).
  */
-#include "tinykit/depthwise_dm1.h"
+#include <string.h>
 
-/* All channels of one output pixel whose 3x3 window is inside the image. */
-static void interior_pixel(const tk_dw_dm1 *layer, const int8_t *in_first, const int8_t *filter, int8_t *out_px)
+#include "tinykit/acle.h"
+#include "tinykit/conv.h"
+#include "tinykit/conv_geometry.h"
+#include "tinykit/dsp_dot.h"
+
+/* int16 entries of one ring line, whichever the orientation: the padded line
+ * the outputs read, (out - 1) * stride + 3, plus the one entry past it that
+ * the last word load may cover, rounded up to whole words, is at most this. */
+static int32_t ring_line_len(const tk_depthwise_conv_params *params, const tk_dims *output_dims)
 {
-    const int32_t channels = layer->channels;
-    const int32_t row_step = layer->row_step;
-    int32_t c = 0;
-    for (; c + 4 <= channels; c += 4) {
-        tk_dw_acc4 acc = {0, 0, 0, 0};
-        const int8_t *in_row = in_first + c;
-        const int8_t *filter_row = filter + c;
-        for (int32_t ky = 0; ky < 3; ++ky, in_row += row_step, filter_row += 3 * channels) {
-            tk_dw_tap4(in_row, filter_row, layer->offset_pair, &acc);
-            tk_dw_tap4(in_row + channels, filter_row + channels, layer->offset_pair, &acc);
-            tk_dw_tap4(in_row + 2 * channels, filter_row + 2 * channels, layer->offset_pair, &acc);
+    const int32_t rows = output_dims->h * params->stride_h;
+    const int32_t cols = output_dims->w * params->stride_w;
+    return ((rows > cols ? rows : cols) + 4) & ~1;
+}
+
+int32_t tk_depthwise_conv_3x3_s8_get_buffer_size(const tk_depthwise_conv_params *params, const tk_dims *input_dims,
+                                                 const tk_dims *filter_dims, const tk_dims *output_dims)
+{
+    (void)input_dims;
+    (void)filter_dims;
+    return 3 * ring_line_len(params, output_dims) * (int32_t)sizeof(int16_t);
+}
+
+/* One channel's requantization: out = requantize(acc) + output offset, before the clamp.
+ * For a right shift e in 1..23 and a multiplier m of at least 2^30 (or 0) the
+ * reference's two roundings, y = floor((acc * m + 2^30) / 2^31) then y / 2^e
+ * to nearest with ties away from zero, come from one SMMLAR of the doubled
+ * accumulator: SMMLAR(2 acc, m, h) = floor((acc * m + 2^30) / 2^31) + h, so with
+ *   h = 2^(e - 1) + output offset * 2^e - (acc < 0)
+ * its arithmetic shift right by e is the output: y < 0 exactly when acc < 0
+ * for such m (tk_requantize_right derives the nudge). An ADD (h from the
+ * accumulator's sign), the SMMLAR and a shift. Other channels take tk_requantize. */
+typedef struct {
+    int32_t high;       /* 2^(e - 1) + output offset * 2^e */
+    int32_t multiplier;
+    int32_t shift;      /* the reference's shift, -e */
+    int32_t fast;
+} channel_requant;
+
+static channel_requant channel_requant_of(const tk_per_channel_quant *quant, int32_t c, int32_t output_offset)
+{
+    channel_requant q;
+    q.multiplier = quant->multiplier[c];
+    q.shift = quant->shift[c];
+    const int32_t e = -q.shift;
+    /* e <= 23 keeps h (|offset| <= 128) inside int32. */
+    q.fast = e >= 1 && e <= 23 && (q.multiplier >= (INT32_C(1) << 30) || q.multiplier == 0);
+    q.high = q.fast ? (INT32_C(1) << (e - 1)) + output_offset * (INT32_C(1) << e) : 0;
+    return q;
+}
+
+/* requantize(acc) + output offset from acc2 = 2 * acc, for a channel with q.fast.
+ * >> of a negative int32_t is GCC's arithmetic shift. */
+static inline int32_t requant_fast(int32_t high, int32_t multiplier, int32_t e, int32_t acc2)
+{
+    return tk_smmlar(acc2, multiplier, high + (acc2 >> 31)) >> e;
+}
+
+/* The same for any channel. */
+static inline int32_t requant_any(const channel_requant *q, int32_t output_offset, int32_t acc2)
+{
+    return q->fast ? requant_fast(q->high, q->multiplier, -q->shift, acc2)
+                   : tk_requantize(acc2 / 2, q->multiplier, q->shift) + output_offset;
+}
+
+/* Everything one channel's plane needs, copied into locals by the kernel. */
+typedef struct {
+    const int8_t *in_channel;   /* the batch's input at this channel */
+    int8_t *out_channel;        /* the batch's output at this channel */
+    int32_t filter[6];          /* the six pairs along this orientation's lines */
+    int32_t bias;
+    channel_requant q;
+} channel_job;
+
+/* The layer's constants, along lines (rows, or columns) and across them. */
+typedef struct {
+    int32_t in_lines;       /* input lines in the image */
+    int32_t in_line_step;   /* input bytes between lines */
+    int32_t in_step;        /* input bytes between neighbours on a line */
+    int32_t read_len;       /* input entries of a line some output reads */
+    int32_t out_lines;
+    int32_t out_len;        /* outputs per line */
+    int32_t out_line_step;  /* output bytes between lines */
+    int32_t out_step;       /* output bytes between neighbours on a line */
+    int32_t stride_across;  /* stride between lines */
+    int32_t stride_along;   /* stride along a line */
+    int32_t pad_across;
+    int32_t pad_along;
+    int32_t line_len;       /* int16 entries of a ring line */
+    int16_t zero_point;
+    int32_t output_offset;
+    int32_t act_min;
+    int32_t act_max;
+    int32_t full_range;     /* the clamp is [-128, 127] */
+} layer_consts;
+
+/* Ring line `slot` := padded input line `line` of one channel: entries
+ * pad_along .. pad_along + read_len - 1 from the image (the rest hold the
+ * zero point already); a line outside the image is all zero point. */
+static inline void widen_line(int16_t *slot, const int8_t *in_channel, const layer_consts *l, int32_t line)
+{
+    if (line < 0 || line >= l->in_lines) {
+        for (int32_t i = 0; i < l->line_len; ++i) {
+            slot[i] = l->zero_point;
         }
-        tk_dw_store4(layer, &acc, c, out_px);
+        return;
     }
-    if (c < channels) {
-        /* The last channels % 4 channels: the general path does them. */
-        tk_dw_dm1_pixel_channels(layer, in_first, filter, 3, 3, c, out_px);
+    const int32_t step = l->in_step;
+    const int32_t read_len = l->read_len;
+    const int8_t *src = in_channel + line * l->in_line_step;
+    int16_t *dst = slot + l->pad_along;
+    int32_t x = 0;
+    for (; x + 2 <= read_len; x += 2, src += 2 * step) {
+        dst[x] = src[0];
+        dst[x + 1] = src[step];
+    }
+    if (x < read_len) {
+        dst[x] = src[0];
+    }
+}
+
+/* The output byte of v: the fused activation's clamp, one SSAT when that is the whole int8 range. */
+static inline int8_t clamp_output(int32_t v, int32_t act_min, int32_t act_max, int full_range)
+{
+    return (int8_t)(full_range ? __ssat(v, 8) : tk_clamp(v, act_min, act_max));
+}
+
+/* What a line's loop reads besides the ring: local copies (the output bytes
+ * may alias anything, so values read through the arguments would be reloaded
+ * after every store; these stay in registers). */
+typedef struct {
+    int32_t f0, f1, f2, f3, f4, f5; /* the filter pairs */
+    int32_t bias;
+    int32_t high;
+    int32_t multiplier;
+    int32_t e;
+    int32_t act_min;
+    int32_t act_max;
+    int32_t step;
+    int32_t out_len;
+} line_consts;
+
+static inline line_consts line_consts_of(const channel_job *job, const layer_consts *l)
+{
+    line_consts k;
+    k.f0 = job->filter[0];
+    k.f1 = job->filter[1];
+    k.f2 = job->filter[2];
+    k.f3 = job->filter[3];
+    k.f4 = job->filter[4];
+    k.f5 = job->filter[5];
+    k.bias = job->bias;
+    k.high = job->q.high;
+    k.multiplier = job->q.multiplier;
+    k.e = -job->q.shift;
+    k.act_min = l->act_min;
+    k.act_max = l->act_max;
+    k.step = l->out_step;
+    k.out_len = l->out_len;
+    return k;
+}
+
+/* The accumulator of one output from the words at its first entry (aK) and
+ * two entries on (bK) of lines K = 0, 1, 2. */
+static inline int32_t output_acc(const line_consts *k, int32_t a0, int32_t b0, int32_t a1, int32_t b1, int32_t a2,
+                                 int32_t b2)
+{
+    int32_t acc = __smlad(a0, k->f0, k->bias);
+    acc = __smlabt(b0, k->f1, acc);
+    acc = __smlad(a1, k->f2, acc);
+    acc = __smlabt(b1, k->f3, acc);
+    acc = __smlad(a2, k->f4, acc);
+    return __smlabt(b2, k->f5, acc);
+}
+
+/* The output byte of an accumulator, for a channel with the fast requantization. */
+static inline int8_t output_byte(const line_consts *k, int32_t acc, int full_range)
+{
+    return clamp_output(requant_fast(k->high, k->multiplier, k->e, acc), k->act_min, k->act_max, full_range);
+}
+
+/* Outputs x = 0, 2, 4, ... < out_len - 1 and x + 1 of one line of one channel
+ * at stride 1, for a channel with the fast requantization; returns the first
+ * output not written. FULL_RANGE is a constant at each call, so each loop is
+ * compiled for one clamp. */
+static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int16_t *r2, const line_consts *k,
+                                 int full_range, int8_t *out)
+{
+    const int32_t pairs_end = k->out_len & ~1;
+    int32_t a0 = tk_load_word(r0);
+    int32_t a1 = tk_load_word(r1);
+    int32_t a2 = tk_load_word(r2);
+    int32_t x = 0;
+    for (; x < pairs_end; x += 2) {
+        const int32_t b0 = tk_load_word(r0 + x + 2);
+        const int32_t b1 = tk_load_word(r1 + x + 2);
+        const int32_t b2 = tk_load_word(r2 + x + 2);
+        /* out[x + 1] = r[x + 1] * w0 + (r[x + 2], r[x + 3]) . (w1, w2) per line. */
+        const int32_t acc0 = output_acc(k, a0, b0, a1, b1, a2, b2);
+        int32_t acc1 = __smlatb(a0, k->f0, k->bias);
+        acc1 = __smlad(b0, k->f1, acc1);
+        acc1 = __smlatb(a1, k->f2, acc1);
+        acc1 = __smlad(b1, k->f3, acc1);
+        acc1 = __smlatb(a2, k->f4, acc1);
+        acc1 = __smlad(b2, k->f5, acc1);
+        out[0] = output_byte(k, acc0, full_range);
+        out[k->step] = output_byte(k, acc1, full_range);
+        out += 2 * k->step;
+        a0 = b0;
+        a1 = b1;
+        a2 = b2;
+    }
+    return x;
+}
+
+/* Every output of one line of one channel at stride 2, for a channel with the
+ * fast requantization: output x reads the words at entries 2x and 2x + 2 of
+ * each line, and the second is the next output's first, so one load per line
+ * and output. FULL_RANGE as in line_pairs. */
+static inline void line_stride2(const int16_t *r0, const int16_t *r1, const int16_t *r2, const line_consts *k,
+                                int full_range, int8_t *out)
+{
+    int32_t a0 = tk_load_word(r0);
+    int32_t a1 = tk_load_word(r1);
+    int32_t a2 = tk_load_word(r2);
+    for (int32_t x = 0; x < k->out_len; ++x, out += k->step) {
+        const int32_t b0 = tk_load_word(r0 + 2 * x + 2);
+        const int32_t b1 = tk_load_word(r1 + 2 * x + 2);
+        const int32_t b2 = tk_load_word(r2 + 2 * x + 2);
+        *out = output_byte(k, output_acc(k, a0, b0, a1, b1, a2, b2), full_range);
+        a0 = b0;
+        a1 = b1;
+        a2 = b2;
+    }
+}
+
+/* One output line of one channel from ring lines r0..r2: pairs of outputs at
+ * stride 1 (line_pairs), all of them at stride 2 (line_stride2), else output
+ * by output, where output x reads entries x * stride .. x * stride + 2. */
+static inline void channel_line(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
+                                const layer_consts *l, const line_consts *k, int8_t *out)
+{
+    const int32_t fast = job->q.fast;
+    int32_t x = 0;
+    if (l->stride_along == 1 && fast) {
+        x = l->full_range ? line_pairs(r0, r1, r2, k, 1, out) : line_pairs(r0, r1, r2, k, 0, out);
+    } else if (l->stride_along == 2 && fast) {
+        if (l->full_range) {
+            line_stride2(r0, r1, r2, k, 1, out);
+        } else {
+            line_stride2(r0, r1, r2, k, 0, out);
+        }
+        return;
+    }
+    const int32_t stride = l->stride_along;
+    for (out += x * k->step; x < k->out_len; ++x, out += k->step) {
+        const int32_t at = x * stride;
+        const int32_t acc = output_acc(k, tk_load_word(r0 + at), tk_load_word(r0 + at + 2), tk_load_word(r1 + at),
+                                       tk_load_word(r1 + at + 2), tk_load_word(r2 + at), tk_load_word(r2 + at + 2));
+        *out = fast && l->full_range ? output_byte(k, acc, 1)
+                                     : clamp_output(requant_any(&job->q, l->output_offset, acc), k->act_min, k->act_max, 0);
+    }
+}
+
+/* Every output line of one channel, widening each input line it reads into the ring once. */
+static void channel_plane(int16_t *ring, const channel_job *job, const layer_consts *l)
+{
+    /* slot[k] holds padded input line top + k (line - pad_across in the image) once widened. */
+    int16_t *slot[3] = {ring, ring + l->line_len, ring + 2 * l->line_len};
+    const int32_t stride = l->stride_across;
+    /* The line loops' constants, made once per channel. */
+    const line_consts k = line_consts_of(job, l);
+    int8_t *out = job->out_channel;
+    for (int32_t k = 0; k < 3; ++k) {
+        widen_line(slot[k], job->in_channel, l, k - l->pad_across);
+    }
+    for (int32_t y = 0, top = 0; y < l->out_lines; ++y, top += stride, out += l->out_line_step) {
+        if (y > 0) {
+            /* Advance by stride lines: keep the 3 - stride lines still read, widen the rest. */
+            for (int32_t s = 0; s < stride; ++s) {
+                int16_t *oldest = slot[0];
+                slot[0] = slot[1];
+                slot[1] = slot[2];
+                slot[2] = oldest;
+                if (s + 3 >= stride) {
+                    widen_line(oldest, job->in_channel, l, top + 2 - (stride - 1 - s) - l->pad_across);
+                }
+            }
+        }
+        channel_line(slot[0], slot[1], slot[2], job, l, &k, out);
+    }
+}
+
+/* The pair (lo, hi) of int16 values as one word, free of implementation-defined conversion. */
+static int32_t pack_pair(int32_t lo, int32_t hi)
+{
+    const uint32_t bits = ((uint32_t)lo & 0xffffu) | ((uint32_t)hi << 16);
+    int32_t word;
+    memcpy(&word, &bits, sizeof word);
+    return word;
+}
+
+/* The six pairs of one channel along columns, from the layout's pairs along rows. */
+static void pairs_by_column(const int8_t *pairs, int32_t filter[6])
+{
+    int16_t rows[3][4]; /* per filter row: w0, w1, w1, w2 */
+    memcpy(rows, pairs, sizeof rows);
+    for (int32_t k = 0; k < 3; ++k) {
+        const int32_t at = k == 2 ? 3 : k; /* column k of row r is rows[r][at] */
+        filter[2 * k] = pack_pair(rows[0][at], rows[1][at]);
+        filter[2 * k + 1] = pack_pair(rows[1][at], rows[2][at]);
     }
 }
 
@@ -40,37 +356,78 @@ tk_status tk_depthwise_conv_3x3_s8(const tk_context *ctx, const tk_depthwise_con
                                    const int32_t *bias,
                                    const tk_dims *output_dims, int8_t *output)
 {
-    (void)ctx; /* no scratch */
     tk_conv_geometry g;
-    tk_dw_dm1 layer;
-    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, &g) != TK_OK ||
-        tk_dw_dm1_of(params, quant, bias, &g, &layer) != TK_OK || g.filter_h != 3 || g.filter_w != 3 ||
-        params->dilation_h != 1 || params->dilation_w != 1) {
+    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, &g) != TK_OK || params->depth_multiplier != 1 ||
+        g.in_c != g.out_c || g.filter_c != g.out_c || g.filter_h != 3 || g.filter_w != 3 ||
+        params->dilation_h != 1 || params->dilation_w != 1 || params->stride_h < 1 || params->stride_w < 1 ||
+        bias == NULL) {
         return TK_ERROR_ARGUMENT;
     }
+    if (ctx == NULL || ctx->buf == NULL ||
+        ctx->size < tk_depthwise_conv_3x3_s8_get_buffer_size(params, input_dims, filter_dims, output_dims)) {
+        return TK_ERROR_SCRATCH;
+    }
+    const int32_t channels = g.out_c;
+    /* By columns only where the output keeps the input's shape (so in place still holds) and is taller than wide. */
+    const int by_column = params->stride_h == 1 && params->stride_w == 1 && g.out_h == g.in_h && g.out_w == g.in_w &&
+                          g.out_h > g.out_w;
+    layer_consts l;
+    if (by_column) {
+        l.in_lines = g.in_w;
+        l.in_line_step = channels;
+        l.in_step = g.in_w * channels;
+        l.out_lines = g.out_w;
+        l.out_len = g.out_h;
+        l.out_line_step = channels;
+        l.out_step = g.out_w * channels;
+        l.stride_across = params->stride_w;
+        l.stride_along = params->stride_h;
+        l.pad_across = params->pad_w;
+        l.pad_along = params->pad_h;
+    } else {
+        l.in_lines = g.in_h;
+        l.in_line_step = g.in_w * channels;
+        l.in_step = channels;
+        l.out_lines = g.out_h;
+        l.out_len = g.out_w;
+        l.out_line_step = g.out_w * channels;
+        l.out_step = channels;
+        l.stride_across = params->stride_h;
+        l.stride_along = params->stride_w;
+        l.pad_across = params->pad_h;
+        l.pad_along = params->pad_w;
+    }
+    const int32_t in_len = by_column ? g.in_h : g.in_w;
+    l.line_len = ring_line_len(params, output_dims);
+    /* A VALID window at stride > 1 may leave the last input entries of a line unread. */
+    const int32_t padded_len = (l.out_len - 1) * l.stride_along + 3;
+    l.read_len = padded_len - l.pad_along < in_len ? padded_len - l.pad_along : in_len;
+    /* The raw input zero point: its product with the filter is cancelled by the folded bias. */
+    l.zero_point = (int16_t)-params->input_offset;
+    l.output_offset = params->output_offset;
+    l.act_min = params->activation.min;
+    l.act_max = params->activation.max;
+    l.full_range = l.act_min == -128 && l.act_max == 127;
+    int16_t *ring = (int16_t *)ctx->buf;
+    /* widen_line never writes the padding entries: fill them once. */
+    for (int32_t i = 0; i < 3 * l.line_len; ++i) {
+        ring[i] = l.zero_point;
+    }
     for (int32_t b = 0; b < g.batches; ++b) {
-        for (int32_t out_y = 0; out_y < g.out_h; ++out_y) {
-            const int32_t in_y_origin = out_y * params->stride_h - params->pad_h;
-            const int32_t ky_first = tk_dw_first_inside(in_y_origin, 1);
-            const int32_t ky_end = tk_dw_end_inside(in_y_origin, 1, g.in_h, 3);
-            for (int32_t out_x = 0; out_x < g.out_w; ++out_x) {
-                const int32_t in_x_origin = out_x * params->stride_w - params->pad_w;
-                const int32_t kx_first = tk_dw_first_inside(in_x_origin, 1);
-                const int32_t kx_end = tk_dw_end_inside(in_x_origin, 1, g.in_w, 3);
-                int8_t *out_px = output + ((b * g.out_h + out_y) * g.out_w + out_x) * g.out_c;
-                if (ky_first >= ky_end || kx_first >= kx_end) {
-                    tk_dw_dm1_pixel(&layer, input, filter, 0, 0, out_px); /* wholly in the padding */
-                    continue;
-                }
-                const int8_t *in_first =
-                    input + ((b * g.in_h + in_y_origin + ky_first) * g.in_w + in_x_origin + kx_first) * g.out_c;
-                if (ky_end - ky_first == 3 && kx_end - kx_first == 3) {
-                    interior_pixel(&layer, in_first, filter, out_px);
-                } else {
-                    tk_dw_dm1_pixel(&layer, in_first, filter + (ky_first * 3 + kx_first) * g.out_c, ky_end - ky_first,
-                                    kx_end - kx_first, out_px);
-                }
+        for (int32_t c = 0; c < channels; ++c) {
+            channel_job job = {
+                input + b * g.in_h * g.in_w * channels + c,
+                output + b * g.out_h * g.out_w * channels + c,
+                {0, 0, 0, 0, 0, 0},
+                bias[c],
+                channel_requant_of(quant, c, params->output_offset),
+            };
+            if (by_column) {
+                pairs_by_column(filter + 24 * c, job.filter);
+            } else {
+                memcpy(job.filter, filter + 24 * c, sizeof job.filter);
             }
+            channel_plane(ring, &job, &l);
         }
     }
     return TK_OK;

@@ -1,11 +1,9 @@
-/* LOGISTIC int8: TF Lite Micro's fixed-point logistic with the input in Q4.27. */
+/* LOGISTIC int8: TF Lite Micro's fixed-point logistic with the input in Q4.27
+ * (the input stage TANH shares, tk_sigmoid_input_q4). */
 #include "tinykit/elementwise.h"
 #include "tinykit/fixedpoint.h"
 #include "tinykit/requantize.h"
 #include "tinykit/shape.h"
-
-/* Integer bits of the rescaled input; tinykit/codegen/ops/elementwise.py uses the same. */
-#define TK_LOGISTIC_INPUT_INTEGER_BITS 4
 
 tk_status tk_logistic_s8(const tk_context *ctx, const tk_logistic_params *params, const tk_per_tensor_quant *quant,
                          const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
@@ -19,17 +17,20 @@ tk_status tk_logistic_s8(const tk_context *ctx, const tk_logistic_params *params
     }
     /* In-place safe: input[i] is read before output[i] is written. */
     for (i = 0; i < count; ++i) {
-        const int32_t centred = (int32_t)input[i] - params->input_zero_point;
-        if (centred <= -params->input_range_radius) {
+        int32_t input_q4 = 0;
+        switch (tk_sigmoid_input_q4(input[i], params->input_zero_point, params->input_range_radius, quant->multiplier,
+                                    quant->shift, &input_q4)) {
+        case TK_RADIUS_BELOW:
             output[i] = INT8_MIN;
-        } else if (centred >= params->input_range_radius) {
+            break;
+        case TK_RADIUS_ABOVE:
             output[i] = INT8_MAX;
-        } else {
-            const int32_t input_q4 = tk_requantize(centred, quant->multiplier, quant->shift);
-            const int32_t output_q0 = tk_logistic(input_q4, TK_LOGISTIC_INPUT_INTEGER_BITS);
+            break;
+        case TK_RADIUS_INSIDE:
             /* Q0.31 to 1/256 steps, then to the zero point -128. */
-            const int32_t scaled = tk_rounding_divide_by_pot(output_q0, 23) - 128;
-            output[i] = (int8_t)tk_clamp(scaled, INT8_MIN, INT8_MAX);
+            output[i] = (int8_t)tk_clamp(
+                tk_rounding_divide_by_pot(tk_logistic(input_q4, TK_SIGMOID_INPUT_INTEGER_BITS), 23) - 128, INT8_MIN, INT8_MAX);
+            break;
         }
     }
     return TK_OK;
