@@ -9,7 +9,7 @@ APT_STAMP   := $(VENV)/.apt-installed
 # Host compiler, Cortex-M toolchain (with its C++ library, for the TF Lite
 # Micro side-by-side benchmark), emulator, flasher, and speech synthesis
 # (espeak-ng, flite) for the keyword-spotting example's generated data set.
-APT_PACKAGES := gcc make gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm openocd espeak-ng flite sox
+APT_PACKAGES := gcc make gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm openocd espeak-ng flite sox festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS        ?= 2
 

@@ -15,15 +15,18 @@ feature sets that select a different kernel for an op kind, for
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 
 from tinykit.build import CompiledModel, compile_tflite
 from tinykit.errors import TinykitError
-from tinykit.ir import OpKind
-from tinykit.planner import check_no_overlap
+from tinykit.ir import Graph, OpKind
+from tinykit.planner import MemoryPlan, PlacedBuffer, check_no_overlap
+from tinykit.planner.bound import peak_live_bytes
+from tinykit.planner.lifetimes import buffer_overlaps, graph_buffers
+from tinykit.schedule import Schedule
 from tinykit.schedule import variants_of
 from tinykit.verify.compare import compare, random_samples
 from tinykit.verify.host import build_host, run_host
@@ -62,6 +65,50 @@ def assert_bit_exact(
     )
     assert mismatched == 0, f"{mismatched} of {compared} output bytes differ from tflite-micro (kernels: {kernels}):\n{details}"
     return compiled
+
+
+def placed_at_distance(distance: int) -> Callable[[Graph, Schedule], MemoryPlan]:
+    """A planner for one-op graphs: the op's output at offset 0 and its input 0
+    exactly ``distance`` bytes above it (below it when negative), every other
+    buffer after both: the placement an overlap rule's distance allows at its limit."""
+
+    def planner(graph: Graph, schedule: Schedule) -> MemoryPlan:
+        (op,) = graph.ops
+        buffers = graph_buffers(graph, schedule, in_place=False)
+        owner = {index: b for b in buffers for index in b.tensors}
+        out, source = owner[op.outputs[0].index], owner[op.inputs[0].index]
+        offsets = {out.key: max(0, -distance), source.key: max(0, distance)}
+        end = max(offsets[out.key] + out.size, offsets[source.key] + source.size)
+        for b in buffers:
+            if b.key not in offsets:
+                offsets[b.key], end = end, end + b.size
+        overlaps = buffer_overlaps(graph, schedule, buffers)
+        bound, _ = peak_live_bytes(buffers, 1, overlaps)
+        return MemoryPlan(
+            graph_name=graph.name, op_kinds=(op.kind.value,), alignment=1, arena_bytes=end, lower_bound=bound,
+            peak_op=0, strategy=f"output {distance} bytes below its input", in_place=False,
+            buffers=tuple(PlacedBuffer(b, offsets[b.key], b.size) for b in buffers), overlaps=overlaps,
+        )
+
+    return planner
+
+
+def mismatches_at_distance(model: bytes, tmp_path: Path, distance: int, features: Iterable[str],
+                           samples: int = 10, seed: int = 0) -> tuple[CompiledModel, int, int]:
+    """The one-op ``model`` built (host, -Werror, ASan + UBSan) with its output
+    ``distance`` bytes below its input (``placed_at_distance``) and run on random
+    inputs: the build, and how many of how many output bytes differ from
+    tflite-micro's (which equal a build with disjoint buffers: the op tests check that)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    tflite = tmp_path / "model.tflite"
+    tflite.write_bytes(model)
+    compiled = compile_tflite(tflite, tmp_path / "build", board="host", source_name=tflite.name, features=features,
+                              planner=placed_at_distance(distance))
+    host = build_host(compiled.folder, sanitize=True, shared_library=False)
+    inputs = random_samples(compiled.graph, samples, seed)
+    compared, mismatched, _ = compare(run_tflm(model, inputs), run_host(host, compiled.graph, inputs))
+    assert compared > 0
+    return compiled, mismatched, compared
 
 
 def assert_refused(model: bytes, tmp_path: Path, match: str) -> None:

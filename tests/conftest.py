@@ -25,3 +25,13 @@ def kws_synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("kws") / "synthetic"
     generate(folder, clips=800, seed=0, workers=2)
     return folder
+
+
+@pytest.fixture(scope="session")
+def kws_festival(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small keyword-spotting evaluation set spoken by Festival (60 clips, seed 0), generated once per session."""
+    from tinykit.kws.synth import generate
+
+    folder = tmp_path_factory.mktemp("kws-festival") / "festival"
+    generate(folder, clips=60, seed=0, workers=2, engine="festival")
+    return folder

@@ -20,7 +20,8 @@ import pytest
 from tinykit.errors import TinykitError
 from tinykit.kws.dataset import (BACKGROUND_NOISE, CLIP_SAMPLES, KEYWORDS, LABELS, TESTING_LIST, VALIDATION_LIST,
                                  load_speech_commands)
-from tinykit.kws.synth import OTHER_WORDS, generate, plan
+from tinykit.kws.synth import (FESTIVAL_VOICES, OTHER_WORDS, Speaker, check_festival_held_out, clip_voices, generate,
+                                plan)
 from tinykit.kws.wav import read_wav, write_wav
 
 
@@ -134,6 +135,10 @@ def test_synthetic_set_has_speech_commands_layout_and_holds_out_whole_voices(kws
     assert voices["testing"] and voices["validation"]
     assert not voices["testing"] & voices["training"] and not voices["validation"] & voices["training"]
     assert {"espeak-ng", "flite"} == {engine for engine, _ in voice.values()}
+    for split in ("validation", "testing"):  # held-out voices take turns: none outweighs another
+        speakers = [voice[s] for s in voice if split_of[s] == split]
+        per_voice = [speakers.count(v) for v in set(speakers)]
+        assert max(per_voice) - min(per_voice) <= 1, (split, per_voice)
 
 
 def test_loader_builds_the_12_class_task_in_mlperf_order(kws_synthetic: Path) -> None:
@@ -154,6 +159,43 @@ def test_loader_builds_the_12_class_task_in_mlperf_order(kws_synthetic: Path) ->
     assert np.mean(np.abs(silence.astype(np.float64))) > 1.0  # cut from the noise, not zeros
     again = load_speech_commands(kws_synthetic, seed=0)
     assert np.array_equal(again.training.audio, data.training.audio)
+    only = load_speech_commands(kws_synthetic, seed=0, splits=("testing",))  # as `kws evaluate` reads a set
+    assert only.testing.sources == data.testing.sources and np.array_equal(only.testing.audio, data.testing.audio)
+    assert len(only.training.labels) == len(only.validation.labels) == 0
+
+
+# ---------------------------------------------------------------------------
+# The Festival evaluation set
+# ---------------------------------------------------------------------------
+
+
+def test_kws_festival_is_all_test_clips_of_festival_voices(kws_festival: Path) -> None:
+    clips = sorted(f"{p.parent.name}/{p.name}" for p in kws_festival.glob("*/*_nohash_*.wav"))
+    assert len(clips) == 60
+    assert sorted((kws_festival / TESTING_LIST).read_text().split()) == clips
+    assert (kws_festival / VALIDATION_LIST).read_text() == ""
+    for path in clips[::7]:
+        audio = read_wav(kws_festival / path)
+        assert audio.note == "" and len(audio.samples) == CLIP_SAMPLES and np.max(np.abs(audio.samples)) > 1000
+    data = load_speech_commands(kws_festival, seed=0, splits=("testing",))
+    assert all(n > 0 for label, n in data.testing.counts().items())
+    voices = clip_voices(kws_festival, data.testing.sources)
+    assert set(voices) == {f"festival:{v}" for v in FESTIVAL_VOICES} | {"silence"}
+    assert clip_voices(kws_festival.parent, data.testing.sources) is None  # no synthetic.json: voices unknown
+
+
+def test_festival_voices_never_train_or_validate(kws_festival: Path, tmp_path: Path) -> None:
+    expect_error(tmp_path, kws_festival, "is an evaluation set spoken by Festival's voices",
+                 f"tinykit kws evaluate OUT --data {kws_festival}")
+    edited = tmp_path / "edited"
+    shutil.copytree(kws_festival, edited)
+    listed = (edited / TESTING_LIST).read_text().split()
+    (edited / TESTING_LIST).write_text("".join(f"{p}\n" for p in listed[1:]))  # one clip moved to training
+    expect_error(tmp_path, edited, str(edited / listed[0]), "festival:", "reserved for evaluation")
+    leaked = Speaker("0badf00d", "validation", "festival", FESTIVAL_VOICES[0], "", 0.0, 1.0)
+    with pytest.raises(TinykitError, match="reserved for evaluation"):
+        check_festival_held_out([leaked])
+    assert {s.split for s in plan(200, 0, "festival")[0]} == {"testing"}
 
 
 # ---------------------------------------------------------------------------

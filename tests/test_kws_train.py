@@ -30,7 +30,8 @@ def train_command(data: Path, out: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "tinykit", "kws", "train", "--data", str(data), "-o", str(out), *args]
 
 
-def test_train_interrupted_resumes_and_reports_float_and_int8_accuracy(kws_synthetic: Path, tmp_path: Path) -> None:
+def test_train_interrupted_resumes_and_reports_float_and_int8_accuracy(kws_synthetic: Path, kws_festival: Path,
+                                                                       tmp_path: Path) -> None:
     out = tmp_path / "out"
     state = out / "checkpoint" / "state.json"
     run = subprocess.Popen(train_command(kws_synthetic, out, *ARGS), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -70,3 +71,20 @@ def test_train_interrupted_resumes_and_reports_float_and_int8_accuracy(kws_synth
     assert (out / "confusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = (out / "report.txt").read_text()
     assert "int8 accuracy" in text and "rows: true label" in text and "unknown" in text
+    voices = {row["voice"]: row for row in report["voices"]}  # the test split by voice
+    assert sum(row["clips"] for row in voices.values()) == report["test_clips"] and "silence" in voices
+    manifest = json.loads((kws_synthetic / "synthetic.json").read_text())
+    held_out = {f"{s['engine']}:{s['voice']}" for s in manifest["speakers"] if s["split"] == "testing"}
+    assert set(voices) - {"silence"} <= held_out
+    for row in voices.values():
+        assert 0.0 <= row["int8_accuracy"] <= 1.0 and f"{row['voice']} " in text
+
+    # The same model on the Festival evaluation set: voices of a synthesizer training never used.
+    evaluated = subprocess.run([sys.executable, "-m", "tinykit", "kws", "evaluate", str(out), "--data",
+                                str(kws_festival), "--json"], capture_output=True, text=True, timeout=300)
+    assert evaluated.returncode == 0, evaluated.stderr
+    festival = json.loads(evaluated.stdout)
+    assert festival["test_clips"] == sum(map(sum, festival["int8_confusion"])) > 60
+    assert {row["voice"] for row in festival["voices"]} == {"festival:kal_diphone", "festival:ked_diphone",
+                                                             "festival:cmu_us_slt_arctic_hts", "silence"}
+    assert festival["int8_accuracy"] > 0.2 and abs(festival["int8_accuracy"] - festival["float_accuracy"]) < 0.15

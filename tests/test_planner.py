@@ -21,7 +21,7 @@ from tinykit.planner import MemoryPlan, PlacedBuffer, check_no_overlap, plan_gra
 from tinykit.planner.greedy import ORDERINGS, align_up, arena_bytes, ordering_sequence, place_first_fit
 from tinykit.planner.lifetimes import Buffer, graph_buffers, tensor_lifetimes
 from tinykit.planner.picture import render_svg
-from tinykit.schedule import Schedule, select_kernels
+from tinykit.schedule import Overlap, Schedule, select_kernels
 
 # --- helpers that build IR objects directly ---------------------------------------
 
@@ -43,7 +43,7 @@ def graph(ops: list[Op], inputs: tuple[Tensor, ...], outputs: tuple[Tensor, ...]
 
 @dataclasses.dataclass(frozen=True)
 class OpWithScratch(Op):
-    """A convolution whose kernel asks for ``scratch`` bytes of arena while it runs.
+    """An op whose kernel asks for ``scratch`` bytes of arena while it runs.
 
     The planner sees an op's scratch only through its schedule entry
     (``OpSchedule.scratch_bytes``, which a kernel variant declares, as the DSP
@@ -51,17 +51,23 @@ class OpWithScratch(Op):
     there, so these tests can choose any size on hand-made graphs."""
 
     scratch: int = 0
+    # The min_distance of an overlap rule on input 0 (None: the kernel's own rule).
+    overlap: int | None = None
 
 
 def scratch_op(index: int, source: Tensor, output: Tensor, scratch: int) -> Op:
-    return OpWithScratch(index, OpKind.CONV_2D, (source,), (output,), scratch=scratch)
+    return OpWithScratch(index, OpKind.TRANSPOSE, (source,), (output,), scratch=scratch)
 
 
 def schedule_of(g: Graph) -> Schedule:
-    """The reference kernels of ``g``, with each ``OpWithScratch``'s scratch in its entry."""
+    """The reference kernels of ``g``, with each ``OpWithScratch``'s scratch and overlap rule
+    in its entry. (The hand-made ops are TRANSPOSE, whose kernel has no overlap rule of its own.)"""
     reference = select_kernels(g, frozenset())
     return dataclasses.replace(reference, ops=tuple(
-        dataclasses.replace(entry, scratch_bytes=getattr(o, "scratch", entry.scratch_bytes))
+        dataclasses.replace(
+            entry, scratch_bytes=getattr(o, "scratch", entry.scratch_bytes),
+            overlaps=entry.overlaps if getattr(o, "overlap", None) is None else (Overlap(0, o.overlap),),
+        )
         for o, entry in zip(g.ops, reference.ops)
     ))
 
@@ -96,7 +102,7 @@ def test_chain_exact_offsets():
     # op 1) at 208; out (live only with b) fits below b at 0. Peak: op 0, 112 + 208 = 320.
     x, a, b, out = act(0, 100, "input"), act(1, 200, "a"), act(2, 50, "b"), act(3, 30, "out")
     g = graph(
-        [op(0, OpKind.CONV_2D, (x,), a), op(1, OpKind.CONV_2D, (a,), b), op(2, OpKind.FULLY_CONNECTED, (b,), out)],
+        [op(0, OpKind.TRANSPOSE, (x,), a), op(1, OpKind.TRANSPOSE, (a,), b), op(2, OpKind.TRANSPOSE, (b,), out)],
         (x,),
         (out,),
     )
@@ -114,7 +120,7 @@ def test_residual_add_reuses_the_dying_branch():
     # (b is not yet live at op 0). Without the merge op 2 alone needs 3 x 128 bytes.
     x, a, b, c = act(0, 96, "x"), act(1, 128, "a"), act(2, 128, "b"), act(3, 128, "c")
     g = graph(
-        [op(0, OpKind.CONV_2D, (x,), a), op(1, OpKind.CONV_2D, (a,), b), op(2, OpKind.ADD, (a, b), c)],
+        [op(0, OpKind.TRANSPOSE, (x,), a), op(1, OpKind.TRANSPOSE, (a,), b), op(2, OpKind.ADD, (a, b), c)],
         (x,),
         (c,),
     )
@@ -130,7 +136,7 @@ def test_scratch_lives_only_during_its_op():
     # so y may reuse its bytes at op 1.
     x, m, y = act(0, 64, "x"), act(1, 4, "m"), act(2, 64, "y")
     first = scratch_op(0, x, m, scratch=16)
-    conv = op(1, OpKind.CONV_2D, (m,), y)
+    conv = op(1, OpKind.TRANSPOSE, (m,), y)
     g = graph([first, conv], (x,), (y,))
     plan = planned(g)
     scratch = [p for p in plan.buffers if p.buffer.scratch_op is not None]
@@ -161,7 +167,7 @@ def test_lifetimes_of_inputs_outputs_and_unread_tensors():
     # op1 has an output nobody reads: it still needs its bytes at op 1.
     x, a, dead, out = act(0, 16), act(1, 16), act(2, 16), act(3, 16)
     g = graph(
-        [op(0, OpKind.CONV_2D, (x,), a), op(1, OpKind.CONV_2D, (a,), dead), op(2, OpKind.CONV_2D, (a,), out)],
+        [op(0, OpKind.TRANSPOSE, (x,), a), op(1, OpKind.TRANSPOSE, (a,), dead), op(2, OpKind.TRANSPOSE, (a,), out)],
         (x,),
         (out, a),
     )
@@ -178,6 +184,71 @@ def test_constants_are_not_planned():
         plan.tensor_offset(w)
 
 
+# --- overlaps -----------------------------------------------------------------------
+
+
+def overlap_chain() -> tuple[Graph, tuple[Tensor, ...]]:
+    # x(64) -op0-> a(256) -op1 (output may start 32 bytes below its input)-> b(256) -op2-> out(16)
+    x, a, b, out = act(0, 64, "x"), act(1, 256, "a"), act(2, 256, "b"), act(3, 16, "out")
+    ops = [op(0, OpKind.TRANSPOSE, (x,), a), OpWithScratch(1, OpKind.TRANSPOSE, (a,), (b,), overlap=32),
+           op(2, OpKind.TRANSPOSE, (b,), out)]
+    return graph(ops, (x,), (out,)), (x, a, b, out)
+
+
+def test_overlap_exact_offsets_and_lower_bound():
+    g, (x, a, b, out) = overlap_chain()
+    # Peak of live bytes less what may be shared: op 0: 64 + 256 = 320; op 1: 256 + 256 - (256 - 32) = 288;
+    # op 2: 256 + 16 = 272. Fixed orderings: largest first with the latest first puts b at 0, a at
+    # least 32 above it (32), x beside a at op 0 (288), out beside b (256): 352. The search then finds
+    # the bound: a at 64 over x at 0, b 32 below a (32), out under b at 0.
+    fixed = planned(g, search_rounds=0)
+    assert (fixed.lower_bound, fixed.peak_op) == (320, 0)
+    assert [fixed.tensor_offset(t) for t in (x, a, b, out)] == [288, 32, 0, 256]
+    assert fixed.arena_bytes == 352
+    assert_sound(fixed, g)
+    searched = planned(g)
+    assert searched.arena_bytes == 320
+    assert searched.tensor_offset(a) - searched.tensor_offset(b) >= 32
+    assert_sound(searched, g)
+    assert [(o.op, o.output, o.input, o.min_distance) for o in searched.used_overlaps()] == [(1, "t2", "t1", 32)]
+    assert "starts" in searched.render() and 'class="overlap"' in searched.to_svg()
+    assert searched.to_json()["overlaps"][0]["distance"] >= 32
+
+
+def test_checker_refuses_an_overlap_closer_than_its_rule_and_unruled_ones():
+    g, (x, a, b, out) = overlap_chain()
+    plan = planned(g, search_rounds=0)
+    moved = {p.buffer.key: p for p in plan.buffers}
+    closer = dataclasses.replace(moved["t2"], offset=moved["t1"].offset - 16)  # 16 below a, the rule needs 32
+    broken = dataclasses.replace(plan, buffers=tuple(closer if p.buffer.key == "t2" else p for p in plan.buffers))
+    assert any("only 32 or more bytes below" in line for line in check_no_overlap(broken))
+    unruled = dataclasses.replace(plan, overlaps=())
+    at = dataclasses.replace(moved["t2"], offset=moved["t1"].offset - 32)
+    assert check_no_overlap(dataclasses.replace(plan, buffers=tuple(at if p.buffer.key == "t2" else p for p in plan.buffers))) == []
+    assert check_no_overlap(dataclasses.replace(unruled, buffers=tuple(at if p.buffer.key == "t2" else p for p in plan.buffers)))
+
+
+def test_no_overlap_with_an_input_read_later():
+    # a is read again by op 2, so op 1's rule does not apply: a and b stay apart.
+    x, a, b, c = act(0, 64, "x"), act(1, 256, "a"), act(2, 256, "b"), act(3, 256, "c")
+    g = graph([op(0, OpKind.TRANSPOSE, (x,), a), OpWithScratch(1, OpKind.TRANSPOSE, (a,), (b,), overlap=0),
+               op(2, OpKind.ADD, (a, b), c)], (x,), (c,))
+    plan = planned(g)
+    assert all(o.op != 1 for o in plan.overlaps)
+    assert_sound(plan, g)
+
+
+def test_an_output_merged_with_one_input_overlaps_no_other():
+    # ADD of two dying inputs: the sum merges in place with x0; x1 must stay apart from that
+    # buffer (it holds x0 while the op runs), so no overlap is offered between them.
+    x0, x1, y = act(0, 64, "x0"), act(1, 64, "x1"), act(2, 64, "y")
+    g = graph([op(0, OpKind.ADD, (x0, x1), y)], (x0, x1), (y,))
+    plan = planned(g)
+    assert plan.in_place and plan.overlaps == ()
+    assert plan.tensor_offset(x0) == plan.tensor_offset(y) != plan.tensor_offset(x1)
+    assert_sound(plan, g)
+
+
 # --- in-place merges --------------------------------------------------------------
 
 
@@ -185,7 +256,7 @@ def test_in_place_chain_of_graph_input_becomes_one_buffer():
     # input -RESHAPE-> r -LOGISTIC-> s -conv-> out: input, r and s share one buffer.
     x, r, s, out = act(0, 48, "input"), act(1, 48, "r"), act(2, 48, "s"), act(3, 10, "out")
     g = graph(
-        [op(0, OpKind.RESHAPE, (x,), r), op(1, OpKind.LOGISTIC, (r,), s), op(2, OpKind.CONV_2D, (s,), out)],
+        [op(0, OpKind.RESHAPE, (x,), r), op(1, OpKind.LOGISTIC, (r,), s), op(2, OpKind.TRANSPOSE, (s,), out)],
         (x,),
         (out,),
     )
@@ -209,14 +280,14 @@ def test_no_merge_when_the_input_is_read_later():
 def test_no_merge_over_a_graph_output():
     # x is a graph output, so LOGISTIC must not overwrite it even though no op reads it again.
     x0, x, y = act(0, 32, "x0"), act(1, 32, "x"), act(2, 32, "y")
-    g = graph([op(0, OpKind.CONV_2D, (x0,), x), op(1, OpKind.LOGISTIC, (x,), y)], (x0,), (x, y))
+    g = graph([op(0, OpKind.TRANSPOSE, (x0,), x), op(1, OpKind.LOGISTIC, (x,), y)], (x0,), (x, y))
     assert all(len(b.tensors) == 1 for b in buffers_of(g))
     assert_sound(planned(g), g)
 
 
 def test_merge_into_a_graph_output_extends_to_the_last_op():
     x, y, z = act(0, 32, "x"), act(1, 32, "y"), act(2, 8, "z")
-    g = graph([op(0, OpKind.LOGISTIC, (x,), y), op(1, OpKind.CONV_2D, (y,), z)], (x,), (y, z))
+    g = graph([op(0, OpKind.LOGISTIC, (x,), y), op(1, OpKind.TRANSPOSE, (y,), z)], (x,), (y, z))
     [merged] = [b for b in buffers_of(g) if len(b.tensors) > 1]
     assert (merged.tensors, merged.first_use, merged.last_use) == ((0, 1), 0, 1)
 
@@ -226,8 +297,8 @@ def test_add_merges_with_whichever_input_dies():
     x, a, b, s, out = act(0, 16), act(1, 32), act(2, 32), act(3, 32), act(4, 64)
     g = graph(
         [
-            op(0, OpKind.CONV_2D, (x,), a),
-            op(1, OpKind.CONV_2D, (x,), b),
+            op(0, OpKind.TRANSPOSE, (x,), a),
+            op(1, OpKind.TRANSPOSE, (x,), b),
             op(2, OpKind.ADD, (a, b), s),
             op(3, OpKind.CONCATENATION, (a, s), out),
         ],
@@ -243,7 +314,7 @@ def test_no_merge_across_sizes_or_types():
     x, small, s = act(0, 32), act(1, 4), act(2, 32)
     q = act(3, 64, "q16", DType.INT16)
     g = graph(
-        [op(0, OpKind.CONV_2D, (x,), small), op(1, OpKind.ADD, (x, small), s), op(2, OpKind.QUANTIZE, (s,), q)],
+        [op(0, OpKind.TRANSPOSE, (x,), small), op(1, OpKind.ADD, (x, small), s), op(2, OpKind.QUANTIZE, (s,), q)],
         (x,),
         (q,),
     )
@@ -276,7 +347,7 @@ def random_graph(seed: int, max_ops: int = 24) -> Graph:
         choice = rng.random()
         same_size = [t for t in recent if t.nbytes == source.nbytes and t is not source]
         if choice < 0.35:
-            ops.append(op(index, OpKind.CONV_2D, (source,), new(rng.choice([8, 64, 500, 2000, 4000]))))
+            ops.append(op(index, OpKind.TRANSPOSE, (source,), new(rng.choice([8, 64, 500, 2000, 4000]))))
         elif choice < 0.5:
             ops.append(op(index, rng.choice([OpKind.RESHAPE, OpKind.LOGISTIC]), (source,), new(source.nbytes)))
         elif choice < 0.65 and same_size:
@@ -410,7 +481,7 @@ def test_render_shows_every_buffer_and_the_timeline():
 def test_render_cuts_long_names_in_the_middle():
     head, tail = "conv_block_1/" + "x" * 200, "/Relu;depthwise_conv2d_1"
     x, y = act(0, 32, head + tail), act(1, 32, "y")
-    plan = planned(graph([op(0, OpKind.CONV_2D, (x,), y)], (x,), (y,)))
+    plan = planned(graph([op(0, OpKind.TRANSPOSE, (x,), y)], (x,), (y,)))
     [row] = [line for line in plan.render().splitlines() if " t0 " in line]
     assert "conv_block_1/" in row and row.endswith("depthwise_conv2d_1") and "..." in row
     assert len(row) < 120
@@ -461,7 +532,7 @@ def test_reading_a_tensor_nobody_wrote_is_refused():
 
 def test_two_writers_of_one_tensor_are_refused():
     x, y = act(0, 16, "x"), act(1, 16, "twice")
-    g = graph([op(0, OpKind.CONV_2D, (x,), y), op(1, OpKind.CONV_2D, (x,), y)], (x,), (y,))
+    g = graph([op(0, OpKind.TRANSPOSE, (x,), y), op(1, OpKind.TRANSPOSE, (x,), y)], (x,), (y,))
     with pytest.raises(TinykitError, match="twice"):
         planned(g)
 

@@ -21,7 +21,7 @@ from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.ir import OpKind
 from tinykit.planner import check_no_overlap, plan_graph
 from tinykit.resources import firmware_dir
-from tinykit.schedule import select_kernels, variants_of
+from tinykit.schedule import Overlap, select_kernels, variants_of
 from tinykit.simplify import FOLDED_ONLY
 
 ALL_VARIANTS = [v for kind in OpKind for v in variants_of(kind)]
@@ -59,8 +59,10 @@ def test_dsp_features_choose_the_dsp_variants_and_the_planner_places_their_scrat
     [scratch] = [p for p in plan.buffers if p.buffer.scratch_op == conv.index]
     assert (scratch.buffer.size, scratch.buffer.first_use, scratch.buffer.last_use) == (144, 0, 0)
     assert plan.scratch_offset(conv) == scratch.offset
-    # 6x6x8 input and 6x6x4 output are both live at op 0, and so are the two interleaved columns.
-    assert plan.lower_bound == 288 + 144 + 144
+    # 6x6x8 input and 6x6x4 output are both live at op 0, and so are the two interleaved columns;
+    # the kernel's overlap rule lets the output start 24 bytes (32 aligned) below its input.
+    assert entry.overlaps == (Overlap(0, 24),)
+    assert plan.lower_bound == 288 + 144 + 144 - (144 - 32)
 
     reference = select_kernels(graph, {"dsp", "fpu"}, kernels="reference")
     assert (reference.op(conv).variant, reference.op(conv).scratch_bytes) == ("reference", 0)
@@ -72,10 +74,11 @@ def test_shape_variants_apply_only_to_their_shapes(tmp_path: Path) -> None:
     graph = _conv_graph(tmp_path, 1)
     (pointwise,) = graph.ops
     entry = select_kernels(graph, {"dsp"}).op(pointwise)
-    # 8 channels in, 4 out: the quads 1x1 kernel, two interleaved input pixels of scratch; not in
-    # place, as only an output of the input's size shares its buffer.
-    assert (entry.kernel, entry.sources, entry.scratch_bytes, entry.in_place_inputs) == (
-        "tk_conv_1x1_quads_s8", ("cortexm/tk_conv_1x1_quads_s8.c",), 2 * 8, ())
+    # 8 channels in, 4 out: the quads 1x1 kernel, two interleaved input pixels of scratch, read
+    # before their outputs are written, so the output (half as wide) may even start 8 bytes above
+    # its input: pair q, q + 1 writes up to byte 4 (q + 2), the next pair reads from 8 (q + 2).
+    assert (entry.kernel, entry.sources, entry.scratch_bytes, entry.overlaps) == (
+        "tk_conv_1x1_quads_s8", ("cortexm/tk_conv_1x1_quads_s8.c",), 2 * 8, (Overlap(0, -8),))
     # Five output channels are not whole blocks of four: the pairs kernel, no scratch.
     case = ConvCase(1, 6, 6, 8, 5, 1, 1, 1, 1, 1, "SAME", "NONE", True, True)
     path = tmp_path / "pairs.tflite"

@@ -76,6 +76,7 @@ def schedule_for(tflite: Path, board: str, kernels: str = "auto") -> Schedule:
 def compile_tflite(
     tflite: Path, folder: Path, board: str, source_name: str, kernels: str = "auto",
     features: Iterable[str] | None = None, mlperf_id: str | None = None, origin: Path | None = None,
+    planner: Callable[[Graph, Schedule], MemoryPlan] = plan_graph,
 ) -> CompiledModel:
     """Read, select kernels, plan and generate C for an int8 .tflite into ``folder``.
 
@@ -85,12 +86,13 @@ def compile_tflite(
     (with portable definitions of the intrinsics). ``mlperf_id`` is MLPerf
     Tiny's benchmark id (None: inferred from the model's shapes). ``origin``
     is the user's file when ``tflite`` is the build folder's copy of it, so
-    that a message about a bad model names the file the user gave."""
+    that a message about a bad model names the file the user gave.
+    ``planner`` places the buffers (tests pass hand-made placements)."""
     graph = read_tflite(tflite, shown_as=origin)
     graph = Graph(name=_c_name(folder.name), tensors=graph.tensors, ops=graph.ops, inputs=graph.inputs, outputs=graph.outputs)
     mlperf = resolve(graph, mlperf_id)
     schedule = select_kernels(graph, get_board(board).features if features is None else features, kernels)
-    plan = plan_graph(graph, schedule)
+    plan = planner(graph, schedule)
     model_bytes = tflite.read_bytes()
     digest = build_hash(model_bytes, board, schedule)
     sources = generate(graph, schedule, plan, source=source_name, build_hash=digest, mlperf=mlperf)

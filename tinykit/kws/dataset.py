@@ -96,7 +96,7 @@ def _read_list(root: Path, name: str) -> set[str]:
     return {line.strip() for line in path.read_text().splitlines() if line.strip()}
 
 
-def _index(root: Path) -> _Index:
+def _index(root: Path, splits: Sequence[str]) -> _Index:
     if not root.is_dir():
         raise TinykitError(f"The Speech Commands folder {root} does not exist. {MISSING_DATA_HELP}")
     validation, testing = _read_list(root, VALIDATION_LIST), _read_list(root, TESTING_LIST)
@@ -131,7 +131,7 @@ def _index(root: Path) -> _Index:
         if absent:
             raise TinykitError(f"{root / name} lists {len(absent)} clips that are not in the folder, first "
                                f"{root / absent[0]}. Unpack the whole archive again, or regenerate the synthetic set.")
-    for split in SPLITS:
+    for split in splits:
         for keyword in KEYWORDS:
             if not files[split].get(keyword):
                 raise TinykitError(f"The {split} split of {root} has no clips of {keyword!r} (per {VALIDATION_LIST} "
@@ -159,14 +159,17 @@ def silence_clip(noise: Sequence[np.ndarray], rng: np.random.Generator) -> np.nd
     return np.round(recording[start:start + CLIP_SAMPLES] * gain).astype(np.int16)
 
 
-def load_speech_commands(root: Path, seed: int = 0, bar: Bar = no_bar) -> SpeechCommands:
+def load_speech_commands(root: Path, seed: int = 0, bar: Bar = no_bar, splits: Sequence[str] = SPLITS) -> SpeechCommands:
     """Read the data set at ``root`` into the three splits of the 12-class task.
 
     ``seed`` picks which other-word clips make up the unknown class and where
     the silence clips are cut; ``bar`` shows progress while clips are read.
+    Only the ``splits`` named are read (and must hold every keyword); the
+    others are left empty, and the ones read are the same clips a full load
+    gives.
     """
     root = Path(root).expanduser()
-    index = _index(root)
+    index = _index(root, splits)
     notes: list[str] = []
 
     def read(path: Path) -> np.ndarray:
@@ -186,18 +189,23 @@ def load_speech_commands(root: Path, seed: int = 0, bar: Bar = no_bar) -> Speech
     chosen: dict[str, list[tuple[str, int]]] = {}
     for split in SPLITS:
         by_word = index.files[split]
-        keyword_clips = [(path, LABELS.index(word)) for word in KEYWORDS for path in by_word[word]]
+        keyword_clips = [(path, LABELS.index(word)) for word in KEYWORDS for path in by_word.get(word, [])]
         others = [path for word in index.words if word not in KEYWORDS for path in by_word.get(word, [])]
         wanted = min(_extra_count(len(keyword_clips), UNKNOWN_FRACTION), len(others))
         picked = sorted(rng.choice(len(others), size=wanted, replace=False)) if wanted else []
         silence = _extra_count(len(keyword_clips), SILENCE_FRACTION)
         chosen[split] = keyword_clips + [(others[i], LABELS.index(UNKNOWN)) for i in picked] + \
             [("", LABELS.index(SILENCE))] * silence
+    # A split not read still draws its silence clips, so that the splits read get the clips a full load gives.
+    jobs = [(split, k, path) for split in SPLITS for k, (path, _) in enumerate(chosen[split])
+            if split in splits or not path]
+    chosen = {split: chosen[split] if split in splits else [] for split in SPLITS}
     audio = {split: np.zeros((len(chosen[split]), CLIP_SAMPLES), dtype=np.int16) for split in SPLITS}
-    jobs = [(split, k, path) for split in SPLITS for k, (path, _) in enumerate(chosen[split])]
     with bar(len(jobs), f"reading {root}") as advance:
         for split, k, path in jobs:
-            audio[split][k] = _fit(read(root / path)) if path else silence_clip(noise, rng)
+            clip = _fit(read(root / path)) if path else silence_clip(noise, rng)
+            if split in splits:
+                audio[split][k] = clip
             advance(1)
     splits = {
         split: Split(split, audio[split], np.array([label for _, label in chosen[split]], dtype=np.int32),

@@ -58,7 +58,7 @@ def held_out_inputs(data: Path, seed: int, scale: float, zero_point: int, limit:
     from tinykit.kws.dataset import load_speech_commands
     from tinykit.kws.features import mfcc, quantize
 
-    testing = load_speech_commands(data, seed=seed).testing
+    testing = load_speech_commands(data, seed=seed, splits=("testing",)).testing  # only the clips measured
     count = len(testing.labels) if limit is None else min(limit, len(testing.labels))
     if count == 0:
         raise TinykitError(f"the test split of {data} is empty; check its testing_list.txt.")

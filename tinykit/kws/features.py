@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from tinykit.errors import TinykitError
+from tinykit.kws.progress import Bar, no_bar
 from tinykit.kws.features_reference import COEFFICIENTS, FFT_SIZE, FRAMES, STRIDE
 from tinykit.resources import firmware_dir
 from tinykit.verify.host import RELEASE_FLAGS, STRICT_FLAGS, cached_shared_library
@@ -102,6 +103,16 @@ def mfcc(pcm: np.ndarray) -> np.ndarray:
     out = np.empty((FRAMES, COEFFICIENTS), dtype=np.float32)
     scratch = np.empty(FFT_SIZE, dtype=np.float32)  # tk_mfcc_scratch: the FFT buffer
     library().tk_mfcc_clip(clip.ctypes.data_as(_INT16_P), clip.size, scratch.ctypes.data, out.ctypes.data_as(_FLOAT_P))
+    return out
+
+
+def mfcc_clips(audio: np.ndarray, bar: Bar = no_bar, label: str = "") -> np.ndarray:
+    """MFCCs of int16 clips (N, 16000) as a model's input batch, float32 (N, 49, 10, 1); ``bar`` shows progress."""
+    out = np.zeros((len(audio), FRAMES, COEFFICIENTS, 1), dtype=np.float32)
+    with bar(len(audio), label) as advance:
+        for k, clip in enumerate(audio):
+            out[k, ..., 0] = mfcc(clip)
+            advance(1)
     return out
 
 

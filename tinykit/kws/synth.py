@@ -1,8 +1,8 @@
 """A synthetic keyword-spotting set in the Speech Commands layout, spoken by espeak-ng and flite.
 
 Each synthetic speaker is one voice (an espeak-ng voice variant, or a flite
-voice) with its own accent (espeak-ng's English dialects), base pitch and
-speaking rate; every clip varies them a little more, and is scaled to a random
+voice) with its own accent (espeak-ng's English dialects), base pitch,
+intonation (flite) and speaking rate; every clip varies them a little more, and is scaled to a random
 level, shifted to a random place in its second and mixed with freshly
 generated noise at a random signal-to-noise ratio. Generated noise recordings
 go to ``_background_noise_/`` for the silence class and for augmentation.
@@ -11,9 +11,15 @@ The split is by voice: all speakers of a test voice are in
 ``testing_list.txt``, all of a validation voice in ``validation_list.txt``, so
 the test accuracy is measured on voices the model never heard (a tenth of
 espeak-ng's variants and one of flite's four voices for testing, another
-tenth of the variants for validation). Festival's
-voices are deliberately not used: they stay unseen, for evaluating models
-trained here on voices from another synthesizer.
+tenth of the variants for validation; each held-out voice gets the same
+number of speakers).
+
+Festival's voices never train: ``engine="festival"`` writes an evaluation
+set instead, the same words and noise spoken by Festival's English voices,
+every clip in ``testing_list.txt``, for measuring models trained here on
+voices of another synthesizer (``tinykit kws evaluate``). The plan refuses a
+Festival speaker outside the test split, and ``kws train`` refuses a set
+whose training or validation clips include one.
 
 Every file depends only on the seed and its clip number (each clip draws from
 its own seeded generator), so the set is the same bytes whatever the number
@@ -61,6 +67,14 @@ ESPEAK_VARIANTS = (
 # flite's built-in voices in Debian's package, one per speaker: "kal" is
 # kal16's voice at 8 kHz, and awb_time speaks only times of day.
 FLITE_VOICES = ("kal16", "awb", "rms", "slt")
+# Festival's English voices in Debian (festvox-kallpc16k, festvox-kdlpc16k,
+# festvox-us-slt-hts). Reserved for evaluation: an evaluation set
+# (``--engine festival``) lists every clip as a test clip, and
+# check_festival_held_out refuses any other split for them.
+FESTIVAL_VOICES = ("kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts")
+# The two kinds of set: a training set (espeak-ng and flite, split by voice)
+# and an evaluation set (Festival, all testing).
+ENGINES = {"espeak-flite": ("espeak-ng", "flite"), "festival": ("festival",)}
 # A keyword is said this many times as often as one other word: the other
 # words together then give the unknown class (a tenth of each split) about
 # twice the clips it draws.
@@ -69,7 +83,13 @@ KEYWORD_WEIGHT = 12.0
 VALIDATION_SHARE = TESTING_SHARE = 0.10
 CLIPS_PER_SPEAKER = 12
 MIN_CLIPS = 200  # so that the smallest split still holds every keyword twice
-FLITE_SHARE = 0.25  # of the speakers
+EVALUATION_MIN_CLIPS = 60  # an evaluation set is one split: every keyword about five times
+# Of the training speakers: flite's three natural-sounding voices get a
+# larger share than their number, as the formant voices of espeak-ng teach
+# little about recorded speech. Held-out splits give each voice the same
+# number of speakers instead, so no one voice outweighs the others in the
+# test accuracy (the per-voice report shows each).
+FLITE_SHARE = 0.4
 NOISE_KINDS = ("white", "pink", "brown", "hum", "running_water", "babble")
 NOISE_SECONDS = 30
 SNR_DB = (5.0, 40.0)
@@ -83,11 +103,12 @@ class Speaker:
 
     id: str
     split: str
-    engine: str  # "espeak-ng" or "flite"
+    engine: str  # "espeak-ng", "flite" or "festival"
     voice: str
-    dialect: str  # espeak-ng only; "" for flite
-    pitch: float  # espeak-ng: 0-99; flite: mean F0 in Hz
-    rate: float  # espeak-ng: words per minute; flite: duration stretch (1 = normal)
+    dialect: str  # espeak-ng only; "" for the others
+    pitch: float  # espeak-ng: 0-99; flite: mean F0 in Hz; festival: 0 (the voice's own)
+    rate: float  # espeak-ng: words per minute; flite and festival: duration stretch (1 = normal)
+    intonation: float = 0.0  # flite: F0 standard deviation in Hz (how much the pitch moves); 0 for the others
 
 
 @dataclass(frozen=True)
@@ -101,11 +122,26 @@ class ClipJob:
     speaker: Speaker
 
 
-def _check_tools() -> None:
-    for tool in ("espeak-ng", "flite"):
-        if shutil.which(tool) is None:
-            raise TinykitError(f"`{tool}` is not installed; the synthetic set is spoken by espeak-ng and flite. "
-                               "Install them with `sudo apt-get install espeak-ng flite` (`make setup` does).")
+# The Debian packages each engine needs (`make setup` installs them).
+PACKAGES = {"espeak-ng": "espeak-ng", "flite": "flite",
+            "festival": "festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts"}
+# The program each engine is run as.
+PROGRAMS = {"espeak-ng": "espeak-ng", "flite": "flite", "festival": "text2wave"}
+
+
+def _check_tools(engines: Sequence[str]) -> None:
+    for engine in engines:
+        if shutil.which(PROGRAMS[engine]) is None:
+            raise TinykitError(f"`{PROGRAMS[engine]}` is not installed; this set is spoken by {engine}. Install it "
+                               f"with `sudo apt-get install {PACKAGES[engine]}` (`make setup` does).")
+
+
+def check_festival_held_out(speakers: Sequence[Speaker]) -> None:
+    """Refuse a plan that puts a Festival speaker in training or validation: Festival's voices are for evaluation."""
+    leaked = [s for s in speakers if s.engine == "festival" and s.split != "testing"]
+    if leaked:
+        raise TinykitError(f"Festival speaker {leaked[0].id} ({leaked[0].voice}) is in the {leaked[0].split} split; "
+                           "Festival's voices are reserved for evaluation and may only be test clips.")
 
 
 # ---------------------------------------------------------------------------
@@ -165,14 +201,61 @@ def write_background_noise(folder: Path, seed: int) -> list[Path]:
     return paths
 
 
+def _manifest_voices(root: Path) -> dict[str, str] | None:
+    """Speaker id -> "engine:voice" from the set's synthetic.json; None for a set without one (recordings)."""
+    path = Path(root) / MANIFEST
+    if not path.is_file():
+        return None
+    return {s["id"]: f"{s['engine']}:{s['voice']}" for s in json.loads(path.read_text())["speakers"]}
+
+
+def _speaker_of(path: str) -> str:
+    """The speaker id of a clip path (``word/<speaker>_nohash_<n>.wav``, Speech Commands' naming)."""
+    return Path(path).name.split("_nohash_")[0]
+
+
+def clip_voices(root: Path, sources: Sequence[str]) -> list[str] | None:
+    """Each clip's voice ("engine:voice") for clip paths of the synthetic set at ``root``; silence clips
+    (cut from the background noise) are "silence". None for a set without synthetic.json."""
+    voices = _manifest_voices(root)
+    if voices is None:
+        return None
+    return [voices.get(_speaker_of(source), "silence") for source in sources]
+
+
+def refuse_festival_training(root: Path) -> None:
+    """Refuse to train on the set at ``root`` if any clip of a Festival voice would train or validate.
+
+    Festival's voices are reserved for evaluation: an evaluation set lists all
+    its clips for testing, and edited list files must not move them out.
+    """
+    voices = _manifest_voices(root)
+    festival = {speaker for speaker, voice in (voices or {}).items() if voice.startswith("festival:")}
+    if not festival:
+        return
+    testing = (root / TESTING_LIST).read_text().split() if (root / TESTING_LIST).is_file() else []
+    held_out = set(testing)
+    for path in sorted(root.glob("*/*_nohash_*.wav")):
+        relative = f"{path.parent.name}/{path.name}"
+        if _speaker_of(relative) in festival and relative not in held_out:
+            raise TinykitError(f"{path} is spoken by {voices[_speaker_of(relative)]} but is not in {TESTING_LIST}: "
+                               "Festival's voices are reserved for evaluation and never train or validate a model. "
+                               "Restore the set's list files (or regenerate it).")
+    if len(festival) == len(voices):
+            raise TinykitError(f"{root} is an evaluation set spoken by Festival's voices (all its clips are test clips), "
+                           "not a training set. Train on a set from `tinykit kws data --synthetic` and measure the "
+                           f"model on this one with `tinykit kws evaluate OUT --data {root}`.")
+
+
 # ---------------------------------------------------------------------------
 # Speakers and the plan of clips
 # ---------------------------------------------------------------------------
 
 
-def _speaker_id(seed: int, number: int) -> str:
-    """An 8-hex-digit id, as Speech Commands names its (hashed) speakers."""
-    return hashlib.sha256(f"tinykit-synthetic:{seed}:{number}".encode()).hexdigest()[:8]
+def _speaker_id(seed: int, number: int, kind: str = "synthetic") -> str:
+    """An 8-hex-digit id, as Speech Commands names its (hashed) speakers; ``kind`` keeps an evaluation set's
+    ids apart from a training set's of the same seed."""
+    return hashlib.sha256(f"tinykit-{kind}:{seed}:{number}".encode()).hexdigest()[:8]
 
 
 def _held_out(voices: Sequence[str], rng: np.random.Generator, validation: int, testing: int) -> dict[str, str]:
@@ -194,8 +277,46 @@ def _words(count: int, rng: np.random.Generator) -> list[str]:
     return [words[i] for i in rng.permutation(len(words))]
 
 
-def plan(clips: int, seed: int) -> tuple[list[Speaker], list[ClipJob]]:
-    """The speakers and, for each clip, its word, file name and speaker; the same for the same arguments."""
+def _speaker(rng: np.random.Generator, engine: str, voice: str) -> tuple[str, float, float, float]:
+    """A new speaker's dialect, pitch, rate and intonation for ``voice`` of ``engine``."""
+    if engine == "espeak-ng":
+        return str(rng.choice(ESPEAK_DIALECTS)), rng.uniform(25, 75), rng.uniform(120, 210), 0.0
+    if engine == "flite":
+        return "", rng.uniform(85, 210), rng.uniform(0.8, 1.35), rng.uniform(8, 40)
+    return "", 0.0, rng.uniform(0.85, 1.3), 0.0
+
+
+def _evaluation_plan(clips: int, seed: int) -> tuple[list[Speaker], list[ClipJob]]:
+    """An evaluation set's speakers and clips: Festival's voices in turn, every clip a test clip."""
+    rng = np.random.default_rng([seed, 0])
+    speakers: list[Speaker] = []
+    jobs: list[ClipJob] = []
+    words = _words(clips, rng)
+    for start in range(0, clips, CLIPS_PER_SPEAKER):
+        voice = FESTIVAL_VOICES[len(speakers) % len(FESTIVAL_VOICES)]
+        dialect, pitch, rate, intonation = _speaker(rng, "festival", voice)
+        speaker = Speaker(_speaker_id(seed, len(speakers), "festival"), "testing", "festival", voice, dialect,
+                          round(float(pitch), 1), round(float(rate), 3), round(float(intonation), 1))
+        speakers.append(speaker)
+        _add_clips(jobs, speaker, words[start:start + CLIPS_PER_SPEAKER], seed)
+    return speakers, jobs
+
+
+def _add_clips(jobs: list[ClipJob], speaker: Speaker, words: Sequence[str], seed: int) -> None:
+    """Append the speaker's clips of ``words``, numbered per word as Speech Commands numbers a speaker's takes."""
+    said: dict[str, int] = {}
+    for word in words:
+        n = said[word] = said.get(word, -1) + 1
+        jobs.append(ClipJob(len(jobs), seed, word, f"{word}/{speaker.id}_nohash_{n}.wav", speaker))
+
+
+def plan(clips: int, seed: int, engine: str = "espeak-flite") -> tuple[list[Speaker], list[ClipJob]]:
+    """The speakers and, for each clip, its word, file name and speaker; the same for the same arguments.
+
+    ``engine`` "espeak-flite" plans a training set split by voice; "festival" an evaluation set.
+    """
+    if engine == "festival":
+        return _evaluation_plan(clips, seed)
     rng = np.random.default_rng([seed, 0])
     held_espeak = round(len(ESPEAK_VARIANTS) * TESTING_SHARE)
     splits = {("espeak-ng", v): s for v, s in _held_out(ESPEAK_VARIANTS, rng, held_espeak, held_espeak).items()}
@@ -209,20 +330,20 @@ def plan(clips: int, seed: int) -> tuple[list[Speaker], list[ClipJob]]:
         pool = {engine: [v for (e, v), s in splits.items() if e == engine and s == split]
                 for engine in ("espeak-ng", "flite")}
         words = _words(count, rng)
-        for start in range(0, count, CLIPS_PER_SPEAKER):
-            engine = "flite" if rng.uniform() < FLITE_SHARE and pool["flite"] else "espeak-ng"
-            voice = str(rng.choice(pool[engine]))
-            if engine == "espeak-ng":
-                dialect, pitch, rate = str(rng.choice(ESPEAK_DIALECTS)), rng.uniform(25, 75), rng.uniform(120, 210)
+        # Held-out voices in turn, from a random start: each gets its share.
+        turns = [(e, v) for e in ("espeak-ng", "flite") for v in pool[e]]
+        turns = [turns[i] for i in rng.permutation(len(turns))]
+        for k, start in enumerate(range(0, count, CLIPS_PER_SPEAKER)):
+            if split == "training":
+                engine = "flite" if rng.uniform() < FLITE_SHARE and pool["flite"] else "espeak-ng"
+                voice = str(rng.choice(pool[engine]))
             else:
-                dialect, pitch, rate = "", rng.uniform(85, 210), rng.uniform(0.8, 1.35)
+                engine, voice = turns[k % len(turns)]
+            dialect, pitch, rate, intonation = _speaker(rng, engine, voice)
             speaker = Speaker(_speaker_id(seed, len(speakers)), split, engine, voice, dialect,
-                              round(float(pitch), 1), round(float(rate), 3))
+                              round(float(pitch), 1), round(float(rate), 3), round(float(intonation), 1))
             speakers.append(speaker)
-            said: dict[str, int] = {}
-            for word in words[start:start + CLIPS_PER_SPEAKER]:
-                n = said[word] = said.get(word, -1) + 1
-                jobs.append(ClipJob(len(jobs), seed, word, f"{word}/{speaker.id}_nohash_{n}.wav", speaker))
+            _add_clips(jobs, speaker, words[start:start + CLIPS_PER_SPEAKER], seed)
     return speakers, jobs
 
 
@@ -239,16 +360,24 @@ def _speak(job: ClipJob, rng: np.random.Generator, workdir: Path) -> np.ndarray:
         rate = int(round(speaker.rate * rng.uniform(0.88, 1.12)))
         command = ["espeak-ng", "-v", f"{speaker.dialect}+{speaker.voice}", "-p", str(pitch), "-s", str(rate),
                    "-w", str(out), job.word]
-    else:
+    elif speaker.engine == "flite":
         f0 = speaker.pitch * rng.uniform(0.93, 1.07)
         stretch = speaker.rate * rng.uniform(0.9, 1.1)
         command = ["flite", "-voice", speaker.voice, "--setf", f"int_f0_target_mean={f0:.1f}",
+                   "--setf", f"int_f0_target_stddev={speaker.intonation:.1f}",
                    "--setf", f"duration_stretch={stretch:.3f}", "-t", job.word, "-o", str(out)]
+    else:
+        stretch = speaker.rate * rng.uniform(0.9, 1.1)
+        text = workdir / f"clip{job.index}.txt"
+        text.write_text(job.word + "\n")
+        command = ["text2wave", "-eval", f"(voice_{speaker.voice})",
+                   "-eval", f"(Parameter.set 'Duration_Stretch {stretch:.3f})", "-o", str(out), str(text)]
     completed = subprocess.run(command, capture_output=True, check=False)
-    if completed.returncode != 0 or not out.exists():
+    # text2wave exits 0 even when Festival fails (an unknown voice): its errors are on stderr.
+    if completed.returncode != 0 or not out.exists() or b"SIOD ERROR" in completed.stderr:
         raise TinykitError(f"`{' '.join(command)}` failed (exit status {completed.returncode}): "
                            f"{completed.stderr.decode(errors='replace').strip()}")
-    samples = read_wav(out).samples.astype(np.float64) / 32768.0
+    samples = read_wav(out).samples.astype(np.float64) / 32768.0  # at 16 kHz: read_wav resamples Festival's HTS voice
     out.unlink()
     return samples
 
@@ -285,21 +414,28 @@ def _write_clip(args: tuple[ClipJob, str]) -> None:
 # ---------------------------------------------------------------------------
 
 
-def generate(folder: Path, clips: int, seed: int = 0, workers: int = 2, bar: Bar = no_bar) -> dict:
+def generate(folder: Path, clips: int, seed: int = 0, workers: int = 2, bar: Bar = no_bar,
+             engine: str = "espeak-flite") -> dict:
     """Write a synthetic set of ``clips`` spoken clips (plus noise recordings) into ``folder``.
 
-    ``workers`` processes speak clips in parallel. Returns a summary: clips per split and per word,
-    speakers and voices per split.
+    ``engine`` "espeak-flite" writes a training set (split by voice), "festival" an evaluation set
+    (every clip a test clip). ``workers`` processes speak clips in parallel. Returns a summary:
+    clips per split and per word, speakers and voices per split.
     """
     folder = Path(folder)
-    if clips < MIN_CLIPS:
-        raise TinykitError(f"--clips {clips} is too few: a set needs at least {MIN_CLIPS} clips so that every "
-                           "keyword is spoken in each split. Use --clips 4000 for a set that trains a good model.")
+    if engine not in ENGINES:
+        raise TinykitError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}.")
+    least = EVALUATION_MIN_CLIPS if engine == "festival" else MIN_CLIPS
+    if clips < least:
+        raise TinykitError(f"--clips {clips} is too few: a set needs at least {least} clips so that every keyword is "
+                           "spoken in each split. Use --clips 4000 for a set that trains a good model (600 for a "
+                           "Festival evaluation set).")
     if folder.exists() and any(folder.iterdir()):
         raise TinykitError(f"{folder} exists and is not empty; give a new folder (or remove this one) so that the "
                            "set is exactly what the seed makes.")
-    _check_tools()
-    speakers, jobs = plan(clips, seed)
+    _check_tools(ENGINES[engine])
+    speakers, jobs = plan(clips, seed, engine)
+    check_festival_held_out(speakers)
     counts = {split: {w: 0 for w in (*KEYWORDS, *OTHER_WORDS)} for split in ("training", "validation", "testing")}
     for job in jobs:
         counts[job.speaker.split][job.word] += 1
@@ -323,6 +459,7 @@ def generate(folder: Path, clips: int, seed: int = 0, workers: int = 2, bar: Bar
         "generator": "tinykit kws data --synthetic",
         "seed": seed,
         "clips": clips,
+        "engine": engine,
         "split_by": "voice: every speaker of a validation or test voice is in that split only",
         "splits": {
             split: {

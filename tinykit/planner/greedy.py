@@ -11,6 +11,13 @@ The first ordering, largest first with ties in registration order, is the one
 TF Lite Micro's GreedyMemoryPlanner uses; keeping the best of a set that
 includes it is what makes our arena never larger than TF Lite Micro's for the
 same buffers.
+
+Overlaps (``BufferOverlap``: an output buffer may lie on an input buffer that
+dies at its op, at least ``min_distance`` bytes below it) shrink the offsets a
+buffer must avoid: the output may start anywhere up to ``min_distance`` below
+the input's offset instead of a whole output size below it. Such a chain
+packs downward, output under input, so orderings that place the latest
+buffers first are tried too.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import random
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from tinykit.planner.lifetimes import Buffer
+from tinykit.planner.lifetimes import Buffer, BufferOverlap
 
 
 # The random search's generator seed: fixed, so plans are reproducible.
@@ -45,6 +52,10 @@ ORDERINGS: dict[str, Callable[[Buffer, int], tuple]] = {
     "size x lifetime": lambda b, size: (-size * _lifetime(b), -size, b.order),
     "lifetime, then size": lambda b, size: (-_lifetime(b), -size, b.order),
     "first use, then size": lambda b, size: (b.first_use, -size, b.order),
+    # Last produced first: an output placed before its input lets the input sit
+    # just min_distance above it (a chain of overlapping layers stacks downward).
+    "size, then latest first": lambda b, size: (-size, -b.first_use, b.order),
+    "latest first": lambda b, size: (-b.first_use, -b.last_use, -size, b.order),
 }
 
 
@@ -64,23 +75,57 @@ class Placement:
     ordering: str
 
 
-def place_first_fit(buffers: Sequence[Buffer], sequence: Sequence[int], alignment: int) -> tuple[int, ...]:
+def _distances(buffers: Sequence[Buffer], overlaps: Sequence[BufferOverlap]) -> dict[tuple[int, int], int]:
+    """(output index, input index) -> min_distance, for the ``overlaps`` among ``buffers``."""
+    index = {b.key: i for i, b in enumerate(buffers)}
+    return {(index[o.output], index[o.input]): o.min_distance for o in overlaps}
+
+
+def forbidden_offsets(size: int, other_offset: int, other_size: int, distance: int | None,
+                      placing_output: bool) -> tuple[int, int]:
+    """The open interval of offsets a buffer of ``size`` bytes may not take
+    next to a live buffer at ``other_offset`` of ``other_size`` bytes (empty
+    when its low end is not below its high end).
+
+    ``distance`` is None for buffers that must stay disjoint; otherwise the
+    two overlap under a rule of that ``min_distance``, the buffer being placed
+    being the output (``placing_output``) or the input. Offsets and sizes are
+    aligned reservations, ``distance`` rounded up to the alignment."""
+    if distance is None:
+        return other_offset - size, other_offset + other_size
+    if placing_output:  # allowed: at or below other_offset - distance, or disjoint
+        return other_offset - min(distance, size), other_offset + other_size
+    return other_offset - size, other_offset + min(distance, other_size)  # input at or above output + distance
+
+
+def place_first_fit(buffers: Sequence[Buffer], sequence: Sequence[int], alignment: int,
+                    overlaps: Sequence[BufferOverlap] = ()) -> tuple[int, ...]:
     """Offsets of ``buffers`` placed one by one in ``sequence`` (indices into
-    ``buffers``), each at the lowest aligned offset free during its lifetime."""
+    ``buffers``), each at the lowest aligned offset free during its lifetime,
+    where free means: disjoint from every live placed buffer, or overlapping
+    one as ``overlaps`` allow."""
     sizes = [align_up(b.size, alignment) for b in buffers]
+    distances = {pair: align_up(d, alignment) for pair, d in _distances(buffers, overlaps).items()}
     offsets = [0] * len(buffers)
     placed: list[int] = []
     for i in sequence:
-        busy = sorted(
-            (offsets[j], offsets[j] + sizes[j])
-            for j in placed
-            if sizes[j] > 0 and buffers[j].overlaps_in_time(buffers[i])
-        )
+        intervals = []
+        for j in placed:
+            if sizes[j] == 0 or not buffers[j].overlaps_in_time(buffers[i]):
+                continue
+            as_output, as_input = distances.get((i, j)), distances.get((j, i))
+            distance = as_output if as_output is not None else as_input
+            low, high = forbidden_offsets(sizes[i], offsets[j], sizes[j], distance, as_output is not None)
+            if low < high:
+                intervals.append((low, high))
+        intervals.sort()
         candidate = 0
-        for start, end in busy:
-            if start >= candidate + sizes[i]:
-                break  # the gap below this busy range is large enough
-            candidate = max(candidate, end)
+        moved = True
+        while moved:  # the lowest offset inside no interval: jump past each one it falls in
+            moved = False
+            for low, high in intervals:
+                if low < candidate < high:
+                    candidate, moved = high, True
         offsets[i] = candidate
         placed.append(i)
     return tuple(offsets)
@@ -91,7 +136,8 @@ def arena_bytes(buffers: Sequence[Buffer], offsets: Sequence[int], alignment: in
     return max((o + align_up(b.size, alignment) for b, o in zip(buffers, offsets)), default=0)
 
 
-def best_placement(buffers: Sequence[Buffer], alignment: int, target: int = 0, search_rounds: int = 0) -> Placement:
+def best_placement(buffers: Sequence[Buffer], alignment: int, target: int = 0, search_rounds: int = 0,
+                   overlaps: Sequence[BufferOverlap] = ()) -> Placement:
     """The smallest arena over all ``ORDERINGS`` (the first one wins ties),
     then, while it is above ``target`` (a lower bound: nothing below it is
     possible), over up to ``search_rounds`` random orderings.
@@ -104,7 +150,7 @@ def best_placement(buffers: Sequence[Buffer], alignment: int, target: int = 0, s
     canonical = sorted(range(len(buffers)), key=lambda i: buffers[i].order)
 
     def placement(name: str, sequence: Sequence[int]) -> Placement:
-        offsets = place_first_fit(buffers, sequence, alignment)
+        offsets = place_first_fit(buffers, sequence, alignment, overlaps)
         return Placement(offsets=offsets, arena_bytes=arena_bytes(buffers, offsets, alignment), ordering=name)
 
     best = min(

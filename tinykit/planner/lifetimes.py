@@ -5,11 +5,16 @@ both inclusive). Every activation tensor gets one, and so does every op
 scratch area (live only while its op runs). Constants are not buffers: they
 live in flash.
 
-When an op's kernel may write its output over an input that dies at that op
-(``OpSchedule.in_place_inputs``, from the kernel selection), the two tensors
-share one buffer whose lifetime is the union of theirs, as TinyEngine does; chains of such ops (RESHAPE then
-LOGISTIC...) become a single buffer. A view (RESHAPE) always shares its
-input's buffer, whether or not the input lives on.
+When an op's kernel may write its output exactly over an input of its size
+that dies at that op (an ``Overlap`` of distance 0 or less in
+``OpSchedule.overlaps``, from the kernel selection), the two tensors can
+share one buffer whose lifetime is the union of theirs, as TinyEngine does;
+chains of such ops (RESHAPE then LOGISTIC...) become a single buffer. A view
+(RESHAPE) always shares its input's buffer, whether or not the input lives on.
+
+Every other overlap rule becomes a ``BufferOverlap`` between two buffers:
+the placement may let them share bytes at that op when the input buffer
+lies at least ``min_distance`` bytes above the output buffer.
 """
 
 from __future__ import annotations
@@ -70,6 +75,46 @@ def graph_buffers(graph: Graph, schedule: Schedule, in_place: bool = True) -> tu
     return tuple(sorted(buffers, key=lambda b: b.order))
 
 
+@dataclass(frozen=True)
+class BufferOverlap:
+    """Buffer ``output`` (keyed as ``Buffer.key``), written by op ``op``, may
+    share bytes with buffer ``input``, whose value dies at that op, when
+    ``offset(input) - offset(output) >= min_distance``."""
+
+    op: int
+    output: str
+    input: str
+    min_distance: int
+
+    def to_json(self) -> dict:
+        return {"op": self.op, "output": self.output, "input": self.input, "min_distance": self.min_distance}
+
+
+def buffer_overlaps(graph: Graph, schedule: Schedule, buffers: tuple[Buffer, ...]) -> tuple[BufferOverlap, ...]:
+    """The overlaps ``schedule``'s rules allow between ``buffers`` (from
+    ``graph_buffers``): for each op, its first output's buffer with the buffer
+    of each input named by a rule, when that input buffer's value dies at the
+    op (its last use) and holds no graph output. Sorted by op, then input."""
+    owner = {index: b for b in buffers for index in b.tensors}
+    outputs = {t.index for t in graph.outputs}
+    pairs = []
+    for time, op in enumerate(graph.ops):
+        if not op.outputs or op.outputs[0].is_constant or op.outputs[0].index not in owner:
+            continue
+        out = owner[op.outputs[0].index]
+        for rule in schedule.op(op).overlaps:
+            source = op.inputs[rule.input]
+            assert source is not None and not source.is_constant  # rules name only activation inputs
+            held = owner[source.index]
+            # The output's buffer must begin with it: one merged in place with another input
+            # still holds that input's value at this op.
+            if (held is out or held.last_use != time or out.tensors[0] != op.outputs[0].index
+                    or outputs & set(held.tensors)):
+                continue
+            pairs.append(BufferOverlap(op=time, output=out.key, input=held.key, min_distance=rule.min_distance))
+    return tuple(sorted(pairs, key=lambda p: (p.op, p.input)))
+
+
 def tensor_lifetimes(graph: Graph) -> dict[int, tuple[int, int]]:
     """First and last op index (inclusive) at which each activation tensor
     must hold its value, keyed by tensor index.
@@ -127,9 +172,9 @@ def _in_place_groups(graph: Graph, schedule: Schedule, spans: dict[int, tuple[in
 
     A view (``Op.is_view``: the same bytes under another shape) always joins
     its input's buffer, since both hold one value. With ``in_place``, an op's
-    first output also joins the buffer of an input its kernel may overwrite
-    (``OpSchedule.in_place_inputs``) when that
-    buffer's every tensor is read for the last time by this op and none is a
+    first output also joins the buffer of an input of its own size that its
+    kernel may overwrite in place (an ``Overlap`` with ``min_distance <= 0``
+    in ``OpSchedule.overlaps``) when that buffer's every tensor is read for the last time by this op and none is a
     graph output (whose value must survive). Such merges only happen once the
     buffer's value is dead, so a group never needs two different values at once.
     """
@@ -151,9 +196,11 @@ def _in_place_groups(graph: Graph, schedule: Schedule, spans: dict[int, tuple[in
             continue
         if not in_place:
             continue
-        for position in schedule.op(op).in_place_inputs:
-            source = op.inputs[position]
-            assert source is not None  # in_place_inputs lists only present inputs
+        for rule in schedule.op(op).overlaps:
+            source = op.inputs[rule.input]
+            assert source is not None  # rules name only present inputs
+            if rule.min_distance > 0 or source.nbytes != out.nbytes:
+                continue
             group = group_of[source.index]
             if max(spans[m][1] for m in group) != time or any(m in output_indices for m in group):
                 continue

@@ -2,7 +2,9 @@
 
 Time (op index) runs left to right and arena addresses top to bottom, as in
 the ASCII drawing; each buffer is a rectangle spanning its lifetime and its
-reserved bytes, with its id, name, size and offset in a hover tooltip.
+reserved bytes, with its id, name, size and offset in a hover tooltip. Where
+an op's output shares bytes with an input that dies there (an overlap its
+kernel's rule allows), the shared bytes at that op are drawn in red.
 
 It draws from the plan's JSON form (``MemoryPlan.to_json()``), not from the
 object, so that a report can draw a plan read back from a profile or a
@@ -20,6 +22,7 @@ _MARGIN = 40
 # Tensors blue, scratch orange: scratch is the short-lived kind worth spotting.
 _TENSOR_FILL = "#8fb8de"
 _SCRATCH_FILL = "#f4b183"
+_OVERLAP_FILL = "#c0504d"
 
 
 def render_svg(plan: dict[str, Any]) -> str:
@@ -46,6 +49,18 @@ def render_svg(plan: dict[str, Any]) -> str:
             f'<rect class="buffer" data-id={quoteattr(b["id"])} x="{_MARGIN + b["first"] * _OP_WIDTH}" '
             f'y="{_MARGIN + b["offset"] * scale:.2f}" width="{(b["last"] - b["first"] + 1) * _OP_WIDTH}" '
             f'height="{b["reserved"] * scale:.2f}" fill="{fill}" stroke="#234">'
+            f"<title>{escape(tooltip)}</title></rect>"
+        )
+    by_id = {b["id"]: b for b in plan["buffers"]}
+    for o in plan.get("overlaps", []):
+        out, src = by_id[o["output"]], by_id[o["input"]]
+        top = max(out["offset"], src["offset"])
+        bottom = min(out["offset"] + out["size"], src["offset"] + src["size"])
+        tooltip = (f"op {o['op']}: {o['output']} overlaps {o['input']} ({bottom - top} bytes), "
+                   f"{o['distance']} bytes below it (its kernel needs {o['min_distance']} or more)")
+        parts.append(
+            f'<rect class="overlap" x="{_MARGIN + o["op"] * _OP_WIDTH}" y="{_MARGIN + top * scale:.2f}" '
+            f'width="{_OP_WIDTH}" height="{(bottom - top) * scale:.2f}" fill="{_OVERLAP_FILL}" fill-opacity="0.7">'
             f"<title>{escape(tooltip)}</title></rect>"
         )
     parts.append("</svg>")

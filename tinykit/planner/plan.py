@@ -10,7 +10,7 @@ from tinykit.errors import TinykitError
 from tinykit.ir import Graph, Op, Tensor
 from tinykit.planner.bound import live_bytes_per_op, peak_live_bytes
 from tinykit.planner.greedy import align_up, best_placement
-from tinykit.planner.lifetimes import Buffer, graph_buffers
+from tinykit.planner.lifetimes import Buffer, BufferOverlap, buffer_overlaps, graph_buffers
 from tinykit.planner.picture import render_svg
 from tinykit.planner.render import render_plan
 from tinykit.schedule import Schedule
@@ -35,7 +35,9 @@ class MemoryPlan:
     """Offsets of every activation tensor and scratch area of one graph.
 
     ``lower_bound`` is the peak of live bytes over time with every allowed
-    in-place merge made: no plan of this graph can be smaller.
+    in-place merge made and overlap used: no plan of this graph can be smaller.
+    ``overlaps`` are the overlaps the kernels' rules allow between these
+    buffers (the checker accepts shared bytes only under one of them).
     """
 
     graph_name: str
@@ -47,6 +49,20 @@ class MemoryPlan:
     strategy: str  # the buffer ordering that gave the smallest arena
     in_place: bool  # whether in-place merges were kept (they are dropped if that packs better)
     buffers: tuple[PlacedBuffer, ...]  # sorted by Buffer.order
+    overlaps: tuple[BufferOverlap, ...] = ()
+
+    @cached_property
+    def _by_key(self) -> dict[str, PlacedBuffer]:
+        return {p.buffer.key: p for p in self.buffers}
+
+    def used_overlaps(self) -> tuple[BufferOverlap, ...]:
+        """The allowed overlaps this plan uses: output and input share bytes."""
+        used = []
+        for o in self.overlaps:
+            out, src = self._by_key[o.output], self._by_key[o.input]
+            if out.offset < src.offset + src.buffer.size and src.offset < out.offset + out.buffer.size:
+                used.append(o)
+        return tuple(used)
 
     @cached_property
     def _tensor_offsets(self) -> dict[int, int]:
@@ -73,7 +89,7 @@ class MemoryPlan:
 
     def live_bytes(self) -> tuple[int, ...]:
         """Reserved bytes live at each op index in this plan."""
-        return live_bytes_per_op([p.buffer for p in self.buffers], self.alignment)
+        return live_bytes_per_op([p.buffer for p in self.buffers], self.alignment, self.used_overlaps())
 
     def render(self) -> str:
         """An ASCII drawing of the plan (time across, addresses down) with a legend."""
@@ -108,6 +124,10 @@ class MemoryPlan:
                 }
                 for p in self.buffers
             ],
+            "overlaps": [
+                {**o.to_json(), "distance": self._by_key[o.input].offset - self._by_key[o.output].offset}
+                for o in self.used_overlaps()
+            ],
         }
 
 
@@ -115,7 +135,7 @@ def plan_graph(graph: Graph, schedule: Schedule, alignment: int = 16, search_rou
     """Place every activation and scratch area of ``graph`` in one arena.
 
     ``schedule`` (``tinykit.schedule.select_kernels``) says which scratch
-    areas the chosen kernels need and which inputs each may overwrite.
+    areas the chosen kernels need and which inputs each output may overlap.
 
     Buffers are packed greedily, once with in-place merges and once without:
     several fixed orderings, then (while the arena is above that buffer set's
@@ -134,16 +154,20 @@ def plan_graph(graph: Graph, schedule: Schedule, alignment: int = 16, search_rou
             "planner tries after its fixed ones: pass 0 to skip that search, or a small positive integer."
         )
     merged = graph_buffers(graph, schedule, in_place=True)
-    lower_bound, peak_op = peak_live_bytes(merged, alignment)
-    in_place, buffers = True, merged
-    placement = best_placement(merged, alignment, lower_bound, search_rounds)
+    merged_overlaps = buffer_overlaps(graph, schedule, merged)
     separate = graph_buffers(graph, schedule, in_place=False)
+    separate_overlaps = buffer_overlaps(graph, schedule, separate)
+    # Without merges the same sharing is allowed as overlaps at distance 0 (and
+    # lifetimes stay short), so the smaller of the two peaks bounds every plan.
+    lower_bound, peak_op = min(peak_live_bytes(merged, alignment, merged_overlaps),
+                               peak_live_bytes(separate, alignment, separate_overlaps))
+    in_place, buffers, overlaps = True, merged, merged_overlaps
+    placement = best_placement(merged, alignment, lower_bound, search_rounds, merged_overlaps)
     if placement.arena_bytes > lower_bound and separate != merged:
         # Merging lengthens lifetimes, which can (rarely) pack worse than keeping tensors apart.
-        separate_bound, _ = peak_live_bytes(separate, alignment)
-        alternative = best_placement(separate, alignment, separate_bound, search_rounds)
+        alternative = best_placement(separate, alignment, lower_bound, search_rounds, separate_overlaps)
         if alternative.arena_bytes < placement.arena_bytes:
-            in_place, buffers, placement = False, separate, alternative
+            in_place, buffers, placement, overlaps = False, separate, alternative, separate_overlaps
     return MemoryPlan(
         graph_name=graph.name,
         op_kinds=tuple(op.kind.value for op in graph.ops),
@@ -157,4 +181,5 @@ def plan_graph(graph: Graph, schedule: Schedule, alignment: int = 16, search_rou
             PlacedBuffer(buffer=b, offset=offset, reserved=align_up(b.size, alignment))
             for b, offset in zip(buffers, placement.offsets)
         ),
+        overlaps=overlaps,
     )

@@ -51,6 +51,15 @@ def render_plan(plan: MemoryPlan) -> str:
         )
     fill = "".join(_fill_digit(b, plan.arena_bytes) for b in plan.live_bytes()[:num_ops])
     lines.append(left.format("", "", "fill") + fill)
+    used = plan.used_overlaps()
+    if used:
+        offset = {p.buffer.key: p.offset for p in plan.buffers}
+        lines += ["", "Overlaps (an op's output on an input that dies there, as its kernel's rule allows):"]
+        lines += [
+            f"  op {o.op}: {symbol[o.output]} {o.output} starts {offset[o.input] - offset[o.output]:,} bytes below "
+            f"{symbol[o.input]} {o.input} (its kernel needs {o.min_distance:,} or more)"
+            for o in used
+        ]
     legend = (
         f"Rows: one per buffer, by address. Columns: op index (time). A letter marks the ops during "
         f"which the buffer holds data, '{_FREE}' that its bytes are free for others. 'bytes' is the "

@@ -9,6 +9,7 @@ from functools import cached_property
 
 from tinykit.errors import TinykitError
 from tinykit.ir import Graph, Op
+from tinykit.schedule.overlap import Overlap
 from tinykit.schedule.variants import REFERENCE, KernelVariant, variants_of
 
 # "auto": the most preferred variant the target's features allow;
@@ -22,21 +23,21 @@ class OpSchedule:
 
     ``sources`` are C files relative to ``firmware/runtime/src``;
     ``scratch_bytes`` is the arena the kernel needs while it runs (equal to its
-    C ``_get_buffer_size``); ``in_place_inputs`` the positions of inputs whose
-    buffer the output may reuse when that input dies at this op."""
+    C ``_get_buffer_size``); ``overlaps`` when the output may share bytes
+    with an input that dies at this op (``tinykit.schedule.overlap``)."""
 
     op_index: int
     kernel: str
     variant: str
     sources: tuple[str, ...]
     scratch_bytes: int
-    in_place_inputs: tuple[int, ...]
+    overlaps: tuple[Overlap, ...]
     weight_layout: str
 
     def to_json(self) -> dict:
         return {
             "kernel": self.kernel, "variant": self.variant, "sources": list(self.sources),
-            "scratch_bytes": self.scratch_bytes, "in_place_inputs": list(self.in_place_inputs),
+            "scratch_bytes": self.scratch_bytes, "overlaps": [o.to_json() for o in self.overlaps],
             "weight_layout": self.weight_layout,
         }
 
@@ -90,7 +91,7 @@ def _choose(op: Op, features: frozenset[str], kernels: str) -> KernelVariant:
 def _entry(op: Op, variant: KernelVariant) -> OpSchedule:
     return OpSchedule(
         op_index=op.index, kernel=variant.kernel, variant=variant.variant, sources=variant.sources,
-        scratch_bytes=variant.scratch_bytes(op), in_place_inputs=variant.in_place_inputs(op),
+        scratch_bytes=variant.scratch_bytes(op), overlaps=variant.overlaps(op),
         weight_layout=variant.weight_layout,
     )
 

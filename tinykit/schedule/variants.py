@@ -4,8 +4,9 @@ A variant says which op kind it runs, the C function and source files that
 implement it, the ISA features it needs (``tinykit.boards.ISA_FEATURES``),
 which ops of that kind it handles (a predicate on the op's shapes and
 options), and the facts the rest of the build needs from that choice:
-scratch bytes (the Python twin of the C ``<kernel>_get_buffer_size``), which
-inputs the output may overwrite, and the weight layout it reads.
+scratch bytes (the Python twin of the C ``<kernel>_get_buffer_size``), when
+the output may overlap an input (``tinykit.schedule.overlap``), and the
+weight layout it reads.
 
 Declarations live in ``tinykit/schedule/kernels/<family>.py`` (one module per
 op family, as in ``tinykit/codegen/ops``), each calling ``register``; every
@@ -28,6 +29,7 @@ from typing import Callable
 
 from tinykit.boards import ISA_FEATURES
 from tinykit.ir import Op, OpKind
+from tinykit.schedule.overlap import Overlap, no_overlap
 
 # The layout TFLite stores constants in; an optimized variant that wants its
 # weights reordered names its own layout, and its emitter writes them so.
@@ -43,10 +45,6 @@ def always(op: Op) -> bool:
 
 def no_scratch(op: Op) -> int:
     return 0
-
-
-def not_in_place(op: Op) -> tuple[int, ...]:
-    return ()
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,7 @@ class KernelVariant:
     preference: int = 0
     applies: Callable[[Op], bool] = always
     scratch_bytes: Callable[[Op], int] = no_scratch
-    in_place_inputs: Callable[[Op], tuple[int, ...]] = not_in_place
+    overlaps: Callable[[Op], tuple[Overlap, ...]] = no_overlap
     weight_layout: str = TFLITE_LAYOUT
     description: str = field(default="", compare=False)
 
@@ -116,16 +114,5 @@ def variants_of(kind: OpKind) -> list[KernelVariant]:
 
 def reference(kind: OpKind, kernel: str, **facts) -> KernelVariant:
     """Register the portable reference kernel ``kernel`` (``reference/<kernel>.c``) of ``kind``;
-    ``facts`` are further ``KernelVariant`` fields (a predicate, an in-place rule)."""
+    ``facts`` are further ``KernelVariant`` fields (a predicate, an overlap rule)."""
     return register(KernelVariant(kind, kernel, REFERENCE, (f"reference/{kernel}.c",), **facts))
-
-
-def same_size_inputs(op: Op) -> tuple[int, ...]:
-    """In-place rule of element-wise kernels: they read element i before writing
-    element i and never read an earlier element again, so the output may
-    overwrite any activation input of its own size and type."""
-    out = op.outputs[0]
-    return tuple(
-        i for i, t in enumerate(op.inputs)
-        if t is not None and not t.is_constant and t.nbytes == out.nbytes and t.dtype == out.dtype
-    )

@@ -5,12 +5,63 @@ from __future__ import annotations
 import numpy as np
 
 from tinykit.codegen.quant import conv_channel_multipliers
-from tinykit.ir import DepthwiseConv2DOptions, Op, OpKind
+from tinykit.ir import Conv2DOptions, DepthwiseConv2DOptions, Op, OpKind
+from tinykit.schedule.overlap import Order, Overlap, Window, window_min_distance, window_of
 from tinykit.schedule.variants import KernelVariant, reference, register
 
-reference(OpKind.CONV_2D, "tk_conv_s8")
-reference(OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_s8")
-reference(OpKind.FULLY_CONNECTED, "tk_fully_connected_s8")
+
+def _conv_window(op: Op) -> Window:
+    opts = op.options
+    assert isinstance(opts, (Conv2DOptions, DepthwiseConv2DOptions))
+    kernel = tuple(op.inputs[1].shape[1:3])
+    return window_of(op, kernel, (opts.stride_h, opts.stride_w), (opts.dilation_h, opts.dilation_w))  # type: ignore[arg-type]
+
+
+def _fc_window(op: Op) -> Window:
+    depth, units = op.inputs[1].shape[1], op.outputs[0].shape[-1]
+    rows = op.inputs[0].size // depth
+    return Window((rows, 1, 1, depth), (rows, 1, 1, units), (1, 1), (1, 1), (1, 1), (0, 0))
+
+
+def pixel_by_pixel(op: Op) -> tuple[Overlap, ...]:
+    """reference/tk_conv_s8.c, tk_depthwise_conv_s8.c and tk_fully_connected_s8.c (and the
+    DSP FULLY_CONNECTED): output pixels (FULLY_CONNECTED: rows) one at a time in NHWC order;
+    each output channel of a pixel re-reads the window before it is stored, so a pixel's
+    writes may precede its reads. A depthwise layer of depth multiplier 1 reads only its
+    own channel for each output channel: ``channel_by_channel``."""
+    if op.kind is OpKind.DEPTHWISE_CONV_2D and _depth_multiplier_one(op):
+        return channel_by_channel(op)
+    window = _fc_window(op) if op.kind is OpKind.FULLY_CONNECTED else _conv_window(op)
+    return (Overlap(0, window_min_distance(window, 1, Order.WRITES_DURING_READS)),)
+
+
+def channel_by_channel(op: Op) -> tuple[Overlap, ...]:
+    """Depthwise kernels of depth multiplier 1 (reference/tk_depthwise_conv_s8.c channel by
+    channel; cortexm/tk_depthwise_conv_dm1_s8.c and _3x3_s8.c four channels at a time,
+    ascending, each group stored right after its window's reads of those channels)."""
+    return (Overlap(0, window_min_distance(_conv_window(op), 1, Order.CHANNEL_BY_CHANNEL)),)
+
+
+def two_pixels_in_place(op: Op) -> tuple[Overlap, ...]:
+    """cortexm/tk_conv_1x1_s8.c: two output pixels per step, each pair of output channels
+    reading both pixels' inputs again."""
+    return (Overlap(0, window_min_distance(_conv_window(op), 2, Order.WRITES_DURING_READS)),)
+
+
+def two_columns_in_place(op: Op) -> tuple[Overlap, ...]:
+    """cortexm/tk_conv_s8.c: two output pixels per step, their patches copied to scratch
+    (one group at a time) before any of their outputs is written; with several groups,
+    group 0's outputs are written before group 1's patches are read. Also the quads kernels
+    (one group): cortexm/tk_conv_quads_s8.c and tk_conv_1x1_quads_s8.c put both pixels'
+    inputs in their scratch pair before writing any of their outputs."""
+    grouped = op.inputs[1].shape[-1] != op.inputs[0].shape[-1]
+    order = Order.WRITES_DURING_READS if grouped else Order.WRITES_AFTER_READS
+    return (Overlap(0, window_min_distance(_conv_window(op), 2, order)),)
+
+
+reference(OpKind.CONV_2D, "tk_conv_s8", overlaps=pixel_by_pixel)
+reference(OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_s8", overlaps=pixel_by_pixel)
+reference(OpKind.FULLY_CONNECTED, "tk_fully_connected_s8", overlaps=pixel_by_pixel)
 
 
 def transpose_conv_accumulator_bytes(op: Op) -> int:
@@ -40,7 +91,7 @@ def conv_column_bytes(op: Op) -> int:
 
 register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_s8", "dsp", ("cortexm/tk_conv_s8.c",), requires=frozenset({"dsp"}), preference=10,
-    scratch_bytes=conv_column_bytes, weight_layout=FILTER_PAIRS,
+    scratch_bytes=conv_column_bytes, weight_layout=FILTER_PAIRS, overlaps=two_columns_in_place,
     description="im2col of two output pixels' patches into int8 scratch, SMLAD blocked 2 channels x 2 pixels",
 ))
 
@@ -54,7 +105,7 @@ def _one_by_one(op: Op) -> bool:
 # depthwise-separable networks) add none.
 register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_1x1_s8", "dsp", ("cortexm/tk_conv_1x1_s8.c",), requires=frozenset({"dsp"}), preference=20,
-    applies=_one_by_one, weight_layout=FILTER_PAIRS,
+    applies=_one_by_one, weight_layout=FILTER_PAIRS, overlaps=two_pixels_in_place,
     description="1x1 filters: SMLAD blocked 2 channels x 2 pixels straight from the input; no scratch",
 ))
 
@@ -90,6 +141,7 @@ def conv_quads_column_bytes(op: Op) -> int:
 register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_quads_s8", "dsp", ("cortexm/tk_conv_quads_s8.c",), requires=frozenset({"dsp"}),
     preference=15, applies=_quads, scratch_bytes=conv_quads_column_bytes, weight_layout=QUADS,
+    overlaps=two_columns_in_place,
     description="im2col of two pixels straight into their interleaved pair (a word or a window row at a time), SMLAD blocked "
                 "4 channels x 2 pixels, "
                 "requantization constants prepared by the build",
@@ -106,20 +158,12 @@ def conv_1x1_pair_bytes(op: Op) -> int:
     return 2 * op.inputs[0].shape[-1]
 
 
-def conv_1x1_quads_in_place(op: Op) -> tuple[int, ...]:
-    """The output may overwrite an input of its own size: each pixel pair is in scratch before its
-    outputs are written, and later pairs read pixels at or past their outputs'. (A smaller output
-    would be safe too, but sharing then keeps the input's larger buffer alive for the output's
-    lifetime, which can raise the arena's peak.)"""
-    return (0,) if op.outputs[0].nbytes == op.inputs[0].nbytes else ()
-
-
 register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_1x1_quads_s8", "dsp", ("cortexm/tk_conv_1x1_quads_s8.c",), requires=frozenset({"dsp"}),
     preference=30, applies=_one_by_one_quads, scratch_bytes=conv_1x1_pair_bytes,
-    in_place_inputs=conv_1x1_quads_in_place, weight_layout=QUADS,
+    overlaps=two_columns_in_place, weight_layout=QUADS,
     description="1x1 filters, depth a multiple of 4: pixel pairs interleaved in scratch, SMLAD blocked "
-                "4 channels x 2 pixels, requantization constants prepared by the build; in place on an input of its size",
+                "4 channels x 2 pixels, requantization constants prepared by the build; both pixels read before any output",
 ))
 
 
@@ -132,7 +176,7 @@ def _depth_multiplier_one(op: Op) -> bool:
 # one of filter per tap.
 register(KernelVariant(
     OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_dm1_s8", "dsp", ("cortexm/tk_depthwise_conv_dm1_s8.c",),
-    requires=frozenset({"dsp"}), preference=10, applies=_depth_multiplier_one,
+    requires=frozenset({"dsp"}), preference=10, applies=_depth_multiplier_one, overlaps=channel_by_channel,
     description="depth multiplier 1: four channels per step with SXTAB16/SMLABB/SMLATT; padding outside the inner loop",
 ))
 
@@ -194,6 +238,6 @@ FC_BLOCKS4_LAYOUT = "fc_blocks4"
 
 register(KernelVariant(
     OpKind.FULLY_CONNECTED, "tk_fully_connected_folded_s8", "dsp", ("cortexm/tk_fully_connected_folded_s8.c",),
-    requires=frozenset({"dsp"}), preference=10, weight_layout=FC_BLOCKS4_LAYOUT,
+    requires=frozenset({"dsp"}), preference=10, weight_layout=FC_BLOCKS4_LAYOUT, overlaps=pixel_by_pixel,
     description="four units per pass sharing each SXTB16-widened input word, SMLAD; input offset folded into the bias",
 ))
