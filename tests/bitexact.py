@@ -120,14 +120,17 @@ def assert_refused(model: bytes, tmp_path: Path, match: str) -> None:
         compile_tflite(tflite, tmp_path / "refused-build", board="host", source_name=tflite.name)
 
 
-def assert_in_place(model: bytes, tmp_path: Path, op_index: int, input_position: int) -> None:
+def assert_in_place(model: bytes, tmp_path: Path, op_index: int, input_position: int,
+                    features: Iterable[str] = frozenset()) -> None:
     """The planner puts op ``op_index``'s output on its input ``input_position`` (so the
-    kernel's aliasing is exercised), and the model stays bit-exact with tflite-micro."""
+    kernel's aliasing is exercised), and the model stays bit-exact with tflite-micro; both
+    with the kernels ``features`` select."""
     (tmp_path / "plan").mkdir()
     (tmp_path / "plan" / "model.tflite").write_bytes(model)
-    compiled = compile_tflite(tmp_path / "plan" / "model.tflite", tmp_path / "plan" / "build", "host", "model.tflite")
+    compiled = compile_tflite(tmp_path / "plan" / "model.tflite", tmp_path / "plan" / "build", "host", "model.tflite",
+                              features=features)
     op = compiled.graph.ops[op_index]
     assert compiled.plan.tensor_offset(op.outputs[0]) == compiled.plan.tensor_offset(op.inputs[input_position]), \
         f"the planner did not place the {op.kind.value} output in place, so this test would not exercise aliasing"
     (tmp_path / "run").mkdir()
-    assert_bit_exact(model, tmp_path / "run")
+    assert_bit_exact(model, tmp_path / "run", features=features)

@@ -72,8 +72,8 @@ def test_identical_inputs_give_identical_build_files(model_file: Path, tmp_path:
 
 
 def test_kernels_reference_forces_the_portable_kernels_on_a_dsp_board(model_file: Path, tmp_path: Path) -> None:
-    # qemu_m7 has the DSP extension: "auto" picks the DSP twin of tk_conv_s8 with its int16
-    # im2col column (3x3 taps x 3 channels x 2 bytes), "reference" the portable kernel.
+    # qemu_m7 has the DSP extension: "auto" picks the DSP variant tk_conv_quads_s8 with its im2col
+    # scratch (two interleaved columns of 3x3 taps x 3 channels, rounded up to 28), "reference" the portable kernel.
     builds = {}
     for kernels in ("auto", "reference"):
         result = tinykit("build", str(model_file), "--board", "qemu_m7", "--kernels", kernels, "-o", kernels, "--json", cwd=tmp_path)
@@ -81,15 +81,15 @@ def test_kernels_reference_forces_the_portable_kernels_on_a_dsp_board(model_file
         builds[kernels] = json.loads(result.stdout)
         handoff = json.loads((tmp_path / kernels / "tinykit.json").read_text())
         assert handoff["kernels"] == kernels and handoff["isa_features"] == ["dsp", "fpu"]
-        assert [op["kernel"] for op in handoff["ops"]] == ["tk_conv_s8"]
+        assert [op["kernel"] for op in handoff["ops"]] == ["tk_conv_quads_s8" if kernels == "auto" else "tk_conv_s8"]
     auto, reference = (builds[k]["kernels"]["ops"][0] for k in ("auto", "reference"))
-    assert (auto["variant"], auto["scratch_bytes"], auto["sources"]) == ("dsp", 2 * 3 * 3 * 3, ["cortexm/tk_conv_s8.c"])
+    assert (auto["variant"], auto["scratch_bytes"], auto["sources"]) == ("dsp", 2 * 28, ["cortexm/tk_conv_quads_s8.c"])
     assert (reference["variant"], reference["scratch_bytes"], reference["sources"]) == ("reference", 0, ["reference/tk_conv_s8.c"])
     assert builds["auto"]["build_hash"] != builds["reference"]["build_hash"]
     assert builds["auto"]["arena_bytes"] > builds["reference"]["arena_bytes"]  # the two columns are planned in the arena
-    for kernels, folder in (("auto", "cortexm"), ("reference", "reference")):
+    for kernels, folder, source in (("auto", "cortexm", "tk_conv_quads_s8.c"), ("reference", "reference", "tk_conv_s8.c")):
         copied = sorted(p.name for p in (tmp_path / kernels / "lib/tinykit_runtime/src" / folder).glob("*.c"))
-        assert copied == ["tk_conv_s8.c"]
+        assert copied == [source]
 
 
 def test_verify_json_is_one_object_and_bit_exact(model_file: Path, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bitexact import assert_bit_exact, isa_feature_sets
+from bitexact import assert_bit_exact, assert_in_place, isa_feature_sets
 from modelgen import ModelBuilder
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
@@ -105,8 +105,10 @@ def random_conv_case(rng: np.random.Generator) -> ConvCase:
             return case
 
 
-def conv_model(case: ConvCase, rng: np.random.Generator, filter_zero_point: int = 0) -> bytes:
-    b = ModelBuilder()
+def add_conv(b: ModelBuilder, case: ConvCase, rng: np.random.Generator, filter_zero_point: int = 0,
+             output_scale: float | None = None) -> tuple[int, int]:
+    """One CONV_2D of ``case`` in ``b`` with random weights and scales (the output scale
+    ``output_scale`` when given); returns its input and output tensors."""
     in_scale = log_uniform_scale(rng, 0.005, 0.2)
     x = b.activation((case.batch, case.height, case.width, case.in_channels), scale=in_scale,
                      zero_point=int(rng.integers(-128, 128)))
@@ -123,8 +125,9 @@ def conv_model(case: ConvCase, rng: np.random.Generator, filter_zero_point: int 
         inputs.append(-1)
     out_h = window_output_size(case.height, case.kernel_h, case.stride_h, case.dilation, case.padding)
     out_w = window_output_size(case.width, case.kernel_w, case.stride_w, case.dilation, case.padding)
-    y = b.activation((case.batch, out_h, out_w, case.out_channels),
-                     scale=output_scale_for(rng, in_scale, filter_scales, case.kernel_h * case.kernel_w * filter_depth),
+    if output_scale is None:
+        output_scale = output_scale_for(rng, in_scale, filter_scales, case.kernel_h * case.kernel_w * filter_depth)
+    y = b.activation((case.batch, out_h, out_w, case.out_channels), scale=output_scale,
                      zero_point=int(rng.integers(-100, 101)))
     opts = schema.Conv2DOptionsT()
     opts.padding = PADDINGS[case.padding]
@@ -132,6 +135,13 @@ def conv_model(case: ConvCase, rng: np.random.Generator, filter_zero_point: int 
     opts.dilationHFactor = opts.dilationWFactor = case.dilation
     opts.fusedActivationFunction = ACTIVATIONS[case.activation]
     b.op("CONV_2D", inputs, [y], opts)
+    return x, y
+
+
+def conv_model(case: ConvCase, rng: np.random.Generator, filter_zero_point: int = 0,
+               output_scale: float | None = None) -> bytes:
+    b = ModelBuilder()
+    x, y = add_conv(b, case, rng, filter_zero_point, output_scale)
     return b.finish([x], [y])
 
 
@@ -151,18 +161,62 @@ EDGE_CASES = [
     ConvCase(1, 4, 3, 16, 8, 1, 1, 1, 1, 1, "VALID", "NONE", False, True, groups=2),
     ConvCase(2, 3, 3, 32, 5, 1, 1, 1, 1, 1, "SAME", "NONE", True, True),
 ]
+# The "quads" kernels (one group, output channels a multiple of 4): 1x1 with an odd
+# pixel count, strided, batched, per-tensor; first layers (one channel 10x4 stride 2 as
+# in keyword spotting, three channels 3x3 stride 2 SAME as in MobileNet: 27 taps padded
+# to 28), padding on every side, dilation, windows partly outside the image.
+QUAD_CASES = [
+    ConvCase(1, 5, 3, 8, 16, 1, 1, 1, 1, 1, "VALID", "RELU6", True, True),
+    ConvCase(2, 5, 4, 12, 8, 1, 1, 2, 2, 1, "SAME", "NONE", False, True),
+    ConvCase(1, 3, 3, 64, 12, 1, 1, 1, 1, 1, "VALID", "RELU", True, False),
+    ConvCase(1, 13, 6, 1, 8, 10, 4, 2, 2, 1, "SAME", "RELU", True, True),
+    ConvCase(1, 9, 9, 3, 8, 3, 3, 2, 2, 1, "SAME", "RELU6", True, True),
+    ConvCase(2, 6, 7, 5, 4, 3, 2, 1, 1, 2, "SAME", "NONE", False, True),
+    ConvCase(1, 4, 5, 6, 12, 5, 3, 1, 2, 1, "SAME", "RELU_N1_TO_1", True, False),
+    # Depth a multiple of 4: im2col a word (four channels) at a time, padding included.
+    ConvCase(1, 5, 6, 8, 8, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
+    ConvCase(2, 7, 5, 4, 4, 3, 2, 2, 1, 2, "SAME", "NONE", False, True),
+]
+
+
+def expected_dsp_conv_kernel(case: ConvCase) -> str:
+    """The DSP build's CONV_2D kernel for ``case``, whose output scale (output_scale_for) makes every
+    channel's requantization a right shift, as the "quads" kernels need."""
+    quads = case.groups == 1 and case.out_channels % 4 == 0
+    if (case.kernel_h, case.kernel_w) == (1, 1):
+        return "tk_conv_1x1_quads_s8" if quads and case.in_channels % 4 == 0 else "tk_conv_1x1_s8"
+    return "tk_conv_quads_s8" if quads else "tk_conv_s8"
 
 
 @pytest.mark.parametrize("features", isa_feature_sets(OpKind.CONV_2D))
-@pytest.mark.parametrize("case", RANDOM_CASES + EDGE_CASES, ids=str)
+@pytest.mark.parametrize("case", RANDOM_CASES + EDGE_CASES + QUAD_CASES, ids=str)
 def test_conv_matches_tflite_micro(case: ConvCase, features: frozenset[str], tmp_path: Path) -> None:
     rng = np.random.default_rng(case_seed(case))
     compiled = assert_bit_exact(conv_model(case, rng), tmp_path, samples=20, seed=7, features=features)
     (conv,) = compiled.schedule.ops
     assert compiled.schedule.features == features
     assert conv.variant == ("dsp" if "dsp" in features else "reference")
-    one_by_one = (case.kernel_h, case.kernel_w) == (1, 1)
-    assert conv.kernel == ("tk_conv_1x1_s8" if conv.variant == "dsp" and one_by_one else "tk_conv_s8")
+    assert conv.kernel == (expected_dsp_conv_kernel(case) if conv.variant == "dsp" else "tk_conv_s8")
+
+
+@pytest.mark.parametrize("case", [QUAD_CASES[0], QUAD_CASES[4]], ids=str)
+def test_conv_with_multiplier_above_one_half_keeps_the_pairs_kernels(case: ConvCase, tmp_path: Path) -> None:
+    """An output scale small enough that requantization shifts left (or not at all): the quads
+    kernels' single rounding does not cover it, so the DSP build keeps the filter_pairs kernels."""
+    rng = np.random.default_rng(case_seed(case))
+    compiled = assert_bit_exact(conv_model(case, rng, output_scale=1e-6), tmp_path, samples=5, seed=7,
+                                features=frozenset({"dsp"}))
+    (conv,) = compiled.schedule.ops
+    assert conv.kernel == ("tk_conv_1x1_s8" if case.kernel_h == 1 else "tk_conv_s8")
+
+
+@pytest.mark.parametrize("case", [ConvCase(1, 5, 7, 8, 8, 1, 1, 1, 1, 1, "VALID", "RELU", True, True),
+                                  ConvCase(2, 3, 3, 12, 12, 1, 1, 1, 1, 1, "SAME", "NONE", False, True)], ids=str)
+def test_pointwise_quads_conv_writes_over_its_input(case: ConvCase, tmp_path: Path) -> None:
+    """tk_conv_1x1_quads_s8's in-place rule: an output of the input's size shares its buffer, and
+    the results stay exact (each pixel pair is in scratch before its outputs are written)."""
+    model = conv_model(case, np.random.default_rng(case_seed(case)))
+    assert_in_place(model, tmp_path, op_index=0, input_position=0, features=frozenset({"dsp"}))
 
 
 def test_conv_with_asymmetric_weights_is_refused(tmp_path: Path) -> None:

@@ -20,8 +20,7 @@ from test_op_conv import ACTIVATIONS, bias_tensor, case_seed, log_uniform_scale,
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from tinykit.build import compile_tflite
-from tinykit.codegen.ops.conv import conv_multipliers
-from tinykit.codegen.quant import quantize_multiplier
+from tinykit.codegen.quant import conv_multipliers, quantize_multiplier
 from tinykit.errors import TinykitError
 from tinykit.ir import OpKind
 

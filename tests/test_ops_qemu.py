@@ -1,8 +1,8 @@
 """Kernels on emulated Cortex-M boards, bit-exact with tflite-micro: the
 arithmetic, activation, reduction, spatial and transposed-convolution kernels
 on a Cortex-M4 in one firmware image holding two ops of every kind, and the
-DSP twins of FULLY_CONNECTED, ADD, the pools, MEAN and DEPTHWISE_CONV_2D on a
-Cortex-M4, a Cortex-M7 and a Cortex-M33 in one image each (the host tests cover each kind in depth, the
+DSP twins of CONV_2D, FULLY_CONNECTED, ADD, the pools, MEAN and DEPTHWISE_CONV_2D
+on a Cortex-M4, a Cortex-M7 and a Cortex-M33 in one image each (the host tests cover each kind in depth, the
 twins with portable intrinsics; this checks that the target's compiler, its
 real DSP instructions and its integer behaviour give the same bytes)."""
 
@@ -18,6 +18,7 @@ from test_op_activation import add_activation_ops
 from test_op_add import add_random_add
 from test_op_arithmetic import KINDS as BINARY_KINDS
 from test_op_arithmetic import add_binary_ops
+from test_op_conv import QUAD_CASES, add_conv
 from test_op_depthwise import DepthwiseCase, add_depthwise
 from test_op_fully_connected import FullyConnectedCase, add_fully_connected
 from test_op_mean import MeanCase, add_mean
@@ -55,7 +56,8 @@ def test_new_kernels_are_bit_exact_on_qemu_m4(tmp_path: Path) -> None:
     assert result.bit_exact, result.render()
 
 
-# Shapes that take every path of the DSP twins: FULLY_CONNECTED blocks of four
+# Shapes that take every path of the DSP twins: CONV_2D's quads kernels (their
+# inner loop is assembly on these cores), FULLY_CONNECTED blocks of four
 # units with depth tails and leftover units, over batches; ADD's tables; pools
 # with partial windows, channel tails and windows above 256 pixels; MEAN above
 # 256 pixels and with a channel tail.
@@ -76,11 +78,15 @@ DEPTHWISE_CASES = [
 
 @pytest.mark.parametrize("board", ["qemu_m4", "qemu_m7", "qemu_m33"])
 def test_dsp_kernels_are_bit_exact_on_emulated_board(board: str, tmp_path: Path) -> None:
-    """FULLY_CONNECTED, ADD, AVERAGE_POOL_2D, MAX_POOL_2D, MEAN and DEPTHWISE_CONV_2D through
-    their cortexm/ twins, one image."""
+    """CONV_2D, FULLY_CONNECTED, ADD, AVERAGE_POOL_2D, MAX_POOL_2D, MEAN and DEPTHWISE_CONV_2D
+    through their cortexm/ twins, one image."""
     rng = np.random.default_rng(78)
     b = ModelBuilder()
     inputs, outputs = [], []
+    for case in QUAD_CASES:
+        x, y = add_conv(b, case, rng)
+        inputs.append(x)
+        outputs.append(y)
     for case in FC_CASES:
         x, y = add_fully_connected(b, case, rng)
         inputs.append(x)
@@ -105,7 +111,8 @@ def test_dsp_kernels_are_bit_exact_on_emulated_board(board: str, tmp_path: Path)
     tflite.write_bytes(b.finish(inputs, outputs))
     schedule = schedule_for(tflite, board, "auto")
     assert {op.variant for op in schedule.ops} == {"dsp"}
-    assert {op.kernel for op in schedule.ops} >= {"tk_depthwise_conv_3x3_s8", "tk_depthwise_conv_dm1_s8"}
+    assert {op.kernel for op in schedule.ops} >= {"tk_conv_quads_s8", "tk_conv_1x1_quads_s8",
+                                                  "tk_depthwise_conv_3x3_s8", "tk_depthwise_conv_dm1_s8"}
     result = verify_model(tflite, tmp_path / "build", board=board, samples=3, seed=6)
     assert result.compared_bytes > 0
     assert result.bit_exact, result.render()

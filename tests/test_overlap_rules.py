@@ -18,6 +18,7 @@ op tests' in-place cases (``assert_in_place``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -90,14 +91,24 @@ CONV_CASES = [
 OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
     ("tk_conv_s8", "reference"): _conv(*CONV_CASES, ConvCase(1, 8, 8, 8, 3, 1, 1, 1, 1, 1, "VALID", "RELU6", False, True))
     + _random(("tk_conv_s8", "reference"), random_conv_case, conv_model),
-    ("tk_conv_s8", "dsp"): _conv(*CONV_CASES, ConvCase(1, 6, 5, 6, 4, 3, 3, 1, 1, 1, "SAME", "NONE", True, True, groups=2))
+    # The DSP build gives output channels in whole fours (one group) to the quads kernels, so the
+    # pairs kernels' cases have one channel more.
+    ("tk_conv_s8", "dsp"): _conv(*(replace(c, out_channels=c.out_channels + 1) for c in CONV_CASES),
+                                 ConvCase(1, 6, 5, 6, 4, 3, 3, 1, 1, 1, "SAME", "NONE", True, True, groups=2))
     + _random(("tk_conv_s8", "dsp"), random_conv_case, conv_model),
+    ("tk_conv_quads_s8", "dsp"): _conv(*CONV_CASES) + _random(("tk_conv_quads_s8", "dsp"), random_conv_case, conv_model),
     ("tk_conv_1x1_s8", "dsp"): _conv(
-        ConvCase(1, 8, 8, 8, 8, 1, 1, 1, 1, 1, "VALID", "RELU6", False, True),
+        ConvCase(1, 8, 8, 8, 7, 1, 1, 1, 1, 1, "VALID", "RELU6", False, True),
         ConvCase(1, 5, 7, 16, 6, 1, 1, 1, 1, 1, "SAME", "NONE", True, True),
-        ConvCase(2, 3, 5, 4, 12, 1, 1, 1, 1, 1, "SAME", "RELU", True, True),
+        ConvCase(2, 3, 5, 4, 10, 1, 1, 1, 1, 1, "SAME", "RELU", True, True),
         ConvCase(1, 9, 9, 13, 6, 1, 1, 2, 2, 1, "SAME", "NONE", True, True),
     ) + _random(("tk_conv_1x1_s8", "dsp"), random_conv_case, conv_model),
+    ("tk_conv_1x1_quads_s8", "dsp"): _conv(
+        ConvCase(1, 8, 8, 8, 8, 1, 1, 1, 1, 1, "VALID", "RELU6", False, True),
+        ConvCase(1, 5, 7, 16, 8, 1, 1, 1, 1, 1, "SAME", "NONE", True, True),
+        ConvCase(2, 3, 5, 4, 12, 1, 1, 1, 1, 1, "SAME", "RELU", True, True),
+        ConvCase(1, 9, 9, 12, 4, 1, 1, 2, 2, 1, "SAME", "NONE", True, True),
+    ),
     ("tk_depthwise_conv_s8", "reference"): _depthwise(
         DepthwiseCase(1, 8, 6, 4, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
         DepthwiseCase(1, 9, 7, 3, 2, 3, 3, 2, 2, 1, "SAME", "NONE", True, True),
@@ -128,14 +139,16 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
 }
 
 # Variants whose rule is exact, and how many bytes closer than its distance some case computes
-# wrong bytes: 1 for tk_conv_s8 (dsp); 2 for the depthwise kernels of depth multiplier 1, whose
+# wrong bytes: 1 for tk_conv_s8 (dsp) and the quads kernels (a pixel pair's inputs all read before
+# its writes); 2 for the depthwise kernels of depth multiplier 1, whose
 # rule (Order.CHANNEL_BY_CHANNEL) adds a byte so that it holds at every distance above it (one
 # byte closer, a whole number of pixels, is still right; two is not). The other variants
 # (Order.WRITES_DURING_READS) assume a pixel's writes may all precede its reads; their last
 # channels are in fact written after the last reads, so they are cautious by up to that many bytes.
 # tk_depthwise_conv_3x3_s8 (dsp) writes whole channel planes, so its rule is exactly 0 (``max_distance``):
 # one byte either way lands on a channel still to be read.
-TIGHT = {("tk_conv_s8", "dsp"): 1, ("tk_depthwise_conv_s8", "reference"): 2,
+TIGHT = {("tk_conv_s8", "dsp"): 1, ("tk_conv_quads_s8", "dsp"): 1, ("tk_conv_1x1_quads_s8", "dsp"): 1,
+         ("tk_depthwise_conv_s8", "reference"): 2,
          ("tk_depthwise_conv_3x3_s8", "dsp"): 1, ("tk_depthwise_conv_dm1_s8", "dsp"): 2}
 
 

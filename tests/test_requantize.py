@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tinykit.codegen.ops.conv import conv_channel_records
 from tinykit.resources import firmware_dir
 from tinykit.verify.host import SANITIZER_FLAGS, STRICT_FLAGS
 
@@ -59,6 +60,17 @@ def operands() -> list[tuple[int, int, int]]:
     return cases
 
 
+def compile_and_run(program: Path) -> str:
+    """Build the C file ``program`` against the runtime headers (-Werror, sanitizers) and return its output."""
+    binary = program.with_suffix("")
+    subprocess.run(
+        ["gcc", *STRICT_FLAGS, *SANITIZER_FLAGS, "-I", str(firmware_dir() / "runtime" / "include"), str(program),
+         "-o", str(binary)],
+        check=True, capture_output=True, text=True,
+    )
+    return subprocess.run([str(binary)], check=True, capture_output=True, text=True).stdout
+
+
 def test_requantize_equals_the_reference_arithmetic(tmp_path: Path) -> None:
     cases = operands()
     rows = ",\n".join(f"    {{(int32_t)({x}LL), (int32_t)({m}LL), {s}}}" for x, m, s in cases)
@@ -72,15 +84,44 @@ def test_requantize_equals_the_reference_arithmetic(tmp_path: Path) -> None:
         "               (long)tk_requantize(cases[i][0], cases[i][1], cases[i][2]));\n"
         "    }\n    return 0;\n}\n"
     )
-    binary = tmp_path / "requantize"
-    subprocess.run(
-        ["gcc", *STRICT_FLAGS, *SANITIZER_FLAGS, "-I", str(firmware_dir() / "runtime" / "include"), str(program),
-         "-o", str(binary)],
-        check=True, capture_output=True, text=True,
-    )
-    lines = subprocess.run([str(binary)], check=True, capture_output=True, text=True).stdout.split("\n")
+    lines = compile_and_run(program).split("\n")
     got = [tuple(int(v) for v in line.split()) for line in lines if line]
     expected = [(doubling_high_mul(x, m), requantize(x, m, s)) for x, m, s in cases]
+    assert len(got) == len(expected)
+    wrong = [(c, g, e) for c, g, e in zip(cases, got, expected) if g != e]
+    assert wrong == [], "\n".join(f"{c}: C {g}, reference {e}" for c, g, e in wrong[:20])
+
+
+def test_prepared_channel_records_requantize_as_the_reference(tmp_path: Path) -> None:
+    """tinykit/conv_quads.h's single rounding from the records the build writes
+    (tinykit.codegen.ops.conv.conv_channel_records) equals TFLite's two roundings plus the output
+    offset for every positive multiplier, right shift 1..22 and offset, on corners, random
+    operands and near-ties."""
+    rng = np.random.default_rng(23)
+    xs, _, _ = zip(*operands())
+    multipliers = [1 << 30, INT32_MAX, 1518500250] + [int(v) for v in rng.integers(1 << 30, 1 << 31, 20)]
+    cases = [(x, m, s, o) for x in sorted(set(xs))[::7] for m in multipliers[:3] for s in range(-22, 0)
+             for o in (-128, 0, 127)]
+    for _ in range(3000):
+        m, s, o = int(rng.choice(multipliers)), int(rng.integers(-22, 0)), int(rng.integers(-128, 128))
+        # Accumulators whose scaled value lands within a step of a rounding tie.
+        tie = (int(rng.integers(-2000, 2000)) * 2 + 1) << (30 - s)
+        x = max(INT32_MIN, min(INT32_MAX, tie // m + int(rng.integers(-2, 3))))
+        cases.append((x, m, s, o))
+    records = np.concatenate([conv_channel_records(np.zeros(1, dtype=np.int32), [(m, s)], o) for _, m, s, o in cases])
+    words = ", ".join(f"(int32_t)({v}LL)" for v in records)
+    xs_c = ", ".join(f"(int32_t)({x}LL)" for x, _, _, _ in cases)
+    program = tmp_path / "ready.c"
+    program.write_text(
+        "#include <stdio.h>\n#include \"tinykit/conv_quads.h\"\n\n"
+        f"static const int32_t records[] = {{{words}}};\nstatic const int32_t xs[] = {{{xs_c}}};\n\n"
+        "int main(void)\n{\n"
+        "    for (unsigned i = 0; i < sizeof xs / sizeof xs[0]; ++i) {\n"
+        "        printf(\"%ld\\n\", (long)tk_requant_ready(xs[i], records + i * TK_CONV_CHANNEL_WORDS));\n"
+        "    }\n    return 0;\n}\n"
+    )
+    got = [int(v) for v in compile_and_run(program).split()]
+    expected = [requantize(x, m, s) + o for x, m, s, o in cases]
     assert len(got) == len(expected)
     wrong = [(c, g, e) for c, g, e in zip(cases, got, expected) if g != e]
     assert wrong == [], "\n".join(f"{c}: C {g}, reference {e}" for c, g, e in wrong[:20])

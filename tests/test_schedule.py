@@ -53,14 +53,14 @@ def test_dsp_features_choose_the_dsp_variants_and_the_planner_places_their_scrat
     dsp = select_kernels(graph, {"dsp", "fpu"})
     entry = dsp.op(conv)
     assert (entry.kernel, entry.variant, entry.sources, entry.scratch_bytes) == (
-        "tk_conv_s8", "dsp", ("cortexm/tk_conv_s8.c",), 2 * 3 * 3 * 8)
+        "tk_conv_quads_s8", "dsp", ("cortexm/tk_conv_quads_s8.c",), 2 * 3 * 3 * 8)
     plan = plan_graph(graph, dsp)
     assert check_no_overlap(plan) == []
     [scratch] = [p for p in plan.buffers if p.buffer.scratch_op == conv.index]
     assert (scratch.buffer.size, scratch.buffer.first_use, scratch.buffer.last_use) == (144, 0, 0)
     assert plan.scratch_offset(conv) == scratch.offset
-    # 6x6x8 input and 6x6x4 output are both live at op 0, and so are the two columns; the
-    # kernel's overlap rule lets the output start 24 bytes (32 aligned) below its input.
+    # 6x6x8 input and 6x6x4 output are both live at op 0, and so are the two interleaved columns;
+    # the kernel's overlap rule lets the output start 24 bytes (32 aligned) below its input.
     assert entry.overlaps == (Overlap(0, 24),)
     assert plan.lower_bound == 288 + 144 + 144 - (144 - 32)
 
@@ -71,8 +71,20 @@ def test_dsp_features_choose_the_dsp_variants_and_the_planner_places_their_scrat
 
 
 def test_shape_variants_apply_only_to_their_shapes(tmp_path: Path) -> None:
-    (pointwise,) = _conv_graph(tmp_path, 1).ops
-    entry = select_kernels(_conv_graph(tmp_path, 1), {"dsp"}).op(pointwise)
+    graph = _conv_graph(tmp_path, 1)
+    (pointwise,) = graph.ops
+    entry = select_kernels(graph, {"dsp"}).op(pointwise)
+    # 8 channels in, 4 out: the quads 1x1 kernel, two interleaved input pixels of scratch, read
+    # before their outputs are written, so the output (half as wide) may even start 8 bytes above
+    # its input: pair q, q + 1 writes up to byte 4 (q + 2), the next pair reads from 8 (q + 2).
+    assert (entry.kernel, entry.sources, entry.scratch_bytes, entry.overlaps) == (
+        "tk_conv_1x1_quads_s8", ("cortexm/tk_conv_1x1_quads_s8.c",), 2 * 8, (Overlap(0, -8),))
+    # Five output channels are not whole blocks of four: the pairs kernel, no scratch.
+    case = ConvCase(1, 6, 6, 8, 5, 1, 1, 1, 1, 1, "SAME", "NONE", True, True)
+    path = tmp_path / "pairs.tflite"
+    path.write_bytes(conv_model(case, np.random.default_rng(case_seed(case))))
+    odd = read_tflite(path)
+    entry = select_kernels(odd, {"dsp"}).op(odd.ops[0])
     assert (entry.kernel, entry.sources, entry.scratch_bytes) == ("tk_conv_1x1_s8", ("cortexm/tk_conv_1x1_s8.c",), 0)
 
 
@@ -85,7 +97,7 @@ def test_copied_runtime_holds_exactly_the_chosen_sources(tmp_path: Path) -> None
     graph_file = tmp_path / "m.tflite"
     case = ConvCase(1, 6, 6, 8, 4, 3, 3, 1, 1, 1, "SAME", "NONE", True, True)
     graph_file.write_bytes(conv_model(case, np.random.default_rng(1)))
-    for features, expected in ((frozenset(), ["reference/tk_conv_s8.c"]), ({"dsp"}, ["cortexm/tk_conv_s8.c"])):
+    for features, expected in ((frozenset(), ["reference/tk_conv_s8.c"]), ({"dsp"}, ["cortexm/tk_conv_quads_s8.c"])):
         compiled = compile_tflite(graph_file, tmp_path / f"build{len(features)}", "host", "m.tflite", features=features)
         src = compiled.folder / "lib" / "tinykit_runtime" / "src"
         assert sorted(p.relative_to(src).as_posix() for p in src.rglob("*.c")) == expected

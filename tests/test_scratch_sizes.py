@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 import pytest
-from test_op_conv import EDGE_CASES, RANDOM_CASES, case_seed, conv_model
+from test_op_conv import EDGE_CASES, QUAD_CASES, RANDOM_CASES, case_seed, conv_model
 from test_op_depthwise import EDGE_CASES as DEPTHWISE_EDGE_CASES
 from test_op_depthwise import RANDOM_CASES as DEPTHWISE_RANDOM_CASES
 from test_op_depthwise import depthwise_model
@@ -36,13 +36,13 @@ def _dims(shape: tuple[int, ...]) -> str:
     return f"&(const tk_dims){{.n = {n}, .h = {h}, .w = {w}, .c = {c}}}"
 
 
-def _conv_size_call(op: Op) -> str:
+def _conv_size_call(op: Op, kernel: str = "tk_conv_s8") -> str:
     opts = op.options
     assert isinstance(opts, Conv2DOptions)
     params = (f"&(const tk_conv_params){{.stride_h = {opts.stride_h}, .stride_w = {opts.stride_w}, "
               f".dilation_h = {opts.dilation_h}, .dilation_w = {opts.dilation_w}}}")
     shapes = (op.inputs[0].shape, op.inputs[1].shape, op.outputs[0].shape)
-    return f"tk_conv_s8_get_buffer_size({params}, {', '.join(_dims(s) for s in shapes)})"
+    return f"{kernel}_get_buffer_size({params}, {', '.join(_dims(s) for s in shapes)})"
 
 
 def _transpose_conv_size_call(op: Op) -> str:
@@ -99,7 +99,7 @@ def _depthwise_ops(tmp_path: Path) -> list[Op]:
 def _conv_ops(tmp_path: Path) -> list[Op]:
     """The CONV_2D ops tests/test_op_conv.py runs."""
     ops = []
-    for number, case in enumerate(RANDOM_CASES + EDGE_CASES):
+    for number, case in enumerate(RANDOM_CASES + EDGE_CASES + QUAD_CASES):
         path = tmp_path / f"conv{number}.tflite"
         path.write_bytes(conv_model(case, np.random.default_rng(case_seed(case))))
         (op,) = read_tflite(path).ops
@@ -118,6 +118,8 @@ class SizeCall:
 # Keyed by (kernel, variant).
 SIZE_CALLS: dict[tuple[str, str], SizeCall] = {
     ("tk_conv_s8", "dsp"): SizeCall(_conv_ops, _conv_size_call),
+    ("tk_conv_quads_s8", "dsp"): SizeCall(_conv_ops, lambda op: _conv_size_call(op, "tk_conv_quads_s8")),
+    ("tk_conv_1x1_quads_s8", "dsp"): SizeCall(_conv_ops, lambda op: _conv_size_call(op, "tk_conv_1x1_quads_s8")),
     ("tk_transpose_conv_s8", "reference"): SizeCall(transpose_conv_ops, _transpose_conv_size_call),
     ("tk_unidirectional_sequence_lstm_s8", "reference"): SizeCall(_lstm_ops, _lstm_size_call),
     ("tk_depthwise_conv_3x3_s8", "dsp"): SizeCall(_depthwise_ops, _depthwise_size_call),

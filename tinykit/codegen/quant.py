@@ -10,10 +10,11 @@ multiplier's last bit changes outputs.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
-from tinykit.ir import Activation
+from tinykit.ir import Activation, Op
 
 INT8_MIN = -128
 INT8_MAX = 127
@@ -42,6 +43,28 @@ def quantize_multiplier(real_multiplier: float) -> tuple[int, int]:
         shift = 0
         q_fixed = 0
     return q_fixed, shift
+
+
+def conv_multipliers(input_scale: float, filter_scales: Sequence[float], output_scale: float) -> list[float]:
+    """double(input) * double(filter) / double(output), per output channel.
+
+    This is TFLite's PopulateConvolutionQuantizationParams, and also what the
+    installed tflite-micro computes for FULLY_CONNECTED with per-tensor weights:
+    older TFLite sources round input * filter to float32 first there, but
+    tests/test_op_fully_connected.py finds outputs where only the double
+    product matches tflite-micro.
+    """
+    return [input_scale * f / output_scale for f in filter_scales]
+
+
+def conv_channel_multipliers(op: Op) -> list[tuple[int, int]]:
+    """(multiplier, shift) of each output channel of a CONV_2D-like op (input, filter with one
+    scale per tensor or per output channel, output): quantize_multiplier of conv_multipliers."""
+    scales = op.inputs[1].quant.scale
+    units = op.outputs[0].shape[-1]
+    per_channel = scales * units if len(scales) == 1 else scales
+    reals = conv_multipliers(op.inputs[0].quant.single_scale, per_channel, op.outputs[0].quant.single_scale)
+    return [quantize_multiplier(m) for m in reals]
 
 
 def _wrap_int32(x: int) -> int:

@@ -14,7 +14,7 @@ import numpy as np
 
 from tinykit.codegen.emit import EmitContext, emitter
 from tinykit.codegen.ops.common import activation_initializer, dims_struct, nhwc_dims, nhwc_shape, window_geometry
-from tinykit.codegen.quant import quantize_multiplier
+from tinykit.codegen.quant import conv_channel_multipliers, conv_multipliers, quantize_multiplier
 from tinykit.errors import TinykitError
 from tinykit.ir import (
     Conv2DOptions,
@@ -27,7 +27,7 @@ from tinykit.ir import (
     conv_padding_before,
 )
 from tinykit.legality.common import describe
-from tinykit.schedule.kernels.conv import DW3X3_PAIRS, FC_BLOCKS4_LAYOUT, FILTER_PAIRS
+from tinykit.schedule.kernels.conv import DW3X3_PAIRS, FC_BLOCKS4_LAYOUT, FILTER_PAIRS, QUADS
 from tinykit.schedule.variants import TFLITE_LAYOUT
 
 
@@ -45,18 +45,6 @@ def per_channel_quant(ctx: EmitContext, real_multipliers: Sequence[float]) -> st
     multipliers = ctx.constant("multiplier", np.array([m for m, _ in pairs]), "int32_t")
     shifts = ctx.constant("shift", np.array([s for _, s in pairs]), "int32_t")
     return ctx.struct("tk_per_channel_quant", "quant", {"multiplier": multipliers, "shift": shifts})
-
-
-def conv_multipliers(input_scale: float, filter_scales: Sequence[float], output_scale: float) -> list[float]:
-    """double(input) * double(filter) / double(output), per output channel.
-
-    This is TFLite's PopulateConvolutionQuantizationParams, and also what the
-    installed tflite-micro computes for FULLY_CONNECTED with per-tensor weights:
-    older TFLite sources round input * filter to float32 first there, but
-    tests/test_op_fully_connected.py finds outputs where only the double
-    product matches tflite-micro.
-    """
-    return [input_scale * f / output_scale for f in filter_scales]
 
 
 def _weighted_kernel_call(
@@ -107,8 +95,16 @@ def emit_conv_2d(op: Op, ctx: EmitContext) -> str:
     out_c, k_h, k_w, filt_c = filt.shape
     _, in_h, in_w, in_c = nhwc_shape(inp)
     params = ctx.struct("tk_conv_params", "params", _window_params(op, opts, (in_h, in_w), (k_h, k_w)))
-    quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
     dims = _nhwc_kernel_dims(ctx, op, filt)
+    if ctx.kernel.weight_layout == QUADS:
+        rows = filt.array().reshape(out_c, k_h * k_w * filt_c)
+        # Constants enter the weights file as they are named: filter, then the channel records.
+        filter_name = ctx.constant("filter_quads", conv_quads_weights(rows), "int8_t")
+        folded = fold_input_offset(rows, bias.array() if bias is not None else None, -inp.quant.single_zero_point)
+        records = conv_channel_records(folded, conv_channel_multipliers(op), out.quant.single_zero_point)
+        channels = ctx.constant("channels", records, "int32_t")
+        return ctx.call(params, dims[0], ctx.tensor(inp), dims[1], filter_name, channels, dims[2], ctx.tensor(out))
+    quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
     if ctx.kernel.weight_layout == FILTER_PAIRS:
         filter_values, bias_values = filter_pairs(
             filt.array().reshape(out_c, k_h * k_w * filt_c), bias.array() if bias is not None else None,
@@ -141,6 +137,33 @@ def filter_pairs(
         if len(group) % 2:
             rows.append(group[-1])
     return np.concatenate(rows).astype(np.int8), fold_input_offset(weights, bias, input_offset)
+
+
+def conv_quads_weights(rows: np.ndarray) -> np.ndarray:
+    """Filter rows [out_c, taps] (out_c a multiple of 4) in the "quads" layout (tinykit/conv_quads.h):
+    taps padded with zeros to a multiple of 4; per block of four channels c0..c3 and per four taps
+    t0..t3 the words [c0 t0, c1 t0, c0 t2, c1 t2], [c2 t0, c3 t0, c2 t2, c3 t2], then the same with
+    t1 and t3."""
+    out_c, taps = rows.shape
+    padded = np.zeros((out_c, -(-taps // 4) * 4), dtype=np.int8)
+    padded[:, :taps] = rows
+    # channel = 4 block + 2 pair + c, tap = 4 group + 2 t + half (t0 is t 0 half 0, t1 is t 0 half 1, ...)
+    blocks = padded.reshape(out_c // 4, 2, 2, -1, 2, 2)  # [block, pair, c, group, t, half]
+    return blocks.transpose(0, 3, 5, 1, 4, 2).ravel()
+
+
+def conv_channel_records(folded_bias: np.ndarray, multipliers: Sequence[tuple[int, int]],
+                         output_offset: int) -> np.ndarray:
+    """The per-channel records of the "quads" kernels (tinykit/conv_quads.h), flattened: folded
+    bias, multiplier, the int64 constant 2^30 + 2^(30 + e) + output_offset * 2^(31 + e) as low and
+    (signed) high words, e - 1, for the right shift e = -shift (1..22, which the variant's choice
+    guarantees)."""
+    records = []
+    for b, (multiplier, shift) in zip(folded_bias, multipliers):
+        e = -shift
+        constant = (1 << 30) + (1 << (30 + e)) + output_offset * (1 << (31 + e))
+        records.append([int(b), multiplier, constant & 0xFFFFFFFF, constant >> 32, e - 1])
+    return (np.array(records, dtype=np.int64) % 2**32).astype(np.uint32).view(np.int32).ravel()
 
 
 @emitter(OpKind.DEPTHWISE_CONV_2D)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinykit.codegen.quant import conv_channel_multipliers
 from tinykit.ir import Conv2DOptions, DepthwiseConv2DOptions, Op, OpKind
 from tinykit.schedule.overlap import Order, Overlap, Window, exactly_in_place, window_min_distance, window_of
 from tinykit.schedule.variants import KernelVariant, reference, register
@@ -50,7 +51,9 @@ def two_pixels_in_place(op: Op) -> tuple[Overlap, ...]:
 def two_columns_in_place(op: Op) -> tuple[Overlap, ...]:
     """cortexm/tk_conv_s8.c: two output pixels per step, their patches copied to scratch
     (one group at a time) before any of their outputs is written; with several groups,
-    group 0's outputs are written before group 1's patches are read."""
+    group 0's outputs are written before group 1's patches are read. Also the quads kernels
+    (one group): cortexm/tk_conv_quads_s8.c and tk_conv_1x1_quads_s8.c put both pixels'
+    inputs in their scratch pair before writing any of their outputs."""
     grouped = op.inputs[1].shape[-1] != op.inputs[0].shape[-1]
     order = Order.WRITES_DURING_READS if grouped else Order.WRITES_AFTER_READS
     return (Overlap(0, window_min_distance(_conv_window(op), 2, order)),)
@@ -104,6 +107,63 @@ register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_1x1_s8", "dsp", ("cortexm/tk_conv_1x1_s8.c",), requires=frozenset({"dsp"}), preference=20,
     applies=_one_by_one, weight_layout=FILTER_PAIRS, overlaps=two_pixels_in_place,
     description="1x1 filters: SMLAD blocked 2 channels x 2 pixels straight from the input; no scratch",
+))
+
+
+# The weight layout of the "quads" CONV_2D kernels (tinykit/conv_quads.h says
+# what they read and why): filter rows, padded with zero taps to a multiple of
+# 4, interleaved in blocks of four output channels to match the pixel pairs'
+# interleaving, and instead of quant and bias one record per output channel
+# (bias with the input offset folded in, multiplier, rounding constant, shift);
+# tinykit/codegen/ops/conv.py writes both.
+QUADS = "quads"
+
+
+def _requantization_shifts_right(op: Op) -> bool:
+    """Every channel's requantization is a multiply and a right shift of 1..22 bits (a real
+    multiplier in [2^-23, 1/2): every trained layer tinykit has met shifts 6..12), the case
+    conv_quads.h's single-rounding form of TF Lite Micro's two roundings covers in int64."""
+    return all(multiplier > 0 and -22 <= shift <= -1 for multiplier, shift in conv_channel_multipliers(op))
+
+
+def _quads(op: Op) -> bool:
+    out_c, _, _, filter_c = op.inputs[1].shape
+    return filter_c == op.inputs[0].shape[-1] and out_c % 4 == 0 and _requantization_shifts_right(op)
+
+
+def conv_quads_column_bytes(op: Op) -> int:
+    """cortexm/tk_conv_quads_s8.c: two output pixels' patches (filter_h * filter_w * filter_c taps
+    rounded up to a multiple of 4), interleaved, as its tk_conv_quads_s8_get_buffer_size computes it."""
+    _, k_h, k_w, filter_c = op.inputs[1].shape
+    return 2 * (-(-k_h * k_w * filter_c // 4) * 4)
+
+
+register(KernelVariant(
+    OpKind.CONV_2D, "tk_conv_quads_s8", "dsp", ("cortexm/tk_conv_quads_s8.c",), requires=frozenset({"dsp"}),
+    preference=15, applies=_quads, scratch_bytes=conv_quads_column_bytes, weight_layout=QUADS,
+    overlaps=two_columns_in_place,
+    description="im2col of two pixels straight into their interleaved pair (a word or a window row at a time), SMLAD blocked "
+                "4 channels x 2 pixels, "
+                "requantization constants prepared by the build",
+))
+
+
+def _one_by_one_quads(op: Op) -> bool:
+    return _one_by_one(op) and op.inputs[1].shape[-1] % 4 == 0 and _quads(op)
+
+
+def conv_1x1_pair_bytes(op: Op) -> int:
+    """cortexm/tk_conv_1x1_quads_s8.c: two interleaved input pixels, as its
+    tk_conv_1x1_quads_s8_get_buffer_size computes it."""
+    return 2 * op.inputs[0].shape[-1]
+
+
+register(KernelVariant(
+    OpKind.CONV_2D, "tk_conv_1x1_quads_s8", "dsp", ("cortexm/tk_conv_1x1_quads_s8.c",), requires=frozenset({"dsp"}),
+    preference=30, applies=_one_by_one_quads, scratch_bytes=conv_1x1_pair_bytes,
+    overlaps=two_columns_in_place, weight_layout=QUADS,
+    description="1x1 filters, depth a multiple of 4: pixel pairs interleaved in scratch, SMLAD blocked "
+                "4 channels x 2 pixels, requantization constants prepared by the build; both pixels read before any output",
 ))
 
 

@@ -65,6 +65,28 @@ tk_status tk_conv_1x1_s8(const tk_context *ctx, const tk_conv_params *params, co
                          const int32_t *bias,
                          const tk_dims *output_dims, int8_t *output);
 
+/* tk_conv_s8's results on cores with the DSP extension (cortexm/) from constants
+ * the build prepared (tinykit/conv_quads.h): filter in the "quads" layout and,
+ * instead of quant and bias, one record of TK_CONV_CHANNEL_WORDS int32 per
+ * output channel (folded bias, multiplier, rounding, shift). For one group,
+ * out_c a multiple of 4 and right-shifting requantization. The 1x1 kernel also
+ * needs a filter depth multiple of 4 and interleaves two input pixels in
+ * tk_conv_1x1_quads_s8_get_buffer_size bytes of ctx; the other one im2cols
+ * two pixels into tk_conv_quads_s8_get_buffer_size bytes. */
+tk_status tk_conv_1x1_quads_s8(const tk_context *ctx, const tk_conv_params *params,
+                               const tk_dims *input_dims, const int8_t *input,
+                               const tk_dims *filter_dims, const int8_t *filter,
+                               const int32_t *channels,
+                               const tk_dims *output_dims, int8_t *output);
+tk_status tk_conv_quads_s8(const tk_context *ctx, const tk_conv_params *params,
+                           const tk_dims *input_dims, const int8_t *input,
+                           const tk_dims *filter_dims, const int8_t *filter,
+                           const int32_t *channels,
+                           const tk_dims *output_dims, int8_t *output);
+int32_t tk_conv_1x1_quads_s8_get_buffer_size(const tk_conv_params *params, const tk_dims *input_dims,
+                                             const tk_dims *filter_dims, const tk_dims *output_dims);
+int32_t tk_conv_quads_s8_get_buffer_size(const tk_conv_params *params, const tk_dims *input_dims,
+                                         const tk_dims *filter_dims, const tk_dims *output_dims);
 /* Scratch bytes tk_conv_s8 needs in ctx on cores with the DSP extension
  * (cortexm/tk_conv_s8.c: two int8 input patches); the reference needs none and
  * does not define it. */

@@ -42,6 +42,14 @@ static inline tk_status tk_conv_geometry_of(const tk_dims *input_dims, const tk_
     return TK_OK;
 }
 
+/* The input pixel (all in_c channels) that output pixel `pixel` (row-major
+ * within batch b) of a 1x1 convolution without padding reads. */
+static inline const int8_t *tk_conv_1x1_input_pixel(const int8_t *input, const tk_conv_geometry *g, int32_t stride_h,
+                                                    int32_t stride_w, int32_t b, int32_t pixel)
+{
+    return input + ((b * g->in_h + (pixel / g->out_w) * stride_h) * g->in_w + (pixel % g->out_w) * stride_w) * g->in_c;
+}
+
 /* CONV_2D's grouping: input depth / filter depth groups, each producing
  * out_c / groups output channels (one group in the ordinary case). Fills
  * *filters_per_group; TK_ERROR_ARGUMENT when the depths do not divide or the

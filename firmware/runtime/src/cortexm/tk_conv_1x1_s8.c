@@ -50,10 +50,8 @@ tk_status tk_conv_1x1_s8(const tk_context *ctx, const tk_conv_params *params, co
         for (int32_t pixel = 0; pixel < pixels; pixel += 2) {
             /* An odd last pixel is computed as both pixels of a pair and stored once. */
             const int32_t second = pixel + 1 < pixels ? pixel + 1 : pixel;
-            const int8_t *a0 = input + ((b * g.in_h + (pixel / g.out_w) * params->stride_h) * g.in_w +
-                                        (pixel % g.out_w) * params->stride_w) * g.in_c;
-            const int8_t *a1 = input + ((b * g.in_h + (second / g.out_w) * params->stride_h) * g.in_w +
-                                        (second % g.out_w) * params->stride_w) * g.in_c;
+            const int8_t *a0 = tk_conv_1x1_input_pixel(input, &g, params->stride_h, params->stride_w, b, pixel);
+            const int8_t *a1 = tk_conv_1x1_input_pixel(input, &g, params->stride_h, params->stride_w, b, second);
             int8_t *out0 = output + (b * pixels + pixel) * g.out_c;
             int8_t *out1 = output + (b * pixels + second) * g.out_c;
             for (int32_t group = 0; group < groups; ++group) {

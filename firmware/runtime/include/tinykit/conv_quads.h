@@ -1,0 +1,228 @@
+/* What the "quads" CONV_2D kernels share (kernel-internal, cortexm/): output
+ * channels four at a time against a pair of pixels whose inputs are
+ * interleaved in scratch, and requantization from per-channel records the
+ * build prepared.
+ *
+ * The loop keeps eight accumulators (four channels by two pixels). With the
+ * two widened input pairs of each pixel also live, the plain layouts need 17
+ * registers and spill; so both operands are stored so that one SXTB16 pair
+ * of a word gives what the other operand's word needs:
+ * - the pixel pair (tk_conv_quads_interleave): per four taps t0..t3, the word
+ *   [p0 t0, p1 t0, p0 t2, p1 t2] then [p0 t1, p1 t1, p0 t3, p1 t3]: SXTB16
+ *   gives pixel 0's (t0, t2), SXTB16 ROR 8 pixel 1's;
+ * - weight layout "quads" (tinykit/codegen/ops/conv.py, conv_quads_weights):
+ *   filter rows padded with zero taps to a multiple of 4, per block of four
+ *   output channels c0..c3, per four taps the words [c0 t0, c1 t0, c0 t2,
+ *   c1 t2], [c2 t0, c3 t0, c2 t2, c3 t2], then the same with t1 and t3.
+ * Per four taps: two input words and four filter words, each widened by two
+ * SXTB16, feed 16 SMLADs (32 MACs), and only two widened values of each are
+ * live at a time.
+ *
+ * Channel records (TK_CONV_CHANNEL_WORDS int32 per output channel):
+ *   [0] bias + input_offset * the filter row's sum (the input offset folded in)
+ *   [1] the multiplier m (> 0)
+ *   [2] [3] low and high words (the high one signed) of the int64
+ *       2^30 + 2^(30 + e) + output_offset * 2^(31 + e), where e is the
+ *       channel's right shift, 1 <= e <= 22
+ *   [4] e - 1
+ * TF Lite Micro requantizes acc as RoundingDivideByPOT(SaturatingRounding-
+ * DoublingHighMul(acc, m), e) and adds the output offset: two roundings, the
+ * second one's nudge depending on the sign of the first result. For m > 0 and
+ * e >= 1 they come to
+ *   floor((acc * m + 2^30 + 2^(30 + e) - [acc < 0] * 2^31) / 2^(31 + e)):
+ * the first rounding's floor folds into the second's (its nudge is an
+ * integer number of 2^31), and the sign test may read acc instead of the
+ * high product, because where they differ (acc < 0 <= acc * m + 2^30) both
+ * nudges give 0; the offset, a whole number of 2^(31 + e), goes in exactly.
+ * That is an SMLAL onto the prepared constant, one subtraction of the sign bit
+ * and a shift of the high word; with e <= 22 no sum leaves int64
+ * (|acc * m| < 2^62, the constant below 2^61). The build only chooses these
+ * kernels when every channel's shift is in that range (every layer whose real
+ * multiplier lies in [2^-23, 1/2)); tests/test_requantize.py checks the
+ * records against TF Lite Micro's arithmetic.
+ */
+#ifndef TINYKIT_CONV_QUADS_H
+#define TINYKIT_CONV_QUADS_H
+
+#include <string.h>
+
+#include "tinykit/acle.h"
+#include "tinykit/conv.h"
+#include "tinykit/dsp_dot.h"
+#include "tinykit/requantize.h"
+
+#define TK_CONV_CHANNEL_WORDS 5
+
+/* Output channels per block of the "quads" layout. */
+#define TK_CONV_QUAD 4
+
+/* acc requantized with the prepared record `channel` (see above), the output offset included. */
+static inline int32_t tk_requant_ready(int32_t acc, const int32_t *channel)
+{
+    const int64_t round = (int64_t)channel[3] * (INT64_C(1) << 32) + (uint32_t)channel[2];
+    const int64_t p = (int64_t)acc * channel[1] + round - (int64_t)(((uint64_t)((uint32_t)acc >> 31)) << 31);
+    return (int32_t)(p >> 32) >> channel[4];
+}
+
+/* Both pixels' int8 outputs of one channel from its accumulators acc0, acc1
+ * and its record, in out[0] and out[1]. The record is read into locals once:
+ * read through the pointer, it would be read again after every int8 store.
+ * `full_range` (a constant where it is inlined) says the activation clamps to
+ * all of int8, which one SSAT does. */
+static inline void tk_conv_quad_outputs(int32_t acc0, int32_t acc1, const int32_t *channel, int32_t lo, int32_t hi,
+                                        int full_range, int8_t out[2])
+{
+    const int32_t record[TK_CONV_CHANNEL_WORDS] = {0, channel[1], channel[2], channel[3], channel[4]};
+    const int32_t r0 = tk_requant_ready(acc0, record);
+    const int32_t r1 = tk_requant_ready(acc1, record);
+    out[0] = (int8_t)(full_range ? __ssat(r0, 8) : tk_clamp(r0, lo, hi));
+    out[1] = (int8_t)(full_range ? __ssat(r1, 8) : tk_clamp(r1, lo, hi));
+}
+
+/* Pixel pair interleaving (see above) of `depth` taps (a multiple of 4) of
+ * a0 and a1 into `pair` (2 * depth bytes). */
+static inline void tk_conv_quads_interleave(const int8_t *a0, const int8_t *a1, int32_t depth, int8_t *pair)
+{
+    for (int32_t i = 0; i < depth; i += 4, pair += 8) {
+        const uint32_t p = (uint32_t)tk_load_word(a0 + i);
+        const uint32_t q = (uint32_t)tk_load_word(a1 + i);
+        const uint32_t even = (p & 0x00ff00ffu) | ((q & 0x00ff00ffu) << 8);
+        const uint32_t odd = ((p >> 8) & 0x00ff00ffu) | (q & 0xff00ff00u);
+        memcpy(pair, &even, sizeof even);
+        memcpy(pair + 4, &odd, sizeof odd);
+    }
+}
+
+/* Eight accumulators: four output channels (c) by two pixels (p), acc_cp. */
+typedef struct {
+    int32_t a00, a01, a10, a11, a20, a21, a30, a31;
+} tk_conv_quad_acc;
+
+/* Half a step of tk_conv_quads_dot's loop (assembly): one pair word (two
+ * taps of both pixels) against two filter words (those taps of four channels). */
+#define TK_CONV_QUADS_HALF \
+        "ldr %[x1], [%[s]], #4\n\t" \
+        "sxtb16 %[x0], %[x1]\n\t" \
+        "sxtb16 %[x1], %[x1], ror #8\n\t" \
+        "ldr %[f], [%[w]], #4\n\t" \
+        "sxtb16 %[g], %[f]\n\t" \
+        "smlad %[a00], %[g], %[x0], %[a00]\n\t" \
+        "smlad %[a01], %[g], %[x1], %[a01]\n\t" \
+        "sxtb16 %[f], %[f], ror #8\n\t" \
+        "smlad %[a10], %[f], %[x0], %[a10]\n\t" \
+        "smlad %[a11], %[f], %[x1], %[a11]\n\t" \
+        "ldr %[f], [%[w]], #4\n\t" \
+        "sxtb16 %[g], %[f]\n\t" \
+        "smlad %[a20], %[g], %[x0], %[a20]\n\t" \
+        "smlad %[a21], %[g], %[x1], %[a21]\n\t" \
+        "sxtb16 %[f], %[f], ror #8\n\t" \
+        "smlad %[a30], %[f], %[x0], %[a30]\n\t" \
+        "smlad %[a31], %[f], %[x1], %[a31]\n\t"
+
+/* Adds to *acc the sums of four channels' filter words `w` (the "quads"
+ * layout) with the two pixels interleaved in pair[0 .. end). */
+static inline void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, const int8_t *end, tk_conv_quad_acc *acc)
+{
+#if defined(__ARM_FEATURE_DSP)
+    /* GCC 12 spills four accumulators from the C loop below (17 registers
+     * would hold everything), which costs it half its speed: written out, the
+     * loop needs 14 (eight accumulators, two pointers, two widened inputs, a
+     * filter word and its widening) and reads `end` from memory. It does
+     * eight taps per pass; with a depth of 4 modulo 8 it enters at the
+     * second four. */
+    const int32_t half_pass = (int32_t)((end - pair) / 2) % 8; /* 4 when the depth is 4 modulo 8 */
+    int32_t a00 = acc->a00, a01 = acc->a01, a10 = acc->a10, a11 = acc->a11;
+    int32_t a20 = acc->a20, a21 = acc->a21, a30 = acc->a30, a31 = acc->a31;
+    int32_t x0, x1, f, g;
+    const int8_t *s = pair;
+    const int8_t *stop = end;
+    __asm__ volatile(
+        "ldr %[f], %[half_pass]\n\t"
+        "cmp %[f], #0\n\t"
+        "bne 2f\n\t"
+        "1:\n\t"
+        TK_CONV_QUADS_HALF
+        TK_CONV_QUADS_HALF
+        "2:\n\t"
+        TK_CONV_QUADS_HALF
+        TK_CONV_QUADS_HALF
+        "ldr %[f], %[stop]\n\t"
+        "cmp %[s], %[f]\n\t"
+        "bne 1b\n\t"
+        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20), [a21] "+r"(a21),
+          [a30] "+r"(a30), [a31] "+r"(a31), [s] "+r"(s), [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [f] "=&r"(f),
+          [g] "=&r"(g)
+        : [stop] "m"(stop), [half_pass] "m"(half_pass)
+        : "cc", "memory");
+    acc->a00 = a00, acc->a01 = a01, acc->a10 = a10, acc->a11 = a11;
+    acc->a20 = a20, acc->a21 = a21, acc->a30 = a30, acc->a31 = a31;
+#else
+    for (const int8_t *s = pair; s != end; s += 8) {
+        for (int half = 0; half < 2; ++half, w += 8) {
+            const int32_t x = tk_load_word(s + 4 * half);
+            const int32_t x0 = __sxtb16(x);
+            const int32_t x1 = tk_sxtb16_ror8(x);
+            const int32_t w01 = tk_load_word(w);
+            const int32_t w23 = tk_load_word(w + 4);
+            acc->a00 = __smlad(__sxtb16(w01), x0, acc->a00);
+            acc->a01 = __smlad(__sxtb16(w01), x1, acc->a01);
+            acc->a10 = __smlad(tk_sxtb16_ror8(w01), x0, acc->a10);
+            acc->a11 = __smlad(tk_sxtb16_ror8(w01), x1, acc->a11);
+            acc->a20 = __smlad(__sxtb16(w23), x0, acc->a20);
+            acc->a21 = __smlad(__sxtb16(w23), x1, acc->a21);
+            acc->a30 = __smlad(tk_sxtb16_ror8(w23), x0, acc->a30);
+            acc->a31 = __smlad(tk_sxtb16_ror8(w23), x1, acc->a31);
+        }
+    }
+#endif
+}
+
+/* tk_conv_quads_two_pixels for one kind of clamp (`full_range`: see tk_conv_quad_outputs). */
+static inline void tk_conv_quads_block(const int8_t *filter, const int32_t *channels, int32_t out_c, int32_t depth,
+                                       const int8_t *pair, int32_t lo, int32_t hi, int full_range, int8_t *out0,
+                                       int8_t *out1)
+{
+    const int32_t *ch = channels;
+    for (int32_t oc = 0; oc < out_c; oc += TK_CONV_QUAD, ch += TK_CONV_QUAD * TK_CONV_CHANNEL_WORDS) {
+        const int32_t *ch1 = ch + TK_CONV_CHANNEL_WORDS;
+        const int32_t *ch2 = ch + 2 * TK_CONV_CHANNEL_WORDS;
+        const int32_t *ch3 = ch + 3 * TK_CONV_CHANNEL_WORDS;
+        tk_conv_quad_acc acc = {ch[0], ch[0], ch1[0], ch1[0], ch2[0], ch2[0], ch3[0], ch3[0]};
+        tk_conv_quads_dot(filter + oc * depth, pair, pair + 2 * depth, &acc);
+        int8_t v0[2];
+        int8_t v1[2];
+        int8_t v2[2];
+        int8_t v3[2];
+        tk_conv_quad_outputs(acc.a00, acc.a01, ch, lo, hi, full_range, v0);
+        tk_conv_quad_outputs(acc.a10, acc.a11, ch1, lo, hi, full_range, v1);
+        tk_conv_quad_outputs(acc.a20, acc.a21, ch2, lo, hi, full_range, v2);
+        tk_conv_quad_outputs(acc.a30, acc.a31, ch3, lo, hi, full_range, v3);
+        /* Stored last, so no int8 store comes between a record's loads. */
+        out0[oc] = v0[0];
+        out0[oc + 1] = v1[0];
+        out0[oc + 2] = v2[0];
+        out0[oc + 3] = v3[0];
+        out1[oc] = v0[1];
+        out1[oc + 1] = v1[1];
+        out1[oc + 2] = v2[1];
+        out1[oc + 3] = v3[1];
+    }
+}
+
+/* Every output channel of the two pixels interleaved in `pair` (`depth` taps
+ * each, a multiple of 4, at least 4), from `filter` in the "quads" layout; the
+ * outputs go to out0 and out1 (the same place for an odd last pixel, paired
+ * with itself). A layer without a fused clamp inside int8 (no activation, or
+ * ReLU with the output zero point at -128: every layer of the MLPerf Tiny
+ * models) gets the loop whose clamp is one SSAT. */
+static inline void tk_conv_quads_two_pixels(const int8_t *filter, const int32_t *channels, int32_t out_c, int32_t depth,
+                                            const int8_t *pair, tk_activation activation, int8_t *out0, int8_t *out1)
+{
+    if (activation.min == INT8_MIN && activation.max == INT8_MAX) {
+        tk_conv_quads_block(filter, channels, out_c, depth, pair, INT8_MIN, INT8_MAX, 1, out0, out1);
+    } else {
+        tk_conv_quads_block(filter, channels, out_c, depth, pair, activation.min, activation.max, 0, out0, out1);
+    }
+}
+
+#endif /* TINYKIT_CONV_QUADS_H */
