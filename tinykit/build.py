@@ -21,7 +21,8 @@ from tinykit.handoff import build_hash, handoff, write_handoff
 from tinykit.ir import Graph
 from tinykit.mlperf import MlperfSetting, resolve
 from tinykit.planner import MemoryPlan, plan_graph
-from tinykit.schedule import Schedule, select_kernels
+from tinykit.planner.kernel_choice import memory_aware_kernels
+from tinykit.schedule import Schedule
 
 HOST_BOARD = "host"
 INT8_MODEL_FILE = "model.tflite"
@@ -70,7 +71,7 @@ def int8_model(model: Path, folder: Path, data: Path | None, random_calibration:
 
 def schedule_for(tflite: Path, board: str, kernels: str = "auto") -> Schedule:
     """The kernels a build of ``tflite`` for ``board`` uses (what its build hash covers)."""
-    return select_kernels(read_tflite(tflite), get_board(board).features, kernels)
+    return memory_aware_kernels(read_tflite(tflite), get_board(board).features, kernels)
 
 
 def compile_tflite(
@@ -80,7 +81,8 @@ def compile_tflite(
 ) -> CompiledModel:
     """Read, select kernels, plan and generate C for an int8 .tflite into ``folder``.
 
-    ``kernels`` is "auto" (the best variants the board's ISA features allow)
+    ``kernels`` is "auto" (the fastest variants the board's ISA features allow,
+    but a slower one where it makes the arena smaller: ``memory_aware_kernels``)
     or "reference" (the portable kernels). ``features`` replaces the board's
     ISA features: the tests build the cortexm/ twins for the host this way
     (with portable definitions of the intrinsics). ``mlperf_id`` is MLPerf
@@ -91,7 +93,7 @@ def compile_tflite(
     graph = read_tflite(tflite, shown_as=origin)
     graph = Graph(name=_c_name(folder.name), tensors=graph.tensors, ops=graph.ops, inputs=graph.inputs, outputs=graph.outputs)
     mlperf = resolve(graph, mlperf_id)
-    schedule = select_kernels(graph, get_board(board).features if features is None else features, kernels)
+    schedule = memory_aware_kernels(graph, get_board(board).features if features is None else features, kernels)
     plan = planner(graph, schedule)
     model_bytes = tflite.read_bytes()
     digest = build_hash(model_bytes, board, schedule)

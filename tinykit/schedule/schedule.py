@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -24,7 +24,10 @@ class OpSchedule:
     ``sources`` are C files relative to ``firmware/runtime/src``;
     ``scratch_bytes`` is the arena the kernel needs while it runs (equal to its
     C ``_get_buffer_size``); ``overlaps`` when the output may share bytes
-    with an input that dies at this op (``tinykit.schedule.overlap``)."""
+    with an input that dies at this op (``tinykit.schedule.overlap``).
+    ``arena_saved`` is nonzero when a less preferred (slower) variant was
+    chosen because the arena is that many bytes smaller with it
+    (``tinykit.planner.kernel_choice``)."""
 
     op_index: int
     kernel: str
@@ -33,12 +36,13 @@ class OpSchedule:
     scratch_bytes: int
     overlaps: tuple[Overlap, ...]
     weight_layout: str
+    arena_saved: int = 0
 
     def to_json(self) -> dict:
         return {
             "kernel": self.kernel, "variant": self.variant, "sources": list(self.sources),
             "scratch_bytes": self.scratch_bytes, "overlaps": [o.to_json() for o in self.overlaps],
-            "weight_layout": self.weight_layout,
+            "weight_layout": self.weight_layout, "arena_saved": self.arena_saved,
         }
 
 
@@ -75,12 +79,25 @@ class Schedule:
         }
 
 
-def _choose(op: Op, features: frozenset[str], kernels: str) -> KernelVariant:
-    for candidate in variants_of(op.kind):
-        if kernels == "reference" and candidate.variant != REFERENCE:
-            continue
-        if candidate.requires <= features and candidate.applies(op):
-            return candidate
+def applicable_variants(op: Op, features: frozenset[str], kernels: str) -> list[KernelVariant]:
+    """The variants that can run ``op`` on a core with ``features`` in mode ``kernels``, most preferred first."""
+    return [
+        candidate for candidate in variants_of(op.kind)
+        if (kernels != "reference" or candidate.variant == REFERENCE)
+        and candidate.requires <= features and candidate.applies(op)
+    ]
+
+
+def _choose(op: Op, features: frozenset[str], kernels: str, chosen: Mapping[int, tuple[str, int]]) -> OpSchedule:
+    candidates = applicable_variants(op, features, kernels)
+    if op.index in chosen:
+        kernel, saved = chosen[op.index]
+        for candidate in candidates:
+            if candidate.kernel == kernel:
+                return _entry(op, candidate, saved)
+        raise ValueError(f"{kernel} cannot run op {op.index} ({op.kind.value}) with features {sorted(features)}")
+    if candidates:
+        return _entry(op, candidates[0], 0)
     raise TinykitError(
         f"op {op.index} ({op.kind.value}) has no kernel for ISA features {sorted(features) or 'none'} "
         f"(kernels={kernels}). This is a tinykit bug: every op kind the reader accepts must have a portable "
@@ -88,23 +105,28 @@ def _choose(op: Op, features: frozenset[str], kernels: str) -> KernelVariant:
     )
 
 
-def _entry(op: Op, variant: KernelVariant) -> OpSchedule:
+def _entry(op: Op, variant: KernelVariant, arena_saved: int) -> OpSchedule:
     return OpSchedule(
         op_index=op.index, kernel=variant.kernel, variant=variant.variant, sources=variant.sources,
         scratch_bytes=variant.scratch_bytes(op), overlaps=variant.overlaps(op),
-        weight_layout=variant.weight_layout,
+        weight_layout=variant.weight_layout, arena_saved=arena_saved,
     )
 
 
-def select_kernels(graph: Graph, features: Iterable[str], kernels: str = "auto") -> Schedule:
+def select_kernels(graph: Graph, features: Iterable[str], kernels: str = "auto",
+                   chosen: Mapping[int, tuple[str, int]] | None = None) -> Schedule:
     """The kernel of every op of ``graph`` on a core with ISA ``features``
     (a board's ``Board.features``): the most preferred registered variant whose
     features the core has and whose predicate accepts the op; with
-    ``kernels="reference"`` the portable reference kernel of every op."""
+    ``kernels="reference"`` the portable reference kernel of every op.
+
+    ``chosen`` maps op indices to (kernel, arena bytes saved): another
+    applicable variant for that op, picked for the arena it saves
+    (``tinykit.planner.kernel_choice``, the one place that decides it)."""
     if kernels not in KERNEL_MODES:
         raise TinykitError(f"--kernels {kernels!r} is not known: use one of {', '.join(KERNEL_MODES)}.")
     available = frozenset(features)
-    entries = tuple(_entry(op, _choose(op, available, kernels)) for op in graph.ops)
+    entries = tuple(_choose(op, available, kernels, chosen or {}) for op in graph.ops)
     linked: dict[str, tuple[str, ...]] = {}
     for entry in entries:
         if linked.setdefault(entry.kernel, entry.sources) != entry.sources:

@@ -1,0 +1,51 @@
+"""Memory-aware kernel choice: a slower kernel variant where the arena is smaller with it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zoo import converted
+
+from tinykit.boards import get_board
+from tinykit.build import compile_tflite, schedule_for
+from tinykit.frontend.tflite_reader import read_tflite
+from tinykit.planner import check_no_overlap, plan_graph
+from tinykit.planner.kernel_choice import memory_aware_kernels
+from tinykit.schedule import select_kernels
+from tinykit.summary import render_summary
+
+
+def test_vww_depthwise_layers_at_the_peak_trade_speed_for_arena(zoo_cache: Path, tmp_path: Path) -> None:
+    tflite = converted("vww_mobilenet_v1", zoo_cache)
+    graph = read_tflite(tflite)
+    features = get_board("qemu_m7").features
+    fastest = select_kernels(graph, features)
+    assert fastest.op(1).kernel == fastest.op(3).kernel == "tk_depthwise_conv_3x3_s8"
+    assert plan_graph(graph, fastest).arena_bytes == 37_184  # op 3's input, output and ring buffer
+
+    chosen = memory_aware_kernels(graph, features)
+    # Op 3 without its 312 B ring lowers the bound to op 2's (48x48x16 output over its 48x48x8
+    # input tail-aligned, + 16 B scratch), reached only once op 1 no longer runs exactly in place:
+    # then the first layer's output can sit low with op 0's input just above it. Neither swap
+    # alone lowers the arena; undoing either one costs 304 bytes.
+    swapped = {e.op_index: (e.kernel, e.arena_saved) for e in chosen.ops if e.arena_saved}
+    assert swapped == {1: ("tk_depthwise_conv_dm1_s8", 304), 3: ("tk_depthwise_conv_dm1_s8", 304)}
+    assert [e for e in chosen.ops if e.op_index not in swapped] == [e for e in fastest.ops if e.op_index not in swapped]
+    plan = plan_graph(graph, chosen)
+    assert (plan.arena_bytes, plan.lower_bound, plan.peak_op) == (36_880, 36_880, 2)
+    assert check_no_overlap(plan) == []
+
+    # One source of truth: the build, its hash check and its printout read the same choice.
+    compiled = compile_tflite(tflite, tmp_path / "build", "qemu_m7", tflite.name)
+    assert compiled.schedule == chosen == schedule_for(tflite, "qemu_m7")
+    assert compiled.plan.arena_bytes == 36_880
+    summary = render_summary(compiled.graph, compiled.schedule, compiled.plan, compiled.weights_bytes)
+    assert ("op 3 runs tk_depthwise_conv_dm1_s8 (dsp), not the fastest variant: the arena is 304 bytes smaller"
+            in summary)
+
+
+def test_no_swap_where_the_fastest_kernels_already_reach_the_bound(zoo_cache: Path) -> None:
+    graph = read_tflite(converted("kws_ds_cnn", zoo_cache))
+    features = get_board("qemu_m7").features
+    assert memory_aware_kernels(graph, features) == select_kernels(graph, features)
+    assert memory_aware_kernels(graph, features, "reference") == select_kernels(graph, features, "reference")

@@ -1,0 +1,77 @@
+"""Memory-aware kernel choice: a slower kernel variant where it makes the arena smaller.
+
+``select_kernels`` gives every op its most preferred (fastest) variant. Some
+of those need more scratch, or allow a less useful overlap, than a slower
+variant of the same op (cortexm/tk_depthwise_conv_3x3_s8.c needs a ring
+buffer and may only run exactly in place; tk_depthwise_conv_dm1_s8.c needs
+neither). Where the busiest ops are such ops, the slower variant can lower
+the planned arena, and on a microcontroller RAM usually matters more than a
+few instructions. So the build plans the fastest schedule, then tries the
+other variants of each op and keeps a swap only when the arena gets
+strictly smaller, repeating until no swap helps. Each kept swap records
+the bytes it saved in its ``OpSchedule.arena_saved`` (printed by
+``tinykit build``). The search is a pure function of the graph and the
+target, so the build hash check (``tinykit.build.schedule_for``) recomputes
+the same schedule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tinykit.ir import Graph
+from tinykit.planner.plan import plan_graph
+from tinykit.schedule import Schedule, select_kernels
+from tinykit.schedule.schedule import applicable_variants
+
+
+def _links(schedule: Schedule, op_index: int, kernel: str, sources: tuple[str, ...]) -> bool:
+    """Whether ``kernel`` from ``sources`` can replace op ``op_index``'s kernel and still link
+    (no other op uses another file under the same C name)."""
+    return all(entry.kernel != kernel or entry.sources == sources for entry in schedule.ops if entry.op_index != op_index)
+
+
+def memory_aware_kernels(graph: Graph, features: Iterable[str], kernels: str = "auto") -> Schedule:
+    """``select_kernels(graph, features, kernels)``, except at ops where a less
+    preferred variant makes ``plan_graph``'s arena strictly smaller.
+
+    Swaps are tried op by op in graph order, passes repeated until none is
+    kept. A swap is kept when it lowers the arena, or leaves it equal and
+    lowers the plan's lower bound: two swaps can be needed together (a
+    layer's scratch at the peak goes away only once its neighbour's output
+    may move), and the second one then lowers the arena. Each kept swap
+    lowers (arena, lower bound), so the search ends. Finally a swap whose
+    undoing does not enlarge the arena is undone (the fastest kernel wins
+    ties); each remaining one records in ``arena_saved`` how many bytes
+    undoing it alone would add."""
+    available = frozenset(features)
+    fastest = select_kernels(graph, available, kernels)
+
+    def planned(chosen: dict[int, str]) -> tuple[Schedule, tuple[int, int]]:
+        schedule = select_kernels(graph, available, kernels, {i: (kernel, 0) for i, kernel in chosen.items()})
+        plan = plan_graph(graph, schedule)
+        return schedule, (plan.arena_bytes, plan.lower_bound)
+
+    chosen: dict[int, str] = {}
+    schedule, cost = planned(chosen)
+    improved = True
+    while improved:
+        improved = False
+        for op in graph.ops:
+            for variant in applicable_variants(op, available, kernels):
+                if (variant.kernel == schedule.op(op).kernel
+                        or not _links(schedule, op.index, variant.kernel, variant.sources)):
+                    continue
+                trial = {**chosen, op.index: variant.kernel}
+                if variant.kernel == fastest.op(op).kernel:
+                    del trial[op.index]
+                trial_schedule, trial_cost = planned(trial)
+                if trial_cost < cost:
+                    chosen, schedule, cost, improved = trial, trial_schedule, trial_cost, True
+    for index in sorted(chosen):  # undo the swaps the arena does not need
+        without = {i: kernel for i, kernel in chosen.items() if i != index}
+        if planned(without)[1][0] <= cost[0]:
+            chosen = without
+    arena = planned(chosen)[1][0]
+    saved = {index: planned({i: k for i, k in chosen.items() if i != index})[1][0] - arena for index in chosen}
+    return select_kernels(graph, available, kernels, {i: (kernel, saved[i]) for i, kernel in chosen.items()})
