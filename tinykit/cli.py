@@ -24,7 +24,8 @@ from tinykit.kws.train import TrainSettings
 
 KERNELS_HELP = (
     "Kernel variants: 'auto' picks the fastest the board's ISA features allow (e.g. the DSP-extension twins on "
-    "Cortex-M4/M7/M33); 'reference' forces the portable C reference kernels on any board."
+    "Cortex-M4/M7/M33), or a slower one where the planned arena is smaller with it (the build says which); "
+    "'reference' forces the portable C reference kernels on any board."
 )
 
 
@@ -70,7 +71,8 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
     samples in --data. The build folder receives the int8 model, the generated
     C (src/), the kernel runtime (lib/), tinykit.json (the hand-off) and
     memory_plan.txt; for --board host also compiled binaries (host/). The
-    table lists each op's kernel (C function and variant) and scratch bytes.
+    table lists each op's kernel (C function and variant) and scratch bytes,
+    and names each op given a slower kernel because the arena is smaller with it.
 
     The firmware answers MLPerf Tiny's runner as the benchmark --mlperf-id
     names (its id in m-model-[...], its results in the form that benchmark's
