@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tinykit.ir import Graph
-from tinykit.planner.plan import plan_graph
+from tinykit.planner.plan import lower_bound, plan_graph
 from tinykit.schedule import Schedule, select_kernels
 from tinykit.schedule.schedule import applicable_variants
 
@@ -47,13 +47,16 @@ def memory_aware_kernels(graph: Graph, features: Iterable[str], kernels: str = "
     available = frozenset(features)
     fastest = select_kernels(graph, available, kernels)
 
-    def planned(chosen: dict[int, str]) -> tuple[Schedule, tuple[int, int]]:
-        schedule = select_kernels(graph, available, kernels, {i: (kernel, 0) for i, kernel in chosen.items()})
+    def selected(chosen: dict[int, str]) -> Schedule:
+        return select_kernels(graph, available, kernels, {i: (kernel, 0) for i, kernel in chosen.items()})
+
+    def planned(schedule: Schedule) -> tuple[int, int]:
         plan = plan_graph(graph, schedule)
-        return schedule, (plan.arena_bytes, plan.lower_bound)
+        return plan.arena_bytes, plan.lower_bound
 
     chosen: dict[int, str] = {}
-    schedule, cost = planned(chosen)
+    schedule = fastest
+    cost = planned(schedule)
     improved = True
     while improved:
         improved = False
@@ -65,13 +68,16 @@ def memory_aware_kernels(graph: Graph, features: Iterable[str], kernels: str = "
                 trial = {**chosen, op.index: variant.kernel}
                 if variant.kernel == fastest.op(op).kernel:
                     del trial[op.index]
-                trial_schedule, trial_cost = planned(trial)
+                trial_schedule = selected(trial)
+                if lower_bound(graph, trial_schedule) >= cost[0]:
+                    continue  # then its arena cannot be smaller, nor equal with a smaller bound
+                trial_cost = planned(trial_schedule)
                 if trial_cost < cost:
                     chosen, schedule, cost, improved = trial, trial_schedule, trial_cost, True
     for index in sorted(chosen):  # undo the swaps the arena does not need
         without = {i: kernel for i, kernel in chosen.items() if i != index}
-        if planned(without)[1][0] <= cost[0]:
+        if planned(selected(without))[0] <= cost[0]:
             chosen = without
-    arena = planned(chosen)[1][0]
-    saved = {index: planned({i: k for i, k in chosen.items() if i != index})[1][0] - arena for index in chosen}
+    arena = planned(selected(chosen))[0]
+    saved = {index: planned(selected({i: k for i, k in chosen.items() if i != index}))[0] - arena for index in chosen}
     return select_kernels(graph, available, kernels, {i: (kernel, saved[i]) for i, kernel in chosen.items()})

@@ -3,6 +3,7 @@ in the one static arena, decided at build time by a pure function."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -131,6 +132,28 @@ class MemoryPlan:
         }
 
 
+def _buffer_sets(graph: Graph, schedule: Schedule) -> tuple[tuple[tuple[Buffer, ...], tuple[BufferOverlap, ...]], ...]:
+    """The buffers and overlaps of ``graph``, with in-place merges and without."""
+    sets = []
+    for in_place in (True, False):
+        buffers = graph_buffers(graph, schedule, in_place=in_place)
+        sets.append((buffers, buffer_overlaps(graph, schedule, buffers)))
+    return tuple(sets)
+
+
+def _lower_bound(merged: Sequence[Buffer], merged_overlaps: Sequence[BufferOverlap], separate: Sequence[Buffer],
+                 separate_overlaps: Sequence[BufferOverlap], alignment: int) -> tuple[int, int]:
+    # Without merges the same sharing is allowed as overlaps at distance 0 (and
+    # lifetimes stay short), so the smaller of the two peaks bounds every plan.
+    return min(peak_live_bytes(merged, alignment, merged_overlaps), peak_live_bytes(separate, alignment, separate_overlaps))
+
+
+def lower_bound(graph: Graph, schedule: Schedule, alignment: int = 16) -> int:
+    """The ``lower_bound`` of ``plan_graph(graph, schedule, alignment)``, without placing anything."""
+    (merged, merged_overlaps), (separate, separate_overlaps) = _buffer_sets(graph, schedule)
+    return _lower_bound(merged, merged_overlaps, separate, separate_overlaps, alignment)[0]
+
+
 def plan_graph(graph: Graph, schedule: Schedule, alignment: int = 16, search_rounds: int = 64) -> MemoryPlan:
     """Place every activation and scratch area of ``graph`` in one arena.
 
@@ -153,14 +176,8 @@ def plan_graph(graph: Graph, schedule: Schedule, alignment: int = 16, search_rou
             f"search_rounds={search_rounds!r} is not a count. It bounds how many shuffled orderings the "
             "planner tries after its fixed ones: pass 0 to skip that search, or a small positive integer."
         )
-    merged = graph_buffers(graph, schedule, in_place=True)
-    merged_overlaps = buffer_overlaps(graph, schedule, merged)
-    separate = graph_buffers(graph, schedule, in_place=False)
-    separate_overlaps = buffer_overlaps(graph, schedule, separate)
-    # Without merges the same sharing is allowed as overlaps at distance 0 (and
-    # lifetimes stay short), so the smaller of the two peaks bounds every plan.
-    lower_bound, peak_op = min(peak_live_bytes(merged, alignment, merged_overlaps),
-                               peak_live_bytes(separate, alignment, separate_overlaps))
+    (merged, merged_overlaps), (separate, separate_overlaps) = _buffer_sets(graph, schedule)
+    lower_bound, peak_op = _lower_bound(merged, merged_overlaps, separate, separate_overlaps, alignment)
     in_place, buffers, overlaps = True, merged, merged_overlaps
     placement = best_placement(merged, alignment, lower_bound, search_rounds, merged_overlaps)
     if placement.arena_bytes > lower_bound and separate != merged:
