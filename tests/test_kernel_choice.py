@@ -43,6 +43,9 @@ def test_vww_depthwise_layers_at_the_peak_trade_speed_for_arena(zoo_cache: Path,
     assert ("op 3 runs tk_depthwise_conv_dm1_s8 (dsp), not the fastest variant: the arena is 304 bytes smaller"
             in summary)
 
+    # --kernels fastest keeps the fastest variants whatever the arena.
+    assert memory_aware_kernels(graph, features, "fastest").ops == fastest.ops
+
 
 def test_no_swap_where_the_fastest_kernels_already_reach_the_bound(zoo_cache: Path) -> None:
     graph = read_tflite(converted("kws_ds_cnn", zoo_cache))

@@ -89,7 +89,7 @@ def test_shape_variants_apply_only_to_their_shapes(tmp_path: Path) -> None:
 
 
 def test_unknown_kernels_mode_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(TinykitError, match="--kernels 'fast'.*auto, reference"):
+    with pytest.raises(TinykitError, match="--kernels 'fast'.*auto, fastest, reference"):
         select_kernels(_conv_graph(tmp_path, 3), {"dsp"}, kernels="fast")
 
 

@@ -21,10 +21,12 @@ import tinykit
 from tinykit.errors import TinykitError
 from tinykit.kws.synth import ENGINES
 from tinykit.kws.train import TrainSettings
+from tinykit.schedule import KERNEL_MODES
 
 KERNELS_HELP = (
     "Kernel variants: 'auto' picks the fastest the board's ISA features allow (e.g. the DSP-extension twins on "
     "Cortex-M4/M7/M33), or a slower one where the planned arena is smaller with it (the build says which); "
+    "'fastest' keeps the fastest everywhere, whatever the arena; "
     "'reference' forces the portable C reference kernels on any board."
 )
 
@@ -59,7 +61,7 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Build folder [default: build/<model name>].")
 @click.option("--data", type=click.Path(path_type=Path), help="Calibration data for a float model: an .npz holding one array of input samples.")
 @click.option("--calibration", type=click.Choice(["random"]), help="'random': calibrate a float model on random inputs (quick, inaccurate).")
-@click.option("--kernels", type=click.Choice(["auto", "reference"]), default="auto", show_default=True, help=KERNELS_HELP)
+@click.option("--kernels", type=click.Choice(KERNEL_MODES), default="auto", show_default=True, help=KERNELS_HELP)
 @click.option("--mlperf-id", metavar="ID", help="MLPerf Tiny benchmark id the firmware reports to MLPerf Tiny's runner: kws01, vww01, ic01, ad01 or strww01 [default: inferred from the shapes of MLPerf Tiny's reference models, else none].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the build's figures instead of the table.")
 def build(model: Path, board: str, output: Path | None, data: Path | None, calibration: str | None, kernels: str,
@@ -127,7 +129,7 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
 @click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Build folder to create or reuse [default: build/<model name>].")
 @click.option("--port", help="Serial port of a real board already flashed with this build (a device path or any pyserial URL).")
-@click.option("--kernels", type=click.Choice(["auto", "reference"]), default="auto", show_default=True, help=KERNELS_HELP)
+@click.option("--kernels", type=click.Choice(KERNEL_MODES), default="auto", show_default=True, help=KERNELS_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
 def verify(model: Path, board: str, samples: int, data: Path | None, seed: int, output: Path | None, port: str | None,
            kernels: str, as_json: bool) -> None:

@@ -33,7 +33,8 @@ def _links(schedule: Schedule, op_index: int, kernel: str, sources: tuple[str, .
 
 def memory_aware_kernels(graph: Graph, features: Iterable[str], kernels: str = "auto") -> Schedule:
     """``select_kernels(graph, features, kernels)``, except at ops where a less
-    preferred variant makes ``plan_graph``'s arena strictly smaller.
+    preferred variant makes ``plan_graph``'s arena strictly smaller (not with
+    ``kernels="fastest"``, which keeps the fastest variants whatever the arena).
 
     Swaps are tried op by op in graph order, passes repeated until none is
     kept. A swap is kept when it lowers the arena, or leaves it equal and
@@ -46,6 +47,8 @@ def memory_aware_kernels(graph: Graph, features: Iterable[str], kernels: str = "
     undoing it alone would add."""
     available = frozenset(features)
     fastest = select_kernels(graph, available, kernels)
+    if kernels == "fastest":
+        return fastest
 
     def selected(chosen: dict[int, str]) -> Schedule:
         return select_kernels(graph, available, kernels, {i: (kernel, 0) for i, kernel in chosen.items()})

@@ -12,9 +12,11 @@ from tinykit.ir import Graph, Op
 from tinykit.schedule.overlap import Overlap
 from tinykit.schedule.variants import REFERENCE, KernelVariant, variants_of
 
-# "auto": the most preferred variant the target's features allow;
+# "auto": the most preferred variant the target's features allow, or a less
+# preferred one where the arena is smaller with it (tinykit.planner.kernel_choice);
+# "fastest": the most preferred variant everywhere, whatever the arena;
 # "reference": the portable reference kernels whatever the target.
-KERNEL_MODES = ("auto", "reference")
+KERNEL_MODES = ("auto", "fastest", "reference")
 
 
 @dataclass(frozen=True)
