@@ -44,14 +44,16 @@ def isa_feature_sets(*kinds: OpKind) -> list:
 
 def assert_bit_exact(
     model: bytes, tmp_path: Path, samples: int = 20, seed: int = 0, sanitize: bool = True,
-    features: Iterable[str] = frozenset(), reference_model: bytes | None = None,
+    features: Iterable[str] = frozenset(), reference_model: bytes | None = None, kernels: str = "fastest",
 ) -> CompiledModel:
     """tinykit's build of ``model`` gives tflite-micro's outputs byte for byte. tflite-micro runs
     ``reference_model`` instead when given (the model as tinykit simplified it, for a file tflite-micro
-    cannot run as it is)."""
+    cannot run as it is). ``kernels`` is "fastest" by default, so that an op test runs the variant
+    it names even where a slower one would plan a smaller arena; whole models pass "auto"."""
     tflite = tmp_path / "model.tflite"
     tflite.write_bytes(model)
-    compiled = compile_tflite(tflite, tmp_path / "build", board="host", source_name=tflite.name, features=features)
+    compiled = compile_tflite(tflite, tmp_path / "build", board="host", source_name=tflite.name, features=features,
+                              kernels=kernels)
     assert check_no_overlap(compiled.plan) == []
     host = build_host(compiled.folder, sanitize=sanitize, shared_library=False)
     inputs = random_samples(compiled.graph, samples, seed)
@@ -103,8 +105,9 @@ def mismatches_at_distance(model: bytes, tmp_path: Path, distance: int, features
     tmp_path.mkdir(parents=True, exist_ok=True)
     tflite = tmp_path / "model.tflite"
     tflite.write_bytes(model)
+    # kernels="fastest": the case tests the preferred variant's rule, even where a slower one plans smaller.
     compiled = compile_tflite(tflite, tmp_path / "build", board="host", source_name=tflite.name, features=features,
-                              planner=placed_at_distance(distance))
+                              kernels="fastest", planner=placed_at_distance(distance))
     host = build_host(compiled.folder, sanitize=True, shared_library=False)
     inputs = random_samples(compiled.graph, samples, seed)
     compared, mismatched, _ = compare(run_tflm(model, inputs), run_host(host, compiled.graph, inputs))
@@ -124,11 +127,11 @@ def assert_in_place(model: bytes, tmp_path: Path, op_index: int, input_position:
                     features: Iterable[str] = frozenset()) -> None:
     """The planner puts op ``op_index``'s output on its input ``input_position`` (so the
     kernel's aliasing is exercised), and the model stays bit-exact with tflite-micro; both
-    with the kernels ``features`` select."""
+    with the fastest kernels ``features`` allow."""
     (tmp_path / "plan").mkdir()
     (tmp_path / "plan" / "model.tflite").write_bytes(model)
     compiled = compile_tflite(tmp_path / "plan" / "model.tflite", tmp_path / "plan" / "build", "host", "model.tflite",
-                              features=features)
+                              features=features, kernels="fastest")
     op = compiled.graph.ops[op_index]
     assert compiled.plan.tensor_offset(op.outputs[0]) == compiled.plan.tensor_offset(op.inputs[input_position]), \
         f"the planner did not place the {op.kind.value} output in place, so this test would not exercise aliasing"

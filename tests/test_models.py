@@ -35,7 +35,7 @@ def test_zoo_model_is_bit_exact_and_planned_tighter_than_tflm(
 ) -> None:
     tflite = converted(name, zoo_cache)
     model = tflite.read_bytes()
-    plan = assert_bit_exact(model, tmp_path, samples=10, seed=1, sanitize=True, features=features).plan
+    plan = assert_bit_exact(model, tmp_path, samples=10, seed=1, sanitize=True, features=features, kernels="auto").plan
     assert plan.lower_bound <= plan.arena_bytes
     assert plan.arena_bytes % 16 == 0
     tflm = tflm_arena(model)
