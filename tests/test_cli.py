@@ -123,6 +123,12 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
     assert_refused(tinykit("build", "nowhere.tflite", cwd=tmp_path), "nowhere.tflite", "no such file")
 
 
+def test_a_build_folder_given_as_the_model_is_refused_with_what_to_give(model_file: Path, tmp_path: Path) -> None:
+    assert tinykit("build", str(model_file), "-o", "out", cwd=tmp_path).returncode == 0
+    assert_refused(tinykit("verify", "out", cwd=tmp_path), "out is a tinykit build folder", "out/model.tflite",
+                   "tinykit profile out")
+
+
 def test_a_file_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
     (tmp_path / "notes.tflite").write_text("these are my notes, not a model\n" * 10)
     assert_refused(tinykit("build", "notes.tflite", cwd=tmp_path), "is not a TFLite model")

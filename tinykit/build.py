@@ -17,7 +17,7 @@ from tinykit.codegen.generator import generate
 from tinykit.codegen.runtime import copy_runtime
 from tinykit.errors import TinykitError
 from tinykit.frontend.tflite_reader import read_tflite
-from tinykit.handoff import build_hash, handoff, write_handoff
+from tinykit.handoff import FILE_NAME as HANDOFF_FILE, build_hash, handoff, write_handoff
 from tinykit.ir import Graph
 from tinykit.mlperf import MlperfSetting, resolve
 from tinykit.planner import MemoryPlan, plan_graph
@@ -52,6 +52,11 @@ def int8_model(model: Path, folder: Path, data: Path | None, random_calibration:
     """The int8 .tflite for ``model``: the file itself, or a conversion of a float model."""
     if not model.exists():
         raise TinykitError(f"{model}: no such file or folder. Give a .tflite, .keras or .h5 file, or a SavedModel folder.")
+    if model.is_dir() and (model / HANDOFF_FILE).is_file():
+        raise TinykitError(
+            f"{model} is a tinykit build folder, not a model. Give the model it was built from, or the build's copy "
+            f"of it ({model / INT8_MODEL_FILE}); `tinykit profile {model}` measures the build itself."
+        )
     target = folder / INT8_MODEL_FILE
     if is_tflite(model):
         if data is not None or random_calibration:
