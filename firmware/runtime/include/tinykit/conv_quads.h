@@ -53,6 +53,12 @@
 
 #define TK_CONV_CHANNEL_WORDS 5
 
+#if defined(__GNUC__)
+#define TK_CONV_QUADS_INLINE __attribute__((always_inline))
+#else
+#define TK_CONV_QUADS_INLINE
+#endif
+
 /* Output channels per block of the "quads" layout. */
 #define TK_CONV_QUAD 4
 
@@ -64,19 +70,28 @@ static inline int32_t tk_requant_ready(int32_t acc, const int32_t *channel)
     return (int32_t)(p >> 32) >> channel[4];
 }
 
-/* Both pixels' int8 outputs of one channel from its accumulators acc0, acc1
- * and its record, in out[0] and out[1]. The record is read into locals once:
- * read through the pointer, it would be read again after every int8 store.
- * `full_range` (a constant where it is inlined) says the activation clamps to
- * all of int8, which one SSAT does. */
+/* Both pixels' outputs of one channel from its accumulators acc0, acc1 and
+ * its record, clamped to [lo, hi], in out[0] and out[1]. The record is read
+ * into locals once: read through the pointer, it would be read again after
+ * every store. `full_range` (a constant where it is inlined) says the
+ * activation clamps to all of int8, which one SSAT does. */
 static inline void tk_conv_quad_outputs(int32_t acc0, int32_t acc1, const int32_t *channel, int32_t lo, int32_t hi,
-                                        int full_range, int8_t out[2])
+                                        int full_range, int32_t out[2])
 {
     const int32_t record[TK_CONV_CHANNEL_WORDS] = {0, channel[1], channel[2], channel[3], channel[4]};
     const int32_t r0 = tk_requant_ready(acc0, record);
     const int32_t r1 = tk_requant_ready(acc1, record);
-    out[0] = (int8_t)(full_range ? __ssat(r0, 8) : tk_clamp(r0, lo, hi));
-    out[1] = (int8_t)(full_range ? __ssat(r1, 8) : tk_clamp(r1, lo, hi));
+    out[0] = full_range ? __ssat(r0, 8) : tk_clamp(r0, lo, hi);
+    out[1] = full_range ? __ssat(r1, 8) : tk_clamp(r1, lo, hi);
+}
+
+/* Four int8 values (each in [-128, 127]) stored as one (possibly unaligned)
+ * word at out, byte i = v_i: GCC builds the word with four BFI and stores
+ * it once instead of four byte stores. */
+static inline void tk_store_int8x4(int32_t v0, int32_t v1, int32_t v2, int32_t v3, int8_t *out)
+{
+    const int8_t bytes[4] = {(int8_t)v0, (int8_t)v1, (int8_t)v2, (int8_t)v3};
+    memcpy(out, bytes, sizeof bytes);
 }
 
 /* Pixel pair interleaving (see above) of `depth` taps (a multiple of 4) of
@@ -121,7 +136,7 @@ typedef struct {
 
 /* Adds to *acc the sums of four channels' filter words `w` (the "quads"
  * layout) with the two pixels interleaved in pair[0 .. end). */
-static inline void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, const int8_t *end, tk_conv_quad_acc *acc)
+static inline TK_CONV_QUADS_INLINE void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, const int8_t *end, tk_conv_quad_acc *acc)
 {
 #if defined(__ARM_FEATURE_DSP)
     /* GCC 12 spills four accumulators from the C loop below (17 registers
@@ -177,10 +192,13 @@ static inline void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, const 
 #endif
 }
 
-/* tk_conv_quads_two_pixels for one kind of clamp (`full_range`: see tk_conv_quad_outputs). */
-static inline void tk_conv_quads_block(const int8_t *filter, const int32_t *channels, int32_t out_c, int32_t depth,
-                                       const int8_t *pair, int32_t lo, int32_t hi, int full_range, int8_t *out0,
-                                       int8_t *out1)
+/* tk_conv_quads_two_pixels for one kind of clamp (`full_range`: see
+ * tk_conv_quad_outputs). Forced inline: GCC 12 otherwise keeps one copy for
+ * both calls, tests full_range at run time per channel and spills around it. */
+static inline TK_CONV_QUADS_INLINE void tk_conv_quads_block(const int8_t *filter, const int32_t *channels,
+                                                            int32_t out_c, int32_t depth, const int8_t *pair,
+                                                            int32_t lo, int32_t hi, int full_range, int8_t *out0,
+                                                            int8_t *out1)
 {
     const int32_t *ch = channels;
     for (int32_t oc = 0; oc < out_c; oc += TK_CONV_QUAD, ch += TK_CONV_QUAD * TK_CONV_CHANNEL_WORDS) {
@@ -189,23 +207,18 @@ static inline void tk_conv_quads_block(const int8_t *filter, const int32_t *chan
         const int32_t *ch3 = ch + 3 * TK_CONV_CHANNEL_WORDS;
         tk_conv_quad_acc acc = {ch[0], ch[0], ch1[0], ch1[0], ch2[0], ch2[0], ch3[0], ch3[0]};
         tk_conv_quads_dot(filter + oc * depth, pair, pair + 2 * depth, &acc);
-        int8_t v0[2];
-        int8_t v1[2];
-        int8_t v2[2];
-        int8_t v3[2];
+        int32_t v0[2];
+        int32_t v1[2];
+        int32_t v2[2];
+        int32_t v3[2];
         tk_conv_quad_outputs(acc.a00, acc.a01, ch, lo, hi, full_range, v0);
         tk_conv_quad_outputs(acc.a10, acc.a11, ch1, lo, hi, full_range, v1);
         tk_conv_quad_outputs(acc.a20, acc.a21, ch2, lo, hi, full_range, v2);
         tk_conv_quad_outputs(acc.a30, acc.a31, ch3, lo, hi, full_range, v3);
-        /* Stored last, so no int8 store comes between a record's loads. */
-        out0[oc] = v0[0];
-        out0[oc + 1] = v1[0];
-        out0[oc + 2] = v2[0];
-        out0[oc + 3] = v3[0];
-        out1[oc] = v0[1];
-        out1[oc + 1] = v1[1];
-        out1[oc + 2] = v2[1];
-        out1[oc + 3] = v3[1];
+        /* Stored last, so no store comes between a record's loads; the
+         * four channels of a pixel are contiguous, one word. */
+        tk_store_int8x4(v0[0], v1[0], v2[0], v3[0], out0 + oc);
+        tk_store_int8x4(v0[1], v1[1], v2[1], v3[1], out1 + oc);
     }
 }
 
