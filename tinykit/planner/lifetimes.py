@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from tinykit.errors import TinykitError
 from tinykit.ir import Graph, Op, Tensor
 from tinykit.schedule import Schedule
+from tinykit.schedule.overlap import describe_distances, distance_allowed
 
 
 @dataclass(frozen=True)
@@ -90,15 +91,11 @@ class BufferOverlap:
 
     def allows(self, distance: int) -> bool:
         """Whether the input may start ``distance`` bytes above the output."""
-        return self.min_distance <= distance and (self.max_distance is None or distance <= self.max_distance)
+        return distance_allowed(distance, self.min_distance, self.max_distance)
 
     def describe_rule(self) -> str:
         """The distances the kernel allows, in words."""
-        if self.max_distance is None:
-            return f"{self.min_distance:,} or more"
-        if self.max_distance == self.min_distance:
-            return f"exactly {self.min_distance:,}"
-        return f"{self.min_distance:,} to {self.max_distance:,}"
+        return describe_distances(self.min_distance, self.max_distance)
 
     def to_json(self) -> dict:
         return {"op": self.op, "output": self.output, "input": self.input, "min_distance": self.min_distance,

@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from tinykit.schedule.overlap import describe_distances
+
 _OP_WIDTH = 24  # pixels per op
 _HEIGHT = 480  # pixels for the whole arena
 _MARGIN = 40
@@ -57,7 +59,7 @@ def render_svg(plan: dict[str, Any]) -> str:
         top = max(out["offset"], src["offset"])
         bottom = min(out["offset"] + out["size"], src["offset"] + src["size"])
         tooltip = (f"op {o['op']}: {o['output']} overlaps {o['input']} ({bottom - top} bytes), "
-                   f"{o['distance']} bytes below it (its kernel needs {_rule_words(o)})")
+                   f"{o['distance']} bytes below it (its kernel needs {describe_distances(o['min_distance'], o.get('max_distance'))})")
         parts.append(
             f'<rect class="overlap" x="{_MARGIN + o["op"] * _OP_WIDTH}" y="{_MARGIN + top * scale:.2f}" '
             f'width="{_OP_WIDTH}" height="{(bottom - top) * scale:.2f}" fill="{_OVERLAP_FILL}" fill-opacity="0.7">'
@@ -66,8 +68,3 @@ def render_svg(plan: dict[str, Any]) -> str:
     parts.append("</svg>")
     return "\n".join(parts)
 
-
-def _rule_words(overlap: dict) -> str:
-    """The distances an overlap's rule allows, in words (as ``BufferOverlap.describe_rule``)."""
-    low, high = overlap["min_distance"], overlap.get("max_distance")
-    return f"{low} or more" if high is None else f"exactly {low}" if high == low else f"{low} to {high}"

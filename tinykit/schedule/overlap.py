@@ -50,10 +50,24 @@ class Overlap:
 
     def allows(self, distance: int) -> bool:
         """Whether the kernel is safe with its input ``distance`` bytes above its output."""
-        return self.min_distance <= distance and (self.max_distance is None or distance <= self.max_distance)
+        return distance_allowed(distance, self.min_distance, self.max_distance)
 
     def to_json(self) -> dict:
         return {"input": self.input, "min_distance": self.min_distance, "max_distance": self.max_distance}
+
+
+def distance_allowed(distance: int, min_distance: int, max_distance: int | None) -> bool:
+    """Whether a rule of ``min_distance`` .. ``max_distance`` (None: no upper end) allows ``distance``."""
+    return min_distance <= distance and (max_distance is None or distance <= max_distance)
+
+
+def describe_distances(min_distance: int, max_distance: int | None) -> str:
+    """The distances a rule allows, in words (plan listings and drawings)."""
+    if max_distance is None:
+        return f"{min_distance:,} or more"
+    if max_distance == min_distance:
+        return f"exactly {min_distance:,}"
+    return f"{min_distance:,} to {max_distance:,}"
 
 
 def exactly_in_place(op: Op) -> tuple[Overlap, ...]:
