@@ -25,6 +25,7 @@ from tinykit.errors import TinykitError
 from tinykit.ir import Graph, OpKind
 from tinykit.planner import MemoryPlan, PlacedBuffer, check_no_overlap
 from tinykit.planner.bound import peak_live_bytes
+from tinykit.planner.greedy import align_up
 from tinykit.planner.lifetimes import buffer_overlaps, graph_buffers
 from tinykit.schedule import Schedule
 from tinykit.schedule import variants_of
@@ -83,7 +84,7 @@ def placed_at_distance(distance: int) -> Callable[[Graph, Schedule], MemoryPlan]
         end = max(offsets[out.key] + out.size, offsets[source.key] + source.size)
         for b in buffers:  # scratch areas after both, aligned as the planner aligns them
             if b.key not in offsets:
-                start = -(-end // 16) * 16
+                start = align_up(end, 16)
                 offsets[b.key], end = start, start + b.size
         overlaps = buffer_overlaps(graph, schedule, buffers)
         bound, _ = peak_live_bytes(buffers, 1, overlaps)

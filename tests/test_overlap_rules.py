@@ -194,31 +194,34 @@ def test_output_at_the_rule_distance_below_its_input_is_bit_exact(
         if rule.max_distance != rule.min_distance:
             _, mismatched, compared = mismatches_at_distance(model, tmp_path / "end", rule.max_distance, features)
             assert mismatched == 0, f"{mismatched} of {compared} bytes differ at distance {rule.max_distance}"
-        farther, mismatched, _ = mismatches_at_distance(model, tmp_path / "farther", rule.max_distance + 1, features)
+        farther, _, _ = mismatches_at_distance(model, tmp_path / "farther", rule.max_distance + 1, features)
         assert any("only" in problem for problem in check_no_overlap(farther.plan))
+
+
+def _some_case_is_wrong(key: tuple[str, str], tmp_path: Path, distance: Callable[[Overlap], int | None]) -> bool | None:
+    """Whether some case of ``key`` computes wrong bytes at ``distance(rule)`` (None when the
+    rule has no such distance: an unbounded rule has no distance past its end)."""
+    features = _features(key)
+    tmp_path.mkdir()
+    for number, (_, make) in enumerate(OVERLAP_CASES[key]):
+        model = make()
+        rule, _, _ = _rule(model, key, tmp_path / f"rule{number}")
+        placed = distance(rule)
+        if placed is None:
+            return None
+        _, mismatched, _ = mismatches_at_distance(model, tmp_path / f"case{number}", placed, features)
+        if mismatched:
+            return True
+    return False
 
 
 @pytest.mark.parametrize("key", sorted(TIGHT), ids="-".join)
 def test_closer_than_the_rule_some_case_is_wrong(key: tuple[str, str], tmp_path: Path) -> None:
-    features = _features(key)
-    for number, (name, make) in enumerate(OVERLAP_CASES[key]):
-        model = make()
-        rule, _, _ = _rule(model, key, tmp_path / f"rule{number}")
-        closer = rule.min_distance - TIGHT[key]
-        _, mismatched, _ = mismatches_at_distance(model, tmp_path / f"c{number}", closer, features)
-        if mismatched:
-            break
-    else:
-        pytest.fail(f"{key}: every case is still right {TIGHT[key]} bytes closer than the rule: it is not tight")
-    if rule.max_distance is None:
-        return
-    for number, (name, make) in enumerate(OVERLAP_CASES[key]):
-        model = make()
-        rule, _, _ = _rule(model, key, tmp_path / f"far-rule{number}")
-        _, mismatched, _ = mismatches_at_distance(model, tmp_path / f"f{number}", rule.max_distance + 1, features)
-        if mismatched:
-            return
-    pytest.fail(f"{key}: every case is still right 1 byte past the rule's largest distance: it is not tight")
+    closer = _some_case_is_wrong(key, tmp_path / "closer", lambda rule: rule.min_distance - TIGHT[key])
+    assert closer, f"{key}: every case is still right {TIGHT[key]} bytes closer than the rule: it is not tight"
+    farther = _some_case_is_wrong(
+        key, tmp_path / "farther", lambda rule: None if rule.max_distance is None else rule.max_distance + 1)
+    assert farther is not False, f"{key}: every case is still right 1 byte past the rule's largest distance: it is not tight"
 
 
 # --- the distance formula on hand-worked windows ----------------------------------------------
