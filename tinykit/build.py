@@ -7,8 +7,8 @@ strings them together and writes what each produced into the build folder.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
-from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Callable
 
@@ -22,6 +22,8 @@ from tinykit.ir import Graph
 from tinykit.mlperf import MlperfSetting, resolve
 from tinykit.planner import MemoryPlan, plan_graph
 from tinykit.planner.kernel_choice import memory_aware_kernels
+from tinykit.planner.patch_choice import check_max_recompute, choose_patches
+from tinykit.schedule.patches import patch_stage
 from tinykit.schedule import Schedule
 
 HOST_BOARD = "host"
@@ -74,15 +76,17 @@ def int8_model(model: Path, folder: Path, data: Path | None, random_calibration:
     return target, report
 
 
-def schedule_for(tflite: Path, board: str, kernels: str = "auto") -> Schedule:
-    """The kernels a build of ``tflite`` for ``board`` uses (what its build hash covers)."""
-    return memory_aware_kernels(read_tflite(tflite), get_board(board).features, kernels)
+def schedule_for(tflite: Path, board: str, kernels: str = "auto", max_recompute: float = 0.0) -> Schedule:
+    """The kernels (and patch stage) a build of ``tflite`` for ``board`` uses (what its build hash covers)."""
+    graph = read_tflite(tflite)
+    return choose_patches(graph, memory_aware_kernels(graph, get_board(board).features, kernels), max_recompute)
 
 
 def compile_tflite(
     tflite: Path, folder: Path, board: str, source_name: str, kernels: str = "auto",
     features: Iterable[str] | None = None, mlperf_id: str | None = None, origin: Path | None = None,
-    planner: Callable[[Graph, Schedule], MemoryPlan] = plan_graph,
+    planner: Callable[[Graph, Schedule], MemoryPlan] = plan_graph, max_recompute: float = 0.0,
+    patches: tuple[Sequence[int], tuple[int, int]] | None = None,
 ) -> CompiledModel:
     """Read, select kernels, plan and generate C for an int8 .tflite into ``folder``.
 
@@ -94,11 +98,19 @@ def compile_tflite(
     Tiny's benchmark id (None: inferred from the model's shapes). ``origin``
     is the user's file when ``tflite`` is the build folder's copy of it, so
     that a message about a bad model names the file the user gave.
-    ``planner`` places the buffers (tests pass hand-made placements)."""
+    ``planner`` places the buffers (tests pass hand-made placements).
+    ``max_recompute`` lets the first ops run patch by patch where that makes
+    the arena smaller (``tinykit.planner.patch_choice``); ``patches`` (op
+    indices, grid) forces that patch stage instead (tests)."""
     graph = read_tflite(tflite, shown_as=origin)
     graph = Graph(name=_c_name(folder.name), tensors=graph.tensors, ops=graph.ops, inputs=graph.inputs, outputs=graph.outputs)
     mlperf = resolve(graph, mlperf_id)
     schedule = memory_aware_kernels(graph, get_board(board).features if features is None else features, kernels)
+    if patches is not None:
+        stage = replace(patch_stage(graph, *patches), arena_without=planner(graph, schedule).arena_bytes)
+        schedule = replace(schedule, patches=stage)
+    else:
+        schedule = choose_patches(graph, schedule, max_recompute)
     plan = planner(graph, schedule)
     model_bytes = tflite.read_bytes()
     digest = build_hash(model_bytes, board, schedule)
@@ -118,16 +130,18 @@ def _c_name(text: str) -> str:
 def build(
     model: Path, folder: Path, board: str = HOST_BOARD, data: Path | None = None, random_calibration: bool = False,
     progress: Callable[[str], None] = lambda _: None, kernels: str = "auto", mlperf_id: str | None = None,
-    app: str = "profiler",
+    app: str = "profiler", max_recompute: float = 0.0,
 ) -> CompiledModel:
     """The whole build: generated C, then a host binary or a firmware image for the board.
     ``kernels="reference"`` forces the portable reference kernels on any board;
-    ``app`` is the firmware app under firmware/apps/ built around the model."""
+    ``app`` is the firmware app under firmware/apps/ built around the model;
+    ``max_recompute`` allows a patch stage (``compile_tflite``)."""
     target = get_board(board)  # an unknown board is refused before any slow work
+    check_max_recompute(max_recompute)
     folder.mkdir(parents=True, exist_ok=True)
     tflite, report = int8_model(model, folder, data, random_calibration)
     compiled = compile_tflite(tflite, folder, target.name, source_name=model.name, kernels=kernels, mlperf_id=mlperf_id,
-                              origin=model if is_tflite(model) else None)
+                              origin=model if is_tflite(model) else None, max_recompute=max_recompute)
     firmware = None
     if target.is_cortex_m:
         from tinykit.budget import check_fits

@@ -63,9 +63,13 @@ def main() -> None:
 @click.option("--calibration", type=click.Choice(["random"]), help="'random': calibrate a float model on random inputs (quick, inaccurate).")
 @click.option("--kernels", type=click.Choice(KERNEL_MODES), default="auto", show_default=True, help=KERNELS_HELP)
 @click.option("--mlperf-id", metavar="ID", help="MLPerf Tiny benchmark id the firmware reports to MLPerf Tiny's runner: kws01, vww01, ic01, ad01 or strww01 [default: inferred from the shapes of MLPerf Tiny's reference models, else none].")
+@click.option("--max-recompute", type=float, default=0.0, show_default=True, metavar="FRACTION",
+              help="Let the first layers run patch by patch (smaller arena, some halo pixels computed twice) when "
+                   "that makes the arena smaller, with at most this fraction of the model's MACs recomputed "
+                   "(e.g. 0.1); 0 keeps every layer whole.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the build's figures instead of the table.")
 def build(model: Path, board: str, output: Path | None, data: Path | None, calibration: str | None, kernels: str,
-          mlperf_id: str | None, as_json: bool) -> None:
+          mlperf_id: str | None, max_recompute: float, as_json: bool) -> None:
     """Compile MODEL to C: int8 conversion, memory plan, generated code.
 
     MODEL is an int8 .tflite file, or a float Keras model (.keras, .h5) or
@@ -75,6 +79,12 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
     memory_plan.txt; for --board host also compiled binaries (host/). The
     table lists each op's kernel (C function and variant) and scratch bytes,
     and names each op given a slower kernel because the arena is smaller with it.
+
+    With --max-recompute above 0 the build may run a chain of the first
+    convolution and pooling layers patch by patch (MCUNetV2's patch-based
+    inference): it picks the layers and the patch grid that give the smallest
+    arena within that recomputation and says what it chose (or that no patch
+    stage made the arena smaller).
 
     The firmware answers MLPerf Tiny's runner as the benchmark --mlperf-id
     names (its id in m-model-[...], its results in the form that benchmark's
@@ -93,7 +103,7 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
     progress(f"building {model} for {target.name} into {folder}")
     compiled = run_build(
         model, folder, board=target.name, data=data, random_calibration=calibration == "random", progress=progress,
-        kernels=kernels, mlperf_id=mlperf_id,
+        kernels=kernels, mlperf_id=mlperf_id, max_recompute=max_recompute,
     )
     firmware = compiled.firmware
     if as_json:
@@ -103,6 +113,7 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
             "arena_bytes": compiled.plan.arena_bytes, "arena_lower_bound": compiled.plan.lower_bound,
             "kernels": compiled.schedule.to_json(),
             "mlperf": compiled.mlperf.to_json(),
+            "patches": None if compiled.schedule.patches is None else compiled.schedule.patches.to_json(),
         }
         if firmware is not None:
             document.update(firmware_usage(target, firmware.sizes), elf=str(firmware.elf), bin=str(firmware.bin))
@@ -112,6 +123,8 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
         click.echo(compiled.conversion.render())
         click.echo()
     click.echo(render_summary(compiled.graph, compiled.schedule, compiled.plan, compiled.weights_bytes))
+    if max_recompute > 0 and compiled.schedule.patches is None:
+        click.echo(f"patches       none: no patch stage within --max-recompute {max_recompute:g} made the arena smaller")
     click.echo(compiled.mlperf.describe(compiled.graph))
     if firmware is not None:
         click.echo(f"\nfirmware for {target.name}: {firmware.elf}")

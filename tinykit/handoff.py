@@ -79,7 +79,8 @@ def handoff(
                 "scratch_bytes": schedule.op(op).scratch_bytes,
                 "scratch_offset": plan.scratch_offset(op),
                 "output_bytes": op.outputs[0].nbytes,
-                "output_offset": plan.tensor_offset(op.outputs[0]),
+                # None: an inner tensor of a patch stage, which only ever holds one patch (plan "patches")
+                "output_offset": plan.tensor_offset(op.outputs[0]) if plan.has_place(op.outputs[0]) else None,
             }
             for op in graph.ops
         ],

@@ -16,11 +16,15 @@ def render_summary(graph: Graph, schedule: Schedule, plan: MemoryPlan, weights_b
     rows = []
     for op in graph.ops:
         out = op.outputs[0]
-        start = plan.tensor_offset(out)
         kernel = schedule.op(op)
+        if plan.has_place(out):
+            start = plan.tensor_offset(out)
+            where = f"[{start:,}, {start + out.nbytes:,})"
+        else:
+            where = "one patch at a time"
         rows.append((
             str(op.index), op.kind.value, f"{kernel.kernel} ({kernel.variant})", _shape(out.shape), f"{op.macs():,}",
-            f"{op.weight_bytes():,}", f"{kernel.scratch_bytes:,}", f"[{start:,}, {start + out.nbytes:,})",
+            f"{op.weight_bytes():,}", f"{kernel.scratch_bytes:,}", where,
         ))
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     right = {0, 4, 5, 6}
@@ -37,5 +41,7 @@ def render_summary(graph: Graph, schedule: Schedule, plan: MemoryPlan, weights_b
         f"kernels       {schedule.kernels} (ISA features: {', '.join(sorted(schedule.features)) or 'none'})",
         *(f"for memory    op {entry.op_index} runs {entry.kernel} ({entry.variant}), not the fastest variant: "
           f"the arena is {entry.arena_saved:,} bytes smaller" for entry in schedule.ops if entry.arena_saved),
+        *([f"patches       {schedule.patches.describe()}; arena without patches "
+           f"{schedule.patches.arena_without:,} bytes"] if schedule.patches is not None else []),
     ]
     return "\n".join([line(header), rule, *(line(r) for r in rows), rule, *totals])

@@ -50,6 +50,13 @@ class EmitContext(Protocol):
         name. ``ctype`` is one of int8_t, int16_t, int32_t, uint8_t, float."""
         ...
 
+    def window_padding(self, op: Op, layer_padding: tuple[int, int]) -> tuple[int, int]:
+        """The (top, left) padding a window op's call uses: ``layer_padding``
+        (TFLite's, for the whole layer), except for one patch of a patch stage
+        (tinykit/schedule/patches.py), whose call pads only where its region
+        meets the image border."""
+        ...
+
     def struct(self, ctype: str, hint: str, fields: dict[str, str]) -> str:
         """Add a ``static const <ctype>`` object with designated initializers
         (``{.field = value, ...}``; values are C expressions, nested ones

@@ -17,6 +17,7 @@ import numpy as np
 import tinykit
 from tinykit.codegen import ops as _register_emitters  # noqa: F401  (fills EMITTERS)
 from tinykit.codegen.emit import EMITTERS, c_float
+from tinykit.codegen.patches import PATCH_STAGE_FUNCTION, emit_patch_stage
 from tinykit.errors import TinykitError
 from tinykit.ir import DType, Graph, Op, Tensor
 from tinykit.mlperf import MlperfSetting, milli_table, mse_coefficients
@@ -80,6 +81,12 @@ class _Context:
         self.current_op: Op | None = None
         self.kernel: OpSchedule | None = None
         self.kernel_context = ""
+        # A patch stage's calls (tinykit/codegen/patches.py): C pointers of its patch tensors
+        # (by their negative indices), the padding of each patch op, and the constants and
+        # structs already written for each op (every patch of an op shares them).
+        self.pointers: dict[int, str] = {}
+        self.paddings: dict[int, tuple[int, int]] = {}
+        self._shared: dict[tuple, str] = {}
 
     def begin(self, op: Op) -> None:
         """Start emitting ``op``: its kernel and a static ``tk_context`` for its scratch area."""
@@ -107,7 +114,12 @@ class _Context:
     def _prefix(self) -> str:
         return f"tk_op{self.current_op.index}_" if self.current_op is not None else "tk_"
 
+    def window_padding(self, op: Op, layer_padding: tuple[int, int]) -> tuple[int, int]:
+        return self.paddings.get(id(op), layer_padding)
+
     def tensor(self, tensor: Tensor) -> str:
+        if tensor.index in self.pointers:
+            return self.pointers[tensor.index]
         ctype = _CTYPES.get(tensor.dtype)
         if ctype is None:
             raise TinykitError(f"tensor {tensor.name!r} has type {tensor.dtype.value}, which the code generator cannot place.")
@@ -125,16 +137,23 @@ class _Context:
         if ctype not in _NUMPY_OF_CTYPE:
             raise ValueError(f"unsupported constant type {ctype}")
         array = np.ascontiguousarray(values, dtype=_NUMPY_OF_CTYPE[ctype])
+        key = ("constant", self.current_op.index if self.current_op else None, hint, ctype, array.shape, array.tobytes())
+        if key in self._shared:
+            return self._shared[key]
         name = self._unique(self._prefix() + _identifier(hint))
+        self._shared[key] = name
         what = f"op {self.current_op.index} ({self.current_op.kind.value}) {hint}" if self.current_op else hint
         self.arrays.append(ConstArray(name, ctype, array, what))
         return name
 
     def struct(self, ctype: str, hint: str, fields: dict[str, str]) -> str:
-        name = self._unique(self._prefix() + _identifier(hint))
         initializer = "{" + ", ".join(f".{k} = {v}" for k, v in fields.items()) + "}"
-        self.structs.append(ConstStruct(ctype, name, initializer))
-        return f"&{name}"
+        key = ("struct", self.current_op.index if self.current_op else None, ctype, hint, initializer)
+        if key not in self._shared:
+            name = self._unique(self._prefix() + _identifier(hint))
+            self.structs.append(ConstStruct(ctype, name, initializer))
+            self._shared[key] = f"&{name}"
+        return self._shared[key]
 
 
 @dataclass(frozen=True)
@@ -180,12 +199,20 @@ def generate(
     MLPerf Tiny's runner."""
     ctx = _Context(plan, schedule)
     op_entries = []
+    patch_stage = None
     for op in graph.ops:
         emit = EMITTERS.get(op.kind)
         if emit is None:
             raise TinykitError(f"op {op.index} ({op.kind.value}) has no code emitter yet.")
-        ctx.begin(op)
-        call = emit(op, ctx)
+        if schedule.in_patch_stage(op):
+            if op.index == schedule.patches.first:
+                patch_stage = emit_patch_stage(graph, schedule.patches, plan, ctx)
+            ctx.begin(op)
+            call = (f"{PATCH_STAGE_FUNCTION}()" if op.index == schedule.patches.first
+                    else f"TK_OK /* computed patch by patch in op {schedule.patches.first} */")
+        else:
+            ctx.begin(op)
+            call = emit(op, ctx)
         op_entries.append({
             "index": op.index, "kind": op.kind.value, "shape": list(op.outputs[0].shape), "macs": op.macs(),
             "kernel": ctx.kernel.kernel, "variant": ctx.kernel.variant, "scratch": ctx.kernel.scratch_bytes, "call": call,
@@ -200,7 +227,7 @@ def generate(
         inputs=_io_entries("input", graph.inputs, plan), outputs=_io_entries("output", graph.outputs, plan),
     )
     model_c = _TEMPLATES.get_template("model.c.j2").render(
-        **common, ops=op_entries, structs=ctx.structs, states=[_state_entry(t) for t in graph.state],
+        **common, ops=op_entries, structs=ctx.structs, patch_stage=patch_stage, states=[_state_entry(t) for t in graph.state],
         extern_decls=[f"extern const {a.ctype} {a.name}[{a.values.size}];" for a in ctx.arrays],
         inputs=_io_entries("input", graph.inputs, plan), outputs=_io_entries("output", graph.outputs, plan),
     )

@@ -15,6 +15,15 @@ chains of such ops (RESHAPE then LOGISTIC...) become a single buffer. A view
 Every other overlap rule becomes a ``BufferOverlap`` between two buffers:
 the placement may let them share bytes at that op when the input buffer
 lies at least ``min_distance`` bytes above the output buffer.
+
+With a patch stage (``Schedule.patches``, tinykit/schedule/patches.py) the
+stage's intermediate tensors have no buffer: each has a patch buffer, live
+from its op to the next (within one patch that is all it needs, and the
+next patch rewrites it before reading it). The stage's input stays live
+until its last op and its output from its first op (every patch reads the
+one and writes the other), and the stage input's window copy and the last
+op's output patch, when the stage needs them, live at the first and last op.
+No op of a stage runs in place or overlaps.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from tinykit.errors import TinykitError
 from tinykit.ir import Graph, Op, Tensor
 from tinykit.schedule import Schedule
 from tinykit.schedule.overlap import describe_distances, distance_allowed
+from tinykit.schedule.patches import PatchStage
 
 
 @dataclass(frozen=True)
@@ -32,9 +42,11 @@ class Buffer:
     """One span of arena bytes and its lifetime.
 
     ``key`` is ``t<index>`` for tensors (the index of the first tensor stored
-    in the buffer) and ``s<op index>`` for an op's scratch area. ``tensors``
+    in the buffer), ``s<op index>`` for an op's scratch area, ``p<index>``
+    for the patch buffer of tensor ``index`` in a patch stage and
+    ``w<index>`` for its window copy of stage input ``index``. ``tensors``
     lists the indices of the tensors that share the buffer, in the order they
-    are produced; it is empty for scratch.
+    are produced; it is empty for scratch and patch buffers, whose tensor is ``patch_of``.
     """
 
     key: str
@@ -44,15 +56,27 @@ class Buffer:
     last_use: int
     tensors: tuple[int, ...] = ()
     scratch_op: int | None = None
+    patch_of: int | None = None
 
     @property
-    def order(self) -> tuple[int, int]:
+    def kind(self) -> str:
+        """"tensor", "scratch", "patch" or "window" (plan listings and drawings)."""
+        if self.scratch_op is not None:
+            return "scratch"
+        if self.patch_of is not None:
+            return "window" if self.key.startswith("w") else "patch"
+        return "tensor"
+
+    @property
+    def order(self) -> tuple[int, int, int]:
         """A total order independent of how the buffers were listed: tensor
         buffers by tensor index, then scratch areas by op index (the order in
-        which TF Lite Micro registers its buffers)."""
+        which TF Lite Micro registers its buffers), then patch buffers."""
         if self.scratch_op is not None:
-            return (1, self.scratch_op)
-        return (0, self.tensors[0])
+            return (1, self.scratch_op, 0)
+        if self.patch_of is not None:
+            return (2, self.patch_of, int(self.key.startswith("w")))
+        return (0, self.tensors[0], 0)
 
     def live_at(self, op_index: int) -> bool:
         return self.first_use <= op_index <= self.last_use
@@ -66,6 +90,8 @@ def graph_buffers(graph: Graph, schedule: Schedule, in_place: bool = True) -> tu
     and the op's kernel allows it) and the scratch areas ``schedule`` asks for,
     sorted by ``Buffer.order``."""
     spans = tensor_lifetimes(graph)
+    if schedule.patches is not None:
+        spans = _patched_lifetimes(graph, schedule.patches, spans)
     groups = _in_place_groups(graph, schedule, spans, in_place)
     by_index = {t.index: t for t in graph.activations}
     buffers = [_tensor_buffer([by_index[i] for i in group], spans) for group in groups]
@@ -73,7 +99,39 @@ def graph_buffers(graph: Graph, schedule: Schedule, in_place: bool = True) -> tu
         _scratch_buffer(op, time, schedule.op(op).scratch_bytes)
         for time, op in enumerate(graph.ops) if schedule.op(op).scratch_bytes > 0
     ]
+    if schedule.patches is not None:
+        buffers += _patch_buffers(graph, schedule.patches)
     return tuple(sorted(buffers, key=lambda b: b.order))
+
+
+def _patched_lifetimes(graph: Graph, stage: PatchStage, spans: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int]]:
+    """``spans`` without the stage's intermediate tensors, its input live
+    until its last op and its output from its first."""
+    inner = {graph.ops[i].outputs[0].index for i in stage.ops[:-1]}
+    source, result = graph.ops[stage.first].inputs[0].index, graph.ops[stage.last].outputs[0].index
+    spans = {index: span for index, span in spans.items() if index not in inner}
+    spans[source] = (spans[source][0], max(spans[source][1], stage.last))
+    spans[result] = (stage.first, spans[result][1])
+    return spans
+
+
+def _patch_buffers(graph: Graph, stage: PatchStage) -> list[Buffer]:
+    """The patch buffers of ``stage``: one per intermediate tensor (from its op to the
+    next), and the window copy and output patch when the stage needs them."""
+    buffers = []
+    for op_index, size in zip(stage.ops, stage.buffer_bytes):
+        out = graph.ops[op_index].outputs[0]
+        buffers.append(Buffer(key=f"p{out.index}", name=f"patch of {out.name}", size=size, first_use=op_index,
+                              last_use=op_index + 1, patch_of=out.index))
+    if stage.window_bytes:
+        source = graph.ops[stage.first].inputs[0]
+        buffers.append(Buffer(key=f"w{source.index}", name=f"window of {source.name}", size=stage.window_bytes,
+                              first_use=stage.first, last_use=stage.first, patch_of=source.index))
+    if stage.output_patch_bytes:
+        out = graph.ops[stage.last].outputs[0]
+        buffers.append(Buffer(key=f"p{out.index}", name=f"patch of {out.name}", size=stage.output_patch_bytes,
+                              first_use=stage.last, last_use=stage.last, patch_of=out.index))
+    return buffers
 
 
 @dataclass(frozen=True)
@@ -111,7 +169,8 @@ def buffer_overlaps(graph: Graph, schedule: Schedule, buffers: tuple[Buffer, ...
     outputs = {t.index for t in graph.outputs}
     pairs = []
     for time, op in enumerate(graph.ops):
-        if not op.outputs or op.outputs[0].is_constant or op.outputs[0].index not in owner:
+        if (not op.outputs or op.outputs[0].is_constant or op.outputs[0].index not in owner
+                or schedule.in_patch_stage(op)):
             continue
         out = owner[op.outputs[0].index]
         for rule in schedule.op(op).overlaps:
@@ -202,7 +261,7 @@ def _in_place_groups(graph: Graph, schedule: Schedule, spans: dict[int, tuple[in
 
     for time, op in enumerate(graph.ops):
         out = op.outputs[0] if op.outputs else None
-        if out is None or out.is_constant:
+        if out is None or out.is_constant or schedule.in_patch_stage(op):
             continue
         if op.is_view and op.inputs[0] is not None and not op.inputs[0].is_constant:
             merge(op.inputs[0], out)

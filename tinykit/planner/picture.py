@@ -21,9 +21,12 @@ from tinykit.schedule.overlap import describe_distances
 _OP_WIDTH = 24  # pixels per op
 _HEIGHT = 480  # pixels for the whole arena
 _MARGIN = 40
-# Tensors blue, scratch orange: scratch is the short-lived kind worth spotting.
+# Tensors blue, scratch orange: scratch is the short-lived kind worth spotting;
+# a patch stage's patch and window buffers green.
 _TENSOR_FILL = "#8fb8de"
 _SCRATCH_FILL = "#f4b183"
+_PATCH_FILL = "#a9d18e"
+_FILLS = {"scratch": _SCRATCH_FILL, "patch": _PATCH_FILL, "window": _PATCH_FILL}
 _OVERLAP_FILL = "#c0504d"
 
 
@@ -45,7 +48,7 @@ def render_svg(plan: dict[str, Any]) -> str:
         f'<text x="{_MARGIN}" y="{height - 10}">op index (time) &#8594;   address &#8595;</text>',
     ]
     for b in plan["buffers"]:
-        fill = _SCRATCH_FILL if b["kind"] == "scratch" else _TENSOR_FILL
+        fill = _FILLS.get(b["kind"], _TENSOR_FILL)
         tooltip = f"{b['id']} {b['name']}: {b['size']} bytes at offset {b['offset']}, ops {b['first']}..{b['last']}"
         parts.append(
             f'<rect class="buffer" data-id={quoteattr(b["id"])} x="{_MARGIN + b["first"] * _OP_WIDTH}" '

@@ -15,6 +15,7 @@ from tinykit.planner.lifetimes import Buffer, BufferOverlap, buffer_overlaps, gr
 from tinykit.planner.picture import render_svg
 from tinykit.planner.render import render_plan
 from tinykit.schedule import Schedule
+from tinykit.schedule.patches import PatchStage
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class MemoryPlan:
     in_place: bool  # whether in-place merges were kept (they are dropped if that packs better)
     buffers: tuple[PlacedBuffer, ...]  # sorted by Buffer.order
     overlaps: tuple[BufferOverlap, ...] = ()
+    patches: PatchStage | None = None  # the schedule's patch stage, whose patch buffers are among ``buffers``
 
     @cached_property
     def _by_key(self) -> dict[str, PlacedBuffer]:
@@ -84,6 +86,15 @@ class MemoryPlan:
                 f"{self.graph_name!r}: it is {kind} or belongs to another graph"
             ) from None
 
+    def patch_offset(self, key: str) -> int:
+        """Byte offset of a patch stage's patch or window buffer (``Buffer.key`` ``p<tensor>`` or ``w<tensor>``)."""
+        return self._by_key[key].offset
+
+    def has_place(self, tensor: Tensor) -> bool:
+        """Whether ``tensor`` has a buffer of its own (not: constants, and a patch stage's
+        intermediate tensors, which only ever hold one patch in a patch buffer)."""
+        return tensor.index in self._tensor_offsets
+
     def scratch_offset(self, op: Op) -> int | None:
         """Byte offset of the op's scratch area, None if its kernel needs none."""
         return self._scratch_offsets.get(op.index)
@@ -115,7 +126,7 @@ class MemoryPlan:
                 {
                     "id": p.buffer.key,
                     "name": p.buffer.name,
-                    "kind": "scratch" if p.buffer.scratch_op is not None else "tensor",
+                    "kind": p.buffer.kind,
                     "tensors": list(p.buffer.tensors),
                     "size": p.buffer.size,
                     "reserved": p.reserved,
@@ -129,6 +140,7 @@ class MemoryPlan:
                 {**o.to_json(), "distance": self._by_key[o.input].offset - self._by_key[o.output].offset}
                 for o in self.used_overlaps()
             ],
+            **({} if self.patches is None else {"patches": self.patches.to_json()}),
         }
 
 
@@ -199,4 +211,5 @@ def plan_graph(graph: Graph, schedule: Schedule, alignment: int = 16, search_rou
             for b, offset in zip(buffers, placement.offsets)
         ),
         overlaps=overlaps,
+        patches=schedule.patches,
     )

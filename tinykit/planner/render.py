@@ -36,6 +36,7 @@ def render_plan(plan: MemoryPlan) -> str:
         f"(peak of live bytes, at op {plan.peak_op})",
         f"{len(plan.buffers)} buffers, {num_ops} ops, alignment {plan.alignment}, "
         f"placed by {plan.strategy}, in-place merges {'kept' if plan.in_place else 'dropped (packed better)'}",
+        *([f"Patch stage: {plan.patches.describe()}"] if plan.patches is not None else []),
         "",
     ]
     header = _column_header(num_ops)
@@ -67,6 +68,9 @@ def render_plan(plan: MemoryPlan) -> str:
         "arena live at each op ('#' = full). Ids: t<tensor index>, s<op index> for an op's scratch; "
         "'a -> b' names tensors that share one buffer in place; long names are cut in the middle."
     )
+    if plan.patches is not None:
+        legend += (" Patch stage: p<tensor index> holds one patch of a tensor, w<tensor index> the window of the "
+                   "stage's input one patch reads; each is reused by every patch, so it is drawn once.")
     ops = "Ops: " + ", ".join(f"{t}:{kind}" for t, kind in enumerate(plan.op_kinds))
     lines += ["", textwrap.fill(legend, _TEXT_WIDTH), textwrap.fill(ops, _TEXT_WIDTH, subsequent_indent="     ")]
     return "\n".join(line.rstrip() for line in lines)

@@ -10,6 +10,7 @@ from functools import cached_property
 from tinykit.errors import TinykitError
 from tinykit.ir import Graph, Op
 from tinykit.schedule.overlap import Overlap
+from tinykit.schedule.patches import PatchStage
 from tinykit.schedule.variants import REFERENCE, KernelVariant, variants_of
 
 # "auto": the most preferred variant the target's features allow, or a less
@@ -55,6 +56,9 @@ class Schedule:
     features: frozenset[str]
     kernels: str  # one of KERNEL_MODES
     ops: tuple[OpSchedule, ...]  # in the graph's op order
+    # The first ops run patch by patch (tinykit.schedule.patches), chosen by
+    # tinykit.planner.patch_choice; None: every op runs on whole tensors.
+    patches: PatchStage | None = None
 
     @cached_property
     def _by_index(self) -> dict[int, OpSchedule]:
@@ -72,13 +76,21 @@ class Schedule:
         """Every C file the chosen kernels need, sorted, each once."""
         return tuple(sorted({path for entry in self.ops for path in entry.sources}))
 
+    def in_patch_stage(self, op: Op | int) -> bool:
+        """Whether ``op`` (an Op or its index) runs patch by patch."""
+        index = op if isinstance(op, int) else op.index
+        return self.patches is not None and index in self.patches.ops
+
     def to_json(self) -> dict:
         """The schedule as plain JSON values (tinykit.json, the build hash)."""
-        return {
+        document = {
             "features": sorted(self.features),
             "kernels": self.kernels,
             "ops": [{"index": entry.op_index, **entry.to_json()} for entry in self.ops],
         }
+        if self.patches is not None:
+            document["patches"] = self.patches.to_json()
+        return document
 
 
 def applicable_variants(op: Op, features: frozenset[str], kernels: str) -> list[KernelVariant]:

@@ -69,7 +69,7 @@ def _nhwc_kernel_dims(ctx: EmitContext, op: Op, filt: Tensor) -> tuple[str, str,
     )
 
 
-def _window_params(op: Op, opts: Conv2DOptions | DepthwiseConv2DOptions, input_hw: tuple[int, int],
+def _window_params(ctx: EmitContext, op: Op, opts: Conv2DOptions | DepthwiseConv2DOptions, input_hw: tuple[int, int],
                    kernel_hw: tuple[int, int]) -> dict[str, str]:
     """The fields CONV_2D and DEPTHWISE_CONV_2D parameters share (stride,
     dilation, padding, zero-point offsets, activation clamp)."""
@@ -77,6 +77,7 @@ def _window_params(op: Op, opts: Conv2DOptions | DepthwiseConv2DOptions, input_h
     inp, out = op.inputs[0], op.outputs[0]
     _, _, pad_h, pad_w = window_geometry(
         in_h, in_w, *kernel_hw, opts.stride_h, opts.stride_w, opts.dilation_h, opts.dilation_w, opts.padding)
+    pad_h, pad_w = ctx.window_padding(op, (pad_h, pad_w))
     return {
         "stride_h": str(opts.stride_h), "stride_w": str(opts.stride_w),
         "dilation_h": str(opts.dilation_h), "dilation_w": str(opts.dilation_w),
@@ -94,7 +95,7 @@ def emit_conv_2d(op: Op, ctx: EmitContext) -> str:
     filt, bias, scales = _weights(op, out.shape[-1])
     out_c, k_h, k_w, filt_c = filt.shape
     _, in_h, in_w, in_c = nhwc_shape(inp)
-    params = ctx.struct("tk_conv_params", "params", _window_params(op, opts, (in_h, in_w), (k_h, k_w)))
+    params = ctx.struct("tk_conv_params", "params", _window_params(ctx, op, opts, (in_h, in_w), (k_h, k_w)))
     dims = _nhwc_kernel_dims(ctx, op, filt)
     if ctx.kernel.weight_layout == QUADS:
         rows = filt.array().reshape(out_c, k_h * k_w * filt_c)
@@ -175,7 +176,7 @@ def emit_depthwise_conv_2d(op: Op, ctx: EmitContext) -> str:
     _, k_h, k_w, _ = filt.shape
     _, in_h, in_w, _ = nhwc_shape(inp)
     params = ctx.struct("tk_depthwise_conv_params", "params", {
-        **_window_params(op, opts, (in_h, in_w), (k_h, k_w)), "depth_multiplier": str(opts.depth_multiplier),
+        **_window_params(ctx, op, opts, (in_h, in_w), (k_h, k_w)), "depth_multiplier": str(opts.depth_multiplier),
     })
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
     dims = _nhwc_kernel_dims(ctx, op, filt)

@@ -24,6 +24,7 @@ def _emit_pool(op: Op, ctx: EmitContext) -> str:
     _, in_h, in_w, _ = nhwc_shape(inp)
     _, _, pad_h, pad_w = window_geometry(
         in_h, in_w, opts.filter_h, opts.filter_w, opts.stride_h, opts.stride_w, 1, 1, opts.padding)
+    pad_h, pad_w = ctx.window_padding(op, (pad_h, pad_w))
     params = ctx.struct("tk_pool_params", "params", {
         "stride_h": str(opts.stride_h), "stride_w": str(opts.stride_w),
         "filter_h": str(opts.filter_h), "filter_w": str(opts.filter_w),
