@@ -46,15 +46,17 @@ def isa_feature_sets(*kinds: OpKind) -> list:
 def assert_bit_exact(
     model: bytes, tmp_path: Path, samples: int = 20, seed: int = 0, sanitize: bool = True,
     features: Iterable[str] = frozenset(), reference_model: bytes | None = None, kernels: str = "fastest",
+    **build_options,
 ) -> CompiledModel:
     """tinykit's build of ``model`` gives tflite-micro's outputs byte for byte. tflite-micro runs
     ``reference_model`` instead when given (the model as tinykit simplified it, for a file tflite-micro
     cannot run as it is). ``kernels`` is "fastest" by default, so that an op test runs the variant
-    it names even where a slower one would plan a smaller arena; whole models pass "auto"."""
+    it names even where a slower one would plan a smaller arena; whole models pass "auto".
+    ``build_options`` go to ``compile_tflite`` (``patches``, ``max_recompute``)."""
     tflite = tmp_path / "model.tflite"
     tflite.write_bytes(model)
     compiled = compile_tflite(tflite, tmp_path / "build", board="host", source_name=tflite.name, features=features,
-                              kernels=kernels)
+                              kernels=kernels, **build_options)
     assert check_no_overlap(compiled.plan) == []
     host = build_host(compiled.folder, sanitize=sanitize, shared_library=False)
     inputs = random_samples(compiled.graph, samples, seed)

@@ -173,10 +173,11 @@ def stage_problem(graph: Graph, ops: Sequence[int]) -> str | None:
 def patch_stage(graph: Graph, ops: Sequence[int], grid: tuple[int, int]) -> PatchStage:
     """The patch stage running ops ``ops`` of ``graph`` on a ``grid`` of (rows, columns) patches."""
     problem = stage_problem(graph, ops)
-    last_out = graph.ops[ops[-1]].outputs[0]
-    _, out_h, out_w, _ = last_out.shape
-    if problem is None and not (1 <= grid[0] <= out_h and 1 <= grid[1] <= out_w):
-        problem = f"a {grid[0]}x{grid[1]} grid does not fit the stage's {out_h}x{out_w} output"
+    if problem is None:
+        last_out = graph.ops[ops[-1]].outputs[0]
+        _, out_h, out_w, _ = last_out.shape
+        if not (1 <= grid[0] <= out_h and 1 <= grid[1] <= out_w):
+            problem = f"a {grid[0]}x{grid[1]} grid does not fit the stage's {out_h}x{out_w} output"
     if problem is not None:
         raise TinykitError(f"Ops {list(ops)} cannot run patch by patch: {problem}. Choose other stage ops or another grid.")
     patches = []
