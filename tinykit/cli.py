@@ -38,6 +38,12 @@ def progress(message: str) -> None:
 def _default_folder(model: Path) -> Path:
     return Path("build") / (model.stem if model.suffix else model.name)
 
+MAX_RECOMPUTE_OPTION = click.option(
+    "--max-recompute", type=float, default=0.0, show_default=True, metavar="FRACTION",
+    help="Let the first layers run patch by patch (smaller arena, some halo pixels computed twice) when that makes "
+         "the arena smaller, with at most this fraction of the model's MACs recomputed (e.g. 0.1); 0 keeps every "
+         "layer whole.")
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(tinykit.__version__, prog_name="tinykit")
@@ -63,10 +69,7 @@ def main() -> None:
 @click.option("--calibration", type=click.Choice(["random"]), help="'random': calibrate a float model on random inputs (quick, inaccurate).")
 @click.option("--kernels", type=click.Choice(KERNEL_MODES), default="auto", show_default=True, help=KERNELS_HELP)
 @click.option("--mlperf-id", metavar="ID", help="MLPerf Tiny benchmark id the firmware reports to MLPerf Tiny's runner: kws01, vww01, ic01, ad01 or strww01 [default: inferred from the shapes of MLPerf Tiny's reference models, else none].")
-@click.option("--max-recompute", type=float, default=0.0, show_default=True, metavar="FRACTION",
-              help="Let the first layers run patch by patch (smaller arena, some halo pixels computed twice) when "
-                   "that makes the arena smaller, with at most this fraction of the model's MACs recomputed "
-                   "(e.g. 0.1); 0 keeps every layer whole.")
+@MAX_RECOMPUTE_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the build's figures instead of the table.")
 def build(model: Path, board: str, output: Path | None, data: Path | None, calibration: str | None, kernels: str,
           mlperf_id: str | None, max_recompute: float, as_json: bool) -> None:
@@ -143,9 +146,10 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Build folder to create or reuse [default: build/<model name>].")
 @click.option("--port", help="Serial port of a real board already flashed with this build (a device path or any pyserial URL).")
 @click.option("--kernels", type=click.Choice(KERNEL_MODES), default="auto", show_default=True, help=KERNELS_HELP)
+@MAX_RECOMPUTE_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
 def verify(model: Path, board: str, samples: int, data: Path | None, seed: int, output: Path | None, port: str | None,
-           kernels: str, as_json: bool) -> None:
+           kernels: str, max_recompute: float, as_json: bool) -> None:
     """Check the generated code against TF Lite Micro, byte for byte.
 
     Builds MODEL (an int8 .tflite) for the board, runs random inputs and any
@@ -160,6 +164,7 @@ def verify(model: Path, board: str, samples: int, data: Path | None, seed: int, 
     folder = output or _default_folder(model)
     result = verify_model(
         model, folder, board=board, samples=samples, data=data, seed=seed, report=progress, port=port, kernels=kernels,
+        max_recompute=max_recompute,
     )
     click.echo(json.dumps(result.to_json(), indent=2) if as_json else result.render())
     sys.exit(0 if result.bit_exact else 1)

@@ -16,8 +16,8 @@ from tinykit.verify.host import build_host, run_host
 from tinykit.verify.tflm import run_tflm, tflm_arena
 
 
-def _reusable(model: Path, folder: Path, board: Board, kernels: str) -> bool:
-    """True when ``folder`` already holds the build of this exact .tflite for this board and kernels."""
+def _reusable(model: Path, folder: Path, board: Board, kernels: str, max_recompute: float) -> bool:
+    """True when ``folder`` already holds the build of this exact .tflite for this board, kernels and patch stage."""
     handoff = folder / FILE_NAME
     if not (is_tflite(model) and handoff.exists() and (folder / INT8_MODEL_FILE).exists()):
         return False
@@ -27,21 +27,23 @@ def _reusable(model: Path, folder: Path, board: Board, kernels: str) -> bool:
         recorded = read_handoff(folder).get("build_hash")
     except TinykitError:
         return False  # another schema version: rebuild rather than refuse
-    return recorded == build_hash(model.read_bytes(), board.name, schedule_for(model, board.name, kernels))
+    return recorded == build_hash(model.read_bytes(), board.name, schedule_for(model, board.name, kernels, max_recompute))
 
 
 def verify_model(
     model: Path, folder: Path, board: str = HOST_BOARD, samples: int = 100, data: Path | None = None,
     seed: int = 0, report: Callable[[str], None] = lambda _: None, port: str | None = None, kernels: str = "auto",
+    max_recompute: float = 0.0,
 ) -> VerifyResult:
     target = get_board(board)
-    if _reusable(model, folder, target, kernels):
+    if _reusable(model, folder, target, kernels, max_recompute):
         report(f"reusing the build in {folder}")
         tflite = folder / INT8_MODEL_FILE
     else:
         report(f"building {model} for {target.name} into {folder}")
         tflite = build(
             model, folder, board=target.name, data=data if not is_tflite(model) else None, progress=report, kernels=kernels,
+            max_recompute=max_recompute,
         ).tflite
     graph = read_tflite(tflite)
     inputs = random_samples(graph, samples, seed)
