@@ -15,11 +15,15 @@ output, by ``tk_copy_rows`` (defined here, once per model).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from tinykit.codegen.emit import EMITTERS
 from tinykit.ir import Graph, Op, Tensor
 from tinykit.planner import MemoryPlan
 from tinykit.schedule.patches import PatchStage, Region
+
+if TYPE_CHECKING:
+    from tinykit.codegen.generator import _Context
 
 PATCH_STAGE_FUNCTION = "tk_patch_stage"
 
@@ -52,7 +56,7 @@ def _row_start(tensor: Tensor, region: Region, plan: MemoryPlan) -> int:
     return plan.tensor_offset(tensor) + (region.y0 * width + region.x0) * channels
 
 
-def emit_patch_stage(graph: Graph, stage: PatchStage, plan: MemoryPlan, ctx) -> str:
+def emit_patch_stage(graph: Graph, stage: PatchStage, plan: MemoryPlan, ctx: _Context) -> str:
     """The C definitions of the stage's function (``PATCH_STAGE_FUNCTION``, a ``tk_status``
     of no arguments) and its copy helper; ``ctx`` is the generator's context."""
     lines = [_COPY_ROWS if stage.window_bytes or stage.output_patch_bytes else "", f"/* {stage.describe()}. */", f"static tk_status {PATCH_STAGE_FUNCTION}(void)", "{",
