@@ -75,6 +75,7 @@ class _Context:
         self.schedule = schedule
         self.arrays: list[ConstArray] = []
         self.structs: list[ConstStruct] = []
+        self._struct_names: dict[tuple[str, str], str] = {}
         self._weight_names: dict[int, str] = {}
         self._used_names: set[str] = set()
         self.current_op: Op | None = None
@@ -131,9 +132,14 @@ class _Context:
         return name
 
     def struct(self, ctype: str, hint: str, fields: dict[str, str]) -> str:
-        name = self._unique(self._prefix() + _identifier(hint))
         initializer = "{" + ", ".join(f".{k} = {v}" for k, v in fields.items()) + "}"
-        self.structs.append(ConstStruct(ctype, name, initializer))
+        # Ops with equal constants (the dims and parameters of a network's
+        # repeated blocks) share one object, so flash holds each value once.
+        name = self._struct_names.get((ctype, initializer))
+        if name is None:
+            name = self._unique(self._prefix() + _identifier(hint))
+            self._struct_names[(ctype, initializer)] = name
+            self.structs.append(ConstStruct(ctype, name, initializer))
         return f"&{name}"
 
 
@@ -172,6 +178,12 @@ def _state_entry(tensor: Tensor) -> dict:
             "fill": fill, "comment": f"tensor {tensor.index}: {tensor.name}, {list(tensor.shape)}"}
 
 
+def _milli_ctype(milli: list[int] | None) -> str:
+    """The C type of the MLPerf results table: int16_t when every value fits
+    (probabilities print as 0..1000 thousandths), halving its flash."""
+    return "int16_t" if milli is not None and all(-(2**15) <= v < 2**15 for v in milli) else "int32_t"
+
+
 def generate(
     graph: Graph, schedule: Schedule, plan: MemoryPlan, source: str, build_hash: str, mlperf: MlperfSetting
 ) -> GeneratedSources:
@@ -192,7 +204,8 @@ def generate(
         })
     ctx.current_op = None
 
-    common = {"version": tinykit.__version__, "source": source, "milli": milli_table(mlperf, graph)}
+    milli = milli_table(mlperf, graph)
+    common = {"version": tinykit.__version__, "source": source, "milli": milli, "milli_ctype": _milli_ctype(milli)}
     weights_bytes = sum(a.nbytes for a in ctx.arrays)
     model_h = _TEMPLATES.get_template("model.h.j2").render(
         **common, name=graph.name, build_hash=build_hash, arena_bytes=plan.arena_bytes,

@@ -24,6 +24,14 @@ from tinykit.errors import TinykitError
 from tinykit.resources import firmware_dir
 
 BSP_LIBRARY = "tinykit_bsp"
+# Compiler flags of the code that runs outside inference: the firmware app
+# (boot, command loop, serial protocol, profiler; src/ with the generated
+# model's tables and one-call op wrappers) and the board support. It is
+# optimized for size, and its copy and clear loops (the reset handler's)
+# stay loops instead of becoming calls that link newlib's large memcpy and
+# memset; the kernels (lib/tinykit_runtime) and the audio features library
+# keep the dev-platform's -O2, so inference is as fast.
+COLD_CODE_FLAGS = ("-Os", "-fno-tree-loop-distribute-patterns")
 
 
 def app_dir(app: str = "profiler") -> Path:
@@ -66,7 +74,7 @@ def _write_bsp_library(board: Board, library: Path) -> None:
             "libArchive": False,
             # Each BSP folder's headers are visible to the others, as in
             # tinykit's own builds of the BSP.
-            "flags": [f"-I src/{source.name}" for source in source_dirs],
+            "flags": [*(f"-I src/{source.name}" for source in source_dirs), *COLD_CODE_FLAGS],
         },
     }
     (library / "library.json").write_text(json.dumps(manifest, indent=2) + "\n")
@@ -102,6 +110,8 @@ def platformio_ini(board: Board, core_dir: Path) -> str:
         f"board = {platformio_board_id(board)}",
         "lib_archive = no",
         f"build_flags = {' '.join(board.c_defines())}",
+        "; The app in src/ runs outside inference: built for size (the kernels keep -O2).",
+        f"build_src_flags = {' '.join(COLD_CODE_FLAGS)}",
         f"board_build.cpu = {board.cpu}",
         f"board_build.f_cpu = {board.clock_hz}L",
         f"board_build.cpu_flags = {' '.join(board.gcc_flags())}",

@@ -20,6 +20,7 @@
 #include "kws_app.h"
 #include "kws_boot.h"
 #include "model.h"
+#include "text.h"
 #include "tinykit/bsp.h"
 
 #define KWS_APP_NAME "kws_stream"
@@ -229,7 +230,7 @@ static int32_t dispatch(void *context, const char *const *tokens, int32_t count)
     const command_entry *entry;
     (void)context;
     for (entry = COMMANDS; entry->name != NULL; ++entry) {
-        if (strcmp(entry->name, tokens[0]) == 0) {
+        if (text_equal(entry->name, tokens[0])) {
             entry->run(tokens + 1, count - 1);
             return 1;
         }

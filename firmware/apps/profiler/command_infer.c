@@ -20,9 +20,9 @@ static int32_t infer_once(profiler_state *state)
     tk_status status;
     model_inputs_restore();
     status = tk_model_invoke();
-    /* Reading the clock after each inference keeps its 64-bit extension
-     * correct however long the loop runs. */
-    (void)lap_clock_cycles(&state->clock);
+    /* Reading the clock after each inference keeps it right across
+     * counter wraps however long the loop runs. */
+    lap_clock_advance(&state->clock);
     if (status != TK_OK) {
         console_text("e-[inference failed: tk_model_invoke returned status ");
         console_uint((uint64_t)status);

@@ -53,7 +53,7 @@ void command_tk_time(profiler_state *state, const char *const *args, int32_t arg
         status = tk_model_invoke();
         cycles = tk_bsp_cycles() - start;
 
-        (void)lap_clock_cycles(&state->clock);
+        lap_clock_advance(&state->clock);
         if (status != TK_OK) {
             print_failure("tk_model_invoke", -1, status);
             return;
@@ -89,7 +89,7 @@ void command_tk_layers(profiler_state *state, const char *const *args, int32_t a
                 return;
             }
         }
-        (void)lap_clock_cycles(&state->clock);
+        lap_clock_advance(&state->clock);
         record_begin(&record, "layer-run");
         record_uint_field(&record, "run", (uint64_t)run);
         record_key(&record, "cycles");
