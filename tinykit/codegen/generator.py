@@ -80,7 +80,7 @@ class _Context:
         self._used_names: set[str] = set()
         self.current_op: Op | None = None
         self.kernel: OpSchedule | None = None
-        self.kernel_context = ""
+        self._context_fields: dict[str, str] = {}
 
     def begin(self, op: Op) -> None:
         """Start emitting ``op``: its kernel and a static ``tk_context`` for its scratch area."""
@@ -89,10 +89,17 @@ class _Context:
         offset = self.plan.scratch_offset(op)
         if (offset is None) != (self.kernel.scratch_bytes == 0):
             raise RuntimeError(f"the plan and the schedule disagree on op {op.index}'s scratch area")
-        self.kernel_context = self.struct("tk_context", "context", {
+        self._context_fields = {
             "buf": "NULL" if offset is None else f"tk_arena + {offset}",
             "size": str(self.kernel.scratch_bytes),
-        })
+        }
+
+    @property
+    def kernel_context(self) -> str:
+        # Made when the emitter first calls its kernel (struct() gives the
+        # same object every time): an op that calls none leaves no unused
+        # constant behind, which -Werror would refuse.
+        return self.struct("tk_context", "context", self._context_fields)
 
     def call(self, *arguments: str) -> str:
         return f"{self.kernel.kernel}({', '.join((self.kernel_context, *arguments))})"
@@ -178,10 +185,17 @@ def _state_entry(tensor: Tensor) -> dict:
             "fill": fill, "comment": f"tensor {tensor.index}: {tensor.name}, {list(tensor.shape)}"}
 
 
-def _milli_ctype(milli: list[int] | None) -> str:
-    """The C type of the MLPerf results table: int16_t when every value fits
-    (probabilities print as 0..1000 thousandths), halving its flash."""
-    return "int16_t" if milli is not None and all(-(2**15) <= v < 2**15 for v in milli) else "int32_t"
+def _milli_steps(milli: list[int] | None) -> dict | None:
+    """The MLPerf results table as the firmware stores it: the value of
+    q = -128 and the 255 steps between neighbours, in the narrowest C type
+    that holds them (a probability's steps are a few thousandths: int8_t,
+    a quarter of the table's flash)."""
+    if milli is None:
+        return None
+    steps = [b - a for a, b in zip(milli, milli[1:])]
+    ctype = next(c for c, bits in (("int8_t", 8), ("int16_t", 16), ("int32_t", 32))
+                 if all(-(2 ** (bits - 1)) <= s < 2 ** (bits - 1) for s in steps))
+    return {"first": milli[0], "steps": steps, "ctype": ctype}
 
 
 def generate(
@@ -205,7 +219,7 @@ def generate(
     ctx.current_op = None
 
     milli = milli_table(mlperf, graph)
-    common = {"version": tinykit.__version__, "source": source, "milli": milli, "milli_ctype": _milli_ctype(milli)}
+    common = {"version": tinykit.__version__, "source": source, "milli": _milli_steps(milli)}
     weights_bytes = sum(a.nbytes for a in ctx.arrays)
     model_h = _TEMPLATES.get_template("model.h.j2").render(
         **common, name=graph.name, build_hash=build_hash, arena_bytes=plan.arena_bytes,

@@ -45,8 +45,7 @@ void command_infer(profiler_state *state, const char *const *args, int32_t arg_c
     int32_t warmups;
     int32_t i;
 
-    if (!args_at_most("infer", arg_count, 2) ||
-        !args_count("infer", "N (inferences)", args, arg_count, 0, 1, 1, &n) ||
+    if (!args_count("infer", "N (inferences)", args, arg_count, 0, 1, 1, &n) ||
         !args_count("infer", "W (warm-up inferences)", args, arg_count, 1, INFER_DEFAULT_WARMUPS, 0,
                     &warmups)) {
         return;
@@ -86,7 +85,6 @@ void command_results(profiler_state *state, const char *const *args, int32_t arg
 {
     (void)state;
     (void)args;
-    if (args_at_most("results", arg_count, 0)) {
-        mlperf_print_results();
-    }
+    (void)arg_count;
+    mlperf_print_results();
 }

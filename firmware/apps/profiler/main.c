@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "app_common.h"
+#include "command_args.h"
 #include "commands.h"
 #include "console.h"
 #include "profiler_state.h"
@@ -16,7 +17,9 @@ static int32_t dispatch(void *context, const char *const *tokens, int32_t count)
 
     for (entry = PROFILER_COMMANDS; entry->name != NULL; ++entry) {
         if (text_equal(entry->name, tokens[0])) {
-            entry->run((profiler_state *)context, tokens + 1, count - 1);
+            if (entry->max_args == COMMAND_ARGS_OWN || args_at_most(entry->name, count - 1, entry->max_args)) {
+                entry->run((profiler_state *)context, tokens + 1, count - 1);
+            }
             return 1;
         }
     }
