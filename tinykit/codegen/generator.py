@@ -187,15 +187,21 @@ def _state_entry(tensor: Tensor) -> dict:
 
 def _milli_steps(milli: list[int] | None) -> dict | None:
     """The MLPerf results table as the firmware stores it: the value of
-    q = -128 and the 255 steps between neighbours, in the narrowest C type
-    that holds them (a probability's steps are a few thousandths: int8_t,
-    a quarter of the table's flash)."""
+    q = -128, then each of the 255 steps between neighbours as the smallest
+    step plus an extra of ``bits`` bits (1, 2, 4, ... 32, so no extra
+    straddles two words), packed into 32-bit words. A probability's steps
+    differ by one thousandth at most: 1 bit each, 32 bytes for the table."""
     if milli is None:
         return None
     steps = [b - a for a, b in zip(milli, milli[1:])]
-    ctype = next(c for c, bits in (("int8_t", 8), ("int16_t", 16), ("int32_t", 32))
-                 if all(-(2 ** (bits - 1)) <= s < 2 ** (bits - 1) for s in steps))
-    return {"first": milli[0], "steps": steps, "ctype": ctype}
+    low = min(steps)
+    extras = [(step - low) % 2**32 for step in steps]  # the firmware sums modulo 2^32
+    bits = next(b for b in (1, 2, 4, 8, 16, 32) if max(extras) < 2**b)
+    words = [0] * -(-len(extras) * bits // 32)
+    for i, extra in enumerate(extras):
+        words[i * bits // 32] |= extra << (i * bits % 32)
+    return {"first": milli[0], "step": low, "bits": bits, "mask": f"0x{2**bits - 1:x}u",
+            "words": [f"0x{word:08x}u" for word in words]}
 
 
 def generate(

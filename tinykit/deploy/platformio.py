@@ -180,6 +180,14 @@ class SizeBreakdown:
     stack_reserve: int  # bytes the linker script reserves for the stack
     other_sram: int  # every other static variable
 
+    @property
+    def flash_minus_weights(self) -> int:
+        """Everything in flash but the model's weights: kernels, runtime, app
+        (protocol, profiler), board support and their constants. The one
+        definition of the firmware's code size: the build report, the size
+        check test and the Cortex-M benchmark all read it here."""
+        return self.flash - self.weights
+
 
 @dataclass(frozen=True)
 class BuildResult:

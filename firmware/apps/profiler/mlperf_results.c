@@ -30,15 +30,19 @@ static void print_milli(int32_t milli)
 
 #if defined(TK_MODEL_MLPERF_MILLI_TABLE)
 /* The printed value of output value q, in thousandths, from the build's
- * table of steps (a table of values would take two to four times its flash). */
+ * packed steps (model.h; a table of the values would take 16 to 32 times
+ * the flash for a probability). Summed modulo 2^32: the build checked that
+ * every value fits an int32_t. */
 static int32_t milli_of(int32_t q)
 {
-    int32_t milli = TK_MODEL_MLPERF_MILLI_FIRST;
+    uint32_t milli = (uint32_t)TK_MODEL_MLPERF_MILLI_FIRST;
     int32_t i;
     for (i = 0; i < q + 128; ++i) {
-        milli += tk_model_mlperf_milli_steps[i];
+        const uint32_t bit = (uint32_t)i * TK_MODEL_MLPERF_MILLI_BITS;
+        milli += (uint32_t)TK_MODEL_MLPERF_MILLI_STEP +
+                 ((tk_model_mlperf_milli_extra[bit / 32u] >> (bit % 32u)) & TK_MODEL_MLPERF_MILLI_MASK);
     }
-    return milli;
+    return (int32_t)milli;
 }
 #endif
 
