@@ -21,6 +21,7 @@ def firmware_usage(board: Board, sizes) -> dict:  # sizes: tinykit.deploy.platfo
         "other_flash_bytes": sizes.other_flash,
         "flash_minus_weights_bytes": sizes.flash_minus_weights,
         "arena_bytes": sizes.arena,
+        "state_bytes": sizes.state,
         "stack_reserve_bytes": sizes.stack_reserve,
         "other_ram_bytes": sizes.other_sram,
     }
@@ -30,7 +31,8 @@ def render_usage(board: Board, sizes) -> str:
     rows = [
         ("flash", sizes.flash, board.flash_bytes, [("weights", sizes.weights), ("code", sizes.code), ("other", sizes.other_flash),
                                                    ("all but weights", sizes.flash_minus_weights)]),
-        ("SRAM", sizes.sram, board.sram_bytes, [("arena", sizes.arena), ("stack reserve", sizes.stack_reserve), ("other static", sizes.other_sram)]),
+        ("SRAM", sizes.sram, board.sram_bytes, [("arena", sizes.arena), *([("state", sizes.state)] if sizes.state else []),
+                                            ("stack reserve", sizes.stack_reserve), ("other static", sizes.other_sram)]),
     ]
     lines = []
     for name, used, budget, parts in rows:

@@ -228,7 +228,7 @@ def generate(
     common = {"version": tinykit.__version__, "source": source, "milli": _milli_steps(milli)}
     weights_bytes = sum(a.nbytes for a in ctx.arrays)
     model_h = _TEMPLATES.get_template("model.h.j2").render(
-        **common, name=graph.name, build_hash=build_hash, arena_bytes=plan.arena_bytes,
+        **common, name=graph.name, build_hash=build_hash, arena_bytes=plan.arena_bytes, state_bytes=graph.state_bytes,
         weights_bytes=weights_bytes, num_ops=len(graph.ops), mlperf=mlperf, mse=mse_coefficients(mlperf, graph),
         inputs=_io_entries("input", graph.inputs, plan), outputs=_io_entries("output", graph.outputs, plan),
     )
