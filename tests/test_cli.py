@@ -54,7 +54,7 @@ def test_build_prints_the_op_table_and_writes_the_build_folder(model_file: Path,
     for name in ("model.tflite", "tinykit.json", "memory_plan.txt", "src/model.c", "src/model.h", "src/model_weights.c", "host/tinykit_run", "host/libtinykit_model.so"):
         assert (out / name).exists(), name
     handoff = json.loads((out / "tinykit.json").read_text())
-    assert handoff["schema_version"] == 2 and handoff["board"] == "host"
+    assert handoff["schema_version"] == 3 and handoff["board"] == "host"
     assert handoff["ops"][0]["macs"] == 8 * 8 * 4 * 3 * 3 * 3
     assert (handoff["ops"][0]["kernel"], handoff["ops"][0]["variant"], handoff["ops"][0]["scratch_bytes"]) == (
         "tk_conv_s8", "reference", 0)

@@ -12,6 +12,8 @@ naming what the file has.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +21,14 @@ import pytest
 from bitexact import assert_bit_exact, assert_refused
 from fbpatch import builtin_code, pack, unpack
 from keras_lstm import LstmShape, converted_lstm
+from elftools.elf.elffile import ELFFile
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
-from tinykit.build import compile_tflite
+from tinykit.boards import get_board
+from tinykit.budget import check_fits
+from tinykit.build import build, compile_tflite
+from tinykit.errors import TinykitError
+from tinykit.firmware_report import render_usage
 from tinykit.ir import OpKind
 from tinykit.verify.host import build_host, run_host
 from tinykit.verify.tflm import run_tflm
@@ -144,3 +151,26 @@ def test_a_keras_3_lstm_loop_is_refused_pointing_at_tf_keras(tmp_path: Path) -> 
     y = b.activation((1, 4), scale=0.05, zero_point=0)
     b.op("WHILE", [x], [y], schema.WhileOptionsT())
     assert_refused(b.finish([x], [y]), tmp_path, r"WHILE .* built with tf-keras and a fixed batch")
+
+
+def test_the_state_is_counted_in_the_ram_report_and_the_board_budget(zoo_cache: Path, tmp_path: Path) -> None:
+    """The state arrays sit beside the arena: the build reports them as "state" (measured here from the
+    firmware's symbols), the SRAM split adds up with them, and the board budget check counts them."""
+    tflite = tmp_path / "lstm.tflite"
+    tflite.write_bytes(converted_lstm(SHAPES[-1], zoo_cache).read_bytes())
+    compiled = build(tflite, tmp_path / "fw", board="qemu_m7")
+    sizes = compiled.firmware.sizes
+    with compiled.firmware.elf.open("rb") as stream:
+        symbols = ELFFile(stream).get_section_by_name(".symtab").iter_symbols()
+        in_elf = sum(s["st_size"] for s in symbols if s.name.startswith("tk_state"))
+    assert in_elf == compiled.graph.state_bytes == sizes.state > 0
+    assert f"#define TK_MODEL_STATE_BYTES {in_elf}\n" in (compiled.folder / "src" / "model.h").read_text()
+    assert sizes.arena + sizes.state + sizes.stack_reserve + sizes.other_sram == sizes.sram
+    assert re.search(rf"^  state +{in_elf:,}$", render_usage(get_board("qemu_m7"), sizes), re.MULTILINE)
+    # A board with exactly the SRAM the check counts fits; one byte less is refused, naming the state.
+    graph, plan = compiled.graph, compiled.plan
+    needed = plan.arena_bytes + graph.state_bytes + 4096 + sum(t.nbytes for t in graph.inputs)
+    board = replace(get_board("qemu_m7"), sram_bytes=needed, stack_reserve=4096)
+    check_fits(graph, plan, compiled.weights_bytes, board)
+    with pytest.raises(TinykitError, match=rf"its state kept between inferences \({in_elf:,} bytes"):
+        check_fits(graph, plan, compiled.weights_bytes, replace(board, sram_bytes=needed - 1))

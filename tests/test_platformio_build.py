@@ -77,7 +77,7 @@ def test_build_is_within_budget_and_sizes_add_up(tmp_path, core_dir, board_name)
     assert sizes.stack_reserve == board.stack_reserve
     assert sizes.code > 0 and sizes.other_flash >= 0 and sizes.other_sram >= 0
     assert sizes.code + sizes.weights + sizes.other_flash == sizes.flash
-    assert sizes.arena + sizes.stack_reserve + sizes.other_sram == sizes.sram
+    assert sizes.arena + sizes.state + sizes.stack_reserve + sizes.other_sram == sizes.sram
 
 
 def test_cpu_flags_from_the_board_reach_the_compiler(tmp_path, core_dir):

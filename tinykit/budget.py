@@ -26,7 +26,8 @@ def _arena_peak(graph: Graph, plan: MemoryPlan) -> str:
 def check_fits(graph: Graph, plan: MemoryPlan, weights_bytes: int, board: Board, app_ram: int | None = None) -> None:
     """Refuse a model whose weights exceed the board's flash or whose arena,
     stack reserve and the app's own RAM exceed its SRAM (code and other data
-    are checked exactly by the firmware build). ``app_ram``: what the app's
+    are checked exactly by the firmware build); the model's state (an LSTM's,
+    static beside the arena) counts too. ``app_ram``: what the app's
     manifest states; None is the profiler, which keeps a copy of the input."""
     if board.flash_bytes is not None and weights_bytes > board.flash_bytes:
         raise TinykitError(
@@ -39,10 +40,11 @@ def check_fits(graph: Graph, plan: MemoryPlan, weights_bytes: int, board: Board,
         # The profiler firmware keeps a copy of the loaded input outside the arena.
         input_copy = sum(t.nbytes for t in graph.inputs) if app_ram is None else app_ram
         what = "the firmware's copy of the input" if app_ram is None else "the app's own state"
-        needed = plan.arena_bytes + (board.stack_reserve or 0) + input_copy
+        needed = plan.arena_bytes + graph.state_bytes + (board.stack_reserve or 0) + input_copy
+        state = f", its state kept between inferences ({_kib(graph.state_bytes)})" if graph.state_bytes else ""
         if needed > board.sram_bytes:
             raise TinykitError(
-                f"the model does not fit {board.name}: its arena ({_kib(plan.arena_bytes)}), the stack reserve "
+                f"the model does not fit {board.name}: its arena ({_kib(plan.arena_bytes)}){state}, the stack reserve "
                 f"({_kib(board.stack_reserve or 0)}) and {what} ({_kib(input_copy)}) "
                 f"need {_kib(needed)} of SRAM, the board has {_kib(board.sram_bytes)}, "
                 f"{needed - board.sram_bytes:,} bytes too many. The arena peak is at {_arena_peak(graph, plan)}. "

@@ -19,7 +19,9 @@ def firmware_usage(board: Board, sizes) -> dict:  # sizes: tinykit.deploy.platfo
         "weights_bytes": sizes.weights,
         "code_bytes": sizes.code,
         "other_flash_bytes": sizes.other_flash,
+        "flash_minus_weights_bytes": sizes.flash_minus_weights,
         "arena_bytes": sizes.arena,
+        "state_bytes": sizes.state,
         "stack_reserve_bytes": sizes.stack_reserve,
         "other_ram_bytes": sizes.other_sram,
     }
@@ -27,12 +29,14 @@ def firmware_usage(board: Board, sizes) -> dict:  # sizes: tinykit.deploy.platfo
 
 def render_usage(board: Board, sizes) -> str:
     rows = [
-        ("flash", sizes.flash, board.flash_bytes, [("weights", sizes.weights), ("code", sizes.code), ("other", sizes.other_flash)]),
-        ("SRAM", sizes.sram, board.sram_bytes, [("arena", sizes.arena), ("stack reserve", sizes.stack_reserve), ("other static", sizes.other_sram)]),
+        ("flash", sizes.flash, board.flash_bytes, [("weights", sizes.weights), ("code", sizes.code), ("other", sizes.other_flash),
+                                                   ("all but weights", sizes.flash_minus_weights)]),
+        ("SRAM", sizes.sram, board.sram_bytes, [("arena", sizes.arena), *([("state", sizes.state)] if sizes.state else []),
+                                            ("stack reserve", sizes.stack_reserve), ("other static", sizes.other_sram)]),
     ]
     lines = []
     for name, used, budget, parts in rows:
         lines.append(f"{name:<6} {used:>10,} of {budget:>10,} bytes {_share(used, budget)}")
         for label, value in parts:
-            lines.append(f"  {label:<14} {value:>10,}")
+            lines.append(f"  {label:<16} {value:>10,}")
     return "\n".join(lines)

@@ -15,7 +15,7 @@ from tinykit.mlperf import MlperfSetting
 from tinykit.planner import MemoryPlan
 from tinykit.schedule import Schedule
 
-SCHEMA_VERSION = 2  # 2: per-op kernel, variant and scratch from the kernel selection
+SCHEMA_VERSION = 3  # 2: per-op kernel, variant and scratch from the kernel selection; 3: memory.state_bytes
 FILE_NAME = "tinykit.json"
 
 
@@ -63,6 +63,7 @@ def handoff(
         "memory": {
             "arena_bytes": plan.arena_bytes,
             "arena_lower_bound": plan.lower_bound,
+            "state_bytes": graph.state_bytes,
             "weights_bytes": weights_bytes,
             "inputs": [_io(t, plan) for t in graph.inputs],
             "outputs": [_io(t, plan) for t in graph.outputs],

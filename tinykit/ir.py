@@ -488,6 +488,11 @@ class Graph:
         return tuple(t for t in self.tensors if t.variable and t.index in used)
 
     @property
+    def state_bytes(self) -> int:
+        """SRAM of the state: static arrays beside the arena, counted in the board budget and reported as "state"."""
+        return sum(t.nbytes for t in self.state)
+
+    @property
     def constants(self) -> tuple[Tensor, ...]:
         used = {t.index for op in self.ops for t in op.inputs if t is not None and t.is_constant}
         return tuple(t for t in self.tensors if t.index in used)

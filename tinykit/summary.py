@@ -37,6 +37,8 @@ def render_summary(graph: Graph, schedule: Schedule, plan: MemoryPlan, weights_b
         f"MACs          {graph.macs():>12,}",
         f"weights       {weights_bytes:>12,} bytes (flash, with requantization constants)",
         f"arena         {plan.arena_bytes:>12,} bytes (SRAM)",
+        *([f"state         {graph.state_bytes:>12,} bytes (SRAM beside the arena: the LSTM state kept between inferences)"]
+          if graph.state_bytes else []),
         f"lower bound   {plan.lower_bound:>12,} bytes (peak of live tensors and scratch)",
         f"kernels       {schedule.kernels} (ISA features: {', '.join(sorted(schedule.features)) or 'none'})",
         *(f"for memory    op {entry.op_index} runs {entry.kernel} ({entry.variant}), not the fastest variant: "

@@ -76,14 +76,15 @@ class _Context:
         self.schedule = schedule
         self.arrays: list[ConstArray] = []
         self.structs: list[ConstStruct] = []
+        self._struct_names: dict[tuple[str, str], str] = {}
         self._weight_names: dict[int, str] = {}
         self._used_names: set[str] = set()
         self.current_op: Op | None = None
         self.kernel: OpSchedule | None = None
-        self.kernel_context = ""
+        self._context_fields: dict[str, str] = {}
         # A patch stage's calls (tinykit/codegen/patches.py): C pointers of its patch tensors
-        # (by their negative indices), the padding of each patch op, and the constants and
-        # structs already written for each op (every patch of an op shares them).
+        # (by their negative indices), the padding of each patch op, and the constants
+        # already written for each op (every patch of an op shares them; equal structs are shared by all ops).
         self.pointers: dict[int, str] = {}
         self.paddings: dict[int, tuple[int, int]] = {}
         self._shared: dict[tuple, str] = {}
@@ -95,10 +96,17 @@ class _Context:
         offset = self.plan.scratch_offset(op)
         if (offset is None) != (self.kernel.scratch_bytes == 0):
             raise RuntimeError(f"the plan and the schedule disagree on op {op.index}'s scratch area")
-        self.kernel_context = self.struct("tk_context", "context", {
+        self._context_fields = {
             "buf": "NULL" if offset is None else f"tk_arena + {offset}",
             "size": str(self.kernel.scratch_bytes),
-        })
+        }
+
+    @property
+    def kernel_context(self) -> str:
+        # Made when the emitter first calls its kernel (struct() gives the
+        # same object every time): an op that calls none leaves no unused
+        # constant behind, which -Werror would refuse.
+        return self.struct("tk_context", "context", self._context_fields)
 
     def call(self, *arguments: str) -> str:
         return f"{self.kernel.kernel}({', '.join((self.kernel_context, *arguments))})"
@@ -148,12 +156,14 @@ class _Context:
 
     def struct(self, ctype: str, hint: str, fields: dict[str, str]) -> str:
         initializer = "{" + ", ".join(f".{k} = {v}" for k, v in fields.items()) + "}"
-        key = ("struct", self.current_op.index if self.current_op else None, ctype, hint, initializer)
-        if key not in self._shared:
+        # Ops with equal constants (the dims and parameters of a network's
+        # repeated blocks) share one object, so flash holds each value once.
+        name = self._struct_names.get((ctype, initializer))
+        if name is None:
             name = self._unique(self._prefix() + _identifier(hint))
+            self._struct_names[(ctype, initializer)] = name
             self.structs.append(ConstStruct(ctype, name, initializer))
-            self._shared[key] = f"&{name}"
-        return self._shared[key]
+        return f"&{name}"
 
 
 @dataclass(frozen=True)
@@ -191,6 +201,25 @@ def _state_entry(tensor: Tensor) -> dict:
             "fill": fill, "comment": f"tensor {tensor.index}: {tensor.name}, {list(tensor.shape)}"}
 
 
+def _milli_steps(milli: list[int] | None) -> dict | None:
+    """The MLPerf results table as the firmware stores it: the value of
+    q = -128, then each of the 255 steps between neighbours as the smallest
+    step plus an extra of ``bits`` bits (1, 2, 4, ... 32, so no extra
+    straddles two words), packed into 32-bit words. A probability's steps
+    differ by one thousandth at most: 1 bit each, 32 bytes for the table."""
+    if milli is None:
+        return None
+    steps = [b - a for a, b in zip(milli, milli[1:])]
+    low = min(steps)
+    extras = [(step - low) % 2**32 for step in steps]  # the firmware sums modulo 2^32
+    bits = next(b for b in (1, 2, 4, 8, 16, 32) if max(extras) < 2**b)
+    words = [0] * -(-len(extras) * bits // 32)
+    for i, extra in enumerate(extras):
+        words[i * bits // 32] |= extra << (i * bits % 32)
+    return {"first": milli[0], "step": low, "bits": bits, "mask": f"0x{2**bits - 1:x}u",
+            "words": [f"0x{word:08x}u" for word in words]}
+
+
 def generate(
     graph: Graph, schedule: Schedule, plan: MemoryPlan, source: str, build_hash: str, mlperf: MlperfSetting
 ) -> GeneratedSources:
@@ -219,10 +248,11 @@ def generate(
         })
     ctx.current_op = None
 
-    common = {"version": tinykit.__version__, "source": source, "milli": milli_table(mlperf, graph)}
+    milli = milli_table(mlperf, graph)
+    common = {"version": tinykit.__version__, "source": source, "milli": _milli_steps(milli)}
     weights_bytes = sum(a.nbytes for a in ctx.arrays)
     model_h = _TEMPLATES.get_template("model.h.j2").render(
-        **common, name=graph.name, build_hash=build_hash, arena_bytes=plan.arena_bytes,
+        **common, name=graph.name, build_hash=build_hash, arena_bytes=plan.arena_bytes, state_bytes=graph.state_bytes,
         weights_bytes=weights_bytes, num_ops=len(graph.ops), mlperf=mlperf, mse=mse_coefficients(mlperf, graph),
         inputs=_io_entries("input", graph.inputs, plan), outputs=_io_entries("output", graph.outputs, plan),
     )

@@ -24,6 +24,18 @@ from tinykit.errors import TinykitError
 from tinykit.resources import firmware_dir
 
 BSP_LIBRARY = "tinykit_bsp"
+# Compiler flags of the code that runs outside inference: the firmware app
+# (boot, command loop, serial protocol, profiler; src/ with the generated
+# model's tables and one-call op wrappers) and the board support. It is
+# optimized for size; its copy and clear loops (the reset handler's) stay
+# loops instead of becoming calls that link newlib's large memcpy and memset;
+# and it is optimized across files at link time (-flto: small functions of
+# one file inlined into another, unused arguments dropped), its objects fat
+# so that they also hold plain machine code and data, which the size report
+# reads (model_weights.o). The kernels (lib/tinykit_runtime) and the audio
+# features library keep the dev-platform's -O2 and are not part of it, so
+# inference runs the same instructions.
+COLD_CODE_FLAGS = ("-Os", "-fno-tree-loop-distribute-patterns", "-flto", "-ffat-lto-objects")
 
 
 def app_dir(app: str = "profiler") -> Path:
@@ -66,7 +78,7 @@ def _write_bsp_library(board: Board, library: Path) -> None:
             "libArchive": False,
             # Each BSP folder's headers are visible to the others, as in
             # tinykit's own builds of the BSP.
-            "flags": [f"-I src/{source.name}" for source in source_dirs],
+            "flags": [*(f"-I src/{source.name}" for source in source_dirs), *COLD_CODE_FLAGS],
         },
     }
     (library / "library.json").write_text(json.dumps(manifest, indent=2) + "\n")
@@ -102,6 +114,8 @@ def platformio_ini(board: Board, core_dir: Path) -> str:
         f"board = {platformio_board_id(board)}",
         "lib_archive = no",
         f"build_flags = {' '.join(board.c_defines())}",
+        "; The app in src/ runs outside inference: built for size (the kernels keep -O2).",
+        f"build_src_flags = {' '.join(COLD_CODE_FLAGS)}",
         f"board_build.cpu = {board.cpu}",
         f"board_build.f_cpu = {board.clock_hz}L",
         f"board_build.cpu_flags = {' '.join(board.gcc_flags())}",

@@ -174,6 +174,7 @@ def profile_build(
         "total_macs": document["total_macs"],
         "memory": {
             "arena": memory.arena,
+            "state": document["memory"]["state_bytes"],
             "stack_peak": memory.stack_used,
             "stack_reserve": memory.stack_reserve,
             "static": memory.static,

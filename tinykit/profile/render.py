@@ -50,8 +50,10 @@ def render_profile(profile: dict) -> str:
         "",
         "memory",
         f"  arena          {_budget(memory['arena'], None)}",
+        *([f"  state          {_budget(memory['state'], None)}  (beside the arena: kept between inferences)"]
+          if memory.get("state") else []),
         f"  stack peak     {_budget(memory['stack_peak'], memory['stack_reserve'])}",
-        f"  static         {_budget(memory['static'], None)}  (.data + .bss, arena included)",
+        f"  static         {_budget(memory['static'], None)}  (.data + .bss, arena and state included)",
         f"  total RAM      {_budget(memory['total_ram'], memory['ram_budget'])}",
         f"  flash          {_budget(memory['flash'], memory['flash_budget'])}",
         "",

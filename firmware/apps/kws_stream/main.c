@@ -20,6 +20,7 @@
 #include "kws_app.h"
 #include "kws_boot.h"
 #include "model.h"
+#include "text.h"
 #include "tinykit/bsp.h"
 
 #define KWS_APP_NAME "kws_stream"
@@ -33,7 +34,8 @@ typedef void (*command_handler)(const char *const *args, int32_t arg_count);
 
 typedef struct {
     const char *name;
-    const char *usage;
+    const char *args;  /* shown by help% after the name ("" for none) */
+    const char *about; /* shown by help% after the arguments */
     command_handler run;
 } command_entry;
 
@@ -200,17 +202,15 @@ static void command_tk_play(const char *const *args, int32_t arg_count)
 }
 
 static const command_entry COMMANDS[] = {
-    {.name = "name", .usage = "name          : print the device name", .run = command_name},
-    {.name = "help", .usage = "help          : print this information", .run = command_help},
-    {.name = "tk-info", .usage = "tk-info       : build hash, model, clock, app limits", .run = command_tk_info},
-    {.name = "tk-sync", .usage = "tk-sync T     : echo token T (host resynchronisation)", .run = app_sync},
-    {.name = "tk-config",
-     .usage = "tk-config STRIDE AVERAGE THRESHOLD SUPPRESS KEYWORDS : settings (samples, strides, steps), reset",
-     .run = command_tk_config},
-    {.name = "tk-reset", .usage = "tk-reset      : forget the audio so far", .run = command_tk_reset},
-    {.name = "tk-pcm", .usage = "tk-pcm N CRC AT : then 2N bytes of int16 PCM starting at sample AT; detections out", .run = command_tk_pcm},
-    {.name = "tk-play", .usage = "tk-play       : the clip in flash from a reset; detections out", .run = command_tk_play},
-    {.name = NULL, .usage = NULL, .run = NULL},
+    {.name = "name", .args = "", .about = "print the device name", .run = command_name},
+    {.name = "help", .args = "", .about = "print this information", .run = command_help},
+    {.name = "tk-info", .args = "", .about = "build hash, model, clock, app limits", .run = command_tk_info},
+    {.name = "tk-sync", .args = "T", .about = "echo token T (host resynchronisation)", .run = app_sync},
+    {.name = "tk-config", .args = "STRIDE AVERAGE THRESHOLD SUPPRESS KEYWORDS", .about = "settings (samples, strides, steps), reset", .run = command_tk_config},
+    {.name = "tk-reset", .args = "", .about = "forget the audio so far", .run = command_tk_reset},
+    {.name = "tk-pcm", .args = "N CRC AT", .about = "then 2N bytes of int16 PCM starting at sample AT; detections out", .run = command_tk_pcm},
+    {.name = "tk-play", .args = "", .about = "the clip in flash from a reset; detections out", .run = command_tk_play},
+    {.name = NULL},
 };
 
 static void command_help(const char *const *args, int32_t arg_count)
@@ -220,7 +220,7 @@ static void command_help(const char *const *args, int32_t arg_count)
     (void)arg_count;
     console_line("tinykit " KWS_APP_NAME " 1.0");
     for (entry = COMMANDS; entry->name != NULL; ++entry) {
-        console_line(entry->usage);
+        app_usage_line(entry->name, entry->args, entry->about);
     }
 }
 
@@ -229,7 +229,7 @@ static int32_t dispatch(void *context, const char *const *tokens, int32_t count)
     const command_entry *entry;
     (void)context;
     for (entry = COMMANDS; entry->name != NULL; ++entry) {
-        if (strcmp(entry->name, tokens[0]) == 0) {
+        if (text_equal(entry->name, tokens[0])) {
             entry->run(tokens + 1, count - 1);
             return 1;
         }

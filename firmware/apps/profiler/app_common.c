@@ -3,6 +3,7 @@
 #include "command_args.h"
 #include "command_line.h"
 #include "model.h"
+#include "text.h"
 #include "tinykit/bsp.h"
 
 void app_command_loop(app_dispatch dispatch, void *context)
@@ -28,6 +29,26 @@ void app_command_loop(app_dispatch dispatch, void *context)
         }
         console_line("m-ready");
     }
+}
+
+/* Where help% lines put their ": <about>", unless the name and arguments are longer. */
+#define USAGE_COLUMN 14
+
+void app_usage_line(const char *name, const char *args, const char *about)
+{
+    size_t width = text_length(name);
+
+    console_text(name);
+    if (args[0] != '\0') {
+        console_char(' ');
+        console_text(args);
+        width += 1u + text_length(args);
+    }
+    do {
+        console_char(' ');
+    } while (++width < USAGE_COLUMN);
+    console_text(": ");
+    console_line(about);
 }
 
 void app_sync(const char *const *args, int32_t arg_count)

@@ -17,6 +17,11 @@ typedef int32_t (*app_dispatch)(void *context, const char *const *tokens, int32_
  * command) gets no reply, so no stray m-ready is left for the host. */
 void app_command_loop(app_dispatch dispatch, void *context);
 
+/* One line of help%: "<name> <args>", padded to a column, then ": <about>".
+ * The apps' tables keep the three apart, so no name is stored twice and no
+ * padding is stored at all. */
+void app_usage_line(const char *name, const char *args, const char *about);
+
 /* tk-sync T: echo token T in an m-tk-sync record. */
 void app_sync(const char *const *args, int32_t arg_count);
 

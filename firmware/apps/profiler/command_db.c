@@ -2,12 +2,12 @@
  * kept outside the arena (see model_io.c) and copied into the model's input
  * tensor(s) at the start of every inference. */
 #include <stddef.h>
-#include <string.h>
 
 #include "command_args.h"
 #include "commands.h"
 #include "console.h"
 #include "model_io.h"
+#include "text.h"
 
 #define DB_PRINT_BYTES_PER_LINE 8
 
@@ -68,7 +68,7 @@ static void db_print(const profiler_state *state)
 
 static void db_data(profiler_state *state, const char *hex)
 {
-    size_t digits = strlen(hex);
+    size_t digits = text_length(hex);
     size_t i;
 
     if (state->db_expected == 0) {
@@ -105,9 +105,9 @@ void command_db(profiler_state *state, const char *const *args, int32_t arg_coun
 {
     if (arg_count == 0) {
         console_error("db needs a subcommand: load N, HEX or print");
-    } else if (strcmp(args[0], "load") == 0) {
+    } else if (text_equal(args[0], "load")) {
         db_load(state, args + 1, arg_count - 1);
-    } else if (strcmp(args[0], "print") == 0) {
+    } else if (text_equal(args[0], "print")) {
         if (args_at_most("db print", arg_count - 1, 0)) {
             db_print(state);
         }

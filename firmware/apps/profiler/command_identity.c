@@ -2,7 +2,7 @@
  * exact formats its runner matches (m-name-dut-[...], m-profile-[...],
  * m-model-[...], m-lap-us-T). The model id is MLPerf Tiny's benchmark id
  * (kws01, ...; the runner picks its test by it), else the build name. */
-#include "command_args.h"
+#include "app_common.h"
 #include "commands.h"
 #include "console.h"
 #include "model.h"
@@ -20,29 +20,26 @@ void command_name(profiler_state *state, const char *const *args, int32_t arg_co
 {
     (void)state;
     (void)args;
-    if (args_at_most("name", arg_count, 0)) {
-        console_line("m-name-dut-[" PROFILER_DEVICE_NAME "]");
-    }
+    (void)arg_count;
+    console_line("m-name-dut-[" PROFILER_DEVICE_NAME "]");
 }
 
 void command_profile(profiler_state *state, const char *const *args, int32_t arg_count)
 {
     (void)state;
     (void)args;
-    if (args_at_most("profile", arg_count, 0)) {
-        console_line("m-profile-[" PROFILER_VERSION "]");
-        console_line("m-model-[" TK_MODEL_MLPERF_ID "]");
-    }
+    (void)arg_count;
+    console_line("m-profile-[" PROFILER_VERSION "]");
+    console_line("m-model-[" TK_MODEL_MLPERF_ID "]");
 }
 
 void command_timestamp(profiler_state *state, const char *const *args, int32_t arg_count)
 {
     (void)args;
-    if (args_at_most("timestamp", arg_count, 0)) {
-        console_text("m-lap-us-");
-        console_uint(lap_clock_us(&state->clock));
-        console_end_line();
-    }
+    (void)arg_count;
+    console_text("m-lap-us-");
+    console_uint(lap_clock_us(&state->clock));
+    console_end_line();
 }
 
 void command_help(profiler_state *state, const char *const *args, int32_t arg_count)
@@ -53,6 +50,6 @@ void command_help(profiler_state *state, const char *const *args, int32_t arg_co
     (void)arg_count;
     console_line(PROFILER_VERSION);
     for (entry = PROFILER_COMMANDS; entry->name != NULL; ++entry) {
-        console_line(entry->usage);
+        app_usage_line(entry->name, entry->args, entry->about);
     }
 }

@@ -20,9 +20,9 @@ static int32_t infer_once(profiler_state *state)
     tk_status status;
     model_inputs_restore();
     status = tk_model_invoke();
-    /* Reading the clock after each inference keeps its 64-bit extension
-     * correct however long the loop runs. */
-    (void)lap_clock_cycles(&state->clock);
+    /* Reading the clock after each inference keeps it right across
+     * counter wraps however long the loop runs. */
+    lap_clock_advance(&state->clock);
     if (status != TK_OK) {
         console_text("e-[inference failed: tk_model_invoke returned status ");
         console_uint((uint64_t)status);
@@ -45,8 +45,7 @@ void command_infer(profiler_state *state, const char *const *args, int32_t arg_c
     int32_t warmups;
     int32_t i;
 
-    if (!args_at_most("infer", arg_count, 2) ||
-        !args_count("infer", "N (inferences)", args, arg_count, 0, 1, 1, &n) ||
+    if (!args_count("infer", "N (inferences)", args, arg_count, 0, 1, 1, &n) ||
         !args_count("infer", "W (warm-up inferences)", args, arg_count, 1, INFER_DEFAULT_WARMUPS, 0,
                     &warmups)) {
         return;
@@ -86,7 +85,6 @@ void command_results(profiler_state *state, const char *const *args, int32_t arg
 {
     (void)state;
     (void)args;
-    if (args_at_most("results", arg_count, 0)) {
-        mlperf_print_results();
-    }
+    (void)arg_count;
+    mlperf_print_results();
 }

@@ -1,7 +1,6 @@
 /* tk-info, tk-mem, tk-out: tinykit's checksummed reports of what was built,
  * what memory it uses and what the last inference produced. */
 #include "app_common.h"
-#include "command_args.h"
 #include "commands.h"
 #include "console.h"
 #include "model.h"
@@ -13,9 +12,7 @@ void command_tk_info(profiler_state *state, const char *const *args, int32_t arg
     tk_record record;
     (void)state;
     (void)args;
-    if (!args_at_most("tk-info", arg_count, 0)) {
-        return;
-    }
+    (void)arg_count;
     record_begin(&record, "info");
     app_info_fields(&record, (uint64_t)model_input_total_bytes(), (uint64_t)model_output_total_bytes());
     record_end(&record);
@@ -26,9 +23,7 @@ void command_tk_mem(profiler_state *state, const char *const *args, int32_t arg_
     tk_record record;
     (void)state;
     (void)args;
-    if (!args_at_most("tk-mem", arg_count, 0)) {
-        return;
-    }
+    (void)arg_count;
     record_begin(&record, "mem");
     record_uint_field(&record, "arena", TK_MODEL_ARENA_BYTES);
     record_uint_field(&record, "stack_used", tk_bsp_stack_used());
@@ -42,9 +37,7 @@ void command_tk_out(profiler_state *state, const char *const *args, int32_t arg_
     int32_t i;
     (void)state;
     (void)args;
-    if (!args_at_most("tk-out", arg_count, 0)) {
-        return;
-    }
+    (void)arg_count;
     for (i = 0; i < TK_MODEL_NUM_OUTPUTS; ++i) {
         tk_record record;
         int32_t bytes = tk_model_output_bytes(i);

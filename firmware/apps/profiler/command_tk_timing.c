@@ -37,8 +37,7 @@ void command_tk_time(profiler_state *state, const char *const *args, int32_t arg
     int32_t runs;
     int32_t run;
 
-    if (!args_at_most("tk-time", arg_count, 1) ||
-        !args_count("tk-time", "N (runs)", args, arg_count, 0, -1, 1, &runs)) {
+    if (!args_count("tk-time", "N (runs)", args, arg_count, 0, -1, 1, &runs)) {
         return;
     }
     print_header("time", runs);
@@ -53,7 +52,7 @@ void command_tk_time(profiler_state *state, const char *const *args, int32_t arg
         status = tk_model_invoke();
         cycles = tk_bsp_cycles() - start;
 
-        (void)lap_clock_cycles(&state->clock);
+        lap_clock_advance(&state->clock);
         if (status != TK_OK) {
             print_failure("tk_model_invoke", -1, status);
             return;
@@ -72,8 +71,7 @@ void command_tk_layers(profiler_state *state, const char *const *args, int32_t a
     int32_t run;
     int32_t op;
 
-    if (!args_at_most("tk-layers", arg_count, 1) ||
-        !args_count("tk-layers", "N (runs)", args, arg_count, 0, -1, 1, &runs)) {
+    if (!args_count("tk-layers", "N (runs)", args, arg_count, 0, -1, 1, &runs)) {
         return;
     }
     print_header("layers", runs);
@@ -89,7 +87,7 @@ void command_tk_layers(profiler_state *state, const char *const *args, int32_t a
                 return;
             }
         }
-        (void)lap_clock_cycles(&state->clock);
+        lap_clock_advance(&state->clock);
         record_begin(&record, "layer-run");
         record_uint_field(&record, "run", (uint64_t)run);
         record_key(&record, "cycles");

@@ -12,9 +12,15 @@ typedef void (*command_handler)(profiler_state *state, const char *const *args, 
 
 typedef struct {
     const char *name;
-    const char *usage; /* shown by help% */
+    const char *args;  /* shown by help% after the name ("" for none) */
+    const char *about; /* shown by help% after the arguments */
     command_handler run;
+    /* The dispatcher refuses more arguments than this (e-[...]) before
+     * running the command; COMMAND_ARGS_OWN: the command checks its own. */
+    int32_t max_args;
 } command_entry;
+
+#define COMMAND_ARGS_OWN (-1)
 
 /* The table of commands, terminated by an entry with a NULL name. */
 extern const command_entry PROFILER_COMMANDS[];

@@ -1,8 +1,7 @@
 #include "console.h"
 
-#include <string.h>
-
 #include "crc32.h"
+#include "text.h"
 #include "tinykit/bsp.h"
 
 /* Enough for the 20 decimal digits of a uint64_t. */
@@ -16,6 +15,24 @@ static void format_hex_byte(uint8_t value, char pair[2])
     pair[1] = HEX_DIGITS[value & 0x0Fu];
 }
 
+/* value / 10 (stored back) and value % 10 (returned), by long division in
+ * 16-bit steps with the core's 32-bit divide: a 64-bit `/` would link
+ * libgcc's 64-bit division routine (about 0.8 KB) for this one use. */
+static uint32_t divide_by_ten(uint64_t *value)
+{
+    uint64_t quotient = 0;
+    uint32_t remainder = 0;
+    int shift;
+
+    for (shift = 48; shift >= 0; shift -= 16) {
+        uint32_t part = (remainder << 16) | (uint32_t)((*value >> shift) & 0xFFFFu);
+        quotient = (quotient << 16) | (part / 10u);
+        remainder = part % 10u;
+    }
+    *value = quotient;
+    return remainder;
+}
+
 static size_t format_uint(uint64_t value, char *out)
 {
     char reversed[DECIMAL_DIGITS_MAX];
@@ -23,8 +40,7 @@ static size_t format_uint(uint64_t value, char *out)
     size_t i;
 
     do {
-        reversed[n++] = (char)('0' + (int)(value % 10u));
-        value /= 10u;
+        reversed[n++] = (char)('0' + (int)divide_by_ten(&value));
     } while (value != 0u);
     for (i = 0; i < n; ++i) {
         out[i] = reversed[n - 1 - i];
@@ -34,7 +50,7 @@ static size_t format_uint(uint64_t value, char *out)
 
 void console_text(const char *text)
 {
-    tk_bsp_write(text, strlen(text));
+    tk_bsp_write(text, text_length(text));
 }
 
 void console_char(char c)
@@ -106,13 +122,13 @@ void record_key(tk_record *record, const char *key)
         record_put(record, ",", 1);
     }
     record->fields++;
-    record_put(record, key, strlen(key));
+    record_put(record, key, text_length(key));
     record_put(record, "=", 1);
 }
 
 void record_text(tk_record *record, const char *text)
 {
-    record_put(record, text, strlen(text));
+    record_put(record, text, text_length(text));
 }
 
 void record_uint(tk_record *record, uint64_t value)

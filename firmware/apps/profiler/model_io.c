@@ -1,7 +1,5 @@
 #include "model_io.h"
 
-#include <string.h>
-
 #include "model.h"
 
 /* The input loaded with `db`, kept apart from the arena: the memory planner
@@ -46,11 +44,17 @@ uint8_t *model_input_byte(int32_t position)
 
 void model_inputs_restore(void)
 {
+    /* A plain loop, not memcpy: the one call would link newlib's unrolled
+     * memcpy (about 300 bytes) for a copy of a few hundred bytes, outside
+     * the cycles tk-time and tk-layers count. */
     const uint8_t *source = loaded_input;
     int32_t i;
     for (i = 0; i < TK_MODEL_NUM_INPUTS; ++i) {
-        memcpy(tk_model_input(i), source, (size_t)tk_model_input_bytes(i));
-        source += tk_model_input_bytes(i);
+        uint8_t *target = tk_model_input(i);
+        int32_t n;
+        for (n = tk_model_input_bytes(i); n > 0; --n) {
+            *target++ = *source++;
+        }
     }
 }
 

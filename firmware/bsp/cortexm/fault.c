@@ -3,7 +3,7 @@
  * leave the host waiting for a reply that never comes.
  *
  * Every exception without a handler of its own (NMI, HardFault, MemManage,
- * BusFault, UsageFault, SecureFault, stray interrupts) comes here.
+ * BusFault, UsageFault, SecureFault, SVC, PendSV) comes here.
  */
 #include <stdint.h>
 

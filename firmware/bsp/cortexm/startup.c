@@ -15,15 +15,15 @@ void Reset_Handler(void);
 void tk_cortexm_fault_entry(void);
 void SysTick_Handler(void); /* weak default in fault.c */
 
-/* No peripheral interrupt is enabled by the BSP. These slots exist so that a
- * stray one is reported by the fault handler instead of jumping into code. */
-#define TK_IRQ_SLOTS 64
-
+/* The system exceptions only: no peripheral interrupt is enabled (the NVIC
+ * enables none at reset, and neither the BSP nor the apps enable one), so
+ * none can be taken, and slots for them would be flash spent on nothing. A
+ * port that enables an interrupt adds its slot here. */
 typedef void (*tk_handler)(void);
 
 typedef struct {
     const void *initial_sp;
-    tk_handler handlers[15 + TK_IRQ_SLOTS]; /* exception number - 1 */
+    tk_handler handlers[15]; /* exception number - 1 */
 } tk_vector_table;
 
 #define TK_EXC(n) ((n) - 1)
@@ -34,7 +34,6 @@ __attribute__((section(".vectors"), used)) const tk_vector_table tk_vectors = {
         [TK_EXC(1)] = Reset_Handler,
         [TK_EXC(2) ... TK_EXC(14)] = tk_cortexm_fault_entry, /* NMI, faults, SVC, PendSV */
         [TK_EXC(15)] = SysTick_Handler,
-        [TK_EXC(16) ... TK_EXC(15 + TK_IRQ_SLOTS)] = tk_cortexm_fault_entry,
     },
 };
 

@@ -62,8 +62,11 @@ env.Replace(
 env.Append(
     # -O2 rather than -Os: this firmware exists to measure kernel latency, and
     # -O2 is what a deployment tuned for speed uses (loop unrolling and
-    # scheduling matter for the int8 inner loops); the size cost is small next
-    # to the weights, and gc-sections strips every kernel the model does not call.
+    # scheduling matter for the int8 inner loops); gc-sections strips every
+    # kernel the model does not call. The code that runs outside inference
+    # (the app in src/, the board support library) adds -Os after these
+    # flags, through platformio.ini and the library's manifest
+    # (tinykit.deploy.project.COLD_CODE_FLAGS).
     CCFLAGS=cpu_flags
     + [
         "-O2",

@@ -136,6 +136,7 @@ def _memory(profile: Profile) -> str:
     ram_budget, flash_budget = memory.get("ram_budget"), memory.get("flash_budget")
     rows = [
         ("arena (planned activations)", memory["arena"], None),
+        *([("state (beside the arena, kept between inferences)", memory["state"], None)] if memory.get("state") else []),
         ("stack peak", memory["stack_peak"], memory["stack_reserve"]),
         ("stack reserve", memory["stack_reserve"], None),
         ("static (.data + .bss)", memory["static"], None),
