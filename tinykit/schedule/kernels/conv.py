@@ -202,9 +202,17 @@ DW3X3_PAIRS = "dw3x3_pairs"
 # all doubled, stay inside int32 with room to spare. Real models' biases are
 # far smaller; a layer beyond it runs tk_depthwise_conv_dm1_s8.
 DW3X3_BIAS_LIMIT = 1 << 28
+# The most taps a doubled depthwise kernel takes: 2 * 2^28 plus 2^12 taps of at most
+# 2 * 128 * 255 each stays below 2^31.
+DW_DOUBLED_TAPS = 1 << 12
 
 
 def _bias_fits_doubled(op: Op) -> bool:
+    """Whether the doubled depthwise kernels' accumulators fit in int32: |bias| at most
+    DW3X3_BIAS_LIMIT (the folded bias of a 3x3 filter adds at most 9 * 128 * 256 to it), and
+    at most DW_DOUBLED_TAPS taps (each adds at most 256 * 255 to the doubled accumulator)."""
+    if op.inputs[1].shape[1] * op.inputs[1].shape[2] > DW_DOUBLED_TAPS:
+        return False
     if len(op.inputs) < 3:
         return True
     bias = op.inputs[2]
@@ -230,6 +238,42 @@ register(KernelVariant(
     weight_layout=DW3X3_PAIRS,
     description="3x3, depth multiplier 1, no dilation: channel by channel through a three-line int16 ring, "
                 "SMLAD on pairs of taps, two outputs per step at stride 1, SMMLAR requantization; input offset folded into the bias",
+))
+
+# The weight layout cortexm/tk_depthwise_conv_c4_s8.c reads (its emitter,
+# tinykit/codegen/ops/conv.py, writes it): the taps in pairs (a zero tap
+# completing an odd count), per group of four channels and per pair (t, t + 1)
+# the int16 pairs (2 w[t][c], 2 w[t + 1][c]) of its four channels c, so SMLAD
+# multiplies two taps of one channel; instead of quant and bias, per group 16
+# int32 words: the four biases doubled, then per channel the SMMLAR
+# requantization's high term, multiplier and right shift
+# (tinykit/requant_doubled.h). Doubled, as for DW3X3_PAIRS.
+DW_C4 = "dw_c4"
+# The largest filter (taps) it takes: its table of tap offsets lives on the stack
+# (TK_DW_C4_MAX_TAPS in firmware/runtime/include/tinykit/conv.h).
+DW_C4_MAX_TAPS = 64
+
+
+def _requantization_doubled(op: Op) -> bool:
+    """Every channel's requantization takes tinykit/requant_doubled.h's SMMLAR form: a right shift
+    of 1..23 bits and a multiplier of at least 2^30 (every trained layer's)."""
+    return all(1 <= -shift <= 23 and (multiplier >= 1 << 30 or multiplier == 0)
+               for multiplier, shift in conv_channel_multipliers(op))
+
+
+def _channels_in_words(op: Op) -> bool:
+    return (_depth_multiplier_one(op) and op.inputs[0].shape[-1] % 4 == 0
+            and op.inputs[1].shape[1] * op.inputs[1].shape[2] <= DW_C4_MAX_TAPS and _bias_fits_doubled(op)
+            and _requantization_doubled(op))
+
+
+register(KernelVariant(
+    OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_c4_s8", "dsp", ("cortexm/tk_depthwise_conv_c4_s8.c",),
+    requires=frozenset({"dsp"}), preference=15, applies=_channels_in_words, overlaps=channel_by_channel,
+    weight_layout=DW_C4,
+    description="depth multiplier 1, channels a multiple of 4, filters up to 64 taps: four channels and two taps per "
+                "step (PKHBT/PKHTB, SXTAB16, SMLAD on filter pairs prepared by the build), SMMLAR requantization; "
+                "border windows tap by tap; no scratch",
 ))
 
 # FULLY_CONNECTED's weights in blocks of four units (cortexm/tk_fully_connected_folded_s8.c

@@ -39,6 +39,7 @@
 #include "tinykit/conv.h"
 #include "tinykit/conv_geometry.h"
 #include "tinykit/dsp_dot.h"
+#include "tinykit/requant_doubled.h"
 
 /* int16 entries of one ring line, whichever the orientation: the padded line
  * the outputs read, (out - 1) * stride + 3, plus the one entry past it that
@@ -58,17 +59,11 @@ int32_t tk_depthwise_conv_3x3_s8_get_buffer_size(const tk_depthwise_conv_params 
     return 3 * ring_line_len(params, output_dims) * (int32_t)sizeof(int16_t);
 }
 
-/* One channel's requantization: out = requantize(acc) + output offset, before the clamp.
- * For a right shift e in 1..23 and a multiplier m of at least 2^30 (or 0) the
- * reference's two roundings, y = floor((acc * m + 2^30) / 2^31) then y / 2^e
- * to nearest with ties away from zero, come from one SMMLAR of the doubled
- * accumulator: SMMLAR(2 acc, m, h) = floor((acc * m + 2^30) / 2^31) + h, so with
- *   h = 2^(e - 1) + output offset * 2^e - (acc < 0)
- * its arithmetic shift right by e is the output: y < 0 exactly when acc < 0
- * for such m (tk_requantize_right derives the nudge). An ADD (h from the
- * accumulator's sign), the SMMLAR and a shift. Other channels take tk_requantize. */
+/* One channel's requantization: out = requantize(acc) + output offset, before
+ * the clamp, with tk_requant_doubled (tinykit/requant_doubled.h) where the
+ * channel allows it (fast), else with tk_requantize. */
 typedef struct {
-    int32_t high;       /* 2^(e - 1) + output offset * 2^e */
+    int32_t high;       /* tk_requant_doubled_high */
     int32_t multiplier;
     int32_t shift;      /* the reference's shift, -e */
     int32_t fast;
@@ -79,24 +74,15 @@ static channel_requant channel_requant_of(const tk_per_channel_quant *quant, int
     channel_requant q;
     q.multiplier = quant->multiplier[c];
     q.shift = quant->shift[c];
-    const int32_t e = -q.shift;
-    /* e <= 23 keeps h (|offset| <= 128) inside int32. */
-    q.fast = e >= 1 && e <= 23 && (q.multiplier >= (INT32_C(1) << 30) || q.multiplier == 0);
-    q.high = q.fast ? (INT32_C(1) << (e - 1)) + output_offset * (INT32_C(1) << e) : 0;
+    q.fast = tk_requant_doubled_applies(q.multiplier, q.shift);
+    q.high = q.fast ? tk_requant_doubled_high(q.shift, output_offset) : 0;
     return q;
-}
-
-/* requantize(acc) + output offset from acc2 = 2 * acc, for a channel with q.fast.
- * >> of a negative int32_t is GCC's arithmetic shift. */
-static inline int32_t requant_fast(int32_t high, int32_t multiplier, int32_t e, int32_t acc2)
-{
-    return tk_smmlar(acc2, multiplier, high + (acc2 >> 31)) >> e;
 }
 
 /* The same for any channel. */
 static inline int32_t requant_any(const channel_requant *q, int32_t output_offset, int32_t acc2)
 {
-    return q->fast ? requant_fast(q->high, q->multiplier, -q->shift, acc2)
+    return q->fast ? tk_requant_doubled(q->high, q->multiplier, -q->shift, acc2)
                    : tk_requantize(acc2 / 2, q->multiplier, q->shift) + output_offset;
 }
 
@@ -213,7 +199,7 @@ static inline int32_t output_acc(const line_consts *k, int32_t a0, int32_t b0, i
 /* The output byte of an accumulator, for a channel with the fast requantization. */
 static inline int8_t output_byte(const line_consts *k, int32_t acc, int full_range)
 {
-    return clamp_output(requant_fast(k->high, k->multiplier, k->e, acc), k->act_min, k->act_max, full_range);
+    return clamp_output(tk_requant_doubled(k->high, k->multiplier, k->e, acc), k->act_min, k->act_max, full_range);
 }
 
 /* Outputs x = 0, 2, 4, ... < out_len - 1 and x + 1 of one line of one channel
