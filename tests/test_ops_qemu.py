@@ -67,10 +67,10 @@ POOL_CASES = [PoolCase(kind, n, h, w, c, f, f, s, s, pad, act) for kind in POOL_
 MEAN_CASES = [MeanCase(1, 20, 20, 8, False, False), MeanCase(2, 5, 5, 7, True, True)]
 # DEPTHWISE_CONV_2D's 3x3 ring kernel by rows and by columns, strides 1 to 3, odd
 # lines, every clamp; the general depth-multiplier-1 kernel (5x3, dilated); and the
-# pairs kernel for channels in whole words (dilated 5x3 over batches, a 1-D filter of 4 taps).
+# pairs kernel for channels in whole words (3x3 strided, dilated 5x3 over batches, a 1-D filter of 4 taps).
 DEPTHWISE_CASES = [
     DepthwiseCase(1, 10, 8, 16, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
-    DepthwiseCase(2, 9, 4, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU6", True, True),
+    DepthwiseCase(2, 9, 5, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU6", True, True),
     DepthwiseCase(1, 11, 9, 12, 1, 3, 3, 2, 2, 1, "SAME", "NONE", True, True),
     DepthwiseCase(1, 10, 11, 5, 1, 3, 3, 3, 2, 1, "VALID", "RELU_N1_TO_1", False, True),
     DepthwiseCase(1, 12, 6, 6, 1, 5, 3, 1, 2, 2, "SAME", "RELU", True, True),

@@ -117,7 +117,7 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
     ("tk_depthwise_conv_3x3_s8", "dsp"): _depthwise(
         DepthwiseCase(1, 8, 6, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
         DepthwiseCase(1, 9, 7, 6, 1, 3, 3, 2, 2, 1, "SAME", "NONE", True, True),
-        DepthwiseCase(2, 5, 5, 12, 1, 3, 3, 1, 1, 1, "VALID", "RELU6", True, False),
+        DepthwiseCase(2, 5, 5, 10, 1, 3, 3, 1, 1, 1, "VALID", "RELU6", True, False),
         # taller than wide at stride 1 (the kernel walks columns, as on KWS's 25x5), stride 3 by 2
         DepthwiseCase(1, 25, 5, 8, 1, 3, 3, 1, 1, 1, "SAME", "NONE", True, True),
         DepthwiseCase(2, 9, 4, 6, 1, 3, 3, 1, 1, 1, "SAME", "RELU", False, True),
@@ -134,6 +134,9 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
         DepthwiseCase(1, 9, 9, 12, 1, 3, 3, 1, 1, 2, "SAME", "NONE", True, True),
         DepthwiseCase(1, 10, 6, 4, 1, 5, 3, 2, 1, 1, "VALID", "NONE", True, True),
         DepthwiseCase(2, 12, 1, 8, 1, 4, 1, 1, 1, 1, "SAME", "RELU6", False, True),
+        # 3x3 where it beats the ring kernel: strided, and a small plane at stride 1
+        DepthwiseCase(1, 9, 7, 8, 1, 3, 3, 2, 2, 1, "SAME", "NONE", True, True),
+        DepthwiseCase(2, 6, 6, 12, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
     ) + _random(("tk_depthwise_conv_c4_s8", "dsp"), random_depthwise_case, depthwise_model),
     ("tk_fully_connected_s8", "reference"): _fully_connected(
         FullyConnectedCase((6, 16), 8, "NONE", True, True),

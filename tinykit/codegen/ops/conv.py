@@ -180,9 +180,10 @@ def emit_depthwise_conv_2d(op: Op, ctx: EmitContext) -> str:
     dims = _nhwc_kernel_dims(ctx, op, filt)
     if ctx.kernel.weight_layout == DW_C4:
         # Constants enter the weights file as they are named: filter, then the channel records.
-        filter_name = ctx.constant("filter_dw_c4", dw_c4_taps(filt.array().reshape(k_h * k_w, -1)), "int32_t")
-        records = dw_c4_records(bias.array() if bias is not None else None, conv_channel_multipliers(op),
-                                out.quant.single_zero_point)
+        taps = filt.array().reshape(k_h * k_w, -1)
+        filter_name = ctx.constant("filter_dw_c4", dw_c4_taps(taps), "int32_t")
+        folded = fold_input_offset(taps.T, bias.array() if bias is not None else None, -inp.quant.single_zero_point)
+        records = dw_c4_records(folded, conv_channel_multipliers(op), out.quant.single_zero_point)
         channels = ctx.constant("channels", records, "int32_t")
         return ctx.call(params, dims[0], ctx.tensor(inp), dims[1], filter_name, channels, dims[2], ctx.tensor(out))
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
@@ -212,15 +213,14 @@ def dw_c4_taps(taps: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(halves).astype("<i2").view("<i4").reshape(-1)
 
 
-def dw_c4_records(bias: np.ndarray | None, multipliers: Sequence[tuple[int, int]], output_offset: int) -> np.ndarray:
-    """The ``dw_c4`` layout's channel records: per group of four channels the biases (0 without
-    one) doubled, then per channel the high term 2^(e - 1) + output_offset * 2^e of
-    tinykit/requant_doubled.h, the multiplier and e = -shift (1..23, which the variant's choice
-    guarantees)."""
-    biases = np.zeros(len(multipliers), dtype=np.int64) if bias is None else bias.astype(np.int64)
+def dw_c4_records(folded_bias: np.ndarray, multipliers: Sequence[tuple[int, int]], output_offset: int) -> np.ndarray:
+    """The ``dw_c4`` layout's channel records: per group of four channels the biases with the input
+    offset folded in (``fold_input_offset``), doubled, then per channel the high term
+    2^(e - 1) + output_offset * 2^e of tinykit/requant_doubled.h, the multiplier and e = -shift
+    (1..23, which the variant's choice guarantees)."""
     records = []
     for group in range(0, len(multipliers), 4):
-        words = [2 * int(b) for b in biases[group:group + 4]]
+        words = [2 * int(b) for b in folded_bias[group:group + 4]]
         for multiplier, shift in multipliers[group:group + 4]:
             e = -shift
             words += [(1 << (e - 1)) + output_offset * (1 << e), multiplier, e]

@@ -231,15 +231,6 @@ def depthwise_3x3_ring_bytes(op: Op) -> int:
     return 3 * ((longest + 4) & ~1) * 2
 
 
-register(KernelVariant(
-    OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_3x3_s8", "dsp", ("cortexm/tk_depthwise_conv_3x3_s8.c",),
-    requires=frozenset({"dsp"}), preference=20, applies=lambda op: _three_by_three_dm1(op) and _bias_fits_doubled(op),
-    scratch_bytes=depthwise_3x3_ring_bytes, overlaps=exactly_in_place,
-    weight_layout=DW3X3_PAIRS,
-    description="3x3, depth multiplier 1, no dilation: channel by channel through a three-line int16 ring, "
-                "SMLAD on pairs of taps, two outputs per step at stride 1, SMMLAR requantization; input offset folded into the bias",
-))
-
 # The weight layout cortexm/tk_depthwise_conv_c4_s8.c reads (its emitter,
 # tinykit/codegen/ops/conv.py, writes it): the taps in pairs (a zero tap
 # completing an odd count), per group of four channels and per pair (t, t + 1)
@@ -274,6 +265,34 @@ register(KernelVariant(
     description="depth multiplier 1, channels a multiple of 4, filters up to 64 taps: four channels and two taps per "
                 "step (PKHBT/PKHTB, SXTAB16, SMLAD on filter pairs prepared by the build), SMMLAR requantization; "
                 "border windows tap by tap; no scratch",
+))
+
+# The largest output plane (pixels) on which tk_depthwise_conv_c4_s8 beats the 3x3 ring kernel at
+# stride 1: the ring's per-line and per-channel costs spread over few outputs there. Measured on
+# qemu_m7 with MLPerf Tiny's VWW (MACs per instruction, ring vs pairs): 24x24x32 0.30 vs 0.24,
+# 12x12x64 0.25 vs 0.22, 6x6x128 0.187 vs 0.191, 3x3x256 0.10 vs 0.16; strided layers 0.09-0.16 vs
+# 0.19-0.24 (the ring kernel widens every input line but uses half its columns).
+DW_PAIRS_FASTER_PLANE = 36
+
+
+def _ring_3x3(op: Op) -> bool:
+    """tk_depthwise_conv_3x3_s8 handles the op and is the faster of the two 3x3-capable kernels."""
+    if not (_three_by_three_dm1(op) and _bias_fits_doubled(op)):
+        return False
+    opts = op.options
+    assert isinstance(opts, DepthwiseConv2DOptions)
+    _, out_h, out_w, _ = op.outputs[0].shape
+    pairs_faster = (opts.stride_h, opts.stride_w) != (1, 1) or out_h * out_w <= DW_PAIRS_FASTER_PLANE
+    return not (pairs_faster and _channels_in_words(op))
+
+
+register(KernelVariant(
+    OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_3x3_s8", "dsp", ("cortexm/tk_depthwise_conv_3x3_s8.c",),
+    requires=frozenset({"dsp"}), preference=20, applies=_ring_3x3,
+    scratch_bytes=depthwise_3x3_ring_bytes, overlaps=exactly_in_place,
+    weight_layout=DW3X3_PAIRS,
+    description="3x3, depth multiplier 1, no dilation: channel by channel through a three-line int16 ring, "
+                "SMLAD on pairs of taps, two outputs per step at stride 1, SMMLAR requantization; input offset folded into the bias",
 ))
 
 # FULLY_CONNECTED's weights in blocks of four units (cortexm/tk_fully_connected_folded_s8.c

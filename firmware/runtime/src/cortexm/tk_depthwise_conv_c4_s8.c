@@ -8,23 +8,27 @@
  *     tap when their count is odd; per group of four channels c0..c3 and per
  *     pair (t, t + 1), four words: the int16 pair (2 w[t][ck], 2 w[t + 1][ck])
  *     for k = 0..3;
- *   - channels: per group 16 int32: twice the four biases, then per channel
- *     tk_requant_doubled's high term, the multiplier and the right shift e.
+ *   - channels: per group 16 int32: for each of the four channels twice its
+ *     bias with the input offset's contribution folded in (bias + input offset
+ *     * the sum of its taps), then per channel tk_requant_doubled's high term,
+ *     the multiplier and the right shift e.
  * Filter and bias doubled make the accumulator 2 * acc, which
  * tk_requant_doubled (tinykit/requant_doubled.h) wants; the build chooses
  * this kernel only where every channel's requantization takes that path and
- * twice the accumulator fits in int32.
+ * twice the accumulator fits in int32. With the offset folded in, the kernel
+ * multiplies raw inputs, and a tap in the padding reads the input zero point
+ * (which then adds nothing, as the reference skips such taps).
  *
  * A pair of taps of four channels, for a window inside the image: two input
  * words A (tap t) and B (tap t + 1); their low halves side by side (PKHBT:
  * bytes a0 a1 b0 b1) and their high halves (PKHTB: a2 a3 b2 b3), each widened
- * by SXTAB16 twice with the input offset added, give per channel the pair
- * (a, b) the filter word multiplies in one SMLAD: 8 MACs from two input loads,
- * two packs, four widenings, four filter loads and four SMLADs. The input
- * offsets of the taps, the same for every window inside the image, are
- * computed once per call (a table on the stack). Windows that reach into the
- * padding (the image's border) take the taps inside the image one at a time
- * (the reference skips the others).
+ * by SXTB16 twice, give per channel the pair (a, b) the filter word multiplies
+ * in one SMLAD: 8 MACs from two input loads, two packs, four widenings, two
+ * double-word filter loads and four SMLADs. The input offsets of the taps, the
+ * same for every window inside the image, are computed once per call (a table
+ * on the stack). Windows that reach into the padding (the image's border) take
+ * the same steps in C, with the input zero point in every byte for the taps
+ * outside the image.
  *
  * Order (the overlap rule "channel by channel", tinykit/schedule/overlap.py):
  * output pixels in NHWC order, and within a pixel groups of four channels in
@@ -43,101 +47,170 @@
 /* int32 words of a group's record: four doubled biases, then (high, multiplier, e) per channel. */
 #define GROUP_WORDS 16
 
-/* The output byte of one channel from its doubled accumulator and its (high, multiplier, e). */
-static inline int8_t channel_output(int32_t acc2, const int32_t *hme, int32_t act_min, int32_t act_max, int full_range)
-{
-    const int32_t v = tk_requant_doubled(hme[0], hme[1], hme[2], acc2);
-    return (int8_t)(full_range ? __ssat(v, 8) : tk_clamp(v, act_min, act_max));
-}
-
-/* Four channels' doubled accumulators. */
+/* Four channels' values: doubled accumulators, then requantized. */
 typedef struct {
     int32_t c0, c1, c2, c3;
 } acc4;
 
-/* The group's four outputs from its accumulators. FULL_RANGE is a constant at
- * each call, so each copy is compiled for one clamp. */
-static inline void store_group(const acc4 *acc, const int32_t *record, int32_t act_min, int32_t act_max, int full_range,
-                               int8_t *out)
+/* The four accumulators requantized with the group's record (the output offset added, not clamped). */
+static inline void requantize_group(acc4 *v, const int32_t *record)
 {
-    out[0] = channel_output(acc->c0, record + 4, act_min, act_max, full_range);
-    out[1] = channel_output(acc->c1, record + 7, act_min, act_max, full_range);
-    out[2] = channel_output(acc->c2, record + 10, act_min, act_max, full_range);
-    out[3] = channel_output(acc->c3, record + 13, act_min, act_max, full_range);
+    v->c0 = tk_requant_doubled(record[4], record[5], record[6], v->c0);
+    v->c1 = tk_requant_doubled(record[7], record[8], record[9], v->c1);
+    v->c2 = tk_requant_doubled(record[10], record[11], record[12], v->c2);
+    v->c3 = tk_requant_doubled(record[13], record[14], record[15], v->c3);
 }
 
-/* One group of four channels over a window inside the image: `in` addresses
- * the group's first channel at the window's origin, `pairs` the group's
- * filter, `offsets` the two input offsets of each of `pair_count` pairs. */
-static inline void group_inside(const int8_t *in, const int32_t *pairs, const int32_t *offsets, int32_t pair_count,
-                                int32_t offset_pair, acc4 *acc)
+/* The group's four output bytes, clamped. FULL_RANGE is a constant at each
+ * call (one SSAT when the clamp is all of int8), so each copy is compiled for one clamp. */
+static inline void store_group(const acc4 *v, int32_t act_min, int32_t act_max, int full_range, int8_t *out)
 {
-    int32_t c0 = acc->c0, c1 = acc->c1, c2 = acc->c2, c3 = acc->c3;
-    const int32_t *end = offsets + 2 * pair_count;
+    out[0] = (int8_t)(full_range ? __ssat(v->c0, 8) : tk_clamp(v->c0, act_min, act_max));
+    out[1] = (int8_t)(full_range ? __ssat(v->c1, 8) : tk_clamp(v->c1, act_min, act_max));
+    out[2] = (int8_t)(full_range ? __ssat(v->c2, 8) : tk_clamp(v->c2, act_min, act_max));
+    out[3] = (int8_t)(full_range ? __ssat(v->c3, 8) : tk_clamp(v->c3, act_min, act_max));
+}
+
 #if defined(__ARM_FEATURE_DSP)
-    /* GCC 12 spills two accumulators from the C loop below: written out, it
-     * needs 14 registers (four accumulators, four pointers, the offset pair
-     * and five temporaries) and 17 instructions per pair of taps. */
-    int32_t a, b, t, w0, w1;
-    __asm__ volatile(
-        "1:\n\t"
-        "ldrd %[a], %[b], [%[o]], #8\n\t"
-        "ldr %[a], [%[in], %[a]]\n\t"
-        "ldr %[b], [%[in], %[b]]\n\t"
-        "ldrd %[w0], %[w1], [%[p]], #16\n\t"
-        "pkhbt %[t], %[a], %[b], lsl #16\n\t"
-        "pkhtb %[b], %[b], %[a], asr #16\n\t"
-        "sxtab16 %[a], %[off], %[t]\n\t"
-        "smlad %[c0], %[a], %[w0], %[c0]\n\t"
-        "sxtab16 %[a], %[off], %[t], ror #8\n\t"
-        "smlad %[c1], %[a], %[w1], %[c1]\n\t"
-        "ldrd %[w0], %[w1], [%[p], #-8]\n\t"
-        "sxtab16 %[a], %[off], %[b]\n\t"
-        "smlad %[c2], %[a], %[w0], %[c2]\n\t"
-        "sxtab16 %[a], %[off], %[b], ror #8\n\t"
-        "smlad %[c3], %[a], %[w1], %[c3]\n\t"
-        "cmp %[o], %[end]\n\t"
-        "bne 1b\n\t"
-        : [c0] "+r"(c0), [c1] "+r"(c1), [c2] "+r"(c2), [c3] "+r"(c3), [o] "+r"(offsets), [p] "+r"(pairs),
-          [a] "=&r"(a), [b] "=&r"(b), [t] "=&r"(t), [w0] "=&r"(w0), [w1] "=&r"(w1)
-        : [in] "r"(in), [end] "r"(end), [off] "r"(offset_pair)
-        : "cc", "memory");
+/* One group of four channels over a window inside the image, in assembly:
+ * GCC 12 spills accumulators from the C loop (below) and the pointers around
+ * it; written out, a group takes 14 registers (four accumulators, five
+ * pointers, five temporaries), 17 instructions per pair of taps and 24 for the
+ * biases and the requantization. Operands: r the group's record, o the tap
+ * offsets (pairs, then a negative sentinel pair), in the group's first channel
+ * at the window's origin, p the group's filter (left at the next group's);
+ * leaves the requantized values in c0..c3. */
+#define DW_C4_GROUP_ASM \
+    "ldrd %[c0], %[c1], [%[r]]\n\t" \
+    "ldrd %[c2], %[c3], [%[r], #8]\n\t" \
+    "ldrd %[a], %[b], [%[o]], #8\n\t" \
+    "1:\n\t" \
+    "ldr %[a], [%[in], %[a]]\n\t" \
+    "ldr %[b], [%[in], %[b]]\n\t" \
+    "ldrd %[w0], %[w1], [%[p]], #16\n\t" \
+    "pkhbt %[t], %[a], %[b], lsl #16\n\t" \
+    "pkhtb %[b], %[b], %[a], asr #16\n\t" \
+    "sxtb16 %[a], %[t]\n\t" \
+    "smlad %[c0], %[a], %[w0], %[c0]\n\t" \
+    "sxtb16 %[a], %[t], ror #8\n\t" \
+    "smlad %[c1], %[a], %[w1], %[c1]\n\t" \
+    "ldrd %[w0], %[w1], [%[p], #-8]\n\t" \
+    "sxtb16 %[a], %[b]\n\t" \
+    "smlad %[c2], %[a], %[w0], %[c2]\n\t" \
+    "sxtb16 %[a], %[b], ror #8\n\t" \
+    "smlad %[c3], %[a], %[w1], %[c3]\n\t" \
+    "ldrd %[a], %[b], [%[o]], #8\n\t" \
+    "cmp %[a], #0\n\t" \
+    "bge 1b\n\t" \
+    DW_C4_REQUANT(c0, 16, 20) \
+    DW_C4_REQUANT(c1, 28, 32) \
+    DW_C4_REQUANT(c2, 40, 44) \
+    DW_C4_REQUANT(c3, 52, 56)
+
+/* tk_requant_doubled of accumulator ACC with the high term at byte HIGH of the
+ * record and (multiplier, e) at byte ME. */
+#define DW_C4_REQUANT(acc, high, me) \
+    "ldr %[a], [%[r], #" #high "]\n\t" \
+    "ldrd %[b], %[t], [%[r], #" #me "]\n\t" \
+    "add %[a], %[a], %[" #acc "], asr #31\n\t" \
+    "smmlar %[" #acc "], %[" #acc "], %[b], %[a]\n\t" \
+    "asr %[" #acc "], %[" #acc "], %[t]\n\t"
+
+#define DW_C4_OPERANDS \
+    [c0] "=&r"(c0), [c1] "=&r"(c1), [c2] "=&r"(c2), [c3] "=&r"(c3), [o] "+r"(offsets), [p] "+r"(*pairs), \
+    [a] "=&r"(a), [b] "=&r"(b), [t] "=&r"(t), [w0] "=&r"(w0), [w1] "=&r"(w1)
+#endif
+
+/* One group of four channels over a window inside the image, requantized into
+ * *v: `in` addresses the group's first channel at the window's origin,
+ * *pairs the group's filter (left at the next group's), `offsets` the two
+ * input offsets of each pair then a negative sentinel pair, `record` the
+ * group's record. */
+static inline void group_inside(const int8_t *in, const int32_t **pairs, const int32_t *offsets,
+                                const int32_t *record, acc4 *v)
+{
+#if defined(__ARM_FEATURE_DSP)
+    int32_t c0, c1, c2, c3, a, b, t, w0, w1;
+    __asm__ volatile(DW_C4_GROUP_ASM
+                     : DW_C4_OPERANDS
+                     : [in] "r"(in), [r] "r"(record)
+                     : "cc", "memory");
+    v->c0 = c0;
+    v->c1 = c1;
+    v->c2 = c2;
+    v->c3 = c3;
 #else
-    for (; offsets != end; offsets += 2, pairs += 4) {
+    const int32_t *w = *pairs;
+    v->c0 = record[0];
+    v->c1 = record[1];
+    v->c2 = record[2];
+    v->c3 = record[3];
+    for (; offsets[0] >= 0; offsets += 2, w += 4) {
         const int32_t a = tk_load_word(in + offsets[0]);
         const int32_t b = tk_load_word(in + offsets[1]);
         const int32_t low = tk_pkh_low(a, b);   /* a0 a1 b0 b1 */
         const int32_t high = tk_pkh_high(a, b); /* a2 a3 b2 b3 */
-        c0 = __smlad(__sxtab16(offset_pair, low), pairs[0], c0);
-        c1 = __smlad(tk_sxtab16_ror8(offset_pair, low), pairs[1], c1);
-        c2 = __smlad(__sxtab16(offset_pair, high), pairs[2], c2);
-        c3 = __smlad(tk_sxtab16_ror8(offset_pair, high), pairs[3], c3);
+        v->c0 = __smlad(__sxtb16(low), w[0], v->c0);
+        v->c1 = __smlad(tk_sxtb16_ror8(low), w[1], v->c1);
+        v->c2 = __smlad(__sxtb16(high), w[2], v->c2);
+        v->c3 = __smlad(tk_sxtb16_ror8(high), w[3], v->c3);
     }
+    *pairs = w;
+    requantize_group(v, record);
 #endif
-    acc->c0 = c0;
-    acc->c1 = c1;
-    acc->c2 = c2;
-    acc->c3 = c3;
 }
 
-/* acc += filter tap `tap` of the group (its half of the pair words) times the input word at `in`. */
-static inline void group_tap(const int8_t *in, const int32_t *pairs, int32_t tap, int32_t offset_pair, acc4 *acc)
+/* group_inside, then the four outputs clamped to all of int8 stored at *out (left at the next group's). */
+static inline void group_inside_full_range(const int8_t *in, const int32_t **pairs, const int32_t *offsets,
+                                           const int32_t *record, int8_t **out)
 {
-    const int32_t word = tk_load_word(in);
-    const int32_t x02 = __sxtab16(offset_pair, word);
-    const int32_t x13 = tk_sxtab16_ror8(offset_pair, word);
-    const int32_t *w = pairs + 4 * (tap / 2);
-    if (tap % 2 == 0) {
-        acc->c0 = __smlabb(x02, w[0], acc->c0);
-        acc->c1 = __smlabb(x13, w[1], acc->c1);
-        acc->c2 = __smlatb(x02, w[2], acc->c2);
-        acc->c3 = __smlatb(x13, w[3], acc->c3);
-    } else {
-        acc->c0 = __smlabt(x02, w[0], acc->c0);
-        acc->c1 = __smlabt(x13, w[1], acc->c1);
-        acc->c2 = __smlatt(x02, w[2], acc->c2);
-        acc->c3 = __smlatt(x13, w[3], acc->c3);
+#if defined(__ARM_FEATURE_DSP)
+    /* The stores too, so the accumulators never leave registers. */
+    int32_t c0, c1, c2, c3, a, b, t, w0, w1;
+    __asm__ volatile(DW_C4_GROUP_ASM
+                     "ssat %[c0], #8, %[c0]\n\t"
+                     "strb %[c0], [%[out]], #1\n\t"
+                     "ssat %[c1], #8, %[c1]\n\t"
+                     "strb %[c1], [%[out]], #1\n\t"
+                     "ssat %[c2], #8, %[c2]\n\t"
+                     "strb %[c2], [%[out]], #1\n\t"
+                     "ssat %[c3], #8, %[c3]\n\t"
+                     "strb %[c3], [%[out]], #1\n\t"
+                     : DW_C4_OPERANDS, [out] "+r"(*out)
+                     : [in] "r"(in), [r] "r"(record)
+                     : "cc", "memory");
+#else
+    acc4 v;
+    group_inside(in, pairs, offsets, record, &v);
+    store_group(&v, -128, 127, 1, *out);
+    *out += 4;
+#endif
+}
+
+/* One group of four channels over a window that reaches into the padding, requantized:
+ * as group_inside, but the taps that `inside` marks read from `image` at index
+ * origin + their offset (the group's first channel), the others are the input
+ * zero point in every channel (zero_word), which the folded bias cancels. */
+static inline void group_border(const int8_t *image, int32_t origin, const int32_t *pairs, const int32_t *offsets,
+                                const uint8_t *inside, int32_t pair_count, int32_t zero_word, const int32_t *record,
+                                acc4 *v)
+{
+    int32_t c0 = record[0], c1 = record[1], c2 = record[2], c3 = record[3];
+    for (int32_t p = 0; p < pair_count; ++p, pairs += 4, offsets += 2, inside += 2) {
+        const int32_t a = inside[0] ? tk_load_word(image + (origin + offsets[0])) : zero_word;
+        const int32_t b = inside[1] ? tk_load_word(image + (origin + offsets[1])) : zero_word;
+        const int32_t low = tk_pkh_low(a, b);
+        const int32_t high = tk_pkh_high(a, b);
+        c0 = __smlad(__sxtb16(low), pairs[0], c0);
+        c1 = __smlad(tk_sxtb16_ror8(low), pairs[1], c1);
+        c2 = __smlad(__sxtb16(high), pairs[2], c2);
+        c3 = __smlad(tk_sxtb16_ror8(high), pairs[3], c3);
     }
+    v->c0 = c0;
+    v->c1 = c1;
+    v->c2 = c2;
+    v->c3 = c3;
+    requantize_group(v, record);
 }
 
 tk_status tk_depthwise_conv_c4_s8(const tk_context *ctx, const tk_depthwise_conv_params *params,
@@ -159,16 +232,20 @@ tk_status tk_depthwise_conv_c4_s8(const tk_context *ctx, const tk_depthwise_conv
     const int32_t taps = g.filter_h * g.filter_w;
     const int32_t pair_count = (taps + 1) / 2;
     const int32_t group_words = 4 * pair_count; /* filter words per group */
-    /* Input byte offsets of the taps from a window's origin; the zero tap completing an odd count reads the origin. */
-    int32_t offsets[TK_DW_C4_MAX_TAPS + 1];
+    /* Input byte offsets of the taps from a window's origin (the zero tap completing an odd count reads the
+     * origin), then a sentinel pair. */
+    int32_t offsets[TK_DW_C4_MAX_TAPS + 2];
     for (int32_t t = 0; t < taps; ++t) {
         offsets[t] = ((t / g.filter_w) * params->dilation_h * g.in_w + (t % g.filter_w) * params->dilation_w) * c;
     }
     offsets[taps] = 0;
-    const uint32_t half = (uint32_t)params->input_offset & 0xffffu;
-    const uint32_t pair_bits = half | (half << 16);
-    int32_t offset_pair;
-    memcpy(&offset_pair, &pair_bits, sizeof offset_pair); /* the bits, free of implementation-defined conversion */
+    offsets[2 * pair_count] = -1; /* the sentinel pair group_inside stops at */
+    offsets[2 * pair_count + 1] = -1;
+    /* The input zero point (-input_offset) in all four bytes: a padded tap's input. */
+    const uint32_t zero_byte = (uint32_t)-params->input_offset & 0xffu;
+    const uint32_t zero_bits = zero_byte * 0x01010101u;
+    int32_t zero_word;
+    memcpy(&zero_word, &zero_bits, sizeof zero_word);
     const int32_t act_min = params->activation.min;
     const int32_t act_max = params->activation.max;
     const int full_range = act_min == -128 && act_max == 127;
@@ -181,36 +258,40 @@ tk_status tk_depthwise_conv_c4_s8(const tk_context *ctx, const tk_depthwise_conv
                 const int32_t in_x_origin = out_x * params->stride_w - params->pad_w;
                 const int32_t kx_first = tk_dw_first_inside(in_x_origin, params->dilation_w);
                 const int32_t kx_end = tk_dw_end_inside(in_x_origin, params->dilation_w, g.in_w, g.filter_w);
-                const int inside = ky_first == 0 && ky_end == g.filter_h && kx_first == 0 && kx_end == g.filter_w;
+                const int whole = ky_first == 0 && ky_end == g.filter_h && kx_first == 0 && kx_end == g.filter_w;
                 int8_t *out = output + ((b * g.out_h + out_y) * g.out_w + out_x) * c;
                 const int32_t *pairs = filter;
                 const int32_t *record = channels;
-                if (inside) {
+                if (whole) {
                     const int8_t *origin = input + ((b * g.in_h + in_y_origin) * g.in_w + in_x_origin) * c;
-                    for (int32_t group = 0; group < groups;
-                         ++group, origin += 4, pairs += group_words, record += GROUP_WORDS, out += 4) {
-                        acc4 acc = {record[0], record[1], record[2], record[3]};
-                        group_inside(origin, pairs, offsets, pair_count, offset_pair, &acc);
-                        if (full_range) {
-                            store_group(&acc, record, act_min, act_max, 1, out);
-                        } else {
-                            store_group(&acc, record, act_min, act_max, 0, out);
+                    const int32_t *records_end = channels + groups * GROUP_WORDS;
+                    if (full_range) {
+                        for (; record != records_end; record += GROUP_WORDS, origin += 4) {
+                            group_inside_full_range(origin, &pairs, offsets, record, &out);
                         }
+                        continue;
+                    }
+                    for (; record != records_end; record += GROUP_WORDS, origin += 4, out += 4) {
+                        acc4 v;
+                        group_inside(origin, &pairs, offsets, record, &v);
+                        store_group(&v, act_min, act_max, 0, out);
                     }
                     continue;
                 }
-                /* At the border: the taps inside the image one at a time (none when the window lies wholly in the padding). */
-                for (int32_t group = 0; group < groups; ++group, pairs += group_words, record += GROUP_WORDS, out += 4) {
-                    acc4 acc = {record[0], record[1], record[2], record[3]};
-                    for (int32_t ky = ky_first; ky < ky_end; ++ky) {
-                        const int32_t in_y = in_y_origin + ky * params->dilation_h;
-                        for (int32_t kx = kx_first; kx < kx_end; ++kx) {
-                            const int32_t in_x = in_x_origin + kx * params->dilation_w;
-                            group_tap(input + ((b * g.in_h + in_y) * g.in_w + in_x) * c + 4 * group, pairs,
-                                      ky * g.filter_w + kx, offset_pair, &acc);
-                        }
-                    }
-                    store_group(&acc, record, act_min, act_max, 0, out);
+                /* At the border (or wholly in the padding): which taps lie inside the image, once per pixel. */
+                uint8_t inside[TK_DW_C4_MAX_TAPS + 1];
+                for (int32_t t = 0; t < 2 * pair_count; ++t) {
+                    const int32_t ky = t / g.filter_w;
+                    const int32_t kx = t % g.filter_w;
+                    inside[t] = t < taps && ky >= ky_first && ky < ky_end && kx >= kx_first && kx < kx_end;
+                }
+                const int8_t *image = input + b * g.in_h * g.in_w * c;
+                int32_t origin = (in_y_origin * g.in_w + in_x_origin) * c; /* may lie outside the image */
+                for (int32_t group = 0; group < groups;
+                     ++group, origin += 4, pairs += group_words, record += GROUP_WORDS, out += 4) {
+                    acc4 v;
+                    group_border(image, origin, pairs, offsets, inside, pair_count, zero_word, record, &v);
+                    store_group(&v, act_min, act_max, 0, out);
                 }
             }
         }
