@@ -213,6 +213,78 @@ static inline void group_border(const int8_t *image, int32_t origin, const int32
     requantize_group(v, record);
 }
 
+/* A layer's constants, read once from the kernel's arguments. */
+typedef struct {
+    tk_conv_geometry g;
+    const tk_depthwise_conv_params *params;
+    const int32_t *filter;
+    const int32_t *channels;
+    const int32_t *channels_end;
+    const int32_t *offsets;  /* tap offsets, then the sentinel pair */
+    int32_t pair_count;
+    int32_t taps;
+    int32_t zero_word;       /* the input zero point in all four bytes: a padded tap's input */
+    int32_t act_min;
+    int32_t act_max;
+} layer_consts;
+
+/* Every group of one output pixel whose window lies inside the image, its origin at `origin`. */
+static inline void pixel_whole(const layer_consts *l, const int8_t *origin, int full_range, int8_t *out)
+{
+    const int32_t *pairs = l->filter;
+    const int32_t *record = l->channels;
+    if (full_range) {
+        for (; record != l->channels_end; record += GROUP_WORDS, origin += 4) {
+            group_inside_full_range(origin, &pairs, l->offsets, record, &out);
+        }
+        return;
+    }
+    for (; record != l->channels_end; record += GROUP_WORDS, origin += 4, out += 4) {
+        acc4 v;
+        group_inside(origin, &pairs, l->offsets, record, &v);
+        store_group(&v, l->act_min, l->act_max, 0, out);
+    }
+}
+
+/* Every group of output pixel (out_x of a row whose windows start at input row in_y_origin, the
+ * filter rows ky_first .. ky_end - 1 inside the image) of batch `image` whose window reaches
+ * into the padding, or lies wholly in it. */
+static void pixel_border(const layer_consts *l, const int8_t *image, int32_t in_y_origin, int32_t ky_first,
+                         int32_t ky_end, int32_t out_x, int8_t *out)
+{
+    const tk_depthwise_conv_params *params = l->params;
+    const int32_t in_x_origin = out_x * params->stride_w - params->pad_w;
+    const int32_t kx_first = tk_dw_first_inside(in_x_origin, params->dilation_w);
+    const int32_t kx_end = tk_dw_end_inside(in_x_origin, params->dilation_w, l->g.in_w, l->g.filter_w);
+    /* Which taps lie inside the image, once per pixel. */
+    uint8_t inside[TK_DW_C4_MAX_TAPS + 1];
+    for (int32_t t = 0; t < 2 * l->pair_count; ++t) {
+        const int32_t ky = t / l->g.filter_w;
+        const int32_t kx = t % l->g.filter_w;
+        inside[t] = t < l->taps && ky >= ky_first && ky < ky_end && kx >= kx_first && kx < kx_end;
+    }
+    int32_t origin = (in_y_origin * l->g.in_w + in_x_origin) * l->g.out_c; /* may lie outside the image */
+    const int32_t *pairs = l->filter;
+    for (const int32_t *record = l->channels; record != l->channels_end;
+         record += GROUP_WORDS, origin += 4, pairs += 4 * l->pair_count, out += 4) {
+        acc4 v;
+        group_border(image, origin, pairs, l->offsets, inside, l->pair_count, l->zero_word, record, &v);
+        store_group(&v, l->act_min, l->act_max, 0, out);
+    }
+}
+
+/* The outputs x >= 0 whose windows lie inside the image's columns are first .. end - 1. */
+static void whole_columns(const tk_depthwise_conv_params *params, const tk_conv_geometry *g, int32_t *first,
+                          int32_t *end)
+{
+    /* in_x_origin = x * stride - pad >= 0, and in_x_origin + dilation * (filter_w - 1) < in_w. */
+    const int32_t lo = (params->pad_w + params->stride_w - 1) / params->stride_w;
+    const int32_t room = g->in_w - 1 - params->dilation_w * (g->filter_w - 1) + params->pad_w;
+    const int32_t hi = room < 0 ? 0 : room / params->stride_w + 1;
+    *first = lo < g->out_w ? lo : g->out_w;
+    *end = hi < *first ? *first : (hi < g->out_w ? hi : g->out_w);
+}
+
 tk_status tk_depthwise_conv_c4_s8(const tk_context *ctx, const tk_depthwise_conv_params *params,
                                   const tk_dims *input_dims, const int8_t *input,
                                   const tk_dims *filter_dims, const int32_t *filter,
@@ -220,79 +292,69 @@ tk_status tk_depthwise_conv_c4_s8(const tk_context *ctx, const tk_depthwise_conv
                                   const tk_dims *output_dims, int8_t *output)
 {
     (void)ctx; /* no scratch */
-    tk_conv_geometry g;
-    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, &g) != TK_OK || params->depth_multiplier != 1 ||
-        g.in_c != g.out_c || g.filter_c != g.out_c || g.out_c % 4 != 0 || params->dilation_h <= 0 ||
-        params->dilation_w <= 0 || params->stride_h <= 0 || params->stride_w <= 0 ||
-        g.filter_h * g.filter_w > TK_DW_C4_MAX_TAPS) {
+    layer_consts l;
+    tk_conv_geometry *g = &l.g;
+    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, g) != TK_OK || params->depth_multiplier != 1 ||
+        g->in_c != g->out_c || g->filter_c != g->out_c || g->out_c % 4 != 0 || params->dilation_h <= 0 ||
+        params->dilation_w <= 0 || params->stride_h <= 0 || params->stride_w <= 0 || params->pad_w < 0 ||
+        g->filter_h * g->filter_w > TK_DW_C4_MAX_TAPS) {
         return TK_ERROR_ARGUMENT;
     }
-    const int32_t c = g.out_c;
-    const int32_t groups = c / 4;
-    const int32_t taps = g.filter_h * g.filter_w;
-    const int32_t pair_count = (taps + 1) / 2;
-    const int32_t group_words = 4 * pair_count; /* filter words per group */
+    const int32_t c = g->out_c;
+    l.params = params;
+    l.filter = filter;
+    l.channels = channels;
+    l.channels_end = channels + c / 4 * GROUP_WORDS;
+    l.taps = g->filter_h * g->filter_w;
+    l.pair_count = (l.taps + 1) / 2;
     /* Input byte offsets of the taps from a window's origin (the zero tap completing an odd count reads the
      * origin), then a sentinel pair. */
     int32_t offsets[TK_DW_C4_MAX_TAPS + 2];
-    for (int32_t t = 0; t < taps; ++t) {
-        offsets[t] = ((t / g.filter_w) * params->dilation_h * g.in_w + (t % g.filter_w) * params->dilation_w) * c;
+    for (int32_t t = 0; t < l.taps; ++t) {
+        offsets[t] = ((t / g->filter_w) * params->dilation_h * g->in_w + (t % g->filter_w) * params->dilation_w) * c;
     }
-    offsets[taps] = 0;
-    offsets[2 * pair_count] = -1; /* the sentinel pair group_inside stops at */
-    offsets[2 * pair_count + 1] = -1;
-    /* The input zero point (-input_offset) in all four bytes: a padded tap's input. */
+    offsets[l.taps] = 0;
+    offsets[2 * l.pair_count] = -1; /* the sentinel pair group_inside stops at */
+    offsets[2 * l.pair_count + 1] = -1;
+    l.offsets = offsets;
     const uint32_t zero_byte = (uint32_t)-params->input_offset & 0xffu;
     const uint32_t zero_bits = zero_byte * 0x01010101u;
-    int32_t zero_word;
-    memcpy(&zero_word, &zero_bits, sizeof zero_word);
-    const int32_t act_min = params->activation.min;
-    const int32_t act_max = params->activation.max;
-    const int full_range = act_min == -128 && act_max == 127;
-    for (int32_t b = 0; b < g.batches; ++b) {
-        for (int32_t out_y = 0; out_y < g.out_h; ++out_y) {
+    memcpy(&l.zero_word, &zero_bits, sizeof l.zero_word);
+    l.act_min = params->activation.min;
+    l.act_max = params->activation.max;
+    const int full_range = l.act_min == -128 && l.act_max == 127;
+    int32_t x_first, x_end;
+    whole_columns(params, g, &x_first, &x_end);
+    const int32_t pixel_step = params->stride_w * c;
+    for (int32_t b = 0; b < g->batches; ++b) {
+        const int8_t *image = input + b * g->in_h * g->in_w * c;
+        for (int32_t out_y = 0; out_y < g->out_h; ++out_y) {
             const int32_t in_y_origin = out_y * params->stride_h - params->pad_h;
             const int32_t ky_first = tk_dw_first_inside(in_y_origin, params->dilation_h);
-            const int32_t ky_end = tk_dw_end_inside(in_y_origin, params->dilation_h, g.in_h, g.filter_h);
-            for (int32_t out_x = 0; out_x < g.out_w; ++out_x) {
-                const int32_t in_x_origin = out_x * params->stride_w - params->pad_w;
-                const int32_t kx_first = tk_dw_first_inside(in_x_origin, params->dilation_w);
-                const int32_t kx_end = tk_dw_end_inside(in_x_origin, params->dilation_w, g.in_w, g.filter_w);
-                const int whole = ky_first == 0 && ky_end == g.filter_h && kx_first == 0 && kx_end == g.filter_w;
-                int8_t *out = output + ((b * g.out_h + out_y) * g.out_w + out_x) * c;
-                const int32_t *pairs = filter;
-                const int32_t *record = channels;
-                if (whole) {
-                    const int8_t *origin = input + ((b * g.in_h + in_y_origin) * g.in_w + in_x_origin) * c;
-                    const int32_t *records_end = channels + groups * GROUP_WORDS;
-                    if (full_range) {
-                        for (; record != records_end; record += GROUP_WORDS, origin += 4) {
-                            group_inside_full_range(origin, &pairs, offsets, record, &out);
-                        }
-                        continue;
+            const int32_t ky_end = tk_dw_end_inside(in_y_origin, params->dilation_h, g->in_h, g->filter_h);
+            int8_t *out_row = output + (b * g->out_h + out_y) * g->out_w * c;
+            /* Rows of windows inside the image: the columns x_first .. x_end - 1 need no test. */
+            const int whole_rows = ky_first == 0 && ky_end == g->filter_h;
+            const int32_t first = whole_rows ? x_first : g->out_w;
+            const int32_t end = whole_rows ? x_end : g->out_w;
+            for (int32_t out_x = 0; out_x < first; ++out_x) {
+                pixel_border(&l, image, in_y_origin, ky_first, ky_end, out_x, out_row + out_x * c);
+            }
+            if (first < end) {
+                const int8_t *origin = image + (in_y_origin * g->in_w + first * params->stride_w - params->pad_w) * c;
+                int8_t *out = out_row + first * c;
+                if (full_range) {
+                    for (int32_t out_x = first; out_x < end; ++out_x, origin += pixel_step, out += c) {
+                        pixel_whole(&l, origin, 1, out);
                     }
-                    for (; record != records_end; record += GROUP_WORDS, origin += 4, out += 4) {
-                        acc4 v;
-                        group_inside(origin, &pairs, offsets, record, &v);
-                        store_group(&v, act_min, act_max, 0, out);
+                } else {
+                    for (int32_t out_x = first; out_x < end; ++out_x, origin += pixel_step, out += c) {
+                        pixel_whole(&l, origin, 0, out);
                     }
-                    continue;
                 }
-                /* At the border (or wholly in the padding): which taps lie inside the image, once per pixel. */
-                uint8_t inside[TK_DW_C4_MAX_TAPS + 1];
-                for (int32_t t = 0; t < 2 * pair_count; ++t) {
-                    const int32_t ky = t / g.filter_w;
-                    const int32_t kx = t % g.filter_w;
-                    inside[t] = t < taps && ky >= ky_first && ky < ky_end && kx >= kx_first && kx < kx_end;
-                }
-                const int8_t *image = input + b * g.in_h * g.in_w * c;
-                int32_t origin = (in_y_origin * g.in_w + in_x_origin) * c; /* may lie outside the image */
-                for (int32_t group = 0; group < groups;
-                     ++group, origin += 4, pairs += group_words, record += GROUP_WORDS, out += 4) {
-                    acc4 v;
-                    group_border(image, origin, pairs, offsets, inside, pair_count, zero_word, record, &v);
-                    store_group(&v, act_min, act_max, 0, out);
-                }
+            }
+            for (int32_t out_x = end > first ? end : first; out_x < g->out_w; ++out_x) {
+                pixel_border(&l, image, in_y_origin, ky_first, ky_end, out_x, out_row + out_x * c);
             }
         }
     }
