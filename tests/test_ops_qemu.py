@@ -73,6 +73,9 @@ DEPTHWISE_CASES = [
     DepthwiseCase(2, 9, 5, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU6", True, True),
     DepthwiseCase(1, 11, 9, 12, 1, 3, 3, 2, 2, 1, "SAME", "NONE", True, True),
     DepthwiseCase(1, 10, 11, 5, 1, 3, 3, 3, 2, 1, "VALID", "RELU_N1_TO_1", False, True),
+    # the ring kernel's assembly loop (stride 1, clamped to all of int8) by rows and by columns
+    DepthwiseCase(1, 8, 9, 6, 1, 3, 3, 1, 1, 1, "SAME", "NONE", True, True),
+    DepthwiseCase(2, 11, 3, 5, 1, 3, 3, 1, 1, 1, "SAME", "NONE", False, True),
     DepthwiseCase(1, 12, 6, 6, 1, 5, 3, 1, 2, 2, "SAME", "RELU", True, True),
     DepthwiseCase(2, 9, 7, 12, 1, 5, 3, 2, 1, 2, "SAME", "RELU6", True, True),
     DepthwiseCase(1, 10, 1, 8, 1, 4, 1, 2, 1, 1, "SAME", "NONE", True, False),

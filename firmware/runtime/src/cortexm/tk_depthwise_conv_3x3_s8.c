@@ -210,6 +210,63 @@ static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int
                                  int full_range, int8_t *out)
 {
     const int32_t pairs_end = k->out_len & ~1;
+#if defined(__ARM_FEATURE_DSP)
+    if (full_range && pairs_end > 0) {
+        /* GCC 12 keeps only part of this loop's 22 values in registers and
+         * spills the rest on every step (55 instructions per pair of outputs);
+         * written out, the filter pairs, the line pointers, the output pointer,
+         * two accumulators and two temporaries take 14 registers, each line's
+         * two words are loaded afresh (one LDRD: ring lines start on words, as
+         * the scratch does, and x is even), the rest is read from the stack: 35. */
+        const int32_t c[5] = {k->bias, k->high, k->multiplier, k->e, k->step};
+        const int16_t *end = r0 + pairs_end;
+        int32_t acc0, acc1, a, b;
+        __asm__ volatile(
+            "1:\n\t"
+            "ldr %[acc0], %[bias]\n\t"
+            "ldrd %[a], %[b], [%[r0]], #4\n\t"
+            "smlatb %[acc1], %[a], %[f0], %[acc0]\n\t"
+            "smlad %[acc0], %[a], %[f0], %[acc0]\n\t"
+            "smlabt %[acc0], %[b], %[f1], %[acc0]\n\t"
+            "smlad %[acc1], %[b], %[f1], %[acc1]\n\t"
+            "ldrd %[a], %[b], [%[r1]], #4\n\t"
+            "smlatb %[acc1], %[a], %[f2], %[acc1]\n\t"
+            "smlad %[acc0], %[a], %[f2], %[acc0]\n\t"
+            "smlabt %[acc0], %[b], %[f3], %[acc0]\n\t"
+            "smlad %[acc1], %[b], %[f3], %[acc1]\n\t"
+            "ldrd %[a], %[b], [%[r2]], #4\n\t"
+            "smlatb %[acc1], %[a], %[f4], %[acc1]\n\t"
+            "smlad %[acc0], %[a], %[f4], %[acc0]\n\t"
+            "smlabt %[acc0], %[b], %[f5], %[acc0]\n\t"
+            "smlad %[acc1], %[b], %[f5], %[acc1]\n\t"
+            /* tk_requant_doubled of both, then SSAT and the two stores. */
+            "ldr %[a], %[high]\n\t"
+            "ldr %[b], %[mult]\n\t"
+            "add %[a], %[a], %[acc0], asr #31\n\t"
+            "smmlar %[acc0], %[acc0], %[b], %[a]\n\t"
+            "ldr %[a], %[high]\n\t"
+            "add %[a], %[a], %[acc1], asr #31\n\t"
+            "smmlar %[acc1], %[acc1], %[b], %[a]\n\t"
+            "ldr %[a], %[e]\n\t"
+            "asr %[acc0], %[acc0], %[a]\n\t"
+            "asr %[acc1], %[acc1], %[a]\n\t"
+            "ssat %[acc0], #8, %[acc0]\n\t"
+            "ssat %[acc1], #8, %[acc1]\n\t"
+            "ldr %[a], %[step]\n\t"
+            "strb %[acc0], [%[out]]\n\t"
+            "strb %[acc1], [%[out], %[a]]\n\t"
+            "add %[out], %[out], %[a], lsl #1\n\t"
+            "ldr %[a], %[end]\n\t"
+            "cmp %[r0], %[a]\n\t"
+            "bne 1b\n\t"
+            : [acc0] "=&r"(acc0), [acc1] "=&r"(acc1), [a] "=&r"(a), [b] "=&r"(b), [r0] "+r"(r0), [r1] "+r"(r1),
+              [r2] "+r"(r2), [out] "+r"(out)
+            : [f0] "r"(k->f0), [f1] "r"(k->f1), [f2] "r"(k->f2), [f3] "r"(k->f3), [f4] "r"(k->f4), [f5] "r"(k->f5),
+              [bias] "m"(c[0]), [high] "m"(c[1]), [mult] "m"(c[2]), [e] "m"(c[3]), [step] "m"(c[4]), [end] "m"(end)
+            : "cc", "memory");
+        return pairs_end;
+    }
+#endif
     int32_t a0 = tk_load_word(r0);
     int32_t a1 = tk_load_word(r1);
     int32_t a2 = tk_load_word(r2);
