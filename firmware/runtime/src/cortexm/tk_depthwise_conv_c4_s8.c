@@ -71,6 +71,19 @@ static inline void store_group(const acc4 *v, int32_t act_min, int32_t act_max, 
     out[3] = (int8_t)(full_range ? __ssat(v->c3, 8) : tk_clamp(v->c3, act_min, act_max));
 }
 
+/* One pair of taps of the group: a and b the input words of taps t and t + 1,
+ * w the group's four filter words of the pair (the step DW_C4_GROUP_ASM
+ * repeats). */
+static inline void pair_step(int32_t a, int32_t b, const int32_t *w, acc4 *v)
+{
+    const int32_t low = tk_pkh_low(a, b);   /* a0 a1 b0 b1 */
+    const int32_t high = tk_pkh_high(a, b); /* a2 a3 b2 b3 */
+    v->c0 = __smlad(__sxtb16(low), w[0], v->c0);
+    v->c1 = __smlad(tk_sxtb16_ror8(low), w[1], v->c1);
+    v->c2 = __smlad(__sxtb16(high), w[2], v->c2);
+    v->c3 = __smlad(tk_sxtb16_ror8(high), w[3], v->c3);
+}
+
 #if defined(__ARM_FEATURE_DSP)
 /* One group of four channels over a window inside the image, in assembly:
  * GCC 12 spills accumulators from the C loop (below) and the pointers around
@@ -146,14 +159,7 @@ static inline void group_inside(const int8_t *in, const int32_t **pairs, const i
     v->c2 = record[2];
     v->c3 = record[3];
     for (; offsets[0] >= 0; offsets += 2, w += 4) {
-        const int32_t a = tk_load_word(in + offsets[0]);
-        const int32_t b = tk_load_word(in + offsets[1]);
-        const int32_t low = tk_pkh_low(a, b);   /* a0 a1 b0 b1 */
-        const int32_t high = tk_pkh_high(a, b); /* a2 a3 b2 b3 */
-        v->c0 = __smlad(__sxtb16(low), w[0], v->c0);
-        v->c1 = __smlad(tk_sxtb16_ror8(low), w[1], v->c1);
-        v->c2 = __smlad(__sxtb16(high), w[2], v->c2);
-        v->c3 = __smlad(tk_sxtb16_ror8(high), w[3], v->c3);
+        pair_step(tk_load_word(in + offsets[0]), tk_load_word(in + offsets[1]), w, v);
     }
     *pairs = w;
     requantize_group(v, record);
@@ -195,21 +201,13 @@ static inline void group_border(const int8_t *image, int32_t origin, const int32
                                 const uint8_t *inside, int32_t pair_count, int32_t zero_word, const int32_t *record,
                                 acc4 *v)
 {
-    int32_t c0 = record[0], c1 = record[1], c2 = record[2], c3 = record[3];
+    acc4 acc = {record[0], record[1], record[2], record[3]}; /* a local copy stays in registers */
     for (int32_t p = 0; p < pair_count; ++p, pairs += 4, offsets += 2, inside += 2) {
         const int32_t a = inside[0] ? tk_load_word(image + (origin + offsets[0])) : zero_word;
         const int32_t b = inside[1] ? tk_load_word(image + (origin + offsets[1])) : zero_word;
-        const int32_t low = tk_pkh_low(a, b);
-        const int32_t high = tk_pkh_high(a, b);
-        c0 = __smlad(__sxtb16(low), pairs[0], c0);
-        c1 = __smlad(tk_sxtb16_ror8(low), pairs[1], c1);
-        c2 = __smlad(__sxtb16(high), pairs[2], c2);
-        c3 = __smlad(tk_sxtb16_ror8(high), pairs[3], c3);
+        pair_step(a, b, pairs, &acc);
     }
-    v->c0 = c0;
-    v->c1 = c1;
-    v->c2 = c2;
-    v->c3 = c3;
+    *v = acc;
     requantize_group(v, record);
 }
 
