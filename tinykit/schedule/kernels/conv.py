@@ -262,33 +262,45 @@ register(KernelVariant(
     OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_c4_s8", "dsp", ("cortexm/tk_depthwise_conv_c4_s8.c",),
     requires=frozenset({"dsp"}), preference=15, applies=_channels_in_words, overlaps=channel_by_channel,
     weight_layout=DW_C4,
-    description="depth multiplier 1, channels a multiple of 4, filters up to 64 taps: four channels and two taps per "
-                "step (PKHBT/PKHTB, SXTAB16, SMLAD on filter pairs prepared by the build), SMMLAR requantization; "
-                "border windows tap by tap; no scratch",
+    description="depth multiplier 1, channels a multiple of 4, filters up to 64 taps: two taps x four channels per "
+                "step in assembly (PKHBT/PKHTB, SXTB16, SMLAD on doubled filter pairs prepared by the build), SMMLAR "
+                "requantization; input offset folded into the bias, padding read as the zero point; no scratch",
 ))
 
 # The largest output plane (pixels) on which tk_depthwise_conv_c4_s8 beats the 3x3 ring kernel at
 # stride 1: the ring's per-line and per-channel costs spread over few outputs there. Measured on
-# qemu_m7 with MLPerf Tiny's VWW (MACs per instruction, ring vs pairs): 24x24x32 0.30 vs 0.24,
-# 12x12x64 0.25 vs 0.22, 6x6x128 0.187 vs 0.191, 3x3x256 0.10 vs 0.16; strided layers 0.09-0.16 vs
-# 0.19-0.24 (the ring kernel widens every input line but uses half its columns).
-DW_PAIRS_FASTER_PLANE = 36
+# qemu_m7 with MLPerf Tiny's VWW (MACs per instruction, ring vs pairs): 24x24x32 0.33 vs 0.24,
+# 12x12x64 0.27 vs 0.22, 6x6x128 about even (0.19 vs 0.20), 3x3x256 0.10 vs 0.18; strided layers
+# 0.09-0.16 vs 0.18-0.25 (the ring kernel widens every input line but uses half its columns).
+# The even 6x6 layers stay on the ring: on the zoo's MobileNetV1 the greedy planner packs the
+# arena 16 B worse with them on the pairs kernel.
+DW_PAIRS_FASTER_PLANE = 9
 
 
-def _ring_3x3(op: Op) -> bool:
-    """tk_depthwise_conv_3x3_s8 handles the op and is the faster of the two 3x3-capable kernels."""
-    if not (_three_by_three_dm1(op) and _bias_fits_doubled(op)):
+def _pairs_beat_the_ring(op: Op) -> bool:
+    """A 3x3 layer tk_depthwise_conv_c4_s8 runs faster than the ring kernel: strided, or a small output plane."""
+    if not (_three_by_three_dm1(op) and _channels_in_words(op)):
         return False
     opts = op.options
     assert isinstance(opts, DepthwiseConv2DOptions)
     _, out_h, out_w, _ = op.outputs[0].shape
-    pairs_faster = (opts.stride_h, opts.stride_w) != (1, 1) or out_h * out_w <= DW_PAIRS_FASTER_PLANE
-    return not (pairs_faster and _channels_in_words(op))
+    return (opts.stride_h, opts.stride_w) != (1, 1) or out_h * out_w <= DW_PAIRS_FASTER_PLANE
+
+
+# The same kernel again, above the ring kernel where it is the faster; the ring kernel stays an
+# alternative there, which the memory-aware choice (tinykit/planner/kernel_choice.py) may take.
+register(KernelVariant(
+    OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_c4_s8", "dsp", ("cortexm/tk_depthwise_conv_c4_s8.c",),
+    requires=frozenset({"dsp"}), preference=25, applies=_pairs_beat_the_ring, overlaps=channel_by_channel,
+    weight_layout=DW_C4,
+    description="the pairs kernel again, preferred to the 3x3 ring kernel on strided 3x3 layers and output planes "
+                f"of at most {DW_PAIRS_FASTER_PLANE} pixels (faster there)",
+))
 
 
 register(KernelVariant(
     OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_3x3_s8", "dsp", ("cortexm/tk_depthwise_conv_3x3_s8.c",),
-    requires=frozenset({"dsp"}), preference=20, applies=_ring_3x3,
+    requires=frozenset({"dsp"}), preference=20, applies=lambda op: _three_by_three_dm1(op) and _bias_fits_doubled(op),
     scratch_bytes=depthwise_3x3_ring_bytes, overlaps=exactly_in_place,
     weight_layout=DW3X3_PAIRS,
     description="3x3, depth multiplier 1, no dilation: channel by channel through a three-line int16 ring, "
