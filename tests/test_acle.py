@@ -60,6 +60,8 @@ BINARY: dict[str, tuple[str, Callable[[int, int, int], int]]] = {
     "sxtab16_ror8": ("tk_sxtab16_ror8(a, b)",
                      lambda a, b, c: pack16(lane(a, 16, 0) + lane(b, 8, 1), lane(a, 16, 1) + lane(b, 8, 3))),
     "smmlar": ("tk_smmlar(a, b, c)", lambda a, b, c: s32((((c & 0xFFFFFFFF) << 32) + a * b + (1 << 31)) >> 32)),
+    "pkh_low": ("tk_pkh_low(a, b)", lambda a, b, c: pack16(lane(a, 16, 0), lane(b, 16, 0))),
+    "pkh_high": ("tk_pkh_high(a, b)", lambda a, b, c: pack16(lane(a, 16, 1), lane(b, 16, 1))),
     "ror0": ("(int32_t)tk_ror((uint32_t)a, 0)", lambda a, b, c: a),
 }
 

@@ -23,6 +23,7 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as sch
 from tinykit.build import compile_tflite
 from tinykit.errors import TinykitError
 from tinykit.ir import OpKind
+from tinykit.schedule.kernels.conv import DW_PAIRS_FASTER_PLANE
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,17 @@ EDGE_CASES = [
     DepthwiseCase(1, 12, 6, 6, 1, 5, 3, 1, 2, 2, "SAME", "RELU", True, True),
     DepthwiseCase(1, 3, 3, 5, 1, 3, 3, 1, 1, 1, "SAME", "NONE", True, True),
     DepthwiseCase(1, 7, 7, 8, 1, 3, 3, 2, 2, 1, "VALID", "RELU6", True, True),
-    # tk_depthwise_conv_3x3_s8 by columns (stride 1 SAME, taller than wide), odd lines, two batches.
+    # tk_depthwise_conv_c4_s8 (channels in whole words, not 3x3): dilated and strided over batches with a
+    # clamp, 1-D filters of odd and even tap counts (no bias), 2x2, windows partly and wholly in the padding.
+    DepthwiseCase(2, 9, 7, 12, 1, 5, 3, 2, 1, 2, "SAME", "RELU6", True, True),
+    DepthwiseCase(1, 28, 1, 40, 1, 3, 1, 1, 1, 1, "VALID", "RELU", True, True),
+    DepthwiseCase(1, 10, 1, 8, 1, 4, 1, 2, 1, 1, "SAME", "NONE", True, False),
+    DepthwiseCase(1, 8, 8, 16, 1, 2, 2, 1, 1, 1, "VALID", "RELU_N1_TO_1", False, True),
+    DepthwiseCase(1, 2, 3, 4, 1, 7, 5, 1, 1, 2, "SAME", "NONE", True, True),
+    # tk_depthwise_conv_3x3_s8 by columns (stride 1 SAME, taller than wide), odd lines, two batches
+    # (the first on a plane small enough for tk_depthwise_conv_c4_s8).
     DepthwiseCase(2, 9, 4, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU6", True, True),
+    DepthwiseCase(2, 9, 5, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU6", True, True),
     DepthwiseCase(1, 11, 3, 5, 1, 3, 3, 1, 1, 1, "SAME", "NONE", False, True),
 ]
 
@@ -129,8 +139,23 @@ def test_depthwise_matches_tflite_micro(case: DepthwiseCase, features: frozenset
     dsp = "dsp" in features
     assert depthwise.variant == ("dsp" if dsp and case.multiplier == 1 else "reference")
     three_by_three = (case.kernel_h, case.kernel_w, case.dilation) == (3, 3, 1)
-    dsp_kernel = "tk_depthwise_conv_3x3_s8" if three_by_three else "tk_depthwise_conv_dm1_s8"
-    assert depthwise.kernel == (dsp_kernel if depthwise.variant == "dsp" else "tk_depthwise_conv_s8")
+    if depthwise.variant != "dsp":
+        assert depthwise.kernel == "tk_depthwise_conv_s8"
+    elif case.channels % 4 == 0 and not (three_by_three and ring_is_faster(case)):
+        # Every case here has right-shifting requantizations and small biases: the no-scratch pairs kernel.
+        assert depthwise.kernel == "tk_depthwise_conv_c4_s8"
+    elif three_by_three:
+        assert depthwise.kernel == "tk_depthwise_conv_3x3_s8"
+    else:
+        assert depthwise.kernel == "tk_depthwise_conv_dm1_s8"
+
+
+def ring_is_faster(case: DepthwiseCase) -> bool:
+    """Whether the build prefers the 3x3 ring kernel to the pairs kernel for ``case``: stride 1 and an
+    output plane above DW_PAIRS_FASTER_PLANE pixels."""
+    out_h = window_output_size(case.height, case.kernel_h, case.stride_h, case.dilation, case.padding)
+    out_w = window_output_size(case.width, case.kernel_w, case.stride_w, case.dilation, case.padding)
+    return (case.stride_h, case.stride_w) == (1, 1) and out_h * out_w > DW_PAIRS_FASTER_PLANE
 
 
 def test_depthwise_with_mismatched_channels_is_refused(tmp_path: Path) -> None:

@@ -66,13 +66,19 @@ POOL_CASES = [PoolCase(kind, n, h, w, c, f, f, s, s, pad, act) for kind in POOL_
     (1, 7, 7, 11, 3, 2, "SAME", "RELU"), (2, 17, 17, 9, 17, 1, "VALID", "NONE"))]
 MEAN_CASES = [MeanCase(1, 20, 20, 8, False, False), MeanCase(2, 5, 5, 7, True, True)]
 # DEPTHWISE_CONV_2D's 3x3 ring kernel by rows and by columns, strides 1 to 3, odd
-# lines, every clamp; and the general depth-multiplier-1 kernel (5x3, dilated).
+# lines, every clamp; the general depth-multiplier-1 kernel (5x3, dilated); and the
+# pairs kernel for channels in whole words (3x3 strided, dilated 5x3 over batches, a 1-D filter of 4 taps).
 DEPTHWISE_CASES = [
     DepthwiseCase(1, 10, 8, 16, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
-    DepthwiseCase(2, 9, 4, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU6", True, True),
+    DepthwiseCase(2, 9, 5, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU6", True, True),
     DepthwiseCase(1, 11, 9, 12, 1, 3, 3, 2, 2, 1, "SAME", "NONE", True, True),
     DepthwiseCase(1, 10, 11, 5, 1, 3, 3, 3, 2, 1, "VALID", "RELU_N1_TO_1", False, True),
+    # the ring kernel's assembly loop (stride 1, clamped to all of int8) by rows and by columns
+    DepthwiseCase(1, 8, 9, 6, 1, 3, 3, 1, 1, 1, "SAME", "NONE", True, True),
+    DepthwiseCase(2, 11, 3, 5, 1, 3, 3, 1, 1, 1, "SAME", "NONE", False, True),
     DepthwiseCase(1, 12, 6, 6, 1, 5, 3, 1, 2, 2, "SAME", "RELU", True, True),
+    DepthwiseCase(2, 9, 7, 12, 1, 5, 3, 2, 1, 2, "SAME", "RELU6", True, True),
+    DepthwiseCase(1, 10, 1, 8, 1, 4, 1, 2, 1, 1, "SAME", "NONE", True, False),
 ]
 
 
@@ -112,7 +118,8 @@ def test_dsp_kernels_are_bit_exact_on_emulated_board(board: str, tmp_path: Path)
     schedule = schedule_for(tflite, board, "fastest")  # the twins themselves, whatever the arena
     assert {op.variant for op in schedule.ops} == {"dsp"}
     assert {op.kernel for op in schedule.ops} >= {"tk_conv_quads_s8", "tk_conv_1x1_quads_s8",
-                                                  "tk_depthwise_conv_3x3_s8", "tk_depthwise_conv_dm1_s8"}
+                                                  "tk_depthwise_conv_3x3_s8", "tk_depthwise_conv_dm1_s8",
+                                                  "tk_depthwise_conv_c4_s8"}
     result = verify_model(tflite, tmp_path / "build", board=board, samples=3, seed=6, kernels="fastest")
     assert result.compared_bytes > 0
     assert result.bit_exact, result.render()

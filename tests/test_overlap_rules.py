@@ -72,8 +72,10 @@ def _random(key: tuple[str, str], draw: Callable, model: Callable, count: int = 
 
 
 def _features(key: tuple[str, str]) -> frozenset[str]:
-    (variant,) = [v for kind in OpKind for v in variants_of(kind) if (v.kernel, v.variant) == key]
-    return variant.requires
+    # A kernel may be registered more than once (tk_depthwise_conv_c4_s8 at two preferences), always
+    # needing the same features.
+    (requires,) = {v.requires for kind in OpKind for v in variants_of(kind) if (v.kernel, v.variant) == key}
+    return requires
 
 
 # Windows that overlap (3x3 at stride 1), strides with more output than input channels over
@@ -117,17 +119,27 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
     ("tk_depthwise_conv_3x3_s8", "dsp"): _depthwise(
         DepthwiseCase(1, 8, 6, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
         DepthwiseCase(1, 9, 7, 6, 1, 3, 3, 2, 2, 1, "SAME", "NONE", True, True),
-        DepthwiseCase(2, 5, 5, 12, 1, 3, 3, 1, 1, 1, "VALID", "RELU6", True, False),
+        DepthwiseCase(2, 5, 5, 10, 1, 3, 3, 1, 1, 1, "VALID", "RELU6", True, False),
         # taller than wide at stride 1 (the kernel walks columns, as on KWS's 25x5), stride 3 by 2
         DepthwiseCase(1, 25, 5, 8, 1, 3, 3, 1, 1, 1, "SAME", "NONE", True, True),
         DepthwiseCase(2, 9, 4, 6, 1, 3, 3, 1, 1, 1, "SAME", "RELU", False, True),
         DepthwiseCase(1, 10, 11, 7, 1, 3, 3, 3, 2, 1, "VALID", "NONE", True, True),
     ) + _random(("tk_depthwise_conv_3x3_s8", "dsp"), random_depthwise_case, depthwise_model),
+    # Channels in whole words go to tk_depthwise_conv_c4_s8, so the general kernel's cases have a tail.
     ("tk_depthwise_conv_dm1_s8", "dsp"): _depthwise(
-        DepthwiseCase(1, 8, 6, 8, 1, 5, 5, 1, 1, 1, "SAME", "RELU", True, True),
+        DepthwiseCase(1, 8, 6, 9, 1, 5, 5, 1, 1, 1, "SAME", "RELU", True, True),
         DepthwiseCase(1, 9, 9, 5, 1, 3, 3, 1, 1, 2, "SAME", "NONE", True, True),
-        DepthwiseCase(1, 10, 6, 4, 1, 5, 3, 2, 1, 1, "VALID", "NONE", True, True),
+        DepthwiseCase(1, 10, 6, 6, 1, 5, 3, 2, 1, 1, "VALID", "NONE", True, True),
     ) + _random(("tk_depthwise_conv_dm1_s8", "dsp"), random_depthwise_case, depthwise_model),
+    ("tk_depthwise_conv_c4_s8", "dsp"): _depthwise(
+        DepthwiseCase(1, 8, 6, 8, 1, 5, 5, 1, 1, 1, "SAME", "RELU", True, True),
+        DepthwiseCase(1, 9, 9, 12, 1, 3, 3, 1, 1, 2, "SAME", "NONE", True, True),
+        DepthwiseCase(1, 10, 6, 4, 1, 5, 3, 2, 1, 1, "VALID", "NONE", True, True),
+        DepthwiseCase(2, 12, 1, 8, 1, 4, 1, 1, 1, 1, "SAME", "RELU6", False, True),
+        # 3x3 where it beats the ring kernel: strided, and a small plane at stride 1
+        DepthwiseCase(1, 9, 7, 8, 1, 3, 3, 2, 2, 1, "SAME", "NONE", True, True),
+        DepthwiseCase(2, 3, 3, 12, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
+    ) + _random(("tk_depthwise_conv_c4_s8", "dsp"), random_depthwise_case, depthwise_model),
     ("tk_fully_connected_s8", "reference"): _fully_connected(
         FullyConnectedCase((6, 16), 8, "NONE", True, True),
         FullyConnectedCase((5, 7), 12, "RELU", False, True),
@@ -149,7 +161,8 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
 # one byte either way lands on a channel still to be read.
 TIGHT = {("tk_conv_s8", "dsp"): 1, ("tk_conv_quads_s8", "dsp"): 1, ("tk_conv_1x1_quads_s8", "dsp"): 1,
          ("tk_depthwise_conv_s8", "reference"): 2,
-         ("tk_depthwise_conv_3x3_s8", "dsp"): 1, ("tk_depthwise_conv_dm1_s8", "dsp"): 2}
+         ("tk_depthwise_conv_3x3_s8", "dsp"): 1, ("tk_depthwise_conv_dm1_s8", "dsp"): 2,
+         ("tk_depthwise_conv_c4_s8", "dsp"): 2}
 
 
 def _variant_cases() -> list:

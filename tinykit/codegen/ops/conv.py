@@ -27,7 +27,7 @@ from tinykit.ir import (
     conv_padding_before,
 )
 from tinykit.legality.common import describe
-from tinykit.schedule.kernels.conv import DW3X3_PAIRS, FC_BLOCKS4_LAYOUT, FILTER_PAIRS, QUADS
+from tinykit.schedule.kernels.conv import DW3X3_PAIRS, DW_C4, FC_BLOCKS4_LAYOUT, FILTER_PAIRS, QUADS
 from tinykit.schedule.variants import TFLITE_LAYOUT
 
 
@@ -178,8 +178,16 @@ def emit_depthwise_conv_2d(op: Op, ctx: EmitContext) -> str:
     params = ctx.struct("tk_depthwise_conv_params", "params", {
         **_window_params(ctx, op, opts, (in_h, in_w), (k_h, k_w)), "depth_multiplier": str(opts.depth_multiplier),
     })
-    quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
     dims = _nhwc_kernel_dims(ctx, op, filt)
+    if ctx.kernel.weight_layout == DW_C4:
+        # Constants enter the weights file as they are named: filter, then the channel records.
+        taps = filt.array().reshape(k_h * k_w, -1)
+        filter_name = ctx.constant("filter_dw_c4", dw_c4_taps(taps), "int32_t")
+        folded = fold_input_offset(taps.T, bias.array() if bias is not None else None, -inp.quant.single_zero_point)
+        records = dw_c4_records(folded, conv_channel_multipliers(op), out.quant.single_zero_point)
+        channels = ctx.constant("channels", records, "int32_t")
+        return ctx.call(params, dims[0], ctx.tensor(inp), dims[1], filter_name, channels, dims[2], ctx.tensor(out))
+    quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
     if ctx.kernel.weight_layout == DW3X3_PAIRS:
         # [1, 3, 3, C] as C rows of nine taps, the shape fold_input_offset sums over.
         taps = filt.array().reshape(9, -1).T
@@ -192,6 +200,33 @@ def emit_depthwise_conv_2d(op: Op, ctx: EmitContext) -> str:
     if ctx.kernel.weight_layout != TFLITE_LAYOUT:
         raise TinykitError(f"{describe(op)}: no DEPTHWISE_CONV_2D emitter for weight layout {ctx.kernel.weight_layout!r}")
     return _weighted_kernel_call(ctx, params, quant, op, filt, bias, dims)
+
+
+def dw_c4_taps(taps: np.ndarray) -> np.ndarray:
+    """Filter taps [T, C] (row-major, C a multiple of 4) in the ``dw_c4`` layout
+    (tinykit/schedule/kernels/conv.py) as int32 words: taps in pairs (a zero tap completing an
+    odd count); per group of four channels and per pair (t, t + 1), for each of the four
+    channels c the int16 pair (2 w[t][c], 2 w[t + 1][c])."""
+    count, channels = taps.shape
+    padded = np.zeros((count + count % 2, channels), dtype=np.int16)
+    padded[:count] = taps.astype(np.int16) * 2
+    halves = padded.reshape(-1, 2, channels // 4, 4).transpose(2, 0, 3, 1)  # [group, pair, c, half]
+    return np.ascontiguousarray(halves).astype("<i2").view("<i4").reshape(-1)
+
+
+def dw_c4_records(folded_bias: np.ndarray, multipliers: Sequence[tuple[int, int]], output_offset: int) -> np.ndarray:
+    """The ``dw_c4`` layout's channel records: per group of four channels the biases with the input
+    offset folded in (``fold_input_offset``), doubled, then per channel the high term
+    2^(e - 1) + output_offset * 2^e of tinykit/requant_doubled.h, the multiplier and e = -shift
+    (1..23, which the variant's choice guarantees)."""
+    records = []
+    for group in range(0, len(multipliers), 4):
+        words = [2 * int(b) for b in folded_bias[group:group + 4]]
+        for multiplier, shift in multipliers[group:group + 4]:
+            e = -shift
+            words += [(1 << (e - 1)) + output_offset * (1 << e), multiplier, e]
+        records.append(words)
+    return np.array(records, dtype=np.int64).astype(np.int32).ravel()
 
 
 def dw3x3_pairs(taps: np.ndarray) -> np.ndarray:

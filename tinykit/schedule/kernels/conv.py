@@ -202,9 +202,17 @@ DW3X3_PAIRS = "dw3x3_pairs"
 # all doubled, stay inside int32 with room to spare. Real models' biases are
 # far smaller; a layer beyond it runs tk_depthwise_conv_dm1_s8.
 DW3X3_BIAS_LIMIT = 1 << 28
+# The most taps a doubled depthwise kernel takes: 2 * 2^28 plus 2^12 taps of at most
+# 2 * 128 * 255 each stays below 2^31.
+DW_DOUBLED_TAPS = 1 << 12
 
 
 def _bias_fits_doubled(op: Op) -> bool:
+    """Whether the doubled depthwise kernels' accumulators fit in int32: |bias| at most
+    DW3X3_BIAS_LIMIT (the folded bias of a 3x3 filter adds at most 9 * 128 * 256 to it), and
+    at most DW_DOUBLED_TAPS taps (each adds at most 256 * 255 to the doubled accumulator)."""
+    if op.inputs[1].shape[1] * op.inputs[1].shape[2] > DW_DOUBLED_TAPS:
+        return False
     if len(op.inputs) < 3:
         return True
     bias = op.inputs[2]
@@ -221,6 +229,73 @@ def depthwise_3x3_ring_bytes(op: Op) -> int:
     _, out_h, out_w, _ = op.outputs[0].shape
     longest = max(out_h * opts.stride_h, out_w * opts.stride_w)
     return 3 * ((longest + 4) & ~1) * 2
+
+
+# The weight layout cortexm/tk_depthwise_conv_c4_s8.c reads (its emitter,
+# tinykit/codegen/ops/conv.py, writes it): the taps in pairs (a zero tap
+# completing an odd count), per group of four channels and per pair (t, t + 1)
+# the int16 pairs (2 w[t][c], 2 w[t + 1][c]) of its four channels c, so SMLAD
+# multiplies two taps of one channel; instead of quant and bias, per group 16
+# int32 words: the four biases doubled, then per channel the SMMLAR
+# requantization's high term, multiplier and right shift
+# (tinykit/requant_doubled.h). Doubled, as for DW3X3_PAIRS.
+DW_C4 = "dw_c4"
+# The largest filter (taps) it takes: its table of tap offsets lives on the stack
+# (TK_DW_C4_MAX_TAPS in firmware/runtime/include/tinykit/conv.h).
+DW_C4_MAX_TAPS = 64
+
+
+def _requantization_doubled(op: Op) -> bool:
+    """Every channel's requantization takes tinykit/requant_doubled.h's SMMLAR form: a right shift
+    of 1..23 bits and a multiplier of at least 2^30 (every trained layer's)."""
+    return all(1 <= -shift <= 23 and (multiplier >= 1 << 30 or multiplier == 0)
+               for multiplier, shift in conv_channel_multipliers(op))
+
+
+def _channels_in_words(op: Op) -> bool:
+    return (_depth_multiplier_one(op) and op.inputs[0].shape[-1] % 4 == 0
+            and op.inputs[1].shape[1] * op.inputs[1].shape[2] <= DW_C4_MAX_TAPS and _bias_fits_doubled(op)
+            and _requantization_doubled(op))
+
+
+register(KernelVariant(
+    OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_c4_s8", "dsp", ("cortexm/tk_depthwise_conv_c4_s8.c",),
+    requires=frozenset({"dsp"}), preference=15, applies=_channels_in_words, overlaps=channel_by_channel,
+    weight_layout=DW_C4,
+    description="depth multiplier 1, channels a multiple of 4, filters up to 64 taps: two taps x four channels per "
+                "step in assembly (PKHBT/PKHTB, SXTB16, SMLAD on doubled filter pairs prepared by the build), SMMLAR "
+                "requantization; input offset folded into the bias, padding read as the zero point; no scratch",
+))
+
+# The largest output plane (pixels) on which tk_depthwise_conv_c4_s8 beats the 3x3 ring kernel at
+# stride 1: the ring's per-line and per-channel costs spread over few outputs there. Measured on
+# qemu_m7 with MLPerf Tiny's VWW (MACs per instruction, ring vs pairs): 24x24x32 0.33 vs 0.24,
+# 12x12x64 0.27 vs 0.22, 6x6x128 about even (0.19 vs 0.20), 3x3x256 0.10 vs 0.18; strided layers
+# 0.09-0.16 vs 0.18-0.25 (the ring kernel widens every input line but uses half its columns).
+# The even 6x6 layers stay on the ring: on the zoo's MobileNetV1 the greedy planner packs the
+# arena 16 B worse with them on the pairs kernel.
+DW_PAIRS_FASTER_PLANE = 9
+
+
+def _pairs_beat_the_ring(op: Op) -> bool:
+    """A 3x3 layer tk_depthwise_conv_c4_s8 runs faster than the ring kernel: strided, or a small output plane."""
+    if not (_three_by_three_dm1(op) and _channels_in_words(op)):
+        return False
+    opts = op.options
+    assert isinstance(opts, DepthwiseConv2DOptions)
+    _, out_h, out_w, _ = op.outputs[0].shape
+    return (opts.stride_h, opts.stride_w) != (1, 1) or out_h * out_w <= DW_PAIRS_FASTER_PLANE
+
+
+# The same kernel again, above the ring kernel where it is the faster; the ring kernel stays an
+# alternative there, which the memory-aware choice (tinykit/planner/kernel_choice.py) may take.
+register(KernelVariant(
+    OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_c4_s8", "dsp", ("cortexm/tk_depthwise_conv_c4_s8.c",),
+    requires=frozenset({"dsp"}), preference=25, applies=_pairs_beat_the_ring, overlaps=channel_by_channel,
+    weight_layout=DW_C4,
+    description="the pairs kernel again, preferred to the 3x3 ring kernel on strided 3x3 layers and output planes "
+                f"of at most {DW_PAIRS_FASTER_PLANE} pixels (faster there)",
+))
 
 
 register(KernelVariant(

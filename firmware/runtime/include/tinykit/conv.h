@@ -123,6 +123,19 @@ tk_status tk_depthwise_conv_dm1_s8(const tk_context *ctx, const tk_depthwise_con
                                    const int32_t *bias,
                                    const tk_dims *output_dims, int8_t *output);
 
+/* tk_depthwise_conv_s8's results for depth multiplier 1 and channels a multiple
+ * of 4 on cores with the DSP extension (cortexm/), from constants the build
+ * prepared (layout "dw_c4"): the filter doubled as int16 pairs, and instead of
+ * quant and bias per-channel records (the doubled bias and the SMMLAR
+ * requantization's constants). No scratch; filters of at most
+ * TK_DW_C4_MAX_TAPS taps (DW_C4_MAX_TAPS in tinykit/schedule/kernels/conv.py). */
+#define TK_DW_C4_MAX_TAPS 64
+tk_status tk_depthwise_conv_c4_s8(const tk_context *ctx, const tk_depthwise_conv_params *params,
+                                  const tk_dims *input_dims, const int8_t *input,
+                                  const tk_dims *filter_dims, const int32_t *filter,
+                                  const int32_t *channels,
+                                  const tk_dims *output_dims, int8_t *output);
+
 /* tk_depthwise_conv_s8's results for a 3x3 filter, depth multiplier 1 and no
  * dilation on cores with the DSP extension (cortexm/), from constants the build
  * prepared: the filter as int16 pairs (layout "dw3x3_pairs") and the input

@@ -39,6 +39,7 @@
 #include "tinykit/conv.h"
 #include "tinykit/conv_geometry.h"
 #include "tinykit/dsp_dot.h"
+#include "tinykit/requant_doubled.h"
 
 /* int16 entries of one ring line, whichever the orientation: the padded line
  * the outputs read, (out - 1) * stride + 3, plus the one entry past it that
@@ -58,17 +59,11 @@ int32_t tk_depthwise_conv_3x3_s8_get_buffer_size(const tk_depthwise_conv_params 
     return 3 * ring_line_len(params, output_dims) * (int32_t)sizeof(int16_t);
 }
 
-/* One channel's requantization: out = requantize(acc) + output offset, before the clamp.
- * For a right shift e in 1..23 and a multiplier m of at least 2^30 (or 0) the
- * reference's two roundings, y = floor((acc * m + 2^30) / 2^31) then y / 2^e
- * to nearest with ties away from zero, come from one SMMLAR of the doubled
- * accumulator: SMMLAR(2 acc, m, h) = floor((acc * m + 2^30) / 2^31) + h, so with
- *   h = 2^(e - 1) + output offset * 2^e - (acc < 0)
- * its arithmetic shift right by e is the output: y < 0 exactly when acc < 0
- * for such m (tk_requantize_right derives the nudge). An ADD (h from the
- * accumulator's sign), the SMMLAR and a shift. Other channels take tk_requantize. */
+/* One channel's requantization: out = requantize(acc) + output offset, before
+ * the clamp, with tk_requant_doubled (tinykit/requant_doubled.h) where the
+ * channel allows it (fast), else with tk_requantize. */
 typedef struct {
-    int32_t high;       /* 2^(e - 1) + output offset * 2^e */
+    int32_t high;       /* tk_requant_doubled_high */
     int32_t multiplier;
     int32_t shift;      /* the reference's shift, -e */
     int32_t fast;
@@ -79,24 +74,15 @@ static channel_requant channel_requant_of(const tk_per_channel_quant *quant, int
     channel_requant q;
     q.multiplier = quant->multiplier[c];
     q.shift = quant->shift[c];
-    const int32_t e = -q.shift;
-    /* e <= 23 keeps h (|offset| <= 128) inside int32. */
-    q.fast = e >= 1 && e <= 23 && (q.multiplier >= (INT32_C(1) << 30) || q.multiplier == 0);
-    q.high = q.fast ? (INT32_C(1) << (e - 1)) + output_offset * (INT32_C(1) << e) : 0;
+    q.fast = tk_requant_doubled_applies(q.multiplier, q.shift);
+    q.high = q.fast ? tk_requant_doubled_high(q.shift, output_offset) : 0;
     return q;
-}
-
-/* requantize(acc) + output offset from acc2 = 2 * acc, for a channel with q.fast.
- * >> of a negative int32_t is GCC's arithmetic shift. */
-static inline int32_t requant_fast(int32_t high, int32_t multiplier, int32_t e, int32_t acc2)
-{
-    return tk_smmlar(acc2, multiplier, high + (acc2 >> 31)) >> e;
 }
 
 /* The same for any channel. */
 static inline int32_t requant_any(const channel_requant *q, int32_t output_offset, int32_t acc2)
 {
-    return q->fast ? requant_fast(q->high, q->multiplier, -q->shift, acc2)
+    return q->fast ? tk_requant_doubled(q->high, q->multiplier, -q->shift, acc2)
                    : tk_requantize(acc2 / 2, q->multiplier, q->shift) + output_offset;
 }
 
@@ -213,7 +199,7 @@ static inline int32_t output_acc(const line_consts *k, int32_t a0, int32_t b0, i
 /* The output byte of an accumulator, for a channel with the fast requantization. */
 static inline int8_t output_byte(const line_consts *k, int32_t acc, int full_range)
 {
-    return clamp_output(requant_fast(k->high, k->multiplier, k->e, acc), k->act_min, k->act_max, full_range);
+    return clamp_output(tk_requant_doubled(k->high, k->multiplier, k->e, acc), k->act_min, k->act_max, full_range);
 }
 
 /* Outputs x = 0, 2, 4, ... < out_len - 1 and x + 1 of one line of one channel
@@ -224,6 +210,63 @@ static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int
                                  int full_range, int8_t *out)
 {
     const int32_t pairs_end = k->out_len & ~1;
+#if defined(__ARM_FEATURE_DSP)
+    if (full_range && pairs_end > 0) {
+        /* GCC 12 keeps only part of this loop's 22 values in registers and
+         * spills the rest on every step (55 instructions per pair of outputs);
+         * written out, the filter pairs, the line pointers, the output pointer,
+         * two accumulators and two temporaries take 14 registers, each line's
+         * two words are loaded afresh (one LDRD: ring lines start on words, as
+         * the scratch does, and x is even), the rest is read from the stack: 35. */
+        const int32_t c[5] = {k->bias, k->high, k->multiplier, k->e, k->step};
+        const int16_t *end = r0 + pairs_end;
+        int32_t acc0, acc1, a, b;
+        __asm__ volatile(
+            "1:\n\t"
+            "ldr %[acc0], %[bias]\n\t"
+            "ldrd %[a], %[b], [%[r0]], #4\n\t"
+            "smlatb %[acc1], %[a], %[f0], %[acc0]\n\t"
+            "smlad %[acc0], %[a], %[f0], %[acc0]\n\t"
+            "smlabt %[acc0], %[b], %[f1], %[acc0]\n\t"
+            "smlad %[acc1], %[b], %[f1], %[acc1]\n\t"
+            "ldrd %[a], %[b], [%[r1]], #4\n\t"
+            "smlatb %[acc1], %[a], %[f2], %[acc1]\n\t"
+            "smlad %[acc0], %[a], %[f2], %[acc0]\n\t"
+            "smlabt %[acc0], %[b], %[f3], %[acc0]\n\t"
+            "smlad %[acc1], %[b], %[f3], %[acc1]\n\t"
+            "ldrd %[a], %[b], [%[r2]], #4\n\t"
+            "smlatb %[acc1], %[a], %[f4], %[acc1]\n\t"
+            "smlad %[acc0], %[a], %[f4], %[acc0]\n\t"
+            "smlabt %[acc0], %[b], %[f5], %[acc0]\n\t"
+            "smlad %[acc1], %[b], %[f5], %[acc1]\n\t"
+            /* tk_requant_doubled of both, then SSAT and the two stores. */
+            "ldr %[a], %[high]\n\t"
+            "ldr %[b], %[mult]\n\t"
+            "add %[a], %[a], %[acc0], asr #31\n\t"
+            "smmlar %[acc0], %[acc0], %[b], %[a]\n\t"
+            "ldr %[a], %[high]\n\t"
+            "add %[a], %[a], %[acc1], asr #31\n\t"
+            "smmlar %[acc1], %[acc1], %[b], %[a]\n\t"
+            "ldr %[a], %[e]\n\t"
+            "asr %[acc0], %[acc0], %[a]\n\t"
+            "asr %[acc1], %[acc1], %[a]\n\t"
+            "ssat %[acc0], #8, %[acc0]\n\t"
+            "ssat %[acc1], #8, %[acc1]\n\t"
+            "ldr %[a], %[step]\n\t"
+            "strb %[acc0], [%[out]]\n\t"
+            "strb %[acc1], [%[out], %[a]]\n\t"
+            "add %[out], %[out], %[a], lsl #1\n\t"
+            "ldr %[a], %[end]\n\t"
+            "cmp %[r0], %[a]\n\t"
+            "bne 1b\n\t"
+            : [acc0] "=&r"(acc0), [acc1] "=&r"(acc1), [a] "=&r"(a), [b] "=&r"(b), [r0] "+r"(r0), [r1] "+r"(r1),
+              [r2] "+r"(r2), [out] "+r"(out)
+            : [f0] "r"(k->f0), [f1] "r"(k->f1), [f2] "r"(k->f2), [f3] "r"(k->f3), [f4] "r"(k->f4), [f5] "r"(k->f5),
+              [bias] "m"(c[0]), [high] "m"(c[1]), [mult] "m"(c[2]), [e] "m"(c[3]), [step] "m"(c[4]), [end] "m"(end)
+            : "cc", "memory");
+        return pairs_end;
+    }
+#endif
     int32_t a0 = tk_load_word(r0);
     int32_t a1 = tk_load_word(r1);
     int32_t a2 = tk_load_word(r2);
