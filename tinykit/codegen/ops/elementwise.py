@@ -55,16 +55,19 @@ def emit_add(op: Op, ctx: EmitContext) -> str:
     operands = (flat_dims(ctx, "input1_dims", in1), ctx.tensor(in1), flat_dims(ctx, "input2_dims", in2),
                 ctx.tensor(in2), flat_dims(ctx, "output_dims", out), ctx.tensor(out))
     if ctx.kernel.weight_layout == ADD_TABLES_LAYOUT:
-        tables = [ctx.constant(f"input{i + 1}_table", add_input_table(-t.quant.single_zero_point, *quants[i]), "int32_t")
-                  for i, t in enumerate((in1, in2))]
-        return ctx.call(params, quant, *tables, *operands)
+        tables = [add_input_table(-t.quant.single_zero_point, *quants[i]) for i, t in enumerate((in1, in2))]
+        # The kernel adds two entries in int32: with TFLite's input multipliers of at most 1/2
+        # each entry is below 2^28 in magnitude, so the sum cannot wrap.
+        assert sum(int(np.abs(table).max()) for table in tables) < 1 << 31
+        names = [ctx.constant(f"input{i + 1}_table", table, "int32_t") for i, table in enumerate(tables)]
+        return ctx.call(params, quant, *names, *operands)
     return ctx.call(params, quant, *operands)
 
 
 def add_input_table(offset: int, multiplier: int, shift: int) -> np.ndarray:
-    """tk_add_scaled_input of every int8 value, indexed by the byte as unsigned (cortexm/tk_add_lut_s8.c)."""
+    """Twice tk_add_scaled_input of every int8 value, indexed by the byte as unsigned (cortexm/tk_add_lut_s8.c)."""
     values = [((byte + 128) % 256) - 128 for byte in range(256)]
-    return np.array([requantize((x + offset) << ADD_LEFT_SHIFT, multiplier, shift) for x in values], dtype=np.int32)
+    return np.array([2 * requantize((x + offset) << ADD_LEFT_SHIFT, multiplier, shift) for x in values], dtype=np.int32)
 
 
 @emitter(OpKind.LOGISTIC)
