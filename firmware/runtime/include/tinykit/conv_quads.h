@@ -20,26 +20,30 @@
  *
  * Channel records (TK_CONV_CHANNEL_WORDS int32 per output channel):
  *   [0] bias + input_offset * the filter row's sum (the input offset folded in)
- *   [1] the multiplier m (> 0)
- *   [2] [3] low and high words (the high one signed) of the int64
- *       2^30 + 2^(30 + e) + output_offset * 2^(31 + e), where e is the
- *       channel's right shift, 1 <= e <= 22
- *   [4] e - 1
- * TF Lite Micro requantizes acc as RoundingDivideByPOT(SaturatingRounding-
- * DoublingHighMul(acc, m), e) and adds the output offset: two roundings, the
- * second one's nudge depending on the sign of the first result. For m > 0 and
- * e >= 1 they come to
- *   floor((acc * m + 2^30 + 2^(30 + e) - [acc < 0] * 2^31) / 2^(31 + e)):
- * the first rounding's floor folds into the second's (its nudge is an
- * integer number of 2^31), and the sign test may read acc instead of the
- * high product, because where they differ (acc < 0 <= acc * m + 2^30) both
- * nudges give 0; the offset, a whole number of 2^(31 + e), goes in exactly.
- * That is an SMLAL onto the prepared constant, one subtraction of the sign bit
- * and a shift of the high word; with e <= 22 no sum leaves int64
- * (|acc * m| < 2^62, the constant below 2^61). The build only chooses these
- * kernels when every channel's shift is in that range (every layer whose real
- * multiplier lies in [2^-23, 1/2)); tests/test_requantize.py checks the
- * records against TF Lite Micro's arithmetic.
+ *   [1] the multiplier m (0, or in [2^30, 2^31) as quantize_multiplier gives it)
+ *   [2] 2^(e - 1), where e is the channel's right shift, 1 <= e <= 31
+ *   [3] e
+ *   [4] the output offset
+ * TF Lite Micro requantizes acc as y = SaturatingRoundingDoublingHighMul(acc,
+ * m) = floor((acc * m + 2^30) / 2^31), then RoundingDivideByPOT(y, e) (to
+ * nearest, ties away from zero) = floor((y + 2^(e - 1) - [y < 0]) / 2^e), and
+ * adds the output offset. One SMMLAR of the doubled accumulator A = 2 acc
+ * gives y plus a third operand: SMMLAR(A, m, k) = floor((A * m + 2^31) / 2^32)
+ * + k = y + k; with k = 2^(e - 1) - [acc < 0] (an ADD of A >> 31), its
+ * arithmetic shift by e is the rounded quotient. The sign test may read acc
+ * instead of y: where they differ (acc < 0 <= acc * m + 2^30) y is 0, and
+ * 2^(e - 1) - 1 and 2^(e - 1) both shift to 0. The output offset is added
+ * after the shift (folded into k it would leave int32 for e >= 24). A
+ * multiplier of 0 (TF Lite Micro's for a real multiplier below 2^-32, its
+ * shift then 0) takes e = 1: y = 0 and k in {0, 1} shift to 0, the output is
+ * the offset. So per output: ADD, SMMLAR, ASR, ADD, then the clamp.
+ * Exact when A and y + k stay inside int32: the build chooses these kernels
+ * only where every accumulator the layer can reach lies in [-2^29, 2^29]
+ * (tinykit/schedule/kernels/conv.py, _requantization_shifts_right, from the
+ * weights, the bias and the input zero point) and no channel shifts left or
+ * by 0 with m > 0 (a real multiplier of 1/2 or more, whose single rounding
+ * this form cannot give); tests/test_requantize.py checks the records
+ * against TF Lite Micro's arithmetic for every right shift 1..31 and m = 0.
  */
 #ifndef TINYKIT_CONV_QUADS_H
 #define TINYKIT_CONV_QUADS_H
@@ -62,12 +66,18 @@
 /* Output channels per block of the "quads" layout. */
 #define TK_CONV_QUAD 4
 
+/* A requantized with the prepared record `channel` (see above), the output
+ * offset included, where A = 2 acc is the doubled accumulator. */
+static inline int32_t tk_requant_doubled(int32_t doubled, const int32_t *channel)
+{
+    /* >> of a negative int32_t is GCC's arithmetic shift. */
+    return (tk_smmlar(doubled, channel[1], channel[2] + (doubled >> 31)) >> channel[3]) + channel[4];
+}
+
 /* acc requantized with the prepared record `channel` (see above), the output offset included. */
 static inline int32_t tk_requant_ready(int32_t acc, const int32_t *channel)
 {
-    const int64_t round = (int64_t)channel[3] * (INT64_C(1) << 32) + (uint32_t)channel[2];
-    const int64_t p = (int64_t)acc * channel[1] + round - (int64_t)(((uint64_t)((uint32_t)acc >> 31)) << 31);
-    return (int32_t)(p >> 32) >> channel[4];
+    return tk_requant_doubled((int32_t)((uint32_t)acc << 1), channel);
 }
 
 /* Both pixels' outputs of one channel from its accumulators acc0, acc1 and
