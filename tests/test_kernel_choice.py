@@ -27,9 +27,11 @@ def test_vww_depthwise_layers_at_the_peak_trade_speed_for_arena(zoo_cache: Path,
     # Op 3 without its 312 B ring lowers the bound to op 2's (48x48x16 output over its 48x48x8
     # input tail-aligned, + 16 B scratch), reached only once op 1 no longer runs exactly in place:
     # then the first layer's output can sit low with op 0's input just above it. Neither swap
-    # alone lowers the arena; undoing either one costs 304 bytes.
+    # alone lowers the arena; undoing either one costs 304 bytes. Op 2 then runs the quads kernel
+    # with its 16 B pixel pair rather than the 1x1 kernel's 48 B of three widened pixels.
     swapped = {e.op_index: (e.kernel, e.arena_saved) for e in chosen.ops if e.arena_saved}
-    assert swapped == {1: ("tk_depthwise_conv_dm1_s8", 304), 3: ("tk_depthwise_conv_dm1_s8", 304)}
+    assert swapped == {1: ("tk_depthwise_conv_dm1_s8", 304), 2: ("tk_conv_quads_s8", 48),
+                       3: ("tk_depthwise_conv_dm1_s8", 304)}
     assert [e for e in chosen.ops if e.op_index not in swapped] == [e for e in fastest.ops if e.op_index not in swapped]
     plan = plan_graph(graph, chosen)
     assert (plan.arena_bytes, plan.lower_bound, plan.peak_op) == (36_880, 36_880, 2)
