@@ -19,7 +19,9 @@ from modelgen import ModelBuilder
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from tinykit.build import compile_tflite
+from tinykit.codegen.quant import conv_channel_multipliers
 from tinykit.errors import TinykitError
+from tinykit.frontend.tflite_reader import parse_tflite
 from tinykit.ir import OpKind
 
 ACTIVATIONS = {
@@ -43,9 +45,12 @@ def output_scale_for(rng: np.random.Generator, input_scale: float, filter_scales
 
 
 def bias_tensor(b: ModelBuilder, rng: np.random.Generator, input_scale: float, filter_scales: list[float],
-                units: int) -> int:
-    """An int32 bias at scale input_scale * filter_scale (per channel when the filter is)."""
+                units: int, dead: int | None = None) -> int:
+    """An int32 bias at scale input_scale * filter_scale (per channel when the filter is);
+    channel ``dead`` gets a bias near -2^30, as a trained dead channel's often is."""
     values = rng.integers(-20000, 20000, units, dtype=np.int32)
+    if dead is not None:
+        values[dead] = -(1 << 30) - 64
     scales = [float(np.float32(input_scale) * np.float32(s)) for s in filter_scales]
     return b.constant(values, scale=scales if len(scales) > 1 else scales[0])
 
@@ -106,27 +111,36 @@ def random_conv_case(rng: np.random.Generator) -> ConvCase:
 
 
 def add_conv(b: ModelBuilder, case: ConvCase, rng: np.random.Generator, filter_zero_point: int = 0,
-             output_scale: float | None = None) -> tuple[int, int]:
+             output_scale: float | None = None, shift_spread: bool = False) -> tuple[int, int]:
     """One CONV_2D of ``case`` in ``b`` with random weights and scales (the output scale
-    ``output_scale`` when given); returns its input and output tensors."""
+    ``output_scale`` when given); returns its input and output tensors. ``shift_spread``
+    (per-channel cases): the filter scales, 2^6 down to 2^-(out_channels - 7) times the
+    first, give the channels every right shift from a few bits to 31 and a multiplier of 0,
+    and channel 1 is dead (zero weights, a bias near -2^30), as in trained layers (MobileNet's
+    late pointwise layers)."""
     in_scale = log_uniform_scale(rng, 0.005, 0.2)
     x = b.activation((case.batch, case.height, case.width, case.in_channels), scale=in_scale,
                      zero_point=int(rng.integers(-128, 128)))
     filter_depth = case.in_channels // case.groups
     n_scales = case.out_channels if case.per_channel else 1
     filter_scales = [log_uniform_scale(rng, 0.001, 0.05) for _ in range(n_scales)]
+    if shift_spread:
+        filter_scales = [float(np.float32(filter_scales[0] * 2.0 ** (6 - k))) for k in range(n_scales)]
     weights = rng.integers(-127, 128, (case.out_channels, case.kernel_h, case.kernel_w, filter_depth), dtype=np.int8)
+    if shift_spread:
+        weights[1] = 0
     w = b.constant(weights, scale=filter_scales if case.per_channel else filter_scales[0],
                    zero_point=filter_zero_point, axis=0)
     inputs = [x, w]
     if case.bias:
-        inputs.append(bias_tensor(b, rng, in_scale, filter_scales, case.out_channels))
+        inputs.append(bias_tensor(b, rng, in_scale, filter_scales, case.out_channels, 1 if shift_spread else None))
     else:
         inputs.append(-1)
     out_h = window_output_size(case.height, case.kernel_h, case.stride_h, case.dilation, case.padding)
     out_w = window_output_size(case.width, case.kernel_w, case.stride_w, case.dilation, case.padding)
     if output_scale is None:
-        output_scale = output_scale_for(rng, in_scale, filter_scales, case.kernel_h * case.kernel_w * filter_depth)
+        typical = filter_scales[6:7] if shift_spread else filter_scales
+        output_scale = output_scale_for(rng, in_scale, typical, case.kernel_h * case.kernel_w * filter_depth)
     y = b.activation((case.batch, out_h, out_w, case.out_channels), scale=output_scale,
                      zero_point=int(rng.integers(-100, 101)))
     opts = schema.Conv2DOptionsT()
@@ -139,9 +153,9 @@ def add_conv(b: ModelBuilder, case: ConvCase, rng: np.random.Generator, filter_z
 
 
 def conv_model(case: ConvCase, rng: np.random.Generator, filter_zero_point: int = 0,
-               output_scale: float | None = None) -> bytes:
+               output_scale: float | None = None, shift_spread: bool = False) -> bytes:
     b = ModelBuilder()
-    x, y = add_conv(b, case, rng, filter_zero_point, output_scale)
+    x, y = add_conv(b, case, rng, filter_zero_point, output_scale, shift_spread)
     return b.finish([x], [y])
 
 
@@ -178,13 +192,21 @@ QUAD_CASES = [
     ConvCase(2, 7, 5, 4, 4, 3, 2, 2, 1, 2, "SAME", "NONE", False, True),
 ]
 
+# Per-channel layers whose channels shift right by every amount 1..31 or have a multiplier
+# of 0 (add_conv's shift_spread): pointwise and 3x3, both quads kernels.
+SHIFT_SPREAD_CASES = [
+    ConvCase(1, 5, 4, 16, 40, 1, 1, 1, 1, 1, "VALID", "NONE", True, True),
+    ConvCase(1, 5, 5, 4, 40, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
+]
+
 
 def expected_dsp_conv_kernel(case: ConvCase) -> str:
     """The DSP build's CONV_2D kernel for ``case``, whose output scale (output_scale_for) makes every
     channel's requantization a right shift, as the "quads" kernels need."""
     quads = case.groups == 1 and case.out_channels % 4 == 0
     if (case.kernel_h, case.kernel_w) == (1, 1):
-        return "tk_conv_1x1_quads_s8" if quads and case.in_channels % 4 == 0 else "tk_conv_1x1_s8"
+        pairs = case.groups == 1 and case.out_channels % 2 == 0 and case.in_channels % 4 == 0
+        return "tk_conv_1x1_quads_s8" if pairs else "tk_conv_1x1_s8"
     return "tk_conv_quads_s8" if quads else "tk_conv_s8"
 
 
@@ -197,6 +219,19 @@ def test_conv_matches_tflite_micro(case: ConvCase, features: frozenset[str], tmp
     assert compiled.schedule.features == features
     assert conv.variant == ("dsp" if "dsp" in features else "reference")
     assert conv.kernel == (expected_dsp_conv_kernel(case) if conv.variant == "dsp" else "tk_conv_s8")
+
+
+@pytest.mark.parametrize("case", SHIFT_SPREAD_CASES, ids=str)
+def test_conv_with_every_right_shift_runs_on_the_quads_kernels(case: ConvCase, tmp_path: Path) -> None:
+    """Channels shifting right by 1..31 and channels with a multiplier of 0 in one layer: the
+    quads kernels take it (their records add the output offset after the shift) and stay exact."""
+    model = conv_model(case, np.random.default_rng(case_seed(case)), shift_spread=True)
+    (op,) = parse_tflite(model).ops
+    multipliers = conv_channel_multipliers(op)
+    shifts = {shift for multiplier, shift in multipliers if multiplier != 0}
+    assert {-2, -31} <= shifts and set(range(-31, -2)) <= shifts and (0, 0) in multipliers, sorted(shifts)
+    compiled = assert_bit_exact(model, tmp_path, samples=20, seed=7, features=frozenset({"dsp"}))
+    assert compiled.schedule.ops[0].kernel == expected_dsp_conv_kernel(case)
 
 
 @pytest.mark.parametrize("case", [QUAD_CASES[0], QUAD_CASES[4]], ids=str)

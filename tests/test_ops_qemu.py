@@ -18,7 +18,7 @@ from test_op_activation import add_activation_ops
 from test_op_add import add_random_add
 from test_op_arithmetic import KINDS as BINARY_KINDS
 from test_op_arithmetic import add_binary_ops
-from test_op_conv import QUAD_CASES, add_conv
+from test_op_conv import QUAD_CASES, SHIFT_SPREAD_CASES, add_conv
 from test_op_depthwise import DepthwiseCase, add_depthwise
 from test_op_fully_connected import FullyConnectedCase, add_fully_connected
 from test_op_mean import MeanCase, add_mean
@@ -91,6 +91,10 @@ def test_dsp_kernels_are_bit_exact_on_emulated_board(board: str, tmp_path: Path)
     inputs, outputs = [], []
     for case in QUAD_CASES:
         x, y = add_conv(b, case, rng)
+        inputs.append(x)
+        outputs.append(y)
+    for case in SHIFT_SPREAD_CASES:
+        x, y = add_conv(b, case, rng, shift_spread=True)
         inputs.append(x)
         outputs.append(y)
     for case in FC_CASES:

@@ -101,8 +101,8 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
     ("tk_conv_quads_s8", "dsp"): _conv(*CONV_CASES) + _random(("tk_conv_quads_s8", "dsp"), random_conv_case, conv_model),
     ("tk_conv_1x1_s8", "dsp"): _conv(
         ConvCase(1, 8, 8, 8, 7, 1, 1, 1, 1, 1, "VALID", "RELU6", False, True),
-        ConvCase(1, 5, 7, 16, 6, 1, 1, 1, 1, 1, "SAME", "NONE", True, True),
-        ConvCase(2, 3, 5, 4, 10, 1, 1, 1, 1, 1, "SAME", "RELU", True, True),
+        ConvCase(1, 5, 7, 16, 5, 1, 1, 1, 1, 1, "SAME", "NONE", True, True),
+        ConvCase(2, 3, 5, 4, 9, 1, 1, 1, 1, 1, "SAME", "RELU", True, True),
         ConvCase(1, 9, 9, 13, 6, 1, 1, 2, 2, 1, "SAME", "NONE", True, True),
     ) + _random(("tk_conv_1x1_s8", "dsp"), random_conv_case, conv_model),
     ("tk_conv_1x1_quads_s8", "dsp"): _conv(
@@ -110,6 +110,7 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
         ConvCase(1, 5, 7, 16, 8, 1, 1, 1, 1, 1, "SAME", "NONE", True, True),
         ConvCase(2, 3, 5, 4, 12, 1, 1, 1, 1, 1, "SAME", "RELU", True, True),
         ConvCase(1, 9, 9, 12, 4, 1, 1, 2, 2, 1, "SAME", "NONE", True, True),
+        ConvCase(1, 4, 5, 8, 6, 1, 1, 1, 1, 1, "VALID", "RELU", True, True),
     ),
     ("tk_depthwise_conv_s8", "reference"): _depthwise(
         DepthwiseCase(1, 8, 6, 4, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),

@@ -15,6 +15,7 @@ import numpy as np
 
 from tinykit.codegen.ops.conv import conv_channel_records
 from tinykit.resources import firmware_dir
+from tinykit.schedule.kernels.conv import QUADS_ACCUMULATOR_LIMIT
 from tinykit.verify.host import SANITIZER_FLAGS, STRICT_FLAGS
 
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
@@ -93,22 +94,25 @@ def test_requantize_equals_the_reference_arithmetic(tmp_path: Path) -> None:
 
 
 def test_prepared_channel_records_requantize_as_the_reference(tmp_path: Path) -> None:
-    """tinykit/conv_quads.h's single rounding from the records the build writes
+    """tinykit/conv_quads.h's single SMMLAR rounding from the records the build writes
     (tinykit.codegen.ops.conv.conv_channel_records) equals TFLite's two roundings plus the output
-    offset for every positive multiplier, right shift 1..22 and offset, on corners, random
-    operands and near-ties."""
+    offset for every right shift 1..31, multiplier 0 and offset, on accumulators across the range
+    the build allows (QUADS_ACCUMULATOR_LIMIT): corners, random operands and near-ties."""
     rng = np.random.default_rng(23)
-    xs, _, _ = zip(*operands())
+    limit = QUADS_ACCUMULATOR_LIMIT
+    xs = [0, 1, -1, 2, -2, limit, -limit, limit - 1, -limit + 1, 12345, -12345]
+    xs += [int(v) for v in rng.integers(-limit, limit, 60, endpoint=True)]
+    xs += [int(v) for v in rng.integers(-(1 << 20), 1 << 20, 60)]
     multipliers = [1 << 30, INT32_MAX, 1518500250] + [int(v) for v in rng.integers(1 << 30, 1 << 31, 20)]
-    cases = [(x, m, s, o) for x in sorted(set(xs))[::7] for m in multipliers[:3] for s in range(-22, 0)
-             for o in (-128, 0, 127)]
-    for _ in range(3000):
-        m, s, o = int(rng.choice(multipliers)), int(rng.integers(-22, 0)), int(rng.integers(-128, 128))
+    cases = [(x, m, s, o) for x in xs for m in multipliers[:3] for s in range(-31, 0) for o in (-128, 0, 127)]
+    cases += [(x, 0, 0, o) for x in xs for o in (-128, 0, 5, 127)]  # quantize_multiplier's (0, 0)
+    for _ in range(4000):
+        m, s, o = int(rng.choice(multipliers)), int(rng.integers(-31, 0)), int(rng.integers(-128, 128))
         # Accumulators whose scaled value lands within a step of a rounding tie.
         tie = (int(rng.integers(-2000, 2000)) * 2 + 1) << (30 - s)
-        x = max(INT32_MIN, min(INT32_MAX, tie // m + int(rng.integers(-2, 3))))
+        x = max(-limit, min(limit, tie // m + int(rng.integers(-2, 3))))
         cases.append((x, m, s, o))
-    records = np.concatenate([conv_channel_records(np.zeros(1, dtype=np.int32), [(m, s)], o) for _, m, s, o in cases])
+    records = np.concatenate([conv_channel_records(np.zeros(1, dtype=np.int32), [(m, s)], o, np.zeros(1, dtype=bool)) for _, m, s, o in cases])
     words = ", ".join(f"(int32_t)({v}LL)" for v in records)
     xs_c = ", ".join(f"(int32_t)({x}LL)" for x, _, _, _ in cases)
     program = tmp_path / "ready.c"

@@ -74,12 +74,12 @@ def test_shape_variants_apply_only_to_their_shapes(tmp_path: Path) -> None:
     graph = _conv_graph(tmp_path, 1)
     (pointwise,) = graph.ops
     entry = select_kernels(graph, {"dsp"}).op(pointwise)
-    # 8 channels in, 4 out: the quads 1x1 kernel, two interleaved input pixels of scratch, read
-    # before their outputs are written, so the output (half as wide) may even start 8 bytes above
-    # its input: pair q, q + 1 writes up to byte 4 (q + 2), the next pair reads from 8 (q + 2).
+    # 8 channels in, 4 out: the quads 1x1 kernel, three input pixels widened to int16 in scratch,
+    # read before their outputs are written, so the output (half as wide) may even start 12 bytes
+    # above its input: pixels q..q + 2 write up to byte 4 (q + 3), the next three read from 8 (q + 3).
     assert (entry.kernel, entry.sources, entry.scratch_bytes, entry.overlaps) == (
-        "tk_conv_1x1_quads_s8", ("cortexm/tk_conv_1x1_quads_s8.c",), 2 * 8, (Overlap(0, -8),))
-    # Five output channels are not whole blocks of four: the pairs kernel, no scratch.
+        "tk_conv_1x1_quads_s8", ("cortexm/tk_conv_1x1_quads_s8.c",), 3 * 2 * 8, (Overlap(0, -12),))
+    # Five output channels are not whole pairs: the pairs kernel, no scratch.
     case = ConvCase(1, 6, 6, 8, 5, 1, 1, 1, 1, 1, "SAME", "NONE", True, True)
     path = tmp_path / "pairs.tflite"
     path.write_bytes(conv_model(case, np.random.default_rng(case_seed(case))))

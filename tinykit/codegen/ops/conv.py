@@ -14,7 +14,7 @@ import numpy as np
 
 from tinykit.codegen.emit import EmitContext, emitter
 from tinykit.codegen.ops.common import activation_initializer, dims_struct, nhwc_dims, nhwc_shape, window_geometry
-from tinykit.codegen.quant import conv_channel_multipliers, conv_multipliers, quantize_multiplier
+from tinykit.codegen.quant import conv_channel_multipliers, conv_multipliers, quantize_multiplier, requantize
 from tinykit.errors import TinykitError
 from tinykit.ir import (
     Conv2DOptions,
@@ -27,7 +27,7 @@ from tinykit.ir import (
     conv_padding_before,
 )
 from tinykit.legality.common import describe
-from tinykit.schedule.kernels.conv import DW3X3_PAIRS, DW_C4, FC_BLOCKS4_LAYOUT, FILTER_PAIRS, QUADS
+from tinykit.schedule.kernels.conv import CHANNEL_PAIRS, DW3X3_PAIRS, DW_C4, FC_BLOCKS4_LAYOUT, FILTER_PAIRS, QUADS
 from tinykit.schedule.variants import TFLITE_LAYOUT
 
 
@@ -97,12 +97,17 @@ def emit_conv_2d(op: Op, ctx: EmitContext) -> str:
     _, in_h, in_w, in_c = nhwc_shape(inp)
     params = ctx.struct("tk_conv_params", "params", _window_params(ctx, op, opts, (in_h, in_w), (k_h, k_w)))
     dims = _nhwc_kernel_dims(ctx, op, filt)
-    if ctx.kernel.weight_layout == QUADS:
+    if ctx.kernel.weight_layout in (QUADS, CHANNEL_PAIRS):
         rows = filt.array().reshape(out_c, k_h * k_w * filt_c)
+        bias_values = bias.array() if bias is not None else None
+        if ctx.kernel.weight_layout == QUADS:
+            ordered, folded = conv_quads_weights(rows), fold_input_offset(rows, bias_values, -inp.quant.single_zero_point)
+        else:
+            ordered, folded = filter_pairs(rows, bias_values, -inp.quant.single_zero_point, out_c)
         # Constants enter the weights file as they are named: filter, then the channel records.
-        filter_name = ctx.constant("filter_quads", conv_quads_weights(rows), "int8_t")
-        folded = fold_input_offset(rows, bias.array() if bias is not None else None, -inp.quant.single_zero_point)
-        records = conv_channel_records(folded, conv_channel_multipliers(op), out.quant.single_zero_point)
+        filter_name = ctx.constant(f"filter_{ctx.kernel.weight_layout}", ordered, "int8_t")
+        records = conv_channel_records(folded, conv_channel_multipliers(op), out.quant.single_zero_point,
+                                       ~rows.any(axis=1))
         channels = ctx.constant("channels", records, "int32_t")
         return ctx.call(params, dims[0], ctx.tensor(inp), dims[1], filter_name, channels, dims[2], ctx.tensor(out))
     quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
@@ -153,17 +158,20 @@ def conv_quads_weights(rows: np.ndarray) -> np.ndarray:
     return blocks.transpose(0, 3, 5, 1, 4, 2).ravel()
 
 
-def conv_channel_records(folded_bias: np.ndarray, multipliers: Sequence[tuple[int, int]],
-                         output_offset: int) -> np.ndarray:
+def conv_channel_records(folded_bias: np.ndarray, multipliers: Sequence[tuple[int, int]], output_offset: int,
+                         zero_rows: np.ndarray) -> np.ndarray:
     """The per-channel records of the "quads" kernels (tinykit/conv_quads.h), flattened: folded
-    bias, multiplier, the int64 constant 2^30 + 2^(30 + e) + output_offset * 2^(31 + e) as low and
-    (signed) high words, e - 1, for the right shift e = -shift (1..22, which the variant's choice
-    guarantees)."""
+    bias, multiplier, 2^(e - 1), the right shift e = -shift (1..31, which the variant's choice
+    guarantees) and the output offset. A channel whose output does not depend on its inputs
+    (multiplier 0, or ``zero_rows``: a filter row of zeros, as trained networks' dead channels
+    have, often with a bias near 2^30) gets bias 0, multiplier 0, e = 1 and, for the offset,
+    its constant output: requantize(folded bias) + output offset."""
     records = []
-    for b, (multiplier, shift) in zip(folded_bias, multipliers):
-        e = -shift
-        constant = (1 << 30) + (1 << (30 + e)) + output_offset * (1 << (31 + e))
-        records.append([int(b), multiplier, constant & 0xFFFFFFFF, constant >> 32, e - 1])
+    for b, (multiplier, shift), zero in zip(folded_bias, multipliers, zero_rows):
+        if multiplier == 0 or zero:
+            records.append([0, 0, 1, 1, requantize(int(b), multiplier, shift) + output_offset])
+        else:
+            records.append([int(b), multiplier, 1 << (-shift - 1), -shift, output_offset])
     return (np.array(records, dtype=np.int64) % 2**32).astype(np.uint32).view(np.int32).ravel()
 
 

@@ -51,9 +51,9 @@ def two_pixels_in_place(op: Op) -> tuple[Overlap, ...]:
 def two_columns_in_place(op: Op) -> tuple[Overlap, ...]:
     """cortexm/tk_conv_s8.c: two output pixels per step, their patches copied to scratch
     (one group at a time) before any of their outputs is written; with several groups,
-    group 0's outputs are written before group 1's patches are read. Also the quads kernels
-    (one group): cortexm/tk_conv_quads_s8.c and tk_conv_1x1_quads_s8.c put both pixels'
-    inputs in their scratch pair before writing any of their outputs."""
+    group 0's outputs are written before group 1's patches are read. Also cortexm/tk_conv_quads_s8.c
+    (one group), which puts both pixels' inputs in its scratch pair before writing any of their
+    outputs."""
     grouped = op.inputs[1].shape[-1] != op.inputs[0].shape[-1]
     order = Order.WRITES_DURING_READS if grouped else Order.WRITES_AFTER_READS
     return (Overlap(0, window_min_distance(_conv_window(op), 2, order)),)
@@ -119,11 +119,38 @@ register(KernelVariant(
 QUADS = "quads"
 
 
+# The accumulators the "quads" requantization takes (tinykit/conv_quads.h): doubled, then
+# SMMLAR's high word plus up to 2^30 must stay inside int32.
+QUADS_ACCUMULATOR_LIMIT = 1 << 29
+
+
+def accumulator_bounds(op: Op) -> tuple[np.ndarray, np.ndarray]:
+    """The least and greatest accumulator (bias + sum of filter * (input - input zero point))
+    each output channel of a CONV_2D can reach over all int8 inputs; a padding tap adds 0,
+    which lies between."""
+    filt = op.inputs[1].array().astype(np.int64).reshape(op.inputs[1].shape[0], -1)
+    zero_point = op.inputs[0].quant.single_zero_point
+    low, high = -128 - zero_point, 127 - zero_point
+    bias_tensor = op.inputs[2] if len(op.inputs) > 2 else None
+    bias = np.zeros(len(filt), dtype=np.int64) if bias_tensor is None else bias_tensor.array().astype(np.int64)
+    return (bias + np.minimum(filt * low, filt * high).sum(axis=1),
+            bias + np.maximum(filt * low, filt * high).sum(axis=1))
+
+
 def _requantization_shifts_right(op: Op) -> bool:
-    """Every channel's requantization is a multiply and a right shift of 1..22 bits (a real
-    multiplier in [2^-23, 1/2): every trained layer tinykit has met shifts 6..12), the case
-    conv_quads.h's single-rounding form of TF Lite Micro's two roundings covers in int64."""
-    return all(multiplier > 0 and -22 <= shift <= -1 for multiplier, shift in conv_channel_multipliers(op))
+    """Every channel's requantization is a multiply and a right shift of 1..31 bits (a real
+    multiplier below 1/2; every trained layer tinykit has met) and every accumulator it can
+    reach stays within QUADS_ACCUMULATOR_LIMIT, or the channel's output is a constant (a
+    multiplier of 0, or a filter row of zeros: its record says the constant): the cases
+    conv_quads.h's single SMMLAR form of TF Lite Micro's two roundings covers in int32."""
+    bias = op.inputs[2] if len(op.inputs) > 2 else None
+    if op.inputs[1].data is None or (bias is not None and bias.data is None):
+        return False
+    multipliers = np.array(conv_channel_multipliers(op), dtype=np.int64).reshape(-1, 2)
+    varying = (multipliers[:, 0] != 0) & op.inputs[1].array().reshape(len(multipliers), -1).any(axis=1)
+    low, high = accumulator_bounds(op)
+    return bool(np.all(multipliers[varying, 1] <= -1) and np.all(low[varying] >= -QUADS_ACCUMULATOR_LIMIT)
+                and np.all(high[varying] <= QUADS_ACCUMULATOR_LIMIT))
 
 
 def _quads(op: Op) -> bool:
@@ -148,22 +175,37 @@ register(KernelVariant(
 ))
 
 
-def _one_by_one_quads(op: Op) -> bool:
-    return _one_by_one(op) and op.inputs[1].shape[-1] % 4 == 0 and _quads(op)
+# The weight layout of cortexm/tk_conv_1x1_quads_s8.c: filter rows (a depth that is a multiple
+# of 4) paired and interleaved four bytes at a time, FILTER_PAIRS's order, and instead of quant
+# and bias the "quads" kernels' channel records; tinykit/codegen/ops/conv.py writes both.
+CHANNEL_PAIRS = "channel_pairs"
 
 
-def conv_1x1_pair_bytes(op: Op) -> int:
-    """cortexm/tk_conv_1x1_quads_s8.c: two interleaved input pixels, as its
+def _one_by_one_pairs(op: Op) -> bool:
+    out_c, _, _, filter_c = op.inputs[1].shape
+    return (_one_by_one(op) and filter_c == op.inputs[0].shape[-1] and filter_c % 4 == 0 and out_c % 2 == 0
+            and _requantization_shifts_right(op))
+
+
+def conv_1x1_triple_bytes(op: Op) -> int:
+    """cortexm/tk_conv_1x1_quads_s8.c: three input pixels widened to int16, as its
     tk_conv_1x1_quads_s8_get_buffer_size computes it."""
-    return 2 * op.inputs[0].shape[-1]
+    return 3 * 2 * op.inputs[0].shape[-1]
+
+
+def three_columns_in_place(op: Op) -> tuple[Overlap, ...]:
+    """cortexm/tk_conv_1x1_quads_s8.c: three output pixels per step, all three inputs widened
+    into scratch before any of their outputs is written."""
+    return (Overlap(0, window_min_distance(_conv_window(op), 3, Order.WRITES_AFTER_READS)),)
 
 
 register(KernelVariant(
     OpKind.CONV_2D, "tk_conv_1x1_quads_s8", "dsp", ("cortexm/tk_conv_1x1_quads_s8.c",), requires=frozenset({"dsp"}),
-    preference=30, applies=_one_by_one_quads, scratch_bytes=conv_1x1_pair_bytes,
-    overlaps=two_columns_in_place, weight_layout=QUADS,
-    description="1x1 filters, depth a multiple of 4: pixel pairs interleaved in scratch, SMLAD blocked "
-                "4 channels x 2 pixels, requantization constants prepared by the build; both pixels read before any output",
+    preference=30, applies=_one_by_one_pairs, scratch_bytes=conv_1x1_triple_bytes,
+    overlaps=three_columns_in_place, weight_layout=CHANNEL_PAIRS,
+    description="1x1 filters, depth a multiple of 4: three pixels widened once to doubled int16 in scratch, SMLAD "
+                "blocked 2 channels x 3 pixels, SMMLAR requantization from records prepared by the build; "
+                "all three pixels read before any output",
 ))
 
 

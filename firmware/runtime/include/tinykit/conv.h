@@ -66,13 +66,14 @@ tk_status tk_conv_1x1_s8(const tk_context *ctx, const tk_conv_params *params, co
                          const tk_dims *output_dims, int8_t *output);
 
 /* tk_conv_s8's results on cores with the DSP extension (cortexm/) from constants
- * the build prepared (tinykit/conv_quads.h): filter in the "quads" layout and,
- * instead of quant and bias, one record of TK_CONV_CHANNEL_WORDS int32 per
- * output channel (folded bias, multiplier, rounding, shift). For one group,
- * out_c a multiple of 4 and right-shifting requantization. The 1x1 kernel also
- * needs a filter depth multiple of 4 and interleaves two input pixels in
- * tk_conv_1x1_quads_s8_get_buffer_size bytes of ctx; the other one im2cols
- * two pixels into tk_conv_quads_s8_get_buffer_size bytes. */
+ * the build prepared (tinykit/conv_quads.h): instead of quant and bias, one
+ * record of TK_CONV_CHANNEL_WORDS int32 per output channel (folded bias,
+ * multiplier, rounding term, shift, output offset). For one group and
+ * right-shifting requantization. The 1x1 kernel needs a filter depth multiple
+ * of 4 and an even out_c, reads its filter in the "channel_pairs" layout and
+ * widens three input pixels in tk_conv_1x1_quads_s8_get_buffer_size bytes of
+ * ctx; the other one needs out_c a multiple of 4, reads the "quads" layout
+ * and im2cols two pixels into tk_conv_quads_s8_get_buffer_size bytes. */
 tk_status tk_conv_1x1_quads_s8(const tk_context *ctx, const tk_conv_params *params,
                                const tk_dims *input_dims, const int8_t *input,
                                const tk_dims *filter_dims, const int8_t *filter,

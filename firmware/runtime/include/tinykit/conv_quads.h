@@ -1,45 +1,64 @@
-/* What the "quads" CONV_2D kernels share (kernel-internal, cortexm/): output
- * channels four at a time against a pair of pixels whose inputs are
- * interleaved in scratch, and requantization from per-channel records the
- * build prepared.
+/* What the "quads" CONV_2D kernels share (kernel-internal, cortexm/):
+ * requantization from per-channel records the build prepared, and two
+ * blocked loops.
  *
- * The loop keeps eight accumulators (four channels by two pixels). With the
- * two widened input pairs of each pixel also live, the plain layouts need 17
- * registers and spill; so both operands are stored so that one SXTB16 pair
- * of a word gives what the other operand's word needs:
- * - the pixel pair (tk_conv_quads_interleave): per four taps t0..t3, the word
- *   [p0 t0, p1 t0, p0 t2, p1 t2] then [p0 t1, p1 t1, p0 t3, p1 t3]: SXTB16
- *   gives pixel 0's (t0, t2), SXTB16 ROR 8 pixel 1's;
+ * Four output channels by a pair of pixels (tk_conv_quads_s8.c): eight
+ * accumulators. With the two widened input pairs of each pixel also live,
+ * the plain layouts need 17 registers and spill; so both operands are stored
+ * so that one SXTB16 pair of a word gives what the other operand's word needs:
+ * - the pixel pair: per four taps t0..t3, the word [p0 t0, p1 t0, p0 t2,
+ *   p1 t2] then [p0 t1, p1 t1, p0 t3, p1 t3]: SXTB16 gives pixel 0's
+ *   (t0, t2), SXTB16 ROR 8 pixel 1's;
  * - weight layout "quads" (tinykit/codegen/ops/conv.py, conv_quads_weights):
  *   filter rows padded with zero taps to a multiple of 4, per block of four
  *   output channels c0..c3, per four taps the words [c0 t0, c1 t0, c0 t2,
  *   c1 t2], [c2 t0, c3 t0, c2 t2, c3 t2], then the same with t1 and t3.
  * Per four taps: two input words and four filter words, each widened by two
- * SXTB16, feed 16 SMLADs (32 MACs), and only two widened values of each are
- * live at a time.
+ * SXTB16, feed 16 SMLADs (32 MACs): 34 instructions, and only two widened
+ * values of each are live at a time.
+ *
+ * Two output channels by three pixels held in scratch as doubled int16
+ * (tk_conv_1x1_quads_s8.c), the "triple" layout, 6 * depth bytes for `depth`
+ * taps (a multiple of 4): per four taps t0..t3, for pixels 0, 1, 2 in turn
+ * the words (2 t0, 2 t2) and (2 t1, 2 t3) (tk_conv_triple_widen makes them
+ * from an int8 word). Weights (layout "channel_pairs"): filter rows padded
+ * with zero taps to `depth`; per pair of output channels c0, c1, per four
+ * taps, c0's four bytes then c1's (one LDRD), which SXTB16 and SXTB16 ROR 8
+ * widen to (t0, t2) and (t1, t3). Per four taps: one LDRD and four SXTB16
+ * for the filters, three LDRD for the pixels, twelve SMLADs (24 MACs): 20
+ * instructions, with the six accumulators, four widened filter words, an
+ * input pair and the two pointers in the 14 registers there are. Widening a
+ * pixel once (depth / 4 words) instead of once per block of channels is what
+ * pays for the third pixel; the scratch is three times the pair's. The
+ * doubled inputs give doubled accumulators, the operand the records'
+ * requantization wants.
  *
  * Channel records (TK_CONV_CHANNEL_WORDS int32 per output channel):
  *   [0] bias + input_offset * the filter row's sum (the input offset folded in)
- *   [1] the multiplier m (> 0)
- *   [2] [3] low and high words (the high one signed) of the int64
- *       2^30 + 2^(30 + e) + output_offset * 2^(31 + e), where e is the
- *       channel's right shift, 1 <= e <= 22
- *   [4] e - 1
- * TF Lite Micro requantizes acc as RoundingDivideByPOT(SaturatingRounding-
- * DoublingHighMul(acc, m), e) and adds the output offset: two roundings, the
- * second one's nudge depending on the sign of the first result. For m > 0 and
- * e >= 1 they come to
- *   floor((acc * m + 2^30 + 2^(30 + e) - [acc < 0] * 2^31) / 2^(31 + e)):
- * the first rounding's floor folds into the second's (its nudge is an
- * integer number of 2^31), and the sign test may read acc instead of the
- * high product, because where they differ (acc < 0 <= acc * m + 2^30) both
- * nudges give 0; the offset, a whole number of 2^(31 + e), goes in exactly.
- * That is an SMLAL onto the prepared constant, one subtraction of the sign bit
- * and a shift of the high word; with e <= 22 no sum leaves int64
- * (|acc * m| < 2^62, the constant below 2^61). The build only chooses these
- * kernels when every channel's shift is in that range (every layer whose real
- * multiplier lies in [2^-23, 1/2)); tests/test_requantize.py checks the
- * records against TF Lite Micro's arithmetic.
+ *   [1] the multiplier m (0, or in [2^30, 2^31) as quantize_multiplier gives it)
+ *   [2] 2^(e - 1), where e is the channel's right shift, 1 <= e <= 31
+ *   [3] e
+ *   [4] the output offset
+ * TF Lite Micro requantizes acc as y = SaturatingRoundingDoublingHighMul(acc,
+ * m) = floor((acc * m + 2^30) / 2^31), then RoundingDivideByPOT(y, e) (to
+ * nearest, ties away from zero) = floor((y + 2^(e - 1) - [y < 0]) / 2^e), and
+ * adds the output offset. One SMMLAR of the doubled accumulator A = 2 acc
+ * gives y plus a third operand: SMMLAR(A, m, k) = floor((A * m + 2^31) / 2^32)
+ * + k = y + k; with k = 2^(e - 1) - [acc < 0] (an ADD of A >> 31), its
+ * arithmetic shift by e is the rounded quotient. The sign test may read acc
+ * instead of y: where they differ (acc < 0 <= acc * m + 2^30) y is 0, and
+ * 2^(e - 1) - 1 and 2^(e - 1) both shift to 0. The output offset is added
+ * after the shift (folded into k it would leave int32 for e >= 24). A
+ * multiplier of 0 (TF Lite Micro's for a real multiplier below 2^-32, its
+ * shift then 0) takes e = 1: y = 0 and k in {0, 1} shift to 0, the output is
+ * the offset. So per output: ADD, SMMLAR, ASR, ADD, then the clamp.
+ * Exact when A and y + k stay inside int32: the build chooses these kernels
+ * only where every accumulator the layer can reach lies in [-2^29, 2^29]
+ * (tinykit/schedule/kernels/conv.py, _requantization_shifts_right, from the
+ * weights, the bias and the input zero point) and no channel shifts left or
+ * by 0 with m > 0 (a real multiplier of 1/2 or more, whose single rounding
+ * this form cannot give); tests/test_requantize.py checks the records
+ * against TF Lite Micro's arithmetic for every right shift 1..31 and m = 0.
  */
 #ifndef TINYKIT_CONV_QUADS_H
 #define TINYKIT_CONV_QUADS_H
@@ -62,12 +81,18 @@
 /* Output channels per block of the "quads" layout. */
 #define TK_CONV_QUAD 4
 
+/* A requantized with the prepared record `channel` (see above), the output
+ * offset included, where A = 2 acc is the doubled accumulator. */
+static inline int32_t tk_requant_doubled(int32_t doubled, const int32_t *channel)
+{
+    /* >> of a negative int32_t is GCC's arithmetic shift. */
+    return (tk_smmlar(doubled, channel[1], channel[2] + (doubled >> 31)) >> channel[3]) + channel[4];
+}
+
 /* acc requantized with the prepared record `channel` (see above), the output offset included. */
 static inline int32_t tk_requant_ready(int32_t acc, const int32_t *channel)
 {
-    const int64_t round = (int64_t)channel[3] * (INT64_C(1) << 32) + (uint32_t)channel[2];
-    const int64_t p = (int64_t)acc * channel[1] + round - (int64_t)(((uint64_t)((uint32_t)acc >> 31)) << 31);
-    return (int32_t)(p >> 32) >> channel[4];
+    return tk_requant_doubled((int32_t)((uint32_t)acc << 1), channel);
 }
 
 /* Both pixels' outputs of one channel from its accumulators acc0, acc1 and
@@ -92,20 +117,6 @@ static inline void tk_store_int8x4(int32_t v0, int32_t v1, int32_t v2, int32_t v
 {
     const int8_t bytes[4] = {(int8_t)v0, (int8_t)v1, (int8_t)v2, (int8_t)v3};
     memcpy(out, bytes, sizeof bytes);
-}
-
-/* Pixel pair interleaving (see above) of `depth` taps (a multiple of 4) of
- * a0 and a1 into `pair` (2 * depth bytes). */
-static inline void tk_conv_quads_interleave(const int8_t *a0, const int8_t *a1, int32_t depth, int8_t *pair)
-{
-    for (int32_t i = 0; i < depth; i += 4, pair += 8) {
-        const uint32_t p = (uint32_t)tk_load_word(a0 + i);
-        const uint32_t q = (uint32_t)tk_load_word(a1 + i);
-        const uint32_t even = (p & 0x00ff00ffu) | ((q & 0x00ff00ffu) << 8);
-        const uint32_t odd = ((p >> 8) & 0x00ff00ffu) | (q & 0xff00ff00u);
-        memcpy(pair, &even, sizeof even);
-        memcpy(pair + 4, &odd, sizeof odd);
-    }
 }
 
 /* Eight accumulators: four output channels (c) by two pixels (p), acc_cp. */
@@ -235,6 +246,149 @@ static inline void tk_conv_quads_two_pixels(const int8_t *filter, const int32_t 
         tk_conv_quads_block(filter, channels, out_c, depth, pair, INT8_MIN, INT8_MAX, 1, out0, out1);
     } else {
         tk_conv_quads_block(filter, channels, out_c, depth, pair, activation.min, activation.max, 0, out0, out1);
+    }
+}
+
+/* The doubled int16 pairs of an int8 word x of taps t0..t3 into pixel slot
+ * `slot` (0..2) of a triple group (six words): (2 t0, 2 t2), (2 t1, 2 t3). */
+static inline void tk_conv_triple_widen(int32_t x, int32_t *group, int slot)
+{
+    group[2 * slot] = __sxtab16(__sxtb16(x), x);
+    group[2 * slot + 1] = tk_sxtab16_ror8(tk_sxtb16_ror8(x), x);
+}
+
+/* Accumulators: two output channels (c) by three pixels (p), a_cp. */
+typedef struct {
+    int32_t a00, a01, a02, a10, a11, a12;
+} tk_conv_pair_acc;
+
+/* One pixel's pair of widened words against the two channels' widened filter words (assembly). */
+#define TK_CONV_PAIR_PIXEL(p) \
+        "ldrd %[x0], %[x1], [%[s]], #8\n\t" \
+        "smlad %[a0" #p "], %[g0], %[x0], %[a0" #p "]\n\t" \
+        "smlad %[a0" #p "], %[f0], %[x1], %[a0" #p "]\n\t" \
+        "smlad %[a1" #p "], %[g1], %[x0], %[a1" #p "]\n\t" \
+        "smlad %[a1" #p "], %[f1], %[x1], %[a1" #p "]\n\t"
+
+/* Four taps: both channels' filter words, widened, against the three pixels. */
+#define TK_CONV_PAIR_FOUR_TAPS \
+        "ldrd %[f0], %[f1], [%[w]], #8\n\t" \
+        "sxtb16 %[g0], %[f0]\n\t" \
+        "sxtb16 %[f0], %[f0], ror #8\n\t" \
+        "sxtb16 %[g1], %[f1]\n\t" \
+        "sxtb16 %[f1], %[f1], ror #8\n\t" \
+        TK_CONV_PAIR_PIXEL(0) TK_CONV_PAIR_PIXEL(1) TK_CONV_PAIR_PIXEL(2)
+
+/* Adds to *acc the dot products of two channels' filter words `w` (the
+ * "channel_pairs" layout, `depth` taps) with the three pixels in `triple`. */
+static inline TK_CONV_QUADS_INLINE void tk_conv_pair_dot(const int8_t *w, const int32_t *triple, int32_t depth,
+                                                         tk_conv_pair_acc *acc)
+{
+#if defined(__ARM_FEATURE_DSP)
+    /* GCC 12 would spill the C loop below; written out, every one of the 14
+     * registers holds an operand, so the loop's two limits are read from
+     * memory: first the depth / 4 % 4 single steps, then four at a time. */
+    const int32_t *s = triple;
+    const int32_t *mid = triple + 6 * (depth / 4 % 4);
+    const int32_t *stop = triple + 6 * (depth / 4);
+    int32_t a00 = acc->a00, a01 = acc->a01, a02 = acc->a02, a10 = acc->a10, a11 = acc->a11, a12 = acc->a12;
+    int32_t f0, f1, g0, g1, x0, x1;
+    __asm__ volatile(
+        "ldr %[x0], %[mid]\n\t"
+        "cmp %[s], %[x0]\n\t"
+        "beq 2f\n\t"
+        "1:\n\t"
+        TK_CONV_PAIR_FOUR_TAPS
+        "ldr %[x0], %[mid]\n\t"
+        "cmp %[s], %[x0]\n\t"
+        "bne 1b\n\t"
+        "2:\n\t"
+        "ldr %[x0], %[stop]\n\t"
+        "cmp %[s], %[x0]\n\t"
+        "beq 4f\n\t"
+        "3:\n\t"
+        TK_CONV_PAIR_FOUR_TAPS TK_CONV_PAIR_FOUR_TAPS TK_CONV_PAIR_FOUR_TAPS TK_CONV_PAIR_FOUR_TAPS
+        "ldr %[x0], %[stop]\n\t"
+        "cmp %[s], %[x0]\n\t"
+        "bne 3b\n\t"
+        "4:\n\t"
+        : [a00] "+r"(a00), [a01] "+r"(a01), [a02] "+r"(a02), [a10] "+r"(a10), [a11] "+r"(a11), [a12] "+r"(a12),
+          [s] "+r"(s), [w] "+r"(w), [f0] "=&r"(f0), [f1] "=&r"(f1), [g0] "=&r"(g0), [g1] "=&r"(g1),
+          [x0] "=&r"(x0), [x1] "=&r"(x1)
+        : [mid] "m"(mid), [stop] "m"(stop)
+        : "cc", "memory");
+    acc->a00 = a00, acc->a01 = a01, acc->a02 = a02, acc->a10 = a10, acc->a11 = a11, acc->a12 = a12;
+#else
+    for (const int32_t *s = triple; s != triple + 6 * (depth / 4); s += 6, w += 8) {
+        const int32_t f0 = tk_load_word(w);
+        const int32_t f1 = tk_load_word(w + 4);
+        const int32_t g0 = __sxtb16(f0), h0 = tk_sxtb16_ror8(f0), g1 = __sxtb16(f1), h1 = tk_sxtb16_ror8(f1);
+        acc->a00 = __smlad(h0, tk_load_word(s + 1), __smlad(g0, tk_load_word(s), acc->a00));
+        acc->a10 = __smlad(h1, tk_load_word(s + 1), __smlad(g1, tk_load_word(s), acc->a10));
+        acc->a01 = __smlad(h0, tk_load_word(s + 3), __smlad(g0, tk_load_word(s + 2), acc->a01));
+        acc->a11 = __smlad(h1, tk_load_word(s + 3), __smlad(g1, tk_load_word(s + 2), acc->a11));
+        acc->a02 = __smlad(h0, tk_load_word(s + 5), __smlad(g0, tk_load_word(s + 4), acc->a02));
+        acc->a12 = __smlad(h1, tk_load_word(s + 5), __smlad(g1, tk_load_word(s + 4), acc->a12));
+    }
+#endif
+}
+
+/* The clamped output of doubled accumulator `doubled` with the record `channel`. */
+static inline TK_CONV_QUADS_INLINE int32_t tk_conv_pair_output(int32_t doubled, const int32_t *channel, int32_t lo,
+                                                               int32_t hi, int full_range)
+{
+    const int32_t r = tk_requant_doubled(doubled, channel);
+    return full_range ? __ssat(r, 8) : tk_clamp(r, lo, hi);
+}
+
+/* Two int8 values stored as one (possibly unaligned) halfword at out, byte i = v_i (a byte
+ * array copied instead goes through the stack). */
+static inline void tk_store_int8x2(int32_t v0, int32_t v1, int8_t *out)
+{
+    const uint16_t half = (uint16_t)(((uint32_t)v0 & 0xffu) | ((uint32_t)v1 << 8));
+    memcpy(out, &half, sizeof half);
+}
+
+/* Every output channel of the three pixels in `triple` (`depth` taps), for one
+ * kind of clamp (`full_range`: the activation clamps to all of int8, which one
+ * SSAT does), to out[0..2]. Forced inline: GCC 12 otherwise keeps one copy for
+ * both clamps and tests full_range per output. */
+static inline TK_CONV_QUADS_INLINE void tk_conv_pairs_block(const int8_t *filter, const int32_t *channels,
+                                                            int32_t out_c, int32_t depth, const int32_t *triple,
+                                                            int32_t lo, int32_t hi, int full_range,
+                                                            int8_t *const out[3])
+{
+    const int8_t *w = filter;
+    for (int32_t oc = 0; oc < out_c; oc += 2, w += 2 * depth) {
+        const int32_t *ch0 = channels + oc * TK_CONV_CHANNEL_WORDS;
+        const int32_t *ch1 = ch0 + TK_CONV_CHANNEL_WORDS;
+        const int32_t b0 = 2 * ch0[0]; /* doubled: |bias| <= 2^29 (the variants' choice) */
+        const int32_t b1 = 2 * ch1[0];
+        tk_conv_pair_acc acc = {b0, b0, b0, b1, b1, b1};
+        tk_conv_pair_dot(w, triple, depth, &acc);
+        /* The records read into locals once: through the pointers, they would be read again after every store. */
+        const int32_t r0[TK_CONV_CHANNEL_WORDS] = {0, ch0[1], ch0[2], ch0[3], ch0[4]};
+        const int32_t r1[TK_CONV_CHANNEL_WORDS] = {0, ch1[1], ch1[2], ch1[3], ch1[4]};
+        tk_store_int8x2(tk_conv_pair_output(acc.a00, r0, lo, hi, full_range),
+                        tk_conv_pair_output(acc.a10, r1, lo, hi, full_range), out[0] + oc);
+        tk_store_int8x2(tk_conv_pair_output(acc.a01, r0, lo, hi, full_range),
+                        tk_conv_pair_output(acc.a11, r1, lo, hi, full_range), out[1] + oc);
+        tk_store_int8x2(tk_conv_pair_output(acc.a02, r0, lo, hi, full_range),
+                        tk_conv_pair_output(acc.a12, r1, lo, hi, full_range), out[2] + oc);
+    }
+}
+
+/* tk_conv_pairs_block with the clamp of `activation`: a layer without a fused
+ * clamp inside int8 (no activation, or ReLU with the output zero point at
+ * -128: every layer of the MLPerf Tiny models) gets the loop whose clamp is
+ * one SSAT. */
+static inline void tk_conv_pairs(const int8_t *filter, const int32_t *channels, int32_t out_c, int32_t depth,
+                                 const int32_t *triple, tk_activation activation, int8_t *const out[3])
+{
+    if (activation.min == INT8_MIN && activation.max == INT8_MAX) {
+        tk_conv_pairs_block(filter, channels, out_c, depth, triple, INT8_MIN, INT8_MAX, 1, out);
+    } else {
+        tk_conv_pairs_block(filter, channels, out_c, depth, triple, activation.min, activation.max, 0, out);
     }
 }
 

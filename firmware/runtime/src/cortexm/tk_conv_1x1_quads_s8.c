@@ -1,24 +1,29 @@
 /* CONV_2D with a 1x1 filter, for cores with the DSP extension, when the
- * filter depth and the output channels are multiples of 4, there is one
+ * filter depth is a multiple of 4, the output channels are even, there is one
  * group and every channel's requantization shifts right: the results of
- * tk_conv_s8, without scratch, from constants the build prepared.
+ * tk_conv_s8, from constants the build prepared.
  *
  * A 1x1 tap reads filter_c contiguous input channels, so the layer is a
- * matrix product of pixels by filters. Two pixels at a time are interleaved
- * into the scratch area (2 * in_c bytes) and multiplied by every filter, four
- * output channels per step (tk_conv_quads_two_pixels, tinykit/conv_quads.h,
- * which also says what the build prepares: the "quads" weight layout and the
- * channel records with the input offset folded into the bias; a 1x1 window is
- * never padded, so every input channel of every pixel is read and the fold is
- * exact). Chosen at build time (tinykit/schedule/kernels/conv.py).
+ * matrix product of pixels by filters. Three pixels at a time are widened
+ * once into the scratch area (6 * in_c bytes) as doubled int16 pairs and
+ * multiplied by every filter, two output channels per step
+ * (tk_conv_pairs, tinykit/conv_quads.h, which also says what the build
+ * prepares: the "channel_pairs" weight layout and the channel records with
+ * the input offset folded into the bias; a 1x1 window is never padded, so
+ * every input channel of every pixel is read and the fold is exact). Chosen
+ * at build time (tinykit/schedule/kernels/conv.py).
  *
- * Both input pixels are in scratch before the first output byte is written,
- * and a later pair reads pixels at least as far on as its outputs, so with
- * out_c <= in_c the output may overwrite the input (the variant's in-place
- * rule allows it for an output of the input's size).
+ * The three input pixels are in scratch before the first of their output
+ * bytes is written, and a later step reads pixels at least as far on as its
+ * outputs, so with out_c <= in_c the output may overwrite the input (the
+ * variant's in-place rule allows it for an output of the input's size). A
+ * last step with fewer than three pixels repeats its last pixel.
  */
 #include "tinykit/conv_geometry.h"
 #include "tinykit/conv_quads.h"
+
+/* Pixels per step. */
+#define PIXELS 3
 
 int32_t tk_conv_1x1_quads_s8_get_buffer_size(const tk_conv_params *params, const tk_dims *input_dims,
                                              const tk_dims *filter_dims, const tk_dims *output_dims)
@@ -26,7 +31,7 @@ int32_t tk_conv_1x1_quads_s8_get_buffer_size(const tk_conv_params *params, const
     (void)params;
     (void)filter_dims;
     (void)output_dims;
-    return 2 * input_dims->c;
+    return PIXELS * input_dims->c * (int32_t)sizeof(int16_t);
 }
 
 tk_status tk_conv_1x1_quads_s8(const tk_context *ctx, const tk_conv_params *params,
@@ -37,7 +42,7 @@ tk_status tk_conv_1x1_quads_s8(const tk_context *ctx, const tk_conv_params *para
 {
     tk_conv_geometry g;
     if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, &g) != TK_OK || g.filter_h != 1 ||
-        g.filter_w != 1 || g.filter_c != g.in_c || g.in_c % 4 != 0 || g.out_c % TK_CONV_QUAD != 0 ||
+        g.filter_w != 1 || g.filter_c != g.in_c || g.in_c % 4 != 0 || g.out_c % 2 != 0 ||
         filter_dims->n != g.out_c || params->pad_h != 0 || params->pad_w != 0 ||
         (g.out_h - 1) * params->stride_h >= g.in_h || (g.out_w - 1) * params->stride_w >= g.in_w) {
         return TK_ERROR_ARGUMENT; /* the folded bias is exact only when every pixel is inside the image */
@@ -46,17 +51,24 @@ tk_status tk_conv_1x1_quads_s8(const tk_context *ctx, const tk_conv_params *para
         ctx->size < tk_conv_1x1_quads_s8_get_buffer_size(params, input_dims, filter_dims, output_dims)) {
         return TK_ERROR_SCRATCH;
     }
-    int8_t *pair = (int8_t *)ctx->buf;
+    int32_t *triple = (int32_t *)ctx->buf;
     const int32_t pixels = g.out_h * g.out_w;
     for (int32_t b = 0; b < g.batches; ++b) {
-        for (int32_t pixel = 0; pixel < pixels; pixel += 2) {
-            /* An odd last pixel is computed as both pixels of a pair and stored once. */
-            const int32_t second = pixel + 1 < pixels ? pixel + 1 : pixel;
-            const int8_t *a0 = tk_conv_1x1_input_pixel(input, &g, params->stride_h, params->stride_w, b, pixel);
-            const int8_t *a1 = tk_conv_1x1_input_pixel(input, &g, params->stride_h, params->stride_w, b, second);
-            tk_conv_quads_interleave(a0, a1, g.in_c, pair);
-            tk_conv_quads_two_pixels(filter, channels, g.out_c, g.in_c, pair, params->activation,
-                                     output + (b * pixels + pixel) * g.out_c, output + (b * pixels + second) * g.out_c);
+        for (int32_t pixel = 0; pixel < pixels; pixel += PIXELS) {
+            int8_t *out[PIXELS];
+            const int8_t *in[PIXELS];
+            for (int j = 0; j < PIXELS; ++j) {
+                const int32_t p = pixel + j < pixels ? pixel + j : pixels - 1;
+                in[j] = tk_conv_1x1_input_pixel(input, &g, params->stride_h, params->stride_w, b, p);
+                out[j] = output + (b * pixels + p) * g.out_c;
+            }
+            int32_t *group = triple;
+            for (int32_t i = 0; i < g.in_c; i += 4, group += 2 * PIXELS) {
+                tk_conv_triple_widen(tk_load_word(in[0] + i), group, 0);
+                tk_conv_triple_widen(tk_load_word(in[1] + i), group, 1);
+                tk_conv_triple_widen(tk_load_word(in[2] + i), group, 2);
+            }
+            tk_conv_pairs(filter, channels, g.out_c, g.in_c, triple, params->activation, out);
         }
     }
     return TK_OK;
