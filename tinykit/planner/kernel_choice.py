@@ -22,13 +22,7 @@ from collections.abc import Iterable
 from tinykit.ir import Graph
 from tinykit.planner.plan import lower_bound, plan_graph
 from tinykit.schedule import Schedule, select_kernels
-from tinykit.schedule.schedule import applicable_variants
-
-
-def _links(schedule: Schedule, op_index: int, kernel: str, sources: tuple[str, ...]) -> bool:
-    """Whether ``kernel`` from ``sources`` can replace op ``op_index``'s kernel and still link
-    (no other op uses another file under the same C name)."""
-    return all(entry.kernel != kernel or entry.sources == sources for entry in schedule.ops if entry.op_index != op_index)
+from tinykit.schedule.schedule import applicable_variants, link_conflict
 
 
 def memory_aware_kernels(graph: Graph, features: Iterable[str], kernels: str = "auto") -> Schedule:
@@ -64,10 +58,11 @@ def memory_aware_kernels(graph: Graph, features: Iterable[str], kernels: str = "
     while improved:
         improved = False
         for op in graph.ops:
+            others = [(entry.kernel, entry.sources) for entry in schedule.ops if entry.op_index != op.index]
             for variant in applicable_variants(op, available, kernels):
                 if (variant.kernel == schedule.op(op).kernel
-                        or not _links(schedule, op.index, variant.kernel, variant.sources)):
-                    continue
+                        or link_conflict([*others, (variant.kernel, variant.sources)]) is not None):
+                    continue  # the op's kernel already, or another op links another file under its C name
                 trial = {**chosen, op.index: variant.kernel}
                 if variant.kernel == fastest.op(op).kernel:
                     del trial[op.index]

@@ -102,6 +102,17 @@ def applicable_variants(op: Op, features: frozenset[str], kernels: str) -> list[
     ]
 
 
+def link_conflict(kernels: Iterable[tuple[str, tuple[str, ...]]]) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """The first C kernel name that two different source files would define in one build, with
+    both files, or None when the (kernel, sources) pairs ``kernels`` link together: a build links
+    one file per C name (a cortexm/ twin and its reference define the same function)."""
+    linked: dict[str, tuple[str, ...]] = {}
+    for kernel, sources in kernels:
+        if linked.setdefault(kernel, sources) != sources:
+            return kernel, linked[kernel], sources
+    return None
+
+
 def _choose(op: Op, features: frozenset[str], kernels: str, chosen: Mapping[int, tuple[str, int]]) -> OpSchedule:
     candidates = applicable_variants(op, features, kernels)
     if op.index in chosen:
@@ -141,11 +152,11 @@ def select_kernels(graph: Graph, features: Iterable[str], kernels: str = "auto",
         raise TinykitError(f"--kernels {kernels!r} is not known: use one of {', '.join(KERNEL_MODES)}.")
     available = frozenset(features)
     entries = tuple(_choose(op, available, kernels, chosen or {}) for op in graph.ops)
-    linked: dict[str, tuple[str, ...]] = {}
-    for entry in entries:
-        if linked.setdefault(entry.kernel, entry.sources) != entry.sources:
-            raise TinykitError(
-                f"two variants of {entry.kernel} ({linked[entry.kernel]} and {entry.sources}) were chosen for one "
-                "build, and they cannot be linked together. This is a tinykit bug in the kernel registry; please report it."
-            )
+    conflict = link_conflict((entry.kernel, entry.sources) for entry in entries)
+    if conflict is not None:
+        kernel, first, second = conflict
+        raise TinykitError(
+            f"two variants of {kernel} ({first} and {second}) were chosen for one build, and they cannot be "
+            "linked together. This is a tinykit bug in the kernel registry; please report it."
+        )
     return Schedule(features=available, kernels=kernels, ops=entries)
