@@ -25,7 +25,7 @@ from tinykit.ir import conv_output_size, Padding
 from tinykit.planner import PlacedBuffer, check_no_overlap, plan_graph
 from tinykit.planner.patch_choice import choose_patches
 from tinykit.schedule import select_kernels
-from tinykit.schedule.patches import Region, patch_stage
+from tinykit.schedule.patches import COPY_ROWS_SOURCE, Region, patch_stage
 
 # One layer of a chain: ("conv", kernel, stride, padding, out channels), ("dw", kernel, stride, padding),
 # ("max" | "avg", filter, stride, padding).
@@ -157,8 +157,14 @@ CHAINS = [
 def test_patch_stage_is_bit_exact(shape, layers, ops, grid, features: frozenset[str], tmp_path: Path) -> None:
     model = chain_model(np.random.default_rng(len(layers) + grid[0]), shape, layers)
     compiled = assert_bit_exact(model, tmp_path, samples=4, features=features, patches=(ops, grid))
-    assert compiled.schedule.patches is not None and compiled.schedule.patches.grid == grid
+    stage = compiled.schedule.patches
+    assert stage is not None and stage.grid == grid
     assert "tk_patch_stage" in (compiled.folder / "src" / "model.c").read_text()
+    # The runtime's row copy is linked exactly when a patch is not whole rows (bands of rows need none).
+    copies = grid[1] > 1
+    assert (stage.window_bytes > 0 or stage.output_patch_bytes > 0) == copies
+    linked = (compiled.folder / "lib" / "tinykit_runtime" / "src" / COPY_ROWS_SOURCE).exists()
+    assert linked == copies and (COPY_ROWS_SOURCE in compiled.schedule.sources()) == copies
 
 
 # A chain whose first layers hold the arena's peak: a patch stage lowers it (also run on the boards).

@@ -9,7 +9,8 @@ op's constants and identical structs. A region of whole rows is read or
 written in place in the full tensor (NHWC rows are contiguous); any other
 stage input window is first copied into the window buffer, and the last
 op's region is computed in its patch buffer, then copied into the full
-output, by ``tk_copy_rows`` (defined here, once per model).
+output, by the runtime's ``tk_copy_rows`` (tinykit/patch.h, linked only
+when the stage copies: ``PatchStage.sources``).
 """
 
 from __future__ import annotations
@@ -27,20 +28,6 @@ if TYPE_CHECKING:
 
 PATCH_STAGE_FUNCTION = "tk_patch_stage"
 
-_COPY_ROWS = """/* Copies `rows` rows of `row_bytes` bytes, `src_stride` apart in src, to `dst_stride` apart in dst:
- * a patch's window in or out of a full NHWC tensor. */
-static void tk_copy_rows(int8_t *dst, int32_t dst_stride, const int8_t *src, int32_t src_stride, int32_t rows,
-                         int32_t row_bytes)
-{
-    for (int32_t r = 0; r < rows; ++r) {
-        for (int32_t i = 0; i < row_bytes; ++i) {
-            dst[r * dst_stride + i] = src[r * src_stride + i];
-        }
-    }
-}
-"""
-
-
 def _arena(offset: int) -> str:
     return f"((int8_t *)(tk_arena + {offset}))"
 
@@ -57,10 +44,9 @@ def _row_start(tensor: Tensor, region: Region, plan: MemoryPlan) -> int:
 
 
 def emit_patch_stage(graph: Graph, stage: PatchStage, plan: MemoryPlan, ctx: _Context) -> str:
-    """The C definitions of the stage's function (``PATCH_STAGE_FUNCTION``, a ``tk_status``
-    of no arguments) and its copy helper; ``ctx`` is the generator's context."""
-    lines = [_COPY_ROWS if stage.window_bytes or stage.output_patch_bytes else "", f"/* {stage.describe()}. */", f"static tk_status {PATCH_STAGE_FUNCTION}(void)", "{",
-             "    tk_status status;"]
+    """The C definition of the stage's function (``PATCH_STAGE_FUNCTION``, a ``tk_status``
+    of no arguments); ``ctx`` is the generator's context."""
+    lines = [f"/* {stage.describe()}. */", f"static tk_status {PATCH_STAGE_FUNCTION}(void)", "{", "    tk_status status;"]
     for number, patch in enumerate(stage.patches):
         out = patch[-1].output
         lines.append(f"    /* patch {number}: rows {out.y0}..{out.y1 - 1}, columns {out.x0}..{out.x1 - 1} of op "

@@ -39,6 +39,8 @@ from tinykit.ir import Conv2DOptions, DepthwiseConv2DOptions, Graph, Op, OpKind,
 
 # The op kinds a patch stage may hold: each output pixel reads a window of input pixels.
 PATCH_KINDS = frozenset({OpKind.CONV_2D, OpKind.DEPTHWISE_CONV_2D, OpKind.AVERAGE_POOL_2D, OpKind.MAX_POOL_2D})
+# tk_copy_rows (tinykit/patch.h): a window copied in or a patch's output copied out.
+COPY_ROWS_SOURCE = "reference/tk_copy_rows.c"
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,12 @@ class PatchStage:
     @property
     def last(self) -> int:
         return self.ops[-1]
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The runtime's C files the stage's generated function calls (relative to
+        ``firmware/runtime/src``): the row copy, only when some patch is not whole rows."""
+        return (COPY_ROWS_SOURCE,) if self.window_bytes or self.output_patch_bytes else ()
 
     def to_json(self) -> dict:
         return {

@@ -73,8 +73,9 @@ class Schedule:
             raise ValueError(f"op {index} is not in this schedule: it belongs to another graph") from None
 
     def sources(self) -> tuple[str, ...]:
-        """Every C file the chosen kernels need, sorted, each once."""
-        return tuple(sorted({path for entry in self.ops for path in entry.sources}))
+        """Every C file the chosen kernels and the patch stage need, sorted, each once."""
+        stage = self.patches.sources if self.patches is not None else ()
+        return tuple(sorted({*stage, *(path for entry in self.ops for path in entry.sources)}))
 
     def in_patch_stage(self, op: Op | int) -> bool:
         """Whether ``op`` (an Op or its index) runs patch by patch."""
