@@ -7,6 +7,7 @@ that need window copies and bands of whole rows) bit-exact with tflite-micro."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 from bitexact import assert_bit_exact
 from modelgen import ModelBuilder
+from test_cli import tinykit
 from test_op_conv import ACTIVATIONS, PADDINGS, bias_tensor, log_uniform_scale, output_scale_for
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 from zoo import converted
@@ -23,7 +25,7 @@ from tinykit.errors import TinykitError
 from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.ir import conv_output_size, Padding
 from tinykit.planner import PlacedBuffer, check_no_overlap, plan_graph
-from tinykit.planner.patch_choice import choose_patches
+from tinykit.planner.patch_choice import choose_patches, why_no_patches
 from tinykit.schedule import select_kernels
 from tinykit.schedule.patches import COPY_ROWS_SOURCE, Region, patch_stage
 
@@ -199,3 +201,53 @@ def test_bad_max_recompute_is_refused(tmp_path: Path) -> None:
     model = chain_model(np.random.default_rng(4), (1, 6, 6, 2), [("conv", 3, 1, "SAME", 2)])
     with pytest.raises(TinykitError, match="max-recompute"):
         compile_tflite(_write(tmp_path, model), tmp_path / "build", "host", "chain.tflite", max_recompute=-1)
+
+
+def conv_then_pads_model() -> bytes:
+    """A 3x3 convolution on 1x6x6x2, then two PADs that grow its output to 1x8x8x2 and 1x20x20x2:
+    the arena peaks at the second PAD, which no chain of window ops reaches."""
+    rng = np.random.default_rng(5)
+    b = ModelBuilder()
+    x = b.activation((1, 6, 6, 2), scale=0.05, zero_point=-3)
+    w = b.constant(rng.integers(-127, 128, (2, 3, 3, 2), dtype=np.int8), scale=[0.01, 0.02], zero_point=[0, 0], axis=0)
+    options = schema.Conv2DOptionsT()
+    options.padding, options.strideW, options.strideH = PADDINGS["SAME"], 1, 1
+    options.dilationHFactor = options.dilationWFactor = 1
+    y = b.activation((1, 6, 6, 2), scale=0.1, zero_point=5)
+    b.op("CONV_2D", [x, w, bias_tensor(b, rng, 0.05, [0.01, 0.02], 2)], [y], options)
+    for size, pad in ((8, 1), (20, 6)):
+        padded = b.activation((1, size, size, 2), scale=0.1, zero_point=5)
+        pads = b.constant(np.array([[0, 0], [pad, pad], [pad, pad], [0, 0]], dtype=np.int32))
+        b.op("PAD", [y, pads], [padded], schema.PadOptionsT())
+        y = padded
+    return b.finish([x], [y])
+
+
+def test_why_no_patch_stage_is_said(tmp_path: Path) -> None:
+    """With a cap above 0 and no stage chosen, the build says why: no chain of window ops reaches
+    the arena's peak, the output is too short for any grid, or no stage lowers the arena."""
+    def why(name: str, model: bytes, cap: float) -> str:
+        graph = read_tflite(_write(tmp_path / name, model))
+        schedule = select_kernels(graph, frozenset())
+        assert choose_patches(graph, schedule, cap) == schedule
+        return why_no_patches(graph, schedule, cap)
+
+    assert why("pads", conv_then_pads_model(), 0.5) == (
+        "no layers can run patch by patch: the arena peaks at op 2 (PAD), and a patch stage must be a chain of "
+        "AVERAGE_POOL_2D, CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D ops reaching op 1 or later; the chain from op 0 "
+        "stops at op 0: op 1 is PAD, not one of AVERAGE_POOL_2D, CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D")
+    row = chain_model(np.random.default_rng(6), (1, 1, 9, 2), [("conv", 3, 1, "SAME", 2)])
+    assert why("row", row, 0.5).endswith(
+        "peaks at op 0 (CONV_2D); the chain of ops 0..0 ends in a 1-row output, and every patch grid tried cuts at least 2 rows")
+    # One layer: a patch stage has no inner tensor to shrink, so nothing beats the plan without patches.
+    single = chain_model(np.random.default_rng(7), (1, 6, 6, 2), [("conv", 3, 1, "SAME", 2)])
+    assert re.fullmatch(r"none of the \d+ possible patch stages within --max-recompute 0.5 plans an arena smaller "
+                        r"than [\d,]+ bytes, the arena without patches", why("single", single, 0.5))
+
+
+def test_build_notes_why_it_kept_every_layer_whole(tmp_path: Path) -> None:
+    model = _write(tmp_path, conv_then_pads_model())
+    result = tinykit("build", str(model), "--max-recompute", "0.1", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "patches       none: no layers can run patch by patch: the arena peaks at op 2 (PAD)" in result.stdout
+    assert "Traceback" not in result.stderr

@@ -127,7 +127,9 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
         click.echo()
     click.echo(render_summary(compiled.graph, compiled.schedule, compiled.plan, compiled.weights_bytes))
     if max_recompute > 0 and compiled.schedule.patches is None:
-        click.echo(f"patches       none: no patch stage within --max-recompute {max_recompute:g} made the arena smaller")
+        from tinykit.planner.patch_choice import why_no_patches
+
+        click.echo(f"patches       none: {why_no_patches(compiled.graph, compiled.schedule, max_recompute)}")
     click.echo(compiled.mlperf.describe(compiled.graph))
     if firmware is not None:
         click.echo(f"\nfirmware for {target.name}: {firmware.elf}")

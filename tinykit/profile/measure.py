@@ -88,13 +88,29 @@ def _flash_bytes(folder: Path, board: Board) -> int:
     return size_breakdown(firmware_elf(folder, board), folder).flash
 
 
-def layer_figures(ops: list[dict], layers: LayerCycles, cpu_hz: int, limit: MacLimit) -> list[dict]:
+def _macs_run(ops: list[dict], patches: dict | None) -> list[int]:
+    """The MACs each op's call runs: its own, except in a patch stage, whose first op's call
+    runs the whole stage patch by patch (halos included) and whose other ops' calls run nothing."""
+    macs = [op["macs"] for op in ops]
+    if patches is not None:
+        first, *others = patches["ops"]
+        macs[first] = patches["macs"]
+        for index in others:
+            macs[index] = 0
+    return macs
+
+
+def layer_figures(ops: list[dict], layers: LayerCycles, cpu_hz: int, limit: MacLimit,
+                  patches: dict | None = None) -> list[dict]:
     """One entry per op of the hand-off's ``ops``: its kernel, MACs and measured cycles, and its MACs per
-    cycle as a share of the core's ``limit``."""
+    cycle as a share of the core's ``limit``. With a patch stage (the plan's ``patches``) the firmware
+    times the stage as one call, its first op's: that row gets the stage's time and MACs, the other
+    stage ops none, and each stage row names the stage (``patch_stage``: its first and last op)."""
     medians = layers.medians
     total = sum(medians)
     if len(medians) != len(ops):
         raise TinykitError(f"the firmware timed {len(medians)} ops, the build has {len(ops)}; rebuild and reflash.")
+    stage = set(patches["ops"]) if patches is not None else set()
     return [
         {
             "index": op["index"],
@@ -103,16 +119,17 @@ def layer_figures(ops: list[dict], layers: LayerCycles, cpu_hz: int, limit: MacL
             "variant": op["variant"],
             "scratch_bytes": op["scratch_bytes"],
             "output_shape": op["output_shape"],
-            "macs": op["macs"],
+            "macs": macs,
             "cycles": cycles,
             "min_cycles": stats.min,
             "max_cycles": stats.max,
             "ms": cycles_to_ms(cycles, cpu_hz),
             "share": cycles / total if total else 0.0,
-            "macs_per_cycle": op["macs"] / cycles if cycles else 0.0,
-            "mac_limit_share": op["macs"] / cycles / limit.macs_per_cycle if cycles else 0.0,
+            "macs_per_cycle": macs / cycles if cycles else 0.0,
+            "mac_limit_share": macs / cycles / limit.macs_per_cycle if cycles else 0.0,
+            **({"patch_stage": [patches["ops"][0], patches["ops"][-1]]} if op["index"] in stage else {}),
         }
-        for op, cycles, stats in zip(ops, medians, layers.per_op)
+        for op, macs, cycles, stats in zip(ops, _macs_run(ops, patches), medians, layers.per_op)
     ]
 
 
@@ -143,7 +160,7 @@ def profile_build(
     _, mismatches, _ = compare([reference], [output_arrays(graph, measured.outputs)])
 
     info, memory, hz = measured.info, measured.memory, measured.info.cpu_hz
-    layers = layer_figures(document["ops"], measured.layers, hz, board.mac_limit)
+    layers = layer_figures(document["ops"], measured.layers, hz, board.mac_limit, document["plan"].get("patches"))
     return {
         "schema": PROFILE_SCHEMA,
         "tinykit_version": tinykit.__version__,

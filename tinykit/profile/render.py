@@ -32,6 +32,16 @@ def _layer_table(layers: list[dict]) -> list[str]:
     return [line(header), *(line(row) for row in rows)]
 
 
+def _patch_stage_note(layers: list[dict]) -> list[str]:
+    """Where a patch stage's time is: the firmware times the stage as its first op's call."""
+    stage = next((layer for layer in layers if "patch_stage" in layer), None)
+    if stage is None:
+        return []
+    first, last = stage["patch_stage"]
+    return [f"ops {first}..{last} run patch by patch in op {first}'s call: its row holds the whole stage's time and "
+            f"MACs ({stage['macs']:,}, halos included); ops {first + 1}..{last} show none"]
+
+
 def render_profile(profile: dict) -> str:
     latency, memory = profile["latency"], profile["memory"]
     ratio = profile["layers_vs_latency"]
@@ -45,6 +55,7 @@ def render_profile(profile: dict) -> str:
         f"limit     {mac_limit_sentence(profile['mac_limit'])}",
         "",
         *_layer_table(profile["layers"]),
+        *_patch_stage_note(profile["layers"]),
         f"per-layer sum {profile['layers_cycles_sum']:,.0f} cycles = {100 * ratio:.1f}% of the whole inference"
         + ("" if abs(ratio - 1) <= LAYER_SUM_TOLERANCE else f"  WARNING: more than {100 * LAYER_SUM_TOLERANCE:.0f}% off; the per-layer figures are unreliable"),
         "",
