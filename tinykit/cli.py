@@ -40,7 +40,8 @@ def _default_folder(model: Path) -> Path:
 
 MAX_RECOMPUTE_OPTION = click.option(
     "--max-recompute", type=float, default=0.0, show_default=True, metavar="FRACTION",
-    help="Let the first layers run patch by patch (smaller arena, some halo pixels computed twice) when that makes "
+    help="Let a chain of the first convolution and pooling layers run patch by patch (smaller arena, some halo "
+         "pixels computed twice) when that makes "
          "the arena smaller, with at most this fraction of the model's MACs recomputed (e.g. 0.1); 0 keeps every "
          "layer whole.")
 
@@ -86,8 +87,9 @@ def build(model: Path, board: str, output: Path | None, data: Path | None, calib
     With --max-recompute above 0 the build may run a chain of the first
     convolution and pooling layers patch by patch (MCUNetV2's patch-based
     inference): it picks the layers and the patch grid that give the smallest
-    arena within that recomputation and says what it chose (or that no patch
-    stage made the arena smaller).
+    arena within that recomputation and says what it chose, or why it kept
+    every layer whole (no such chain reaches the arena's peak, or no stage
+    within the cap makes the arena smaller).
 
     The firmware answers MLPerf Tiny's runner as the benchmark --mlperf-id
     names (its id in m-model-[...], its results in the form that benchmark's
@@ -222,7 +224,9 @@ def profile(folder: Path, port: str | None, runs: int, warmup: int, seed: int, a
     separately, --runs inferences op by op, reads the stack high-water mark
     and static memory, and compares the outputs with tflite-micro's bit for
     bit. Cycles come from the DWT counter on real boards; on QEMU they are
-    instructions counted under -icount. Exits 1 when the outputs differ.
+    instructions counted under -icount. A patch stage (build --max-recompute)
+    runs in one call, so its first op's row holds the whole stage's time and
+    MACs. Exits 1 when the outputs differ.
     """
     from tinykit.profile.measure import profile_build
     from tinykit.profile.render import render_profile
