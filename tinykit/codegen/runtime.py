@@ -1,5 +1,6 @@
 """Copy the C kernel runtime into a build folder next to the generated model:
-the public headers and exactly the kernel sources the schedule chose."""
+the public headers and exactly the sources the schedule needs (its kernels',
+and its patch stage's row copy when it has one)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def runtime_sources() -> tuple[Path, Path]:
 def copy_runtime(destination: Path, schedule: Schedule) -> None:
     """Lay the runtime out as a PlatformIO library: include/ and src/<variant folder>/<kernel>.c.
 
-    Only the files of the kernels ``schedule`` chose are copied: a cortexm/
+    Only the files ``schedule.sources()`` names are copied: a cortexm/
     twin and its reference define the same function, so a build holds one of
     the two. The folder is replaced, so a kernel no longer chosen does not
     linger in an old build."""
