@@ -27,7 +27,9 @@ from tinykit.ir import (
     conv_padding_before,
 )
 from tinykit.legality.common import describe
-from tinykit.schedule.kernels.conv import CHANNEL_PAIRS, DW3X3_PAIRS, DW_C4, FC_BLOCKS4_LAYOUT, FILTER_PAIRS, QUADS
+from tinykit.schedule.kernels.conv import (
+    CHANNEL_PAIRS, DW3X3_PAIRS, DW_C4, FC_BLOCKS4_LAYOUT, FC_BLOCKS8_LAYOUT, FILTER_PAIRS, QUADS,
+)
 from tinykit.schedule.variants import TFLITE_LAYOUT
 
 
@@ -255,21 +257,31 @@ def emit_fully_connected(op: Op, ctx: EmitContext) -> str:
     filt, bias, scales = _weights(op, units)
     # TFLite flattens an input of any rank to [batches, depth].
     batches = inp.size // depth
-    multipliers = conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale)
     params = ctx.struct("tk_fully_connected_params", "params", {
         "input_offset": str(-inp.quant.single_zero_point), "output_offset": str(out.quant.single_zero_point),
         "activation": activation_initializer(opts.activation, out),
     })
-    quant = per_channel_quant(ctx, multipliers)
     dims = (
         dims_struct(ctx, "input_dims", batches, 1, 1, depth),
         dims_struct(ctx, "filter_dims", units, 1, 1, depth),
         dims_struct(ctx, "output_dims", batches, 1, 1, units),
     )
+    if ctx.kernel.weight_layout == FC_BLOCKS8_LAYOUT:
+        weights = filt.array()
+        # Constants enter the weights file as they are named: filter, then the unit records.
+        blocked = ctx.constant("filter_blocks8", fc_blocks(fc_word_halves(weights), FC_BLOCK8), "int8_t")
+        folded = fold_input_offset(weights, bias.array() if bias is not None else None, -inp.quant.single_zero_point)
+        records = conv_channel_records(folded, conv_channel_multipliers(op), out.quant.single_zero_point,
+                                       ~weights.any(axis=1))
+        channels = ctx.constant("channels", fc_halves_corrected(records, weights), "int32_t")
+        input_dims, filter_dims, output_dims = dims
+        return ctx.call(params, input_dims, ctx.tensor(inp), filter_dims, blocked, channels, output_dims,
+                        ctx.tensor(out))
+    quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
     if ctx.kernel.weight_layout == FC_BLOCKS4_LAYOUT:
         weights = filt.array()
         # Constants enter the weights file as they are named: filter, then bias.
-        blocked = ctx.constant("filter_blocks4", fc_blocks4(weights), "int8_t")
+        blocked = ctx.constant("filter_blocks4", fc_blocks(weights, FC_BLOCK4), "int8_t")
         folded = fold_input_offset(weights, bias.array() if bias is not None else None, -inp.quant.single_zero_point)
         bias_name = ctx.constant("bias_folded", folded, "int32_t")
         input_dims, filter_dims, output_dims = dims
@@ -290,19 +302,48 @@ def fold_input_offset(weights: np.ndarray, bias: np.ndarray | None, input_offset
     return ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
 
 
-def fc_blocks4(weights: np.ndarray) -> np.ndarray:
-    """Weights [units, depth] in the layout of cortexm/tk_fully_connected_folded_s8.c: per block of
-    four units, for each four depths the four units' four bytes in turn, then the depth % 4 tail
-    interleaved by depth; the units beyond the last full block row by row."""
+FC_BLOCK4 = 4  # units per block: TK_FC_BLOCK in cortexm/tk_fully_connected_folded_s8.c
+FC_BLOCK8 = 8  # units per block: TK_FC_BLOCK in cortexm/tk_fully_connected_blocks8_s8.c
+
+
+def fc_blocks(weights: np.ndarray, block: int) -> np.ndarray:
+    """Weights [units, depth] in the layout of cortexm/tk_fully_connected_folded_s8.c (block 4) and
+    tk_fully_connected_blocks8_s8.c (block 8): per block of units, for each four depths the block's
+    units' four bytes in turn, then the depth % 4 tail interleaved by depth; the units beyond the
+    last full block row by row."""
     units, depth = weights.shape
-    blocked, depth4 = units - units % 4, depth - depth % 4
+    blocked, depth4 = units - units % block, depth - depth % 4
     parts = []
-    for u in range(0, blocked, 4):
-        block = weights[u:u + 4]
-        parts.append(block[:, :depth4].reshape(4, depth4 // 4, 4).transpose(1, 0, 2).ravel())
-        parts.append(block[:, depth4:].T.ravel())
+    for u in range(0, blocked, block):
+        rows = weights[u:u + block]
+        parts.append(rows[:, :depth4].reshape(block, depth4 // 4, 4).transpose(1, 0, 2).ravel())
+        parts.append(rows[:, depth4:].T.ravel())
     parts.append(weights[blocked:].ravel())
     return np.concatenate(parts).astype(np.int8)
+
+
+def fc_word_halves(weights: np.ndarray) -> np.ndarray:
+    """Weights [units, depth] with each int16 half of every full word of four depths, weights
+    (w0, w1), stored as the bytes (127 - w1 as an unsigned byte, w0)
+    (cortexm/tk_fully_connected_blocks8_s8.c says why); the depth % 4 tail unchanged."""
+    depth4 = weights.shape[1] - weights.shape[1] % 4
+    stored = weights.astype(np.int8).view(np.uint8).copy()
+    stored[:, :depth4:2] = (127 - weights[:, 1:depth4:2].astype(np.int16)).astype(np.uint8)
+    stored[:, 1:depth4:2] = weights[:, :depth4:2].astype(np.int8).view(np.uint8)
+    return stored.view(np.int8)
+
+
+def fc_halves_corrected(records: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The unit records (``conv_channel_records``) with 128 w0 - w1 + 127 for each int16 half
+    (w0, w1) of the unit's full words of four depths added to the bias word, wrapping: the constant
+    cortexm/tk_fully_connected_blocks8_s8.c's word products leave out. A constant unit's record
+    (multiplier 0) ignores its bias word."""
+    depth4 = weights.shape[1] - weights.shape[1] % 4
+    first = weights[:, :depth4:2].astype(np.int64).sum(axis=1)
+    second = weights[:, 1:depth4:2].astype(np.int64).sum(axis=1)
+    words = records.astype(np.int64).reshape(len(weights), -1)
+    words[:, 0] += 128 * first - second + 127 * (depth4 // 2)
+    return (words % 2**32).astype(np.uint32).view(np.int32).ravel()
 
 
 @emitter(OpKind.TRANSPOSE_CONV)
