@@ -14,7 +14,9 @@ import numpy as np
 
 from tinykit.codegen.emit import EmitContext, emitter
 from tinykit.codegen.ops.common import activation_initializer, dims_struct, nhwc_dims, nhwc_shape, window_geometry
-from tinykit.codegen.quant import conv_channel_multipliers, conv_multipliers, quantize_multiplier, requantize
+from tinykit.codegen.quant import (
+    activation_range_int8, conv_channel_multipliers, conv_multipliers, quantize_multiplier, requantize,
+)
 from tinykit.errors import TinykitError
 from tinykit.ir import (
     Conv2DOptions,
@@ -160,6 +162,9 @@ def conv_quads_weights(rows: np.ndarray) -> np.ndarray:
     return blocks.transpose(0, 3, 5, 1, 4, 2).ravel()
 
 
+CHANNEL_RECORD_WORDS = 5  # TK_CONV_CHANNEL_WORDS in tinykit/conv_quads.h
+
+
 def conv_channel_records(folded_bias: np.ndarray, multipliers: Sequence[tuple[int, int]], output_offset: int,
                          zero_rows: np.ndarray) -> np.ndarray:
     """The per-channel records of the "quads" kernels (tinykit/conv_quads.h), flattened: folded
@@ -273,7 +278,10 @@ def emit_fully_connected(op: Op, ctx: EmitContext) -> str:
         folded = fold_input_offset(weights, bias.array() if bias is not None else None, -inp.quant.single_zero_point)
         records = conv_channel_records(folded, conv_channel_multipliers(op), out.quant.single_zero_point,
                                        ~weights.any(axis=1))
-        channels = ctx.constant("channels", fc_halves_corrected(records, weights), "int32_t")
+        full_range = activation_range_int8(opts.activation, out.quant.single_scale,
+                                           out.quant.single_zero_point) == (-128, 127)
+        channels = ctx.constant("channels", fc_blocks8_channels(fc_halves_corrected(records, weights), full_range),
+                                "int32_t")
         input_dims, filter_dims, output_dims = dims
         return ctx.call(params, input_dims, ctx.tensor(inp), filter_dims, blocked, channels, output_dims,
                         ctx.tensor(out))
@@ -300,6 +308,24 @@ def fold_input_offset(weights: np.ndarray, bias: np.ndarray | None, input_offset
     if bias is not None:
         folded += bias.astype(np.int64)
     return ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
+
+
+# The largest right shift for which cortexm/tk_fully_connected_blocks8_s8.c's shared form folds the
+# output offset into the rounding constant (offset * 2^e) and stays inside int32.
+FC_SHARED_MAX_SHIFT = 22
+
+
+def fc_blocks8_channels(records: np.ndarray, full_range: bool) -> np.ndarray:
+    """cortexm/tk_fully_connected_blocks8_s8.c's constants from the unit records: where every unit
+    requantizes alike with a right shift e of at most FC_SHARED_MAX_SHIFT and the activation clamps
+    to all of int8 (``full_range``), 1, the shared multiplier, 2^(e - 1) + offset * 2^e and e, then
+    the biases; else 0 and the records."""
+    units = records.reshape(-1, CHANNEL_RECORD_WORDS).astype(np.int64)
+    _, multiplier, rounding, shift, offset = units[0]
+    if full_range and np.all(units[:, 1:] == units[0, 1:]) and multiplier != 0 and shift <= FC_SHARED_MAX_SHIFT:
+        shared = [1, multiplier, rounding + offset * (1 << int(shift)), shift]
+        return np.concatenate([shared, units[:, 0]]).astype(np.int32)
+    return np.concatenate([[0], records]).astype(np.int32)
 
 
 FC_BLOCK4 = 4  # units per block: TK_FC_BLOCK in cortexm/tk_fully_connected_folded_s8.c

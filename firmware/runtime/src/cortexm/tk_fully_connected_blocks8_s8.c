@@ -140,29 +140,50 @@ static inline int32_t s32_of(uint32_t u)
     return u <= (uint32_t)INT32_MAX ? (int32_t)u : (int32_t)(u - 0x80000000u) - INT32_MAX - 1;
 }
 
-/* Unit u's output from its accumulator: record u requantizes it, clamped to [lo, hi]
- * (one SSAT where full_range, a constant where this is inlined, says that is all of int8). */
-static inline TK_CONV_QUADS_INLINE int32_t unit_output(int32_t acc, const int32_t *channels, int32_t u, int32_t lo,
-                                                       int32_t hi, int full_range)
+/* The constants' two forms (the build chooses, tinykit/codegen/ops/conv.py,
+ * fc_blocks8_channels): channels[0] says which.
+ * - 1, shared: every unit requantizes alike, with a right shift e of at most
+ *   22, and the activation clamps to all of int8 (a per-tensor layer, as
+ *   MLPerf Tiny's AD layers are): channels[1..3] the multiplier m, the
+ *   rounding constant with the output offset folded in, 2^(e - 1) + offset *
+ *   2^e, and e; then one bias per unit. Adding offset * 2^e before the shift
+ *   by e adds the offset after it, and for e <= 22 the sum stays inside int32
+ *   (|SMMLAR's high word| <= 2^29, |offset * 2^e| <= 2^29). The three
+ *   constants and twice the row's correction stay in registers beside the
+ *   eight accumulators; per unit ADD (doubling), ADD (sign), SMMLAR, ASR,
+ *   SSAT.
+ * - 0: from channels[1] on, a tinykit/conv_quads.h record per unit, clamped
+ *   to [lo, hi]. */
+#define TK_FC_SHARED 1
+
+/* Unit u's output from its accumulator acc, which leaves out the row's input
+ * correction: `record` (its words 1..4) requantizes acc plus the correction,
+ * doubled (twice the correction is `correction2`: one ADD with a shifted
+ * operand forms the doubled sum); one SSAT clamps where `shared` (a constant
+ * where this is inlined), else the clamp to [lo, hi]. */
+static inline TK_CONV_QUADS_INLINE int32_t unit_output(int32_t acc, uint32_t correction2, const int32_t *record,
+                                                       int32_t lo, int32_t hi, int shared)
 {
-    const int32_t r = tk_requant_ready(acc, channels + u * TK_CONV_CHANNEL_WORDS);
-    return full_range ? __ssat(r, 8) : tk_clamp(r, lo, hi);
+    const int32_t doubled = s32_of(correction2 + ((uint32_t)acc << 1));
+    const int32_t r = tk_requant_doubled(doubled, record);
+    return shared ? __ssat(r, 8) : tk_clamp(r, lo, hi);
 }
 
-/* The accumulator start of unit u: its record's bias plus the row's input correction. */
-static inline int32_t unit_start(const int32_t *channels, int32_t u, uint32_t start_offset)
-{
-    return s32_of((uint32_t)channels[u * TK_CONV_CHANNEL_WORDS] + start_offset);
-}
-
-/* The kernel for one clamp kind (full_range a constant: each call below gets its own copy). */
+/* The kernel for one form of the constants (`shared` a constant: each call below gets its own copy). */
 static inline TK_CONV_QUADS_INLINE void fully_connected(const int8_t *input, const int8_t *filter,
                                                         const int32_t *channels, int8_t *output, int32_t batches,
                                                         int32_t depth, int32_t units, int32_t lo, int32_t hi,
-                                                        int full_range)
+                                                        int shared)
 {
     const int32_t blocked_units = units - units % TK_FC_BLOCK;
     const int32_t depth4 = depth - depth % 4;
+    /* Shared: the one record, read into locals once (through the pointer it would be read
+     * again after every store), and the biases one word apart; else a record per unit. */
+    const int32_t one[TK_CONV_CHANNEL_WORDS] = {0, channels[1], channels[2], channels[3], 0};
+    const int32_t *const biases = shared ? channels + 4 : channels + 1;
+    const int32_t bias_stride = shared ? 1 : TK_CONV_CHANNEL_WORDS;
+    const int32_t record_stride = shared ? 0 : TK_CONV_CHANNEL_WORDS;
+    const int32_t *const records = shared ? one : channels + 1;
 
     for (int32_t b = 0; b < batches; ++b) {
         const int8_t *in_row = input + b * depth;
@@ -178,32 +199,33 @@ static inline TK_CONV_QUADS_INLINE void fully_connected(const int8_t *input, con
             }
             odd_sum = __smlad(lanes, 0x00010001, odd_sum);
         }
-        const uint32_t start_offset = (uint32_t)odd_sum * 127u;
+        const uint32_t correction2 = (uint32_t)odd_sum * 254u;
         const int8_t *w = filter;
         for (int32_t u = 0; u < blocked_units; u += TK_FC_BLOCK) {
+            const int32_t *bias = biases + u * bias_stride;
+            const int32_t *record = records + u * record_stride;
             /* Written out unit by unit (constant indices) so that acc stays in registers. */
             int32_t acc[TK_FC_BLOCK] = {
-                unit_start(channels, u, start_offset), unit_start(channels, u + 1, start_offset),
-                unit_start(channels, u + 2, start_offset), unit_start(channels, u + 3, start_offset),
-                unit_start(channels, u + 4, start_offset), unit_start(channels, u + 5, start_offset),
-                unit_start(channels, u + 6, start_offset), unit_start(channels, u + 7, start_offset)};
+                bias[0], bias[bias_stride], bias[2 * bias_stride], bias[3 * bias_stride],
+                bias[4 * bias_stride], bias[5 * bias_stride], bias[6 * bias_stride], bias[7 * bias_stride]};
             block_dot(in_row, in_row + depth4, &w, acc);
             for (int32_t d = depth4; d < depth; ++d, w += TK_FC_BLOCK) {
                 const int32_t x = in_row[d];
                 acc[0] += w[0] * x, acc[1] += w[1] * x, acc[2] += w[2] * x, acc[3] += w[3] * x;
                 acc[4] += w[4] * x, acc[5] += w[5] * x, acc[6] += w[6] * x, acc[7] += w[7] * x;
             }
-            tk_store_int8x4(unit_output(acc[0], channels, u, lo, hi, full_range),
-                            unit_output(acc[1], channels, u + 1, lo, hi, full_range),
-                            unit_output(acc[2], channels, u + 2, lo, hi, full_range),
-                            unit_output(acc[3], channels, u + 3, lo, hi, full_range), out_row + u);
-            tk_store_int8x4(unit_output(acc[4], channels, u + 4, lo, hi, full_range),
-                            unit_output(acc[5], channels, u + 5, lo, hi, full_range),
-                            unit_output(acc[6], channels, u + 6, lo, hi, full_range),
-                            unit_output(acc[7], channels, u + 7, lo, hi, full_range), out_row + u + 4);
+            tk_store_int8x4(unit_output(acc[0], correction2, record, lo, hi, shared),
+                            unit_output(acc[1], correction2, record + record_stride, lo, hi, shared),
+                            unit_output(acc[2], correction2, record + 2 * record_stride, lo, hi, shared),
+                            unit_output(acc[3], correction2, record + 3 * record_stride, lo, hi, shared), out_row + u);
+            tk_store_int8x4(unit_output(acc[4], correction2, record + 4 * record_stride, lo, hi, shared),
+                            unit_output(acc[5], correction2, record + 5 * record_stride, lo, hi, shared),
+                            unit_output(acc[6], correction2, record + 6 * record_stride, lo, hi, shared),
+                            unit_output(acc[7], correction2, record + 7 * record_stride, lo, hi, shared),
+                            out_row + u + 4);
         }
         for (int32_t u = blocked_units; u < units; ++u) {
-            int32_t acc = unit_start(channels, u, start_offset);
+            int32_t acc = biases[u * bias_stride];
             int32_t d = 0;
             for (; d < depth4; d += 4) {
                 const int32_t x = tk_load_word(in_row + d);
@@ -213,16 +235,16 @@ static inline TK_CONV_QUADS_INLINE void fully_connected(const int8_t *input, con
                 acc += w[d] * in_row[d];
             }
             w += depth;
-            out_row[u] = (int8_t)unit_output(acc, channels, u, lo, hi, full_range);
+            out_row[u] = (int8_t)unit_output(acc, correction2, records + u * record_stride, lo, hi, shared);
         }
     }
 }
 
 tk_status tk_fully_connected_blocks8_s8(const tk_context *ctx, const tk_fully_connected_params *params,
-                                       const tk_dims *input_dims, const int8_t *input,
-                                       const tk_dims *filter_dims, const int8_t *filter,
-                                       const int32_t *channels,
-                                       const tk_dims *output_dims, int8_t *output)
+                                        const tk_dims *input_dims, const int8_t *input,
+                                        const tk_dims *filter_dims, const int8_t *filter,
+                                        const int32_t *channels,
+                                        const tk_dims *output_dims, int8_t *output)
 {
     (void)ctx; /* no scratch */
     const int32_t batches = input_dims->n;
@@ -233,7 +255,7 @@ tk_status tk_fully_connected_blocks8_s8(const tk_context *ctx, const tk_fully_co
     }
     const int32_t lo = params->activation.min;
     const int32_t hi = params->activation.max;
-    if (lo == -128 && hi == 127) {
+    if (channels[0] == TK_FC_SHARED) {
         fully_connected(input, filter, channels, output, batches, depth, units, lo, hi, 1);
     } else {
         fully_connected(input, filter, channels, output, batches, depth, units, lo, hi, 0);
