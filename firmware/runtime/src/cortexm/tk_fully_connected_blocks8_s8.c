@@ -19,21 +19,25 @@
  *   contribution (input_offset * row sum, so the inner loop multiplies raw
  *   int8 inputs; params->input_offset is not read) are folded into the bias on
  *   the host (tinykit/codegen/ops/conv.py, weight layout "fc_blocks8"), which
- *   comes in the per-unit records of tinykit/conv_quads.h (requantization is
- *   one SMMLAR and a shift; a unit whose output is a constant has multiplier
- *   0 and ignores its accumulator);
+ *   comes with the requantization constants of tinykit/conv_quads.h's records
+ *   (one SMMLAR and a shift; a unit whose output is a constant has multiplier
+ *   0 and ignores its accumulator), in one of two forms (below, TK_FC_SHARED);
  * - 127 * (sum of the inputs x1, x3 of every word) is computed once per batch
- *   row and added to every accumulator's start.
+ *   row and added to every accumulator as it is doubled for the requantization.
  * The depth % 4 tail is stored and multiplied as it is.
  * The weights come in blocks of eight units: for every four depths, the eight
  * units' four bytes one after the other, then the depth % 4 tail with the
  * eight units' bytes interleaved per depth. Units beyond the last full block
  * follow row by row, as in TFLite. A block shares each input word's two
  * operands (four instructions with the load) between eight units: 32
- * instructions per 32 MACs.
+ * instructions per 32 MACs. A block's eight outputs in the shared form cost
+ * about 60 more (tinykit/conv_quads.h's requantization in five instructions a
+ * unit, two word stores, the biases and the loop).
  * Integer sums wrap identically in any order (SMLAD's accumulate wraps), so
  * the outputs equal the reference's bit for bit.
  */
+#include <string.h>
+
 #include "tinykit/acle.h"
 #include "tinykit/conv.h"
 #include "tinykit/conv_quads.h"
@@ -169,6 +173,47 @@ static inline TK_CONV_QUADS_INLINE int32_t unit_output(int32_t acc, uint32_t cor
     return shared ? __ssat(r, 8) : tk_clamp(r, lo, hi);
 }
 
+#if defined(__ARM_FEATURE_DSP)
+/* unit_output of one accumulator in the shared form, in place. */
+#define TK_FC_OUTPUT(a) \
+        "add %[" a "], %[s2], %[" a "], lsl #1\n\t" \
+        "add %[t], %[k], %[" a "], asr #31\n\t" \
+        "smmlar %[" a "], %[" a "], %[m], %[t]\n\t" \
+        "asr %[" a "], %[" a "], %[e]\n\t" \
+        "ssat %[" a "], #8, %[" a "]\n\t"
+#endif
+
+/* A block's eight outputs in the shared form (`record` the one record) at out. */
+static inline TK_CONV_QUADS_INLINE void shared_outputs(const int32_t acc[TK_FC_BLOCK], uint32_t correction2,
+                                                      const int32_t *record, int8_t *out)
+{
+#if defined(__ARM_FEATURE_DSP)
+    /* Written out, as GCC's own reloads the constants from the stack between units:
+     * the eight accumulators, the four constants and a temporary in 13 of the 14
+     * registers there are. Five instructions per unit; then three BFI put four
+     * outputs (each in [-128, 127]) in the low bytes of a word: two stores. */
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
+    int32_t t;
+    __asm__(TK_FC_OUTPUT("a0") TK_FC_OUTPUT("a1") TK_FC_OUTPUT("a2") TK_FC_OUTPUT("a3")
+            TK_FC_OUTPUT("a4") TK_FC_OUTPUT("a5") TK_FC_OUTPUT("a6") TK_FC_OUTPUT("a7")
+            "bfi %[a0], %[a1], #8, #8\n\t"
+            "bfi %[a0], %[a2], #16, #8\n\t"
+            "bfi %[a0], %[a3], #24, #8\n\t"
+            "bfi %[a4], %[a5], #8, #8\n\t"
+            "bfi %[a4], %[a6], #16, #8\n\t"
+            "bfi %[a4], %[a7], #24, #8\n\t"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),
+              [a6] "+r"(a6), [a7] "+r"(a7), [t] "=&r"(t)
+            : [s2] "r"(correction2), [m] "r"(record[1]), [k] "r"(record[2]), [e] "r"(record[3]));
+    memcpy(out, &a0, sizeof a0); /* little-endian: byte i is output i; one (unaligned) STR */
+    memcpy(out + 4, &a4, sizeof a4);
+#else
+    for (int32_t i = 0; i < TK_FC_BLOCK; ++i) {
+        out[i] = (int8_t)unit_output(acc[i], correction2, record, -128, 127, 1);
+    }
+#endif
+}
+
 /* The kernel for one form of the constants (`shared` a constant: each call below gets its own copy). */
 static inline TK_CONV_QUADS_INLINE void fully_connected(const int8_t *input, const int8_t *filter,
                                                         const int32_t *channels, int8_t *output, int32_t batches,
@@ -213,6 +258,10 @@ static inline TK_CONV_QUADS_INLINE void fully_connected(const int8_t *input, con
                 const int32_t x = in_row[d];
                 acc[0] += w[0] * x, acc[1] += w[1] * x, acc[2] += w[2] * x, acc[3] += w[3] * x;
                 acc[4] += w[4] * x, acc[5] += w[5] * x, acc[6] += w[6] * x, acc[7] += w[7] * x;
+            }
+            if (shared) {
+                shared_outputs(acc, correction2, record, out_row + u);
+                continue;
             }
             tk_store_int8x4(unit_output(acc[0], correction2, record, lo, hi, shared),
                             unit_output(acc[1], correction2, record + record_stride, lo, hi, shared),
