@@ -23,6 +23,7 @@ from tinykit.build import compile_tflite
 from tinykit.codegen.quant import conv_multipliers, quantize_multiplier
 from tinykit.errors import TinykitError
 from tinykit.ir import OpKind
+from tinykit.schedule.kernels.conv import FC_BLOCKS8_MIN_MACS
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,17 @@ class FullyConnectedCase:
     per_channel: bool
     bias: bool
     keep_num_dims: bool = False
+    # Unit 1 dead: zero weights and (with bias) a bias near -2^30, as trained layers' dead units are.
+    dead_unit: bool = False
 
     def __str__(self) -> str:
         return (f"in{'x'.join(map(str, self.input_shape))}-u{self.units}-{self.activation}"
                 f"{'-pc' if self.per_channel else '-pt'}{'' if self.bias else '-nobias'}"
-                f"{'-keepdims' if self.keep_num_dims else ''}")
+                f"{'-keepdims' if self.keep_num_dims else ''}{'-dead' if self.dead_unit else ''}")
+
+    @property
+    def macs(self) -> int:
+        return math.prod(self.input_shape) * self.units
 
     @property
     def depth(self) -> int:
@@ -71,8 +78,11 @@ def add_fully_connected(b: ModelBuilder, case: FullyConnectedCase, rng: np.rando
     else:
         filter_scales = [log_uniform_scale(rng, 0.001, 0.05) for _ in range(case.units if case.per_channel else 1)]
     weights = rng.integers(-127, 128, (case.units, case.depth), dtype=np.int8)
+    if case.dead_unit:
+        weights[1] = 0
     w = b.constant(weights, scale=filter_scales if case.per_channel else filter_scales[0], axis=0)
-    inputs = [x, w, bias_tensor(b, rng, in_scale, filter_scales, case.units) if case.bias else -1]
+    dead = 1 if case.dead_unit else None
+    inputs = [x, w, bias_tensor(b, rng, in_scale, filter_scales, case.units, dead) if case.bias else -1]
     out_scale = scales[2] if scales else output_scale_for(rng, in_scale, filter_scales, case.depth)
     y = b.activation(case.output_shape, scale=out_scale, zero_point=int(rng.integers(-100, 101)))
     opts = schema.FullyConnectedOptionsT()
@@ -102,6 +112,15 @@ EDGE_CASES = [
     # Several blocks of four units with a depth tail, over batches, without bias (the folded bias is then
     # the input offset's contribution alone).
     FullyConnectedCase((3, 13), 12, "RELU6", True, False),
+    # Layers of at least FC_BLOCKS8_MIN_MACS (tk_fully_connected_blocks8_s8): a block of eight units and
+    # four row by row, with a depth tail, over batches, without bias (the folded bias is then the input
+    # offset's and the layout's corrections alone); two blocks and three rows, 32 depths per pass, then
+    # four, then a tail of one; deeper than 1,020 (the row's input sum folded from its int16 lanes more
+    # than once); a dead unit (its record a constant, whatever the layout's correction).
+    FullyConnectedCase((9, 13), 12, "RELU6", True, False),
+    FullyConnectedCase((2, 37), 19, "RELU", True, True),
+    FullyConnectedCase((1, 1030), 9, "NONE", False, True),
+    FullyConnectedCase((1, 64), 16, "NONE", True, True, dead_unit=True),
 ]
 
 
@@ -111,7 +130,8 @@ def test_fully_connected_matches_tflite_micro(case: FullyConnectedCase, features
     model = fully_connected_model(case, np.random.default_rng(case_seed(case)))
     compiled = assert_bit_exact(model, tmp_path, samples=20, seed=5, features=features)
     (fc,) = compiled.schedule.ops
-    assert fc.kernel == ("tk_fully_connected_folded_s8" if "dsp" in features else "tk_fully_connected_s8")
+    dsp = "tk_fully_connected_blocks8_s8" if case.macs >= FC_BLOCKS8_MIN_MACS else "tk_fully_connected_folded_s8"
+    assert fc.kernel == (dsp if "dsp" in features else "tk_fully_connected_s8")
 
 
 def _requantize(acc: int, multiplier: int, shift: int) -> int:

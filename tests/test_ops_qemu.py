@@ -58,10 +58,14 @@ def test_new_kernels_are_bit_exact_on_qemu_m4(tmp_path: Path) -> None:
 
 # Shapes that take every path of the DSP twins: CONV_2D's quads kernels (their
 # inner loop is assembly on these cores), FULLY_CONNECTED blocks of four
-# units with depth tails and leftover units, over batches; ADD's tables; pools
+# units (small layers) and of eight (tk_fully_connected_blocks8_s8's assembly:
+# 32 depths per pass, then four) with depth tails and leftover units, over
+# batches, a clamp narrower than int8 and a dead unit; ADD's tables; pools
 # with partial windows, channel tails and windows above 256 pixels; MEAN above
 # 256 pixels and with a channel tail.
-FC_CASES = [FullyConnectedCase((3, 13), 12, "RELU6", True, False), FullyConnectedCase((2, 33), 31, "NONE", False, True)]
+FC_CASES = [FullyConnectedCase((3, 13), 12, "RELU6", True, False), FullyConnectedCase((2, 33), 31, "NONE", False, True),
+            FullyConnectedCase((2, 52), 16, "RELU", True, True),
+            FullyConnectedCase((1, 68), 17, "NONE", True, True, dead_unit=True)]
 POOL_CASES = [PoolCase(kind, n, h, w, c, f, f, s, s, pad, act) for kind in POOL_KINDS for n, h, w, c, f, s, pad, act in (
     (1, 7, 7, 11, 3, 2, "SAME", "RELU"), (2, 17, 17, 9, 17, 1, "VALID", "NONE"))]
 MEAN_CASES = [MeanCase(1, 20, 20, 8, False, False), MeanCase(2, 5, 5, 7, True, True)]
@@ -123,7 +127,8 @@ def test_dsp_kernels_are_bit_exact_on_emulated_board(board: str, tmp_path: Path)
     assert {op.variant for op in schedule.ops} == {"dsp"}
     assert {op.kernel for op in schedule.ops} >= {"tk_conv_quads_s8", "tk_conv_1x1_quads_s8",
                                                   "tk_depthwise_conv_3x3_s8", "tk_depthwise_conv_dm1_s8",
-                                                  "tk_depthwise_conv_c4_s8"}
+                                                  "tk_depthwise_conv_c4_s8", "tk_fully_connected_folded_s8",
+                                                  "tk_fully_connected_blocks8_s8"}
     result = verify_model(tflite, tmp_path / "build", board=board, samples=3, seed=6, kernels="fastest")
     assert result.compared_bytes > 0
     assert result.bit_exact, result.render()

@@ -149,6 +149,10 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
         FullyConnectedCase((6, 16), 8, "NONE", True, True),
         FullyConnectedCase((5, 7), 12, "RELU", False, False),
     ),
+    ("tk_fully_connected_blocks8_s8", "dsp"): _fully_connected(
+        FullyConnectedCase((9, 16), 8, "NONE", True, True),
+        FullyConnectedCase((5, 37), 12, "RELU", False, False),
+    ),
 }
 
 # Variants whose rule is exact, and how many bytes closer than its distance some case computes

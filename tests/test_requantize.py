@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinykit.codegen.ops.conv import conv_channel_records
+from tinykit.codegen.ops.conv import FC_SHARED_MAX_SHIFT, conv_channel_records, fc_blocks8_channels
 from tinykit.resources import firmware_dir
 from tinykit.schedule.kernels.conv import QUADS_ACCUMULATOR_LIMIT
 from tinykit.verify.host import SANITIZER_FLAGS, STRICT_FLAGS
@@ -129,3 +129,43 @@ def test_prepared_channel_records_requantize_as_the_reference(tmp_path: Path) ->
     assert len(got) == len(expected)
     wrong = [(c, g, e) for c, g, e in zip(cases, got, expected) if g != e]
     assert wrong == [], "\n".join(f"{c}: C {g}, reference {e}" for c, g, e in wrong[:20])
+
+
+def test_shared_fully_connected_record_requantizes_as_the_reference(tmp_path: Path) -> None:
+    """cortexm/tk_fully_connected_blocks8_s8.c's shared form (``fc_blocks8_channels``): the output
+    offset folded into the rounding constant as offset * 2^e, no offset added after the shift,
+    equals TFLite's requantization plus the offset for every right shift up to FC_SHARED_MAX_SHIFT
+    and the extreme offsets, on accumulators up to QUADS_ACCUMULATOR_LIMIT; a larger shift keeps a
+    record per unit."""
+    rng = np.random.default_rng(29)
+    limit = QUADS_ACCUMULATOR_LIMIT
+    xs = [0, 1, -1, limit, -limit, limit - 1, -limit + 1] + [int(v) for v in rng.integers(-limit, limit, 40)]
+    multipliers = [1 << 30, INT32_MAX] + [int(v) for v in rng.integers(1 << 30, 1 << 31, 4)]
+    cases = [(x, m, s, o) for x in xs for m in multipliers for s in range(-FC_SHARED_MAX_SHIFT, 0)
+             for o in (-128, -1, 96, 127)]
+    shared = []
+    for m, s, o in sorted({(m, s, o) for _, m, s, o in cases}):
+        records = conv_channel_records(np.zeros(2, dtype=np.int32), [(m, s)] * 2, o, np.zeros(2, dtype=bool))
+        channels = fc_blocks8_channels(records, full_range=True)
+        assert channels[0] == 1 and len(channels) == 4 + 2
+        shared.append(((m, s, o), channels[1:4]))
+    index = {key: i for i, (key, _) in enumerate(shared)}
+    words = ", ".join(f"0, (int32_t)({m}LL), (int32_t)({k}LL), {e}, 0" for _, (m, k, e) in shared)
+    rows = ", ".join(f"{{(int32_t)({x}LL), {index[(m, s, o)]}}}" for x, m, s, o in cases)
+    program = tmp_path / "shared.c"
+    program.write_text(
+        "#include <stdio.h>\n#include \"tinykit/conv_quads.h\"\n\n"
+        f"static const int32_t records[] = {{{words}}};\nstatic const int32_t cases[][2] = {{{rows}}};\n\n"
+        "int main(void)\n{\n"
+        "    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; ++i) {\n"
+        "        printf(\"%ld\\n\", (long)tk_requant_ready(cases[i][0], records + cases[i][1] * TK_CONV_CHANNEL_WORDS));\n"
+        "    }\n    return 0;\n}\n"
+    )
+    got = [int(v) for v in compile_and_run(program).split()]
+    expected = [requantize(x, m, s) + o for x, m, s, o in cases]
+    wrong = [(c, g, e) for c, g, e in zip(cases, got, expected) if g != e]
+    assert len(got) == len(expected) and wrong == [], "\n".join(f"{c}: C {g}, reference {e}" for c, g, e in wrong[:20])
+    beyond = conv_channel_records(np.zeros(2, dtype=np.int32), [(1 << 30, -FC_SHARED_MAX_SHIFT - 1)] * 2, 5,
+                                  np.zeros(2, dtype=bool))
+    assert fc_blocks8_channels(beyond, full_range=True)[0] == 0
+    assert fc_blocks8_channels(records, full_range=False)[0] == 0

@@ -14,7 +14,9 @@ import numpy as np
 
 from tinykit.codegen.emit import EmitContext, emitter
 from tinykit.codegen.ops.common import activation_initializer, dims_struct, nhwc_dims, nhwc_shape, window_geometry
-from tinykit.codegen.quant import conv_channel_multipliers, conv_multipliers, quantize_multiplier, requantize
+from tinykit.codegen.quant import (
+    activation_range_int8, conv_channel_multipliers, conv_multipliers, quantize_multiplier, requantize,
+)
 from tinykit.errors import TinykitError
 from tinykit.ir import (
     Conv2DOptions,
@@ -27,7 +29,9 @@ from tinykit.ir import (
     conv_padding_before,
 )
 from tinykit.legality.common import describe
-from tinykit.schedule.kernels.conv import CHANNEL_PAIRS, DW3X3_PAIRS, DW_C4, FC_BLOCKS4_LAYOUT, FILTER_PAIRS, QUADS
+from tinykit.schedule.kernels.conv import (
+    CHANNEL_PAIRS, DW3X3_PAIRS, DW_C4, FC_BLOCKS4_LAYOUT, FC_BLOCKS8_LAYOUT, FILTER_PAIRS, QUADS,
+)
 from tinykit.schedule.variants import TFLITE_LAYOUT
 
 
@@ -158,6 +162,9 @@ def conv_quads_weights(rows: np.ndarray) -> np.ndarray:
     return blocks.transpose(0, 3, 5, 1, 4, 2).ravel()
 
 
+CHANNEL_RECORD_WORDS = 5  # TK_CONV_CHANNEL_WORDS in tinykit/conv_quads.h
+
+
 def conv_channel_records(folded_bias: np.ndarray, multipliers: Sequence[tuple[int, int]], output_offset: int,
                          zero_rows: np.ndarray) -> np.ndarray:
     """The per-channel records of the "quads" kernels (tinykit/conv_quads.h), flattened: folded
@@ -255,21 +262,34 @@ def emit_fully_connected(op: Op, ctx: EmitContext) -> str:
     filt, bias, scales = _weights(op, units)
     # TFLite flattens an input of any rank to [batches, depth].
     batches = inp.size // depth
-    multipliers = conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale)
     params = ctx.struct("tk_fully_connected_params", "params", {
         "input_offset": str(-inp.quant.single_zero_point), "output_offset": str(out.quant.single_zero_point),
         "activation": activation_initializer(opts.activation, out),
     })
-    quant = per_channel_quant(ctx, multipliers)
     dims = (
         dims_struct(ctx, "input_dims", batches, 1, 1, depth),
         dims_struct(ctx, "filter_dims", units, 1, 1, depth),
         dims_struct(ctx, "output_dims", batches, 1, 1, units),
     )
+    if ctx.kernel.weight_layout == FC_BLOCKS8_LAYOUT:
+        weights = filt.array()
+        # Constants enter the weights file as they are named: filter, then the unit records.
+        blocked = ctx.constant("filter_blocks8", fc_blocks(fc_word_halves(weights), FC_BLOCK8), "int8_t")
+        folded = fold_input_offset(weights, bias.array() if bias is not None else None, -inp.quant.single_zero_point)
+        records = conv_channel_records(folded, conv_channel_multipliers(op), out.quant.single_zero_point,
+                                       ~weights.any(axis=1))
+        full_range = activation_range_int8(opts.activation, out.quant.single_scale,
+                                           out.quant.single_zero_point) == (-128, 127)
+        channels = ctx.constant("channels", fc_blocks8_channels(fc_halves_corrected(records, weights), full_range),
+                                "int32_t")
+        input_dims, filter_dims, output_dims = dims
+        return ctx.call(params, input_dims, ctx.tensor(inp), filter_dims, blocked, channels, output_dims,
+                        ctx.tensor(out))
+    quant = per_channel_quant(ctx, conv_multipliers(inp.quant.single_scale, scales, out.quant.single_scale))
     if ctx.kernel.weight_layout == FC_BLOCKS4_LAYOUT:
         weights = filt.array()
         # Constants enter the weights file as they are named: filter, then bias.
-        blocked = ctx.constant("filter_blocks4", fc_blocks4(weights), "int8_t")
+        blocked = ctx.constant("filter_blocks4", fc_blocks(weights, FC_BLOCK4), "int8_t")
         folded = fold_input_offset(weights, bias.array() if bias is not None else None, -inp.quant.single_zero_point)
         bias_name = ctx.constant("bias_folded", folded, "int32_t")
         input_dims, filter_dims, output_dims = dims
@@ -290,19 +310,66 @@ def fold_input_offset(weights: np.ndarray, bias: np.ndarray | None, input_offset
     return ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
 
 
-def fc_blocks4(weights: np.ndarray) -> np.ndarray:
-    """Weights [units, depth] in the layout of cortexm/tk_fully_connected_folded_s8.c: per block of
-    four units, for each four depths the four units' four bytes in turn, then the depth % 4 tail
-    interleaved by depth; the units beyond the last full block row by row."""
+# The largest right shift for which cortexm/tk_fully_connected_blocks8_s8.c's shared form folds the
+# output offset into the rounding constant (offset * 2^e) and stays inside int32.
+FC_SHARED_MAX_SHIFT = 22
+
+
+def fc_blocks8_channels(records: np.ndarray, full_range: bool) -> np.ndarray:
+    """cortexm/tk_fully_connected_blocks8_s8.c's constants from the unit records: where every unit
+    requantizes alike with a right shift e of at most FC_SHARED_MAX_SHIFT and the activation clamps
+    to all of int8 (``full_range``), 1, the shared multiplier, 2^(e - 1) + offset * 2^e and e, then
+    the biases; else 0 and the records."""
+    units = records.reshape(-1, CHANNEL_RECORD_WORDS).astype(np.int64)
+    _, multiplier, rounding, shift, offset = units[0]
+    if full_range and np.all(units[:, 1:] == units[0, 1:]) and multiplier != 0 and shift <= FC_SHARED_MAX_SHIFT:
+        shared = [1, multiplier, rounding + offset * (1 << int(shift)), shift]
+        return np.concatenate([shared, units[:, 0]]).astype(np.int32)
+    return np.concatenate([[0], records]).astype(np.int32)
+
+
+FC_BLOCK4 = 4  # units per block: TK_FC_BLOCK in cortexm/tk_fully_connected_folded_s8.c
+FC_BLOCK8 = 8  # units per block: TK_FC_BLOCK in cortexm/tk_fully_connected_blocks8_s8.c
+
+
+def fc_blocks(weights: np.ndarray, block: int) -> np.ndarray:
+    """Weights [units, depth] in the layout of cortexm/tk_fully_connected_folded_s8.c (block 4) and
+    tk_fully_connected_blocks8_s8.c (block 8): per block of units, for each four depths the block's
+    units' four bytes in turn, then the depth % 4 tail interleaved by depth; the units beyond the
+    last full block row by row."""
     units, depth = weights.shape
-    blocked, depth4 = units - units % 4, depth - depth % 4
+    blocked, depth4 = units - units % block, depth - depth % 4
     parts = []
-    for u in range(0, blocked, 4):
-        block = weights[u:u + 4]
-        parts.append(block[:, :depth4].reshape(4, depth4 // 4, 4).transpose(1, 0, 2).ravel())
-        parts.append(block[:, depth4:].T.ravel())
+    for u in range(0, blocked, block):
+        rows = weights[u:u + block]
+        parts.append(rows[:, :depth4].reshape(block, depth4 // 4, 4).transpose(1, 0, 2).ravel())
+        parts.append(rows[:, depth4:].T.ravel())
     parts.append(weights[blocked:].ravel())
     return np.concatenate(parts).astype(np.int8)
+
+
+def fc_word_halves(weights: np.ndarray) -> np.ndarray:
+    """Weights [units, depth] with each int16 half of every full word of four depths, weights
+    (w0, w1), stored as the bytes (127 - w1 as an unsigned byte, w0)
+    (cortexm/tk_fully_connected_blocks8_s8.c says why); the depth % 4 tail unchanged."""
+    depth4 = weights.shape[1] - weights.shape[1] % 4
+    stored = weights.astype(np.int8).view(np.uint8).copy()
+    stored[:, :depth4:2] = (127 - weights[:, 1:depth4:2].astype(np.int16)).astype(np.uint8)
+    stored[:, 1:depth4:2] = weights[:, :depth4:2].astype(np.int8).view(np.uint8)
+    return stored.view(np.int8)
+
+
+def fc_halves_corrected(records: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The unit records (``conv_channel_records``) with 128 w0 - w1 + 127 for each int16 half
+    (w0, w1) of the unit's full words of four depths added to the bias word, wrapping: the constant
+    cortexm/tk_fully_connected_blocks8_s8.c's word products leave out. A constant unit's record
+    (multiplier 0) ignores its bias word."""
+    depth4 = weights.shape[1] - weights.shape[1] % 4
+    first = weights[:, :depth4:2].astype(np.int64).sum(axis=1)
+    second = weights[:, 1:depth4:2].astype(np.int64).sum(axis=1)
+    words = records.astype(np.int64).reshape(len(weights), -1)
+    words[:, 0] += 128 * first - second + 127 * (depth4 // 2)
+    return (words % 2**32).astype(np.uint32).view(np.int32).ravel()
 
 
 @emitter(OpKind.TRANSPOSE_CONV)

@@ -358,3 +358,38 @@ register(KernelVariant(
     requires=frozenset({"dsp"}), preference=10, weight_layout=FC_BLOCKS4_LAYOUT, overlaps=pixel_by_pixel,
     description="four units per pass sharing each SXTB16-widened input word, SMLAD; input offset folded into the bias",
 ))
+
+# The weight layout of cortexm/tk_fully_connected_blocks8_s8.c: blocks of eight units, each int16
+# half of every word of four depths stored as (127 - second weight, first weight) (the kernel says
+# how and why), and instead of quant and bias the "quads" kernels' record per unit (bias with the
+# input offset and the layout's correction folded in, requantization constants), or one shared
+# record and the biases (a per-tensor layer clamped to all of int8); tinykit/codegen/ops/conv.py
+# writes both.
+FC_BLOCKS8_LAYOUT = "fc_blocks8"
+
+# The fewest multiply-accumulates (all rows) for which a FULLY_CONNECTED layer takes the blocked
+# kernel. It runs about 1.1 instructions per MAC against the small kernel's 1.9 and needs no generic
+# requantization (the small kernel's costs about 30 instructions per unit), but it is ~4.5 KB of
+# code (the assembly loop written out, once per form of its constants) that every firmware linking
+# it carries. Classifier heads (MLPerf Tiny's KWS 64 -> 12, VWW
+# 256 -> 2, ResNet-8 64 -> 10, streaming 32 -> 3: at most 768 MACs, under 2,000 instructions on the
+# small kernel, a fraction of a percent of their models) would save a thousand instructions at
+# most, and KWS's firmware would no longer fit issue 8's 20 KB (tests/test_code_size.py); the AD
+# autoencoder's layers (1,024 to 81,920 MACs, all of its work) run about twice as fast.
+FC_BLOCKS8_MIN_MACS = 1024
+
+
+def fc_macs(op: Op) -> int:
+    """A FULLY_CONNECTED layer's multiply-accumulates: every input row times every weight."""
+    return op.inputs[0].size * op.inputs[1].shape[0]
+
+
+register(KernelVariant(
+    OpKind.FULLY_CONNECTED, "tk_fully_connected_blocks8_s8", "dsp", ("cortexm/tk_fully_connected_blocks8_s8.c",),
+    requires=frozenset({"dsp"}), preference=20,
+    applies=lambda op: fc_macs(op) >= FC_BLOCKS8_MIN_MACS and _requantization_shifts_right(op),
+    weight_layout=FC_BLOCKS8_LAYOUT, overlaps=pixel_by_pixel,
+    description=f"layers of at least {FC_BLOCKS8_MIN_MACS:,} MACs: eight units per pass sharing each input word, three "
+                "instructions (SMLAD, SXTB16, SMLAD) per four weights, an assembly inner loop; corrections and input "
+                "offset folded into the bias; SMMLAR requantization from records prepared by the build",
+))

@@ -168,4 +168,15 @@ tk_status tk_fully_connected_folded_s8(const tk_context *ctx, const tk_fully_con
                                        const int32_t *bias,
                                        const tk_dims *output_dims, int8_t *output);
 
+/* tk_fully_connected_s8's results on cores with the DSP extension (cortexm/) for the layers
+ * large enough to pay for its code (tinykit/schedule/kernels/conv.py says which), from
+ * constants the build prepared: weights in blocks of eight units (layout "fc_blocks8")
+ * and per unit the record of tinykit/conv_quads.h (bias with the input offset and the
+ * layout's correction folded in, requantization constants). No scratch. */
+tk_status tk_fully_connected_blocks8_s8(const tk_context *ctx, const tk_fully_connected_params *params,
+                                        const tk_dims *input_dims, const int8_t *input,
+                                        const tk_dims *filter_dims, const int8_t *filter,
+                                        const int32_t *channels,
+                                        const tk_dims *output_dims, int8_t *output);
+
 #endif /* TINYKIT_CONV_H */
