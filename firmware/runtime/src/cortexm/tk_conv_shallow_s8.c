@@ -277,13 +277,13 @@ static inline TK_CONV_QUADS_INLINE void shallow_dot(const int8_t *w, const uint8
 #endif
 }
 
-/* Every output channel of the two pixels in `pair`, for one kind of clamp
- * (`full_range`: see tk_conv_quad_outputs), to out0 and out1. Forced inline
- * so that each clamp gets its own loop (see tk_conv_quads_block). */
-static inline TK_CONV_QUADS_INLINE void shallow_block(const int8_t *filter, const int32_t *channels, int32_t out_c,
-                                                      int32_t pairs, const uint8_t *pair, const dot_bounds *bounds,
-                                                      int32_t lo, int32_t hi,
-                                                      int full_range, int8_t *out0, int8_t *out1)
+/* Every output channel of the two pixels in `pair`, saturated to int8, to
+ * out0 and out1. One copy, clamped by one SSAT: a fused clamp narrower than
+ * int8 is applied afterwards (clamp_outputs), so this loop and its assembly
+ * are linked once (a second copy for the narrow clamp cost 714 bytes of flash,
+ * and every model that links the kernel pays its flash). */
+static void shallow_block(const int8_t *filter, const int32_t *channels, int32_t out_c, int32_t pairs,
+                          const uint8_t *pair, const dot_bounds *bounds, int8_t *out0, int8_t *out1)
 {
     const int32_t *ch = channels;
     const int8_t *w = filter;
@@ -298,12 +298,22 @@ static inline TK_CONV_QUADS_INLINE void shallow_block(const int8_t *filter, cons
         int32_t v1[2];
         int32_t v2[2];
         int32_t v3[2];
-        tk_conv_quad_outputs(acc.a00, acc.a01, ch, lo, hi, full_range, v0);
-        tk_conv_quad_outputs(acc.a10, acc.a11, ch1, lo, hi, full_range, v1);
-        tk_conv_quad_outputs(acc.a20, acc.a21, ch2, lo, hi, full_range, v2);
-        tk_conv_quad_outputs(acc.a30, acc.a31, ch3, lo, hi, full_range, v3);
+        tk_conv_quad_outputs(acc.a00, acc.a01, ch, INT8_MIN, INT8_MAX, 1, v0);
+        tk_conv_quad_outputs(acc.a10, acc.a11, ch1, INT8_MIN, INT8_MAX, 1, v1);
+        tk_conv_quad_outputs(acc.a20, acc.a21, ch2, INT8_MIN, INT8_MAX, 1, v2);
+        tk_conv_quad_outputs(acc.a30, acc.a31, ch3, INT8_MIN, INT8_MAX, 1, v3);
         tk_store_int8x4(v0[0], v1[0], v2[0], v3[0], out0 + oc);
         tk_store_int8x4(v0[1], v1[1], v2[1], v3[1], out1 + oc);
+    }
+}
+
+/* The fused clamp [lo, hi] (inside int8) on `count` outputs shallow_block saturated to int8:
+ * clamping the saturated value gives the clamp of the value itself. Rewrites only bytes
+ * just written, so the overlap rule holds. */
+static void clamp_outputs(int8_t *out, int32_t count, int32_t lo, int32_t hi)
+{
+    for (int32_t i = 0; i < count; ++i) {
+        out[i] = (int8_t)tk_clamp(out[i], lo, hi);
     }
 }
 
@@ -347,11 +357,9 @@ tk_status tk_conv_shallow_s8(const tk_context *ctx, const tk_conv_params *params
             gather_pair(params, &g, input, b, y, x, y1, x1, pair, buffers, zero_row);
             int8_t *out0 = output + (b * pixels + pixel) * g.out_c;
             int8_t *out1 = output + (b * pixels + second) * g.out_c;
-            if (full_range) {
-                shallow_block(filter, channels, g.out_c, pairs, pair, &bounds, INT8_MIN, INT8_MAX, 1, out0, out1);
-            } else {
-                shallow_block(filter, channels, g.out_c, pairs, pair, &bounds, params->activation.min,
-                              params->activation.max, 0, out0, out1);
+            shallow_block(filter, channels, g.out_c, pairs, pair, &bounds, out0, out1);
+            if (!full_range) { /* out1 follows out0, or is out0 for an odd last pixel */
+                clamp_outputs(out0, (second - pixel + 1) * g.out_c, params->activation.min, params->activation.max);
             }
             /* Two pixels on: the second's successor. */
             y = x1 + 1 < g.out_w ? y1 : y1 + 1;
