@@ -193,10 +193,12 @@ QUAD_CASES = [
 ]
 
 # Per-channel layers whose channels shift right by every amount 1..31 or have a multiplier
-# of 0 (add_conv's shift_spread): pointwise and 3x3, both quads kernels.
+# of 0 (add_conv's shift_spread): pointwise, 3x3 and a 3-channel first layer, the three kernels
+# that read the quads records.
 SHIFT_SPREAD_CASES = [
     ConvCase(1, 5, 4, 16, 40, 1, 1, 1, 1, 1, "VALID", "NONE", True, True),
     ConvCase(1, 5, 5, 4, 40, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
+    ConvCase(1, 6, 5, 3, 40, 3, 3, 2, 2, 1, "SAME", "NONE", True, True),
 ]
 
 
@@ -204,6 +206,8 @@ def expected_dsp_conv_kernel(case: ConvCase) -> str:
     """The DSP build's CONV_2D kernel for ``case``, whose output scale (output_scale_for) makes every
     channel's requantization a right shift, as the "quads" kernels need."""
     quads = case.groups == 1 and case.out_channels % 4 == 0
+    if quads and case.in_channels % 4 != 0:
+        return "tk_conv_shallow_s8"
     if (case.kernel_h, case.kernel_w) == (1, 1):
         pairs = case.groups == 1 and case.out_channels % 2 == 0 and case.in_channels % 4 == 0
         return "tk_conv_1x1_quads_s8" if pairs else "tk_conv_1x1_s8"

@@ -125,7 +125,7 @@ def test_dsp_kernels_are_bit_exact_on_emulated_board(board: str, tmp_path: Path)
     tflite.write_bytes(b.finish(inputs, outputs))
     schedule = schedule_for(tflite, board, "fastest")  # the twins themselves, whatever the arena
     assert {op.variant for op in schedule.ops} == {"dsp"}
-    assert {op.kernel for op in schedule.ops} >= {"tk_conv_quads_s8", "tk_conv_1x1_quads_s8",
+    assert {op.kernel for op in schedule.ops} >= {"tk_conv_quads_s8", "tk_conv_1x1_quads_s8", "tk_conv_shallow_s8",
                                                   "tk_depthwise_conv_3x3_s8", "tk_depthwise_conv_dm1_s8",
                                                   "tk_depthwise_conv_c4_s8", "tk_fully_connected_folded_s8",
                                                   "tk_fully_connected_blocks8_s8"}

@@ -98,7 +98,11 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
     ("tk_conv_s8", "dsp"): _conv(*(replace(c, out_channels=c.out_channels + 1) for c in CONV_CASES),
                                  ConvCase(1, 6, 5, 6, 4, 3, 3, 1, 1, 1, "SAME", "NONE", True, True, groups=2))
     + _random(("tk_conv_s8", "dsp"), random_conv_case, conv_model),
-    ("tk_conv_quads_s8", "dsp"): _conv(*CONV_CASES) + _random(("tk_conv_quads_s8", "dsp"), random_conv_case, conv_model),
+    # Input depths in whole words go to the quads kernel, the others (first layers) to the shallow one.
+    ("tk_conv_quads_s8", "dsp"): _conv(*(replace(c, in_channels=4 * -(-c.in_channels // 4)) for c in CONV_CASES))
+    + _random(("tk_conv_quads_s8", "dsp"), random_conv_case, conv_model),
+    ("tk_conv_shallow_s8", "dsp"): _conv(*CONV_CASES[1:], ConvCase(1, 11, 9, 3, 8, 3, 3, 2, 2, 1, "SAME", "RELU6", True, True))
+    + _random(("tk_conv_shallow_s8", "dsp"), random_conv_case, conv_model),
     ("tk_conv_1x1_s8", "dsp"): _conv(
         ConvCase(1, 8, 8, 8, 7, 1, 1, 1, 1, 1, "VALID", "RELU6", False, True),
         ConvCase(1, 5, 7, 16, 5, 1, 1, 1, 1, 1, "SAME", "NONE", True, True),
@@ -156,7 +160,7 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
 }
 
 # Variants whose rule is exact, and how many bytes closer than its distance some case computes
-# wrong bytes: 1 for tk_conv_s8 (dsp) and the quads kernels (a pixel pair's inputs all read before
+# wrong bytes: 1 for tk_conv_s8 (dsp), the quads and shallow kernels (a pixel pair's inputs all read before
 # its writes); 2 for the depthwise kernels of depth multiplier 1, whose
 # rule (Order.CHANNEL_BY_CHANNEL) adds a byte so that it holds at every distance above it (one
 # byte closer, a whole number of pixels, is still right; two is not). The other variants
@@ -165,6 +169,7 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
 # tk_depthwise_conv_3x3_s8 (dsp) writes whole channel planes, so its rule is exactly 0 (``max_distance``):
 # one byte either way lands on a channel still to be read.
 TIGHT = {("tk_conv_s8", "dsp"): 1, ("tk_conv_quads_s8", "dsp"): 1, ("tk_conv_1x1_quads_s8", "dsp"): 1,
+         ("tk_conv_shallow_s8", "dsp"): 1,
          ("tk_depthwise_conv_s8", "reference"): 2,
          ("tk_depthwise_conv_3x3_s8", "dsp"): 1, ("tk_depthwise_conv_dm1_s8", "dsp"): 2,
          ("tk_depthwise_conv_c4_s8", "dsp"): 2}

@@ -30,7 +30,15 @@ from tinykit.ir import (
 )
 from tinykit.legality.common import describe
 from tinykit.schedule.kernels.conv import (
-    CHANNEL_PAIRS, DW3X3_PAIRS, DW_C4, FC_BLOCKS4_LAYOUT, FC_BLOCKS8_LAYOUT, FILTER_PAIRS, QUADS,
+    CHANNEL_PAIRS,
+    DW3X3_PAIRS,
+    DW_C4,
+    FC_BLOCKS4_LAYOUT,
+    FC_BLOCKS8_LAYOUT,
+    FILTER_PAIRS,
+    QUADS,
+    SHALLOW_PAIRS,
+    shallow_pairs_order,
 )
 from tinykit.schedule.variants import TFLITE_LAYOUT
 
@@ -101,13 +109,15 @@ def emit_conv_2d(op: Op, ctx: EmitContext) -> str:
     _, in_h, in_w, in_c = nhwc_shape(inp)
     params = ctx.struct("tk_conv_params", "params", _window_params(ctx, op, opts, (in_h, in_w), (k_h, k_w)))
     dims = _nhwc_kernel_dims(ctx, op, filt)
-    if ctx.kernel.weight_layout in (QUADS, CHANNEL_PAIRS):
+    if ctx.kernel.weight_layout in (QUADS, CHANNEL_PAIRS, SHALLOW_PAIRS):
         rows = filt.array().reshape(out_c, k_h * k_w * filt_c)
         bias_values = bias.array() if bias is not None else None
-        if ctx.kernel.weight_layout == QUADS:
-            ordered, folded = conv_quads_weights(rows), fold_input_offset(rows, bias_values, -inp.quant.single_zero_point)
-        else:
+        if ctx.kernel.weight_layout == CHANNEL_PAIRS:
             ordered, folded = filter_pairs(rows, bias_values, -inp.quant.single_zero_point, out_c)
+        else:
+            folded = fold_input_offset(rows, bias_values, -inp.quant.single_zero_point)
+            ordered = (conv_quads_weights(rows) if ctx.kernel.weight_layout == QUADS
+                       else conv_shallow_weights(rows, shallow_pairs_order(k_h, k_w, filt_c)))
         # Constants enter the weights file as they are named: filter, then the channel records.
         filter_name = ctx.constant(f"filter_{ctx.kernel.weight_layout}", ordered, "int8_t")
         records = conv_channel_records(folded, conv_channel_multipliers(op), out.quant.single_zero_point,
@@ -160,6 +170,19 @@ def conv_quads_weights(rows: np.ndarray) -> np.ndarray:
     # channel = 4 block + 2 pair + c, tap = 4 group + 2 t + half (t0 is t 0 half 0, t1 is t 0 half 1, ...)
     blocks = padded.reshape(out_c // 4, 2, 2, -1, 2, 2)  # [block, pair, c, group, t, half]
     return blocks.transpose(0, 3, 5, 1, 4, 2).ravel()
+
+
+def conv_shallow_weights(rows: np.ndarray, order: Sequence[tuple[int, int | None]]) -> np.ndarray:
+    """Filter rows [out_c, taps] (out_c a multiple of 4) in the "shallow_pairs" layout
+    (cortexm/tk_conv_shallow_s8.c): per block of four channels, per pair (low tap, high
+    tap or None for a zero tap) of ``order``, each channel's two taps as int16, little-endian."""
+    out_c, _ = rows.shape
+    padded = np.concatenate([rows.astype(np.int16), np.zeros((out_c, 1), dtype=np.int16)], axis=1)
+    zero = padded.shape[1] - 1
+    taps = np.array([[low, zero if high is None else high] for low, high in order])  # [pair, half]
+    pairs = padded[:, taps]  # [channel, pair, half]
+    blocks = pairs.reshape(out_c // 4, 4, len(order), 2).transpose(0, 2, 1, 3)  # [block, pair, channel, half]
+    return blocks.astype("<i2").ravel().view(np.int8)
 
 
 CHANNEL_RECORD_WORDS = 5  # TK_CONV_CHANNEL_WORDS in tinykit/conv_quads.h

@@ -52,8 +52,8 @@ def two_columns_in_place(op: Op) -> tuple[Overlap, ...]:
     """cortexm/tk_conv_s8.c: two output pixels per step, their patches copied to scratch
     (one group at a time) before any of their outputs is written; with several groups,
     group 0's outputs are written before group 1's patches are read. Also cortexm/tk_conv_quads_s8.c
-    (one group), which puts both pixels' inputs in its scratch pair before writing any of their
-    outputs."""
+    and cortexm/tk_conv_shallow_s8.c (one group), which put both pixels' inputs in their scratch
+    pair before writing any of their outputs."""
     grouped = op.inputs[1].shape[-1] != op.inputs[0].shape[-1]
     order = Order.WRITES_DURING_READS if grouped else Order.WRITES_AFTER_READS
     return (Overlap(0, window_min_distance(_conv_window(op), 2, order)),)
@@ -172,6 +172,64 @@ register(KernelVariant(
     description="im2col of two pixels straight into their interleaved pair (a word or a window row at a time), SMLAD blocked "
                 "4 channels x 2 pixels, "
                 "requantization constants prepared by the build",
+))
+
+
+# The weight layout of cortexm/tk_conv_shallow_s8.c (its header comment says
+# why): a pixel's taps as int16 pairs in the order shallow_pairs_order gives,
+# per block of four output channels and per pair the four channels' int16
+# pairs; with it the channel records of the "quads" kernels.
+# tinykit/codegen/ops/conv.py writes both.
+SHALLOW_PAIRS = "shallow_pairs"
+
+
+def shallow_pairs_order(filter_h: int, filter_w: int, depth: int) -> list[tuple[int, int | None]]:
+    """The taps (indices into a filter row of filter_h * filter_w * depth taps, TFLite's order)
+    of each int16 pair cortexm/tk_conv_shallow_s8.c gathers, low half first (None: a zero
+    tap): per window row (filter_w * depth contiguous bytes) each whole word's bytes
+    (b0, b2) and (b1, b3); the row's last bytes wait one at a time for a partner, the next
+    such byte (possibly of a later row); one still waiting at the end pairs with a zero tap."""
+    row = filter_w * depth
+    whole = row - row % 4
+    order: list[tuple[int, int | None]] = []
+    waiting: int | None = None
+    for ky in range(filter_h):
+        base = ky * row
+        for i in range(base, base + whole, 4):
+            order += [(i, i + 2), (i + 1, i + 3)]
+        for tap in range(base + whole, base + row):
+            if waiting is None:
+                waiting = tap
+            else:
+                order.append((waiting, tap))
+                waiting = None
+    if waiting is not None:
+        order.append((waiting, None))
+    return order
+
+
+def conv_shallow_pair_bytes(op: Op) -> int:
+    """cortexm/tk_conv_shallow_s8.c: two output pixels' patches as int16 pairs, interleaved
+    (8 bytes per pair of taps), then three window rows (filter_w * filter_c bytes) in whole words
+    (zero points, and one per pixel for rows partly outside the image), as its
+    tk_conv_shallow_s8_get_buffer_size computes it."""
+    _, k_h, k_w, filter_c = op.inputs[1].shape
+    return 8 * len(shallow_pairs_order(k_h, k_w, filter_c)) + 3 * (-(-k_w * filter_c // 4) * 4)
+
+
+def _shallow(op: Op) -> bool:
+    """Input depths that are not whole words (first layers: one or three channels), which
+    tk_conv_quads_s8 gathers tap by tap into int8 pairs and then widens for every block of
+    output channels; this kernel widens each tap once."""
+    return _quads(op) and op.inputs[0].shape[-1] % 4 != 0
+
+
+register(KernelVariant(
+    OpKind.CONV_2D, "tk_conv_shallow_s8", "dsp", ("cortexm/tk_conv_shallow_s8.c",), requires=frozenset({"dsp"}),
+    preference=25, applies=_shallow, scratch_bytes=conv_shallow_pair_bytes, weight_layout=SHALLOW_PAIRS,
+    overlaps=two_columns_in_place,
+    description="input depth not a multiple of 4 (first layers): two pixels' patches gathered once as int16 pairs, "
+                "int16 weights prepared by the build, LDRD and SMLAD blocked 4 channels x 2 pixels; quads requantization",
 ))
 
 

@@ -94,6 +94,20 @@ int32_t tk_conv_quads_s8_get_buffer_size(const tk_conv_params *params, const tk_
 int32_t tk_conv_s8_get_buffer_size(const tk_conv_params *params, const tk_dims *input_dims,
                                    const tk_dims *filter_dims, const tk_dims *output_dims);
 
+/* tk_conv_s8's results on cores with the DSP extension (cortexm/) for input
+ * depths that are not a multiple of 4 (first layers), from the build's
+ * constants: filter in the "shallow_pairs" layout (int16 taps) and the
+ * channel records of the quads kernels; one group, out_c a multiple of 4,
+ * right-shifting requantization. Two pixels' patches as int16 pairs in
+ * tk_conv_shallow_s8_get_buffer_size bytes of ctx. */
+tk_status tk_conv_shallow_s8(const tk_context *ctx, const tk_conv_params *params,
+                             const tk_dims *input_dims, const int8_t *input,
+                             const tk_dims *filter_dims, const int8_t *filter,
+                             const int32_t *channels,
+                             const tk_dims *output_dims, int8_t *output);
+int32_t tk_conv_shallow_s8_get_buffer_size(const tk_conv_params *params, const tk_dims *input_dims,
+                                           const tk_dims *filter_dims, const tk_dims *output_dims);
+
 /* TRANSPOSE_CONV. Input NHWC, filter [out_c, kh, kw, in_c], bias int32 [out_c]
  * or NULL; params as CONV_2D's (dilations unused; pad_h and pad_w are the
  * padding TFLite computes from the output size). Each input pixel scatters

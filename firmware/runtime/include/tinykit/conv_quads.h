@@ -67,6 +67,7 @@
 
 #include "tinykit/acle.h"
 #include "tinykit/conv.h"
+#include "tinykit/conv_geometry.h"
 #include "tinykit/dsp_dot.h"
 #include "tinykit/requantize.h"
 
@@ -80,6 +81,22 @@
 
 /* Output channels per block of the "quads" layout. */
 #define TK_CONV_QUAD 4
+
+/* The geometry of a CONV_2D the kernels with these records take (tk_conv_quads_s8,
+ * tk_conv_shallow_s8) in *g: one group, out_c a multiple of TK_CONV_QUAD, and an input
+ * zero point (-input_offset) an int8 can hold, since their padding is that zero point.
+ * TK_ERROR_ARGUMENT otherwise. */
+static inline tk_status tk_conv_quads_geometry(const tk_conv_params *params, const tk_dims *input_dims,
+                                               const tk_dims *filter_dims, const tk_dims *output_dims,
+                                               tk_conv_geometry *g)
+{
+    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, g) != TK_OK || g->filter_c != g->in_c ||
+        g->out_c % TK_CONV_QUAD != 0 || filter_dims->n != g->out_c || params->input_offset < -127 ||
+        params->input_offset > 128) {
+        return TK_ERROR_ARGUMENT;
+    }
+    return TK_OK;
+}
 
 /* A requantized with the prepared record `channel` (see above), the output
  * offset included, where A = 2 acc is the doubled accumulator. */

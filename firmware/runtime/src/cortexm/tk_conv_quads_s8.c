@@ -135,9 +135,7 @@ tk_status tk_conv_quads_s8(const tk_context *ctx, const tk_conv_params *params,
                            const tk_dims *output_dims, int8_t *output)
 {
     tk_conv_geometry g;
-    if (tk_conv_geometry_of(input_dims, filter_dims, output_dims, &g) != TK_OK || g.filter_c != g.in_c ||
-        g.out_c % TK_CONV_QUAD != 0 || filter_dims->n != g.out_c || params->input_offset < -127 ||
-        params->input_offset > 128) {
+    if (tk_conv_quads_geometry(params, input_dims, filter_dims, output_dims, &g) != TK_OK) {
         return TK_ERROR_ARGUMENT;
     }
     if (ctx == NULL || ctx->buf == NULL ||
