@@ -56,7 +56,7 @@ def test_new_kernels_are_bit_exact_on_qemu_m4(tmp_path: Path) -> None:
     assert result.bit_exact, result.render()
 
 
-# Shapes that take every path of the DSP twins: CONV_2D's quads kernels (their
+# Shapes that take every path of the DSP twins: CONV_2D's quads and triples kernels (their
 # inner loop is assembly on these cores), FULLY_CONNECTED blocks of four
 # units with depth tails and leftover units, over batches; ADD's tables; pools
 # with partial windows, channel tails and windows above 256 pixels; MEAN above
@@ -121,7 +121,7 @@ def test_dsp_kernels_are_bit_exact_on_emulated_board(board: str, tmp_path: Path)
     tflite.write_bytes(b.finish(inputs, outputs))
     schedule = schedule_for(tflite, board, "fastest")  # the twins themselves, whatever the arena
     assert {op.variant for op in schedule.ops} == {"dsp"}
-    assert {op.kernel for op in schedule.ops} >= {"tk_conv_quads_s8", "tk_conv_1x1_quads_s8",
+    assert {op.kernel for op in schedule.ops} >= {"tk_conv_quads_s8", "tk_conv_1x1_quads_s8", "tk_conv_triples_s8",
                                                   "tk_depthwise_conv_3x3_s8", "tk_depthwise_conv_dm1_s8",
                                                   "tk_depthwise_conv_c4_s8"}
     result = verify_model(tflite, tmp_path / "build", board=board, samples=3, seed=6, kernels="fastest")

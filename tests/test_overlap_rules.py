@@ -98,7 +98,14 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
     ("tk_conv_s8", "dsp"): _conv(*(replace(c, out_channels=c.out_channels + 1) for c in CONV_CASES),
                                  ConvCase(1, 6, 5, 6, 4, 3, 3, 1, 1, 1, "SAME", "NONE", True, True, groups=2))
     + _random(("tk_conv_s8", "dsp"), random_conv_case, conv_model),
-    ("tk_conv_quads_s8", "dsp"): _conv(*CONV_CASES) + _random(("tk_conv_quads_s8", "dsp"), random_conv_case, conv_model),
+    # Depth a multiple of 4 goes to tk_conv_triples_s8 (the fastest), so the quads kernel's first case has 6 channels.
+    ("tk_conv_quads_s8", "dsp"): _conv(replace(CONV_CASES[0], in_channels=6), *CONV_CASES[1:]) + _random(("tk_conv_quads_s8", "dsp"), random_conv_case, conv_model),
+    ("tk_conv_triples_s8", "dsp"): _conv(
+        ConvCase(1, 7, 6, 4, 4, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
+        ConvCase(2, 9, 5, 8, 8, 3, 2, 2, 2, 1, "SAME", "NONE", True, True),
+        ConvCase(1, 6, 7, 8, 6, 3, 3, 1, 1, 2, "VALID", "NONE", False, True),
+        ConvCase(1, 8, 8, 16, 8, 3, 3, 1, 1, 1, "SAME", "NONE", True, True),
+    ) + _random(("tk_conv_triples_s8", "dsp"), random_conv_case, conv_model),
     ("tk_conv_1x1_s8", "dsp"): _conv(
         ConvCase(1, 8, 8, 8, 7, 1, 1, 1, 1, 1, "VALID", "RELU6", False, True),
         ConvCase(1, 5, 7, 16, 5, 1, 1, 1, 1, 1, "SAME", "NONE", True, True),
@@ -161,6 +168,7 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
 # tk_depthwise_conv_3x3_s8 (dsp) writes whole channel planes, so its rule is exactly 0 (``max_distance``):
 # one byte either way lands on a channel still to be read.
 TIGHT = {("tk_conv_s8", "dsp"): 1, ("tk_conv_quads_s8", "dsp"): 1, ("tk_conv_1x1_quads_s8", "dsp"): 1,
+         ("tk_conv_triples_s8", "dsp"): 1,
          ("tk_depthwise_conv_s8", "reference"): 2,
          ("tk_depthwise_conv_3x3_s8", "dsp"): 1, ("tk_depthwise_conv_dm1_s8", "dsp"): 2,
          ("tk_depthwise_conv_c4_s8", "dsp"): 2}
