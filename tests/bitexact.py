@@ -100,7 +100,7 @@ def placed_at_distance(distance: int) -> Callable[[Graph, Schedule], MemoryPlan]
 
 
 def mismatches_at_distance(model: bytes, tmp_path: Path, distance: int, features: Iterable[str],
-                           samples: int = 10, seed: int = 0) -> tuple[CompiledModel, int, int]:
+                           samples: int = 10, seed: int = 0, kernels: str = "fastest") -> tuple[CompiledModel, int, int]:
     """The one-op ``model`` built (host, -Werror, ASan + UBSan) with its output
     ``distance`` bytes below its input (``placed_at_distance``) and run on random
     inputs: the build, and how many of how many output bytes differ from
@@ -108,9 +108,11 @@ def mismatches_at_distance(model: bytes, tmp_path: Path, distance: int, features
     tmp_path.mkdir(parents=True, exist_ok=True)
     tflite = tmp_path / "model.tflite"
     tflite.write_bytes(model)
-    # kernels="fastest": the case tests the preferred variant's rule, even where a slower one plans smaller.
+    # kernels="fastest" by default: the case tests the preferred variant's rule, even where a slower
+    # one plans smaller; "auto" tests a variant the memory-aware choice takes (its choice is planned
+    # with the real planner, then the output is placed at ``distance``).
     compiled = compile_tflite(tflite, tmp_path / "build", board="host", source_name=tflite.name, features=features,
-                              kernels="fastest", planner=placed_at_distance(distance))
+                              kernels=kernels, planner=placed_at_distance(distance))
     host = build_host(compiled.folder, sanitize=True, shared_library=False)
     inputs = random_samples(compiled.graph, samples, seed)
     compared, mismatched, _ = compare(run_tflm(model, inputs), run_host(host, compiled.graph, inputs))

@@ -56,3 +56,18 @@ def test_no_swap_where_the_fastest_kernels_already_reach_the_bound(zoo_cache: Pa
     features = get_board("qemu_m7").features
     assert memory_aware_kernels(graph, features) == select_kernels(graph, features)
     assert memory_aware_kernels(graph, features, "reference") == select_kernels(graph, features, "reference")
+
+
+def test_resnet8_layers_whose_input_stays_live_take_the_widest_scratch_that_fits(zoo_cache: Path) -> None:
+    """ResNet-8's first stack: op 1's input is the residual ADD's too, so its output cannot overlay it,
+    and op 2 is the arena's peak (the residual, its input and its output overlaid, its scratch). The
+    fastest kernel (three widened patches) would enlarge the arena at both; op 1 takes the two widened
+    patches of tk_conv_quads_wide_s8, which fit under op 2's peak, and op 2 the int8 pixel pair."""
+    graph = read_tflite(converted("resnet8", zoo_cache))
+    features = get_board("qemu_m7").features
+    fastest = select_kernels(graph, features)
+    assert {fastest.op(i).kernel for i in (1, 2, 4, 8, 9)} == {"tk_conv_triples_s8"}
+    chosen = memory_aware_kernels(graph, features)
+    assert [chosen.op(i).kernel for i in (1, 2)] == ["tk_conv_quads_wide_s8", "tk_conv_quads_s8"]
+    assert chosen.op(4).kernel == chosen.op(9).kernel == "tk_conv_triples_s8"
+    assert plan_graph(graph, chosen).arena_bytes < plan_graph(graph, fastest).arena_bytes

@@ -190,6 +190,11 @@ QUAD_CASES = [
     # Depth a multiple of 4: im2col a word (four channels) at a time, padding included.
     ConvCase(1, 5, 6, 8, 8, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
     ConvCase(2, 7, 5, 4, 4, 3, 2, 2, 1, 2, "SAME", "NONE", False, True),
+    # Depth a multiple of 4, even output channels (tk_conv_triples_s8): three pixels a step with a
+    # pixel left over, stride 2 over batches, a dilated 5x3 window partly outside on every side.
+    ConvCase(1, 7, 7, 16, 6, 3, 3, 1, 1, 1, "SAME", "NONE", True, True),
+    ConvCase(2, 8, 5, 8, 10, 3, 3, 2, 2, 1, "SAME", "RELU", False, True),
+    ConvCase(1, 6, 9, 12, 4, 5, 3, 1, 2, 2, "SAME", "RELU6", True, False),
 ]
 
 # Per-channel layers whose channels shift right by every amount 1..31 or have a multiplier
@@ -208,9 +213,11 @@ def expected_dsp_conv_kernel(case: ConvCase) -> str:
     quads = case.groups == 1 and case.out_channels % 4 == 0
     if quads and case.in_channels % 4 != 0:
         return "tk_conv_shallow_s8"
+    pairs = case.groups == 1 and case.out_channels % 2 == 0 and case.in_channels % 4 == 0
     if (case.kernel_h, case.kernel_w) == (1, 1):
-        pairs = case.groups == 1 and case.out_channels % 2 == 0 and case.in_channels % 4 == 0
         return "tk_conv_1x1_quads_s8" if pairs else "tk_conv_1x1_s8"
+    if pairs:
+        return "tk_conv_triples_s8"
     return "tk_conv_quads_s8" if quads else "tk_conv_s8"
 
 
@@ -223,6 +230,17 @@ def test_conv_matches_tflite_micro(case: ConvCase, features: frozenset[str], tmp
     assert compiled.schedule.features == features
     assert conv.variant == ("dsp" if "dsp" in features else "reference")
     assert conv.kernel == (expected_dsp_conv_kernel(case) if conv.variant == "dsp" else "tk_conv_s8")
+
+
+@pytest.mark.parametrize("case", QUAD_CASES[7:9], ids=str)
+def test_depth_in_words_runs_the_quads_kernel_where_its_pair_saves_arena(case: ConvCase, tmp_path: Path) -> None:
+    """A layer alone is its arena's peak, where tk_conv_quads_s8's pixel pair (2 x taps bytes) beats
+    tk_conv_triples_s8's three widened patches (6 x taps): the default build runs the quads kernel's
+    word-at-a-time im2col, as ResNet-8's 32x32x16 layers do, and it stays exact."""
+    rng = np.random.default_rng(case_seed(case))
+    compiled = assert_bit_exact(conv_model(case, rng), tmp_path, samples=20, seed=7, features=frozenset({"dsp"}),
+                                kernels="auto")
+    assert compiled.schedule.ops[0].kernel == "tk_conv_quads_s8"
 
 
 @pytest.mark.parametrize("case", SHIFT_SPREAD_CASES, ids=str)

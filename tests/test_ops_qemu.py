@@ -56,7 +56,7 @@ def test_new_kernels_are_bit_exact_on_qemu_m4(tmp_path: Path) -> None:
     assert result.bit_exact, result.render()
 
 
-# Shapes that take every path of the DSP twins: CONV_2D's quads kernels (their
+# Shapes that take every path of the DSP twins: CONV_2D's quads and triples kernels (their
 # inner loop is assembly on these cores), FULLY_CONNECTED blocks of four
 # units (small layers) and of eight (tk_fully_connected_blocks8_s8's assembly:
 # 32 depths per pass, then four) with depth tails and leftover units, over
@@ -125,10 +125,30 @@ def test_dsp_kernels_are_bit_exact_on_emulated_board(board: str, tmp_path: Path)
     tflite.write_bytes(b.finish(inputs, outputs))
     schedule = schedule_for(tflite, board, "fastest")  # the twins themselves, whatever the arena
     assert {op.variant for op in schedule.ops} == {"dsp"}
-    assert {op.kernel for op in schedule.ops} >= {"tk_conv_quads_s8", "tk_conv_1x1_quads_s8", "tk_conv_shallow_s8",
+    assert {op.kernel for op in schedule.ops} >= {"tk_conv_1x1_quads_s8", "tk_conv_shallow_s8", "tk_conv_triples_s8",
                                                   "tk_depthwise_conv_3x3_s8", "tk_depthwise_conv_dm1_s8",
                                                   "tk_depthwise_conv_c4_s8", "tk_fully_connected_folded_s8",
                                                   "tk_fully_connected_blocks8_s8"}
     result = verify_model(tflite, tmp_path / "build", board=board, samples=3, seed=6, kernels="fastest")
+    assert result.compared_bytes > 0
+    assert result.bit_exact, result.render()
+
+
+@pytest.mark.parametrize("board", ["qemu_m4", "qemu_m7", "qemu_m33"])
+def test_quads_conv_kernel_is_bit_exact_on_emulated_board(board: str, tmp_path: Path) -> None:
+    """tk_conv_quads_s8 is never a layer's fastest kernel (tk_conv_triples_s8 and tk_conv_shallow_s8
+    are), so the image above does not run it; layers alone, where the memory-aware choice takes
+    it for its pixel pair's smaller scratch, do."""
+    rng = np.random.default_rng(79)
+    b = ModelBuilder()
+    inputs, outputs = [], []
+    for case in QUAD_CASES[7:9]:
+        x, y = add_conv(b, case, rng)
+        inputs.append(x)
+        outputs.append(y)
+    tflite = tmp_path / "quads.tflite"
+    tflite.write_bytes(b.finish(inputs, outputs))
+    assert [op.kernel for op in schedule_for(tflite, board, "auto").ops] == ["tk_conv_quads_s8"] * 2
+    result = verify_model(tflite, tmp_path / "build", board=board, samples=3, seed=6, kernels="auto")
     assert result.compared_bytes > 0
     assert result.bit_exact, result.render()

@@ -32,9 +32,10 @@ from test_op_depthwise import DepthwiseCase, depthwise_model, random_depthwise_c
 from test_op_fully_connected import FullyConnectedCase, fully_connected_model
 
 from tinykit.frontend.tflite_reader import read_tflite
-from tinykit.ir import OpKind
+from tinykit.ir import Graph, OpKind
 from tinykit.planner import check_no_overlap
-from tinykit.schedule import Overlap, select_kernels, variants_of
+from tinykit.planner.kernel_choice import memory_aware_kernels
+from tinykit.schedule import Overlap, Schedule, variants_of
 from tinykit.schedule.overlap import Order, Window, no_overlap, same_size_inputs, window_min_distance
 
 
@@ -61,7 +62,7 @@ def _random(key: tuple[str, str], draw: Callable, model: Callable, count: int = 
             path = Path(folder) / "model.tflite"
             path.write_bytes(model(case, np.random.default_rng(case_seed(case))))
             graph = read_tflite(path)
-            (entry,) = select_kernels(graph, _features(key)).ops
+            (entry,) = _schedule(graph, key).ops
             (op,) = graph.ops
             if (entry.kernel, entry.variant) == key and \
                     -op.inputs[0].nbytes < entry.overlaps[0].min_distance < op.outputs[0].nbytes:
@@ -69,6 +70,20 @@ def _random(key: tuple[str, str], draw: Callable, model: Callable, count: int = 
             if len(found) == count:
                 break
     return found
+
+
+# The kernels mode each key's cases are built with: "fastest" runs the preferred variant, and
+# tk_conv_quads_s8, never the fastest where it applies (tk_conv_triples_s8 and tk_conv_shallow_s8
+# are), runs where the memory-aware choice takes it for its smaller scratch.
+KERNEL_MODE = {("tk_conv_quads_s8", "dsp"): "auto"}
+
+
+def _mode(key: tuple[str, str]) -> str:
+    return KERNEL_MODE.get(key, "fastest")
+
+
+def _schedule(graph: Graph, key: tuple[str, str]) -> Schedule:
+    return memory_aware_kernels(graph, _features(key), _mode(key))
 
 
 def _features(key: tuple[str, str]) -> frozenset[str]:
@@ -98,11 +113,19 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
     ("tk_conv_s8", "dsp"): _conv(*(replace(c, out_channels=c.out_channels + 1) for c in CONV_CASES),
                                  ConvCase(1, 6, 5, 6, 4, 3, 3, 1, 1, 1, "SAME", "NONE", True, True, groups=2))
     + _random(("tk_conv_s8", "dsp"), random_conv_case, conv_model),
-    # Input depths in whole words go to the quads kernel, the others (first layers) to the shallow one.
+    # Input depths in whole words go to the quads kernel (where the memory-aware choice prefers its
+    # pixel pair to the triples' three widened patches: KERNEL_MODE), the others (first layers) to the
+    # shallow one.
     ("tk_conv_quads_s8", "dsp"): _conv(*(replace(c, in_channels=4 * -(-c.in_channels // 4)) for c in CONV_CASES))
     + _random(("tk_conv_quads_s8", "dsp"), random_conv_case, conv_model),
     ("tk_conv_shallow_s8", "dsp"): _conv(*CONV_CASES[1:], ConvCase(1, 11, 9, 3, 8, 3, 3, 2, 2, 1, "SAME", "RELU6", True, True))
     + _random(("tk_conv_shallow_s8", "dsp"), random_conv_case, conv_model),
+    ("tk_conv_triples_s8", "dsp"): _conv(
+        ConvCase(1, 7, 6, 4, 4, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
+        ConvCase(2, 9, 5, 8, 8, 3, 2, 2, 2, 1, "SAME", "NONE", True, True),
+        ConvCase(1, 6, 7, 8, 6, 3, 3, 1, 1, 2, "VALID", "NONE", False, True),
+        ConvCase(1, 8, 8, 16, 8, 3, 3, 1, 1, 1, "SAME", "NONE", True, True),
+    ) + _random(("tk_conv_triples_s8", "dsp"), random_conv_case, conv_model),
     ("tk_conv_1x1_s8", "dsp"): _conv(
         ConvCase(1, 8, 8, 8, 7, 1, 1, 1, 1, 1, "VALID", "RELU6", False, True),
         ConvCase(1, 5, 7, 16, 5, 1, 1, 1, 1, 1, "SAME", "NONE", True, True),
@@ -169,7 +192,7 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
 # tk_depthwise_conv_3x3_s8 (dsp) writes whole channel planes, so its rule is exactly 0 (``max_distance``):
 # one byte either way lands on a channel still to be read.
 TIGHT = {("tk_conv_s8", "dsp"): 1, ("tk_conv_quads_s8", "dsp"): 1, ("tk_conv_1x1_quads_s8", "dsp"): 1,
-         ("tk_conv_shallow_s8", "dsp"): 1,
+         ("tk_conv_shallow_s8", "dsp"): 1, ("tk_conv_triples_s8", "dsp"): 1,
          ("tk_depthwise_conv_s8", "reference"): 2,
          ("tk_depthwise_conv_3x3_s8", "dsp"): 1, ("tk_depthwise_conv_dm1_s8", "dsp"): 2,
          ("tk_depthwise_conv_c4_s8", "dsp"): 2}
@@ -192,7 +215,7 @@ def _rule(model: bytes, key: tuple[str, str], tmp_path: Path) -> tuple[Overlap, 
     tmp_path.mkdir()
     (tmp_path / "model.tflite").write_bytes(model)
     graph = read_tflite(tmp_path / "model.tflite")
-    (entry,) = select_kernels(graph, _features(key)).ops
+    (entry,) = _schedule(graph, key).ops
     assert (entry.kernel, entry.variant) == key
     (rule,) = entry.overlaps
     (op,) = graph.ops
@@ -207,17 +230,20 @@ def test_output_at_the_rule_distance_below_its_input_is_bit_exact(
     features = _features(key)
     rule, out_bytes, in_bytes = _rule(model, key, tmp_path / "rule")
     assert -in_bytes < rule.min_distance < out_bytes, f"{name}: the buffers cannot overlap at {rule.min_distance}"
-    compiled, mismatched, compared = mismatches_at_distance(model, tmp_path / "at", rule.min_distance, features)
+    compiled, mismatched, compared = mismatches_at_distance(model, tmp_path / "at", rule.min_distance, features, kernels=_mode(key))
     assert compiled.plan.used_overlaps(), "the placement does not overlap output and input"
     assert check_no_overlap(compiled.plan) == []
     assert mismatched == 0, f"{mismatched} of {compared} bytes differ at distance {rule.min_distance}"
-    closer, _, _ = mismatches_at_distance(model, tmp_path / "closer", rule.min_distance - 1, features, samples=1)
+    closer, _, _ = mismatches_at_distance(model, tmp_path / "closer", rule.min_distance - 1, features, samples=1,
+                                     kernels=_mode(key))
     assert any("only" in problem for problem in check_no_overlap(closer.plan))
     if rule.max_distance is not None:  # a bounded rule: safe up to its end, refused past it
         if rule.max_distance != rule.min_distance:
-            _, mismatched, compared = mismatches_at_distance(model, tmp_path / "end", rule.max_distance, features)
+            _, mismatched, compared = mismatches_at_distance(model, tmp_path / "end", rule.max_distance, features,
+                                                          kernels=_mode(key))
             assert mismatched == 0, f"{mismatched} of {compared} bytes differ at distance {rule.max_distance}"
-        farther, _, _ = mismatches_at_distance(model, tmp_path / "farther", rule.max_distance + 1, features)
+        farther, _, _ = mismatches_at_distance(model, tmp_path / "farther", rule.max_distance + 1, features,
+                                              kernels=_mode(key))
         assert any("only" in problem for problem in check_no_overlap(farther.plan))
 
 
@@ -232,7 +258,7 @@ def _some_case_is_wrong(key: tuple[str, str], tmp_path: Path, distance: Callable
         placed = distance(rule)
         if placed is None:
             return None
-        _, mismatched, _ = mismatches_at_distance(model, tmp_path / f"case{number}", placed, features)
+        _, mismatched, _ = mismatches_at_distance(model, tmp_path / f"case{number}", placed, features, kernels=_mode(key))
         if mismatched:
             return True
     return False

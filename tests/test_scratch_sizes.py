@@ -121,6 +121,8 @@ SIZE_CALLS: dict[tuple[str, str], SizeCall] = {
     ("tk_conv_quads_s8", "dsp"): SizeCall(_conv_ops, lambda op: _conv_size_call(op, "tk_conv_quads_s8")),
     ("tk_conv_1x1_quads_s8", "dsp"): SizeCall(_conv_ops, lambda op: _conv_size_call(op, "tk_conv_1x1_quads_s8")),
     ("tk_conv_shallow_s8", "dsp"): SizeCall(_conv_ops, lambda op: _conv_size_call(op, "tk_conv_shallow_s8")),
+    ("tk_conv_triples_s8", "dsp"): SizeCall(_conv_ops, lambda op: _conv_size_call(op, "tk_conv_triples_s8")),
+    ("tk_conv_quads_wide_s8", "dsp"): SizeCall(_conv_ops, lambda op: _conv_size_call(op, "tk_conv_quads_wide_s8")),
     ("tk_transpose_conv_s8", "reference"): SizeCall(transpose_conv_ops, _transpose_conv_size_call),
     ("tk_unidirectional_sequence_lstm_s8", "reference"): SizeCall(_lstm_ops, _lstm_size_call),
     ("tk_depthwise_conv_3x3_s8", "dsp"): SizeCall(_depthwise_ops, _depthwise_size_call),

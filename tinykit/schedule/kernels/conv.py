@@ -6,7 +6,8 @@ import numpy as np
 
 from tinykit.codegen.quant import conv_channel_multipliers
 from tinykit.ir import Conv2DOptions, DepthwiseConv2DOptions, Op, OpKind
-from tinykit.schedule.overlap import Order, Overlap, Window, exactly_in_place, window_min_distance, window_of
+from tinykit.schedule.overlap import (Order, Overlap, Window, exactly_in_place, no_overlap, window_min_distance,
+                                      window_of)
 from tinykit.schedule.variants import KernelVariant, reference, register
 
 
@@ -233,6 +234,36 @@ register(KernelVariant(
 ))
 
 
+def _quads_wide(op: Op) -> bool:
+    return _quads(op) and op.inputs[1].shape[-1] % 4 == 0
+
+
+def widened_patches_bytes(op: Op, pixels: int) -> int:
+    """``pixels`` output pixels' patches (filter_h * filter_w * filter_c taps) widened to int16, as
+    tinykit/conv_quads.h's tk_conv_widened_patches_bytes computes it for the kernels that widen them."""
+    _, k_h, k_w, filter_c = op.inputs[1].shape
+    return pixels * 2 * k_h * k_w * filter_c
+
+
+def conv_quads_wide_bytes(op: Op) -> int:
+    """cortexm/tk_conv_quads_wide_s8.c: two widened patches."""
+    return widened_patches_bytes(op, 2)
+
+
+# Between tk_conv_quads_s8 and tk_conv_triples_s8 in speed and in scratch: the memory-aware
+# choice takes it where the triples' three patches would enlarge the arena and its two do not
+# (ResNet-8's second layer, whose input stays live for the residual ADD, so that no overlap is
+# lost). Never the fastest variant of a layer alone, it claims no overlap with its input (the
+# op tests cannot put a one-op model on it to run a rule at its limit).
+register(KernelVariant(
+    OpKind.CONV_2D, "tk_conv_quads_wide_s8", "dsp", ("cortexm/tk_conv_quads_wide_s8.c",), requires=frozenset({"dsp"}),
+    preference=16, applies=_quads_wide, scratch_bytes=conv_quads_wide_bytes, weight_layout=QUADS,
+    overlaps=no_overlap,
+    description="depth a multiple of 4: im2col of two pixels widened once to int16 in scratch, SMLAD blocked "
+                "4 channels x 2 pixels (30 instructions per 32 MACs), requantization constants prepared by the build",
+))
+
+
 # The weight layout of cortexm/tk_conv_1x1_quads_s8.c: filter rows (a depth that is a multiple
 # of 4) paired and interleaved four bytes at a time, FILTER_PAIRS's order, and instead of quant
 # and bias the "quads" kernels' channel records; tinykit/codegen/ops/conv.py writes both.
@@ -252,8 +283,8 @@ def conv_1x1_triple_bytes(op: Op) -> int:
 
 
 def three_columns_in_place(op: Op) -> tuple[Overlap, ...]:
-    """cortexm/tk_conv_1x1_quads_s8.c: three output pixels per step, all three inputs widened
-    into scratch before any of their outputs is written."""
+    """cortexm/tk_conv_1x1_quads_s8.c and cortexm/tk_conv_triples_s8.c: three output pixels per
+    step, all three inputs (patches) widened into scratch before any of their outputs is written."""
     return (Overlap(0, window_min_distance(_conv_window(op), 3, Order.WRITES_AFTER_READS)),)
 
 
@@ -264,6 +295,29 @@ register(KernelVariant(
     description="1x1 filters, depth a multiple of 4: three pixels widened once to doubled int16 in scratch, SMLAD "
                 "blocked 2 channels x 3 pixels, SMMLAR requantization from records prepared by the build; "
                 "all three pixels read before any output",
+))
+
+
+def _triples(op: Op) -> bool:
+    out_c, _, _, filter_c = op.inputs[1].shape
+    return (filter_c == op.inputs[0].shape[-1] and filter_c % 4 == 0 and out_c % 2 == 0
+            and _requantization_shifts_right(op))
+
+
+def conv_triples_bytes(op: Op) -> int:
+    """cortexm/tk_conv_triples_s8.c: three widened patches."""
+    return widened_patches_bytes(op, 3)
+
+
+# Above tk_conv_quads_s8 where both apply (depth a multiple of 4: every layer but a first one):
+# widening each patch once pays for the scratch three times the pair's.
+register(KernelVariant(
+    OpKind.CONV_2D, "tk_conv_triples_s8", "dsp", ("cortexm/tk_conv_triples_s8.c",), requires=frozenset({"dsp"}),
+    preference=17, applies=_triples, scratch_bytes=conv_triples_bytes, overlaps=three_columns_in_place,
+    weight_layout=CHANNEL_PAIRS,
+    description="depth a multiple of 4: im2col of three pixels widened once to doubled int16 in scratch, SMLAD "
+                "blocked 2 channels x 3 pixels (the 1x1 quads kernel's loop), SMMLAR requantization from records "
+                "prepared by the build; all three patches read before any output",
 ))
 
 

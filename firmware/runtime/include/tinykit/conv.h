@@ -73,7 +73,12 @@ tk_status tk_conv_1x1_s8(const tk_context *ctx, const tk_conv_params *params, co
  * of 4 and an even out_c, reads its filter in the "channel_pairs" layout and
  * widens three input pixels in tk_conv_1x1_quads_s8_get_buffer_size bytes of
  * ctx; the other one needs out_c a multiple of 4, reads the "quads" layout
- * and im2cols two pixels into tk_conv_quads_s8_get_buffer_size bytes. */
+ * and im2cols two pixels into tk_conv_quads_s8_get_buffer_size bytes; the
+ * triples kernel, for any filter with a depth multiple of 4 and an even out_c,
+ * reads "channel_pairs" and im2cols three pixels widened to int16 into
+ * tk_conv_triples_s8_get_buffer_size bytes; the quads wide kernel (depth a
+ * multiple of 4, "quads" layout) widens two pixels' patches into
+ * tk_conv_quads_wide_s8_get_buffer_size bytes. */
 tk_status tk_conv_1x1_quads_s8(const tk_context *ctx, const tk_conv_params *params,
                                const tk_dims *input_dims, const int8_t *input,
                                const tk_dims *filter_dims, const int8_t *filter,
@@ -84,10 +89,24 @@ tk_status tk_conv_quads_s8(const tk_context *ctx, const tk_conv_params *params,
                            const tk_dims *filter_dims, const int8_t *filter,
                            const int32_t *channels,
                            const tk_dims *output_dims, int8_t *output);
+tk_status tk_conv_quads_wide_s8(const tk_context *ctx, const tk_conv_params *params,
+                                const tk_dims *input_dims, const int8_t *input,
+                                const tk_dims *filter_dims, const int8_t *filter,
+                                const int32_t *channels,
+                                const tk_dims *output_dims, int8_t *output);
+tk_status tk_conv_triples_s8(const tk_context *ctx, const tk_conv_params *params,
+                             const tk_dims *input_dims, const int8_t *input,
+                             const tk_dims *filter_dims, const int8_t *filter,
+                             const int32_t *channels,
+                             const tk_dims *output_dims, int8_t *output);
 int32_t tk_conv_1x1_quads_s8_get_buffer_size(const tk_conv_params *params, const tk_dims *input_dims,
                                              const tk_dims *filter_dims, const tk_dims *output_dims);
 int32_t tk_conv_quads_s8_get_buffer_size(const tk_conv_params *params, const tk_dims *input_dims,
                                          const tk_dims *filter_dims, const tk_dims *output_dims);
+int32_t tk_conv_quads_wide_s8_get_buffer_size(const tk_conv_params *params, const tk_dims *input_dims,
+                                              const tk_dims *filter_dims, const tk_dims *output_dims);
+int32_t tk_conv_triples_s8_get_buffer_size(const tk_conv_params *params, const tk_dims *input_dims,
+                                           const tk_dims *filter_dims, const tk_dims *output_dims);
 /* Scratch bytes tk_conv_s8 needs in ctx on cores with the DSP extension
  * (cortexm/tk_conv_s8.c: two int8 input patches); the reference needs none and
  * does not define it. */

@@ -162,60 +162,95 @@ typedef struct {
         "smlad %[a30], %[f], %[x0], %[a30]\n\t" \
         "smlad %[a31], %[f], %[x1], %[a31]\n\t"
 
+/* A quarter step of the wide pair's loop (assembly): one widened word of each pixel (two
+ * taps) against one filter word (those taps of channels ca and cb). */
+#define TK_CONV_QUADS_WIDE_CHANNELS(ca, cb) \
+        "ldr %[f], [%[w]], #4\n\t" \
+        "sxtb16 %[g], %[f]\n\t" \
+        "sxtb16 %[f], %[f], ror #8\n\t" \
+        "smlad %[a" #ca "0], %[g], %[x0], %[a" #ca "0]\n\t" \
+        "smlad %[a" #ca "1], %[g], %[x1], %[a" #ca "1]\n\t" \
+        "smlad %[a" #cb "0], %[f], %[x0], %[a" #cb "0]\n\t" \
+        "smlad %[a" #cb "1], %[f], %[x1], %[a" #cb "1]\n\t"
+
+/* Half of four taps of the wide pair: both pixels' widened words of two taps (one LDRD), the
+ * four channels. */
+#define TK_CONV_QUADS_WIDE_HALF \
+        "ldrd %[x0], %[x1], [%[s]], #8\n\t" \
+        TK_CONV_QUADS_WIDE_CHANNELS(0, 1) TK_CONV_QUADS_WIDE_CHANNELS(2, 3)
+
+/* tk_conv_quads_dot's loop with `half` as its half step: eight taps per pass, entered at the
+ * second four with a depth of 4 modulo 8; 14 registers (eight accumulators, two pointers, two
+ * widened inputs, a filter word and its widening), so `stop` is read from memory. */
+#define TK_CONV_QUADS_LOOP(half) \
+    __asm__ volatile( \
+        "ldr %[f], %[half_pass]\n\t" \
+        "cmp %[f], #0\n\t" \
+        "bne 2f\n\t" \
+        "1:\n\t" \
+        half half \
+        "2:\n\t" \
+        half half \
+        "ldr %[f], %[stop]\n\t" \
+        "cmp %[s], %[f]\n\t" \
+        "bne 1b\n\t" \
+        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20), [a21] "+r"(a21), \
+          [a30] "+r"(a30), [a31] "+r"(a31), [s] "+r"(s), [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [f] "=&r"(f), \
+          [g] "=&r"(g) \
+        : [stop] "m"(stop), [half_pass] "m"(half_pass) \
+        : "cc", "memory")
+
 /* Adds to *acc the sums of four channels' filter words `w` (the "quads"
- * layout) with the two pixels interleaved in pair[0 .. end). */
-static inline TK_CONV_QUADS_INLINE void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, const int8_t *end, tk_conv_quad_acc *acc)
+ * layout, `depth` taps) with the two pixels in `pair`: interleaved int8, or
+ * with `wide` (a constant) widened to int16 in the "wide pair" layout (per
+ * four taps t0..t3 the words pixel 0 (t0, t2), pixel 1 (t0, t2), pixel 0
+ * (t1, t3), pixel 1 (t1, t3)), which the loop loads with one LDRD per two
+ * taps and never widens: 30 instructions per four taps instead of 34. */
+static inline TK_CONV_QUADS_INLINE void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, int32_t depth, int wide,
+                                                          tk_conv_quad_acc *acc)
 {
 #if defined(__ARM_FEATURE_DSP)
     /* GCC 12 spills four accumulators from the C loop below (17 registers
      * would hold everything), which costs it half its speed: written out, the
-     * loop needs 14 (eight accumulators, two pointers, two widened inputs, a
-     * filter word and its widening) and reads `end` from memory. It does
-     * eight taps per pass; with a depth of 4 modulo 8 it enters at the
-     * second four. */
-    const int32_t half_pass = (int32_t)((end - pair) / 2) % 8; /* 4 when the depth is 4 modulo 8 */
+     * loop needs 14. */
+    const int32_t half_pass = depth % 8; /* 4 when the depth is 4 modulo 8 */
     int32_t a00 = acc->a00, a01 = acc->a01, a10 = acc->a10, a11 = acc->a11;
     int32_t a20 = acc->a20, a21 = acc->a21, a30 = acc->a30, a31 = acc->a31;
     int32_t x0, x1, f, g;
     const int8_t *s = pair;
-    const int8_t *stop = end;
-    __asm__ volatile(
-        "ldr %[f], %[half_pass]\n\t"
-        "cmp %[f], #0\n\t"
-        "bne 2f\n\t"
-        "1:\n\t"
-        TK_CONV_QUADS_HALF
-        TK_CONV_QUADS_HALF
-        "2:\n\t"
-        TK_CONV_QUADS_HALF
-        TK_CONV_QUADS_HALF
-        "ldr %[f], %[stop]\n\t"
-        "cmp %[s], %[f]\n\t"
-        "bne 1b\n\t"
-        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20), [a21] "+r"(a21),
-          [a30] "+r"(a30), [a31] "+r"(a31), [s] "+r"(s), [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [f] "=&r"(f),
-          [g] "=&r"(g)
-        : [stop] "m"(stop), [half_pass] "m"(half_pass)
-        : "cc", "memory");
+    const int8_t *stop = pair + (wide ? 4 : 2) * depth;
+    if (wide) {
+        TK_CONV_QUADS_LOOP(TK_CONV_QUADS_WIDE_HALF);
+    } else {
+        TK_CONV_QUADS_LOOP(TK_CONV_QUADS_HALF);
+    }
     acc->a00 = a00, acc->a01 = a01, acc->a10 = a10, acc->a11 = a11;
     acc->a20 = a20, acc->a21 = a21, acc->a30 = a30, acc->a31 = a31;
 #else
-    for (const int8_t *s = pair; s != end; s += 8) {
-        for (int half = 0; half < 2; ++half, w += 8) {
-            const int32_t x = tk_load_word(s + 4 * half);
-            const int32_t x0 = __sxtb16(x);
-            const int32_t x1 = tk_sxtb16_ror8(x);
-            const int32_t w01 = tk_load_word(w);
-            const int32_t w23 = tk_load_word(w + 4);
-            acc->a00 = __smlad(__sxtb16(w01), x0, acc->a00);
-            acc->a01 = __smlad(__sxtb16(w01), x1, acc->a01);
-            acc->a10 = __smlad(tk_sxtb16_ror8(w01), x0, acc->a10);
-            acc->a11 = __smlad(tk_sxtb16_ror8(w01), x1, acc->a11);
-            acc->a20 = __smlad(__sxtb16(w23), x0, acc->a20);
-            acc->a21 = __smlad(__sxtb16(w23), x1, acc->a21);
-            acc->a30 = __smlad(tk_sxtb16_ror8(w23), x0, acc->a30);
-            acc->a31 = __smlad(tk_sxtb16_ror8(w23), x1, acc->a31);
+    const int8_t *s = pair;
+    for (int32_t half = 0; half < depth / 2; ++half, w += 8) {
+        int32_t x0;
+        int32_t x1;
+        if (wide) {
+            x0 = tk_load_word(s);
+            x1 = tk_load_word(s + 4);
+            s += 8;
+        } else {
+            const int32_t x = tk_load_word(s);
+            x0 = __sxtb16(x);
+            x1 = tk_sxtb16_ror8(x);
+            s += 4;
         }
+        const int32_t w01 = tk_load_word(w);
+        const int32_t w23 = tk_load_word(w + 4);
+        acc->a00 = __smlad(__sxtb16(w01), x0, acc->a00);
+        acc->a01 = __smlad(__sxtb16(w01), x1, acc->a01);
+        acc->a10 = __smlad(tk_sxtb16_ror8(w01), x0, acc->a10);
+        acc->a11 = __smlad(tk_sxtb16_ror8(w01), x1, acc->a11);
+        acc->a20 = __smlad(__sxtb16(w23), x0, acc->a20);
+        acc->a21 = __smlad(__sxtb16(w23), x1, acc->a21);
+        acc->a30 = __smlad(tk_sxtb16_ror8(w23), x0, acc->a30);
+        acc->a31 = __smlad(tk_sxtb16_ror8(w23), x1, acc->a31);
     }
 #endif
 }
@@ -225,8 +260,8 @@ static inline TK_CONV_QUADS_INLINE void tk_conv_quads_dot(const int8_t *w, const
  * both calls, tests full_range at run time per channel and spills around it. */
 static inline TK_CONV_QUADS_INLINE void tk_conv_quads_block(const int8_t *filter, const int32_t *channels,
                                                             int32_t out_c, int32_t depth, const int8_t *pair,
-                                                            int32_t lo, int32_t hi, int full_range, int8_t *out0,
-                                                            int8_t *out1)
+                                                            int wide, int32_t lo, int32_t hi, int full_range,
+                                                            int8_t *out0, int8_t *out1)
 {
     const int32_t *ch = channels;
     for (int32_t oc = 0; oc < out_c; oc += TK_CONV_QUAD, ch += TK_CONV_QUAD * TK_CONV_CHANNEL_WORDS) {
@@ -234,7 +269,7 @@ static inline TK_CONV_QUADS_INLINE void tk_conv_quads_block(const int8_t *filter
         const int32_t *ch2 = ch + 2 * TK_CONV_CHANNEL_WORDS;
         const int32_t *ch3 = ch + 3 * TK_CONV_CHANNEL_WORDS;
         tk_conv_quad_acc acc = {ch[0], ch[0], ch1[0], ch1[0], ch2[0], ch2[0], ch3[0], ch3[0]};
-        tk_conv_quads_dot(filter + oc * depth, pair, pair + 2 * depth, &acc);
+        tk_conv_quads_dot(filter + oc * depth, pair, depth, wide, &acc);
         int32_t v0[2];
         int32_t v1[2];
         int32_t v2[2];
@@ -251,27 +286,42 @@ static inline TK_CONV_QUADS_INLINE void tk_conv_quads_block(const int8_t *filter
 }
 
 /* Every output channel of the two pixels interleaved in `pair` (`depth` taps
- * each, a multiple of 4, at least 4), from `filter` in the "quads" layout; the
+ * each, a multiple of 4, at least 4; `wide` (a constant): widened to int16 in
+ * the "wide pair" layout, else int8), from `filter` in the "quads" layout; the
  * outputs go to out0 and out1 (the same place for an odd last pixel, paired
  * with itself). A layer without a fused clamp inside int8 (no activation, or
  * ReLU with the output zero point at -128: every layer of the MLPerf Tiny
  * models) gets the loop whose clamp is one SSAT. */
-static inline void tk_conv_quads_two_pixels(const int8_t *filter, const int32_t *channels, int32_t out_c, int32_t depth,
-                                            const int8_t *pair, tk_activation activation, int8_t *out0, int8_t *out1)
+static inline TK_CONV_QUADS_INLINE void tk_conv_quads_two_pixels(const int8_t *filter, const int32_t *channels,
+                                                                 int32_t out_c, int32_t depth, const int8_t *pair,
+                                                                 int wide, tk_activation activation, int8_t *out0,
+                                                                 int8_t *out1)
 {
     if (activation.min == INT8_MIN && activation.max == INT8_MAX) {
-        tk_conv_quads_block(filter, channels, out_c, depth, pair, INT8_MIN, INT8_MAX, 1, out0, out1);
+        tk_conv_quads_block(filter, channels, out_c, depth, pair, wide, INT8_MIN, INT8_MAX, 1, out0, out1);
     } else {
-        tk_conv_quads_block(filter, channels, out_c, depth, pair, activation.min, activation.max, 0, out0, out1);
+        tk_conv_quads_block(filter, channels, out_c, depth, pair, wide, activation.min, activation.max, 0, out0, out1);
     }
+}
+
+/* Taps t0 and t2 of an int8 word as an int16 pair, doubled when `doubled`. */
+static inline int32_t tk_widen_even(int32_t x, int doubled)
+{
+    return doubled ? __sxtab16(__sxtb16(x), x) : __sxtb16(x);
+}
+
+/* Taps t1 and t3 of an int8 word as an int16 pair, doubled when `doubled`. */
+static inline int32_t tk_widen_odd(int32_t x, int doubled)
+{
+    return doubled ? tk_sxtab16_ror8(tk_sxtb16_ror8(x), x) : tk_sxtb16_ror8(x);
 }
 
 /* The doubled int16 pairs of an int8 word x of taps t0..t3 into pixel slot
  * `slot` (0..2) of a triple group (six words): (2 t0, 2 t2), (2 t1, 2 t3). */
 static inline void tk_conv_triple_widen(int32_t x, int32_t *group, int slot)
 {
-    group[2 * slot] = __sxtab16(__sxtb16(x), x);
-    group[2 * slot + 1] = tk_sxtab16_ror8(tk_sxtb16_ror8(x), x);
+    group[2 * slot] = tk_widen_even(x, 1);
+    group[2 * slot + 1] = tk_widen_odd(x, 1);
 }
 
 /* Accumulators: two output channels (c) by three pixels (p), a_cp. */
@@ -406,6 +456,70 @@ static inline void tk_conv_pairs(const int8_t *filter, const int32_t *channels, 
         tk_conv_pairs_block(filter, channels, out_c, depth, triple, INT8_MIN, INT8_MAX, 1, out);
     } else {
         tk_conv_pairs_block(filter, channels, out_c, depth, triple, activation.min, activation.max, 0, out);
+    }
+}
+
+/* im2col of output pixel `pixel` (batch b; in_c a multiple of 4) widened to int16, for the
+ * kernels that widen each patch once: every input word x (four channels of one tap) gives the
+ * words (t0, t2) at slot[0] and (t1, t3) at slot[hi], doubled when `doubled` (the "triple"
+ * layout's (2 t0, 2 t2), tk_conv_triple_widen), and the next word's go `stride` words on; a
+ * tap outside the image gives `padding` (the zero point, widened the same way) in both. A
+ * window row inside the image is one run of filter_w * in_c contiguous bytes; a row outside,
+ * all padding. `stride`, `hi` and `doubled` are constants where it is inlined. First the
+ * scratch bytes of `pixels` widened patches, then the runs: `words` words from src, or of
+ * padding; each returns the slot after them. */
+static inline int32_t tk_conv_widened_patches_bytes(const tk_dims *filter_dims, int32_t pixels)
+{
+    return pixels * filter_dims->h * filter_dims->w * filter_dims->c * (int32_t)sizeof(int16_t);
+}
+
+static inline TK_CONV_QUADS_INLINE int32_t *tk_conv_widen_run(const int8_t *src, int32_t words, int32_t *slot,
+                                                               int32_t stride, int32_t hi, int doubled)
+{
+    for (int32_t i = 0; i < words; ++i, slot += stride) {
+        const int32_t x = tk_load_word(src + 4 * i);
+        slot[0] = tk_widen_even(x, doubled);
+        slot[hi] = tk_widen_odd(x, doubled);
+    }
+    return slot;
+}
+
+static inline TK_CONV_QUADS_INLINE int32_t *tk_conv_pad_run(int32_t padding, int32_t words, int32_t *slot,
+                                                            int32_t stride, int32_t hi)
+{
+    for (int32_t i = 0; i < words; ++i, slot += stride) {
+        slot[0] = padding;
+        slot[hi] = padding;
+    }
+    return slot;
+}
+
+static inline TK_CONV_QUADS_INLINE void tk_conv_widen_patch(const tk_conv_params *params, const tk_conv_geometry *g,
+                                                            const int8_t *input, int32_t b, int32_t pixel,
+                                                            int32_t padding, int32_t *slot, int32_t stride,
+                                                            int32_t hi, int doubled)
+{
+    const int32_t y0 = (pixel / g->out_w) * params->stride_h - params->pad_h;
+    const int32_t x0 = (pixel % g->out_w) * params->stride_w - params->pad_w;
+    const int32_t words = g->in_c / 4;
+    const int32_t row_words = g->filter_w * words;
+    const int row_inside = params->dilation_w == 1 && x0 >= 0 && x0 + g->filter_w <= g->in_w;
+    for (int32_t ky = 0; ky < g->filter_h; ++ky) {
+        const int32_t in_y = y0 + params->dilation_h * ky;
+        if (in_y < 0 || in_y >= g->in_h) {
+            slot = tk_conv_pad_run(padding, row_words, slot, stride, hi);
+            continue;
+        }
+        const int8_t *row = input + (b * g->in_h + in_y) * g->in_w * g->in_c;
+        if (row_inside) {
+            slot = tk_conv_widen_run(row + x0 * g->in_c, row_words, slot, stride, hi, doubled);
+            continue;
+        }
+        for (int32_t kx = 0; kx < g->filter_w; ++kx) {
+            const int32_t in_x = x0 + params->dilation_w * kx;
+            slot = in_x >= 0 && in_x < g->in_w ? tk_conv_widen_run(row + in_x * g->in_c, words, slot, stride, hi, doubled)
+                                               : tk_conv_pad_run(padding, words, slot, stride, hi);
+        }
     }
 }
 

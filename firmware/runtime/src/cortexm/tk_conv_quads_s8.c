@@ -8,7 +8,8 @@
  * are gathered (im2col) into the interleaved pair layout of
  * tinykit/conv_quads.h, as the int8 columns of a plain im2col would take it.
  * With in_c a multiple of 4, every input word is four taps of one group and
- * goes in whole (the first pixel's bytes spread, the second's merged in).
+ * goes in whole, interleaved with the other pixel's word of the same taps; a
+ * window row inside the image (or outside it: padding) is one run of words.
  * Otherwise (first layers with one or three channels) tap by tap, both
  * pixels' bytes of a tap together (tap t of pixel j to byte
  * 8 (t / 4) + {0, 4, 2, 6}[t % 4] + j). Either way the scratch is the pair alone, 2 * taps bytes. The
@@ -48,33 +49,59 @@ static inline const int8_t *tap_source(const tk_conv_geometry *g, const int8_t *
                : NULL;
 }
 
-/* im2col of output pixel `pixel` (batch b), in_c a multiple of 4, as pixel `j` (0, then 1) of `pair`. */
-static void im2col_words(const tk_conv_params *params, const tk_conv_geometry *g, const int8_t *input, int32_t b,
-                         int32_t pixel, int j, int8_t *pair)
+/* `words` input words of both pixels interleaved into the pair from `group` on: pixel 0's
+ * from s0, pixel 1's from s1, each advancing by its step (4, or 0 to read one padding word
+ * again); returns the group after them. Pixel 0's bytes go to the even bytes of the
+ * group's two words, pixel 1's to the odd ones. */
+static inline int8_t *interleave_run(const int8_t *s0, int32_t step0, const int8_t *s1, int32_t step1,
+                                     int32_t words, int8_t *group)
 {
-    const int32_t in_y_origin = (pixel / g->out_w) * params->stride_h - params->pad_h;
-    const int32_t in_x_origin = (pixel % g->out_w) * params->stride_w - params->pad_w;
-    const uint32_t padding = 0x01010101u * (uint8_t)-params->input_offset; /* four input zero points */
     const uint32_t even = 0x00ff00ffu;
+    for (const int8_t *end = group + 8 * words; group != end; s0 += step0, s1 += step1, group += 8) {
+        const uint32_t w0 = (uint32_t)tk_load_word(s0);
+        const uint32_t w1 = (uint32_t)tk_load_word(s1);
+        const uint64_t xy = ((w0 & even) | ((w1 & even) << 8)) | (uint64_t)(((w0 >> 8) & even) | (w1 & ~even)) << 32;
+        memcpy(group, &xy, sizeof xy);
+    }
+    return group;
+}
+
+/* im2col of output pixels `first` and `second` (batch b), in_c a multiple of 4: every input word
+ * is four taps of one pixel, interleaved with the other pixel's word of the same taps. Where
+ * both pixels' window rows are inside the image or wholly outside it (padding), the row is one
+ * run of filter_w * in_c / 4 words. */
+static void im2col_words(const tk_conv_params *params, const tk_conv_geometry *g, const int8_t *input, int32_t b,
+                         int32_t first, int32_t second, int8_t *pair)
+{
+    const uint32_t padding = 0x01010101u * (uint8_t)-params->input_offset; /* four input zero points */
+    const int32_t words = g->in_c / 4;
+    const int32_t pixel[2] = {first, second};
+    int32_t y0[2];
+    int32_t x0[2];
+    int row_inside[2];
+    for (int j = 0; j < 2; ++j) {
+        y0[j] = (pixel[j] / g->out_w) * params->stride_h - params->pad_h;
+        x0[j] = (pixel[j] % g->out_w) * params->stride_w - params->pad_w;
+        row_inside[j] = params->dilation_w == 1 && x0[j] >= 0 && x0[j] + g->filter_w <= g->in_w;
+    }
     int8_t *group = pair;
     for (int32_t ky = 0; ky < g->filter_h; ++ky) {
-        const int32_t in_y = in_y_origin + params->dilation_h * ky;
+        int whole = 1; /* both rows one run */
+        for (int j = 0; j < 2; ++j) {
+            const int32_t in_y = y0[j] + params->dilation_h * ky;
+            whole &= row_inside[j] || in_y < 0 || in_y >= g->in_h;
+        }
         for (int32_t kx = 0; kx < g->filter_w; ++kx) {
-            const int32_t in_x = in_x_origin + params->dilation_w * kx;
-            const int8_t *src = tap_source(g, input, b, in_y, in_x);
-            for (int32_t c = 0; c < g->in_c; c += 4, group += 8) {
-                const uint32_t word = src != NULL ? (uint32_t)tk_load_word(src + c) : padding;
-                uint32_t x;
-                uint32_t y;
-                if (j == 0) {
-                    x = word & even;
-                    y = (word >> 8) & even;
-                } else {
-                    x = (uint32_t)tk_load_word(group) | ((word & even) << 8);
-                    y = (uint32_t)tk_load_word(group + 4) | (word & ~even);
-                }
-                memcpy(group, &x, sizeof x);
-                memcpy(group + 4, &y, sizeof y);
+            const int8_t *src[2];
+            int32_t step[2];
+            for (int j = 0; j < 2; ++j) {
+                src[j] = tap_source(g, input, b, y0[j] + params->dilation_h * ky, x0[j] + params->dilation_w * kx);
+                step[j] = src[j] != NULL ? 4 : 0; /* 0: the padding word again */
+                src[j] = src[j] != NULL ? src[j] : (const int8_t *)&padding;
+            }
+            group = interleave_run(src[0], step[0], src[1], step[1], whole ? g->filter_w * words : words, group);
+            if (whole) {
+                break;
             }
         }
     }
@@ -151,12 +178,11 @@ tk_status tk_conv_quads_s8(const tk_context *ctx, const tk_conv_params *params,
             /* An odd last pixel is computed as both pixels of a pair and stored once. */
             const int32_t second = pixel + 1 < pixels ? pixel + 1 : pixel;
             if (g.in_c % 4 == 0) {
-                im2col_words(params, &g, input, b, pixel, 0, pair);
-                im2col_words(params, &g, input, b, second, 1, pair);
+                im2col_words(params, &g, input, b, pixel, second, pair);
             } else {
                 im2col_taps(params, &g, input, b, pixel, second, depth, pair);
             }
-            tk_conv_quads_two_pixels(filter, channels, g.out_c, depth, pair, params->activation,
+            tk_conv_quads_two_pixels(filter, channels, g.out_c, depth, pair, 0, params->activation,
                                      output + (b * pixels + pixel) * g.out_c, output + (b * pixels + second) * g.out_c);
         }
     }
