@@ -53,16 +53,16 @@ def test_dsp_features_choose_the_dsp_variants_and_the_planner_places_their_scrat
     dsp = select_kernels(graph, {"dsp", "fpu"})
     entry = dsp.op(conv)
     assert (entry.kernel, entry.variant, entry.sources, entry.scratch_bytes) == (
-        "tk_conv_quads_s8", "dsp", ("cortexm/tk_conv_quads_s8.c",), 2 * 3 * 3 * 8)
+        "tk_conv_triples_s8", "dsp", ("cortexm/tk_conv_triples_s8.c",), 3 * 2 * 3 * 3 * 8)
     plan = plan_graph(graph, dsp)
     assert check_no_overlap(plan) == []
     [scratch] = [p for p in plan.buffers if p.buffer.scratch_op == conv.index]
-    assert (scratch.buffer.size, scratch.buffer.first_use, scratch.buffer.last_use) == (144, 0, 0)
+    assert (scratch.buffer.size, scratch.buffer.first_use, scratch.buffer.last_use) == (432, 0, 0)
     assert plan.scratch_offset(conv) == scratch.offset
-    # 6x6x8 input and 6x6x4 output are both live at op 0, and so are the two interleaved columns;
+    # 6x6x8 input and 6x6x4 output are both live at op 0, and so are the three widened patches;
     # the kernel's overlap rule lets the output start 24 bytes (32 aligned) below its input.
     assert entry.overlaps == (Overlap(0, 24),)
-    assert plan.lower_bound == 288 + 144 + 144 - (144 - 32)
+    assert plan.lower_bound == 288 + 144 + 432 - (144 - 32)
 
     reference = select_kernels(graph, {"dsp", "fpu"}, kernels="reference")
     assert (reference.op(conv).variant, reference.op(conv).scratch_bytes) == ("reference", 0)
