@@ -117,27 +117,46 @@ typedef struct {
     int32_t full_range;     /* the clamp is [-128, 127] */
 } layer_consts;
 
-/* Ring line `slot` := padded input line `line` of one channel: entries
- * pad_along .. pad_along + read_len - 1 from the image (the rest hold the
- * zero point already); a line outside the image is all zero point. */
-static inline void widen_line(int16_t *slot, const int8_t *in_channel, const layer_consts *l, int32_t line)
+/* The three ring lines, and which of them holds nothing but the zero point
+ * (a padding line above or below the image): such a line is not filled again
+ * while it stays one, and at a channel's start it moves to where the next
+ * padding line goes (the previous channel's last line is often padding, and
+ * the next one's first). */
+typedef struct {
+    int16_t *slot[3]; /* slot[k] holds padded input line top + k once widened */
+    int32_t zero[3];  /* slot[k] holds the zero point in every entry */
+} ring_lines;
+
+/* Ring line k := padded input line `line` of one channel: entries pad_along ..
+ * pad_along + read_len - 1 from the image (the rest hold the zero point
+ * already); a line outside the image is all zero point. */
+static inline void widen_line(ring_lines *ring, int32_t k, const int8_t *in_channel, const layer_consts *l,
+                              int32_t line)
 {
+    int16_t *slot = ring->slot[k];
     if (line < 0 || line >= l->in_lines) {
-        for (int32_t i = 0; i < l->line_len; ++i) {
-            slot[i] = l->zero_point;
+        if (!ring->zero[k]) {
+            for (int32_t i = 0; i < l->line_len; ++i) {
+                slot[i] = l->zero_point;
+            }
+            ring->zero[k] = 1;
         }
         return;
     }
+    ring->zero[k] = 0;
     const int32_t step = l->in_step;
     const int32_t read_len = l->read_len;
     const int8_t *src = in_channel + line * l->in_line_step;
     int16_t *dst = slot + l->pad_along;
     int32_t x = 0;
-    for (; x + 2 <= read_len; x += 2, src += 2 * step) {
+    /* Four entries per step: the loop's own costs are most of a widened entry's. */
+    for (; x + 4 <= read_len; x += 4, src += 4 * step) {
         dst[x] = src[0];
         dst[x + 1] = src[step];
+        dst[x + 2] = src[2 * step];
+        dst[x + 3] = src[3 * step];
     }
-    if (x < read_len) {
+    for (; x < read_len; ++x, src += step) {
         dst[x] = src[0];
     }
 }
@@ -150,16 +169,20 @@ static inline int8_t clamp_output(int32_t v, int32_t act_min, int32_t act_max, i
 
 /* What a line's loop reads besides the ring: local copies (the output bytes
  * may alias anything, so values read through the arguments would be reloaded
- * after every store; these stay in registers). */
+ * after every store; these stay in registers, or in the channel's stack frame
+ * where line_pairs's assembly reads them). high and multiplier, e and step lie
+ * side by side: that assembly loads each pair with one LDRD. */
 typedef struct {
     int32_t f0, f1, f2, f3, f4, f5; /* the filter pairs */
     int32_t bias;
     int32_t high;
     int32_t multiplier;
     int32_t e;
+    int32_t step;
+    const int16_t *pairs_end; /* line_pairs: where r0 stands after the line's pairs */
+    int32_t odd;              /* line_pairs: the line's output count is odd */
     int32_t act_min;
     int32_t act_max;
-    int32_t step;
     int32_t out_len;
 } line_consts;
 
@@ -176,9 +199,11 @@ static inline line_consts line_consts_of(const channel_job *job, const layer_con
     k.high = job->q.high;
     k.multiplier = job->q.multiplier;
     k.e = -job->q.shift;
+    k.step = l->out_step;
+    k.pairs_end = NULL;
+    k.odd = l->out_len & 1;
     k.act_min = l->act_min;
     k.act_max = l->act_max;
-    k.step = l->out_step;
     k.out_len = l->out_len;
     return k;
 }
@@ -205,23 +230,29 @@ static inline int8_t output_byte(const line_consts *k, int32_t acc, int full_ran
 /* Outputs x = 0, 2, 4, ... < out_len - 1 and x + 1 of one line of one channel
  * at stride 1, for a channel with the fast requantization; returns the first
  * output not written. FULL_RANGE is a constant at each call, so each loop is
- * compiled for one clamp. */
-static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int16_t *r2, const line_consts *k,
-                                 int full_range, int8_t *out)
+ * compiled for one clamp. With the DSP extension and the full int8 range the
+ * line's last output too when out_len is odd (every output then). */
+static inline __attribute__((always_inline)) int32_t line_pairs(const int16_t *r0, const int16_t *r1,
+                                                                const int16_t *r2, line_consts *k, int full_range,
+                                                                int8_t *out)
 {
     const int32_t pairs_end = k->out_len & ~1;
 #if defined(__ARM_FEATURE_DSP)
-    if (full_range && pairs_end > 0) {
+    if (full_range) {
         /* GCC 12 keeps only part of this loop's 22 values in registers and
          * spills the rest on every step (55 instructions per pair of outputs);
          * written out, the filter pairs, the line pointers, the output pointer,
          * two accumulators and two temporaries take 14 registers, each line's
          * two words are loaded afresh (one LDRD: ring lines start on words, as
-         * the scratch does, and x is even), the rest is read from the stack: 35. */
-        const int32_t c[5] = {k->bias, k->high, k->multiplier, k->e, k->step};
-        const int16_t *end = r0 + pairs_end;
+         * the scratch does, and x is even), the rest is read from the channel's
+         * frame (k, a local of the caller this inlines into): 33 per pair.
+         * An odd last output takes the first half of the step (19). */
+        k->pairs_end = r0 + pairs_end;
         int32_t acc0, acc1, a, b;
         __asm__ volatile(
+            "ldr %[a], %[end]\n\t"
+            "cmp %[r0], %[a]\n\t"
+            "beq 2f\n\t"
             "1:\n\t"
             "ldr %[acc0], %[bias]\n\t"
             "ldrd %[a], %[b], [%[r0]], #4\n\t"
@@ -240,31 +271,53 @@ static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int
             "smlabt %[acc0], %[b], %[f5], %[acc0]\n\t"
             "smlad %[acc1], %[b], %[f5], %[acc1]\n\t"
             /* tk_requant_doubled of both, then SSAT and the two stores. */
-            "ldr %[a], %[high]\n\t"
-            "ldr %[b], %[mult]\n\t"
+            "ldrd %[a], %[b], %[high]\n\t"
             "add %[a], %[a], %[acc0], asr #31\n\t"
             "smmlar %[acc0], %[acc0], %[b], %[a]\n\t"
             "ldr %[a], %[high]\n\t"
             "add %[a], %[a], %[acc1], asr #31\n\t"
             "smmlar %[acc1], %[acc1], %[b], %[a]\n\t"
-            "ldr %[a], %[e]\n\t"
+            "ldrd %[a], %[b], %[e]\n\t"
             "asr %[acc0], %[acc0], %[a]\n\t"
             "asr %[acc1], %[acc1], %[a]\n\t"
             "ssat %[acc0], #8, %[acc0]\n\t"
             "ssat %[acc1], #8, %[acc1]\n\t"
-            "ldr %[a], %[step]\n\t"
             "strb %[acc0], [%[out]]\n\t"
-            "strb %[acc1], [%[out], %[a]]\n\t"
-            "add %[out], %[out], %[a], lsl #1\n\t"
+            "strb %[acc1], [%[out], %[b]]\n\t"
+            "add %[out], %[out], %[b], lsl #1\n\t"
             "ldr %[a], %[end]\n\t"
             "cmp %[r0], %[a]\n\t"
             "bne 1b\n\t"
+            "2:\n\t"
+            /* The odd last output: out[x] of the step above alone. */
+            "ldr %[a], %[odd]\n\t"
+            "cmp %[a], #0\n\t"
+            "beq 3f\n\t"
+            "ldr %[acc0], %[bias]\n\t"
+            "ldrd %[a], %[b], [%[r0]]\n\t"
+            "smlad %[acc0], %[a], %[f0], %[acc0]\n\t"
+            "smlabt %[acc0], %[b], %[f1], %[acc0]\n\t"
+            "ldrd %[a], %[b], [%[r1]]\n\t"
+            "smlad %[acc0], %[a], %[f2], %[acc0]\n\t"
+            "smlabt %[acc0], %[b], %[f3], %[acc0]\n\t"
+            "ldrd %[a], %[b], [%[r2]]\n\t"
+            "smlad %[acc0], %[a], %[f4], %[acc0]\n\t"
+            "smlabt %[acc0], %[b], %[f5], %[acc0]\n\t"
+            "ldrd %[a], %[b], %[high]\n\t"
+            "add %[a], %[a], %[acc0], asr #31\n\t"
+            "smmlar %[acc0], %[acc0], %[b], %[a]\n\t"
+            "ldr %[a], %[e]\n\t"
+            "asr %[acc0], %[acc0], %[a]\n\t"
+            "ssat %[acc0], #8, %[acc0]\n\t"
+            "strb %[acc0], [%[out]]\n\t"
+            "3:\n\t"
             : [acc0] "=&r"(acc0), [acc1] "=&r"(acc1), [a] "=&r"(a), [b] "=&r"(b), [r0] "+r"(r0), [r1] "+r"(r1),
               [r2] "+r"(r2), [out] "+r"(out)
             : [f0] "r"(k->f0), [f1] "r"(k->f1), [f2] "r"(k->f2), [f3] "r"(k->f3), [f4] "r"(k->f4), [f5] "r"(k->f5),
-              [bias] "m"(c[0]), [high] "m"(c[1]), [mult] "m"(c[2]), [e] "m"(c[3]), [step] "m"(c[4]), [end] "m"(end)
+              [bias] "m"(k->bias), [high] "m"(k->high), [mult] "m"(k->multiplier), [e] "m"(k->e),
+              [step] "m"(k->step), [end] "m"(k->pairs_end), [odd] "m"(k->odd)
             : "cc", "memory");
-        return pairs_end;
+        return k->out_len;
     }
 #endif
     int32_t a0 = tk_load_word(r0);
@@ -318,7 +371,7 @@ static inline void line_stride2(const int16_t *r0, const int16_t *r1, const int1
  * stride 1 (line_pairs), all of them at stride 2 (line_stride2), else output
  * by output, where output x reads entries x * stride .. x * stride + 2. */
 static inline void channel_line(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
-                                const layer_consts *l, const line_consts *k, int8_t *out)
+                                const layer_consts *l, line_consts *k, int8_t *out)
 {
     const int32_t fast = job->q.fast;
     int32_t x = 0;
@@ -343,31 +396,47 @@ static inline void channel_line(const int16_t *r0, const int16_t *r1, const int1
 }
 
 /* Every output line of one channel, widening each input line it reads into the ring once. */
-static void channel_plane(int16_t *ring, const channel_job *job, const layer_consts *l)
+static void channel_plane(ring_lines *ring, const channel_job *job, const layer_consts *l)
 {
-    /* slot[k] holds padded input line top + k (line - pad_across in the image) once widened. */
-    int16_t *slot[3] = {ring, ring + l->line_len, ring + 2 * l->line_len};
     const int32_t stride = l->stride_across;
     /* The line loops' constants, made once per channel. */
-    const line_consts k = line_consts_of(job, l);
+    line_consts k = line_consts_of(job, l);
     int8_t *out = job->out_channel;
-    for (int32_t k = 0; k < 3; ++k) {
-        widen_line(slot[k], job->in_channel, l, k - l->pad_across);
+    for (int32_t i = 0; i < 3; ++i) {
+        const int32_t line = i - l->pad_across;
+        if ((line < 0 || line >= l->in_lines) && !ring->zero[i]) {
+            /* Take a line that already holds the zero point, if one of the later ones does. */
+            for (int32_t j = i + 1; j < 3; ++j) {
+                if (ring->zero[j]) {
+                    int16_t *swap = ring->slot[i];
+                    ring->slot[i] = ring->slot[j];
+                    ring->slot[j] = swap;
+                    ring->zero[j] = 0;
+                    ring->zero[i] = 1;
+                    break;
+                }
+            }
+        }
+        widen_line(ring, i, job->in_channel, l, line);
     }
     for (int32_t y = 0, top = 0; y < l->out_lines; ++y, top += stride, out += l->out_line_step) {
         if (y > 0) {
             /* Advance by stride lines: keep the 3 - stride lines still read, widen the rest. */
             for (int32_t s = 0; s < stride; ++s) {
-                int16_t *oldest = slot[0];
-                slot[0] = slot[1];
-                slot[1] = slot[2];
-                slot[2] = oldest;
+                int16_t *oldest = ring->slot[0];
+                const int32_t oldest_zero = ring->zero[0];
+                ring->slot[0] = ring->slot[1];
+                ring->slot[1] = ring->slot[2];
+                ring->slot[2] = oldest;
+                ring->zero[0] = ring->zero[1];
+                ring->zero[1] = ring->zero[2];
+                ring->zero[2] = oldest_zero;
                 if (s + 3 >= stride) {
-                    widen_line(oldest, job->in_channel, l, top + 2 - (stride - 1 - s) - l->pad_across);
+                    widen_line(ring, 2, job->in_channel, l, top + 2 - (stride - 1 - s) - l->pad_across);
                 }
             }
         }
-        channel_line(slot[0], slot[1], slot[2], job, l, &k, out);
+        channel_line(ring->slot[0], ring->slot[1], ring->slot[2], job, l, &k, out);
     }
 }
 
@@ -451,11 +520,12 @@ tk_status tk_depthwise_conv_3x3_s8(const tk_context *ctx, const tk_depthwise_con
     l.act_min = params->activation.min;
     l.act_max = params->activation.max;
     l.full_range = l.act_min == -128 && l.act_max == 127;
-    int16_t *ring = (int16_t *)ctx->buf;
-    /* widen_line never writes the padding entries: fill them once. */
+    int16_t *lines = (int16_t *)ctx->buf;
+    /* widen_line never writes the padding entries: fill them once (so every line starts as zero point). */
     for (int32_t i = 0; i < 3 * l.line_len; ++i) {
-        ring[i] = l.zero_point;
+        lines[i] = l.zero_point;
     }
+    ring_lines ring = {{lines, lines + l.line_len, lines + 2 * l.line_len}, {1, 1, 1}};
     for (int32_t b = 0; b < g.batches; ++b) {
         for (int32_t c = 0; c < channels; ++c) {
             channel_job job = {
@@ -470,7 +540,7 @@ tk_status tk_depthwise_conv_3x3_s8(const tk_context *ctx, const tk_depthwise_con
             } else {
                 memcpy(job.filter, filter + 24 * c, sizeof job.filter);
             }
-            channel_plane(ring, &job, &l);
+            channel_plane(&ring, &job, &l);
         }
     }
     return TK_OK;
