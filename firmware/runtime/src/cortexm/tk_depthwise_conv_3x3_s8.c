@@ -111,6 +111,7 @@ typedef struct {
     int32_t pad_along;
     int32_t line_len;       /* int16 entries of a ring line */
     int16_t zero_point;
+    int32_t zero_pair;      /* the zero point in both halves of a word */
     int32_t output_offset;
     int32_t act_min;
     int32_t act_max;
@@ -136,8 +137,9 @@ static inline void widen_line(ring_lines *ring, int32_t k, const int8_t *in_chan
     int16_t *slot = ring->slot[k];
     if (line < 0 || line >= l->in_lines) {
         if (!ring->zero[k]) {
-            for (int32_t i = 0; i < l->line_len; ++i) {
-                slot[i] = l->zero_point;
+            /* A word (two entries) at a time: line_len is even, lines start on words. */
+            for (int32_t i = 0; i < l->line_len; i += 2) {
+                memcpy(slot + i, &l->zero_pair, sizeof l->zero_pair);
             }
             ring->zero[k] = 1;
         }
@@ -169,9 +171,7 @@ static inline int8_t clamp_output(int32_t v, int32_t act_min, int32_t act_max, i
 
 /* What a line's loop reads besides the ring: local copies (the output bytes
  * may alias anything, so values read through the arguments would be reloaded
- * after every store; these stay in registers, or in the channel's stack frame
- * where line_pairs's assembly reads them). high and multiplier, e and step lie
- * side by side: that assembly loads each pair with one LDRD. */
+ * after every store; these stay in registers). */
 typedef struct {
     int32_t f0, f1, f2, f3, f4, f5; /* the filter pairs */
     int32_t bias;
@@ -179,8 +179,7 @@ typedef struct {
     int32_t multiplier;
     int32_t e;
     int32_t step;
-    const int16_t *pairs_end; /* line_pairs: where r0 stands after the line's pairs */
-    int32_t odd;              /* line_pairs: the line's output count is odd */
+    int32_t odd;              /* the line's output count is odd */
     int32_t act_min;
     int32_t act_max;
     int32_t out_len;
@@ -200,7 +199,6 @@ static inline line_consts line_consts_of(const channel_job *job, const layer_con
     k.multiplier = job->q.multiplier;
     k.e = -job->q.shift;
     k.step = l->out_step;
-    k.pairs_end = NULL;
     k.odd = l->out_len & 1;
     k.act_min = l->act_min;
     k.act_max = l->act_max;
@@ -247,7 +245,10 @@ static inline __attribute__((always_inline)) int32_t line_pairs(const int16_t *r
          * the scratch does, and x is even), the rest is read from the channel's
          * frame (k, a local of the caller this inlines into): 33 per pair.
          * An odd last output takes the first half of the step (19). */
-        k->pairs_end = r0 + pairs_end;
+        /* bias, high, multiplier, e, step, end, odd: high and multiplier, e
+         * and step side by side for LDRD. */
+        const int32_t c[7] = {k->bias, k->high, k->multiplier, k->e, k->step, (int32_t)(uintptr_t)(r0 + pairs_end),
+                              k->odd};
         int32_t acc0, acc1, a, b;
         __asm__ volatile(
             "ldr %[a], %[end]\n\t"
@@ -314,8 +315,8 @@ static inline __attribute__((always_inline)) int32_t line_pairs(const int16_t *r
             : [acc0] "=&r"(acc0), [acc1] "=&r"(acc1), [a] "=&r"(a), [b] "=&r"(b), [r0] "+r"(r0), [r1] "+r"(r1),
               [r2] "+r"(r2), [out] "+r"(out)
             : [f0] "r"(k->f0), [f1] "r"(k->f1), [f2] "r"(k->f2), [f3] "r"(k->f3), [f4] "r"(k->f4), [f5] "r"(k->f5),
-              [bias] "m"(k->bias), [high] "m"(k->high), [mult] "m"(k->multiplier), [e] "m"(k->e),
-              [step] "m"(k->step), [end] "m"(k->pairs_end), [odd] "m"(k->odd)
+              [bias] "m"(c[0]), [high] "m"(c[1]), [mult] "m"(c[2]), [e] "m"(c[3]), [step] "m"(c[4]), [end] "m"(c[5]),
+              [odd] "m"(c[6])
             : "cc", "memory");
         return k->out_len;
     }
@@ -375,8 +376,8 @@ static inline void channel_line(const int16_t *r0, const int16_t *r1, const int1
 {
     const int32_t fast = job->q.fast;
     int32_t x = 0;
-    if (l->stride_along == 1 && fast) {
-        x = l->full_range ? line_pairs(r0, r1, r2, k, 1, out) : line_pairs(r0, r1, r2, k, 0, out);
+    if (l->stride_along == 1 && fast && !l->full_range) {
+        x = line_pairs(r0, r1, r2, k, 0, out); /* the full range goes to channel_plane's own loop */
     } else if (l->stride_along == 2 && fast) {
         if (l->full_range) {
             line_stride2(r0, r1, r2, k, 1, out);
@@ -395,10 +396,29 @@ static inline void channel_line(const int16_t *r0, const int16_t *r1, const int1
     }
 }
 
+/* Advance the ring from padded lines top - stride .. to top .. top + 2: keep
+ * the 3 - stride lines still read, widen the rest. */
+static inline void advance_ring(ring_lines *ring, const channel_job *job, const layer_consts *l, int32_t top)
+{
+    const int32_t stride = l->stride_across;
+    for (int32_t s = 0; s < stride; ++s) {
+        int16_t *oldest = ring->slot[0];
+        const int32_t oldest_zero = ring->zero[0];
+        ring->slot[0] = ring->slot[1];
+        ring->slot[1] = ring->slot[2];
+        ring->slot[2] = oldest;
+        ring->zero[0] = ring->zero[1];
+        ring->zero[1] = ring->zero[2];
+        ring->zero[2] = oldest_zero;
+        if (s + 3 >= stride) {
+            widen_line(ring, 2, job->in_channel, l, top + 2 - (stride - 1 - s) - l->pad_across);
+        }
+    }
+}
+
 /* Every output line of one channel, widening each input line it reads into the ring once. */
 static void channel_plane(ring_lines *ring, const channel_job *job, const layer_consts *l)
 {
-    const int32_t stride = l->stride_across;
     /* The line loops' constants, made once per channel. */
     line_consts k = line_consts_of(job, l);
     int8_t *out = job->out_channel;
@@ -419,22 +439,23 @@ static void channel_plane(ring_lines *ring, const channel_job *job, const layer_
         }
         widen_line(ring, i, job->in_channel, l, line);
     }
-    for (int32_t y = 0, top = 0; y < l->out_lines; ++y, top += stride, out += l->out_line_step) {
-        if (y > 0) {
-            /* Advance by stride lines: keep the 3 - stride lines still read, widen the rest. */
-            for (int32_t s = 0; s < stride; ++s) {
-                int16_t *oldest = ring->slot[0];
-                const int32_t oldest_zero = ring->zero[0];
-                ring->slot[0] = ring->slot[1];
-                ring->slot[1] = ring->slot[2];
-                ring->slot[2] = oldest;
-                ring->zero[0] = ring->zero[1];
-                ring->zero[1] = ring->zero[2];
-                ring->zero[2] = oldest_zero;
-                if (s + 3 >= stride) {
-                    widen_line(ring, 2, job->in_channel, l, top + 2 - (stride - 1 - s) - l->pad_across);
-                }
+    const int32_t out_lines = l->out_lines;
+    const int32_t out_line_step = l->out_line_step;
+    if (l->stride_along == 1 && job->q.fast && l->full_range) {
+        /* The common case (every trained stride-1 layer) in its own loop: per
+         * line the pairs' assembly and the ring's advance. */
+        for (int32_t y = 1, top = 0;; ++y, out += out_line_step) {
+            line_pairs(ring->slot[0], ring->slot[1], ring->slot[2], &k, 1, out);
+            if (y == out_lines) {
+                return;
             }
+            top += l->stride_across;
+            advance_ring(ring, job, l, top);
+        }
+    }
+    for (int32_t y = 0, top = 0; y < out_lines; ++y, top += l->stride_across, out += out_line_step) {
+        if (y > 0) {
+            advance_ring(ring, job, l, top);
         }
         channel_line(ring->slot[0], ring->slot[1], ring->slot[2], job, l, &k, out);
     }
@@ -516,6 +537,7 @@ tk_status tk_depthwise_conv_3x3_s8(const tk_context *ctx, const tk_depthwise_con
     l.read_len = padded_len - l.pad_along < in_len ? padded_len - l.pad_along : in_len;
     /* The raw input zero point: its product with the filter is cancelled by the folded bias. */
     l.zero_point = (int16_t)-params->input_offset;
+    l.zero_pair = pack_pair(l.zero_point, l.zero_point);
     l.output_offset = params->output_offset;
     l.act_min = params->activation.min;
     l.act_max = params->activation.max;
