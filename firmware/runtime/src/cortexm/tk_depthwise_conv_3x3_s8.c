@@ -228,8 +228,8 @@ static inline int8_t output_byte(const line_consts *k, int32_t acc, int full_ran
 /* Outputs x = 0, 2, 4, ... < out_len - 1 and x + 1 of one line of one channel
  * at stride 1, for a channel with the fast requantization; returns the first
  * output not written. FULL_RANGE is a constant at each call, so each loop is
- * compiled for one clamp. With the DSP extension and the full int8 range the
- * line's last output too when out_len is odd (every output then). */
+ * compiled for one clamp. With the full int8 range the line's last output
+ * too when out_len is odd (every output then). */
 static inline __attribute__((always_inline)) int32_t line_pairs(const int16_t *r0, const int16_t *r1,
                                                                 const int16_t *r2, line_consts *k, int full_range,
                                                                 int8_t *out)
@@ -343,6 +343,12 @@ static inline __attribute__((always_inline)) int32_t line_pairs(const int16_t *r
         a0 = b0;
         a1 = b1;
         a2 = b2;
+    }
+    if (full_range && x < k->out_len) {
+        /* The odd last output, as the assembly does. */
+        *out = output_byte(k, output_acc(k, a0, tk_load_word(r0 + x + 2), a1, tk_load_word(r1 + x + 2), a2,
+                                         tk_load_word(r2 + x + 2)), 1);
+        return k->out_len;
     }
     return x;
 }
