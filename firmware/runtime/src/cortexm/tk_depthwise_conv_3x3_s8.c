@@ -128,6 +128,22 @@ typedef struct {
     int32_t zero[3];  /* slot[k] holds the zero point in every entry */
 } ring_lines;
 
+/* dst[x] := src[x * step] for x < read_len (one input line's entries). */
+static inline void widen_entries(int16_t *dst, const int8_t *src, int32_t step, int32_t read_len)
+{
+    int32_t x = 0;
+    /* Four entries per step: the loop's own costs are most of a widened entry's. */
+    for (; x + 4 <= read_len; x += 4, src += 4 * step) {
+        dst[x] = src[0];
+        dst[x + 1] = src[step];
+        dst[x + 2] = src[2 * step];
+        dst[x + 3] = src[3 * step];
+    }
+    for (; x < read_len; ++x, src += step) {
+        dst[x] = src[0];
+    }
+}
+
 /* Ring line k := padded input line `line` of one channel: entries pad_along ..
  * pad_along + read_len - 1 from the image (the rest hold the zero point
  * already); a line outside the image is all zero point. */
@@ -146,21 +162,7 @@ static inline void widen_line(ring_lines *ring, int32_t k, const int8_t *in_chan
         return;
     }
     ring->zero[k] = 0;
-    const int32_t step = l->in_step;
-    const int32_t read_len = l->read_len;
-    const int8_t *src = in_channel + line * l->in_line_step;
-    int16_t *dst = slot + l->pad_along;
-    int32_t x = 0;
-    /* Four entries per step: the loop's own costs are most of a widened entry's. */
-    for (; x + 4 <= read_len; x += 4, src += 4 * step) {
-        dst[x] = src[0];
-        dst[x + 1] = src[step];
-        dst[x + 2] = src[2 * step];
-        dst[x + 3] = src[3 * step];
-    }
-    for (; x < read_len; ++x, src += step) {
-        dst[x] = src[0];
-    }
+    widen_entries(slot + l->pad_along, in_channel + line * l->in_line_step, l->in_step, l->read_len);
 }
 
 /* The output byte of v: the fused activation's clamp, one SSAT when that is the whole int8 range. */
@@ -225,99 +227,114 @@ static inline int8_t output_byte(const line_consts *k, int32_t acc, int full_ran
     return clamp_output(tk_requant_doubled(k->high, k->multiplier, k->e, acc), k->act_min, k->act_max, full_range);
 }
 
+#if defined(__ARM_FEATURE_DSP)
+/* Every output of one line of one channel at stride 1, for a channel with the
+ * fast requantization and the full int8 range, in assembly: pairs of outputs,
+ * then the last one when out_len is odd. A function of its own, so the
+ * assembly's operands are all that is live around it whatever the caller
+ * keeps (inlined into the plane's loop, GCC's register allocator failed on it
+ * under some flags). */
+static __attribute__((noinline)) void line_pairs_asm(const int16_t *r0, const int16_t *r1, const int16_t *r2,
+                                                     const line_consts *k, int8_t *out)
+{
+    const int32_t pairs_end = k->out_len & ~1;
+    /* GCC 12 keeps only part of this loop's 22 values in registers and
+     * spills the rest on every step (55 instructions per pair of outputs);
+     * written out, the filter pairs, the line pointers, the output pointer,
+     * two accumulators and two temporaries take 14 registers (all there are
+     * beside sp and pc: so the assembly has a function of its own), each
+     * line's two words are loaded afresh (one LDRD: ring lines start on
+     * words, as the scratch does, and x is even), the rest is read from c, a
+     * local array (as an operand of the assembly it lies at a fixed offset
+     * from sp): 33 per pair, 19 for an odd last output. c: bias, high,
+     * multiplier, e, step, end, odd (high and multiplier, e and step side by
+     * side for LDRD). */
+    const int32_t c[7] = {k->bias, k->high, k->multiplier, k->e, k->step, (int32_t)(uintptr_t)(r0 + pairs_end),
+                          k->odd};
+    int32_t acc0, acc1, a, b;
+    __asm__ volatile(
+        "ldr %[a], %[end]\n\t"
+        "cmp %[r0], %[a]\n\t"
+        "beq 2f\n\t"
+        "1:\n\t"
+        "ldr %[acc0], %[bias]\n\t"
+        "ldrd %[a], %[b], [%[r0]], #4\n\t"
+        "smlatb %[acc1], %[a], %[f0], %[acc0]\n\t"
+        "smlad %[acc0], %[a], %[f0], %[acc0]\n\t"
+        "smlabt %[acc0], %[b], %[f1], %[acc0]\n\t"
+        "smlad %[acc1], %[b], %[f1], %[acc1]\n\t"
+        "ldrd %[a], %[b], [%[r1]], #4\n\t"
+        "smlatb %[acc1], %[a], %[f2], %[acc1]\n\t"
+        "smlad %[acc0], %[a], %[f2], %[acc0]\n\t"
+        "smlabt %[acc0], %[b], %[f3], %[acc0]\n\t"
+        "smlad %[acc1], %[b], %[f3], %[acc1]\n\t"
+        "ldrd %[a], %[b], [%[r2]], #4\n\t"
+        "smlatb %[acc1], %[a], %[f4], %[acc1]\n\t"
+        "smlad %[acc0], %[a], %[f4], %[acc0]\n\t"
+        "smlabt %[acc0], %[b], %[f5], %[acc0]\n\t"
+        "smlad %[acc1], %[b], %[f5], %[acc1]\n\t"
+        /* tk_requant_doubled of both, then SSAT and the two stores. */
+        "ldrd %[a], %[b], %[high]\n\t"
+        "add %[a], %[a], %[acc0], asr #31\n\t"
+        "smmlar %[acc0], %[acc0], %[b], %[a]\n\t"
+        "ldr %[a], %[high]\n\t"
+        "add %[a], %[a], %[acc1], asr #31\n\t"
+        "smmlar %[acc1], %[acc1], %[b], %[a]\n\t"
+        "ldrd %[a], %[b], %[e]\n\t"
+        "asr %[acc0], %[acc0], %[a]\n\t"
+        "asr %[acc1], %[acc1], %[a]\n\t"
+        "ssat %[acc0], #8, %[acc0]\n\t"
+        "ssat %[acc1], #8, %[acc1]\n\t"
+        "strb %[acc0], [%[out]]\n\t"
+        "strb %[acc1], [%[out], %[b]]\n\t"
+        "add %[out], %[out], %[b], lsl #1\n\t"
+        "ldr %[a], %[end]\n\t"
+        "cmp %[r0], %[a]\n\t"
+        "bne 1b\n\t"
+        "2:\n\t"
+        /* The odd last output: out[x] of the step above alone. */
+        "ldr %[a], %[odd]\n\t"
+        "cmp %[a], #0\n\t"
+        "beq 3f\n\t"
+        "ldr %[acc0], %[bias]\n\t"
+        "ldrd %[a], %[b], [%[r0]]\n\t"
+        "smlad %[acc0], %[a], %[f0], %[acc0]\n\t"
+        "smlabt %[acc0], %[b], %[f1], %[acc0]\n\t"
+        "ldrd %[a], %[b], [%[r1]]\n\t"
+        "smlad %[acc0], %[a], %[f2], %[acc0]\n\t"
+        "smlabt %[acc0], %[b], %[f3], %[acc0]\n\t"
+        "ldrd %[a], %[b], [%[r2]]\n\t"
+        "smlad %[acc0], %[a], %[f4], %[acc0]\n\t"
+        "smlabt %[acc0], %[b], %[f5], %[acc0]\n\t"
+        "ldrd %[a], %[b], %[high]\n\t"
+        "add %[a], %[a], %[acc0], asr #31\n\t"
+        "smmlar %[acc0], %[acc0], %[b], %[a]\n\t"
+        "ldr %[a], %[e]\n\t"
+        "asr %[acc0], %[acc0], %[a]\n\t"
+        "ssat %[acc0], #8, %[acc0]\n\t"
+        "strb %[acc0], [%[out]]\n\t"
+        "3:\n\t"
+        : [acc0] "=&r"(acc0), [acc1] "=&r"(acc1), [a] "=&r"(a), [b] "=&r"(b), [r0] "+r"(r0), [r1] "+r"(r1),
+          [r2] "+r"(r2), [out] "+r"(out)
+        : [f0] "r"(k->f0), [f1] "r"(k->f1), [f2] "r"(k->f2), [f3] "r"(k->f3), [f4] "r"(k->f4), [f5] "r"(k->f5),
+          [bias] "m"(c[0]), [high] "m"(c[1]), [mult] "m"(c[2]), [e] "m"(c[3]), [step] "m"(c[4]), [end] "m"(c[5]),
+          [odd] "m"(c[6])
+        : "cc", "memory");
+}
+#endif
+
 /* Outputs x = 0, 2, 4, ... < out_len - 1 and x + 1 of one line of one channel
  * at stride 1, for a channel with the fast requantization; returns the first
  * output not written. FULL_RANGE is a constant at each call, so each loop is
  * compiled for one clamp. With the full int8 range the line's last output
  * too when out_len is odd (every output then). */
-static inline __attribute__((always_inline)) int32_t line_pairs(const int16_t *r0, const int16_t *r1,
-                                                                const int16_t *r2, line_consts *k, int full_range,
-                                                                int8_t *out)
+static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int16_t *r2, const line_consts *k,
+                                 int full_range, int8_t *out)
 {
     const int32_t pairs_end = k->out_len & ~1;
 #if defined(__ARM_FEATURE_DSP)
     if (full_range) {
-        /* GCC 12 keeps only part of this loop's 22 values in registers and
-         * spills the rest on every step (55 instructions per pair of outputs);
-         * written out, the filter pairs, the line pointers, the output pointer,
-         * two accumulators and two temporaries take 14 registers, each line's
-         * two words are loaded afresh (one LDRD: ring lines start on words, as
-         * the scratch does, and x is even), the rest is read from the channel's
-         * frame (k, a local of the caller this inlines into): 33 per pair.
-         * An odd last output takes the first half of the step (19). */
-        /* bias, high, multiplier, e, step, end, odd: high and multiplier, e
-         * and step side by side for LDRD. */
-        const int32_t c[7] = {k->bias, k->high, k->multiplier, k->e, k->step, (int32_t)(uintptr_t)(r0 + pairs_end),
-                              k->odd};
-        int32_t acc0, acc1, a, b;
-        __asm__ volatile(
-            "ldr %[a], %[end]\n\t"
-            "cmp %[r0], %[a]\n\t"
-            "beq 2f\n\t"
-            "1:\n\t"
-            "ldr %[acc0], %[bias]\n\t"
-            "ldrd %[a], %[b], [%[r0]], #4\n\t"
-            "smlatb %[acc1], %[a], %[f0], %[acc0]\n\t"
-            "smlad %[acc0], %[a], %[f0], %[acc0]\n\t"
-            "smlabt %[acc0], %[b], %[f1], %[acc0]\n\t"
-            "smlad %[acc1], %[b], %[f1], %[acc1]\n\t"
-            "ldrd %[a], %[b], [%[r1]], #4\n\t"
-            "smlatb %[acc1], %[a], %[f2], %[acc1]\n\t"
-            "smlad %[acc0], %[a], %[f2], %[acc0]\n\t"
-            "smlabt %[acc0], %[b], %[f3], %[acc0]\n\t"
-            "smlad %[acc1], %[b], %[f3], %[acc1]\n\t"
-            "ldrd %[a], %[b], [%[r2]], #4\n\t"
-            "smlatb %[acc1], %[a], %[f4], %[acc1]\n\t"
-            "smlad %[acc0], %[a], %[f4], %[acc0]\n\t"
-            "smlabt %[acc0], %[b], %[f5], %[acc0]\n\t"
-            "smlad %[acc1], %[b], %[f5], %[acc1]\n\t"
-            /* tk_requant_doubled of both, then SSAT and the two stores. */
-            "ldrd %[a], %[b], %[high]\n\t"
-            "add %[a], %[a], %[acc0], asr #31\n\t"
-            "smmlar %[acc0], %[acc0], %[b], %[a]\n\t"
-            "ldr %[a], %[high]\n\t"
-            "add %[a], %[a], %[acc1], asr #31\n\t"
-            "smmlar %[acc1], %[acc1], %[b], %[a]\n\t"
-            "ldrd %[a], %[b], %[e]\n\t"
-            "asr %[acc0], %[acc0], %[a]\n\t"
-            "asr %[acc1], %[acc1], %[a]\n\t"
-            "ssat %[acc0], #8, %[acc0]\n\t"
-            "ssat %[acc1], #8, %[acc1]\n\t"
-            "strb %[acc0], [%[out]]\n\t"
-            "strb %[acc1], [%[out], %[b]]\n\t"
-            "add %[out], %[out], %[b], lsl #1\n\t"
-            "ldr %[a], %[end]\n\t"
-            "cmp %[r0], %[a]\n\t"
-            "bne 1b\n\t"
-            "2:\n\t"
-            /* The odd last output: out[x] of the step above alone. */
-            "ldr %[a], %[odd]\n\t"
-            "cmp %[a], #0\n\t"
-            "beq 3f\n\t"
-            "ldr %[acc0], %[bias]\n\t"
-            "ldrd %[a], %[b], [%[r0]]\n\t"
-            "smlad %[acc0], %[a], %[f0], %[acc0]\n\t"
-            "smlabt %[acc0], %[b], %[f1], %[acc0]\n\t"
-            "ldrd %[a], %[b], [%[r1]]\n\t"
-            "smlad %[acc0], %[a], %[f2], %[acc0]\n\t"
-            "smlabt %[acc0], %[b], %[f3], %[acc0]\n\t"
-            "ldrd %[a], %[b], [%[r2]]\n\t"
-            "smlad %[acc0], %[a], %[f4], %[acc0]\n\t"
-            "smlabt %[acc0], %[b], %[f5], %[acc0]\n\t"
-            "ldrd %[a], %[b], %[high]\n\t"
-            "add %[a], %[a], %[acc0], asr #31\n\t"
-            "smmlar %[acc0], %[acc0], %[b], %[a]\n\t"
-            "ldr %[a], %[e]\n\t"
-            "asr %[acc0], %[acc0], %[a]\n\t"
-            "ssat %[acc0], #8, %[acc0]\n\t"
-            "strb %[acc0], [%[out]]\n\t"
-            "3:\n\t"
-            : [acc0] "=&r"(acc0), [acc1] "=&r"(acc1), [a] "=&r"(a), [b] "=&r"(b), [r0] "+r"(r0), [r1] "+r"(r1),
-              [r2] "+r"(r2), [out] "+r"(out)
-            : [f0] "r"(k->f0), [f1] "r"(k->f1), [f2] "r"(k->f2), [f3] "r"(k->f3), [f4] "r"(k->f4), [f5] "r"(k->f5),
-              [bias] "m"(c[0]), [high] "m"(c[1]), [mult] "m"(c[2]), [e] "m"(c[3]), [step] "m"(c[4]), [end] "m"(c[5]),
-              [odd] "m"(c[6])
-            : "cc", "memory");
+        line_pairs_asm(r0, r1, r2, k, out);
         return k->out_len;
     }
 #endif
@@ -447,16 +464,35 @@ static void channel_plane(ring_lines *ring, const channel_job *job, const layer_
     }
     const int32_t out_lines = l->out_lines;
     const int32_t out_line_step = l->out_line_step;
-    if (l->stride_along == 1 && job->q.fast && l->full_range) {
+    if (l->stride_along == 1 && job->q.fast && l->full_range && l->stride_across == 1) {
         /* The common case (every trained stride-1 layer) in its own loop: per
-         * line the pairs' assembly and the ring's advance. */
-        for (int32_t y = 1, top = 0;; ++y, out += out_line_step) {
+         * line the pairs' assembly, one rotation and one line widened (or,
+         * below the image, the zero point). */
+        const int32_t in_lines = l->in_lines;
+        const int32_t in_line_step = l->in_line_step;
+        const int32_t step = l->in_step;
+        const int32_t read_len = l->read_len;
+        /* line: the last line in the ring, src: its input */
+        const int8_t *src = job->in_channel + (2 - l->pad_across) * in_line_step;
+        for (int32_t y = 1, line = 2 - l->pad_across;; ++y, ++line, src += in_line_step, out += out_line_step) {
             line_pairs(ring->slot[0], ring->slot[1], ring->slot[2], &k, 1, out);
             if (y == out_lines) {
                 return;
             }
-            top += l->stride_across;
-            advance_ring(ring, job, l, top);
+            int16_t *oldest = ring->slot[0];
+            ring->slot[0] = ring->slot[1];
+            ring->slot[1] = ring->slot[2];
+            ring->slot[2] = oldest;
+            const int32_t oldest_zero = ring->zero[0];
+            ring->zero[0] = ring->zero[1];
+            ring->zero[1] = ring->zero[2];
+            ring->zero[2] = oldest_zero;
+            if (line + 1 < in_lines) {
+                ring->zero[2] = 0;
+                widen_entries(oldest + l->pad_along, src + in_line_step, step, read_len);
+            } else {
+                widen_line(ring, 2, job->in_channel, l, line + 1);
+            }
         }
     }
     for (int32_t y = 0, top = 0; y < out_lines; ++y, top += l->stride_across, out += out_line_step) {
