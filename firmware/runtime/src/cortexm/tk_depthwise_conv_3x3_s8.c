@@ -132,14 +132,26 @@ typedef struct {
 static inline void widen_entries(int16_t *dst, const int8_t *src, int32_t step, int32_t read_len)
 {
     int32_t x = 0;
-    /* Four entries per step: the loop's own costs are most of a widened entry's. */
-    for (; x + 4 <= read_len; x += 4, src += 4 * step) {
-        dst[x] = src[0];
-        dst[x + 1] = src[step];
-        dst[x + 2] = src[2 * step];
-        dst[x + 3] = src[3 * step];
+    /* Eight entries per step, each two packed into a word (one PKHBT) and
+     * stored at once (unaligned when pad_along is odd, as Cortex-M4/M7/M33 allow
+     * for STR): the loop's own costs and the stores were most of an entry's. */
+    const int32_t step2 = 2 * step, step3 = 3 * step, step4 = 4 * step; /* kept in registers */
+    for (; x + 8 <= read_len; x += 8, src += 2 * step4) {
+        const int8_t *half = src + step4;
+        const int32_t w0 = tk_pkh_low(src[0], src[step]);
+        const int32_t w1 = tk_pkh_low(src[step2], src[step3]);
+        const int32_t w2 = tk_pkh_low(half[0], half[step]);
+        const int32_t w3 = tk_pkh_low(half[step2], half[step3]);
+        memcpy(dst + x, &w0, sizeof w0);
+        memcpy(dst + x + 2, &w1, sizeof w1);
+        memcpy(dst + x + 4, &w2, sizeof w2);
+        memcpy(dst + x + 6, &w3, sizeof w3);
     }
-    for (; x < read_len; ++x, src += step) {
+    for (; x + 2 <= read_len; x += 2, src += 2 * step) {
+        const int32_t w = tk_pkh_low(src[0], src[step]);
+        memcpy(dst + x, &w, sizeof w);
+    }
+    if (x < read_len) {
         dst[x] = src[0];
     }
 }
@@ -515,13 +527,17 @@ static int32_t pack_pair(int32_t lo, int32_t hi)
 /* The six pairs of one channel along columns, from the layout's pairs along rows. */
 static void pairs_by_column(const int8_t *pairs, int32_t filter[6])
 {
-    int16_t rows[3][4]; /* per filter row: w0, w1, w1, w2 */
-    memcpy(rows, pairs, sizeof rows);
-    for (int32_t k = 0; k < 3; ++k) {
-        const int32_t at = k == 2 ? 3 : k; /* column k of row r is rows[r][at] */
-        filter[2 * k] = pack_pair(rows[0][at], rows[1][at]);
-        filter[2 * k + 1] = pack_pair(rows[1][at], rows[2][at]);
-    }
+    /* Row r's words: (w[r][0], w[r][1]) and (w[r][1], w[r][2]); column k's pair of rows r, r + 1 takes
+     * both rows' entry k, the low or high half of one of those words. */
+    const int32_t r0a = tk_load_word(pairs), r0b = tk_load_word(pairs + 4);
+    const int32_t r1a = tk_load_word(pairs + 8), r1b = tk_load_word(pairs + 12);
+    const int32_t r2a = tk_load_word(pairs + 16), r2b = tk_load_word(pairs + 20);
+    filter[0] = tk_pkh_low(r0a, r1a);
+    filter[1] = tk_pkh_low(r1a, r2a);
+    filter[2] = tk_pkh_high(r0a, r1a);
+    filter[3] = tk_pkh_high(r1a, r2a);
+    filter[4] = tk_pkh_high(r0b, r1b);
+    filter[5] = tk_pkh_high(r1b, r2b);
 }
 
 tk_status tk_depthwise_conv_3x3_s8(const tk_context *ctx, const tk_depthwise_conv_params *params,
