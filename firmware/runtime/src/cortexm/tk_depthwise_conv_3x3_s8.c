@@ -159,7 +159,7 @@ static inline void widen_entries(int16_t *dst, const int8_t *src, int32_t step, 
 /* Ring line k := padded input line `line` of one channel: entries pad_along ..
  * pad_along + read_len - 1 from the image (the rest hold the zero point
  * already); a line outside the image is all zero point. */
-static inline void widen_line(ring_lines *ring, int32_t k, const int8_t *in_channel, const layer_consts *l,
+static __attribute__((noinline, cold)) void widen_line(ring_lines *ring, int32_t k, const int8_t *in_channel, const layer_consts *l,
                               int32_t line)
 {
     int16_t *slot = ring->slot[k];
@@ -385,7 +385,7 @@ static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int
 /* Every output of one line of one channel at stride 2, for a channel with the
  * fast requantization: output x reads the words at entries 2x and 2x + 2 of
  * each line, and the second is the next output's first, so one load per line
- * and output. FULL_RANGE as in line_pairs. */
+ * and output (a cold path: one copy for both clamps). */
 static inline void line_stride2(const int16_t *r0, const int16_t *r1, const int16_t *r2, const line_consts *k,
                                 int full_range, int8_t *out)
 {
@@ -406,7 +406,7 @@ static inline void line_stride2(const int16_t *r0, const int16_t *r1, const int1
 /* One output line of one channel from ring lines r0..r2: pairs of outputs at
  * stride 1 (line_pairs), all of them at stride 2 (line_stride2), else output
  * by output, where output x reads entries x * stride .. x * stride + 2. */
-static inline void channel_line(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
+static __attribute__((noinline, cold)) void channel_line(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
                                 const layer_consts *l, line_consts *k, int8_t *out)
 {
     const int32_t fast = job->q.fast;
@@ -414,11 +414,7 @@ static inline void channel_line(const int16_t *r0, const int16_t *r1, const int1
     if (l->stride_along == 1 && fast && !l->full_range) {
         x = line_pairs(r0, r1, r2, k, 0, out); /* the full range goes to channel_plane's own loop */
     } else if (l->stride_along == 2 && fast) {
-        if (l->full_range) {
-            line_stride2(r0, r1, r2, k, 1, out);
-        } else {
-            line_stride2(r0, r1, r2, k, 0, out);
-        }
+        line_stride2(r0, r1, r2, k, l->full_range, out);
         return;
     }
     const int32_t stride = l->stride_along;
@@ -433,7 +429,7 @@ static inline void channel_line(const int16_t *r0, const int16_t *r1, const int1
 
 /* Advance the ring from padded lines top - stride .. to top .. top + 2: keep
  * the 3 - stride lines still read, widen the rest. */
-static inline void advance_ring(ring_lines *ring, const channel_job *job, const layer_consts *l, int32_t top)
+static __attribute__((noinline, cold)) void advance_ring(ring_lines *ring, const channel_job *job, const layer_consts *l, int32_t top)
 {
     const int32_t stride = l->stride_across;
     for (int32_t s = 0; s < stride; ++s) {
@@ -459,7 +455,13 @@ static void channel_plane(ring_lines *ring, const channel_job *job, const layer_
     int8_t *out = job->out_channel;
     for (int32_t i = 0; i < 3; ++i) {
         const int32_t line = i - l->pad_across;
-        if ((line < 0 || line >= l->in_lines) && !ring->zero[i]) {
+        if (line >= 0 && line < l->in_lines) {
+            ring->zero[i] = 0;
+            widen_entries(ring->slot[i] + l->pad_along, job->in_channel + line * l->in_line_step, l->in_step,
+                          l->read_len);
+            continue;
+        }
+        if (!ring->zero[i]) {
             /* Take a line that already holds the zero point, if one of the later ones does. */
             for (int32_t j = i + 1; j < 3; ++j) {
                 if (ring->zero[j]) {
