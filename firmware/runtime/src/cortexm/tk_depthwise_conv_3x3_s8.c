@@ -166,8 +166,9 @@ static __attribute__((noinline, cold)) void widen_line(ring_lines *ring, int32_t
     if (line < 0 || line >= l->in_lines) {
         if (!ring->zero[k]) {
             /* A word (two entries) at a time: line_len is even, lines start on words. */
-            for (int32_t i = 0; i < l->line_len; i += 2) {
-                memcpy(slot + i, &l->zero_pair, sizeof l->zero_pair);
+            const int32_t zero_pair = l->zero_pair;
+            for (int16_t *p = slot, *end = slot + l->line_len; p != end; p += 2) {
+                memcpy(p, &zero_pair, sizeof zero_pair);
             }
             ring->zero[k] = 1;
         }
@@ -175,12 +176,6 @@ static __attribute__((noinline, cold)) void widen_line(ring_lines *ring, int32_t
     }
     ring->zero[k] = 0;
     widen_entries(slot + l->pad_along, in_channel + line * l->in_line_step, l->in_step, l->read_len);
-}
-
-/* The output byte of v: the fused activation's clamp, one SSAT when that is the whole int8 range. */
-static inline int8_t clamp_output(int32_t v, int32_t act_min, int32_t act_max, int full_range)
-{
-    return (int8_t)(full_range ? __ssat(v, 8) : tk_clamp(v, act_min, act_max));
 }
 
 /* What a line's loop reads besides the ring: local copies (the output bytes
@@ -233,11 +228,13 @@ static inline int32_t output_acc(const line_consts *k, int32_t a0, int32_t b0, i
     return __smlabt(b2, k->f5, acc);
 }
 
-/* The output byte of an accumulator, for a channel with the fast requantization. */
-static inline int8_t output_byte(const line_consts *k, int32_t acc, int full_range)
+#if !defined(__ARM_FEATURE_DSP)
+/* The output byte of an accumulator, for a channel with the fast requantization and the full int8 range. */
+static inline int8_t output_byte(const line_consts *k, int32_t acc)
 {
-    return clamp_output(tk_requant_doubled(k->high, k->multiplier, k->e, acc), k->act_min, k->act_max, full_range);
+    return (int8_t)__ssat(tk_requant_doubled(k->high, k->multiplier, k->e, acc), 8);
 }
+#endif
 
 #if defined(__ARM_FEATURE_DSP)
 /* Every output of one line of one channel at stride 1, for a channel with the
@@ -335,26 +332,20 @@ static __attribute__((noinline)) void line_pairs_asm(const int16_t *r0, const in
 }
 #endif
 
-/* Outputs x = 0, 2, 4, ... < out_len - 1 and x + 1 of one line of one channel
- * at stride 1, for a channel with the fast requantization; returns the first
- * output not written. FULL_RANGE is a constant at each call, so each loop is
- * compiled for one clamp. With the full int8 range the line's last output
- * too when out_len is odd (every output then). */
-static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int16_t *r2, const line_consts *k,
-                                 int full_range, int8_t *out)
+/* Every output of one line of one channel at stride 1, for a channel with the
+ * fast requantization and the full int8 range: line_pairs_asm, or the same in
+ * C (portable intrinsics) where the DSP extension is missing. */
+static inline void line_pairs(const int16_t *r0, const int16_t *r1, const int16_t *r2, const line_consts *k,
+                              int8_t *out)
 {
-    const int32_t pairs_end = k->out_len & ~1;
 #if defined(__ARM_FEATURE_DSP)
-    if (full_range) {
-        line_pairs_asm(r0, r1, r2, k, out);
-        return k->out_len;
-    }
-#endif
+    line_pairs_asm(r0, r1, r2, k, out);
+#else
     int32_t a0 = tk_load_word(r0);
     int32_t a1 = tk_load_word(r1);
     int32_t a2 = tk_load_word(r2);
     int32_t x = 0;
-    for (; x < pairs_end; x += 2) {
+    for (; x + 2 <= k->out_len; x += 2) {
         const int32_t b0 = tk_load_word(r0 + x + 2);
         const int32_t b1 = tk_load_word(r1 + x + 2);
         const int32_t b2 = tk_load_word(r2 + x + 2);
@@ -366,64 +357,36 @@ static inline int32_t line_pairs(const int16_t *r0, const int16_t *r1, const int
         acc1 = __smlad(b1, k->f3, acc1);
         acc1 = __smlatb(a2, k->f4, acc1);
         acc1 = __smlad(b2, k->f5, acc1);
-        out[0] = output_byte(k, acc0, full_range);
-        out[k->step] = output_byte(k, acc1, full_range);
+        out[0] = output_byte(k, acc0);
+        out[k->step] = output_byte(k, acc1);
         out += 2 * k->step;
         a0 = b0;
         a1 = b1;
         a2 = b2;
     }
-    if (full_range && x < k->out_len) {
-        /* The odd last output, as the assembly does. */
+    if (x < k->out_len) {
+        /* The odd last output. */
         *out = output_byte(k, output_acc(k, a0, tk_load_word(r0 + x + 2), a1, tk_load_word(r1 + x + 2), a2,
-                                         tk_load_word(r2 + x + 2)), 1);
-        return k->out_len;
+                                         tk_load_word(r2 + x + 2)));
     }
-    return x;
+#endif
 }
 
-/* Every output of one line of one channel at stride 2, for a channel with the
- * fast requantization: output x reads the words at entries 2x and 2x + 2 of
- * each line, and the second is the next output's first, so one load per line
- * and output (a cold path: one copy for both clamps). */
-static inline void line_stride2(const int16_t *r0, const int16_t *r1, const int16_t *r2, const line_consts *k,
-                                int full_range, int8_t *out)
+/* One output line of one channel from ring lines r0..r2 where channel_plane's
+ * own loop does not apply (another stride, a clamp narrower than int8, a
+ * channel without the fast requantization): output by output, where output x
+ * reads entries x * stride .. x * stride + 2. Rare in trained models, so
+ * built for size (the code size bound counts every kernel linked). */
+static __attribute__((noinline, cold)) void channel_line(const int16_t *r0, const int16_t *r1, const int16_t *r2,
+                                                         const channel_job *job, const layer_consts *l,
+                                                         const line_consts *k, int8_t *out)
 {
-    int32_t a0 = tk_load_word(r0);
-    int32_t a1 = tk_load_word(r1);
-    int32_t a2 = tk_load_word(r2);
-    for (int32_t x = 0; x < k->out_len; ++x, out += k->step) {
-        const int32_t b0 = tk_load_word(r0 + 2 * x + 2);
-        const int32_t b1 = tk_load_word(r1 + 2 * x + 2);
-        const int32_t b2 = tk_load_word(r2 + 2 * x + 2);
-        *out = output_byte(k, output_acc(k, a0, b0, a1, b1, a2, b2), full_range);
-        a0 = b0;
-        a1 = b1;
-        a2 = b2;
-    }
-}
-
-/* One output line of one channel from ring lines r0..r2: pairs of outputs at
- * stride 1 (line_pairs), all of them at stride 2 (line_stride2), else output
- * by output, where output x reads entries x * stride .. x * stride + 2. */
-static __attribute__((noinline, cold)) void channel_line(const int16_t *r0, const int16_t *r1, const int16_t *r2, const channel_job *job,
-                                const layer_consts *l, line_consts *k, int8_t *out)
-{
-    const int32_t fast = job->q.fast;
-    int32_t x = 0;
-    if (l->stride_along == 1 && fast && !l->full_range) {
-        x = line_pairs(r0, r1, r2, k, 0, out); /* the full range goes to channel_plane's own loop */
-    } else if (l->stride_along == 2 && fast) {
-        line_stride2(r0, r1, r2, k, l->full_range, out);
-        return;
-    }
     const int32_t stride = l->stride_along;
-    for (out += x * k->step; x < k->out_len; ++x, out += k->step) {
+    for (int32_t x = 0; x < k->out_len; ++x, out += k->step) {
         const int32_t at = x * stride;
         const int32_t acc = output_acc(k, tk_load_word(r0 + at), tk_load_word(r0 + at + 2), tk_load_word(r1 + at),
                                        tk_load_word(r1 + at + 2), tk_load_word(r2 + at), tk_load_word(r2 + at + 2));
-        *out = fast && l->full_range ? output_byte(k, acc, 1)
-                                     : clamp_output(requant_any(&job->q, l->output_offset, acc), k->act_min, k->act_max, 0);
+        *out = (int8_t)tk_clamp(requant_any(&job->q, l->output_offset, acc), k->act_min, k->act_max);
     }
 }
 
@@ -486,28 +449,44 @@ static void channel_plane(ring_lines *ring, const channel_job *job, const layer_
         const int32_t in_line_step = l->in_line_step;
         const int32_t step = l->in_step;
         const int32_t read_len = l->read_len;
+        const int32_t pad_along = l->pad_along;
+        /* The ring in locals (written back around a padding line and at the end); bit k of zeros is
+         * ring->zero[k]. */
+        int16_t *s0 = ring->slot[0], *s1 = ring->slot[1], *s2 = ring->slot[2];
+        uint32_t zeros = (uint32_t)ring->zero[0] | (uint32_t)ring->zero[1] << 1 | (uint32_t)ring->zero[2] << 2;
         /* line: the last line in the ring, src: its input */
         const int8_t *src = job->in_channel + (2 - l->pad_across) * in_line_step;
         for (int32_t y = 1, line = 2 - l->pad_across;; ++y, ++line, src += in_line_step, out += out_line_step) {
-            line_pairs(ring->slot[0], ring->slot[1], ring->slot[2], &k, 1, out);
+            line_pairs(s0, s1, s2, &k, out);
             if (y == out_lines) {
-                return;
+                break;
             }
-            int16_t *oldest = ring->slot[0];
-            ring->slot[0] = ring->slot[1];
-            ring->slot[1] = ring->slot[2];
-            ring->slot[2] = oldest;
-            const int32_t oldest_zero = ring->zero[0];
-            ring->zero[0] = ring->zero[1];
-            ring->zero[1] = ring->zero[2];
-            ring->zero[2] = oldest_zero;
+            int16_t *oldest = s0;
+            s0 = s1;
+            s1 = s2;
+            s2 = oldest;
             if (line + 1 < in_lines) {
-                ring->zero[2] = 0;
-                widen_entries(oldest + l->pad_along, src + in_line_step, step, read_len);
+                zeros >>= 1; /* the flags rotate with the lines; the new one holds input */
+                widen_entries(oldest + pad_along, src + in_line_step, step, read_len);
             } else {
+                /* Below the image: widen_line keeps a line of zero points. */
+                ring->zero[0] = (int32_t)(zeros >> 1 & 1u);
+                ring->zero[1] = (int32_t)(zeros >> 2 & 1u);
+                ring->zero[2] = (int32_t)(zeros & 1u);
+                ring->slot[0] = s0;
+                ring->slot[1] = s1;
+                ring->slot[2] = s2;
                 widen_line(ring, 2, job->in_channel, l, line + 1);
+                zeros = (uint32_t)ring->zero[0] | (uint32_t)ring->zero[1] << 1 | (uint32_t)ring->zero[2] << 2;
             }
         }
+        ring->slot[0] = s0;
+        ring->slot[1] = s1;
+        ring->slot[2] = s2;
+        ring->zero[0] = (int32_t)(zeros & 1u);
+        ring->zero[1] = (int32_t)(zeros >> 1 & 1u);
+        ring->zero[2] = (int32_t)(zeros >> 2 & 1u);
+        return;
     }
     for (int32_t y = 0, top = 0; y < out_lines; ++y, top += l->stride_across, out += out_line_step) {
         if (y > 0) {
