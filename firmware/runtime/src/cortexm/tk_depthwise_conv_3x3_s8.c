@@ -129,7 +129,7 @@ typedef struct {
 } ring_lines;
 
 /* dst[x] := src[x * step] for x < read_len (one input line's entries). */
-static inline void widen_entries(int16_t *dst, const int8_t *src, int32_t step, int32_t read_len)
+static __attribute__((noinline)) void widen_entries(int16_t *dst, const int8_t *src, int32_t step, int32_t read_len)
 {
     int32_t x = 0;
     /* Eight entries per step, each two packed into a word (one PKHBT) and
