@@ -183,12 +183,15 @@ static __attribute__((noinline, cold)) void widen_line(ring_lines *ring, int32_t
  * after every store; these stay in registers). */
 typedef struct {
     int32_t f0, f1, f2, f3, f4, f5; /* the filter pairs */
-    int32_t bias;
-    int32_t high;
-    int32_t multiplier;
-    int32_t e;
-    int32_t step;
-    int32_t odd;              /* the line's output count is odd */
+    struct {                        /* in line_pairs_asm's order, copied at once */
+        int32_t bias;
+        int32_t high;
+        int32_t multiplier;
+        int32_t e;
+        int32_t step;
+        int32_t odd;                /* the line's output count is odd */
+        int32_t odd_pairs;          /* so is its count of pairs */
+    } c;
     int32_t act_min;
     int32_t act_max;
     int32_t out_len;
@@ -203,12 +206,13 @@ static inline line_consts line_consts_of(const channel_job *job, const layer_con
     k.f3 = job->filter[3];
     k.f4 = job->filter[4];
     k.f5 = job->filter[5];
-    k.bias = job->bias;
-    k.high = job->q.high;
-    k.multiplier = job->q.multiplier;
-    k.e = -job->q.shift;
-    k.step = l->out_step;
-    k.odd = l->out_len & 1;
+    k.c.bias = job->bias;
+    k.c.high = job->q.high;
+    k.c.multiplier = job->q.multiplier;
+    k.c.e = -job->q.shift;
+    k.c.step = l->out_step;
+    k.c.odd = l->out_len & 1;
+    k.c.odd_pairs = (l->out_len >> 1) & 1;
     k.act_min = l->act_min;
     k.act_max = l->act_max;
     k.out_len = l->out_len;
@@ -220,7 +224,7 @@ static inline line_consts line_consts_of(const channel_job *job, const layer_con
 static inline int32_t output_acc(const line_consts *k, int32_t a0, int32_t b0, int32_t a1, int32_t b1, int32_t a2,
                                  int32_t b2)
 {
-    int32_t acc = __smlad(a0, k->f0, k->bias);
+    int32_t acc = __smlad(a0, k->f0, k->c.bias);
     acc = __smlabt(b0, k->f1, acc);
     acc = __smlad(a1, k->f2, acc);
     acc = __smlabt(b1, k->f3, acc);
@@ -232,11 +236,45 @@ static inline int32_t output_acc(const line_consts *k, int32_t a0, int32_t b0, i
 /* The output byte of an accumulator, for a channel with the fast requantization and the full int8 range. */
 static inline int8_t output_byte(const line_consts *k, int32_t acc)
 {
-    return (int8_t)__ssat(tk_requant_doubled(k->high, k->multiplier, k->e, acc), 8);
+    return (int8_t)__ssat(tk_requant_doubled(k->c.high, k->c.multiplier, k->c.e, acc), 8);
 }
 #endif
 
 #if defined(__ARM_FEATURE_DSP)
+/* One pair of outputs (x, x + 1) of line_pairs_asm's loop: the three lines'
+ * words, twelve multiplies, both requantized and stored. */
+#define DW3X3_PAIR_STEP \
+    "ldr %[acc0], %[bias]\n\t" \
+    "ldrd %[a], %[b], [%[r0]], #4\n\t" \
+    "smlatb %[acc1], %[a], %[f0], %[acc0]\n\t" \
+    "smlad %[acc0], %[a], %[f0], %[acc0]\n\t" \
+    "smlabt %[acc0], %[b], %[f1], %[acc0]\n\t" \
+    "smlad %[acc1], %[b], %[f1], %[acc1]\n\t" \
+    "ldrd %[a], %[b], [%[r1]], #4\n\t" \
+    "smlatb %[acc1], %[a], %[f2], %[acc1]\n\t" \
+    "smlad %[acc0], %[a], %[f2], %[acc0]\n\t" \
+    "smlabt %[acc0], %[b], %[f3], %[acc0]\n\t" \
+    "smlad %[acc1], %[b], %[f3], %[acc1]\n\t" \
+    "ldrd %[a], %[b], [%[r2]], #4\n\t" \
+    "smlatb %[acc1], %[a], %[f4], %[acc1]\n\t" \
+    "smlad %[acc0], %[a], %[f4], %[acc0]\n\t" \
+    "smlabt %[acc0], %[b], %[f5], %[acc0]\n\t" \
+    "smlad %[acc1], %[b], %[f5], %[acc1]\n\t" \
+    "ldrd %[a], %[b], %[high]\n\t" \
+    "add %[a], %[a], %[acc0], asr #31\n\t" \
+    "smmlar %[acc0], %[acc0], %[b], %[a]\n\t" \
+    "ldr %[a], %[high]\n\t" \
+    "add %[a], %[a], %[acc1], asr #31\n\t" \
+    "smmlar %[acc1], %[acc1], %[b], %[a]\n\t" \
+    "ldrd %[a], %[b], %[e]\n\t" \
+    "asr %[acc0], %[acc0], %[a]\n\t" \
+    "asr %[acc1], %[acc1], %[a]\n\t" \
+    "ssat %[acc0], #8, %[acc0]\n\t" \
+    "ssat %[acc1], #8, %[acc1]\n\t" \
+    "strb %[acc0], [%[out]]\n\t" \
+    "strb %[acc1], [%[out], %[b]]\n\t" \
+    "add %[out], %[out], %[b], lsl #1\n\t"
+
 /* Every output of one line of one channel at stride 1, for a channel with the
  * fast requantization and the full int8 range, in assembly: pairs of outputs,
  * then the last one when out_len is odd. A function of its own, so the
@@ -255,48 +293,26 @@ static __attribute__((noinline)) void line_pairs_asm(const int16_t *r0, const in
      * line's two words are loaded afresh (one LDRD: ring lines start on
      * words, as the scratch does, and x is even), the rest is read from c, a
      * local array (as an operand of the assembly it lies at a fixed offset
-     * from sp): 33 per pair, 19 for an odd last output. c: bias, high,
-     * multiplier, e, step, end, odd (high and multiplier, e and step side by
-     * side for LDRD). */
-    const int32_t c[7] = {k->bias, k->high, k->multiplier, k->e, k->step, (int32_t)(uintptr_t)(r0 + pairs_end),
-                          k->odd};
+     * from sp): 31.5 per pair, 19 for an odd last output. c: bias, high,
+     * multiplier, e, step, odd, odd_pairs, end (high and multiplier, e and
+     * step side by side for LDRD). */
+    int32_t c[8];
+    memcpy(c, &k->c, sizeof k->c);
+    c[7] = (int32_t)(uintptr_t)(r0 + pairs_end);
     int32_t acc0, acc1, a, b;
     __asm__ volatile(
         "ldr %[a], %[end]\n\t"
         "cmp %[r0], %[a]\n\t"
         "beq 2f\n\t"
+        /* Two pairs per step (the loop's own three instructions spread over
+         * four outputs); an odd count of pairs enters at the second. */
+        "ldr %[a], %[odd_pairs]\n\t"
+        "cmp %[a], #0\n\t"
+        "bne 4f\n\t"
         "1:\n\t"
-        "ldr %[acc0], %[bias]\n\t"
-        "ldrd %[a], %[b], [%[r0]], #4\n\t"
-        "smlatb %[acc1], %[a], %[f0], %[acc0]\n\t"
-        "smlad %[acc0], %[a], %[f0], %[acc0]\n\t"
-        "smlabt %[acc0], %[b], %[f1], %[acc0]\n\t"
-        "smlad %[acc1], %[b], %[f1], %[acc1]\n\t"
-        "ldrd %[a], %[b], [%[r1]], #4\n\t"
-        "smlatb %[acc1], %[a], %[f2], %[acc1]\n\t"
-        "smlad %[acc0], %[a], %[f2], %[acc0]\n\t"
-        "smlabt %[acc0], %[b], %[f3], %[acc0]\n\t"
-        "smlad %[acc1], %[b], %[f3], %[acc1]\n\t"
-        "ldrd %[a], %[b], [%[r2]], #4\n\t"
-        "smlatb %[acc1], %[a], %[f4], %[acc1]\n\t"
-        "smlad %[acc0], %[a], %[f4], %[acc0]\n\t"
-        "smlabt %[acc0], %[b], %[f5], %[acc0]\n\t"
-        "smlad %[acc1], %[b], %[f5], %[acc1]\n\t"
-        /* tk_requant_doubled of both, then SSAT and the two stores. */
-        "ldrd %[a], %[b], %[high]\n\t"
-        "add %[a], %[a], %[acc0], asr #31\n\t"
-        "smmlar %[acc0], %[acc0], %[b], %[a]\n\t"
-        "ldr %[a], %[high]\n\t"
-        "add %[a], %[a], %[acc1], asr #31\n\t"
-        "smmlar %[acc1], %[acc1], %[b], %[a]\n\t"
-        "ldrd %[a], %[b], %[e]\n\t"
-        "asr %[acc0], %[acc0], %[a]\n\t"
-        "asr %[acc1], %[acc1], %[a]\n\t"
-        "ssat %[acc0], #8, %[acc0]\n\t"
-        "ssat %[acc1], #8, %[acc1]\n\t"
-        "strb %[acc0], [%[out]]\n\t"
-        "strb %[acc1], [%[out], %[b]]\n\t"
-        "add %[out], %[out], %[b], lsl #1\n\t"
+        DW3X3_PAIR_STEP
+        "4:\n\t"
+        DW3X3_PAIR_STEP
         "ldr %[a], %[end]\n\t"
         "cmp %[r0], %[a]\n\t"
         "bne 1b\n\t"
@@ -326,8 +342,8 @@ static __attribute__((noinline)) void line_pairs_asm(const int16_t *r0, const in
         : [acc0] "=&r"(acc0), [acc1] "=&r"(acc1), [a] "=&r"(a), [b] "=&r"(b), [r0] "+r"(r0), [r1] "+r"(r1),
           [r2] "+r"(r2), [out] "+r"(out)
         : [f0] "r"(k->f0), [f1] "r"(k->f1), [f2] "r"(k->f2), [f3] "r"(k->f3), [f4] "r"(k->f4), [f5] "r"(k->f5),
-          [bias] "m"(c[0]), [high] "m"(c[1]), [mult] "m"(c[2]), [e] "m"(c[3]), [step] "m"(c[4]), [end] "m"(c[5]),
-          [odd] "m"(c[6])
+          [bias] "m"(c[0]), [high] "m"(c[1]), [mult] "m"(c[2]), [e] "m"(c[3]), [step] "m"(c[4]), [odd] "m"(c[5]),
+          [odd_pairs] "m"(c[6]), [end] "m"(c[7])
         : "cc", "memory");
 }
 #endif
@@ -351,15 +367,15 @@ static inline void line_pairs(const int16_t *r0, const int16_t *r1, const int16_
         const int32_t b2 = tk_load_word(r2 + x + 2);
         /* out[x + 1] = r[x + 1] * w0 + (r[x + 2], r[x + 3]) . (w1, w2) per line. */
         const int32_t acc0 = output_acc(k, a0, b0, a1, b1, a2, b2);
-        int32_t acc1 = __smlatb(a0, k->f0, k->bias);
+        int32_t acc1 = __smlatb(a0, k->f0, k->c.bias);
         acc1 = __smlad(b0, k->f1, acc1);
         acc1 = __smlatb(a1, k->f2, acc1);
         acc1 = __smlad(b1, k->f3, acc1);
         acc1 = __smlatb(a2, k->f4, acc1);
         acc1 = __smlad(b2, k->f5, acc1);
         out[0] = output_byte(k, acc0);
-        out[k->step] = output_byte(k, acc1);
-        out += 2 * k->step;
+        out[k->c.step] = output_byte(k, acc1);
+        out += 2 * k->c.step;
         a0 = b0;
         a1 = b1;
         a2 = b2;
@@ -382,7 +398,7 @@ static __attribute__((noinline, cold)) void channel_line(const int16_t *r0, cons
                                                          const line_consts *k, int8_t *out)
 {
     const int32_t stride = l->stride_along;
-    for (int32_t x = 0; x < k->out_len; ++x, out += k->step) {
+    for (int32_t x = 0; x < k->out_len; ++x, out += k->c.step) {
         const int32_t at = x * stride;
         const int32_t acc = output_acc(k, tk_load_word(r0 + at), tk_load_word(r0 + at + 2), tk_load_word(r1 + at),
                                        tk_load_word(r1 + at + 2), tk_load_word(r2 + at), tk_load_word(r2 + at + 2));
