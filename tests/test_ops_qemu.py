@@ -80,6 +80,10 @@ DEPTHWISE_CASES = [
     # the ring kernel's assembly loop (stride 1, clamped to all of int8) by rows and by columns
     DepthwiseCase(1, 8, 9, 6, 1, 3, 3, 1, 1, 1, "SAME", "NONE", True, True),
     DepthwiseCase(2, 11, 3, 5, 1, 3, 3, 1, 1, 1, "SAME", "NONE", False, True),
+    # ... for one output per line (no pair), and at stride 2 across lines (rows), SAME and VALID
+    DepthwiseCase(2, 1, 1, 7, 1, 3, 3, 1, 1, 1, "SAME", "NONE", True, True),
+    DepthwiseCase(1, 9, 6, 5, 1, 3, 3, 2, 1, 1, "SAME", "NONE", True, True),
+    DepthwiseCase(2, 10, 7, 3, 1, 3, 3, 2, 1, 1, "VALID", "NONE", True, True),
     DepthwiseCase(1, 12, 6, 6, 1, 5, 3, 1, 2, 2, "SAME", "RELU", True, True),
     DepthwiseCase(2, 9, 7, 12, 1, 5, 3, 2, 1, 2, "SAME", "RELU6", True, True),
     DepthwiseCase(1, 10, 1, 8, 1, 4, 1, 2, 1, 1, "SAME", "NONE", True, False),
