@@ -45,7 +45,7 @@ def test_score_matches_each_onset_once_within_the_window() -> None:
 
 
 def test_settings_become_the_devices_integers() -> None:
-    settings = StreamSettings()
+    settings = StreamSettings(stride_ms=250, average_ms=1000, threshold=0.6, suppress_ms=1000)
     assert settings.threshold_steps(1 / 256) == 154  # 0.6 at a softmax's 1/256 scale
     assert settings.command(1 / 256, 10) == "tk-config 4000 4 154 16000 10"
     assert hit_window_s(settings) == 2.0

@@ -19,6 +19,7 @@ import click
 
 import tinykit
 from tinykit.errors import TinykitError
+from tinykit.kws.stream import StreamSettings
 from tinykit.kws.synth import ENGINES
 from tinykit.kws.train import TrainSettings
 from tinykit.schedule import KERNEL_MODES
@@ -408,10 +409,10 @@ def kws_deploy(out: Path, board: str, data: Path | None, port: str | None, clips
 @click.option("--labels", type=click.Path(path_type=Path), help="Where the keywords are: one `onset_seconds keyword` line per spoken keyword; adds hits, misses and false alarms.")
 @click.option("--port", help="Serial port of a real board flashed with BUILD/stream (`tinykit flash BUILD/stream`). Without it an emulated board runs in QEMU.")
 @click.option("--realtime", is_flag=True, help="Send the audio at the rate it was recorded (as a microphone would), not as fast as the link allows.")
-@click.option("--stride", "stride_ms", default=250, show_default=True, type=click.IntRange(min=20), help="Run the model every this many ms (at the first 20 ms frame after each multiple).")
-@click.option("--average", "average_ms", default=1000, show_default=True, type=click.IntRange(min=1), help="Average the posteriors over this many ms of strides (at most 16 strides).")
-@click.option("--threshold", default=0.6, show_default=True, type=click.FloatRange(min=0.0, max=1.0, min_open=True), help="Detect when the best keyword's averaged posterior reaches this.")
-@click.option("--suppress", "suppress_ms", default=1000, show_default=True, type=click.IntRange(min=0), help="No new detection for this many ms after one.")
+@click.option("--stride", "stride_ms", default=StreamSettings.stride_ms, show_default=True, type=click.IntRange(min=20), help="Run the model every this many ms (at the first 20 ms frame after each multiple).")
+@click.option("--average", "average_ms", default=StreamSettings.average_ms, show_default=True, type=click.IntRange(min=1), help="Average the posteriors over this many ms of strides (at most 16 strides).")
+@click.option("--threshold", default=StreamSettings.threshold, show_default=True, type=click.FloatRange(min=0.0, max=1.0, min_open=True), help="Detect when the best keyword's averaged posterior reaches this.")
+@click.option("--suppress", "suppress_ms", default=StreamSettings.suppress_ms, show_default=True, type=click.IntRange(min=0), help="No new detection for this many ms after one.")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout (detections, hits, misses, false_alarms, realtime).")
 def kws_listen(build: Path, wav: Path, labels: Path | None, port: str | None, realtime: bool, stride_ms: int,
                average_ms: int, threshold: float, suppress_ms: int, as_json: bool) -> None:
@@ -428,7 +429,6 @@ def kws_listen(build: Path, wav: Path, labels: Path | None, port: str | None, re
     onset + 1 s (the model's window) + the averaging window.
     """
     from tinykit.kws.listen import listen, render_listen
-    from tinykit.kws.stream import StreamSettings
 
     def show(detection: dict) -> None:
         if not as_json:
