@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from tinykit.errors import TinykitError
+from tinykit.optional import import_optional
 
 RANDOM_CALIBRATION_SAMPLES = 64
 RANDOM_CALIBRATION_SEED = 0
@@ -105,8 +106,8 @@ def quiet_tensorflow() -> Any:
     """Import TensorFlow with its start-up and converter logging turned down."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with _native_output_captured():
+        tf = import_optional("tensorflow", "Converting a float model or training one")
         import absl.logging
-        import tensorflow as tf
 
         absl.logging.set_verbosity(absl.logging.ERROR)
         tf.get_logger().setLevel("ERROR")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tinykit.optional import import_optional
+
 
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
     """Counts (classes x classes): row = true label, column = predicted label."""
@@ -33,8 +35,7 @@ def render_text(matrix: np.ndarray, labels: Sequence[str], title: str) -> str:
 
 def write_png(matrices: Sequence[tuple[str, np.ndarray]], labels: Sequence[str], path: Path) -> None:
     """Draw the (title, matrix) pairs side by side as heat maps with their counts, into ``path``."""
-    import matplotlib
-
+    matplotlib = import_optional("matplotlib", "Drawing the confusion matrices")
     matplotlib.use("Agg")  # files only, no display
     import matplotlib.pyplot as plt
 

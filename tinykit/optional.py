@@ -1,0 +1,27 @@
+"""Packages of the ``convert`` extra (TensorFlow, matplotlib), imported only where used.
+
+``tinykit build`` of an int8 ``.tflite`` needs neither; converting a float
+model, training the keyword spotter and drawing its confusion matrices do.
+Without them the command stops with a message naming the package and the
+install line, not an ImportError traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from tinykit.errors import TinykitError
+
+
+def import_optional(module: str, purpose: str) -> ModuleType:
+    """``import module``, or a TinykitError saying that ``purpose`` needs it and how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as missing:
+        if missing.name is None or module.split(".")[0] != missing.name.split(".")[0]:
+            raise  # the package is there but broken: its own error says more
+        raise TinykitError(
+            f"{purpose} needs the Python package {missing.name}, which is not installed. Install tinykit's "
+            "conversion extra: pip install 'tinykit[convert]' (from a checkout: pip install -e '.[convert]')."
+        ) from None
