@@ -55,9 +55,11 @@ def check_boards(boards: Sequence[str]) -> list[str]:
     return names
 
 
-def measure_emulated(tflite: Path, board: str, folder: Path, progress: Callable[[str], None]) -> dict:
-    """Build ``tflite`` as firmware for the emulated ``board`` in ``folder``, profile it in QEMU, summarise."""
-    build(tflite, folder, board=board, progress=progress)
+def measure_emulated(tflite: Path, board: str, folder: Path, progress: Callable[[str], None],
+                     kernels: str = "auto") -> dict:
+    """Build ``tflite`` as firmware for the emulated ``board`` in ``folder`` (``kernels``: the build's
+    --kernels), profile it in QEMU, summarise."""
+    build(tflite, folder, board=board, progress=progress, kernels=kernels)
     profile = profile_build(folder, runs=RUNS, warmups=WARMUPS, report=progress)
     memory = profile["memory"]
     sizes = size_breakdown(firmware_elf(folder, get_board(board)), folder)
