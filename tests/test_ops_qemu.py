@@ -18,7 +18,7 @@ from test_op_activation import add_activation_ops
 from test_op_add import add_random_add
 from test_op_arithmetic import KINDS as BINARY_KINDS
 from test_op_arithmetic import add_binary_ops
-from test_op_conv import QUAD_CASES, SHIFT_SPREAD_CASES, add_conv
+from test_op_conv import QUAD_CASES, SHIFT_SPREAD_CASES, add_conv, conv_model
 from test_op_depthwise import DepthwiseCase, add_depthwise
 from test_op_fully_connected import FullyConnectedCase, add_fully_connected
 from test_op_mean import MeanCase, add_mean
@@ -141,18 +141,11 @@ def test_dsp_kernels_are_bit_exact_on_emulated_board(board: str, tmp_path: Path)
 @pytest.mark.parametrize("board", ["qemu_m4", "qemu_m7", "qemu_m33"])
 def test_quads_conv_kernel_is_bit_exact_on_emulated_board(board: str, tmp_path: Path) -> None:
     """tk_conv_quads_s8 is never a layer's fastest kernel (tk_conv_triples_s8 and tk_conv_shallow_s8
-    are), so the image above does not run it; layers alone, where the memory-aware choice takes
-    it for its pixel pair's smaller scratch, do."""
-    rng = np.random.default_rng(79)
-    b = ModelBuilder()
-    inputs, outputs = [], []
-    for case in QUAD_CASES[7:9]:
-        x, y = add_conv(b, case, rng)
-        inputs.append(x)
-        outputs.append(y)
+    are), so the image above does not run it; a layer alone (two images, stride 2 by 1, dilation 2),
+    where the memory-aware choice takes it for its pixel pair's smaller scratch, does."""
     tflite = tmp_path / "quads.tflite"
-    tflite.write_bytes(b.finish(inputs, outputs))
-    assert [op.kernel for op in schedule_for(tflite, board, "auto").ops] == ["tk_conv_quads_s8"] * 2
+    tflite.write_bytes(conv_model(QUAD_CASES[8], np.random.default_rng(79)))
+    assert [op.kernel for op in schedule_for(tflite, board, "auto").ops] == ["tk_conv_quads_s8"]
     result = verify_model(tflite, tmp_path / "build", board=board, samples=3, seed=6, kernels="auto")
     assert result.compared_bytes > 0
     assert result.bit_exact, result.render()
