@@ -211,19 +211,58 @@ typedef struct {
         "ldrd %[x0], %[x1], [%[s]], #8\n\t" \
         TK_CONV_QUADS_WIDE_CHANNELS(0, 1) TK_CONV_QUADS_WIDE_CHANNELS(2, 3)
 
+/* The assembly below reads the records at byte offsets written out: 20 bytes each. */
+_Static_assert(TK_CONV_CHANNEL_WORDS == 5, "the quads assembly's record offsets");
+
+/* Requantization of channel c's two accumulators (assembly) with its record (from g on, m and
+ * 2^(e - 1) at byte offset `m`, e and the output offset at `e`: one LDRD each),
+ * tk_conv_quad_outputs with acc_sign and an SSAT clamp; x0, x1 and f hold the record's words and
+ * the SMMLAR addend. */
+#define TK_CONV_QUADS_CHANNEL_OUT(c, m, e) \
+        "ldrd %[x0], %[x1], [%[g], #" #m "]\n\t" \
+        "add %[f], %[x1], %[a" #c "0], asr #31\n\t" \
+        "lsl %[a" #c "0], %[a" #c "0], #1\n\t" \
+        "smmlar %[a" #c "0], %[a" #c "0], %[x0], %[f]\n\t" \
+        "add %[x1], %[x1], %[a" #c "1], asr #31\n\t" \
+        "lsl %[a" #c "1], %[a" #c "1], #1\n\t" \
+        "smmlar %[a" #c "1], %[a" #c "1], %[x0], %[x1]\n\t" \
+        "ldrd %[x0], %[x1], [%[g], #" #e "]\n\t" \
+        "asr %[a" #c "0], %[a" #c "0], %[x0]\n\t" \
+        "asr %[a" #c "1], %[a" #c "1], %[x0]\n\t" \
+        "add %[a" #c "0], %[a" #c "0], %[x1]\n\t" \
+        "add %[a" #c "1], %[a" #c "1], %[x1]\n\t" \
+        "ssat %[a" #c "0], #8, %[a" #c "0]\n\t" \
+        "ssat %[a" #c "1], #8, %[a" #c "1]\n\t"
+
+/* After the loop, for a layer whose clamp is all of int8: the four channels requantized and
+ * each pixel's four outputs packed into a00 (pixel 0) and a01 (pixel 1), byte c channel c. In
+ * the asm, where the C form (tk_conv_quad_outputs, tk_pack_int8x4) has GCC 12 spill a third
+ * of the registers around the eight live accumulators. */
+#define TK_CONV_QUADS_REQUANTIZE \
+        "ldr %[g], %[records]\n\t" \
+        TK_CONV_QUADS_CHANNEL_OUT(0, 4, 12) TK_CONV_QUADS_CHANNEL_OUT(1, 24, 32) \
+        TK_CONV_QUADS_CHANNEL_OUT(2, 44, 52) TK_CONV_QUADS_CHANNEL_OUT(3, 64, 72) \
+        "bfi %[a00], %[a10], #8, #8\n\t" \
+        "bfi %[a01], %[a11], #8, #8\n\t" \
+        "bfi %[a00], %[a20], #16, #8\n\t" \
+        "bfi %[a01], %[a21], #16, #8\n\t" \
+        "bfi %[a00], %[a30], #24, #8\n\t" \
+        "bfi %[a01], %[a31], #24, #8\n\t"
+
 /* tk_conv_quads_dot's loop with `half` as its half step, after the accumulators' biases (word 0
- * of the four records from g on, each pixel's copy): sixteen taps per pass (its test, three
- * instructions, once per 128 MACs); TBB enters the first pass where it runs just the
- * depth / 4 % 4 groups of four taps left over (f holds that count on entry; 0 enters at the
- * top). Every instruction of a half step is 32 bits wide, so the table's offsets (at most
- * 4 + 3 * 136 bytes, halved) fit its bytes. 14 registers (eight accumulators, two pointers,
- * two widened inputs, a filter word and its widening), so `stop` is read from memory. */
-#define TK_CONV_QUADS_LOOP(half) \
+ * of the four records from g on, each pixel's copy) and before `tail` (nothing, or
+ * TK_CONV_QUADS_REQUANTIZE): sixteen taps per pass (its test, three instructions, once per 128
+ * MACs); TBB enters the first pass where it runs just the depth / 4 % 4 groups of four taps
+ * left over (f holds that count on entry; 0 enters at the top). Every instruction of a half
+ * step is 32 bits wide, so the table's offsets (at most 4 + 3 * 136 bytes, halved) fit its
+ * bytes. 14 registers (eight accumulators, two pointers, two widened inputs, a filter word and
+ * its widening), so `stop` (and the records' address for `tail`) is read from memory. */
+#define TK_CONV_QUADS_LOOP(half, tail) \
     __asm__ volatile( \
         "ldr %[a00], [%[g]]\n\t" \
-        "ldr %[a10], [%[g], %[record1]]\n\t" \
-        "ldr %[a20], [%[g], %[record2]]\n\t" \
-        "ldr %[a30], [%[g], %[record3]]\n\t" \
+        "ldr %[a10], [%[g], #20]\n\t" \
+        "ldr %[a20], [%[g], #40]\n\t" \
+        "ldr %[a30], [%[g], #60]\n\t" \
         "mov %[a01], %[a00]\n\t" \
         "mov %[a11], %[a10]\n\t" \
         "mov %[a21], %[a20]\n\t" \
@@ -242,11 +281,11 @@ typedef struct {
         "ldr %[f], %[stop]\n\t" \
         "cmp %[s], %[f]\n\t" \
         "bne 1b\n\t" \
+        tail \
         : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11), [a20] "=&r"(a20), \
           [a21] "=&r"(a21), [a30] "=&r"(a30), [a31] "=&r"(a31), [s] "+&r"(s), [w] "+&r"(w), [x0] "=&r"(x0), \
           [x1] "=&r"(x1), [f] "+&r"(f), [g] "+&r"(g) \
-        : [stop] "m"(stop), [record1] "i"(4 * TK_CONV_CHANNEL_WORDS), [record2] "i"(8 * TK_CONV_CHANNEL_WORDS), \
-          [record3] "i"(12 * TK_CONV_CHANNEL_WORDS) \
+        : [stop] "m"(stop), [records] "m"(channels) \
         : "cc", "memory")
 
 /* Sets *acc to the biases of four channels (word 0 of their records at
@@ -255,11 +294,13 @@ typedef struct {
  * `wide` (a constant) widened to int16 in the "wide pair" layout (per four
  * taps t0..t3 the words pixel 0 (t0, t2), pixel 1 (t0, t2), pixel 0 (t1, t3),
  * pixel 1 (t1, t3)), which the loop loads with one LDRD per two taps and never
- * widens: 30 instructions per four taps instead of 34. Returns the filter
- * words after the four channels' (the next block's). */
+ * widens: 30 instructions per four taps instead of 34. With `requantize` (a
+ * constant, only with the DSP extension, for a clamp to all of int8) a00 and
+ * a01 are then the two pixels' output words instead (TK_CONV_QUADS_REQUANTIZE).
+ * Returns the filter words after the four channels' (the next block's). */
 static inline TK_CONV_QUADS_INLINE const int8_t *tk_conv_quads_dot(const int8_t *w, const int8_t *pair,
                                                                    int32_t depth, int wide, const int32_t *channels,
-                                                                   tk_conv_quad_acc *acc)
+                                                                   int requantize, tk_conv_quad_acc *acc)
 {
 #if defined(__ARM_FEATURE_DSP)
     /* GCC 12 spills four accumulators from the C loop below (17 registers
@@ -272,14 +313,19 @@ static inline TK_CONV_QUADS_INLINE const int8_t *tk_conv_quads_dot(const int8_t 
     int32_t f = depth / 4 % 4;   /* the loop's entry */
     const int8_t *s = pair;
     const int8_t *stop = pair + (wide ? 4 : 2) * depth;
-    if (wide) {
-        TK_CONV_QUADS_LOOP(TK_CONV_QUADS_WIDE_HALF);
+    if (wide && requantize) {
+        TK_CONV_QUADS_LOOP(TK_CONV_QUADS_WIDE_HALF, TK_CONV_QUADS_REQUANTIZE);
+    } else if (wide) {
+        TK_CONV_QUADS_LOOP(TK_CONV_QUADS_WIDE_HALF, "");
+    } else if (requantize) {
+        TK_CONV_QUADS_LOOP(TK_CONV_QUADS_HALF, TK_CONV_QUADS_REQUANTIZE);
     } else {
-        TK_CONV_QUADS_LOOP(TK_CONV_QUADS_HALF);
+        TK_CONV_QUADS_LOOP(TK_CONV_QUADS_HALF, "");
     }
     acc->a00 = a00, acc->a01 = a01, acc->a10 = a10, acc->a11 = a11;
     acc->a20 = a20, acc->a21 = a21, acc->a30 = a30, acc->a31 = a31;
 #else
+    (void)requantize; /* never set without the DSP extension */
     acc->a00 = acc->a01 = channels[0];
     acc->a10 = acc->a11 = channels[TK_CONV_CHANNEL_WORDS];
     acc->a20 = acc->a21 = channels[2 * TK_CONV_CHANNEL_WORDS];
@@ -328,7 +374,15 @@ static inline TK_CONV_QUADS_INLINE void tk_conv_quads_block(const int8_t *filter
         const int32_t *ch2 = ch + 2 * TK_CONV_CHANNEL_WORDS;
         const int32_t *ch3 = ch + 3 * TK_CONV_CHANNEL_WORDS;
         tk_conv_quad_acc acc;
-        w = tk_conv_quads_dot(w, pair, depth, wide, ch, &acc);
+#if defined(__ARM_FEATURE_DSP)
+        if (full_range) {
+            w = tk_conv_quads_dot(w, pair, depth, wide, ch, 1, &acc);
+            memcpy(out0 + oc, &acc.a00, sizeof acc.a00);
+            memcpy(out1 + oc, &acc.a01, sizeof acc.a01);
+            continue;
+        }
+#endif
+        w = tk_conv_quads_dot(w, pair, depth, wide, ch, 0, &acc);
         int32_t v0[2];
         int32_t v1[2];
         int32_t v2[2];
