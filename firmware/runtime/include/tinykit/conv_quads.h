@@ -150,9 +150,10 @@ static inline void tk_store_int8x4(int32_t v0, int32_t v1, int32_t v2, int32_t v
 }
 
 /* Four int8 values (each in [-128, 127]) as one word, byte i = v_i: with the
- * DSP extension three BFI put v1..v3 over v0's upper bytes, one instruction
- * per word fewer than tk_store_int8x4's array (around which GCC 12 keeps
- * tk_conv_shallow_s8's loop tighter, so that stays as it is). */
+ * DSP extension three BFI put v1..v3 over v0's upper bytes, two instructions
+ * per word fewer than tk_store_int8x4's array (a cleared register and four
+ * BFI; GCC 12 keeps tk_conv_shallow_s8's loop tighter around that, so it
+ * stays). */
 static inline uint32_t tk_pack_int8x4(int32_t v0, int32_t v1, int32_t v2, int32_t v3)
 {
 #if defined(__ARM_FEATURE_DSP)
