@@ -18,7 +18,7 @@ from test_op_activation import add_activation_ops
 from test_op_add import add_random_add
 from test_op_arithmetic import KINDS as BINARY_KINDS
 from test_op_arithmetic import add_binary_ops
-from test_op_conv import QUAD_CASES, SHIFT_SPREAD_CASES, add_conv, conv_model
+from test_op_conv import QUAD_CASES, SHIFT_SPREAD_CASES, ConvCase, add_conv, conv_model
 from test_op_depthwise import DepthwiseCase, add_depthwise
 from test_op_fully_connected import FullyConnectedCase, add_fully_connected
 from test_op_mean import MeanCase, add_mean
@@ -138,14 +138,44 @@ def test_dsp_kernels_are_bit_exact_on_emulated_board(board: str, tmp_path: Path)
     assert result.bit_exact, result.render()
 
 
+# tk_conv_quads_s8 is never a layer's fastest kernel (tk_conv_triples_s8 and tk_conv_shallow_s8
+# are), so the image above does not run it; here it runs where the memory-aware choice takes it
+# for its pixel pair's smaller scratch (layers alone, or side by side in one image as long as
+# each stays the arena's peak). Its dot loop (assembly) runs sixteen taps a pass and enters the
+# first at the depth's leftover groups of four taps: depth / 4 % 4 = 3 (with a clamp inside int8,
+# the C requantization; the others requantize in the assembly), 0, 1 and 2 (over two batches, an
+# odd last pixel).
+QUADS_ENTRY_CASES = [
+    ConvCase(1, 5, 5, 12, 8, 3, 3, 1, 1, 1, "SAME", "RELU6", True, True),
+    ConvCase(1, 5, 5, 16, 4, 3, 3, 1, 1, 1, "SAME", "NONE", True, True),
+    ConvCase(1, 6, 5, 20, 8, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
+    ConvCase(2, 5, 3, 8, 8, 3, 3, 1, 1, 1, "SAME", "NONE", False, True),
+]
+
+
 @pytest.mark.parametrize("board", ["qemu_m4", "qemu_m7", "qemu_m33"])
-def test_quads_conv_kernel_is_bit_exact_on_emulated_board(board: str, tmp_path: Path) -> None:
-    """tk_conv_quads_s8 is never a layer's fastest kernel (tk_conv_triples_s8 and tk_conv_shallow_s8
-    are), so the image above does not run it; a layer alone (two images, stride 2 by 1, dilation 2),
-    where the memory-aware choice takes it for its pixel pair's smaller scratch, does."""
+def test_quads_conv_kernel_strided_and_dilated_is_bit_exact_on_emulated_board(board: str, tmp_path: Path) -> None:
+    """A layer alone (two images, stride 2 by 1, dilation 2): the gather's strided, dilated and padded windows."""
     tflite = tmp_path / "quads.tflite"
     tflite.write_bytes(conv_model(QUAD_CASES[8], np.random.default_rng(79)))
     assert [op.kernel for op in schedule_for(tflite, board, "auto").ops] == ["tk_conv_quads_s8"]
+    result = verify_model(tflite, tmp_path / "build", board=board, samples=3, seed=6, kernels="auto")
+    assert result.compared_bytes > 0
+    assert result.bit_exact, result.render()
+
+
+@pytest.mark.parametrize("board", ["qemu_m4", "qemu_m7", "qemu_m33"])
+def test_quads_conv_loop_entries_are_bit_exact_on_emulated_board(board: str, tmp_path: Path) -> None:
+    rng = np.random.default_rng(80)
+    b = ModelBuilder()
+    inputs, outputs = [], []
+    for case in QUADS_ENTRY_CASES:
+        x, y = add_conv(b, case, rng)
+        inputs.append(x)
+        outputs.append(y)
+    tflite = tmp_path / "quads_entries.tflite"
+    tflite.write_bytes(b.finish(inputs, outputs))
+    assert [op.kernel for op in schedule_for(tflite, board, "auto").ops] == ["tk_conv_quads_s8"] * len(QUADS_ENTRY_CASES)
     result = verify_model(tflite, tmp_path / "build", board=board, samples=3, seed=6, kernels="auto")
     assert result.compared_bytes > 0
     assert result.bit_exact, result.render()

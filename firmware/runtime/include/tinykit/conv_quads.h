@@ -99,11 +99,19 @@ static inline tk_status tk_conv_quads_geometry(const tk_conv_params *params, con
 }
 
 /* A requantized with the prepared record `channel` (see above), the output
+ * offset included, where A = 2 acc is the doubled accumulator and `negative`
+ * is -1 where acc < 0, else 0. */
+static inline int32_t tk_requant_signed(int32_t doubled, int32_t negative, const int32_t *channel)
+{
+    return (tk_smmlar(doubled, channel[1], channel[2] + negative) >> channel[3]) + channel[4];
+}
+
+/* A requantized with the prepared record `channel` (see above), the output
  * offset included, where A = 2 acc is the doubled accumulator. */
 static inline int32_t tk_requant_doubled(int32_t doubled, const int32_t *channel)
 {
     /* >> of a negative int32_t is GCC's arithmetic shift. */
-    return (tk_smmlar(doubled, channel[1], channel[2] + (doubled >> 31)) >> channel[3]) + channel[4];
+    return tk_requant_signed(doubled, doubled >> 31, channel);
 }
 
 /* acc requantized with the prepared record `channel` (see above), the output offset included. */
@@ -116,13 +124,18 @@ static inline int32_t tk_requant_ready(int32_t acc, const int32_t *channel)
  * its record, clamped to [lo, hi], in out[0] and out[1]. The record is read
  * into locals once: read through the pointer, it would be read again after
  * every store. `full_range` (a constant where it is inlined) says the
- * activation clamps to all of int8, which one SSAT does. */
+ * activation clamps to all of int8, which one SSAT does. `acc_sign` (a
+ * constant) reads the sign of A from acc (|acc| <= 2^29): one ADD with ASR
+ * #31 where A's sign bit costs an SBFX and an ADD; tk_conv_shallow_s8 passes
+ * 0, as GCC 12 allocates its loop's registers worse around that form. */
 static inline void tk_conv_quad_outputs(int32_t acc0, int32_t acc1, const int32_t *channel, int32_t lo, int32_t hi,
-                                        int full_range, int32_t out[2])
+                                        int full_range, int acc_sign, int32_t out[2])
 {
     const int32_t record[TK_CONV_CHANNEL_WORDS] = {0, channel[1], channel[2], channel[3], channel[4]};
-    const int32_t r0 = tk_requant_ready(acc0, record);
-    const int32_t r1 = tk_requant_ready(acc1, record);
+    const int32_t r0 = acc_sign ? tk_requant_signed((int32_t)((uint32_t)acc0 << 1), acc0 >> 31, record)
+                                : tk_requant_ready(acc0, record);
+    const int32_t r1 = acc_sign ? tk_requant_signed((int32_t)((uint32_t)acc1 << 1), acc1 >> 31, record)
+                                : tk_requant_ready(acc1, record);
     out[0] = full_range ? __ssat(r0, 8) : tk_clamp(r0, lo, hi);
     out[1] = full_range ? __ssat(r1, 8) : tk_clamp(r1, lo, hi);
 }
@@ -134,6 +147,26 @@ static inline void tk_store_int8x4(int32_t v0, int32_t v1, int32_t v2, int32_t v
 {
     const int8_t bytes[4] = {(int8_t)v0, (int8_t)v1, (int8_t)v2, (int8_t)v3};
     memcpy(out, bytes, sizeof bytes);
+}
+
+/* Four int8 values (each in [-128, 127]) as one word, byte i = v_i: with the
+ * DSP extension three BFI put v1..v3 over v0's upper bytes, two instructions
+ * per word fewer than tk_store_int8x4's array (a cleared register and four
+ * BFI; GCC 12 keeps tk_conv_shallow_s8's loop tighter around that, so it
+ * stays). */
+static inline uint32_t tk_pack_int8x4(int32_t v0, int32_t v1, int32_t v2, int32_t v3)
+{
+#if defined(__ARM_FEATURE_DSP)
+    uint32_t word = (uint32_t)v0;
+    __asm__("bfi %0, %1, #8, #8\n\t"
+            "bfi %0, %2, #16, #8\n\t"
+            "bfi %0, %3, #24, #8"
+            : "+r"(word)
+            : "r"(v1), "r"(v2), "r"(v3));
+    return word;
+#else
+    return ((uint32_t)v0 & 0xffu) | ((uint32_t)v1 & 0xffu) << 8 | ((uint32_t)v2 & 0xffu) << 16 | (uint32_t)v3 << 24;
+#endif
 }
 
 /* Eight accumulators: four output channels (c) by two pixels (p), acc_cp. */
@@ -179,54 +212,125 @@ typedef struct {
         "ldrd %[x0], %[x1], [%[s]], #8\n\t" \
         TK_CONV_QUADS_WIDE_CHANNELS(0, 1) TK_CONV_QUADS_WIDE_CHANNELS(2, 3)
 
-/* tk_conv_quads_dot's loop with `half` as its half step: eight taps per pass, entered at the
- * second four with a depth of 4 modulo 8; 14 registers (eight accumulators, two pointers, two
- * widened inputs, a filter word and its widening), so `stop` is read from memory. */
-#define TK_CONV_QUADS_LOOP(half) \
+/* The assembly below reads the records at byte offsets written out: 20 bytes each. */
+_Static_assert(TK_CONV_CHANNEL_WORDS == 5, "the quads assembly's record offsets");
+
+/* Requantization of channel c's two accumulators (assembly) with its record (from g on, m and
+ * 2^(e - 1) at byte offset `m`, e and the output offset at `e`: one LDRD each),
+ * tk_conv_quad_outputs with acc_sign and an SSAT clamp; x0, x1 and f hold the record's words and
+ * the SMMLAR addend. */
+#define TK_CONV_QUADS_CHANNEL_OUT(c, m, e) \
+        "ldrd %[x0], %[x1], [%[g], #" #m "]\n\t" \
+        "add %[f], %[x1], %[a" #c "0], asr #31\n\t" \
+        "lsl %[a" #c "0], %[a" #c "0], #1\n\t" \
+        "smmlar %[a" #c "0], %[a" #c "0], %[x0], %[f]\n\t" \
+        "add %[x1], %[x1], %[a" #c "1], asr #31\n\t" \
+        "lsl %[a" #c "1], %[a" #c "1], #1\n\t" \
+        "smmlar %[a" #c "1], %[a" #c "1], %[x0], %[x1]\n\t" \
+        "ldrd %[x0], %[x1], [%[g], #" #e "]\n\t" \
+        "asr %[a" #c "0], %[a" #c "0], %[x0]\n\t" \
+        "asr %[a" #c "1], %[a" #c "1], %[x0]\n\t" \
+        "add %[a" #c "0], %[a" #c "0], %[x1]\n\t" \
+        "add %[a" #c "1], %[a" #c "1], %[x1]\n\t" \
+        "ssat %[a" #c "0], #8, %[a" #c "0]\n\t" \
+        "ssat %[a" #c "1], #8, %[a" #c "1]\n\t"
+
+/* After the loop, for a layer whose clamp is all of int8: the four channels requantized and
+ * each pixel's four outputs packed into a00 (pixel 0) and a01 (pixel 1), byte c channel c. In
+ * the asm, where the C form (tk_conv_quad_outputs, tk_pack_int8x4) has GCC 12 spill a third
+ * of the registers around the eight live accumulators. */
+#define TK_CONV_QUADS_REQUANTIZE \
+        "ldr %[g], %[records]\n\t" \
+        TK_CONV_QUADS_CHANNEL_OUT(0, 4, 12) TK_CONV_QUADS_CHANNEL_OUT(1, 24, 32) \
+        TK_CONV_QUADS_CHANNEL_OUT(2, 44, 52) TK_CONV_QUADS_CHANNEL_OUT(3, 64, 72) \
+        "bfi %[a00], %[a10], #8, #8\n\t" \
+        "bfi %[a01], %[a11], #8, #8\n\t" \
+        "bfi %[a00], %[a20], #16, #8\n\t" \
+        "bfi %[a01], %[a21], #16, #8\n\t" \
+        "bfi %[a00], %[a30], #24, #8\n\t" \
+        "bfi %[a01], %[a31], #24, #8\n\t"
+
+/* tk_conv_quads_dot's loop with `half` as its half step, after the accumulators' biases (word 0
+ * of the four records from g on, each pixel's copy) and before `tail` (nothing, or
+ * TK_CONV_QUADS_REQUANTIZE): sixteen taps per pass (its test, three instructions, once per 128
+ * MACs); TBB enters the first pass where it runs just the depth / 4 % 4 groups of four taps
+ * left over (f holds that count on entry; 0 enters at the top). Every instruction of a half
+ * step is 32 bits wide, so the table's offsets (at most 4 + 3 * 136 bytes, halved) fit its
+ * bytes. 14 registers (eight accumulators, two pointers, two widened inputs, a filter word and
+ * its widening), so `stop` (and the records' address for `tail`) is read from memory. */
+#define TK_CONV_QUADS_LOOP(half, tail) \
     __asm__ volatile( \
-        "ldr %[f], %[half_pass]\n\t" \
-        "cmp %[f], #0\n\t" \
-        "bne 2f\n\t" \
+        "ldr %[a00], [%[g]]\n\t" \
+        "ldr %[a10], [%[g], #20]\n\t" \
+        "ldr %[a20], [%[g], #40]\n\t" \
+        "ldr %[a30], [%[g], #60]\n\t" \
+        "mov %[a01], %[a00]\n\t" \
+        "mov %[a11], %[a10]\n\t" \
+        "mov %[a21], %[a20]\n\t" \
+        "mov %[a31], %[a30]\n\t" \
+        "tbb [pc, %[f]]\n\t" \
+        "0:\n\t" \
+        ".byte (1f - 0b) / 2, (4f - 0b) / 2, (3f - 0b) / 2, (2f - 0b) / 2\n\t" \
         "1:\n\t" \
         half half \
         "2:\n\t" \
         half half \
+        "3:\n\t" \
+        half half \
+        "4:\n\t" \
+        half half \
         "ldr %[f], %[stop]\n\t" \
         "cmp %[s], %[f]\n\t" \
         "bne 1b\n\t" \
-        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20), [a21] "+r"(a21), \
-          [a30] "+r"(a30), [a31] "+r"(a31), [s] "+r"(s), [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [f] "=&r"(f), \
-          [g] "=&r"(g) \
-        : [stop] "m"(stop), [half_pass] "m"(half_pass) \
+        tail \
+        : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11), [a20] "=&r"(a20), \
+          [a21] "=&r"(a21), [a30] "=&r"(a30), [a31] "=&r"(a31), [s] "+&r"(s), [w] "+&r"(w), [x0] "=&r"(x0), \
+          [x1] "=&r"(x1), [f] "+&r"(f), [g] "+&r"(g) \
+        : [stop] "m"(stop), [records] "m"(channels) \
         : "cc", "memory")
 
-/* Adds to *acc the sums of four channels' filter words `w` (the "quads"
- * layout, `depth` taps) with the two pixels in `pair`: interleaved int8, or
- * with `wide` (a constant) widened to int16 in the "wide pair" layout (per
- * four taps t0..t3 the words pixel 0 (t0, t2), pixel 1 (t0, t2), pixel 0
- * (t1, t3), pixel 1 (t1, t3)), which the loop loads with one LDRD per two
- * taps and never widens: 30 instructions per four taps instead of 34. */
-static inline TK_CONV_QUADS_INLINE void tk_conv_quads_dot(const int8_t *w, const int8_t *pair, int32_t depth, int wide,
-                                                          tk_conv_quad_acc *acc)
+/* Sets *acc to the biases of four channels (word 0 of their records at
+ * `channels`) plus the sums of their filter words `w` (the "quads" layout,
+ * `depth` taps) with the two pixels in `pair`: interleaved int8, or with
+ * `wide` (a constant) widened to int16 in the "wide pair" layout (per four
+ * taps t0..t3 the words pixel 0 (t0, t2), pixel 1 (t0, t2), pixel 0 (t1, t3),
+ * pixel 1 (t1, t3)), which the loop loads with one LDRD per two taps and never
+ * widens: 30 instructions per four taps instead of 34. With `requantize` (a
+ * constant, only with the DSP extension, for a clamp to all of int8) a00 and
+ * a01 are then the two pixels' output words instead (TK_CONV_QUADS_REQUANTIZE).
+ * Returns the filter words after the four channels' (the next block's). */
+static inline TK_CONV_QUADS_INLINE const int8_t *tk_conv_quads_dot(const int8_t *w, const int8_t *pair,
+                                                                   int32_t depth, int wide, const int32_t *channels,
+                                                                   int requantize, tk_conv_quad_acc *acc)
 {
 #if defined(__ARM_FEATURE_DSP)
     /* GCC 12 spills four accumulators from the C loop below (17 registers
      * would hold everything), which costs it half its speed: written out, the
-     * loop needs 14. */
-    const int32_t half_pass = depth % 8; /* 4 when the depth is 4 modulo 8 */
-    int32_t a00 = acc->a00, a01 = acc->a01, a10 = acc->a10, a11 = acc->a11;
-    int32_t a20 = acc->a20, a21 = acc->a21, a30 = acc->a30, a31 = acc->a31;
-    int32_t x0, x1, f, g;
+     * loop needs 14. The biases are loaded there too (into registers GCC
+     * would otherwise shuffle them through). */
+    int32_t a00, a01, a10, a11, a20, a21, a30, a31;
+    int32_t x0, x1;
+    const int32_t *g = channels; /* then a widened filter word */
+    int32_t f = depth / 4 % 4;   /* the loop's entry */
     const int8_t *s = pair;
     const int8_t *stop = pair + (wide ? 4 : 2) * depth;
-    if (wide) {
-        TK_CONV_QUADS_LOOP(TK_CONV_QUADS_WIDE_HALF);
+    if (wide && requantize) {
+        TK_CONV_QUADS_LOOP(TK_CONV_QUADS_WIDE_HALF, TK_CONV_QUADS_REQUANTIZE);
+    } else if (wide) {
+        TK_CONV_QUADS_LOOP(TK_CONV_QUADS_WIDE_HALF, "");
+    } else if (requantize) {
+        TK_CONV_QUADS_LOOP(TK_CONV_QUADS_HALF, TK_CONV_QUADS_REQUANTIZE);
     } else {
-        TK_CONV_QUADS_LOOP(TK_CONV_QUADS_HALF);
+        TK_CONV_QUADS_LOOP(TK_CONV_QUADS_HALF, "");
     }
     acc->a00 = a00, acc->a01 = a01, acc->a10 = a10, acc->a11 = a11;
     acc->a20 = a20, acc->a21 = a21, acc->a30 = a30, acc->a31 = a31;
 #else
+    (void)requantize; /* never set without the DSP extension */
+    acc->a00 = acc->a01 = channels[0];
+    acc->a10 = acc->a11 = channels[TK_CONV_CHANNEL_WORDS];
+    acc->a20 = acc->a21 = channels[2 * TK_CONV_CHANNEL_WORDS];
+    acc->a30 = acc->a31 = channels[3 * TK_CONV_CHANNEL_WORDS];
     const int8_t *s = pair;
     for (int32_t half = 0; half < depth / 2; ++half, w += 8) {
         int32_t x0;
@@ -253,6 +357,7 @@ static inline TK_CONV_QUADS_INLINE void tk_conv_quads_dot(const int8_t *w, const
         acc->a31 = __smlad(tk_sxtb16_ror8(w23), x1, acc->a31);
     }
 #endif
+    return w;
 }
 
 /* tk_conv_quads_two_pixels for one kind of clamp (`full_range`: see
@@ -264,24 +369,35 @@ static inline TK_CONV_QUADS_INLINE void tk_conv_quads_block(const int8_t *filter
                                                             int8_t *out0, int8_t *out1)
 {
     const int32_t *ch = channels;
+    const int8_t *w = filter;
     for (int32_t oc = 0; oc < out_c; oc += TK_CONV_QUAD, ch += TK_CONV_QUAD * TK_CONV_CHANNEL_WORDS) {
         const int32_t *ch1 = ch + TK_CONV_CHANNEL_WORDS;
         const int32_t *ch2 = ch + 2 * TK_CONV_CHANNEL_WORDS;
         const int32_t *ch3 = ch + 3 * TK_CONV_CHANNEL_WORDS;
-        tk_conv_quad_acc acc = {ch[0], ch[0], ch1[0], ch1[0], ch2[0], ch2[0], ch3[0], ch3[0]};
-        tk_conv_quads_dot(filter + oc * depth, pair, depth, wide, &acc);
+        tk_conv_quad_acc acc;
+#if defined(__ARM_FEATURE_DSP)
+        if (full_range) {
+            w = tk_conv_quads_dot(w, pair, depth, wide, ch, 1, &acc);
+            memcpy(out0 + oc, &acc.a00, sizeof acc.a00);
+            memcpy(out1 + oc, &acc.a01, sizeof acc.a01);
+            continue;
+        }
+#endif
+        w = tk_conv_quads_dot(w, pair, depth, wide, ch, 0, &acc);
         int32_t v0[2];
         int32_t v1[2];
         int32_t v2[2];
         int32_t v3[2];
-        tk_conv_quad_outputs(acc.a00, acc.a01, ch, lo, hi, full_range, v0);
-        tk_conv_quad_outputs(acc.a10, acc.a11, ch1, lo, hi, full_range, v1);
-        tk_conv_quad_outputs(acc.a20, acc.a21, ch2, lo, hi, full_range, v2);
-        tk_conv_quad_outputs(acc.a30, acc.a31, ch3, lo, hi, full_range, v3);
+        tk_conv_quad_outputs(acc.a00, acc.a01, ch, lo, hi, full_range, 1, v0);
+        tk_conv_quad_outputs(acc.a10, acc.a11, ch1, lo, hi, full_range, 1, v1);
+        tk_conv_quad_outputs(acc.a20, acc.a21, ch2, lo, hi, full_range, 1, v2);
+        tk_conv_quad_outputs(acc.a30, acc.a31, ch3, lo, hi, full_range, 1, v3);
         /* Stored last, so no store comes between a record's loads; the
          * four channels of a pixel are contiguous, one word. */
-        tk_store_int8x4(v0[0], v1[0], v2[0], v3[0], out0 + oc);
-        tk_store_int8x4(v0[1], v1[1], v2[1], v3[1], out1 + oc);
+        const uint32_t word0 = tk_pack_int8x4(v0[0], v1[0], v2[0], v3[0]);
+        const uint32_t word1 = tk_pack_int8x4(v0[1], v1[1], v2[1], v3[1]);
+        memcpy(out0 + oc, &word0, sizeof word0);
+        memcpy(out1 + oc, &word1, sizeof word1);
     }
 }
 

@@ -9,7 +9,7 @@
  * tinykit/conv_quads.h, as the int8 columns of a plain im2col would take it.
  * With in_c a multiple of 4, every input word is four taps of one group and
  * goes in whole, interleaved with the other pixel's word of the same taps; a
- * window row inside the image (or outside it: padding) is one run of words.
+ * 1x1 filter's pixel, or a window row inside the image, is one run of words.
  * Otherwise (first layers with one or three channels) tap by tap, both
  * pixels' bytes of a tap together (tap t of pixel j to byte
  * 8 (t / 4) + {0, 4, 2, 6}[t % 4] + j). Either way the scratch is the pair alone, 2 * taps bytes. The
@@ -39,70 +39,96 @@ int32_t tk_conv_quads_s8_get_buffer_size(const tk_conv_params *params, const tk_
     return 2 * column_taps(filter_dims);
 }
 
+/* The address of input pixel (in_y, in_x) of batch b: its in_c taps. */
+static inline const int8_t *pixel_at(const tk_conv_geometry *g, const int8_t *input, int32_t b, int32_t in_y,
+                                     int32_t in_x)
+{
+    return input + ((b * g->in_h + in_y) * g->in_w + in_x) * g->in_c;
+}
+
 /* The in_c taps of filter position (in_y, in_x) from the input (batch b), or the zero point
  * outside the image: the address of the input pixel, or NULL. */
 static inline const int8_t *tap_source(const tk_conv_geometry *g, const int8_t *input, int32_t b, int32_t in_y,
                                        int32_t in_x)
 {
-    return in_y >= 0 && in_y < g->in_h && in_x >= 0 && in_x < g->in_w
-               ? input + ((b * g->in_h + in_y) * g->in_w + in_x) * g->in_c
-               : NULL;
+    return in_y >= 0 && in_y < g->in_h && in_x >= 0 && in_x < g->in_w ? pixel_at(g, input, b, in_y, in_x) : NULL;
+}
+
+/* Pixel 0's word w0 and pixel 1's word w1 of the same four taps into the pair's group of two
+ * words: w0's bytes to the even bytes, w1's to the odd ones (with the DSP extension six
+ * instructions; GCC 12 takes eight from the C form). */
+static inline void interleave_word(uint32_t w0, uint32_t w1, int8_t *group)
+{
+#if defined(__ARM_FEATURE_DSP)
+    uint32_t lo;
+    uint32_t hi;
+    __asm__("uxtb16 %[lo], %[w0]\n\t"
+            "uxtb16 %[hi], %[w1]\n\t"
+            "orr %[lo], %[lo], %[hi], lsl #8\n\t"
+            "uxtb16 %[hi], %[w0], ror #8\n\t"
+            "bic %[w1], %[w1], #0x00ff00ff\n\t"
+            "orr %[hi], %[hi], %[w1]"
+            : [lo] "=&r"(lo), [hi] "=&r"(hi), [w1] "+r"(w1)
+            : [w0] "r"(w0));
+#else
+    const uint32_t even = 0x00ff00ffu;
+    const uint32_t lo = (w0 & even) | ((w1 & even) << 8);
+    const uint32_t hi = ((w0 >> 8) & even) | (w1 & ~even);
+#endif
+    memcpy(group, &lo, sizeof lo);
+    memcpy(group + 4, &hi, sizeof hi);
 }
 
 /* `words` input words of both pixels interleaved into the pair from `group` on: pixel 0's
  * from s0, pixel 1's from s1, each advancing by its step (4, or 0 to read one padding word
- * again); returns the group after them. Pixel 0's bytes go to the even bytes of the
- * group's two words, pixel 1's to the odd ones. */
+ * again); returns the group after them. Inlined with both steps 4 (runs inside the image),
+ * the loads post-increment. */
 static inline int8_t *interleave_run(const int8_t *s0, int32_t step0, const int8_t *s1, int32_t step1,
                                      int32_t words, int8_t *group)
 {
-    const uint32_t even = 0x00ff00ffu;
     for (const int8_t *end = group + 8 * words; group != end; s0 += step0, s1 += step1, group += 8) {
-        const uint32_t w0 = (uint32_t)tk_load_word(s0);
-        const uint32_t w1 = (uint32_t)tk_load_word(s1);
-        const uint64_t xy = ((w0 & even) | ((w1 & even) << 8)) | (uint64_t)(((w0 >> 8) & even) | (w1 & ~even)) << 32;
-        memcpy(group, &xy, sizeof xy);
+        interleave_word((uint32_t)tk_load_word(s0), (uint32_t)tk_load_word(s1), group);
     }
     return group;
 }
 
 /* im2col of output pixels `first` and `second` (batch b), in_c a multiple of 4: every input word
- * is four taps of one pixel, interleaved with the other pixel's word of the same taps. Where
- * both pixels' window rows are inside the image or wholly outside it (padding), the row is one
- * run of filter_w * in_c / 4 words. */
+ * is four taps of one pixel, interleaved with the other pixel's word of the same taps. A 1x1
+ * filter without padding reads one run of in_c / 4 words per pixel; where both pixels' window
+ * rows lie inside the image, a row is one run of filter_w * in_c / 4 words; elsewhere (the
+ * image's edges) a run per filter column, of padding words where it falls outside. */
 static void im2col_words(const tk_conv_params *params, const tk_conv_geometry *g, const int8_t *input, int32_t b,
                          int32_t first, int32_t second, int8_t *pair)
 {
-    const uint32_t padding = 0x01010101u * (uint8_t)-params->input_offset; /* four input zero points */
     const int32_t words = g->in_c / 4;
-    const int32_t pixel[2] = {first, second};
-    int32_t y0[2];
-    int32_t x0[2];
-    int row_inside[2];
-    for (int j = 0; j < 2; ++j) {
-        y0[j] = (pixel[j] / g->out_w) * params->stride_h - params->pad_h;
-        x0[j] = (pixel[j] % g->out_w) * params->stride_w - params->pad_w;
-        row_inside[j] = params->dilation_w == 1 && x0[j] >= 0 && x0[j] + g->filter_w <= g->in_w;
+    if (g->filter_h == 1 && g->filter_w == 1 && params->pad_h == 0 && params->pad_w == 0) {
+        interleave_run(tk_conv_1x1_input_pixel(input, g, params->stride_h, params->stride_w, b, first), 4,
+                       tk_conv_1x1_input_pixel(input, g, params->stride_h, params->stride_w, b, second), 4, words,
+                       pair);
+        return;
     }
+    const uint32_t padding = 0x01010101u * (uint8_t)-params->input_offset; /* four input zero points */
+    const int32_t y0 = (first / g->out_w) * params->stride_h - params->pad_h;
+    const int32_t x0 = (first % g->out_w) * params->stride_w - params->pad_w;
+    const int32_t y1 = (second / g->out_w) * params->stride_h - params->pad_h;
+    const int32_t x1 = (second % g->out_w) * params->stride_w - params->pad_w;
+    const int rows_inside = params->dilation_w == 1 && x0 >= 0 && x0 + g->filter_w <= g->in_w && x1 >= 0 &&
+                            x1 + g->filter_w <= g->in_w;
     int8_t *group = pair;
     for (int32_t ky = 0; ky < g->filter_h; ++ky) {
-        int whole = 1; /* both rows one run */
-        for (int j = 0; j < 2; ++j) {
-            const int32_t in_y = y0[j] + params->dilation_h * ky;
-            whole &= row_inside[j] || in_y < 0 || in_y >= g->in_h;
+        const int32_t in_y0 = y0 + params->dilation_h * ky;
+        const int32_t in_y1 = y1 + params->dilation_h * ky;
+        if (rows_inside && in_y0 >= 0 && in_y0 < g->in_h && in_y1 >= 0 && in_y1 < g->in_h) {
+            group = interleave_run(pixel_at(g, input, b, in_y0, x0), 4, pixel_at(g, input, b, in_y1, x1), 4,
+                                   g->filter_w * words, group);
+            continue;
         }
         for (int32_t kx = 0; kx < g->filter_w; ++kx) {
-            const int8_t *src[2];
-            int32_t step[2];
-            for (int j = 0; j < 2; ++j) {
-                src[j] = tap_source(g, input, b, y0[j] + params->dilation_h * ky, x0[j] + params->dilation_w * kx);
-                step[j] = src[j] != NULL ? 4 : 0; /* 0: the padding word again */
-                src[j] = src[j] != NULL ? src[j] : (const int8_t *)&padding;
-            }
-            group = interleave_run(src[0], step[0], src[1], step[1], whole ? g->filter_w * words : words, group);
-            if (whole) {
-                break;
-            }
+            const int8_t *s0 = tap_source(g, input, b, in_y0, x0 + params->dilation_w * kx);
+            const int8_t *s1 = tap_source(g, input, b, in_y1, x1 + params->dilation_w * kx);
+            /* Step 0: the padding word again. */
+            group = interleave_run(s0 != NULL ? s0 : (const int8_t *)&padding, s0 != NULL ? 4 : 0,
+                                   s1 != NULL ? s1 : (const int8_t *)&padding, s1 != NULL ? 4 : 0, words, group);
         }
     }
 }

@@ -298,10 +298,10 @@ static void shallow_block(const int8_t *filter, const int32_t *channels, int32_t
         int32_t v1[2];
         int32_t v2[2];
         int32_t v3[2];
-        tk_conv_quad_outputs(acc.a00, acc.a01, ch, INT8_MIN, INT8_MAX, 1, v0);
-        tk_conv_quad_outputs(acc.a10, acc.a11, ch1, INT8_MIN, INT8_MAX, 1, v1);
-        tk_conv_quad_outputs(acc.a20, acc.a21, ch2, INT8_MIN, INT8_MAX, 1, v2);
-        tk_conv_quad_outputs(acc.a30, acc.a31, ch3, INT8_MIN, INT8_MAX, 1, v3);
+        tk_conv_quad_outputs(acc.a00, acc.a01, ch, INT8_MIN, INT8_MAX, 1, 0, v0);
+        tk_conv_quad_outputs(acc.a10, acc.a11, ch1, INT8_MIN, INT8_MAX, 1, 0, v1);
+        tk_conv_quad_outputs(acc.a20, acc.a21, ch2, INT8_MIN, INT8_MAX, 1, 0, v2);
+        tk_conv_quad_outputs(acc.a30, acc.a31, ch3, INT8_MIN, INT8_MAX, 1, 0, v3);
         tk_store_int8x4(v0[0], v1[0], v2[0], v3[0], out0 + oc);
         tk_store_int8x4(v0[1], v1[1], v2[1], v3[1], out1 + oc);
     }
