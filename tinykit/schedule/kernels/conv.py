@@ -386,10 +386,11 @@ def depthwise_3x3_ring_bytes(op: Op) -> int:
 
 
 # The weight layout cortexm/tk_depthwise_conv_c4_s8.c reads (its emitter,
-# tinykit/codegen/ops/conv.py, writes it): the taps in pairs (a zero tap
-# completing an odd count), per group of four channels and per pair (t, t + 1)
-# the int16 pairs (2 w[t][c], 2 w[t + 1][c]) of its four channels c, so SMLAD
-# multiplies two taps of one channel; instead of quant and bias, per group 16
+# tinykit/codegen/ops/conv.py, writes it): the taps in pairs, per group of four
+# channels and per pair (t, t + 1) the int16 pairs (2 w[t][c], 2 w[t + 1][c]) of
+# its four channels c, so SMLAD multiplies two taps of one channel, then an odd
+# count's last tap alone (2 w[c0], 2 w[c2]), (2 w[c1], 2 w[c3]) for SMLABB and
+# SMLATT (one tap: a pair with a zero tap); instead of quant and bias, per group 16
 # int32 words: the four biases doubled, then per channel the SMMLAR
 # requantization's high term, multiplier and right shift
 # (tinykit/requant_doubled.h). Doubled, as for DW3X3_PAIRS.

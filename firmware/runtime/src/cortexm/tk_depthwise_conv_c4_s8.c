@@ -131,8 +131,10 @@ typedef struct {
 /* Every group of `k`'s run of windows, the first at `in`, outputs from `out` on, in assembly: the
  * accumulators c0..c3 in r0-r3 and the temporaries in fixed registers, so one LDM loads four biases
  * or two channels' constants; the run's other values stay in the stack frame (memory operands).
- * GCC 12 spills accumulators and pointers from the same loop in C. */
-static void run_windows(const run_consts *k, uintptr_t in, int8_t *out)
+ * GCC 12 spills accumulators and pointers from the same loop in C. The loop takes all 14 registers,
+ * r7 included: a function of its own, built without a frame pointer whatever the flags. */
+static __attribute__((noinline, optimize("omit-frame-pointer"))) void run_windows(const run_consts *k, uintptr_t in,
+                                                                                   int8_t *out)
 {
     const run_consts s = *k; /* a local copy: its fields are stack-relative operands */
     register int32_t c0 __asm__("r0");
@@ -187,8 +189,9 @@ static void run_windows(const run_consts *k, uintptr_t in, int8_t *out)
         : "=r"(c0), "=r"(c1), "=r"(c2), "=r"(c3), [a] "=r"(a), [b] "=r"(b), [t] "=r"(t), [r] "+r"(r),
           [w0] "=r"(w0), [w1] "=r"(w1), [in] "+r"(in_reg), [out] "+r"(out_reg), [o] "=r"(o), [p] "+r"(p),
           [entry] "+m"(entry)
-        : [entry_back] "m"(s.entry_back), [table] "m"(s.table), [records] "m"(s.records), [records_end] "m"(s.records_end),
-          [filter] "m"(s.filter), [pixel_step] "m"(s.pixel_step), [out_end] "m"(s.out_end)
+        : [entry_back] "m"(s.entry_back), [table] "m"(s.table), [records] "m"(s.records),
+          [records_end] "m"(s.records_end), [filter] "m"(s.filter), [pixel_step] "m"(s.pixel_step),
+          [out_end] "m"(s.out_end)
         : "cc", "memory");
 }
 #else
