@@ -425,7 +425,7 @@ register(KernelVariant(
 # The longest output side (the ring kernel's line) up to which tk_depthwise_conv_c4_s8 beats the
 # 3x3 ring kernel at stride 1: the ring's per-line and per-channel costs spread over short lines
 # only. Measured on qemu_m7 (instructions, pairs vs ring), MLPerf Tiny's VWW: 6x6x128 129 K vs
-# 209 K, 12x12x64 250 K vs 284 K, 48x48x8 551 K vs 380 K (24x24x32 about 480 K, from its strided
+# 209 K, 12x12x64 252 K vs 284 K, 48x48x8 557 K vs 380 K (24x24x32 about 480 K, from its strided
 # twin, vs 425 K); KWS's 25x5x64 225 K vs 199 K (long columns, many windows in the padding).
 # Strided layers always: the ring kernel widens every input line but uses half its columns.
 DW_PAIRS_FASTER_SIDE = 12

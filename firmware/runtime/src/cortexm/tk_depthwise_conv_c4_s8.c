@@ -32,10 +32,11 @@
  * assembly loop over a table of the taps' input offsets from the group's
  * origin (pairs, then an end marker with the lone tap's offset). The offsets
  * of a window inside the image are the same for all of them: one table per
- * call. A window reaching into the padding gets its own table, whose taps
- * outside the image point at a stack buffer of zero-point words, one per group
- * of a chunk of ZERO_GROUPS groups (the origin moves on by a word per group,
- * so does the buffer's word). The loop runs a row's inside windows one after
+ * call. For a window reaching into the padding the table is rewritten (and
+ * restored after, one table on the stack rather than two): its taps outside
+ * the image point at a stack buffer of zero-point words, one per group of a
+ * chunk of ZERO_GROUPS groups (the origin moves on by a word per group, so
+ * does the buffer's word). The loop runs a row's inside windows one after
  * another, and requantizes and stores (clamped to all of int8) without
  * leaving registers; a narrower clamp is applied to the stored bytes after.
  *
@@ -250,8 +251,11 @@ typedef struct {
     const tk_depthwise_conv_params *params;
     const int32_t *filter;
     const int32_t *channels;
-    const intptr_t *offsets; /* tap offsets of a window inside the image, in table order */
+    intptr_t *table;         /* the call's one table: a window inside the image's, a border pixel's while it runs */
     int32_t taps;
+    int32_t lone;            /* whether the last tap goes alone: an odd count of at least 3 */
+    int32_t row_bytes;       /* input bytes between two filter rows' taps */
+    int32_t column_bytes;    /* input bytes between two filter columns' taps */
     int32_t table_slots;     /* 2 * pairs + 2 */
     int32_t group_filter;    /* filter words per group */
     int32_t groups;
@@ -261,10 +265,33 @@ typedef struct {
     int32_t entry_back;      /* run_consts.entry_back */
 } layer_consts;
 
-/* The table slot of tap t: pairs first, a lone last tap after the end marker. */
-static inline int32_t tap_slot(const layer_consts *l, int32_t t)
+/* Into the call's table, the input byte offsets from a window's origin of the taps in filter rows
+ * ky_first .. ky_end - 1 and columns kx_first .. kx_end - 1, each at its tap's index; a lone last
+ * tap's lands on the end marker's slot, so it moves to the slot after and the marker comes back. */
+static inline void put_taps(const layer_consts *l, int32_t ky_first, int32_t ky_end, int32_t kx_first, int32_t kx_end)
 {
-    return t == l->taps - 1 && l->taps % 2 == 1 && l->taps > 1 ? l->table_slots - 1 : t;
+    intptr_t row = ky_first * l->row_bytes + kx_first * l->column_bytes;
+    for (int32_t ky = ky_first; ky < ky_end; ++ky, row += l->row_bytes) {
+        intptr_t *slot = l->table + ky * l->g.filter_w + kx_first;
+        intptr_t offset = row;
+        for (int32_t kx = kx_first; kx < kx_end; ++kx, offset += l->column_bytes) {
+            *slot++ = offset;
+        }
+    }
+    if (l->lone && ky_end == l->g.filter_h && kx_end == l->g.filter_w) {
+        l->table[l->table_slots - 1] = l->table[l->table_slots - 2];
+        l->table[l->table_slots - 2] = END_LONE;
+    }
+}
+
+/* The table of a window inside the image: every tap's offset (a one-tap filter's completing zero tap
+ * reads the origin), then the end marker. */
+static void fill_inside_table(const layer_consts *l)
+{
+    l->table[1] = 0;
+    l->table[l->table_slots - 2] = END_PAIRS; /* END_LONE with a lone tap, from put_taps */
+    l->table[l->table_slots - 1] = 0;
+    put_taps(l, 0, l->g.filter_h, 0, l->g.filter_w);
 }
 
 /* The narrower clamp, on bytes the loop stored saturated to int8. */
@@ -277,8 +304,9 @@ static void clamp_outputs(const layer_consts *l, int8_t *out, const int8_t *end)
 
 /* Output pixel out_x of a row whose windows start at input row in_y_origin (filter rows
  * ky_first .. ky_end - 1 inside the image) of batch `image`, its window reaching into the
- * padding or lying wholly in it: chunk by chunk of ZERO_GROUPS groups, a table whose taps
- * outside the image read the zero-point words at `zeros`. */
+ * padding or lying wholly in it: chunk by chunk of ZERO_GROUPS groups, the call's table with the
+ * taps outside the image reading the zero-point words at `zeros`, then the table restored (one
+ * table on the stack, not two). */
 static void border_pixel(const layer_consts *l, uintptr_t image, uintptr_t zeros, int32_t in_y_origin,
                          int32_t ky_first, int32_t ky_end, int32_t out_x, int8_t *out)
 {
@@ -288,8 +316,7 @@ static void border_pixel(const layer_consts *l, uintptr_t image, uintptr_t zeros
     const int32_t kx_end = tk_dw_end_inside(in_x_origin, params->dilation_w, l->g.in_w, l->g.filter_w);
     /* May lie outside the image: integer arithmetic, not a pointer's. */
     uintptr_t in = image + (uintptr_t)(intptr_t)((in_y_origin * l->g.in_w + in_x_origin) * l->g.out_c);
-    intptr_t table[TK_DW_C4_MAX_TAPS + 2];
-    memcpy(table, l->offsets, (size_t)l->table_slots * sizeof table[0]);
+    intptr_t *table = l->table;
     run_consts k = {.table = table, .pixel_step = 0, .entry_back = l->entry_back};
     for (int32_t first = 0; first < l->groups; first += ZERO_GROUPS, in += 4 * ZERO_GROUPS) {
         const int32_t count = l->groups - first < ZERO_GROUPS ? l->groups - first : ZERO_GROUPS;
@@ -300,12 +327,7 @@ static void border_pixel(const layer_consts *l, uintptr_t image, uintptr_t zeros
                 table[s] = zero;
             }
         }
-        for (int32_t ky = ky_first; ky < ky_end; ++ky) {
-            for (int32_t kx = kx_first; kx < kx_end; ++kx) {
-                const int32_t slot = tap_slot(l, ky * l->g.filter_w + kx);
-                table[slot] = l->offsets[slot];
-            }
-        }
+        put_taps(l, ky_first, ky_end, kx_first, kx_end);
         k.records = l->channels + first * GROUP_WORDS;
         k.records_end = k.records + count * GROUP_WORDS;
         k.filter = l->filter + first * l->group_filter;
@@ -313,6 +335,7 @@ static void border_pixel(const layer_consts *l, uintptr_t image, uintptr_t zeros
         run_windows(&k, in, out);
         out += 4 * count;
     }
+    fill_inside_table(l);
 }
 
 /* Along one axis: the outputs whose windows lie inside the image (none of their taps in the
@@ -349,22 +372,16 @@ tk_status tk_depthwise_conv_c4_s8(const tk_context *ctx, const tk_depthwise_conv
     l.channels = channels;
     l.taps = g->filter_h * g->filter_w;
     const int32_t pairs = l.taps == 1 ? 1 : l.taps / 2;
-    const int lone = l.taps % 2 == 1 && l.taps > 1;
+    l.lone = l.taps % 2 == 1 && l.taps > 1;
     l.table_slots = 2 * pairs + 2;
-    l.group_filter = 4 * pairs + 2 * lone;
+    l.group_filter = 4 * pairs + 2 * l.lone;
     l.groups = c / 4;
+    l.row_bytes = params->dilation_h * g->in_w * c;
+    l.column_bytes = params->dilation_w * c;
     l.entry_back = (pairs % UNROLLED_PAIRS == 0 ? UNROLLED_PAIRS : pairs % UNROLLED_PAIRS) * PAIR_CODE_BYTES;
-    /* Input byte offsets of the taps from a window's origin in table order (a one-tap filter's
-     * completing zero tap reads the origin), then the end marker. */
-    intptr_t offsets[TK_DW_C4_MAX_TAPS + 2];
-    offsets[1] = 0;
-    offsets[l.table_slots - 2] = lone ? END_LONE : END_PAIRS;
-    offsets[l.table_slots - 1] = 0;
-    for (int32_t t = 0; t < l.taps; ++t) {
-        offsets[tap_slot(&l, t)] =
-            ((t / g->filter_w) * params->dilation_h * g->in_w + (t % g->filter_w) * params->dilation_w) * c;
-    }
-    l.offsets = offsets;
+    intptr_t table[TK_DW_C4_MAX_TAPS + 2];
+    l.table = table;
+    fill_inside_table(&l);
     const uint32_t zero_byte = (uint32_t)-params->input_offset & 0xffu;
     const uint32_t zero_bits = zero_byte * 0x01010101u;
     memcpy(&l.zero_word, &zero_bits, sizeof l.zero_word);
@@ -386,7 +403,7 @@ tk_status tk_depthwise_conv_c4_s8(const tk_context *ctx, const tk_depthwise_conv
     const int32_t row_step = params->stride_h * g->in_w;
     const int join_rows = y_first < y_end && x_first == 0 && x_end == g->out_w &&
                           (g->out_w == 1 || row_step == params->stride_w * g->out_w);
-    run_consts inside = {.table = offsets, .records = channels, .records_end = channels + l.groups * GROUP_WORDS,
+    run_consts inside = {.table = table, .records = channels, .records_end = channels + l.groups * GROUP_WORDS,
                          .filter = filter, .pixel_step = ((g->out_w == 1 ? row_step : params->stride_w) - 1) * c,
                          .entry_back = l.entry_back};
     for (int32_t b = 0; b < g->batches; ++b) {
