@@ -23,17 +23,18 @@ def test_vww_depthwise_layers_at_the_peak_trade_speed_for_arena(zoo_cache: Path,
     # The strided op 3 runs the pairs kernel (no scratch), the faster one there; op 1 the ring kernel.
     assert fastest.op(1).kernel == "tk_depthwise_conv_3x3_s8"
     assert fastest.op(3).kernel == "tk_depthwise_conv_c4_s8"
-    assert plan_graph(graph, fastest).arena_bytes == 37_184  # op 1's input, output and ring buffer
+    # op 1's input, output and ring buffer; the 6x6 and 12x12 layers on the pairs kernel (faster there)
+    # leave the greedy planner 48 B above that
+    assert plan_graph(graph, fastest).arena_bytes == 37_232
 
     chosen = memory_aware_kernels(graph, features)
     # Op 1 without its ring, and no longer exactly in place, lowers the arena to op 2's bound
     # (48x48x16 output over its 48x48x8 input tail-aligned, + 16 B scratch): the first layer's
-    # output can sit low with op 0's input just above it. Undoing the swap costs 304 bytes.
+    # output can sit low with op 0's input just above it. Undoing the swap costs 352 bytes.
     # Op 2 then runs the quads kernel with its 16 B pixel pair rather than the 1x1 kernel's
-    # three widened pixels, which would cost 160 bytes: 32 on the bound, and the greedy planner
-    # packs that schedule 128 B above it (op 0's 148 B of tk_conv_shallow_s8 scratch in the way).
+    # three widened pixels, which would cost 32 bytes on the bound.
     swapped = {e.op_index: (e.kernel, e.arena_saved) for e in chosen.ops if e.arena_saved}
-    assert swapped == {1: ("tk_depthwise_conv_c4_s8", 304), 2: ("tk_conv_quads_s8", 160)}
+    assert swapped == {1: ("tk_depthwise_conv_c4_s8", 352), 2: ("tk_conv_quads_s8", 32)}
     assert [e for e in chosen.ops if e.op_index not in swapped] == [e for e in fastest.ops if e.op_index not in swapped]
     plan = plan_graph(graph, chosen)
     assert (plan.arena_bytes, plan.lower_bound, plan.peak_op) == (36_880, 36_880, 2)
@@ -44,7 +45,7 @@ def test_vww_depthwise_layers_at_the_peak_trade_speed_for_arena(zoo_cache: Path,
     assert compiled.schedule == chosen == schedule_for(tflite, "qemu_m7")
     assert compiled.plan.arena_bytes == 36_880
     summary = render_summary(compiled.graph, compiled.schedule, compiled.plan, compiled.weights_bytes)
-    assert ("op 1 runs tk_depthwise_conv_c4_s8 (dsp), not the fastest variant: the arena is 304 bytes smaller"
+    assert ("op 1 runs tk_depthwise_conv_c4_s8 (dsp), not the fastest variant: the arena is 352 bytes smaller"
             in summary)
 
     # --kernels fastest keeps the fastest variants whatever the arena.

@@ -23,7 +23,7 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as sch
 from tinykit.build import compile_tflite
 from tinykit.errors import TinykitError
 from tinykit.ir import OpKind
-from tinykit.schedule.kernels.conv import DW_PAIRS_FASTER_PLANE
+from tinykit.schedule.kernels.conv import DW_PAIRS_FASTER_SIDE
 
 
 @dataclass(frozen=True)
@@ -123,9 +123,9 @@ EDGE_CASES = [
     DepthwiseCase(1, 8, 8, 16, 1, 2, 2, 1, 1, 1, "VALID", "RELU_N1_TO_1", False, True),
     DepthwiseCase(1, 2, 3, 4, 1, 7, 5, 1, 1, 2, "SAME", "NONE", True, True),
     # tk_depthwise_conv_3x3_s8 by columns (stride 1 SAME, taller than wide), odd lines, two batches
-    # (the first on a plane small enough for tk_depthwise_conv_c4_s8).
+    # (the first with output sides short enough for tk_depthwise_conv_c4_s8).
     DepthwiseCase(2, 9, 4, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU6", True, True),
-    DepthwiseCase(2, 9, 5, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU6", True, True),
+    DepthwiseCase(2, 13, 5, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU6", True, True),
     DepthwiseCase(1, 11, 3, 5, 1, 3, 3, 1, 1, 1, "SAME", "NONE", False, True),
 ]
 
@@ -152,10 +152,10 @@ def test_depthwise_matches_tflite_micro(case: DepthwiseCase, features: frozenset
 
 def ring_is_faster(case: DepthwiseCase) -> bool:
     """Whether the build prefers the 3x3 ring kernel to the pairs kernel for ``case``: stride 1 and an
-    output plane above DW_PAIRS_FASTER_PLANE pixels."""
+    output side above DW_PAIRS_FASTER_SIDE pixels."""
     out_h = window_output_size(case.height, case.kernel_h, case.stride_h, case.dilation, case.padding)
     out_w = window_output_size(case.width, case.kernel_w, case.stride_w, case.dilation, case.padding)
-    return (case.stride_h, case.stride_w) == (1, 1) and out_h * out_w > DW_PAIRS_FASTER_PLANE
+    return (case.stride_h, case.stride_w) == (1, 1) and max(out_h, out_w) > DW_PAIRS_FASTER_SIDE
 
 
 def test_depthwise_with_mismatched_channels_is_refused(tmp_path: Path) -> None:

@@ -71,7 +71,8 @@ POOL_CASES = [PoolCase(kind, n, h, w, c, f, f, s, s, pad, act) for kind in POOL_
 MEAN_CASES = [MeanCase(1, 20, 20, 8, False, False), MeanCase(2, 5, 5, 7, True, True)]
 # DEPTHWISE_CONV_2D's 3x3 ring kernel by rows and by columns, strides 1 to 3, odd
 # lines, every clamp; the general depth-multiplier-1 kernel (5x3, dilated); and the
-# pairs kernel for channels in whole words (3x3 strided, dilated 5x3 over batches, a 1-D filter of 4 taps).
+# pairs kernel for channels in whole words (3x3 strided, dilated 5x3 over batches, a 1-D filter of 4 taps,
+# 5x5, one tap, 72 channels).
 DEPTHWISE_CASES = [
     DepthwiseCase(1, 10, 8, 16, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
     DepthwiseCase(2, 9, 5, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU6", True, True),
@@ -87,6 +88,12 @@ DEPTHWISE_CASES = [
     DepthwiseCase(1, 12, 6, 6, 1, 5, 3, 1, 2, 2, "SAME", "RELU", True, True),
     DepthwiseCase(2, 9, 7, 12, 1, 5, 3, 2, 1, 2, "SAME", "RELU6", True, True),
     DepthwiseCase(1, 10, 1, 8, 1, 4, 1, 2, 1, 1, "SAME", "NONE", True, False),
+    # ... its unrolled pass entered part-way and run again (5x5: 12 pairs and a lone tap), a one-tap
+    # filter (a pair with a zero tap), and windows in the padding over two chunks of zero-point words
+    # (18 groups)
+    DepthwiseCase(1, 7, 6, 8, 1, 5, 5, 1, 1, 1, "SAME", "NONE", True, True),
+    DepthwiseCase(1, 5, 4, 4, 1, 1, 1, 2, 1, 1, "VALID", "RELU", True, True),
+    DepthwiseCase(1, 5, 5, 72, 1, 3, 3, 2, 2, 1, "SAME", "NONE", True, True),
 ]
 
 

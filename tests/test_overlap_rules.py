@@ -145,7 +145,7 @@ OVERLAP_CASES: dict[tuple[str, str], list[tuple[str, Callable[[], bytes]]]] = {
         DepthwiseCase(2, 6, 6, 5, 1, 5, 3, 1, 1, 1, "VALID", "RELU6", False, True),
     ) + _random(("tk_depthwise_conv_s8", "reference"), random_depthwise_case, depthwise_model),
     ("tk_depthwise_conv_3x3_s8", "dsp"): _depthwise(
-        DepthwiseCase(1, 8, 6, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
+        DepthwiseCase(1, 14, 6, 8, 1, 3, 3, 1, 1, 1, "SAME", "RELU", True, True),
         DepthwiseCase(1, 9, 7, 6, 1, 3, 3, 2, 2, 1, "SAME", "NONE", True, True),
         DepthwiseCase(2, 5, 5, 10, 1, 3, 3, 1, 1, 1, "VALID", "RELU6", True, False),
         # taller than wide at stride 1 (the kernel walks columns, as on KWS's 25x5), stride 3 by 2

@@ -242,14 +242,23 @@ def emit_depthwise_conv_2d(op: Op, ctx: EmitContext) -> str:
 
 def dw_c4_taps(taps: np.ndarray) -> np.ndarray:
     """Filter taps [T, C] (row-major, C a multiple of 4) in the ``dw_c4`` layout
-    (tinykit/schedule/kernels/conv.py) as int32 words: taps in pairs (a zero tap completing an
-    odd count); per group of four channels and per pair (t, t + 1), for each of the four
-    channels c the int16 pair (2 w[t][c], 2 w[t + 1][c])."""
+    (tinykit/schedule/kernels/conv.py) as int32 words, per group of four channels: for each
+    pair of taps (t, t + 1) and each of the four channels c the int16 pair (2 w[t][c],
+    2 w[t + 1][c]); after them an odd count's last tap alone, (2 w[c0], 2 w[c2]) and
+    (2 w[c1], 2 w[c3]). One tap is a pair with a zero tap."""
     count, channels = taps.shape
-    padded = np.zeros((count + count % 2, channels), dtype=np.int16)
-    padded[:count] = taps.astype(np.int16) * 2
-    halves = padded.reshape(-1, 2, channels // 4, 4).transpose(2, 0, 3, 1)  # [group, pair, c, half]
-    return np.ascontiguousarray(halves).astype("<i2").view("<i4").reshape(-1)
+    doubled = taps.astype(np.int16) * 2
+    if count == 1:
+        doubled = np.concatenate([doubled, np.zeros_like(doubled)])
+    paired = doubled.shape[0] // 2 * 2
+    # [group, pair, c, half]
+    pairs = doubled[:paired].reshape(-1, 2, channels // 4, 4).transpose(2, 0, 3, 1).reshape(channels // 4, -1)
+    if paired == doubled.shape[0]:
+        words = pairs
+    else:
+        lone = doubled[paired].reshape(channels // 4, 2, 2).transpose(0, 2, 1).reshape(channels // 4, -1)  # c0 c2 c1 c3
+        words = np.concatenate([pairs, lone], axis=1)
+    return np.ascontiguousarray(words).astype("<i2").view("<i4").reshape(-1)
 
 
 def dw_c4_records(folded_bias: np.ndarray, multipliers: Sequence[tuple[int, int]], output_offset: int) -> np.ndarray:

@@ -386,10 +386,11 @@ def depthwise_3x3_ring_bytes(op: Op) -> int:
 
 
 # The weight layout cortexm/tk_depthwise_conv_c4_s8.c reads (its emitter,
-# tinykit/codegen/ops/conv.py, writes it): the taps in pairs (a zero tap
-# completing an odd count), per group of four channels and per pair (t, t + 1)
-# the int16 pairs (2 w[t][c], 2 w[t + 1][c]) of its four channels c, so SMLAD
-# multiplies two taps of one channel; instead of quant and bias, per group 16
+# tinykit/codegen/ops/conv.py, writes it): the taps in pairs, per group of four
+# channels and per pair (t, t + 1) the int16 pairs (2 w[t][c], 2 w[t + 1][c]) of
+# its four channels c, so SMLAD multiplies two taps of one channel, then an odd
+# count's last tap alone (2 w[c0], 2 w[c2]), (2 w[c1], 2 w[c3]) for SMLABB and
+# SMLATT (one tap: a pair with a zero tap); instead of quant and bias, per group 16
 # int32 words: the four biases doubled, then per channel the SMMLAR
 # requantization's high term, multiplier and right shift
 # (tinykit/requant_doubled.h). Doubled, as for DW3X3_PAIRS.
@@ -421,24 +422,23 @@ register(KernelVariant(
                 "requantization; input offset folded into the bias, padding read as the zero point; no scratch",
 ))
 
-# The largest output plane (pixels) on which tk_depthwise_conv_c4_s8 beats the 3x3 ring kernel at
-# stride 1: the ring's per-line and per-channel costs spread over few outputs there. Measured on
-# qemu_m7 with MLPerf Tiny's VWW (MACs per instruction, ring vs pairs): 24x24x32 0.33 vs 0.24,
-# 12x12x64 0.27 vs 0.22, 6x6x128 about even (0.19 vs 0.20), 3x3x256 0.10 vs 0.18; strided layers
-# 0.09-0.16 vs 0.18-0.25 (the ring kernel widens every input line but uses half its columns).
-# The even 6x6 layers stay on the ring: on the zoo's MobileNetV1 the greedy planner packs the
-# arena 16 B worse with them on the pairs kernel.
-DW_PAIRS_FASTER_PLANE = 9
+# The longest output side (the ring kernel's line) up to which tk_depthwise_conv_c4_s8 beats the
+# 3x3 ring kernel at stride 1: the ring's per-line and per-channel costs spread over short lines
+# only. Measured on qemu_m7 (instructions, pairs vs ring), MLPerf Tiny's VWW: 6x6x128 129 K vs
+# 209 K, 12x12x64 252 K vs 284 K, 48x48x8 557 K vs 380 K (24x24x32 about 480 K, from its strided
+# twin, vs 425 K); KWS's 25x5x64 225 K vs 199 K (long columns, many windows in the padding).
+# Strided layers always: the ring kernel widens every input line but uses half its columns.
+DW_PAIRS_FASTER_SIDE = 12
 
 
 def _pairs_beat_the_ring(op: Op) -> bool:
-    """A 3x3 layer tk_depthwise_conv_c4_s8 runs faster than the ring kernel: strided, or a small output plane."""
+    """A 3x3 layer tk_depthwise_conv_c4_s8 runs faster than the ring kernel: strided, or short output lines."""
     if not (_three_by_three_dm1(op) and _channels_in_words(op)):
         return False
     opts = op.options
     assert isinstance(opts, DepthwiseConv2DOptions)
     _, out_h, out_w, _ = op.outputs[0].shape
-    return (opts.stride_h, opts.stride_w) != (1, 1) or out_h * out_w <= DW_PAIRS_FASTER_PLANE
+    return (opts.stride_h, opts.stride_w) != (1, 1) or max(out_h, out_w) <= DW_PAIRS_FASTER_SIDE
 
 
 # The same kernel again, above the ring kernel where it is the faster; the ring kernel stays an
@@ -447,8 +447,8 @@ register(KernelVariant(
     OpKind.DEPTHWISE_CONV_2D, "tk_depthwise_conv_c4_s8", "dsp", ("cortexm/tk_depthwise_conv_c4_s8.c",),
     requires=frozenset({"dsp"}), preference=25, applies=_pairs_beat_the_ring, overlaps=channel_by_channel,
     weight_layout=DW_C4,
-    description="the pairs kernel again, preferred to the 3x3 ring kernel on strided 3x3 layers and output planes "
-                f"of at most {DW_PAIRS_FASTER_PLANE} pixels (faster there)",
+    description="the pairs kernel again, preferred to the 3x3 ring kernel on strided 3x3 layers and output sides "
+                f"of at most {DW_PAIRS_FASTER_SIDE} pixels (faster there)",
 ))
 
 

@@ -4,10 +4,11 @@
  * tk_depthwise_conv_s8 (reference/) from constants the build prepared (layout
  * "dw_c4", tinykit/schedule/kernels/conv.py, written by
  * tinykit/codegen/ops/conv.py):
- *   - filter: the taps (row-major) in pairs, the last one completed by a zero
- *     tap when their count is odd; per group of four channels c0..c3 and per
- *     pair (t, t + 1), four words: the int16 pair (2 w[t][ck], 2 w[t + 1][ck])
- *     for k = 0..3;
+ *   - filter: the taps (row-major) in pairs, per group of four channels c0..c3
+ *     and per pair (t, t + 1) four words, the int16 pair (2 w[t][ck],
+ *     2 w[t + 1][ck]) for k = 0..3; an odd count of at least 3 taps ends with
+ *     its last tap alone, two words (2 w[c0], 2 w[c2]) and (2 w[c1], 2 w[c3]);
+ *     a filter of one tap is one pair completed by a zero tap;
  *   - channels: per group 16 int32: for each of the four channels twice its
  *     bias with the input offset's contribution folded in (bias + input offset
  *     * the sum of its taps), then per channel tk_requant_doubled's high term,
@@ -19,21 +20,31 @@
  * multiplies raw inputs, and a tap in the padding reads the input zero point
  * (which then adds nothing, as the reference skips such taps).
  *
- * A pair of taps of four channels, for a window inside the image: two input
- * words A (tap t) and B (tap t + 1); their low halves side by side (PKHBT:
- * bytes a0 a1 b0 b1) and their high halves (PKHTB: a2 a3 b2 b3), each widened
- * by SXTB16 twice, give per channel the pair (a, b) the filter word multiplies
- * in one SMLAD: 8 MACs from two input loads, two packs, four widenings, two
- * double-word filter loads and four SMLADs. The input offsets of the taps, the
- * same for every window inside the image, are computed once per call (a table
- * on the stack). Windows that reach into the padding (the image's border) take
- * the same steps in C, with the input zero point in every byte for the taps
- * outside the image.
+ * A pair of taps of four channels: two input words A (tap t) and B (tap
+ * t + 1); their low halves side by side (PKHBT: bytes a0 a1 b0 b1) and their
+ * high halves (PKHTB: a2 a3 b2 b3), each widened by SXTB16 twice, give per
+ * channel the pair (a, b) the filter word multiplies in one SMLAD: 8 MACs from
+ * two input loads, two packs, four widenings, two double-word filter loads and
+ * four SMLADs. A lone tap widens its word twice (c0 c2, c1 c3) for SMLABB and
+ * SMLATT: 4 MACs in 8 instructions, not the 14 of a pair with a zero tap.
+ *
+ * Every window, inside the image or reaching into the padding, runs the same
+ * assembly loop over a table of the taps' input offsets from the group's
+ * origin (pairs, then an end marker with the lone tap's offset). The offsets
+ * of a window inside the image are the same for all of them: one table per
+ * call. For a window reaching into the padding the table is rewritten (and
+ * restored after, one table on the stack rather than two): its taps outside
+ * the image point at a stack buffer of zero-point words, one per group of a
+ * chunk of ZERO_GROUPS groups (the origin moves on by a word per group, so
+ * does the buffer's word). The loop runs a row's inside windows one after
+ * another, and requantizes and stores (clamped to all of int8) without
+ * leaving registers; a narrower clamp is applied to the stored bytes after.
  *
  * Order (the overlap rule "channel by channel", tinykit/schedule/overlap.py):
  * output pixels in NHWC order, and within a pixel groups of four channels in
  * ascending order, each group's four outputs stored right after its window's
- * reads of those four channels.
+ * reads of those four channels (a narrower clamp rewrites bytes already
+ * written, so nothing is overwritten earlier).
  */
 #include <string.h>
 
@@ -46,170 +57,193 @@
 
 /* int32 words of a group's record: four doubled biases, then (high, multiplier, e) per channel. */
 #define GROUP_WORDS 16
+/* The groups one zero-point buffer serves (its words: 64 bytes of stack). */
+#define ZERO_GROUPS 16
+/* A table's end marker, in place of a pair's first offset (offsets are multiples of 4; the loop
+ * tells them apart by bits 0 and 1): the filter ends with a lone tap, whose offset follows, or not. */
+#define END_LONE 2
+#define END_PAIRS 3
+/* Pairs the assembly loop runs unrolled, one pass (60 bytes of code each): a group's first pass
+ * starts part-way in, with the pairs left over from whole passes (at most 8 pairs, every 3x3 and
+ * 1-D filter of up to 16 taps: a single pass), so the loop's test comes once per pass, not per pair. */
+#define UNROLLED_PAIRS 8
+#define PAIR_CODE_BYTES 60
+#define DW_C4_STRING(x) #x
+#define DW_C4_EXPANDED_STRING(x) DW_C4_STRING(x)
 
-/* Four channels' values: doubled accumulators, then requantized. */
+/* What the loop over a run of windows reads besides its input and output pointers. */
 typedef struct {
-    int32_t c0, c1, c2, c3;
-} acc4;
-
-/* The four accumulators requantized with the group's record (the output offset added, not clamped). */
-static inline void requantize_group(acc4 *v, const int32_t *record)
-{
-    v->c0 = tk_requant_doubled(record[4], record[5], record[6], v->c0);
-    v->c1 = tk_requant_doubled(record[7], record[8], record[9], v->c1);
-    v->c2 = tk_requant_doubled(record[10], record[11], record[12], v->c2);
-    v->c3 = tk_requant_doubled(record[13], record[14], record[15], v->c3);
-}
-
-/* The group's four output bytes, clamped. FULL_RANGE is a constant at each
- * call (one SSAT when the clamp is all of int8), so each copy is compiled for one clamp. */
-static inline void store_group(const acc4 *v, int32_t act_min, int32_t act_max, int full_range, int8_t *out)
-{
-    out[0] = (int8_t)(full_range ? __ssat(v->c0, 8) : tk_clamp(v->c0, act_min, act_max));
-    out[1] = (int8_t)(full_range ? __ssat(v->c1, 8) : tk_clamp(v->c1, act_min, act_max));
-    out[2] = (int8_t)(full_range ? __ssat(v->c2, 8) : tk_clamp(v->c2, act_min, act_max));
-    out[3] = (int8_t)(full_range ? __ssat(v->c3, 8) : tk_clamp(v->c3, act_min, act_max));
-}
-
-/* One pair of taps of the group: a and b the input words of taps t and t + 1,
- * w the group's four filter words of the pair (the step DW_C4_GROUP_ASM
- * repeats). */
-static inline void pair_step(int32_t a, int32_t b, const int32_t *w, acc4 *v)
-{
-    const int32_t low = tk_pkh_low(a, b);   /* a0 a1 b0 b1 */
-    const int32_t high = tk_pkh_high(a, b); /* a2 a3 b2 b3 */
-    v->c0 = __smlad(__sxtb16(low), w[0], v->c0);
-    v->c1 = __smlad(tk_sxtb16_ror8(low), w[1], v->c1);
-    v->c2 = __smlad(__sxtb16(high), w[2], v->c2);
-    v->c3 = __smlad(tk_sxtb16_ror8(high), w[3], v->c3);
-}
+    const intptr_t *table;      /* the windows' tap offsets */
+    const int32_t *records;     /* the first group's record */
+    const int32_t *records_end; /* past the last group's record */
+    const int32_t *filter;      /* the first group's filter */
+    intptr_t pixel_step;        /* input bytes from the origin past the last group to the next window's origin */
+    const int8_t *out_end;      /* past the run's last output */
+    int32_t entry_back;         /* code bytes from the end of the unrolled pass back to a group's first pair */
+} run_consts;
 
 #if defined(__ARM_FEATURE_DSP)
-/* One group of four channels over a window inside the image, in assembly:
- * GCC 12 spills accumulators from the C loop (below) and the pointers around
- * it; written out, a group takes 14 registers (four accumulators, five
- * pointers, five temporaries), 17 instructions per pair of taps and 24 for the
- * biases and the requantization. Operands: r the group's record, o the tap
- * offsets (pairs, then a negative sentinel pair), in the group's first channel
- * at the window's origin, p the group's filter (left at the next group's);
- * leaves the requantized values in c0..c3. */
-#define DW_C4_GROUP_ASM \
-    "ldrd %[c0], %[c1], [%[r]]\n\t" \
-    "ldrd %[c2], %[c3], [%[r], #8]\n\t" \
-    "ldrd %[a], %[b], [%[o]], #8\n\t" \
-    "1:\n\t" \
-    "ldr %[a], [%[in], %[a]]\n\t" \
-    "ldr %[b], [%[in], %[b]]\n\t" \
+/* One pair of taps of the group, a, b holding the pair's offsets, then the next pair's offsets
+ * loaded: fifteen 32-bit instructions (.w), PAIR_CODE_BYTES bytes, so a computed entry lands on a pair. */
+#define DW_C4_PAIR \
+    "ldr.w %[a], [%[in], %[a]]\n\t" \
+    "ldr.w %[b], [%[in], %[b]]\n\t" \
     "ldrd %[w0], %[w1], [%[p]], #16\n\t" \
     "pkhbt %[t], %[a], %[b], lsl #16\n\t" \
     "pkhtb %[b], %[b], %[a], asr #16\n\t" \
     "sxtb16 %[a], %[t]\n\t" \
-    "smlad %[c0], %[a], %[w0], %[c0]\n\t" \
+    "smlad r0, %[a], %[w0], r0\n\t" \
     "sxtb16 %[a], %[t], ror #8\n\t" \
-    "smlad %[c1], %[a], %[w1], %[c1]\n\t" \
+    "smlad r1, %[a], %[w1], r1\n\t" \
     "ldrd %[w0], %[w1], [%[p], #-8]\n\t" \
     "sxtb16 %[a], %[b]\n\t" \
-    "smlad %[c2], %[a], %[w0], %[c2]\n\t" \
+    "smlad r2, %[a], %[w0], r2\n\t" \
     "sxtb16 %[a], %[b], ror #8\n\t" \
-    "smlad %[c3], %[a], %[w1], %[c3]\n\t" \
-    "ldrd %[a], %[b], [%[o]], #8\n\t" \
-    "cmp %[a], #0\n\t" \
-    "bge 1b\n\t" \
-    DW_C4_REQUANT(c0, 16, 20) \
-    DW_C4_REQUANT(c1, 28, 32) \
-    DW_C4_REQUANT(c2, 40, 44) \
-    DW_C4_REQUANT(c3, 52, 56)
+    "smlad r3, %[a], %[w1], r3\n\t" \
+    "ldrd %[a], %[b], [%[o]], #8\n\t"
 
-/* tk_requant_doubled of accumulator ACC with the high term at byte HIGH of the
- * record and (multiplier, e) at byte ME. */
-#define DW_C4_REQUANT(acc, high, me) \
-    "ldr %[a], [%[r], #" #high "]\n\t" \
-    "ldrd %[b], %[t], [%[r], #" #me "]\n\t" \
-    "add %[a], %[a], %[" #acc "], asr #31\n\t" \
-    "smmlar %[" #acc "], %[" #acc "], %[b], %[a]\n\t" \
-    "asr %[" #acc "], %[" #acc "], %[t]\n\t"
+/* The lone tap at offset b. */
+#define DW_C4_LONE \
+    "ldr %[a], [%[in], %[b]]\n\t" \
+    "ldrd %[w0], %[w1], [%[p]], #8\n\t" \
+    "sxtb16 %[t], %[a]\n\t" \
+    "smlabb r0, %[t], %[w0], r0\n\t" \
+    "smlatt r2, %[t], %[w0], r2\n\t" \
+    "sxtb16 %[t], %[a], ror #8\n\t" \
+    "smlabb r1, %[t], %[w1], r1\n\t" \
+    "smlatt r3, %[t], %[w1], r3\n\t"
 
-#define DW_C4_OPERANDS \
-    [c0] "=&r"(c0), [c1] "=&r"(c1), [c2] "=&r"(c2), [c3] "=&r"(c3), [o] "+r"(offsets), [p] "+r"(*pairs), \
-    [a] "=&r"(a), [b] "=&r"(b), [t] "=&r"(t), [w0] "=&r"(w0), [w1] "=&r"(w1)
-#endif
+/* tk_requant_doubled of the accumulators in registers ACC and NEXT, saturated to int8 and stored:
+ * the two channels' (high, multiplier, e) in one LDM, into the temporaries a, b, t (r4-r6) and
+ * w0, w1, o (r8, r9, r12; the offsets pointer is reloaded for the next group). */
+#define DW_C4_REQUANT_STORE2(acc, next) \
+    "ldmia %[r]!, {r4-r6, r8, r9, r12}\n\t" \
+    "add r4, r4, " acc ", asr #31\n\t" \
+    "smmlar " acc ", " acc ", r5, r4\n\t" \
+    "asr " acc ", " acc ", r6\n\t" \
+    "ssat " acc ", #8, " acc "\n\t" \
+    "strb " acc ", [%[out]], #1\n\t" \
+    "add r8, r8, " next ", asr #31\n\t" \
+    "smmlar " next ", " next ", r9, r8\n\t" \
+    "asr " next ", " next ", r12\n\t" \
+    "ssat " next ", #8, " next "\n\t" \
+    "strb " next ", [%[out]], #1\n\t"
 
-/* One group of four channels over a window inside the image, requantized into
- * *v: `in` addresses the group's first channel at the window's origin,
- * *pairs the group's filter (left at the next group's), `offsets` the two
- * input offsets of each pair then a negative sentinel pair, `record` the
- * group's record. */
-static inline void group_inside(const int8_t *in, const int32_t **pairs, const int32_t *offsets,
-                                const int32_t *record, acc4 *v)
+/* Every group of `k`'s run of windows, the first at `in`, outputs from `out` on, in assembly: the
+ * accumulators c0..c3 in r0-r3 and the temporaries in fixed registers, so one LDM loads four biases
+ * or two channels' constants; the run's other values stay in the stack frame (memory operands).
+ * GCC 12 spills accumulators and pointers from the same loop in C. The loop takes all 14 registers,
+ * r7 included: a function of its own, built without a frame pointer whatever the flags. */
+static __attribute__((noinline, optimize("omit-frame-pointer"))) void run_windows(const run_consts *k, uintptr_t in,
+                                                                                   int8_t *out)
 {
-#if defined(__ARM_FEATURE_DSP)
-    int32_t c0, c1, c2, c3, a, b, t, w0, w1;
-    __asm__ volatile(DW_C4_GROUP_ASM
-                     : DW_C4_OPERANDS
-                     : [in] "r"(in), [r] "r"(record)
-                     : "cc", "memory");
-    v->c0 = c0;
-    v->c1 = c1;
-    v->c2 = c2;
-    v->c3 = c3;
+    const run_consts s = *k; /* a local copy: its fields are stack-relative operands */
+    register int32_t c0 __asm__("r0");
+    register int32_t c1 __asm__("r1");
+    register int32_t c2 __asm__("r2");
+    register int32_t c3 __asm__("r3");
+    register int32_t a __asm__("r4");
+    register int32_t b __asm__("r5");
+    register int32_t t __asm__("r6");
+    register const int32_t *r __asm__("r7") = s.records;
+    register int32_t w0 __asm__("r8");
+    register int32_t w1 __asm__("r9");
+    register uintptr_t in_reg __asm__("r10") = in;
+    register int8_t *out_reg __asm__("r11") = out;
+    register const intptr_t *o __asm__("r12");
+    register const int32_t *p __asm__("lr") = s.filter;
+    uintptr_t entry = 0; /* where a group's first pass starts (with the Thumb bit, for LDR PC) */
+    __asm__ volatile(
+        "adr %[t], 4f\n\t"
+        "ldr %[a], %[entry_back]\n\t"
+        "sub %[t], %[t], %[a]\n\t"
+        "add %[t], %[t], #1\n\t"
+        "str %[t], %[entry]\n\t"
+        "1:\n\t"
+        "ldmia %[r]!, {r0-r3}\n\t"
+        "ldr %[o], %[table]\n\t"
+        "ldrd %[a], %[b], [%[o]], #8\n\t"
+        "ldr pc, %[entry]\n\t"
+        "2:\n\t"
+        ".rept " DW_C4_EXPANDED_STRING(UNROLLED_PAIRS) "\n\t"
+        DW_C4_PAIR
+        ".endr\n\t"
+        "4:\n\t"
+        "lsls %[t], %[a], #31\n\t" /* C: bit 1 (an end marker), Z: bit 0 clear (END_LONE) */
+        "bcc 2b\n\t"
+        "bne 3f\n\t"
+        DW_C4_LONE
+        "3:\n\t"
+        DW_C4_REQUANT_STORE2("r0", "r1")
+        DW_C4_REQUANT_STORE2("r2", "r3")
+        "add %[in], %[in], #4\n\t"
+        "ldr %[t], %[records_end]\n\t"
+        "cmp %[r], %[t]\n\t"
+        "bne 1b\n\t"
+        "ldr %[t], %[pixel_step]\n\t"
+        "add %[in], %[in], %[t]\n\t"
+        "ldr %[r], %[records]\n\t"
+        "ldr %[p], %[filter]\n\t"
+        "ldr %[t], %[out_end]\n\t"
+        "cmp %[out], %[t]\n\t"
+        "bne 1b\n\t"
+        : "=r"(c0), "=r"(c1), "=r"(c2), "=r"(c3), [a] "=r"(a), [b] "=r"(b), [t] "=r"(t), [r] "+r"(r),
+          [w0] "=r"(w0), [w1] "=r"(w1), [in] "+r"(in_reg), [out] "+r"(out_reg), [o] "=r"(o), [p] "+r"(p),
+          [entry] "+m"(entry)
+        : [entry_back] "m"(s.entry_back), [table] "m"(s.table), [records] "m"(s.records),
+          [records_end] "m"(s.records_end), [filter] "m"(s.filter), [pixel_step] "m"(s.pixel_step),
+          [out_end] "m"(s.out_end)
+        : "cc", "memory");
+}
 #else
-    const int32_t *w = *pairs;
-    v->c0 = record[0];
-    v->c1 = record[1];
-    v->c2 = record[2];
-    v->c3 = record[3];
-    for (; offsets[0] >= 0; offsets += 2, w += 4) {
-        pair_step(tk_load_word(in + offsets[0]), tk_load_word(in + offsets[1]), w, v);
-    }
-    *pairs = w;
-    requantize_group(v, record);
-#endif
+/* The input word at in + offset (an offset may lead to the zero-point buffer, another object). */
+static inline int32_t tap_word(uintptr_t in, intptr_t offset)
+{
+    return tk_load_word((const void *)(in + (uintptr_t)offset));
 }
 
-/* group_inside, then the four outputs clamped to all of int8 stored at *out (left at the next group's). */
-static inline void group_inside_full_range(const int8_t *in, const int32_t **pairs, const int32_t *offsets,
-                                           const int32_t *record, int8_t **out)
+/* run_windows in C, step for step. */
+static void run_windows(const run_consts *k, uintptr_t in, int8_t *out)
 {
-#if defined(__ARM_FEATURE_DSP)
-    /* The stores too, so the accumulators never leave registers. */
-    int32_t c0, c1, c2, c3, a, b, t, w0, w1;
-    __asm__ volatile(DW_C4_GROUP_ASM
-                     "ssat %[c0], #8, %[c0]\n\t"
-                     "strb %[c0], [%[out]], #1\n\t"
-                     "ssat %[c1], #8, %[c1]\n\t"
-                     "strb %[c1], [%[out]], #1\n\t"
-                     "ssat %[c2], #8, %[c2]\n\t"
-                     "strb %[c2], [%[out]], #1\n\t"
-                     "ssat %[c3], #8, %[c3]\n\t"
-                     "strb %[c3], [%[out]], #1\n\t"
-                     : DW_C4_OPERANDS, [out] "+r"(*out)
-                     : [in] "r"(in), [r] "r"(record)
-                     : "cc", "memory");
-#else
-    acc4 v;
-    group_inside(in, pairs, offsets, record, &v);
-    store_group(&v, -128, 127, 1, *out);
-    *out += 4;
-#endif
-}
-
-/* One group of four channels over a window that reaches into the padding, requantized:
- * as group_inside, but the taps that `inside` marks read from `image` at index
- * origin + their offset (the group's first channel), the others are the input
- * zero point in every channel (zero_word), which the folded bias cancels. */
-static inline void group_border(const int8_t *image, int32_t origin, const int32_t *pairs, const int32_t *offsets,
-                                const uint8_t *inside, int32_t pair_count, int32_t zero_word, const int32_t *record,
-                                acc4 *v)
-{
-    acc4 acc = {record[0], record[1], record[2], record[3]}; /* a local copy stays in registers */
-    for (int32_t p = 0; p < pair_count; ++p, pairs += 4, offsets += 2, inside += 2) {
-        const int32_t a = inside[0] ? tk_load_word(image + (origin + offsets[0])) : zero_word;
-        const int32_t b = inside[1] ? tk_load_word(image + (origin + offsets[1])) : zero_word;
-        pair_step(a, b, pairs, &acc);
+    const int32_t *r = k->records;
+    const int32_t *p = k->filter;
+    for (;;) {
+        int32_t acc[4] = {r[0], r[1], r[2], r[3]};
+        r += 4;
+        const intptr_t *o = k->table;
+        for (; (o[0] & 3) == 0; o += 2, p += 4) {
+            const int32_t a = tap_word(in, o[0]);
+            const int32_t b = tap_word(in, o[1]);
+            const int32_t low = tk_pkh_low(a, b);   /* a0 a1 b0 b1 */
+            const int32_t high = tk_pkh_high(a, b); /* a2 a3 b2 b3 */
+            acc[0] = __smlad(__sxtb16(low), p[0], acc[0]);
+            acc[1] = __smlad(tk_sxtb16_ror8(low), p[1], acc[1]);
+            acc[2] = __smlad(__sxtb16(high), p[2], acc[2]);
+            acc[3] = __smlad(tk_sxtb16_ror8(high), p[3], acc[3]);
+        }
+        if (o[0] == END_LONE) {
+            const int32_t a = tap_word(in, o[1]);
+            acc[0] = __smlabb(__sxtb16(a), p[0], acc[0]);
+            acc[2] = __smlatt(__sxtb16(a), p[0], acc[2]);
+            acc[1] = __smlabb(tk_sxtb16_ror8(a), p[1], acc[1]);
+            acc[3] = __smlatt(tk_sxtb16_ror8(a), p[1], acc[3]);
+            p += 2;
+        }
+        for (int32_t ch = 0; ch < 4; ++ch, r += 3) {
+            *out++ = (int8_t)__ssat(tk_requant_doubled(r[0], r[1], r[2], acc[ch]), 8);
+        }
+        in += 4;
+        if (r == k->records_end) {
+            if (out == k->out_end) {
+                return;
+            }
+            in += (uintptr_t)k->pixel_step;
+            r = k->records;
+            p = k->filter;
+        }
     }
-    *v = acc;
-    requantize_group(v, record);
 }
+#endif
 
 /* A layer's constants, read once from the kernel's arguments. */
 typedef struct {
@@ -217,70 +251,104 @@ typedef struct {
     const tk_depthwise_conv_params *params;
     const int32_t *filter;
     const int32_t *channels;
-    const int32_t *channels_end;
-    const int32_t *offsets;  /* tap offsets, then the sentinel pair */
-    int32_t pair_count;
+    intptr_t *table;         /* the call's one table: a window inside the image's, a border pixel's while it runs */
     int32_t taps;
-    int32_t zero_word;       /* the input zero point in all four bytes: a padded tap's input */
+    int32_t lone;            /* whether the last tap goes alone: an odd count of at least 3 */
+    int32_t row_bytes;       /* input bytes between two filter rows' taps */
+    int32_t column_bytes;    /* input bytes between two filter columns' taps */
+    int32_t table_slots;     /* 2 * pairs + 2 */
+    int32_t group_filter;    /* filter words per group */
+    int32_t groups;
     int32_t act_min;
     int32_t act_max;
+    int32_t zero_word;       /* the input zero point in all four bytes: a padded tap's input */
+    int32_t entry_back;      /* run_consts.entry_back */
 } layer_consts;
 
-/* Every group of one output pixel whose window lies inside the image, its origin at `origin`. */
-static inline void pixel_whole(const layer_consts *l, const int8_t *origin, int full_range, int8_t *out)
+/* Into the call's table, the input byte offsets from a window's origin of the taps in filter rows
+ * ky_first .. ky_end - 1 and columns kx_first .. kx_end - 1, each at its tap's index; a lone last
+ * tap's lands on the end marker's slot, so it moves to the slot after and the marker comes back. */
+static inline void put_taps(const layer_consts *l, int32_t ky_first, int32_t ky_end, int32_t kx_first, int32_t kx_end)
 {
-    const int32_t *pairs = l->filter;
-    const int32_t *record = l->channels;
-    if (full_range) {
-        for (; record != l->channels_end; record += GROUP_WORDS, origin += 4) {
-            group_inside_full_range(origin, &pairs, l->offsets, record, &out);
+    intptr_t row = ky_first * l->row_bytes + kx_first * l->column_bytes;
+    for (int32_t ky = ky_first; ky < ky_end; ++ky, row += l->row_bytes) {
+        intptr_t *slot = l->table + ky * l->g.filter_w + kx_first;
+        intptr_t offset = row;
+        for (int32_t kx = kx_first; kx < kx_end; ++kx, offset += l->column_bytes) {
+            *slot++ = offset;
         }
-        return;
     }
-    for (; record != l->channels_end; record += GROUP_WORDS, origin += 4, out += 4) {
-        acc4 v;
-        group_inside(origin, &pairs, l->offsets, record, &v);
-        store_group(&v, l->act_min, l->act_max, 0, out);
+    if (l->lone && ky_end == l->g.filter_h && kx_end == l->g.filter_w) {
+        l->table[l->table_slots - 1] = l->table[l->table_slots - 2];
+        l->table[l->table_slots - 2] = END_LONE;
     }
 }
 
-/* Every group of output pixel (out_x of a row whose windows start at input row in_y_origin, the
- * filter rows ky_first .. ky_end - 1 inside the image) of batch `image` whose window reaches
- * into the padding, or lies wholly in it. */
-static void pixel_border(const layer_consts *l, const int8_t *image, int32_t in_y_origin, int32_t ky_first,
-                         int32_t ky_end, int32_t out_x, int8_t *out)
+/* The table of a window inside the image: every tap's offset (a one-tap filter's completing zero tap
+ * reads the origin), then the end marker. */
+static void fill_inside_table(const layer_consts *l)
+{
+    l->table[1] = 0;
+    l->table[l->table_slots - 2] = END_PAIRS; /* END_LONE with a lone tap, from put_taps */
+    l->table[l->table_slots - 1] = 0;
+    put_taps(l, 0, l->g.filter_h, 0, l->g.filter_w);
+}
+
+/* The narrower clamp, on bytes the loop stored saturated to int8. */
+static void clamp_outputs(const layer_consts *l, int8_t *out, const int8_t *end)
+{
+    for (; out != end; ++out) {
+        *out = (int8_t)tk_clamp(*out, l->act_min, l->act_max);
+    }
+}
+
+/* Output pixel out_x of a row whose windows start at input row in_y_origin (filter rows
+ * ky_first .. ky_end - 1 inside the image) of batch `image`, its window reaching into the
+ * padding or lying wholly in it: chunk by chunk of ZERO_GROUPS groups, the call's table with the
+ * taps outside the image reading the zero-point words at `zeros`, then the table restored (one
+ * table on the stack, not two). */
+static void border_pixel(const layer_consts *l, uintptr_t image, uintptr_t zeros, int32_t in_y_origin,
+                         int32_t ky_first, int32_t ky_end, int32_t out_x, int8_t *out)
 {
     const tk_depthwise_conv_params *params = l->params;
     const int32_t in_x_origin = out_x * params->stride_w - params->pad_w;
     const int32_t kx_first = tk_dw_first_inside(in_x_origin, params->dilation_w);
     const int32_t kx_end = tk_dw_end_inside(in_x_origin, params->dilation_w, l->g.in_w, l->g.filter_w);
-    /* Which taps lie inside the image, once per pixel. */
-    uint8_t inside[TK_DW_C4_MAX_TAPS + 1];
-    for (int32_t t = 0; t < 2 * l->pair_count; ++t) {
-        const int32_t ky = t / l->g.filter_w;
-        const int32_t kx = t % l->g.filter_w;
-        inside[t] = t < l->taps && ky >= ky_first && ky < ky_end && kx >= kx_first && kx < kx_end;
+    /* May lie outside the image: integer arithmetic, not a pointer's. */
+    uintptr_t in = image + (uintptr_t)(intptr_t)((in_y_origin * l->g.in_w + in_x_origin) * l->g.out_c);
+    intptr_t *table = l->table;
+    run_consts k = {.table = table, .pixel_step = 0, .entry_back = l->entry_back};
+    for (int32_t first = 0; first < l->groups; first += ZERO_GROUPS, in += 4 * ZERO_GROUPS) {
+        const int32_t count = l->groups - first < ZERO_GROUPS ? l->groups - first : ZERO_GROUPS;
+        const intptr_t zero = (intptr_t)(zeros - in);
+        /* Every slot reads the zero point, a pair's completing zero tap included, then the taps inside. */
+        for (int32_t s = 0; s < l->table_slots; ++s) {
+            if ((table[s] & 3) == 0) {
+                table[s] = zero;
+            }
+        }
+        put_taps(l, ky_first, ky_end, kx_first, kx_end);
+        k.records = l->channels + first * GROUP_WORDS;
+        k.records_end = k.records + count * GROUP_WORDS;
+        k.filter = l->filter + first * l->group_filter;
+        k.out_end = out + 4 * count;
+        run_windows(&k, in, out);
+        out += 4 * count;
     }
-    int32_t origin = (in_y_origin * l->g.in_w + in_x_origin) * l->g.out_c; /* may lie outside the image */
-    const int32_t *pairs = l->filter;
-    for (const int32_t *record = l->channels; record != l->channels_end;
-         record += GROUP_WORDS, origin += 4, pairs += 4 * l->pair_count, out += 4) {
-        acc4 v;
-        group_border(image, origin, pairs, l->offsets, inside, l->pair_count, l->zero_word, record, &v);
-        store_group(&v, l->act_min, l->act_max, 0, out);
-    }
+    fill_inside_table(l);
 }
 
-/* The outputs x >= 0 whose windows lie inside the image's columns are first .. end - 1. */
-static void whole_columns(const tk_depthwise_conv_params *params, const tk_conv_geometry *g, int32_t *first,
-                          int32_t *end)
+/* Along one axis: the outputs whose windows lie inside the image (none of their taps in the
+ * padding) are first .. end - 1. */
+static void whole_span(int32_t pad, int32_t stride, int32_t dilation, int32_t in, int32_t filter, int32_t out,
+                       int32_t *first, int32_t *end)
 {
-    /* in_x_origin = x * stride - pad >= 0, and in_x_origin + dilation * (filter_w - 1) < in_w. */
-    const int32_t lo = (params->pad_w + params->stride_w - 1) / params->stride_w;
-    const int32_t room = g->in_w - 1 - params->dilation_w * (g->filter_w - 1) + params->pad_w;
-    const int32_t hi = room < 0 ? 0 : room / params->stride_w + 1;
-    *first = lo < g->out_w ? lo : g->out_w;
-    *end = hi < *first ? *first : (hi < g->out_w ? hi : g->out_w);
+    /* origin = x * stride - pad >= 0, and origin + dilation * (filter - 1) < in. */
+    const int32_t lo = (pad + stride - 1) / stride;
+    const int32_t room = in - 1 - dilation * (filter - 1) + pad;
+    const int32_t hi = room < 0 ? 0 : room / stride + 1;
+    *first = lo < out ? lo : out;
+    *end = hi < *first ? *first : (hi < out ? hi : out);
 }
 
 tk_status tk_depthwise_conv_c4_s8(const tk_context *ctx, const tk_depthwise_conv_params *params,
@@ -302,57 +370,75 @@ tk_status tk_depthwise_conv_c4_s8(const tk_context *ctx, const tk_depthwise_conv
     l.params = params;
     l.filter = filter;
     l.channels = channels;
-    l.channels_end = channels + c / 4 * GROUP_WORDS;
     l.taps = g->filter_h * g->filter_w;
-    l.pair_count = (l.taps + 1) / 2;
-    /* Input byte offsets of the taps from a window's origin (the zero tap completing an odd count reads the
-     * origin), then a sentinel pair. */
-    int32_t offsets[TK_DW_C4_MAX_TAPS + 2];
-    for (int32_t t = 0; t < l.taps; ++t) {
-        offsets[t] = ((t / g->filter_w) * params->dilation_h * g->in_w + (t % g->filter_w) * params->dilation_w) * c;
-    }
-    offsets[l.taps] = 0;
-    offsets[2 * l.pair_count] = -1; /* the sentinel pair group_inside stops at */
-    offsets[2 * l.pair_count + 1] = -1;
-    l.offsets = offsets;
+    const int32_t pairs = l.taps == 1 ? 1 : l.taps / 2;
+    l.lone = l.taps % 2 == 1 && l.taps > 1;
+    l.table_slots = 2 * pairs + 2;
+    l.group_filter = 4 * pairs + 2 * l.lone;
+    l.groups = c / 4;
+    l.row_bytes = params->dilation_h * g->in_w * c;
+    l.column_bytes = params->dilation_w * c;
+    l.entry_back = (pairs % UNROLLED_PAIRS == 0 ? UNROLLED_PAIRS : pairs % UNROLLED_PAIRS) * PAIR_CODE_BYTES;
+    intptr_t table[TK_DW_C4_MAX_TAPS + 2];
+    l.table = table;
+    fill_inside_table(&l);
     const uint32_t zero_byte = (uint32_t)-params->input_offset & 0xffu;
     const uint32_t zero_bits = zero_byte * 0x01010101u;
     memcpy(&l.zero_word, &zero_bits, sizeof l.zero_word);
+    /* The zero-point words start as far past a word boundary as the input does, so the offsets
+     * leading to them are multiples of 4 as well (windows' origins lie 4 * k bytes from the input). */
+    int32_t zero_words[ZERO_GROUPS + 1];
+    for (int32_t i = 0; i <= ZERO_GROUPS; ++i) {
+        zero_words[i] = l.zero_word;
+    }
+    const uintptr_t zeros = (uintptr_t)zero_words + ((uintptr_t)input & 3u);
     l.act_min = params->activation.min;
     l.act_max = params->activation.max;
     const int full_range = l.act_min == -128 && l.act_max == 127;
-    int32_t x_first, x_end;
-    whole_columns(params, g, &x_first, &x_end);
-    const int32_t pixel_step = params->stride_w * c;
+    int32_t x_first, x_end, y_first, y_end;
+    whole_span(params->pad_w, params->stride_w, params->dilation_w, g->in_w, g->filter_w, g->out_w, &x_first, &x_end);
+    whole_span(params->pad_h, params->stride_h, params->dilation_h, g->in_h, g->filter_h, g->out_h, &y_first, &y_end);
+    /* Whole rows of inside windows one run, when the origins keep one step from a row's last window
+     * to the next row's first (one output column, say, a 1-D filter along the height): no per-row work. */
+    const int32_t row_step = params->stride_h * g->in_w;
+    const int join_rows = y_first < y_end && x_first == 0 && x_end == g->out_w &&
+                          (g->out_w == 1 || row_step == params->stride_w * g->out_w);
+    run_consts inside = {.table = table, .records = channels, .records_end = channels + l.groups * GROUP_WORDS,
+                         .filter = filter, .pixel_step = ((g->out_w == 1 ? row_step : params->stride_w) - 1) * c,
+                         .entry_back = l.entry_back};
     for (int32_t b = 0; b < g->batches; ++b) {
-        const int8_t *image = input + b * g->in_h * g->in_w * c;
+        const uintptr_t image = (uintptr_t)(input + b * g->in_h * g->in_w * c);
         for (int32_t out_y = 0; out_y < g->out_h; ++out_y) {
             const int32_t in_y_origin = out_y * params->stride_h - params->pad_h;
+            int8_t *out_row = output + (b * g->out_h + out_y) * g->out_w * c;
+            if (join_rows && out_y == y_first) {
+                inside.out_end = out_row + (y_end - y_first) * g->out_w * c;
+                run_windows(&inside, image + (uintptr_t)(in_y_origin * g->in_w * c), out_row);
+                if (!full_range) {
+                    clamp_outputs(&l, out_row, inside.out_end);
+                }
+                out_y = y_end - 1;
+                continue;
+            }
             const int32_t ky_first = tk_dw_first_inside(in_y_origin, params->dilation_h);
             const int32_t ky_end = tk_dw_end_inside(in_y_origin, params->dilation_h, g->in_h, g->filter_h);
-            int8_t *out_row = output + (b * g->out_h + out_y) * g->out_w * c;
-            /* Rows of windows inside the image: the columns x_first .. x_end - 1 need no test. */
+            /* Rows of windows inside the image: the columns x_first .. x_end - 1 run on the call's table. */
             const int whole_rows = ky_first == 0 && ky_end == g->filter_h;
             const int32_t first = whole_rows ? x_first : g->out_w;
             const int32_t end = whole_rows ? x_end : g->out_w;
             for (int32_t out_x = 0; out_x < first; ++out_x) {
-                pixel_border(&l, image, in_y_origin, ky_first, ky_end, out_x, out_row + out_x * c);
+                border_pixel(&l, image, zeros, in_y_origin, ky_first, ky_end, out_x, out_row + out_x * c);
             }
             if (first < end) {
-                const int8_t *origin = image + (in_y_origin * g->in_w + first * params->stride_w - params->pad_w) * c;
-                int8_t *out = out_row + first * c;
-                if (full_range) {
-                    for (int32_t out_x = first; out_x < end; ++out_x, origin += pixel_step, out += c) {
-                        pixel_whole(&l, origin, 1, out);
-                    }
-                } else {
-                    for (int32_t out_x = first; out_x < end; ++out_x, origin += pixel_step, out += c) {
-                        pixel_whole(&l, origin, 0, out);
-                    }
-                }
+                inside.out_end = out_row + end * c;
+                run_windows(&inside, image + (uintptr_t)((in_y_origin * g->in_w + first * params->stride_w -
+                                                          params->pad_w) * c), out_row + first * c);
             }
             for (int32_t out_x = end > first ? end : first; out_x < g->out_w; ++out_x) {
-                pixel_border(&l, image, in_y_origin, ky_first, ky_end, out_x, out_row + out_x * c);
+                border_pixel(&l, image, zeros, in_y_origin, ky_first, ky_end, out_x, out_row + out_x * c);
+            }
+            if (!full_range) {
+                clamp_outputs(&l, out_row, out_row + g->out_w * c);
             }
         }
     }
