@@ -26,6 +26,14 @@ EPOCHS = 12
 ARGS = ("--epochs", str(EPOCHS), "--width", "32", "--batch-size", "16", "--learning-rate", "0.003", "--seed", "1")
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """In the child before exec: SIGINT unblocked and at its default action, as a shell starts a
+    command. A child inherits its parent's blocked and ignored signals, and a test worker's may not
+    be a terminal's (a full-suite run once saw the interrupt never delivered: training ran to its end)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def train_command(data: Path, out: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "tinykit", "kws", "train", "--data", str(data), "-o", str(out), *args]
 
@@ -35,7 +43,7 @@ def test_train_interrupted_resumes_and_reports_float_and_int8_accuracy(kws_synth
     out = tmp_path / "out"
     state = out / "checkpoint" / "state.json"
     run = subprocess.Popen(train_command(kws_synthetic, out, *ARGS), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
+                           text=True, preexec_fn=_ctrl_c_as_in_a_terminal)
     deadline = time.monotonic() + 300
     while not state.exists() and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
