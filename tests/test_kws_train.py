@@ -27,9 +27,10 @@ ARGS = ("--epochs", str(EPOCHS), "--width", "32", "--batch-size", "16", "--learn
 
 
 def _ctrl_c_as_in_a_terminal() -> None:
-    """In the child before exec: SIGINT unblocked and at its default action, as a shell starts a
-    command. A child inherits its parent's blocked and ignored signals, and a test worker's may not
-    be a terminal's (a full-suite run once saw the interrupt never delivered: training ran to its end)."""
+    """In the child before exec: SIGINT unblocked and at its default action, as a terminal starts a
+    command. A child inherits ignored signals, and a command started with & from a script (a
+    non-interactive shell: `make test &`) runs with SIGINT ignored, which Python then keeps: the
+    interrupt was never delivered and training ran to its end."""
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
