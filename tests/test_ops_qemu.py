@@ -36,6 +36,14 @@ from tinykit.verify.run import verify_model
 pytestmark = pytest.mark.slow
 
 
+def assert_bit_exact_in_qemu(tflite: Path, tmp_path: Path, board: str, seed: int, kernels: str) -> None:
+    """The model built for ``board`` with ``kernels``, run in QEMU on three samples, gives
+    tflite-micro's outputs byte for byte."""
+    result = verify_model(tflite, tmp_path / "build", board=board, samples=3, seed=seed, kernels=kernels)
+    assert result.compared_bytes > 0
+    assert result.bit_exact, result.render()
+
+
 def test_new_kernels_are_bit_exact_on_qemu_m4(tmp_path: Path) -> None:
     rng = np.random.default_rng(77)
     b = ModelBuilder()
@@ -51,9 +59,7 @@ def test_new_kernels_are_bit_exact_on_qemu_m4(tmp_path: Path) -> None:
     outputs += outs
     tflite = tmp_path / "ops.tflite"
     tflite.write_bytes(b.finish(inputs, outputs))
-    result = verify_model(tflite, tmp_path / "build", board="qemu_m4", samples=3, seed=5)
-    assert result.compared_bytes > 0
-    assert result.bit_exact, result.render()
+    assert_bit_exact_in_qemu(tflite, tmp_path, "qemu_m4", seed=5, kernels="auto")
 
 
 # Shapes that take every path of the DSP twins: CONV_2D's quads and triples kernels (their
@@ -140,9 +146,7 @@ def test_dsp_kernels_are_bit_exact_on_emulated_board(board: str, tmp_path: Path)
                                                   "tk_depthwise_conv_3x3_s8", "tk_depthwise_conv_dm1_s8",
                                                   "tk_depthwise_conv_c4_s8", "tk_fully_connected_folded_s8",
                                                   "tk_fully_connected_blocks8_s8"}
-    result = verify_model(tflite, tmp_path / "build", board=board, samples=3, seed=6, kernels="fastest")
-    assert result.compared_bytes > 0
-    assert result.bit_exact, result.render()
+    assert_bit_exact_in_qemu(tflite, tmp_path, board, seed=6, kernels="fastest")
 
 
 # tk_conv_quads_s8 is never a layer's fastest kernel (tk_conv_triples_s8 and tk_conv_shallow_s8
@@ -166,9 +170,7 @@ def test_quads_conv_kernel_strided_and_dilated_is_bit_exact_on_emulated_board(bo
     tflite = tmp_path / "quads.tflite"
     tflite.write_bytes(conv_model(QUAD_CASES[8], np.random.default_rng(79)))
     assert [op.kernel for op in schedule_for(tflite, board, "auto").ops] == ["tk_conv_quads_s8"]
-    result = verify_model(tflite, tmp_path / "build", board=board, samples=3, seed=6, kernels="auto")
-    assert result.compared_bytes > 0
-    assert result.bit_exact, result.render()
+    assert_bit_exact_in_qemu(tflite, tmp_path, board, seed=6, kernels="auto")
 
 
 @pytest.mark.parametrize("board", ["qemu_m4", "qemu_m7", "qemu_m33"])
@@ -183,6 +185,4 @@ def test_quads_conv_loop_entries_are_bit_exact_on_emulated_board(board: str, tmp
     tflite = tmp_path / "quads_entries.tflite"
     tflite.write_bytes(b.finish(inputs, outputs))
     assert [op.kernel for op in schedule_for(tflite, board, "auto").ops] == ["tk_conv_quads_s8"] * len(QUADS_ENTRY_CASES)
-    result = verify_model(tflite, tmp_path / "build", board=board, samples=3, seed=6, kernels="auto")
-    assert result.compared_bytes > 0
-    assert result.bit_exact, result.render()
+    assert_bit_exact_in_qemu(tflite, tmp_path, board, seed=6, kernels="auto")
