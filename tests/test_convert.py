@@ -12,6 +12,7 @@ from tinykit.errors import TinykitError
 from tinykit.frontend.convert import (
     ConversionReport,
     convert_to_int8,
+    input_quantization,
     load_calibration,
     load_float_model,
     model_input_shape,
@@ -98,6 +99,21 @@ def test_converted_model_runs_in_tflite_micro(converted: tuple[bytes, Conversion
     x = np.random.default_rng(5).integers(-128, 128, (1, *SAMPLE_SHAPE), dtype=np.int8)
     ((y,),) = run_tflm(flatbuffer, [[x]])
     assert y.shape == (1, 4) and y.dtype == np.int8
+
+
+@pytest.mark.parametrize("offset, spread", [(0.0, 1.0), (-40.0, 25.0), (3.0, 0.5)],
+                         ids=["around-zero", "mostly-negative", "all-positive"])
+def test_input_quantization_is_the_grid_the_converter_chooses(keras_path: Path, tmp_path: Path, offset: float,
+                                                              spread: float) -> None:
+    """Keyword-spotting training rounds its inputs to this grid before the model is converted; a grid other
+    than the converter's would put back the rounding error the training meant to take out."""
+    calibration = (offset + spread * _calibration()).astype(np.float32)
+    out = tmp_path / "model.tflite"
+    convert_to_int8(keras_path, calibration, out)
+    _, subgraph = _model_tables(out.read_bytes())
+    quantization = subgraph.tensors[subgraph.inputs[0]].quantization
+    predicted_scale, predicted_zero_point = input_quantization(calibration)
+    assert (float(quantization.scale[0]), int(quantization.zeroPoint[0])) == (predicted_scale, predicted_zero_point)
 
 
 def test_savedmodel_folder_and_random_calibration(keras_path: Path, tmp_path: Path) -> None:

@@ -64,6 +64,22 @@ class ConversionReport:
         return "\n".join(lines)
 
 
+def input_quantization(calibration: np.ndarray) -> tuple[float, int]:
+    """The int8 scale and zero point TF Lite's converter gives a model's input
+    for these calibration samples: their range, widened to hold zero, over 255
+    steps, and the zero point that puts the range's low end at -128.
+    A model trained on inputs already rounded to this grid loses nothing more
+    when its int8 version rounds them (``tests/test_convert.py`` checks this
+    against the converter)."""
+    values = np.asarray(calibration, dtype=np.float32)
+    low, high = min(values.min(), np.float32(0)), max(values.max(), np.float32(0))
+    if high == low:
+        raise TinykitError("The calibration samples are all zero: int8 conversion needs samples with a range of values.")
+    scale = float((high - low) / np.float32(255))  # float32 arithmetic, as the converter's
+    zero_point = int(np.clip(np.floor(-128.0 - float(low) / scale + 0.5), -128, 127))
+    return scale, zero_point
+
+
 # ---------------------------------------------------------------------------
 # TensorFlow, quietly
 # ---------------------------------------------------------------------------

@@ -15,7 +15,11 @@ Every epoch sees the training clips again with fresh augmentation (a random
 speed, a random time shift, and background noise mixed in at a random volume,
 as the Speech Commands training recipe does), computed by the same feature front end
 the device runs (``tinykit.kws.features.mfcc``), then masked as SpecAugment
-does; the loss smooths the labels. Everything random in epoch
+does; the loss smooths the labels. Training and validation features are
+rounded to the int8 grid the converted model's input will have (the
+converter's choice for the calibration samples, which are picked before
+training starts), so the float model learns on the values the device feeds
+the int8 model and quantization adds no input error of its own. Everything random in epoch
 ``e`` (augmentation, order, dropout) is drawn from ``(seed, e)``, so a resumed
 run continues exactly as an uninterrupted one would, and the same seed gives
 the same model.
@@ -35,10 +39,11 @@ from typing import Any
 import numpy as np
 
 from tinykit.errors import TinykitError
+from tinykit.frontend.convert import input_quantization
 from tinykit.kws.confusion import render_text, write_png
 from tinykit.kws.dataset import CLIP_SAMPLES, LABELS, SpeechCommands, load_speech_commands
 from tinykit.kws.evaluate import measure, render_accuracy
-from tinykit.kws.features import mfcc_clips
+from tinykit.kws.features import mfcc_clips, quantize
 from tinykit.kws.progress import Bar, no_bar
 from tinykit.kws.synth import clip_voices, refuse_festival_training
 from tinykit.kws.wav import SAMPLE_RATE, resample
@@ -82,6 +87,8 @@ class TrainSettings:
     learning_rate: float = 0.002
     width: int = 64
     blocks: int = 4
+    # Train on features rounded to the int8 model's input grid (see the module's docstring).
+    inputs_on_int8_grid: bool = True
 
 
 @dataclass
@@ -192,14 +199,14 @@ def _learning_rate(settings: TrainSettings, epoch: int) -> float:
     return settings.learning_rate * 0.5 * (1.0 + math.cos(math.pi * epoch / settings.epochs))
 
 
-def _fit(data: SpeechCommands, settings: TrainSettings, out: Path, resume: bool, bar: Bar,
-         report: Callable[[str], None]) -> _LoopState:
+def _fit(data: SpeechCommands, settings: TrainSettings, grid: tuple[float, int] | None, out: Path, resume: bool,
+         bar: Bar, report: Callable[[str], None]) -> _LoopState:
     """Run (or continue) the epochs; returns the loop's final state, with the best model in OUT/model.keras."""
     keras = keras_quietly()
     from tinykit.kws.model import ds_cnn
 
     checkpoint = out / CHECKPOINT
-    validation_x = mfcc_clips(data.validation.audio, bar, "validation features")
+    validation_x = on_grid(mfcc_clips(data.validation.audio, bar, "validation features"), grid)
     validation_y = _one_hot(data.validation.labels)
     state = _LoopState(history=[])
     if resume and (checkpoint / "state.json").exists():
@@ -231,7 +238,7 @@ def _fit(data: SpeechCommands, settings: TrainSettings, out: Path, resume: bool,
         rng = np.random.default_rng([settings.seed, 0, epoch])
         keras.utils.set_random_seed(settings.seed * 1000 + epoch)
         order = rng.permutation(len(training.labels))
-        x = mask(mfcc_clips(augment(training.audio[order], data.noise, rng), no_bar, ""), rng)
+        x = on_grid(mask(mfcc_clips(augment(training.audio[order], data.noise, rng), no_bar, ""), rng), grid)
         y = _one_hot(training.labels[order])
         model.optimizer.learning_rate.assign(_learning_rate(settings, epoch))
         steps = math.ceil(len(y) / settings.batch_size)
@@ -256,23 +263,41 @@ def _fit(data: SpeechCommands, settings: TrainSettings, out: Path, resume: bool,
     return state
 
 
+def _calibration_features(data: SpeechCommands, settings: TrainSettings) -> np.ndarray:
+    """Features of the training clips the int8 conversion calibrates on, picked from the seed (no augmentation)."""
+    rng = np.random.default_rng([settings.seed, 1])
+    chosen = np.sort(rng.choice(len(data.training.labels), size=min(CALIBRATION_SAMPLES, len(data.training.labels)),
+                                replace=False))
+    return mfcc_clips(data.training.audio[chosen], no_bar, "")
+
+
+def on_grid(features: np.ndarray, grid: tuple[float, int] | None) -> np.ndarray:
+    """Features rounded (and saturated) as the device quantizes them to the int8 grid ``(scale, zero_point)``,
+    back in float; unchanged for no grid."""
+    if grid is None:
+        return features
+    scale, zero_point = grid
+    return ((quantize(features, scale, zero_point).astype(np.float32) - zero_point) * np.float32(scale))
+
+
 def _one_hot(labels: np.ndarray) -> np.ndarray:
     """Label indices as one-hot rows (the smoothed loss takes whole target distributions)."""
     return np.eye(len(LABELS), dtype=np.float32)[labels]
 
 
-def _evaluate(data: SpeechCommands, settings: TrainSettings, state: _LoopState, out: Path, bar: Bar,
-              report: Callable[[str], None]) -> dict:
+def _evaluate(data: SpeechCommands, settings: TrainSettings, calibration: np.ndarray, grid: tuple[float, int] | None,
+              state: _LoopState, out: Path, bar: Bar, report: Callable[[str], None]) -> dict:
     """Quantize the best model, measure float and int8 accuracy on the test split, write the report files."""
     from tinykit.frontend.convert import convert_to_int8
+    from tinykit.frontend.tflite_reader import read_tflite
 
-    rng = np.random.default_rng([settings.seed, 1])
-    chosen = np.sort(rng.choice(len(data.training.labels), size=min(CALIBRATION_SAMPLES, len(data.training.labels)),
-                                replace=False))
-    calibration = mfcc_clips(data.training.audio[chosen], no_bar, "")
     np.savez(out / "calibration.npz", inputs=calibration)
     report("converting the best model to int8")
     conversion = convert_to_int8(out / "model.keras", calibration, out / "model.tflite")
+    converted = read_tflite(out / "model.tflite").inputs[0].quant
+    if grid is not None and (converted.scale[0], converted.zero_point[0]) != grid:
+        report(f"note: the int8 model's input grid (scale {converted.scale[0]}, zero point {converted.zero_point[0]}) "
+               f"is not the one training rounded to ({grid[0]}, {grid[1]}); int8 accuracy may trail float more.")
     measured = measure(out, data.testing, clip_voices(data.root, data.testing.sources), bar, report)
     document = {
         "data": str(data.root),
@@ -331,5 +356,7 @@ def train(data_root: Path, out: Path, bar: Bar = no_bar, report: Callable[[str],
     report(f"clips: {counts}")
     out.mkdir(parents=True, exist_ok=True)
     _write_json(out / SETTINGS, asdict(settings))
-    state = _fit(data, settings, out, resume, bar, report)
-    return _evaluate(data, settings, state, out, bar, report)
+    calibration = _calibration_features(data, settings)
+    grid = input_quantization(calibration) if settings.inputs_on_int8_grid else None
+    state = _fit(data, settings, grid, out, resume, bar, report)
+    return _evaluate(data, settings, calibration, grid, state, out, bar, report)
