@@ -14,7 +14,7 @@ from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.ir import Graph
 from tinykit.latency.features import op_features
 from tinykit.latency.model import LatencyModel, load_latency, read_models
-from tinykit.latency.resources import Resources, load_flash, predict_resources
+from tinykit.latency.resources import Resources, find_flash, predict_resources
 from tinykit.profile.protocol import cycles_to_ms
 
 
@@ -54,7 +54,8 @@ def estimate_graph(graph: Graph, board: Board, models: Path | None = None, requi
     """One board's figures for ``graph`` as plain JSON values. ``models``: a file `tinykit calibrate` wrote
     (default: the user's calibration of the board, else the one tinykit ships). Without a latency model the
     latency is None and ``latency_note`` says how to fit one, unless ``require_latency`` makes that an error."""
-    resources = predict_resources(graph, board, load_flash(board, models))
+    flash_model = find_flash(board, models)
+    resources = predict_resources(graph, board, flash_model)
     result = {
         "board": board.name,
         "clock_hz": board.clock_hz,
@@ -72,11 +73,15 @@ def estimate_graph(graph: Graph, board: Board, models: Path | None = None, requi
         "latency_ms": None,
         "uncalibrated_kernels": [],
     }
+    if flash_model is None:
+        result["flash_note"] = (f"no flash model for {board.name}: run `tinykit calibrate --board {board.name} "
+                                "--flash-only` (builds only, no board needed)")
     found = read_models(board.name, models)
     if found is None or "kernels" not in found[0]:
         if require_latency:
             load_latency(board.name, models)  # raises, saying how to calibrate the board
-        result["latency_note"] = f"no latency model for {board.name}: run `tinykit calibrate --board {board.name} --port PORT`"
+        port = "" if board.kind == "emulated" else " --port PORT"
+        result["latency_note"] = f"no latency model for {board.name}: run `tinykit calibrate --board {board.name}{port}`"
         return result
     latency = predict_latency(graph, resources, load_latency(board.name, models))
     result.update(latency_cycles=round(latency.cycles), latency_ms=cycles_to_ms(latency.cycles, board.clock_hz),
@@ -108,13 +113,16 @@ def render_estimates(document: dict) -> str:
     for row in document["boards"]:
         cycles = "-" if row["latency_cycles"] is None else f"{row['latency_cycles']:,}"
         ms = "-" if row["latency_ms"] is None else f"{row['latency_ms']:.2f}"
-        fits = "yes" if row["fits_flash"] and row["fits_sram"] else \
-            "no (" + ", ".join(w for w, ok in (("flash", row["fits_flash"]), ("SRAM", row["fits_sram"])) if not ok) + ")"
+        if row["fits_flash"] is None:
+            fits = "?"
+        elif row["fits_flash"] and row["fits_sram"]:
+            fits = "yes"
+        else:
+            fits = "no (" + ", ".join(w for w, ok in (("flash", row["fits_flash"]), ("SRAM", row["fits_sram"])) if not ok) + ")"
         lines.append(f"{row['board']:<14} {cycles:>12} {ms:>9} {_kib(row['arena_bytes']):>9} {_kib(row['weights_bytes']):>11} "
                      f"{_kib(row['flash_bytes']):>10} {_kib(row['flash_budget']):>8} "
                      f"{_kib(row['sram_bytes']):>9} {_kib(row['sram_budget']):>8}  {fits}")
-        if "latency_note" in row:
-            notes.append(row["latency_note"])
+        notes += [row[key] for key in ("flash_note", "latency_note") if key in row]
         if row["uncalibrated_kernels"]:
             notes.append(f"{row['board']}: no latency fit for {', '.join(row['uncalibrated_kernels'])} (their op kind's fit used)")
         if row["uncalibrated_kernel_sources"]:

@@ -95,23 +95,23 @@ class Resources:
     arena: int
     state: int
     weights: int
-    flash: int  # whole image: weights + kernels + app, board support and generated calls
-    sram: int  # arena + state + stack reserve + the app's statics (the profiler's copy of the input among them)
+    flash: int | None  # whole image: weights + kernels + app, board support and generated calls (None: no flash model)
+    sram: int | None  # arena + state + stack reserve + the app's statics, the profiler's input copy among them
     uncalibrated_kernels: tuple[str, ...]  # runtime sources the flash model never saw (their size estimated)
 
     @property
-    def fits_flash(self) -> bool:
+    def fits_flash(self) -> bool | None:
         return self._fits(self.flash, "flash")
 
     @property
-    def fits_sram(self) -> bool:
+    def fits_sram(self) -> bool | None:
         return self._fits(self.sram, "sram")
 
-    def _fits(self, used: int, what: str) -> bool:
+    def _fits(self, used: int | None, what: str) -> bool | None:
         from tinykit.boards import get_board
 
         budget = getattr(get_board(self.board), f"{what}_bytes")
-        return budget is None or used <= budget
+        return None if used is None else budget is None or used <= budget
 
 
 def _counts(emitted) -> tuple[int, ...]:
@@ -216,31 +216,41 @@ def build_schedule(graph: Graph, board: Board, kernels: str = "auto") -> Schedul
     return choose_patches(graph, memory_aware_kernels(graph, board.features, kernels), 0.0)
 
 
-def predict_resources(graph: Graph, board: Board, flash_model: FlashModel, schedule: Schedule | None = None) -> Resources:
-    """Flash and SRAM of ``graph`` built for ``board``. ``schedule``: the kernels, when the caller already has
+def predict_resources(graph: Graph, board: Board, flash_model: FlashModel | None,
+                      schedule: Schedule | None = None) -> Resources:
+    """Flash and SRAM of ``graph`` built for ``board`` (None without the board's ``flash_model``; the arena
+    and weights need none). ``schedule``: the kernels, when the caller already has
     them (``build_schedule``); the memory-aware kernel choice plans the graph once per candidate swap, by far
     the slowest step, so a search that scores a graph twice passes it."""
     if schedule is None:
         schedule = build_schedule(graph, board)
     plan = plan_graph(graph, schedule)
     emitted = emit_model(graph, schedule, plan)
+    weights = emitted.weights_bytes
+    if flash_model is None:
+        return Resources(board.name, schedule, plan, plan.arena_bytes, graph.state_bytes, weights, None, None, ())
     kernels, uncalibrated = flash_model.kernels_bytes(schedule.sources())
     rest = float(np.dot(flash_model.coefficients, (1, *_counts(emitted))))
-    weights = emitted.weights_bytes
     flash = weights + kernels + int(round(rest))
     inputs = sum(t.nbytes for t in graph.inputs)
     sram = plan.arena_bytes + graph.state_bytes + (board.stack_reserve or 0) + flash_model.other_sram + inputs
     return Resources(board.name, schedule, plan, plan.arena_bytes, graph.state_bytes, weights, flash, sram, uncalibrated)
 
 
-def load_flash(board: Board, path: Path | None = None) -> FlashModel:
-    """``board``'s flash model (from the file `tinykit calibrate` wrote, or the one tinykit ships)."""
+def find_flash(board: Board, path: Path | None = None) -> FlashModel | None:
+    """``board``'s flash model (from the file `tinykit calibrate` wrote, or the one tinykit ships), or None."""
     from tinykit.latency.model import read_models
 
     found = read_models(board.name, path)
-    if found is None or "flash" not in found[0]:
+    return None if found is None or "flash" not in found[0] else FlashModel.from_json(board.name, found[0]["flash"])
+
+
+def load_flash(board: Board, path: Path | None = None) -> FlashModel:
+    """``board``'s flash model, or a TinykitError saying how to fit one."""
+    model = find_flash(board, path)
+    if model is None:
         raise TinykitError(
             f"{board.name} has no flash model yet: fit one from real builds (no board needed) with "
             f"`tinykit calibrate --board {board.name} --flash-only`."
         )
-    return FlashModel.from_json(board.name, found[0]["flash"])
+    return model
