@@ -32,8 +32,11 @@ from tinykit.profile.measure import profile_build
 BOARD = "qemu_m7"
 ZOO = ("kws_ds_cnn", "resnet8", "ad_autoencoder")
 # The flash model fits the LTO-compiled rest of the image (app, board support, generated op calls and their
-# structs) linearly; on the calibration builds its leave-one-out error is about 100 bytes.
-FLASH_BOUND_BYTES = 256
+# structs) linearly; on the calibration builds its leave-one-out error is about 100 bytes. A model with an
+# MLPerf Tiny id also links that benchmark's results code in the profiler app (ad01's mean squared error,
+# the other ids' tables of printed values), which no calibration network has: the autoencoder is 345 bytes
+# over its prediction, MLPerf Tiny's own five models 53 to 217 (benchmarks/latency_model.py).
+FLASH_BOUND_BYTES = 512
 # SRAM: the app's statics are taken as the largest seen beside the input copy; .bss padding differs by a few bytes.
 SRAM_BOUND_BYTES = 16
 

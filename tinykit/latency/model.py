@@ -56,7 +56,8 @@ class LatencyModel:
         if coefficients is None:
             # An op kind no calibration layer had: its call cost only, flagged as uncalibrated.
             coefficients = self.kinds.get("*", (0.0,) * len(COLUMNS))
-        return float(np.dot(coefficients, features.values)) + self.per_op_overhead, calibrated
+        # The per-op overhead is measured as a difference of two timings and can be slightly negative.
+        return max(0.0, float(np.dot(coefficients, features.values)) + self.per_op_overhead), calibrated
 
     def to_json(self) -> dict:
         return {
