@@ -23,7 +23,7 @@ from zoo import converted
 from tinykit.boards import all_boards, get_board
 from tinykit.build import CompiledModel, build
 from tinykit.frontend.tflite_reader import read_tflite
-from tinykit.latency.calibrate import HELD_OUT
+from tinykit.latency.calibration_set import HELD_OUT
 from tinykit.latency.estimate import predict_latency
 from tinykit.latency.model import load_latency, nonnegative_fit, read_models
 from tinykit.latency.resources import linked_kernels, load_flash, predict_resources

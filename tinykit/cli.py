@@ -22,6 +22,7 @@ from tinykit.errors import TinykitError
 from tinykit.kws.stream import StreamSettings
 from tinykit.kws.synth import ENGINES
 from tinykit.kws.train import TrainSettings
+from tinykit.latency.calibration_set import DEFAULT_NETWORKS, HELD_OUT
 from tinykit.schedule import KERNEL_MODES
 
 KERNELS_HELP = (
@@ -244,7 +245,7 @@ def profile(folder: Path, port: str | None, runs: int, warmup: int, seed: int, a
 @click.option("--port", help="Serial port of a real board (a device path or any pyserial URL): each calibration network is flashed onto it, then profiled.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write the models (JSON) [default: tinykit's cache, where `tinykit estimate` looks first].")
 @click.option("--work", type=click.Path(path_type=Path), default=Path("build/calibrate"), show_default=True, help="Folder for the calibration networks' models and builds (kept: a second run reuses the converted models).")
-@click.option("--networks", default=20, show_default=True, type=click.IntRange(min=4), help="Calibration networks to build and profile (the last 3 are held out to measure the fit).")
+@click.option("--networks", default=DEFAULT_NETWORKS, show_default=True, type=click.IntRange(min=HELD_OUT + 1), help=f"Calibration networks to build and profile (the last {HELD_OUT} are held out to measure the fit).")
 @click.option("--flash-only", is_flag=True, help="Fit only the flash model, from builds (no board needed, no profiling): enough for `estimate`'s flash and SRAM.")
 @click.option("--json", "as_json", is_flag=True, help="Print the fitted models as one JSON object.")
 def calibrate(board: str, port: str | None, output: Path | None, work: Path, networks: int, flash_only: bool,

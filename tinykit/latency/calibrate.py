@@ -23,15 +23,12 @@ from tinykit.boards import Board, get_board
 from tinykit.build import build
 from tinykit.errors import TinykitError
 from tinykit.kws.progress import Bar, no_bar
+from tinykit.latency.calibration_set import DEFAULT_NETWORKS, HELD_OUT, network
 from tinykit.latency.features import op_features
 from tinykit.latency.model import LATENCY_SCHEMA, LatencyModel, Sample, fit
 from tinykit.latency.resources import FlashModel, FlashObservation, fit_flash, flash_observation
 from tinykit.profile.measure import profile_build
 
-# How many networks calibrate profiles by default, and how many of them it
-# keeps out of the fit to report the model's error on unseen networks.
-DEFAULT_NETWORKS = 20
-HELD_OUT = 3
 # Instruction-counted QEMU repeats itself exactly; a real board's caches and
 # interrupts vary a little, so more runs there (the profiler takes the median).
 RUNS = {"emulated": 1, "real": 5}
@@ -61,7 +58,6 @@ def tinykit_commit() -> str:
 def network_tflites(work: Path, networks: int, bar: Bar = no_bar) -> list[Path]:
     """The calibration networks as int8 .tflite files under ``work`` (converted once; the same for every board)."""
     from tinykit.frontend.convert import convert_to_int8
-    from tinykit.latency.calibration_set import network
 
     paths = []
     with bar(networks, "converting the calibration networks to int8") as advance:

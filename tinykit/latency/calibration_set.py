@@ -14,6 +14,10 @@ from typing import Any
 
 import numpy as np
 
+# How many networks calibrate profiles by default, and how many of them (the last ones) it keeps out of the
+# fit to report the model's error on networks it was not fitted on.
+DEFAULT_NETWORKS = 20
+HELD_OUT = 3
 # Channel counts drawn for the layers: multiples of 4 and every remainder.
 _CHANNELS = (3, 4, 6, 8, 10, 12, 15, 16, 20, 24, 27, 32, 36, 40, 48, 50, 64, 72, 96, 128)
 
