@@ -254,7 +254,7 @@ def calibrate(board: str, port: str | None, output: Path | None, work: Path, net
 
     Generates --networks seeded random networks (convolutions with every
     channel count mod 4, 1x1 to 7x7 filters, strides 1 and 2, depthwise
-    separable and inverted residual blocks, pools, dense heads), converts
+    separable, inverted residual and ResNet blocks, pools, dense heads), converts
     them to int8, builds each for the board and profiles it layer by layer
     (QEMU for an emulated board; the board at --port, flashed first, for a
     real one). Each kernel variant gets its own linear model of cycles over
