@@ -13,7 +13,7 @@ APT_PACKAGES := gcc make gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS        ?= 2
 
-.PHONY: setup demo test bench fuzz clean
+.PHONY: setup demo test bench bench-latency fuzz clean
 
 setup: $(APT_STAMP) $(STAMP)
 
@@ -62,6 +62,12 @@ BENCH_SOURCES := $(if $(TFLM_SRC),--tflm-src $(TFLM_SRC)) $(if $(CMSIS_NN_SRC),-
 	$(if $(TFLM_CACHE),--tflm-cache $(TFLM_CACHE))
 bench: setup
 	$(PYTHON) -m benchmarks.run -o benchmarks/results.json $(BENCH_SOURCES)
+
+# The qemu_m7 latency model's error on models it was not fitted on (MLPerf Tiny's
+# trained models with MLPERF_TINY=DIR, else the zoo's) against QEMU profiles, and
+# estimates per second; writes benchmarks/latency_model.json (about 5 minutes).
+bench-latency: setup
+	$(PYTHON) -m benchmarks.latency_model $(if $(MLPERF_TINY),--mlperf-tiny $(MLPERF_TINY))
 
 # Hostile files: thousands of seeded mutations of zoo models (bit flips,
 # truncation, overwritten runs, well-formed hostile values) through the reader

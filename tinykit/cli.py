@@ -22,6 +22,7 @@ from tinykit.errors import TinykitError
 from tinykit.kws.stream import StreamSettings
 from tinykit.kws.synth import ENGINES
 from tinykit.kws.train import TrainSettings
+from tinykit.latency.calibration_set import DEFAULT_NETWORKS, HELD_OUT
 from tinykit.schedule import KERNEL_MODES
 
 KERNELS_HELP = (
@@ -59,6 +60,8 @@ def main() -> None:
       tinykit build model.tflite --board qemu_m7 -o build/kws-m7  firmware for a board
       tinykit profile build/kws-m7 --json > profile.json         latency, layers, memory
       tinykit report profile.json -o report/                     HTML page with plots
+      tinykit estimate model.tflite --board all                  latency, flash, SRAM before building
+      tinykit calibrate --board qemu_m7                          fit a board's latency model
       tinykit kws train --data data/kws -o out/kws               train a keyword spotter
     """
 
@@ -235,6 +238,73 @@ def profile(folder: Path, port: str | None, runs: int, warmup: int, seed: int, a
     result = profile_build(folder, port=port, runs=runs, warmups=warmup, seed=seed, report=progress)
     click.echo(json.dumps(result, indent=2) if as_json else render_profile(result))
     sys.exit(0 if result["outputs_match"] else 1)
+
+
+@main.command()
+@click.option("-b", "--board", required=True, help="Board to fit: an emulated one (qemu_m7; profiled in QEMU) or a real one with --port (nucleo_f746).")
+@click.option("--port", help="Serial port of a real board (a device path or any pyserial URL): each calibration network is flashed onto it, then profiled.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write the models (JSON) [default: tinykit's cache, where `tinykit estimate` looks first].")
+@click.option("--work", type=click.Path(path_type=Path), default=Path("build/calibrate"), show_default=True, help="Folder for the calibration networks' models and builds (kept: a second run reuses the converted models).")
+@click.option("--networks", default=DEFAULT_NETWORKS, show_default=True, type=click.IntRange(min=HELD_OUT + 1), help=f"Calibration networks to build and profile (the last {HELD_OUT} are held out to measure the fit).")
+@click.option("--flash-only", is_flag=True, help="Fit only the flash model, from builds (no board needed, no profiling): enough for `estimate`'s flash and SRAM.")
+@click.option("--json", "as_json", is_flag=True, help="Print the fitted models as one JSON object.")
+def calibrate(board: str, port: str | None, output: Path | None, work: Path, networks: int, flash_only: bool,
+              as_json: bool) -> None:
+    """Fit a board's latency model from per-layer profiles, and its flash model from builds.
+
+    Generates --networks seeded random networks (convolutions with every
+    channel count mod 4, 1x1 to 7x7 filters, strides 1 and 2, depthwise
+    separable, inverted residual and ResNet blocks, pools, dense heads), converts
+    them to int8, builds each for the board and profiles it layer by layer
+    (QEMU for an emulated board; the board at --port, flashed first, for a
+    real one). Each kernel variant gets its own linear model of cycles over
+    the op's MACs, output and input elements, output pixels and the MACs on
+    channels past a multiple of four; the held-out networks' whole-inference
+    error is recorded in the file's provenance. The flash model is each
+    kernel's code size, read from the linker maps, plus a fit of the rest of
+    the image. `tinykit estimate` then uses them.
+    """
+    from tinykit.latency.calibrate import calibrate as fit_board, write_models
+    from tinykit.latency.model import user_path
+
+    document = fit_board(board, work, port=port, networks=networks, flash_only=flash_only, bar=_bar, report=progress)
+    path = output or user_path(document["board"])
+    write_models(document, path)
+    if as_json:
+        click.echo(json.dumps(document, indent=2))
+        return
+    provenance = document["provenance"]
+    if "kernels" in document:
+        errors = ", ".join(f"{100 * e:.1f}%" for e in provenance.get("held_out_relative_errors", []))
+        click.echo(f"latency model of {document['board']}: {len(document['kernels'])} kernels fitted on "
+                   f"{provenance['layers']} layers of {len(provenance['networks'])} networks; "
+                   f"error on the {len(provenance['held_out'])} held-out networks: {errors}")
+    click.echo(f"flash model of {document['board']}: {len(document['flash']['kernel_bytes'])} kernel sources measured")
+    click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("-b", "--board", required=True, help="Board to estimate for (`tinykit boards`), or 'all' for a table over every Cortex-M board.")
+@click.option("--models", type=click.Path(path_type=Path), help="A file `tinykit calibrate -o` wrote [default: your calibration of the board, else the model tinykit ships].")
+@click.option("--latency", "require_latency", is_flag=True, help="Fail when a board has no fitted latency model (instead of leaving its latency blank).")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
+def estimate(model: Path, board: str, models: Path | None, require_latency: bool, as_json: bool) -> None:
+    """Predict latency, flash and SRAM of an int8 .tflite on a board, before building.
+
+    Arena and weights are exact: the kernels, the memory plan and the
+    weight layouts come from the very functions `tinykit build` runs. Flash
+    adds the kernels' measured code and a fit of the rest of the firmware;
+    SRAM adds the stack reserve and the profiler app's statics. Latency
+    (cycles, and milliseconds at the board's clock from its board file) sums
+    the board's fitted per-kernel latency model over the ops; emulated
+    boards ship a fitted model, a real board gets one from `tinykit
+    calibrate --board BOARD --port PORT`.
+    """
+    from tinykit.latency.estimate import estimate_file, render_estimates
+
+    document = estimate_file(model, board, models, require_latency)
+    click.echo(json.dumps(document, indent=2) if as_json else render_estimates(document))
 
 
 @main.command()

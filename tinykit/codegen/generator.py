@@ -220,12 +220,24 @@ def _milli_steps(milli: list[int] | None) -> dict | None:
             "words": [f"0x{word:08x}u" for word in words]}
 
 
-def generate(
-    graph: Graph, schedule: Schedule, plan: MemoryPlan, source: str, build_hash: str, mlperf: MlperfSetting
-) -> GeneratedSources:
-    """Generate the C sources of a graph with its kernels (``schedule``) and
-    memory plan; ``mlperf`` decides what the profiler firmware reports to
-    MLPerf Tiny's runner."""
+@dataclass(frozen=True)
+class EmittedModel:
+    """Every op's kernel call and the constants they use, before any file is rendered:
+    what decides the generated files' flash (``weights_bytes``: the constant arrays)."""
+
+    ctx: _Context
+    op_entries: list[dict]
+    patch_stage: object | None  # tinykit.codegen.patches' stage function, when the schedule has a patch stage
+
+    @property
+    def weights_bytes(self) -> int:
+        return sum(a.nbytes for a in self.ctx.arrays)
+
+
+def emit_model(graph: Graph, schedule: Schedule, plan: MemoryPlan) -> EmittedModel:
+    """Run each op's emitter: the constant arrays (weights in the kernel's layout, requantization
+    constants) and structs the files will hold. ``tinykit.latency.resources`` reads the weights'
+    bytes from here, so its prediction is the generated files' own figure."""
     ctx = _Context(plan, schedule)
     op_entries = []
     patch_stage = None
@@ -247,10 +259,20 @@ def generate(
             "kernel": ctx.kernel.kernel, "variant": ctx.kernel.variant, "scratch": ctx.kernel.scratch_bytes, "call": call,
         })
     ctx.current_op = None
+    return EmittedModel(ctx, op_entries, patch_stage)
 
+
+def generate(
+    graph: Graph, schedule: Schedule, plan: MemoryPlan, source: str, build_hash: str, mlperf: MlperfSetting
+) -> GeneratedSources:
+    """Generate the C sources of a graph with its kernels (``schedule``) and
+    memory plan; ``mlperf`` decides what the profiler firmware reports to
+    MLPerf Tiny's runner."""
+    emitted = emit_model(graph, schedule, plan)
+    ctx, op_entries, patch_stage = emitted.ctx, emitted.op_entries, emitted.patch_stage
     milli = milli_table(mlperf, graph)
     common = {"version": tinykit.__version__, "source": source, "milli": _milli_steps(milli)}
-    weights_bytes = sum(a.nbytes for a in ctx.arrays)
+    weights_bytes = emitted.weights_bytes
     model_h = _TEMPLATES.get_template("model.h.j2").render(
         **common, name=graph.name, build_hash=build_hash, arena_bytes=plan.arena_bytes, state_bytes=graph.state_bytes,
         weights_bytes=weights_bytes, num_ops=len(graph.ops), mlperf=mlperf, mse=mse_coefficients(mlperf, graph),

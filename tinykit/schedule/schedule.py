@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -96,11 +97,20 @@ class Schedule:
 
 def applicable_variants(op: Op, features: frozenset[str], kernels: str) -> list[KernelVariant]:
     """The variants that can run ``op`` on a core with ``features`` in mode ``kernels``, most preferred first."""
-    return [
+    return list(_applicable(op, features, kernels))
+
+
+# Some predicates compute every channel's requantization from the weights, and an overlap rule walks the
+# op's window; the memory-aware kernel choice selects kernels for the whole graph once per trial swap (and
+# an estimate does that per candidate graph), so both answers are kept. They depend on their arguments alone
+# (ops and variants are frozen values: equal ones get equal answers).
+@functools.lru_cache(maxsize=2048)
+def _applicable(op: Op, features: frozenset[str], kernels: str) -> tuple[KernelVariant, ...]:
+    return tuple(
         candidate for candidate in variants_of(op.kind)
         if (kernels != "reference" or candidate.variant == REFERENCE)
         and candidate.requires <= features and candidate.applies(op)
-    ]
+    )
 
 
 def link_conflict(kernels: Iterable[tuple[str, tuple[str, ...]]]) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
@@ -131,6 +141,7 @@ def _choose(op: Op, features: frozenset[str], kernels: str, chosen: Mapping[int,
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def _entry(op: Op, variant: KernelVariant, arena_saved: int) -> OpSchedule:
     return OpSchedule(
         op_index=op.index, kernel=variant.kernel, variant=variant.variant, sources=variant.sources,
