@@ -10,48 +10,13 @@ import dataclasses
 
 import numpy as np
 import pytest
-from search_models import convert_and_read, randomize
+from search_models import assert_same_arena, assert_same_structure, convert_and_read, randomize
 
-from tinykit.boards import get_board
 from tinykit.errors import TinykitError
-from tinykit.ir import Graph, Tensor
-from tinykit.planner.plan import plan_graph
-from tinykit.schedule import select_kernels
 from tinykit.search.candidate import candidate_graph
 from tinykit.search.space import KWS_DSCNN_REFERENCE, KWS_DSCNN_SPACE, KWS_MBV2_SPACE, Architecture, Stage
 
 CLASSES = 12
-
-
-def _layout(t: Tensor | None) -> tuple:
-    """What a tensor's role fixes: shape, type, constness and the quantization's layout (not its values)."""
-    if t is None:
-        return (None,)
-    q = t.quant
-    quant = None if q is None else (len(q.scale), q.axis if q.per_channel else None)
-    return t.shape, t.dtype, t.is_constant, quant
-
-
-def assert_same_structure(candidate: Graph, real: Graph) -> None:
-    assert [op.kind for op in candidate.ops] == [op.kind for op in real.ops]
-    for ours, theirs in zip(candidate.ops, real.ops):
-        where = f"op {ours.index} {ours.kind.value}"
-        assert ours.options == theirs.options, where
-        assert [_layout(t) for t in ours.inputs] == [_layout(t) for t in theirs.inputs], where
-        assert [_layout(t) for t in ours.outputs] == [_layout(t) for t in theirs.outputs], where
-        assert (ours.macs(), ours.weight_bytes()) == (theirs.macs(), theirs.weight_bytes()), where
-    assert [_layout(t) for t in candidate.inputs] == [_layout(t) for t in real.inputs]
-    assert [_layout(t) for t in candidate.outputs] == [_layout(t) for t in real.outputs]
-    # The softmax's output quantization is fixed by the int8 kernel, so it is the real one exactly.
-    assert candidate.outputs[0].quant == real.outputs[0].quant
-
-
-def assert_same_arena(candidate: Graph, real: Graph) -> None:
-    for board in ("qemu_m7", "qemu_m4"):
-        features = get_board(board).features
-        ours, theirs = select_kernels(candidate, features), select_kernels(real, features)
-        assert [e.kernel for e in ours.ops] == [e.kernel for e in theirs.ops]
-        assert plan_graph(candidate, ours).arena_bytes == plan_graph(real, theirs).arena_bytes
 
 
 def test_the_kws_ds_cnn_candidate_is_the_converted_kws_example_model(tmp_path):
