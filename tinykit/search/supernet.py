@@ -42,7 +42,7 @@ RANDOM_SUBNETS = 2  # random members per sandwich step, besides the largest and 
 
 @dataclass(frozen=True)
 class StepReport:
-    """Mean loss per sandwich member over an epoch: largest, smallest, random."""
+    """Mean loss per sandwich member over an epoch: largest, smallest, random (NaN when a step has no random member)."""
 
     epoch: int
     largest_loss: float
@@ -56,6 +56,41 @@ def _crop(kernel: Any, size: tuple[int, int]) -> Any:
     top = (kernel.shape[0] - size[0]) // 2
     left = (kernel.shape[1] - size[1]) // 2
     return kernel[top:top + size[0], left:left + size[1]]
+
+
+def _slice_conv(layer: Layer, conv: dict[str, Any], norm: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A convolution's and its batch norm's weights as sub-network layer ``layer`` uses them:
+    the centre crop of the kernel, the first input and output channels."""
+    kernel = _crop(conv["kernel"], layer.kernel)
+    outputs = layer.out_channels if layer.kind == "conv" else kernel.shape[3]  # a depthwise kernel's last axis is its multiplier
+    return ({"kernel": kernel[:, :, :layer.in_channels, :outputs]},
+            {name: v[:layer.out_channels] for name, v in norm.items()})
+
+
+def _conv_block(x: Any, shared: dict[str, dict[str, Any]], layer: Layer, training: bool) -> Any:
+    """Convolution, batch norm and activation of ``layer`` on the shared weights (``conv``, ``norm``), with the
+    Keras ops the Keras layers call. In training the batch norm normalizes with the batch's statistics and
+    moves the shared running statistics of the channels it uses."""
+    from keras import activations, ops
+
+    conv, norm = _slice_conv(layer, shared["conv"], shared["norm"])
+    strides = (layer.stride, layer.stride)
+    if layer.kind == "conv":
+        x = ops.conv(x, conv["kernel"], strides=strides, padding="same", dilation_rate=(1, 1), data_format="channels_last")
+    else:
+        x = ops.depthwise_conv(x, conv["kernel"], strides=strides, padding="same", dilation_rate=(1, 1),
+                               data_format="channels_last")
+    if training:
+        mean, variance = ops.moments(x, axes=[0, 1, 2])
+        for stat, value in (("moving_mean", mean), ("moving_variance", variance)):
+            moved = norm[stat] * BATCH_NORM_MOMENTUM + ops.stop_gradient(value) * (1.0 - BATCH_NORM_MOMENTUM)
+            variable = shared["norm"][stat]
+            variable.assign(ops.concatenate([moved, variable[layer.out_channels:]], axis=0))
+    else:
+        mean, variance = norm["moving_mean"], norm["moving_variance"]
+    x = ops.batch_normalization(x, mean=mean, variance=variance, axis=-1, offset=norm["beta"], scale=norm["gamma"],
+                                epsilon=BATCH_NORM_EPSILON)
+    return activations.get(layer.activation)(x) if layer.activation != "none" else x
 
 
 class Supernet:
@@ -86,42 +121,32 @@ class Supernet:
 
     def layer_weights(self, layer: Layer) -> dict[str, dict[str, Any]]:
         """The weights of ``layer`` (and of its batch norm) as this sub-network sees them, by Keras layer and weight name."""
-        if layer.kind == "conv":
-            kernel = _crop(self.weights[layer.name]["kernel"], layer.kernel)
-            out = {layer.name: {"kernel": kernel[:, :, :layer.in_channels, :layer.out_channels]}}
-        elif layer.kind == "depthwise":
-            kernel = _crop(self.weights[layer.name]["kernel"], layer.kernel)
-            out = {layer.name: {"kernel": kernel[:, :, :layer.in_channels, :]}}
-        elif layer.kind == "classifier":
+        if layer.kind in ("conv", "depthwise"):
+            conv, norm = _slice_conv(layer, self.weights[layer.name], self.weights[f"{layer.name}_bn"])
+            return {layer.name: conv, f"{layer.name}_bn": norm}
+        if layer.kind == "classifier":
             weights = self.weights[layer.name]
             return {layer.name: {"kernel": weights["kernel"][:layer.in_channels], "bias": weights["bias"]}}
-        else:
-            return {}
-        bn = f"{layer.name}_bn"
-        out[bn] = {name: v[:layer.out_channels] for name, v in self.weights[bn].items()}
-        return out
+        return {}
 
     # -- forward ------------------------------------------------------------------
 
     def logits(self, arch: Architecture, x: Any, training: bool) -> Any:
-        """The classifier's logits of sub-network ``arch`` on ``x``; in training, batch norms use (and track) batch statistics."""
-        from keras import activations, ops
+        """The classifier's logits of sub-network ``arch`` on ``x``; in training, batch norms use (and track) batch statistics.
+
+        Runs eagerly, op for op as the extracted Keras model runs, so both
+        give identical outputs. (Compiling each block as a tf.function,
+        to save the eager dispatch cost that dominates small networks'
+        steps, retraced on every call with the shared variables as
+        arguments; not pursued yet.)"""
+        from keras import ops
 
         self._require_member(arch)
         outputs = {INPUT: x}
         for layer in layers(arch, self.num_classes):
-            weights = self.layer_weights(layer)
             if layer.kind in ("conv", "depthwise"):
-                kernel = weights[layer.name]["kernel"]
-                strides = (layer.stride, layer.stride)
-                if layer.kind == "conv":
-                    x = ops.conv(x, kernel, strides=strides, padding="same", dilation_rate=(1, 1), data_format="channels_last")
-                else:
-                    x = ops.depthwise_conv(x, kernel, strides=strides, padding="same", dilation_rate=(1, 1),
-                                           data_format="channels_last")
-                x = self._batch_norm(f"{layer.name}_bn", weights[f"{layer.name}_bn"], x, training)
-                if layer.activation != "none":
-                    x = activations.get(layer.activation)(x)
+                shared = {"conv": self.weights[layer.name], "norm": self.weights[f"{layer.name}_bn"]}
+                x = _conv_block(x, shared, layer, training)
             elif layer.kind == "add":
                 x = ops.add(outputs[layer.skip], x)
             elif layer.kind == "average_pool":
@@ -131,7 +156,8 @@ class Supernet:
             elif layer.kind == "mean":
                 x = ops.mean(x, axis=[1, 2], keepdims=False)
             else:
-                x = ops.add(ops.matmul(x, weights[layer.name]["kernel"]), weights[layer.name]["bias"])
+                weights = self.layer_weights(layer)[layer.name]
+                x = ops.add(ops.matmul(x, weights["kernel"]), weights["bias"])
             outputs[layer.name] = x
         return x
 
@@ -141,33 +167,18 @@ class Supernet:
 
         return np.asarray(activations.get("softmax")(self.logits(arch, x, training=False)))
 
-    def _batch_norm(self, name: str, weights: dict[str, Any], x: Any, training: bool) -> Any:
-        from keras import ops
-
-        if training:
-            mean, variance = ops.moments(x, axes=[0, 1, 2])
-            c = x.shape[-1]
-            for stat, value in (("moving_mean", mean), ("moving_variance", variance)):
-                shared = self.weights[name][stat]
-                updated = weights[stat] * BATCH_NORM_MOMENTUM + ops.stop_gradient(value) * (1.0 - BATCH_NORM_MOMENTUM)
-                shared.assign(ops.concatenate([updated, shared[c:]], axis=0))
-        else:
-            mean, variance = weights["moving_mean"], weights["moving_variance"]
-        return ops.batch_normalization(x, mean=mean, variance=variance, axis=-1, offset=weights["beta"],
-                                       scale=weights["gamma"], epsilon=BATCH_NORM_EPSILON)
-
     def _require_member(self, arch: Architecture) -> None:
         if not self.space.contains(arch):
             raise TinykitError(f"architecture {arch.to_json()} is not a member of the super-network's space.")
 
     # -- training -----------------------------------------------------------------
 
-    def sandwich(self) -> list[Architecture]:
-        """This step's sub-networks: the largest, the smallest and RANDOM_SUBNETS random members."""
-        return [self.space.largest(), self.space.smallest(), *(self.space.sample(self.rng) for _ in range(RANDOM_SUBNETS))]
+    def sandwich(self, random_subnets: int = RANDOM_SUBNETS) -> list[Architecture]:
+        """One step's sub-networks: the largest, the smallest and ``random_subnets`` random members."""
+        return [self.space.largest(), self.space.smallest(), *(self.space.sample(self.rng) for _ in range(random_subnets))]
 
     def train(self, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int = 32, learning_rate: float = 2e-3,
-              report: Any = lambda step_report: None) -> list[StepReport]:
+              random_subnets: int = RANDOM_SUBNETS, report: Any = lambda step_report: None) -> list[StepReport]:
         """Sandwich-rule training on features ``x`` and label indices ``y``; ``report`` gets each epoch's StepReport."""
         import time
 
@@ -186,11 +197,11 @@ class Supernet:
                 with tf.GradientTape() as tape:
                     member_losses = [ops.mean(ops.sparse_categorical_crossentropy(yb, self.logits(arch, xb, True),
                                                                                   from_logits=True))
-                                     for arch in self.sandwich()]
+                                     for arch in self.sandwich(random_subnets)]
                     total = ops.sum(ops.stack(member_losses))
                 optimizer.apply(tape.gradient(total, self.trainable), self.trainable)
                 values = [float(v) for v in member_losses]
-                losses += (values[0], values[1], float(np.mean(values[2:])))
+                losses += (values[0], values[1], float(np.mean(values[2:])) if random_subnets else np.nan)
                 steps += 1
             step_report = StepReport(epoch, *(losses / steps), (time.perf_counter() - started) / steps)
             report(step_report)
