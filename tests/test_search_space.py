@@ -89,6 +89,7 @@ def _reference_dict():
     (lambda d: d.update(width_mult="wide"), "width_mult"),
     (lambda d: d["stages"][0].update(stride=2), "pool 'mlperf'"),
     (lambda d: d.update(stages=[]), "stages"),
+    (lambda d: d.update(resolution=[1, 10]), "at least 2x2"),
 ])
 def test_bad_architecture_json_is_refused_naming_the_field(edit, message):
     data = _reference_dict()

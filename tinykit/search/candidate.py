@@ -10,6 +10,12 @@ zero bytes of the right size; scales are representative placeholders (the
 planner and kernel selection never read them, legality checks that they make
 the fixed-point arithmetic possible). ``candidate_graph`` runs the legality
 checks, so what the code generator would refuse is refused here.
+
+A few kernel variants' predicates read weight values (accumulator bounds,
+the depthwise pairs' bias limit); zero weights pass them, as trained layers
+do (the kernels' limits are far above real models' values), so the
+candidate gets the kernels its trained model gets;
+tests/test_search_candidate.py checks that on models with random weights.
 """
 
 from __future__ import annotations

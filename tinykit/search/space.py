@@ -189,6 +189,8 @@ def validate(arch: Architecture) -> None:
             raise _bad(f"stages[{i}]", "depth, width and expand of at least 1 and stride 1 or 2", stage)
         if arch.family == "dscnn" and stage.expand != 1:
             raise _bad(f"stages[{i}].expand", "1 in a DS-CNN (its blocks do not expand)", stage.expand)
+    if arch.pool == "mlperf" and min(arch.resolution) < 2:
+        raise _bad("resolution", "at least 2x2 with pool 'mlperf' (its window is half the input)", arch.resolution)
     if arch.pool == "mlperf" and (arch.stem.stride != 2 or any(s.stride != 1 for s in arch.stages)):
         raise TinykitError(
             "architecture pool 'mlperf' pools half the input in each direction, which covers the feature map "

@@ -26,7 +26,7 @@ chooses those first, by search-space optimisation): pass a narrowed space.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,7 +178,8 @@ class Supernet:
         return [self.space.largest(), self.space.smallest(), *(self.space.sample(self.rng) for _ in range(random_subnets))]
 
     def train(self, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int = 32, learning_rate: float = 2e-3,
-              random_subnets: int = RANDOM_SUBNETS, report: Any = lambda step_report: None) -> list[StepReport]:
+              random_subnets: int = RANDOM_SUBNETS,
+              report: Callable[[StepReport], None] = lambda step_report: None) -> list[StepReport]:
         """Sandwich-rule training on features ``x`` and label indices ``y``; ``report`` gets each epoch's StepReport."""
         import time
 
