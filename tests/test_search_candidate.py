@@ -60,3 +60,12 @@ def test_what_tinykit_cannot_build_is_refused_when_the_candidate_is_built():
         candidate_graph(KWS_DSCNN_REFERENCE, 5000)
     with pytest.raises(TinykitError, match="stages\\[0\\].kernel"):
         candidate_graph(dataclasses.replace(KWS_DSCNN_REFERENCE, stages=(Stage(4, 1, 1, 64, 1),)), CLASSES)
+
+
+@pytest.mark.parametrize("space", [KWS_DSCNN_SPACE, KWS_MBV2_SPACE], ids=lambda s: s.family)
+def test_every_sampled_member_and_the_extremes_build_legal_candidates(space):
+    rng = np.random.default_rng(11)
+    members = [space.largest(), space.smallest(), *(space.sample(rng) for _ in range(40))]
+    graphs = [candidate_graph(arch, CLASSES) for arch in members]
+    macs = [g.macs() for g in graphs]
+    assert macs[0] == max(macs) and macs[1] == min(macs)

@@ -107,3 +107,20 @@ def test_bad_input_is_refused_clearly(trained):
         supernet.extract(KWS_MBV2_SPACE.largest())
     with pytest.raises(TinykitError, match="at least one batch"):
         recalibrate_batch_norm(supernet.extract(space.smallest()), [])
+
+
+def test_sub_networks_inherit_the_centre_of_the_kernel_and_the_first_channels(trained):
+    space, supernet, _ = trained
+    arch = space.smallest()
+    model = supernet.extract(arch)
+    shared = np.asarray(supernet.weights["s0b0_dw"]["kernel"])
+    big, small = shared.shape[0], arch.stages[0].kernel
+    channels = arch.channels(arch.stem.width)
+    start = (big - small) // 2
+    np.testing.assert_array_equal(model.get_layer("s0b0_dw").get_weights()[0],
+                                  shared[start:start + small, start:start + small, :channels])
+    last = [layer for layer in model.layers if layer.name.endswith(("_pw", "_project"))][-1]
+    width = arch.channels(arch.stages[-1].width)
+    np.testing.assert_array_equal(model.get_layer("classifier").get_weights()[0],
+                                  np.asarray(supernet.weights["classifier"]["kernel"])[:width])
+    assert last.get_weights()[0].shape[-1] == width
