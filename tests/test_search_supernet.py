@@ -124,3 +124,16 @@ def test_sub_networks_inherit_the_centre_of_the_kernel_and_the_first_channels(tr
     np.testing.assert_array_equal(model.get_layer("classifier").get_weights()[0],
                                   np.asarray(supernet.weights["classifier"]["kernel"])[:width])
     assert last.get_weights()[0].shape[-1] == width
+
+
+def test_training_is_reproducible_from_the_seed(features):
+    x, y = features[0][:32], features[1][:32]  # one step
+
+    def shared_weights(seed):
+        supernet = Supernet(TINY["mbv2"], CLASSES, seed=seed)
+        supernet.train(x, y, epochs=1, batch_size=32, random_subnets=1)
+        return [np.asarray(v) for layer in supernet.weights.values() for v in layer.values()]
+
+    first, again, other = shared_weights(0), shared_weights(0), shared_weights(1)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
