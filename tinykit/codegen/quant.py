@@ -9,6 +9,7 @@ multiplier's last bit changes outputs.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -25,10 +26,14 @@ def round_half_away(x: float) -> int:
     return int(math.copysign(math.floor(abs(x) + 0.5), x))
 
 
+@functools.lru_cache(maxsize=4096)
 def quantize_multiplier(real_multiplier: float) -> tuple[int, int]:
     """Split a positive real multiplier into a Q31 multiplier and a power-of-two shift.
 
     real ~= multiplier * 2^(shift - 31); shift > 0 means a left shift.
+    Cached: kernel selection and legality ask for every channel of every
+    op, and the search's candidate graphs repeat a few placeholder scales
+    over thousands of channels (a third of scoring a candidate was here).
     """
     if real_multiplier == 0.0:
         return 0, 0

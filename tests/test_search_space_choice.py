@@ -1,0 +1,69 @@
+"""Search-space optimisation (MCUNet's heuristic) on the DS-CNN keyword-spotting
+space: budgets decide which (width multiplier, resolution) pair is chosen,
+fitting members really fit, a build never plans a larger arena than the
+search's fast mode, and impossible budgets are refused naming the binding one."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from tinykit.boards import get_board
+from tinykit.errors import TinykitError
+from tinykit.planner.kernel_choice import memory_aware_kernels
+from tinykit.planner.plan import plan_graph
+from tinykit.search.candidate import candidate_graph
+from tinykit.search.space import KWS_DSCNN_SPACE
+from tinykit.search.space_choice import Budgets, candidate_cost, choose_space
+
+CLASSES = 12
+FEATURES = get_board("qemu_m7").features
+# Two pairs only, so each test costs a second: half and full width at MLPerf's resolution.
+SPACE = dataclasses.replace(KWS_DSCNN_SPACE, width_mults=(0.5, 1.0), resolutions=((49, 10),))
+
+
+def test_without_budgets_the_pair_with_the_most_compute_is_chosen():
+    chosen, stats = choose_space(SPACE, CLASSES, FEATURES, Budgets(), samples=10, seed=0)
+    assert chosen == SPACE.narrowed(1.0, (49, 10))
+    assert all(s.fitting == 10 for s in stats)
+    assert stats[1].mean_fitting_macs > stats[0].mean_fitting_macs
+
+
+def test_an_arena_budget_only_half_width_members_meet_chooses_half_width():
+    full = SPACE.narrowed(1.0, (49, 10))
+    budget = candidate_cost(full.smallest(), CLASSES, FEATURES).arena_bytes - 1
+    chosen, stats = choose_space(SPACE, CLASSES, FEATURES, Budgets(arena_bytes=budget), samples=10, seed=0)
+    assert chosen.width_mults == (0.5,)
+    half, whole = stats
+    assert whole.fitting == 0 and half.fitting > 0
+    assert half.fitting == sum(c.arena_bytes <= budget for c in half.costs)
+    low, mid, high = half.macs_quantiles(Budgets(arena_bytes=budget))
+    assert low <= mid <= high <= max(c.macs for c in half.costs)
+
+
+def test_choices_are_reproducible_from_the_seed():
+    def costs(seed):
+        return choose_space(SPACE, CLASSES, FEATURES, Budgets(), samples=5, seed=seed)[1][0].costs
+
+    assert costs(1) == costs(1)
+    assert costs(1) != costs(2)
+
+
+def test_a_build_plans_no_larger_arena_than_the_searchs_fast_mode():
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        arch = KWS_DSCNN_SPACE.sample(rng)
+        graph = candidate_graph(arch, CLASSES)
+        built = plan_graph(graph, memory_aware_kernels(graph, FEATURES)).arena_bytes
+        assert built <= candidate_cost(arch, CLASSES, FEATURES).arena_bytes
+
+
+def test_budgets_no_member_meets_name_the_binding_budget_and_the_distance():
+    smallest = candidate_cost(SPACE.smallest(), CLASSES, FEATURES)
+    budgets = Budgets(arena_bytes=1000, weight_bytes=smallest.weight_bytes)
+    with pytest.raises(TinykitError, match=f"arena exceeds the arena budget of 1,000 bytes by "
+                                           f"{smallest.arena_bytes - 1000:,} bytes") as error:
+        choose_space(SPACE, CLASSES, FEATURES, budgets, samples=3)
+    assert "weights" not in str(error.value)
