@@ -30,7 +30,7 @@ import numpy as np
 from tinykit.boards import get_board
 from tinykit.errors import TinykitError
 from tinykit.kws.progress import Bar, no_bar
-from tinykit.search.evolution import (CandidateCost, Coster, Evaluated, Evolution, EvolutionSettings, ProcessExecutor,
+from tinykit.search.evolution import (Coster, Evaluated, Evolution, EvolutionSettings, ProcessExecutor,
                                       SearchBudgets, pareto_front)
 from tinykit.search.space import SearchSpace, StageSpace, Stem, space_for
 from tinykit.search.space_choice import Budgets, choose_space
@@ -83,15 +83,19 @@ def _crop(features: np.ndarray, resolution: tuple[int, int]) -> np.ndarray:
     return features[:, :frames, :coefficients]
 
 
-def _refuse_unreachable(smallest_cost: CandidateCost, budgets: SearchBudgets) -> None:
-    excess = budgets.over(smallest_cost)
+def _refuse_unreachable(space: SearchSpace, coster: Coster, budgets: SearchBudgets) -> None:
+    """Refuse budgets that even the space's smallest member breaks (latency and the whole build's SRAM and flash,
+    which the space choice's arena and weights bounds do not cover), naming each and by how much."""
+    smallest = space.smallest()
+    excess = budgets.over(coster(smallest))
     if excess:
         units = {"sram": "bytes", "flash": "bytes", "latency": "ms"}
         limits = {"sram": budgets.sram_bytes, "flash": budgets.flash_bytes, "latency": budgets.latency_ms}
         details = "; ".join(f"its {name} exceeds the {name} budget of {limits[name]:,} {units[name]} by "
                             f"{over:,.{2 if name == 'latency' else 0}f} {units[name]}" for name, over in excess.items())
-        raise TinykitError(f"no member of the chosen space can meet the budgets: even its smallest does not fit: "
-                           f"{details}. Loosen that budget.")
+        raise TinykitError(f"no member of the {space.family} space can meet the budgets: even the smallest (width "
+                           f"multiplier {smallest.width_mult}, resolution {smallest.resolution[0]}x"
+                           f"{smallest.resolution[1]}) does not fit: {details}. Loosen that budget.")
 
 
 def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: int | None = None,
@@ -128,10 +132,10 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
         report(f"space: width multiplier {chosen['width_mult']}, resolution {chosen['resolution']} (from {space_file})")
     else:
         # The planner's arena and the weights are lower bounds of SRAM and flash, so a pair none of whose members
-        # fits these never fits the real budgets; the chosen space's smallest member is then costed in full.
+        # fits these never fits the real budgets; the space's smallest member is then costed in full.
         narrowed, stats = choose_space(space, len(LABELS), board_.features,
                                        Budgets(budgets.sram_bytes, budgets.flash_bytes), plan["samples"], seed)
-        _refuse_unreachable(coster(narrowed.smallest()), budgets)
+        _refuse_unreachable(space, coster, budgets)
         rows = []
         for s in stats:
             quantiles = s.macs_quantiles(Budgets(budgets.sram_bytes, budgets.flash_bytes))
