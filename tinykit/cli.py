@@ -63,6 +63,7 @@ def main() -> None:
       tinykit estimate model.tflite --board all                  latency, flash, SRAM before building
       tinykit calibrate --board qemu_m7                          fit a board's latency model
       tinykit kws train --data data/kws -o out/kws               train a keyword spotter
+      tinykit search --board qemu_m7 --data data/kws -o search/   search an architecture for a board
     """
 
 

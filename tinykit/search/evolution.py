@@ -27,6 +27,7 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 
 from tinykit.boards import Board
+from tinykit.errors import TinykitError
 from tinykit.latency.estimate import predict_latency
 from tinykit.latency.model import LatencyModel
 from tinykit.latency.resources import FlashModel, build_schedule, predict_resources
@@ -227,8 +228,6 @@ class Evolution:
         s = self.settings
         population = self._measure(self._fill(s.population, lambda: self.space.sample(self.rng), set()))
         if not population:
-            from tinykit.errors import TinykitError
-
             raise TinykitError("no sampled member of the chosen space fits the budgets; loosen a budget.")
         for index in range(s.generations):
             parents = sorted(population, key=lambda e: -e.accuracy)[:s.parents]
