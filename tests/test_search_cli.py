@@ -89,3 +89,10 @@ def test_unreachable_budgets_and_unknown_tasks_are_refused_before_training(
 def test_a_missing_data_folder_is_refused(tmp_path: Path) -> None:
     assert_refused(tinykit("search", "--board", BOARD, "--data", "nowhere", "-o", "out", "--quick", cwd=tmp_path),
                    "nowhere")
+
+
+def test_a_board_without_a_latency_model_is_refused_saying_to_calibrate(kws_synthetic: Path, tmp_path: Path) -> None:
+    result = tinykit("search", "--board", "nucleo_f746", "--data", str(kws_synthetic), "-o", "out", "--quick",
+                     "--latency-ms", "20", cwd=tmp_path)
+    assert_refused(result, "nucleo_f746 has no fitted latency model", "tinykit calibrate --board nucleo_f746 --port")
+    assert not (tmp_path / "out").exists()
