@@ -63,6 +63,7 @@ def main() -> None:
       tinykit estimate model.tflite --board all                  latency, flash, SRAM before building
       tinykit calibrate --board qemu_m7                          fit a board's latency model
       tinykit kws train --data data/kws -o out/kws               train a keyword spotter
+      tinykit search --board qemu_m7 --data data/kws -o search/   search an architecture for a board
     """
 
 
@@ -305,6 +306,53 @@ def estimate(model: Path, board: str, models: Path | None, require_latency: bool
 
     document = estimate_file(model, board, models, require_latency)
     click.echo(json.dumps(document, indent=2) if as_json else render_estimates(document))
+
+
+@main.command()
+@click.option("-b", "--board", required=True, help="Cortex-M board to search for (`tinykit boards`): its SRAM and flash are the default budgets, its latency model (`tinykit calibrate`) costs time.")
+@click.option("--task", default="kws", show_default=True, help="What the model does; 'kws' (keyword spotting) is the one task so far.")
+@click.option("--data", type=click.Path(path_type=Path), required=True, help="A Speech Commands folder (e.g. from `tinykit kws data --synthetic`).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Output folder; rerun the same command to resume an interrupted search.")
+@click.option("--latency-ms", type=click.FloatRange(min=0, min_open=True), help="Latency budget per inference, in milliseconds at the board's clock [default: none].")
+@click.option("--sram-kb", type=click.IntRange(min=1), help="SRAM budget in KiB (arena, state, stack reserve, the app's RAM) [default: the board's SRAM].")
+@click.option("--flash-kb", type=click.IntRange(min=1), help="Flash budget in KiB (the whole firmware image) [default: the board's flash].")
+@click.option("--quick", is_flag=True, help="A small space, 3 generations of 6, 3 super-network epochs: a couple of minutes, for trying it out and CI.")
+@click.option("--seed", default=0, show_default=True, help="Seed of everything random: the same seed gives the same search.")
+@click.option("-j", "--jobs", default=2, show_default=True, type=click.IntRange(min=1), help="Processes costing candidates.")
+def search(board: str, task: str, data: Path, output: Path, latency_ms: float | None, sram_kb: int | None,
+           flash_kb: int | None, quick: bool, seed: int, jobs: int) -> None:
+    """Search a model architecture for a board under SRAM, flash and latency budgets (MCUNet's TinyNAS).
+
+    \b
+    1. Space choice: per (width multiplier, resolution) pair, sampled members
+       are costed with the build's own planner; the pair whose fitting members
+       have the most compute is kept. Budgets no member can meet are refused
+       here, before any training, naming the binding one.
+    2. A weight-sharing super-network is trained (sandwich rule).
+    3. Evolution over its members: each candidate is costed as `tinykit
+       estimate` would (arena and weights exact, flash and SRAM from the
+       board's flash model, latency from its latency model); those within
+       every budget get their accuracy from the inherited weights (batch
+       norms recalibrated) on the validation split.
+    4. The most accurate member is fine-tuned and converted to int8.
+
+    Writes OUTPUT/best.keras, best.tflite (int8), calibration.npz,
+    front.json (accuracy, latency, SRAM and flash of every measured
+    candidate and the Pareto front), space.json, summary.json. Deploy with
+    `tinykit build OUTPUT/best.tflite --board BOARD`.
+    """
+    from tinykit.search.run import render_summary
+    from tinykit.search.run import search as run_search
+
+    try:
+        summary = run_search(data, output, board, task, sram_kb, flash_kb, latency_ms, quick, seed, jobs,
+                             bar=_bar, report=progress)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted; run the same command again to resume from the last finished stage in {output}",
+                   err=True)
+        sys.exit(130)
+    click.echo(render_summary(summary))
+    click.echo(f"\nwrote {output}/ (best.keras, best.tflite, calibration.npz, front.json, summary.json)")
 
 
 @main.command()

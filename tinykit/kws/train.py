@@ -167,12 +167,13 @@ def _write_json(path: Path, document: Any) -> None:
     os.replace(partial, path)
 
 
-def _check_settings(out: Path, settings: TrainSettings) -> bool:
-    """True when ``out`` holds a run with these settings to resume; refuses one with other settings."""
+def check_settings(out: Path, settings: Any, run: str = "training run") -> bool:
+    """True when ``out`` holds a run with these ``settings`` (a dataclass of what determines a run: training's
+    TrainSettings, the search's SearchSettings) to resume; refuses one with other settings."""
     path = out / SETTINGS
     if not path.exists():
         if out.exists() and any(out.iterdir()):
-            raise TinykitError(f"{out} exists and holds no training run ({SETTINGS} is missing); give a new output "
+            raise TinykitError(f"{out} exists and holds no {run} ({SETTINGS} is missing); give a new output "
                                "folder, or remove this one.")
         return False
     saved = json.loads(path.read_text())
@@ -346,7 +347,7 @@ def train(data_root: Path, out: Path, bar: Bar = no_bar, report: Callable[[str],
         load_speech_commands(data_root)  # raises the missing-folder message
     refuse_festival_training(data_root)
     settings = TrainSettings(data_fingerprint=data_fingerprint(data_root), **options)
-    resume = _check_settings(out, settings)
+    resume = check_settings(out, settings)
     data = load_speech_commands(data_root, seed=settings.seed, bar=bar)
     for note in data.notes[:5]:
         report(note)

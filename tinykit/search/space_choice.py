@@ -15,10 +15,11 @@ plans (the build also searches orderings and memory-saving kernels): a
 member said to fit does fit.
 
 Latency and the exact flash and SRAM of a build (runtime code, stack, the
-app's RAM) come from ``tinykit.latency`` (being written beside this). What
-the search expects of it: one function taking an IR ``Graph`` and a board
-name and returning the predicted latency, flash and SRAM of its build;
-``Cost`` then gains those fields and ``Budgets`` a latency budget.
+app's RAM) are not costed here: the search (``tinykit.search.run``) passes
+its SRAM and flash budgets as the arena and weight bounds (lower bounds of
+SRAM and flash, so no pair that could fit is dropped), then costs the
+space's smallest member with ``tinykit.latency`` and refuses budgets even it
+breaks. So the fitting counts this reports ignore the latency budget.
 """
 
 from __future__ import annotations

@@ -1,0 +1,269 @@
+"""`tinykit search`: space choice, super-network training, evolution, then the chosen model fine-tuned,
+converted to int8 and written with its calibration samples.
+
+The output folder holds every stage's result, so an interrupted run resumes
+where it stopped (a rerun with the same settings skips finished stages) and
+a run with other settings is refused::
+
+    OUT/settings.json      what determines the run (board, budgets, data fingerprint, seed, quick)
+    OUT/space.json         the chosen (width multiplier, resolution) and every pair's distribution
+    OUT/supernet.npz       the trained super-network's weights
+    OUT/front.json         every accuracy-measured candidate's cost, and the Pareto front
+    OUT/best.keras         the chosen member, fine-tuned (float)
+    OUT/calibration.npz    training features the int8 conversion calibrated on
+    OUT/best.tflite        the int8 model
+    OUT/summary.json       the chosen model's predicted cost and its float and int8 accuracy
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinykit.boards import get_board
+from tinykit.errors import TinykitError
+from tinykit.kws.progress import Bar, no_bar
+from tinykit.search.evolution import (Coster, Evaluated, Evolution, EvolutionSettings, ProcessExecutor,
+                                      SearchBudgets, pareto_front)
+from tinykit.search.space import SearchSpace, StageSpace, Stem, space_for
+from tinykit.search.space_choice import Budgets, choose_space
+
+# Quick mode: a small DS-CNN space (tens of members, all under a few hundred thousand MACs) and a short
+# schedule, so that the whole search runs in a couple of minutes on two cores (CI checks its invariants).
+QUICK_SPACE = SearchSpace("dscnn", ((49, 10), (49, 8)), (0.5, 1.0), Stem(32, (10, 4), 2),
+                          (StageSpace((3, 5), (1,), (1, 2), (16, 32), 1),) * 2, "mlperf")
+QUICK = {"samples": 20, "epochs": 3, "finetune_epochs": 2,
+         "evolution": EvolutionSettings(population=6, generations=3, parents=2, attempts=10)}
+FULL = {"samples": 100, "epochs": 20, "finetune_epochs": 10, "evolution": EvolutionSettings()}
+RECALIBRATION_BATCHES = 4
+BATCH_SIZE = 32
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """What determines a search; a resumed one must have the same."""
+
+    board: str
+    task: str
+    data_fingerprint: str
+    sram_bytes: int | None
+    flash_bytes: int | None
+    latency_ms: float | None
+    quick: bool
+    seed: int
+
+
+def _write_json(path: Path, document: Any) -> None:
+    partial = path.with_suffix(path.suffix + ".partial")
+    partial.write_text(json.dumps(document, indent=2) + "\n")
+    os.replace(partial, path)
+
+
+def _budgets(board_name: str, sram_kb: int | None, flash_kb: int | None, latency_ms: float | None) -> SearchBudgets:
+    """The hand-given budgets, else the board file's SRAM and flash (latency is only ever given)."""
+    board = get_board(board_name)
+    if not board.is_cortex_m:
+        raise TinykitError("the search needs a Cortex-M board's budgets and latency model: pick one of "
+                           "`tinykit boards` (e.g. qemu_m7), not the host.")
+    return SearchBudgets(sram_kb * 1024 if sram_kb is not None else board.sram_bytes,
+                         flash_kb * 1024 if flash_kb is not None else board.flash_bytes, latency_ms)
+
+
+def _crop(features: np.ndarray, resolution: tuple[int, int]) -> np.ndarray:
+    """Features at a smaller resolution: the first frames (a shorter window) and the first MFCC coefficients,
+    which the device's front end gives by computing fewer."""
+    frames, coefficients = resolution
+    return features[:, :frames, :coefficients]
+
+
+def _refuse_unreachable(space: SearchSpace, coster: Coster, budgets: SearchBudgets) -> None:
+    """Refuse budgets that even the space's smallest member breaks (latency and the whole build's SRAM and flash,
+    which the space choice's arena and weights bounds do not cover), naming each and by how much."""
+    smallest = space.smallest()
+    excess = budgets.over(coster(smallest))
+    if excess:
+        units = {"sram": "bytes", "flash": "bytes", "latency": "ms"}
+        limits = {"sram": budgets.sram_bytes, "flash": budgets.flash_bytes, "latency": budgets.latency_ms}
+        details = "; ".join(f"its {name} exceeds the {name} budget of {limits[name]:,} {units[name]} by "
+                            f"{over:,.{2 if name == 'latency' else 0}f} {units[name]}" for name, over in excess.items())
+        raise TinykitError(f"no member of the {space.family} space can meet the budgets: even the smallest (width "
+                           f"multiplier {smallest.width_mult}, resolution {smallest.resolution[0]}x"
+                           f"{smallest.resolution[1]}) does not fit: {details}. Loosen that budget.")
+
+
+def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: int | None = None,
+           flash_kb: int | None = None, latency_ms: float | None = None, quick: bool = False, seed: int = 0,
+           workers: int = 2, bar: Bar = no_bar, report: Callable[[str], None] = lambda message: None) -> dict:
+    """Run (or resume) the search into ``out``; returns the summary."""
+    from tinykit.kws.dataset import LABELS, load_speech_commands
+    from tinykit.kws.train import check_settings, data_fingerprint
+    from tinykit.latency.model import load_latency
+    from tinykit.latency.resources import load_flash
+
+    space = space_for(task, "dscnn")  # refuses an unknown task
+    if quick:
+        space = QUICK_SPACE
+    plan = QUICK if quick else FULL
+    budgets = _budgets(board, sram_kb, flash_kb, latency_ms)
+    data_root, out = Path(data_root).expanduser(), Path(out)
+    if not data_root.is_dir():
+        load_speech_commands(data_root)  # raises the missing-folder message
+    settings = SearchSettings(board, task, data_fingerprint(data_root), budgets.sram_bytes, budgets.flash_bytes,
+                              latency_ms, quick, seed)
+    check_settings(out, settings, "search")
+    board_ = get_board(board)
+    flash_model = load_flash(board_)
+    # The front ranks by latency, so a board without a latency model is refused (it names `tinykit calibrate`).
+    latency_model = load_latency(board)
+    coster = Coster(board_, flash_model, latency_model, len(LABELS))
+
+    # 1. Space choice (before anything is trained: unreachable budgets are refused here).
+    space_file = out / "space.json"
+    if space_file.exists():
+        chosen = json.loads(space_file.read_text())
+        narrowed = space.narrowed(chosen["width_mult"], tuple(chosen["resolution"]))
+        report(f"space: width multiplier {chosen['width_mult']}, resolution {chosen['resolution']} (from {space_file})")
+    else:
+        # The planner's arena and the weights are lower bounds of SRAM and flash, so a pair none of whose members
+        # fits these never fits the real budgets; the space's smallest member is then costed in full.
+        narrowed, stats = choose_space(space, len(LABELS), board_.features,
+                                       Budgets(budgets.sram_bytes, budgets.flash_bytes), plan["samples"], seed)
+        _refuse_unreachable(space, coster, budgets)
+        rows = []
+        for s in stats:
+            quantiles = s.macs_quantiles(Budgets(budgets.sram_bytes, budgets.flash_bytes))
+            rows.append({"width_mult": s.width_mult, "resolution": list(s.resolution), "sampled": len(s.costs),
+                         "fitting": s.fitting, "mean_fitting_macs": s.mean_fitting_macs,
+                         "fitting_macs_p10_p50_p90": list(quantiles)})
+            report(f"space w{s.width_mult} {s.resolution[0]}x{s.resolution[1]}: {s.fitting}/{len(s.costs)} fit, "
+                   f"mean MACs {s.mean_fitting_macs:,.0f}, p10/p50/p90 "
+                   f"{'/'.join(f'{q:,.0f}' for q in quantiles) or '-'}")
+        out.mkdir(parents=True, exist_ok=True)
+        _write_json(out / "settings.json", asdict(settings))
+        chosen = {"width_mult": narrowed.width_mults[0], "resolution": list(narrowed.resolutions[0]), "pairs": rows}
+        _write_json(space_file, chosen)
+        report(f"space: chose width multiplier {chosen['width_mult']}, resolution {chosen['resolution']}")
+    resolution = tuple(chosen["resolution"])
+
+    # The data: MFCCs of the training and validation clips, on the int8 input grid.
+    from tinykit.frontend.convert import input_quantization
+    from tinykit.kws.features import mfcc_clips
+    from tinykit.kws.train import CALIBRATION_SAMPLES, keras_quietly, on_grid
+
+    keras = keras_quietly()
+    data = load_speech_commands(data_root, seed=seed, bar=bar, splits=("training", "validation"))
+    train_x = _crop(mfcc_clips(data.training.audio, bar, "training features"), resolution)
+    val_x = _crop(mfcc_clips(data.validation.audio, bar, "validation features"), resolution)
+    rng = np.random.default_rng([seed, 1])
+    calibration = train_x[np.sort(rng.choice(len(train_x), min(CALIBRATION_SAMPLES, len(train_x)), replace=False))]
+    grid = input_quantization(calibration)
+    train_x, val_x = on_grid(train_x, grid), on_grid(val_x, grid)
+    train_y, val_y = data.training.labels, data.validation.labels
+
+    # 2. The super-network.
+    from tinykit.search.supernet import Supernet, recalibrate_batch_norm
+
+    supernet = Supernet(narrowed, len(LABELS), seed=seed)
+    weights_file = out / "supernet.npz"
+    if weights_file.exists():
+        saved = np.load(weights_file)
+        for layer, variables in supernet.weights.items():
+            for name, variable in variables.items():
+                variable.assign(saved[f"{layer}/{name}"])
+        report(f"super-network: trained weights from {weights_file}")
+    else:
+        epochs = plan["epochs"]
+        steps = -(-len(train_x) // BATCH_SIZE)
+        started = time.perf_counter()
+        with bar(epochs, f"super-network, {epochs} epochs of {steps} sandwich steps") as advance:
+            def epoch_done(r: Any) -> None:
+                advance(1)
+                report(f"super-network epoch {r.epoch + 1}/{epochs}: loss largest {r.largest_loss:.3f}, smallest "
+                       f"{r.smallest_loss:.3f}, random {r.random_loss:.3f}")
+            supernet.train(train_x, train_y, epochs, BATCH_SIZE, report=epoch_done)
+        np.savez(out / "supernet.partial.npz", **{f"{layer}/{name}": np.asarray(v) for layer, variables
+                                                  in supernet.weights.items() for name, v in variables.items()})
+        os.replace(out / "supernet.partial.npz", weights_file)
+        report(f"super-network trained in {time.perf_counter() - started:.0f} s")
+
+    # 3. Evolution.
+    recalibration = [train_x[i:i + BATCH_SIZE] for i in range(0, min(len(train_x), RECALIBRATION_BATCHES * BATCH_SIZE),
+                                                              BATCH_SIZE)]
+
+    def accuracy(arch: Any) -> float:
+        model = supernet.extract(arch)
+        recalibrate_batch_norm(model, recalibration)
+        return float(np.mean(np.argmax(model.predict(val_x, batch_size=256, verbose=0), axis=1) == val_y))
+
+    front_file = out / "front.json"
+    if front_file.exists():
+        document = json.loads(front_file.read_text())
+        front = [Evaluated.from_json(c) for c in document["front"]]
+        report(f"evolution: front of {len(front)} from {front_file}")
+    else:
+        executor = ProcessExecutor(workers)
+        started = time.perf_counter()
+        evolution = Evolution(narrowed, budgets, coster, accuracy, executor, plan["evolution"], seed)
+        try:
+            evaluated = evolution.run(lambda g: report(
+                f"generation {g.index + 1}/{plan['evolution'].generations}: {g.evaluated} candidates measured, best "
+                f"{100 * g.best.accuracy:.1f}% at {g.best.cost.latency_ms:.2f} ms, {g.best.cost.sram_bytes:,} B SRAM"))
+        finally:
+            executor.close()
+        seconds = time.perf_counter() - started
+        front = pareto_front(evaluated)
+        document = {"budgets": asdict(budgets), "costed": len(evolution.costs), "measured": len(evaluated),
+                    "seconds": seconds, "front": [c.to_json() for c in front],
+                    "candidates": [c.to_json() for c in evaluated]}
+        _write_json(front_file, document)
+        report(f"evolution: {len(evolution.costs)} candidates costed, {len(evaluated)} measured in {seconds:.0f} s; "
+               f"front of {len(front)}")
+    best = front[0]  # the most accurate fitting member
+
+    # 4. Fine-tune the chosen member from its inherited weights, convert it to int8.
+    from tinykit.frontend.convert import convert_to_int8
+    from tinykit.kws.evaluate import int8_predictions
+
+    if not (out / "best.keras").exists():
+        keras.utils.set_random_seed(seed)
+        model = supernet.extract(best.arch)
+        recalibrate_batch_norm(model, recalibration)
+        model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                      loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
+        with bar(plan["finetune_epochs"], "fine-tuning the chosen model") as advance:
+            for _ in range(plan["finetune_epochs"]):
+                model.fit(train_x, train_y, batch_size=BATCH_SIZE, epochs=1, verbose=0)
+                advance(1)
+        model.save(out / "best.partial.keras")
+        os.replace(out / "best.partial.keras", out / "best.keras")
+    model = keras.models.load_model(out / "best.keras")
+    float_accuracy = float(np.mean(np.argmax(model.predict(val_x, batch_size=256, verbose=0), axis=1) == val_y))
+    np.savez(out / "calibration.npz", inputs=calibration)
+    if not (out / "best.tflite").exists():
+        convert_to_int8(out / "best.keras", calibration, out / "best.tflite.partial")
+        os.replace(out / "best.tflite.partial", out / "best.tflite")
+    int8_accuracy = float(np.mean(int8_predictions(out / "best.tflite", val_x) == val_y))
+    summary = {"board": board, "budgets": asdict(budgets), "space": {k: chosen[k] for k in ("width_mult", "resolution")},
+               "chosen": best.to_json(), "validation_accuracy_float": float_accuracy,
+               "validation_accuracy_int8": int8_accuracy, "front_size": len(front)}
+    _write_json(out / "summary.json", summary)
+    return summary
+
+
+def render_summary(summary: dict) -> str:
+    chosen = summary["chosen"]
+    return "\n".join([
+        f"chosen model for {summary['board']}: {chosen['macs']:,} MACs, predicted latency "
+        f"{chosen['latency_ms']:.2f} ms, arena {chosen['arena_bytes']:,} B, SRAM {chosen['sram_bytes']:,} B, "
+        f"flash {chosen['flash_bytes']:,} B (weights {chosen['weights_bytes']:,} B)",
+        f"accuracy on the validation split: super-network {100 * chosen['accuracy']:.1f}%, fine-tuned float "
+        f"{100 * summary['validation_accuracy_float']:.1f}%, int8 {100 * summary['validation_accuracy_int8']:.1f}%",
+        f"front: {summary['front_size']} models (front.json)",
+    ])
