@@ -160,7 +160,7 @@ def mask(features: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def _write_json(path: Path, document: Any) -> None:
+def write_json(path: Path, document: Any) -> None:
     """Write JSON atomically, so an interrupt never leaves half a file."""
     partial = path.with_suffix(path.suffix + ".partial")
     partial.write_text(json.dumps(document, indent=2) + "\n")
@@ -260,7 +260,7 @@ def _fit(data: SpeechCommands, settings: TrainSettings, grid: tuple[float, int] 
         state.epochs_done = epoch + 1
         model.save(checkpoint / "last.partial.keras")
         os.replace(checkpoint / "last.partial.keras", checkpoint / "last.keras")
-        _write_json(checkpoint / "state.json", asdict(state))
+        write_json(checkpoint / "state.json", asdict(state))
     return state
 
 
@@ -311,7 +311,7 @@ def _evaluate(data: SpeechCommands, settings: TrainSettings, calibration: np.nda
         "history": state.history,
     }
     float_matrix, int8_matrix = np.array(measured["float_confusion"]), np.array(measured["int8_confusion"])
-    _write_json(out / "report.json", document)
+    write_json(out / "report.json", document)
     (out / "report.txt").write_text(render_report(document) + "\n")
     write_png([(f"float model: {100 * document['float_accuracy']:.1f}% on the test split", float_matrix),
                (f"int8 model (tflite-micro): {100 * document['int8_accuracy']:.1f}%", int8_matrix)],
@@ -356,7 +356,7 @@ def train(data_root: Path, out: Path, bar: Bar = no_bar, report: Callable[[str],
     counts = ", ".join(f"{s.name} {len(s.labels)}" for s in (data.training, data.validation, data.testing))
     report(f"clips: {counts}")
     out.mkdir(parents=True, exist_ok=True)
-    _write_json(out / SETTINGS, asdict(settings))
+    write_json(out / SETTINGS, asdict(settings))
     calibration = _calibration_features(data, settings)
     grid = input_quantization(calibration) if settings.inputs_on_int8_grid else None
     state = _fit(data, settings, grid, out, resume, bar, report)

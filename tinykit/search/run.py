@@ -30,6 +30,7 @@ import numpy as np
 from tinykit.boards import get_board
 from tinykit.errors import TinykitError
 from tinykit.kws.progress import Bar, no_bar
+from tinykit.kws.train import write_json
 from tinykit.search.evolution import (Coster, Evaluated, Evolution, EvolutionSettings, ProcessExecutor,
                                       SearchBudgets, pareto_front)
 from tinykit.search.space import SearchSpace, StageSpace, Stem, space_for
@@ -58,12 +59,6 @@ class SearchSettings:
     latency_ms: float | None
     quick: bool
     seed: int
-
-
-def _write_json(path: Path, document: Any) -> None:
-    partial = path.with_suffix(path.suffix + ".partial")
-    partial.write_text(json.dumps(document, indent=2) + "\n")
-    os.replace(partial, path)
 
 
 def _budgets(board_name: str, sram_kb: int | None, flash_kb: int | None, latency_ms: float | None) -> SearchBudgets:
@@ -146,9 +141,9 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
                    f"mean MACs {s.mean_fitting_macs:,.0f}, p10/p50/p90 "
                    f"{'/'.join(f'{q:,.0f}' for q in quantiles) or '-'}")
         out.mkdir(parents=True, exist_ok=True)
-        _write_json(out / "settings.json", asdict(settings))
+        write_json(out / "settings.json", asdict(settings))
         chosen = {"width_mult": narrowed.width_mults[0], "resolution": list(narrowed.resolutions[0]), "pairs": rows}
-        _write_json(space_file, chosen)
+        write_json(space_file, chosen)
         report(f"space: chose width multiplier {chosen['width_mult']}, resolution {chosen['resolution']}")
     resolution = tuple(chosen["resolution"])
 
@@ -222,7 +217,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
         document = {"budgets": asdict(budgets), "costed": len(evolution.costs), "measured": len(evaluated),
                     "seconds": seconds, "front": [c.to_json() for c in front],
                     "candidates": [c.to_json() for c in evaluated]}
-        _write_json(front_file, document)
+        write_json(front_file, document)
         report(f"evolution: {len(evolution.costs)} candidates costed, {len(evaluated)} measured in {seconds:.0f} s; "
                f"front of {len(front)}")
     best = front[0]  # the most accurate fitting member
@@ -253,7 +248,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
     summary = {"board": board, "budgets": asdict(budgets), "space": {k: chosen[k] for k in ("width_mult", "resolution")},
                "chosen": best.to_json(), "validation_accuracy_float": float_accuracy,
                "validation_accuracy_int8": int8_accuracy, "front_size": len(front)}
-    _write_json(out / "summary.json", summary)
+    write_json(out / "summary.json", summary)
     return summary
 
 
