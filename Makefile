@@ -27,7 +27,7 @@ $(APT_STAMP):
 
 $(STAMP): pyproject.toml
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install -q -e '.[convert,dev]'
+	$(PYTHON) -m pip install -q -e '.[convert,dev,ray]'
 	@touch $@
 
 # The DS-CNN keyword-spotting model: converted to int8, compiled, built as

@@ -77,8 +77,9 @@ def test_a_rerun_resumes_and_other_settings_are_refused(searched: Path, kws_synt
     (("--sram-kb", "4"), ("smallest", "budget of 4,096 bytes")),
     (("--latency-ms", "0.5"), ("even the smallest", "does not fit", "latency budget of 0.5 ms")),
     (("--task", "vision"), ("unknown task 'vision'",)),
+    (("--ray-address", "127.0.0.1:6379"), ("Ray address was given but the executor is local", "--executor ray")),
 ])
-def test_unreachable_budgets_and_unknown_tasks_are_refused_before_training(
+def test_unreachable_budgets_unknown_tasks_and_misused_options_are_refused_before_training(
         kws_synthetic: Path, tmp_path: Path, args: tuple[str, ...], phrases: tuple[str, ...]) -> None:
     result = tinykit("search", "--board", BOARD, "--data", str(kws_synthetic), "-o", "out", "--quick", *args,
                      cwd=tmp_path)

@@ -13,8 +13,9 @@ from tinykit.boards import get_board
 from tinykit.kws.dataset import LABELS
 from tinykit.latency.model import load_latency
 from tinykit.latency.resources import load_flash
-from tinykit.search.evolution import (CandidateCost, Coster, Evaluated, Evolution, EvolutionSettings,
-                                      ProcessExecutor, SearchBudgets, SerialExecutor, pareto_front)
+from tinykit.search.evolution import (CandidateCost, Coster, Evaluated, Evolution, EvolutionSettings, SearchBudgets,
+                                      pareto_front)
+from tinykit.search.executors import ProcessExecutor, SerialExecutor
 from tinykit.search.run import QUICK_SPACE
 
 BOARD = "qemu_m7"

@@ -318,9 +318,11 @@ def estimate(model: Path, board: str, models: Path | None, require_latency: bool
 @click.option("--flash-kb", type=click.IntRange(min=1), help="Flash budget in KiB (the whole firmware image) [default: the board's flash].")
 @click.option("--quick", is_flag=True, help="A small space, 3 generations of 6, 3 super-network epochs: a couple of minutes, for trying it out and CI.")
 @click.option("--seed", default=0, show_default=True, help="Seed of everything random: the same seed gives the same search.")
-@click.option("-j", "--jobs", default=2, show_default=True, type=click.IntRange(min=1), help="Processes costing candidates.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Where the evolution costs and measures candidates. local: costing in a pool of --jobs processes, accuracy in this process. ray: both as Ray tasks, to spread a large search over a cluster (needs pip install 'tinykit[ray]', and tinykit on every node). The results are the same either way.")
+@click.option("--ray-address", metavar="ADDRESS", help="With --executor ray: the running Ray cluster to use (HOST:PORT of its head, 'auto', or ray://HOST:10001) [default: start a local Ray instance].")
+@click.option("-j", "--jobs", default=2, show_default=True, type=click.IntRange(min=1), help="With --executor local: processes costing candidates.")
 def search(board: str, task: str, data: Path, output: Path, latency_ms: float | None, sram_kb: int | None,
-           flash_kb: int | None, quick: bool, seed: int, jobs: int) -> None:
+           flash_kb: int | None, quick: bool, seed: int, executor: str, ray_address: str | None, jobs: int) -> None:
     """Search a model architecture for a board under SRAM, flash and latency budgets (MCUNet's TinyNAS).
 
     \b
@@ -333,7 +335,8 @@ def search(board: str, task: str, data: Path, output: Path, latency_ms: float | 
        estimate` would (arena and weights exact, flash and SRAM from the
        board's flash model, latency from its latency model); those within
        every budget get their accuracy from the inherited weights (batch
-       norms recalibrated) on the validation split.
+       norms recalibrated) on the validation split. Both go through the
+       executor: locally, or as Ray tasks (--executor ray).
     4. The most accurate member is fine-tuned and converted to int8.
 
     Writes OUTPUT/best.keras, best.tflite (int8), calibration.npz,
@@ -346,7 +349,7 @@ def search(board: str, task: str, data: Path, output: Path, latency_ms: float | 
 
     try:
         summary = run_search(data, output, board, task, sram_kb, flash_kb, latency_ms, quick, seed, jobs,
-                             bar=_bar, report=progress)
+                             bar=_bar, report=progress, executor=executor, ray_address=ray_address)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted; run the same command again to resume from the last finished stage in {output}",
                    err=True)

@@ -9,20 +9,19 @@ fills the rest of the next population with their mutations and crossovers
 that fit. Everything random is drawn from one seeded generator, and the
 costs are deterministic, so a seed gives the same search.
 
-Costing needs no TensorFlow, so it goes through an ``Executor`` (a process
-pool by default). Accuracy is measured in the calling process: it runs the
-super-network's weights, which live there, and shipping them (and
-TensorFlow's start-up) to worker processes would cost more than the few
-seconds a small sub-network's evaluation takes.
+Costing and accuracy each go through an ``Executor`` (``executors.py``),
+one batch of new candidates at a time, so both can be spread over workers;
+``run.py`` decides which (locally: costing in a process pool, accuracy in
+this process; on Ray: both on the cluster). Results come back in the batch's
+order and every measurement is deterministic, so the executors change where
+the work runs, never the search.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import numpy as np
 
@@ -33,48 +32,8 @@ from tinykit.latency.model import LatencyModel
 from tinykit.latency.resources import FlashModel, build_schedule, predict_resources
 from tinykit.profile.protocol import cycles_to_ms
 from tinykit.search.candidate import candidate_graph
+from tinykit.search.executors import Executor, SerialExecutor
 from tinykit.search.space import Architecture, SearchSpace
-
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-# ---------------------------------------------------------------------------
-# Executors
-# ---------------------------------------------------------------------------
-
-
-class Executor(Protocol):
-    """Runs one function over many items and returns the results in the items' order."""
-
-    def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]: ...
-
-
-class SerialExecutor:
-    """In this process, one item after another (tests, and one-core machines)."""
-
-    def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
-        return [function(item) for item in items]
-
-
-class ProcessExecutor:
-    """A local pool of ``workers`` processes. Workers are spawned, not forked: the parent has TensorFlow's
-    threads running, and a forked copy of a multithreaded process can deadlock."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-
-    def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-        return list(self._pool.map(function, items))
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
-
 
 # ---------------------------------------------------------------------------
 # Budgets and costs
@@ -188,13 +147,15 @@ def pareto_front(candidates: Iterable[Evaluated]) -> list[Evaluated]:
 
 
 class Evolution:
-    """The search over ``space`` (narrowed) within ``budgets``; ``accuracy`` measures one fitting member."""
+    """The search over ``space`` (narrowed) within ``budgets``; ``cost`` costs a candidate, on ``executor``;
+    ``accuracy`` measures one fitting member, on ``accuracy_executor`` (by default in this process)."""
 
     def __init__(self, space: SearchSpace, budgets: SearchBudgets, cost: Callable[[Architecture], CandidateCost],
                  accuracy: Callable[[Architecture], float], executor: Executor, settings: EvolutionSettings,
-                 seed: int) -> None:
+                 seed: int, accuracy_executor: Executor | None = None) -> None:
         self.space, self.budgets, self.cost, self.accuracy = space, budgets, cost, accuracy
         self.executor, self.settings = executor, settings
+        self.accuracy_executor = accuracy_executor if accuracy_executor is not None else SerialExecutor()
         self.rng = np.random.default_rng([seed, 11])
         self.costs: dict[Architecture, CandidateCost] = {}
         self.evaluated: dict[Architecture, Evaluated] = {}
@@ -207,9 +168,10 @@ class Evolution:
         return [a for a in unique if not self.budgets.over(self.costs[a])]
 
     def _measure(self, archs: list[Architecture]) -> list[Evaluated]:
-        for arch in archs:
-            if arch not in self.evaluated:
-                self.evaluated[arch] = Evaluated(arch, self.costs[arch], self.accuracy(arch))
+        """``archs`` with their accuracies, measuring those not measured before in one batch."""
+        new = [a for a in dict.fromkeys(archs) if a not in self.evaluated]
+        for arch, accuracy in zip(new, self.accuracy_executor.map(self.accuracy, new)):
+            self.evaluated[arch] = Evaluated(arch, self.costs[arch], accuracy)
         return [self.evaluated[a] for a in archs]
 
     def _fill(self, wanted: int, propose: Callable[[], Architecture], exclude: set[Architecture]) -> list[Architecture]:

@@ -31,8 +31,8 @@ from tinykit.boards import get_board
 from tinykit.errors import TinykitError
 from tinykit.kws.progress import Bar, no_bar
 from tinykit.kws.train import write_json
-from tinykit.search.evolution import (Coster, Evaluated, Evolution, EvolutionSettings, ProcessExecutor,
-                                      SearchBudgets, pareto_front)
+from tinykit.search.evolution import Coster, Evaluated, Evolution, EvolutionSettings, SearchBudgets, pareto_front
+from tinykit.search.executors import Executor, ProcessExecutor, RayExecutor, SerialExecutor
 from tinykit.search.space import SearchSpace, StageSpace, Stem, space_for
 from tinykit.search.space_choice import Budgets, choose_space
 
@@ -45,6 +45,7 @@ QUICK = {"samples": 20, "epochs": 3, "finetune_epochs": 2,
 FULL = {"samples": 100, "epochs": 20, "finetune_epochs": 10, "evolution": EvolutionSettings()}
 RECALIBRATION_BATCHES = 4
 BATCH_SIZE = 32
+EXECUTORS = ("local", "ray")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,24 @@ def _budgets(board_name: str, sram_kb: int | None, flash_kb: int | None, latency
                          flash_kb * 1024 if flash_kb is not None else board.flash_bytes, latency_ms)
 
 
+def _executors(executor: str, ray_address: str | None, workers: int) -> tuple[Executor, Executor, str]:
+    """The executors that cost candidates and measure their accuracy, and a phrase saying where they run.
+
+    Locally, costing (no TensorFlow) goes to a pool of ``workers`` processes and accuracy is measured in this
+    process, which holds the super-network and whose TensorFlow already uses every core: shipping the weights
+    and TensorFlow's start-up to local workers would cost more than a small member's evaluation. On Ray both go
+    to the cluster, where there are cores to spread the expensive part over."""
+    if executor not in EXECUTORS:
+        raise TinykitError(f"unknown executor {executor!r}: use one of {', '.join(EXECUTORS)}.")
+    if executor == "ray":
+        ray = RayExecutor(ray_address)
+        return ray, ray, f"costing and accuracy on Ray ({ray_address or 'a local instance'})"
+    if ray_address is not None:
+        raise TinykitError("a Ray address was given but the executor is local: add --executor ray to use it.")
+    return (ProcessExecutor(workers), SerialExecutor(),
+            f"costing in {workers} local process{'es' if workers > 1 else ''}, accuracy in this process")
+
+
 def _crop(features: np.ndarray, resolution: tuple[int, int]) -> np.ndarray:
     """Features at a smaller resolution: the first frames (a shorter window) and the first MFCC coefficients,
     which the device's front end gives by computing fewer."""
@@ -95,8 +114,11 @@ def _refuse_unreachable(space: SearchSpace, coster: Coster, budgets: SearchBudge
 
 def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: int | None = None,
            flash_kb: int | None = None, latency_ms: float | None = None, quick: bool = False, seed: int = 0,
-           workers: int = 2, bar: Bar = no_bar, report: Callable[[str], None] = lambda message: None) -> dict:
-    """Run (or resume) the search into ``out``; returns the summary."""
+           workers: int = 2, bar: Bar = no_bar, report: Callable[[str], None] = lambda message: None,
+           executor: str = "local", ray_address: str | None = None) -> dict:
+    """Run (or resume) the search into ``out``; returns the summary. ``executor`` ("local" or "ray", at
+    ``ray_address``) is where the evolution costs and measures candidates; it does not change the results,
+    so a run may be resumed with another."""
     from tinykit.kws.dataset import LABELS, load_speech_commands
     from tinykit.kws.train import check_settings, data_fingerprint
     from tinykit.latency.model import load_latency
@@ -107,6 +129,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
         space = QUICK_SPACE
     plan = QUICK if quick else FULL
     budgets = _budgets(board, sram_kb, flash_kb, latency_ms)
+    cost_executor, accuracy_executor, where = _executors(executor, ray_address, workers)  # refuses bad choices early
     data_root, out = Path(data_root).expanduser(), Path(out)
     if not data_root.is_dir():
         load_speech_commands(data_root)  # raises the missing-folder message
@@ -168,10 +191,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
     supernet = Supernet(narrowed, len(LABELS), seed=seed)
     weights_file = out / "supernet.npz"
     if weights_file.exists():
-        saved = np.load(weights_file)
-        for layer, variables in supernet.weights.items():
-            for name, variable in variables.items():
-                variable.assign(saved[f"{layer}/{name}"])
+        supernet.load_state(np.load(weights_file))
         report(f"super-network: trained weights from {weights_file}")
     else:
         epochs = plan["epochs"]
@@ -183,8 +203,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
                 report(f"super-network epoch {r.epoch + 1}/{epochs}: loss largest {r.largest_loss:.3f}, smallest "
                        f"{r.smallest_loss:.3f}, random {r.random_loss:.3f}")
             supernet.train(train_x, train_y, epochs, BATCH_SIZE, report=epoch_done)
-        np.savez(out / "supernet.partial.npz", **{f"{layer}/{name}": np.asarray(v) for layer, variables
-                                                  in supernet.weights.items() for name, v in variables.items()})
+        np.savez(out / "supernet.partial.npz", **supernet.state())
         os.replace(out / "supernet.partial.npz", weights_file)
         report(f"super-network trained in {time.perf_counter() - started:.0f} s")
 
@@ -192,26 +211,26 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
     recalibration = [train_x[i:i + BATCH_SIZE] for i in range(0, min(len(train_x), RECALIBRATION_BATCHES * BATCH_SIZE),
                                                               BATCH_SIZE)]
 
-    def accuracy(arch: Any) -> float:
-        model = supernet.extract(arch)
-        recalibrate_batch_norm(model, recalibration)
-        return float(np.mean(np.argmax(model.predict(val_x, batch_size=256, verbose=0), axis=1) == val_y))
-
     front_file = out / "front.json"
     if front_file.exists():
         document = json.loads(front_file.read_text())
         front = [Evaluated.from_json(c) for c in document["front"]]
         report(f"evolution: front of {len(front)} from {front_file}")
     else:
-        executor = ProcessExecutor(workers)
+        from tinykit.search.accuracy import SubnetAccuracy
+
+        accuracy = SubnetAccuracy.of(supernet, val_x, val_y, recalibration)
+        report(f"evolution: {where}")
         started = time.perf_counter()
-        evolution = Evolution(narrowed, budgets, coster, accuracy, executor, plan["evolution"], seed)
+        evolution = Evolution(narrowed, budgets, coster, accuracy, cost_executor, plan["evolution"], seed,
+                              accuracy_executor)
         try:
             evaluated = evolution.run(lambda g: report(
                 f"generation {g.index + 1}/{plan['evolution'].generations}: {g.evaluated} candidates measured, best "
                 f"{100 * g.best.accuracy:.1f}% at {g.best.cost.latency_ms:.2f} ms, {g.best.cost.sram_bytes:,} B SRAM"))
         finally:
-            executor.close()
+            cost_executor.close()
+            accuracy_executor.close()
         seconds = time.perf_counter() - started
         front = pareto_front(evaluated)
         document = {"budgets": asdict(budgets), "costed": len(evolution.costs), "measured": len(evaluated),

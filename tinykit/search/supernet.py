@@ -26,7 +26,7 @@ chooses those first, by search-space optimisation): pass a narrowed space.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,6 +116,19 @@ class Supernet:
                 self.weights[layer.name] = {w.name: keras.Variable(w.numpy(), trainable=w.trainable, name=w.name)
                                             for w in layer.weights}
         self.trainable = [v for layer in self.weights.values() for v in layer.values() if v.trainable]
+
+    # -- the weights as plain arrays (OUT/supernet.npz, and what executors ship) -----
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Every shared weight (running statistics too) as an array, keyed ``layer/name``."""
+        return {f"{layer}/{name}": np.asarray(v) for layer, variables in self.weights.items()
+                for name, v in variables.items()}
+
+    def load_state(self, values: Mapping[str, np.ndarray]) -> None:
+        """Set every shared weight from ``values``, as ``state`` gives them (e.g. ``np.load`` of a saved state)."""
+        for layer, variables in self.weights.items():
+            for name, variable in variables.items():
+                variable.assign(values[f"{layer}/{name}"])
 
     # -- one sub-network's slices of the shared weights ---------------------------
 
