@@ -34,7 +34,7 @@ from tinykit.kws.train import write_json
 from tinykit.search.evolution import (Coster, Evaluated, Evolution, EvolutionSettings, ProcessExecutor,
                                       SearchBudgets, pareto_front)
 from tinykit.search.space import SearchSpace, StageSpace, Stem, space_for
-from tinykit.search.space_choice import Budgets, choose_space
+from tinykit.search.space_choice import Budgets, LatencyBound, choose_space
 
 # Quick mode: a small DS-CNN space (tens of members, all under a few hundred thousand MACs) and a short
 # schedule, so that the whole search runs in a couple of minutes on two cores (CI checks its invariants).
@@ -126,14 +126,16 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
         narrowed = space.narrowed(chosen["width_mult"], tuple(chosen["resolution"]))
         report(f"space: width multiplier {chosen['width_mult']}, resolution {chosen['resolution']} (from {space_file})")
     else:
-        # The planner's arena and the weights are lower bounds of SRAM and flash, so a pair none of whose members
-        # fits these never fits the real budgets; the space's smallest member is then costed in full.
-        narrowed, stats = choose_space(space, len(LABELS), board_.features,
-                                       Budgets(budgets.sram_bytes, budgets.flash_bytes), plan["samples"], seed)
+        # The planner's arena, the weights and the fastest kernels' latency are lower bounds of SRAM, flash and
+        # the build's latency, so a pair none of whose members fits these never fits the real budgets; the
+        # space's smallest member is then costed in full.
+        bounds = Budgets(budgets.sram_bytes, budgets.flash_bytes, budgets.latency_ms)
+        narrowed, stats = choose_space(space, len(LABELS), board_.features, bounds, plan["samples"], seed,
+                                       LatencyBound(latency_model, board_.clock_hz))
         _refuse_unreachable(space, coster, budgets)
         rows = []
         for s in stats:
-            quantiles = s.macs_quantiles(Budgets(budgets.sram_bytes, budgets.flash_bytes))
+            quantiles = s.macs_quantiles(bounds)
             rows.append({"width_mult": s.width_mult, "resolution": list(s.resolution), "sampled": len(s.costs),
                          "fitting": s.fitting, "mean_fitting_macs": s.mean_fitting_macs,
                          "fitting_macs_p10_p50_p90": list(quantiles)})
