@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tinykit.profile.report.markup import table, text
+from tinykit.profile.report.markup import fact_list, table, text
 from tinykit.profile.report.numbers import NOT_AVAILABLE, count, millis, percent
 from tinykit.profile.report.page import html_page, write_page
 from tinykit.profile.report.scatter import Axis, Point, scatter_svg
@@ -36,6 +36,7 @@ def write_search_report(search: Path, out_dir: Path) -> Path:
 
 
 def render_search_page(outcome: SearchOutcome) -> str:
+    """The whole HTML page for ``outcome`` (as ``load_outcome`` returns it)."""
     target = outcome.board or outcome.source.parent.name
     chosen = outcome.chosen.arch if outcome.chosen else None
     front = {m.arch for m in outcome.front}
@@ -45,7 +46,7 @@ def render_search_page(outcome: SearchOutcome) -> str:
         f"<p>{text(_PLOTS_NOTE)}</p>",
         "<h3>Accuracy against predicted latency</h3>",
         f'<div class="chart">{_plot(outcome, front, chosen, "latency")}</div>',
-        "<h3>Accuracy against SRAM</h3>",
+        "<h3>Accuracy against predicted SRAM</h3>",
         f'<div class="chart">{_plot(outcome, front, chosen, "sram")}</div>',
         "<h3>The Pareto front</h3>",
         _front_table(outcome, chosen),
@@ -81,8 +82,7 @@ def _facts(outcome: SearchOutcome) -> str:
          "not chosen yet (no summary.json: the search stopped before fine-tuning)"),
         ("source", str(outcome.source)),
     ]
-    items = "".join(f"<dt>{text(name)}</dt><dd>{text(value)}</dd>" for name, value in facts)
-    return f'<dl class="facts">{items}</dl>'
+    return fact_list(facts)
 
 
 def _chosen_sentence(outcome: SearchOutcome) -> str:

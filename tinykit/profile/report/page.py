@@ -16,7 +16,7 @@ from tinykit.planner.picture import render_svg
 from tinykit.profile.document import clock_meaning, mac_limit_sentence
 from tinykit.profile.report.bars import layer_bars_svg
 from tinykit.profile.report.compare import comparison_table, profile_title
-from tinykit.profile.report.markup import table, text
+from tinykit.profile.report.markup import fact_list, table, text
 from tinykit.profile.report.numbers import count, millis, overall_macs_per_cycle, percent, ratio, share_of, yes_no
 
 Profile = dict[str, Any]
@@ -109,8 +109,7 @@ def _facts(profile: Profile) -> str:
         ("build", profile["build_hash"]),
         ("tinykit", profile["tinykit_version"]),
     ]
-    items = "".join(f"<dt>{text(name)}</dt><dd>{text(value)}</dd>" for name, value in facts)
-    return f'<dl class="facts">{items}</dl>'
+    return fact_list(facts)
 
 
 def _latency(profile: Profile) -> str:
