@@ -213,7 +213,9 @@ def test_a_budget_far_beyond_every_candidate_is_named_not_drawn(evaluated: list[
     sram = plot(root, "sram")
     assert not [e for e in sram.iter(f"{SVG}line") if e.get("class") == "limit"]
     [note] = [e for e in sram.iter(f"{SVG}text") if e.get("class") == "limit off-chart"]
-    assert "".join(note.itertext()) == "budget 4,194,304 B \u2192 off the chart"
+    largest = max(m.cost.sram_bytes for m in evaluated)
+    assert "".join(note.itertext()) == (f"budget 4,194,304 B, {4 * 1024 * 1024 / largest:.1f}x the largest value "
+                                        "\u2192 off the chart")
     latency = plot(root, "latency")
     assert not [e for e in latency.iter(f"{SVG}text") if "limit" in (e.get("class") or "")]
     xs = [centre(d)[0] for d in dots(sram)]

@@ -5,8 +5,9 @@ line; each dot's hover tooltip is given by the caller.
 Both axes span their points rounded out to whole tick steps (1, 2 or 5 times
 a power of ten). A limit within twice the largest x is brought into the
 range so that its line shows; one further out would squeeze every dot
-against the left edge, so it is written at the right edge instead ("limit
-... off the chart") and no line is drawn.
+against the left edge, so it is written at the right edge instead, with
+how many times the largest x it is ("... 3.1x the largest value -> off the
+chart"), and no line is drawn.
 """
 
 from __future__ import annotations
@@ -90,8 +91,9 @@ def scatter_svg(points: Sequence[Point], x: Axis, y: Axis, title: str, legend: t
                          f'<text class="limit" x="{at - 4:.2f}" y="{_TOP + 12}" text-anchor="end">'
                          f"{text(x.limit_label)}</text>")
         else:
+            times = f", {x.limit / reach:.1f}x the largest value" if reach > 0 else ""
             parts.append(f'<text class="limit off-chart" x="{_LEFT + plot_w - 4}" y="{_TOP + 12}" text-anchor="end">'
-                         f"{text(x.limit_label)} &#8594; off the chart</text>")
+                         f"{text(x.limit_label + times)} &#8594; off the chart</text>")
     joined = sorted((p for p in points if p.highlighted), key=lambda p: (p.x, p.y))
     if len(joined) > 1:
         path = " ".join(f"{px(p.x):.2f},{py(p.y):.2f}" for p in joined)
