@@ -1,16 +1,19 @@
 """`tinykit search --quick` end to end on the small synthetic keyword-spotting set, with the issue's
 invariants: every model on the front fits the budgets, and the chosen model built for qemu_m7 has exactly
-the predicted arena and weights, and flash within the flash model's bound. Also: a rerun resumes without
+the predicted arena and weights, and flash within the flash model's bound; the search ends with its report page
+(a dot per measured candidate, the chosen model marked). Also: a rerun resumes without
 retraining, other settings are refused naming the difference, and bad input is refused before training."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from test_cli import assert_refused, tinykit
 from test_latency import FLASH_BOUND_BYTES, SRAM_BOUND_BYTES
+from test_search_report import dots, plot
 
 BOARD = "qemu_m7"
 # The issue's tight hand-given budgets, and a latency budget the quick space's larger members break.
@@ -43,6 +46,19 @@ def test_every_model_on_the_front_fits_the_budgets(searched: Path) -> None:
 
     for a in front:
         assert not any(all(x <= y for x, y in zip(key(b), key(a))) and key(b) != key(a) for b in front)
+
+
+def test_the_search_ends_with_its_report_page(searched: Path) -> None:
+    out = searched / "out"
+    candidates = json.loads((out / "front.json").read_text())["candidates"]
+    chosen = json.loads((out / "summary.json").read_text())["chosen"]
+    root = ElementTree.parse(out / "report" / "index.html").getroot()
+    for against in ("latency", "sram"):
+        points = dots(plot(root, against))
+        assert sorted(d.get("data-key") for d in points) == sorted(
+            json.dumps(c["architecture"], sort_keys=True) for c in candidates)
+        [marked] = [d for d in points if "marked" in d.get("class").split()]
+        assert marked.get("data-key") == json.dumps(chosen["architecture"], sort_keys=True)
 
 
 @pytest.mark.slow

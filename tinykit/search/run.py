@@ -13,6 +13,7 @@ a run with other settings is refused::
     OUT/calibration.npz    training features the int8 conversion calibrated on
     OUT/best.tflite        the int8 model
     OUT/summary.json       the chosen model's predicted cost and its float and int8 accuracy
+    OUT/report/index.html  the front plotted (tinykit.search.report, as `tinykit report OUT` draws it)
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tinykit.kws.progress import Bar, no_bar
 from tinykit.kws.train import write_json
 from tinykit.search.evolution import (Coster, Evaluated, Evolution, EvolutionSettings, ProcessExecutor,
                                       SearchBudgets, pareto_front)
+from tinykit.search.report import write_search_report
 from tinykit.search.space import SearchSpace, StageSpace, Stem, space_for
 from tinykit.search.space_choice import Budgets, LatencyBound, choose_space
 
@@ -251,6 +253,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
                "chosen": best.to_json(), "validation_accuracy_float": float_accuracy,
                "validation_accuracy_int8": int8_accuracy, "front_size": len(front)}
     write_json(out / "summary.json", summary)
+    report(f"report: {write_search_report(out, out / 'report')}")
     return summary
 
 
