@@ -117,10 +117,12 @@ def build_front(front: Sequence[Evaluated], out: Path, board: str, write_tflite:
                     raise TinykitError(f"{done} holds another architecture than front member {name} of this run: the "
                                        f"folder mixes runs. Delete {folder} and rerun to build the front again.")
                 built.append(BuiltMember(index, member, saved["built"], saved["build_seconds"]))
+                how = f"built before, {done}"
             else:
                 started = time.perf_counter()
                 tflite = folder / f"{name}.tflite"
-                if not tflite.exists():
+                converted = not tflite.exists()
+                if converted:
                     write_tflite(member.arch, tflite)
                 try:
                     sizes = build_size_report(tflite, folder / name, board)
@@ -129,11 +131,12 @@ def build_front(front: Sequence[Evaluated], out: Path, board: str, write_tflite:
                 one = BuiltMember(index, member, sizes, time.perf_counter() - started)
                 write_json(done, {"architecture": member.arch.to_dict(), "built": sizes, "build_seconds": one.seconds})
                 built.append(one)
+                how = f"{'converted and ' if converted else ''}built in {one.seconds:.1f} s"
             one = built[-1]
             report(f"front {one.name}: built flash {one.built['flash_bytes']:,} B (predicted "
                    f"{member.cost.flash_bytes:,}), SRAM {one.built['ram_bytes']:,} B (predicted "
                    f"{member.cost.sram_bytes:,}), arena {one.built['arena_bytes']:,} B, weights "
-                   f"{one.built['weights_bytes']:,} B, built in {one.seconds:.1f} s")
+                   f"{one.built['weights_bytes']:,} B ({how})")
             advance(1)
     return built
 
@@ -166,15 +169,16 @@ def build_stage(document: dict[str, Any], front_file: Path, board: str, budgets:
     as it is (the stage finished before)."""
     if "built" in document:
         return document
+    document = json.loads(json.dumps(document))  # as a resumed run reads it (lists, not tuples)
     front = [Evaluated.from_json(c) for c in document["front"]]
     built = build_front(front, front_file.parent, board, write_tflite, bar, report)
     kept, dropped = fitting(built, budgets, report)
     if not kept:
         raise TinykitError(f"no model of the front fits the budgets when built for {board} (see the messages above "
                            f"and {front_file.parent / FRONT_FOLDER}/*.json): loosen the budget they break.")
-    document = {**document, "front": [b.to_json() for b in kept], "dropped": dropped, "built": summary(built)}
+    document = json.loads(json.dumps({**document, "front": [b.to_json() for b in kept], "dropped": dropped,
+                                      "built": summary(built)}))
     write_json(front_file, document)
-    document = json.loads(front_file.read_text())  # as a resumed run reads it (lists, not tuples)
     errors = document["built"]["error_range"]
     report(f"front: {len(kept)} of {len(built)} models fit when built; predicted minus built: "
            + ", ".join(f"{name.removesuffix('_bytes')} {low:+,} to {high:+,} B" for name, (low, high) in errors.items()))
