@@ -181,7 +181,7 @@ def test_built_sizes_are_shown_beside_the_predicted_ones(evaluated: list[Evaluat
     folder = tmp_path / "search"
     front = write_search(folder, evaluated)
     document = json.loads((folder / "front.json").read_text())
-    built = {"arena_bytes": 4_176, "flash_bytes": 27_068, "sram_bytes": 21_056, "weights_bytes": 6_544}
+    built = {"arena_bytes": 4_176, "flash_bytes": 27_068, "ram_bytes": 21_056, "weights_bytes": 6_544}
     document["front"][0]["built"] = built  # as the real-build step records it; the other members stay predicted
     write_json(folder / "front.json", document)
     root = page(folder, tmp_path / "report")

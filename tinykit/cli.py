@@ -334,13 +334,18 @@ def search(board: str, task: str, data: Path, output: Path, latency_ms: float | 
        board's flash model, latency from its latency model); those within
        every budget get their accuracy from the inherited weights (batch
        norms recalibrated) on the validation split.
-    4. The most accurate member is fine-tuned and converted to int8.
+    4. Every model on the Pareto front is converted to int8 and built for
+       the board as `tinykit build` builds it (OUTPUT/front/NN.tflite and
+       NN/); the budgets are checked on the built flash and SRAM, and a
+       member that breaks one is dropped from the front, named.
+    5. The most accurate member that fits is fine-tuned and converted to int8.
 
     Writes OUTPUT/best.keras, best.tflite (int8), calibration.npz,
     front.json (accuracy, latency, SRAM and flash of every measured
-    candidate and the Pareto front), space.json, summary.json and
-    report/index.html (the front plotted, as `tinykit report OUTPUT`). Deploy
-    with `tinykit build OUTPUT/best.tflite --board BOARD`.
+    candidate; the Pareto front with each member's built size report and
+    the prediction's error), front/, space.json, summary.json and
+    report/index.html (the front plotted, as `tinykit report OUTPUT`).
+    Deploy with `tinykit build OUTPUT/best.tflite --board BOARD`.
     """
     from tinykit.search.run import render_summary
     from tinykit.search.run import search as run_search
@@ -353,7 +358,8 @@ def search(board: str, task: str, data: Path, output: Path, latency_ms: float | 
                    err=True)
         sys.exit(130)
     click.echo(render_summary(summary))
-    click.echo(f"\nwrote {output}/ (best.keras, best.tflite, calibration.npz, front.json, summary.json, report/index.html)")
+    click.echo(f"\nwrote {output}/ (best.keras, best.tflite, calibration.npz, front.json, front/, summary.json, "
+               "report/index.html)")
 
 
 @main.command()

@@ -31,11 +31,12 @@ _WHAT_REPORT_TAKES = ("`tinykit report` takes a search output folder (`tinykit s
 
 @dataclass(frozen=True)
 class BuiltSizes:
-    """A front member's sizes from a real `tinykit build` for the board, beside the predicted ones."""
+    """A front member's sizes from a real `tinykit build` for the board, beside the predicted ones (the fields
+    are those of the build's size report, which ``tinykit.search.front_build`` records; SRAM is its RAM)."""
 
     arena_bytes: int
     flash_bytes: int
-    sram_bytes: int
+    ram_bytes: int
     weights_bytes: int
 
 

@@ -103,7 +103,7 @@ def _tooltip(member: Evaluated, built: BuiltSizes | None, on_front: bool, is_cho
         return f"{name} {count(predicted)} B" + (f" (built {count(real)} B)" if real is not None else "")
 
     return (f"{role}{describe(member.arch)}. Accuracy {percent(member.accuracy)}, latency {millis(cost.latency_ms)} ms, "
-            f"{sized('SRAM', cost.sram_bytes, built.sram_bytes if built else None)}, "
+            f"{sized('SRAM', cost.sram_bytes, built.ram_bytes if built else None)}, "
             f"{sized('flash', cost.flash_bytes, built.flash_bytes if built else None)}, "
             f"{sized('arena', cost.arena_bytes, built.arena_bytes if built else None)}, {count(cost.macs)} MACs")
 
@@ -131,8 +131,10 @@ def _short(tick: float) -> str:
 
 def _front_table(outcome: SearchOutcome, chosen: Architecture | None) -> str:
     with_built = any(m.arch in outcome.built for m in outcome.front)
-    sizes = ("SRAM", "flash", "arena", "weights")
-    size_headers = [h for name in sizes for h in ((f"{name} B predicted", f"{name} B built") if with_built
+    # (column name, predicted cost field, built size report field): the build reports SRAM as its RAM.
+    sizes = (("SRAM", "sram_bytes", "ram_bytes"), ("flash", "flash_bytes", "flash_bytes"),
+             ("arena", "arena_bytes", "arena_bytes"), ("weights", "weights_bytes", "weights_bytes"))
+    size_headers = [h for name, _, _ in sizes for h in ((f"{name} B predicted", f"{name} B built") if with_built
                                                    else (f"{name} B",))]
     stages = max((len(m.arch.stages) for m in outcome.front), default=0)
     header = ["", "accuracy", "latency ms", *size_headers, "MACs", "width multiplier", "resolution",
@@ -141,11 +143,10 @@ def _front_table(outcome: SearchOutcome, chosen: Architecture | None) -> str:
     for rank, member in enumerate(outcome.front, start=1):
         cost, built = member.cost, outcome.built.get(member.arch)
         size_cells: list[str] = []
-        for name in sizes:
-            field = f"{name.lower()}_bytes"
-            size_cells.append(count(getattr(cost, field)))
+        for _, predicted, real in sizes:
+            size_cells.append(count(getattr(cost, predicted)))
             if with_built:
-                size_cells.append(count(getattr(built, field)) if built else NOT_AVAILABLE)
+                size_cells.append(count(getattr(built, real)) if built else NOT_AVAILABLE)
         arch = member.arch
         rows.append([
             f"{rank} (chosen)" if arch == chosen else str(rank), percent(member.accuracy), millis(cost.latency_ms),
