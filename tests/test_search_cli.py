@@ -1,13 +1,19 @@
 """`tinykit search --quick` end to end on the small synthetic keyword-spotting set, with the issue's
 invariants: every model on the front fits the budgets, and the chosen model built for qemu_m7 has exactly
 the predicted arena and weights, and flash within the flash model's bound. Also: a rerun resumes without
-retraining, other settings are refused naming the difference, and bad input is refused before training."""
+retraining, a run interrupted (Ctrl-C) in the super-network's training and again in the evolution resumes to
+exactly the uninterrupted run's results, other settings are refused naming the difference, a damaged checkpoint
+is refused naming it, and bad input is refused before training."""
 
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_cli import assert_refused, tinykit
 from test_latency import FLASH_BOUND_BYTES, SRAM_BOUND_BYTES
@@ -71,6 +77,62 @@ def test_a_rerun_resumes_and_other_settings_are_refused(searched: Path, kws_synt
     other = tinykit("search", "--board", BOARD, "--data", str(kws_synthetic), "-o", "out", "--quick", "--seed", "1",
                     *BUDGETS, cwd=searched)
     assert_refused(other, "other settings", "seed was 0, now 1")
+
+
+def _interrupt_at(line: str, args: tuple[str, ...], cwd: Path) -> str:
+    """Run tinykit until its stderr shows ``line``, then press Ctrl-C (SIGINT); its whole stderr."""
+    process = subprocess.Popen([sys.executable, "-m", "tinykit", *args], cwd=cwd, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    seen = []
+    for text in process.stderr:
+        seen.append(text)
+        if line in text:
+            process.send_signal(signal.SIGINT)
+            break
+    _, rest = process.communicate(timeout=600)
+    stderr = "".join(seen) + rest
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "run the same command again to resume" in stderr
+    return stderr
+
+
+def _arrays(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path) as saved:
+        return {name: saved[name] for name in saved.files if name != "state"}
+
+
+def test_an_interrupted_search_resumes_to_the_uninterrupted_results(searched: Path, kws_synthetic: Path,
+                                                                     tmp_path: Path) -> None:
+    args = ("search", "--board", BOARD, "--data", str(kws_synthetic), "-o", "out", "--quick", *BUDGETS)
+    _interrupt_at("super-network epoch 1/3", args, tmp_path)
+    second = _interrupt_at("generation 1/3", args, tmp_path)
+    assert "super-network: resuming after epoch 1/3 from out/supernet.npz" in second
+    assert "super-network epoch 1/3" not in second and "super-network epoch 2/3" in second
+    last = tinykit(*args, cwd=tmp_path)
+    assert last.returncode == 0, last.stderr
+    assert "evolution: resuming after generation 1/3 from out/evolution.json" in last.stderr
+    assert "generation 1/3" not in last.stderr.replace("after generation 1/3", "")
+    assert "generation 3/3" in last.stderr
+
+    straight, resumed = searched / "out", tmp_path / "out"
+    expected, got = _arrays(straight / "supernet.npz"), _arrays(resumed / "supernet.npz")
+    assert expected.keys() == got.keys() and all(np.array_equal(expected[k], got[k]) for k in expected)
+    front = {k: v for k, v in json.loads((straight / "front.json").read_text()).items() if k != "seconds"}
+    assert {k: v for k, v in json.loads((resumed / "front.json").read_text()).items() if k != "seconds"} == front
+    assert json.loads((resumed / "summary.json").read_text()) == json.loads((straight / "summary.json").read_text())
+
+
+def test_a_damaged_checkpoint_is_refused_naming_it(searched: Path, kws_synthetic: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("settings.json", "space.json"):
+        (out / name).write_bytes((searched / "out" / name).read_bytes())
+    whole = (searched / "out" / "supernet.npz").read_bytes()
+    (out / "supernet.npz").write_bytes(whole[:len(whole) // 3])  # as a full disk would leave it
+    result = tinykit("search", "--board", BOARD, "--data", str(kws_synthetic), "-o", "out", "--quick", *BUDGETS,
+                     cwd=tmp_path)
+    assert_refused(result, "out/supernet.npz is damaged", "delete it and rerun the same command")
 
 
 @pytest.mark.parametrize(("args", "phrases"), [

@@ -2,8 +2,11 @@
 keyword-spotting set: sandwich-rule training lowers the largest member's
 loss, every extracted sub-network computes exactly what the super-network
 computes at that configuration, batch-norm recalibration sets the running
-statistics to the sub-network's own, and extracted sub-networks convert to
-int8 and read back as the candidate graph of their architecture."""
+statistics to the sub-network's own, extracted sub-networks convert to
+int8 and read back as the candidate graph of their architecture, training
+interrupted after an epoch resumes from its checkpoint to exactly (bit for
+bit) the uninterrupted weights, and a damaged or foreign checkpoint is
+refused clearly."""
 
 from __future__ import annotations
 
