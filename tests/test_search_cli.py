@@ -8,6 +8,7 @@ is refused naming it, and bad input is refused before training."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -80,15 +81,16 @@ def test_a_rerun_resumes_and_other_settings_are_refused(searched: Path, kws_synt
 
 
 def _interrupt_at(line: str, args: tuple[str, ...], cwd: Path) -> str:
-    """Run tinykit until its stderr shows ``line``, then press Ctrl-C (SIGINT); its whole stderr."""
+    """Run tinykit until its stderr shows ``line``, then press Ctrl-C; its whole stderr. As a terminal does,
+    SIGINT goes to tinykit's whole process group, its costing workers included."""
     process = subprocess.Popen([sys.executable, "-m", "tinykit", *args], cwd=cwd, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
     assert process.stderr is not None
     seen = []
     for text in process.stderr:
         seen.append(text)
         if line in text:
-            process.send_signal(signal.SIGINT)
+            os.killpg(process.pid, signal.SIGINT)
             break
     _, rest = process.communicate(timeout=600)
     stderr = "".join(seen) + rest
