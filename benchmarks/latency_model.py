@@ -90,7 +90,7 @@ def measure_speed(name: str, tflite: Path, board_name: str) -> dict:
         "model": name,
         "estimates_per_second": _rate(lambda: estimate_graph(graph, board)),
         "estimates_per_second_schedule_given": _rate(
-            lambda: predict_latency(graph, predict_resources(graph, board, flash, schedule), latency)),
+            lambda: predict_latency(graph, predict_resources(graph, board, flash, schedule).schedule, latency)),
     }
 
 

@@ -70,7 +70,7 @@ def test_the_latency_model_predicts_a_network_it_was_not_fitted_on(built: dict[s
     compiled = built["kws_ds_cnn"]
     profile = profile_build(compiled.folder, runs=1, warmups=0)
     board = get_board(BOARD)
-    predicted = predict_latency(compiled.graph, predict_resources(compiled.graph, board, load_flash(board)),
+    predicted = predict_latency(compiled.graph, predict_resources(compiled.graph, board, load_flash(board)).schedule,
                                 load_latency(BOARD))
     assert predicted.uncalibrated_kernels == ()
     error = abs(predicted.cycles - profile["latency_cycles"]) / profile["latency_cycles"]

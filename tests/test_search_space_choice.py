@@ -12,14 +12,19 @@ import pytest
 
 from tinykit.boards import get_board
 from tinykit.errors import TinykitError
+from tinykit.latency.model import load_latency
+from tinykit.latency.resources import load_flash
 from tinykit.planner.kernel_choice import memory_aware_kernels
 from tinykit.planner.plan import plan_graph
 from tinykit.search.candidate import candidate_graph
+from tinykit.search.evolution import Coster
 from tinykit.search.space import KWS_DSCNN_SPACE
-from tinykit.search.space_choice import Budgets, candidate_cost, choose_space
+from tinykit.search.space_choice import Budgets, LatencyBound, candidate_cost, choose_space
 
 CLASSES = 12
-FEATURES = get_board("qemu_m7").features
+BOARD = get_board("qemu_m7")
+FEATURES = BOARD.features
+LATENCY = LatencyBound(load_latency(BOARD.name), BOARD.clock_hz)
 # Two pairs only, so each test costs a second: half and full width at MLPerf's resolution.
 SPACE = dataclasses.replace(KWS_DSCNN_SPACE, width_mults=(0.5, 1.0), resolutions=((49, 10),))
 
@@ -67,3 +72,33 @@ def test_budgets_no_member_meets_name_the_binding_budget_and_the_distance():
                                            f"{smallest.arena_bytes - 1000:,} bytes") as error:
         choose_space(SPACE, CLASSES, FEATURES, budgets, samples=3)
     assert "weights" not in str(error.value)
+
+
+def test_a_latency_budget_only_half_width_members_meet_chooses_half_width():
+    full = SPACE.narrowed(1.0, (49, 10))
+    budget = candidate_cost(full.smallest(), CLASSES, FEATURES, LATENCY).latency_ms - 0.01
+    chosen, stats = choose_space(SPACE, CLASSES, FEATURES, Budgets(latency_ms=budget), samples=10, seed=0,
+                                 latency=LATENCY)
+    assert chosen.width_mults == (0.5,)
+    half, whole = stats
+    assert whole.fitting == 0 and half.fitting == sum(c.latency_ms <= budget for c in half.costs) > 0
+    # Without a latency model the same budget cannot be costed, and every member fits.
+    assert choose_space(SPACE, CLASSES, FEATURES, Budgets(latency_ms=budget), samples=10, seed=0)[0] == \
+        SPACE.narrowed(1.0, (49, 10))
+
+
+def test_the_space_choice_latency_is_a_lower_bound_of_the_builds_predicted_latency():
+    # The build swaps the fastest kernels only for slower ones that save arena, so a member over the latency
+    # budget in the space choice is over it in the search's full costing too: no pair that could fit is dropped.
+    coster = Coster(BOARD, load_flash(BOARD), LATENCY.model, CLASSES)
+    rng = np.random.default_rng(5)
+    for _ in range(4):
+        arch = KWS_DSCNN_SPACE.sample(rng)
+        assert candidate_cost(arch, CLASSES, FEATURES, LATENCY).latency_ms <= coster(arch).latency_ms
+
+
+def test_a_latency_budget_no_member_meets_names_latency_and_the_distance():
+    smallest = candidate_cost(SPACE.smallest(), CLASSES, FEATURES, LATENCY)
+    with pytest.raises(TinykitError, match=f"latency exceeds the latency budget of 1.0 ms by "
+                                           f"{smallest.latency_ms - 1:,.2f} ms"):
+        choose_space(SPACE, CLASSES, FEATURES, Budgets(latency_ms=1.0), samples=3, latency=LATENCY)

@@ -59,7 +59,7 @@ def main() -> None:
       tinykit verify model.tflite --samples 200                  compare with TF Lite Micro
       tinykit build model.tflite --board qemu_m7 -o build/kws-m7  firmware for a board
       tinykit profile build/kws-m7 --json > profile.json         latency, layers, memory
-      tinykit report profile.json -o report/                     HTML page with plots
+      tinykit report profile.json -o report/                     HTML page with plots (or: report search/)
       tinykit estimate model.tflite --board all                  latency, flash, SRAM before building
       tinykit calibrate --board qemu_m7                          fit a board's latency model
       tinykit kws train --data data/kws -o out/kws               train a keyword spotter
@@ -334,14 +334,20 @@ def search(board: str, task: str, data: Path, output: Path, latency_ms: float | 
        board's flash model, latency from its latency model); those within
        every budget get their accuracy from the inherited weights (batch
        norms recalibrated) on the validation split.
-    4. The most accurate member is fine-tuned and converted to int8.
+    4. Every model on the Pareto front is converted to int8 and built for
+       the board as `tinykit build` builds it (OUTPUT/front/NN.tflite and
+       NN/); the budgets are checked on the built flash and SRAM, and a
+       member that breaks one is dropped from the front, named.
+    5. The most accurate member that fits is fine-tuned and converted to int8.
 
     Writes OUTPUT/best.keras, best.tflite (int8), calibration.npz,
     front.json (accuracy, latency, SRAM and flash of every measured
-    candidate and the Pareto front), space.json, summary.json, and the
-    checkpoints supernet.npz and evolution.json (written after each epoch
-    and generation, so an interrupted search resumes from them). Deploy with
-    `tinykit build OUTPUT/best.tflite --board BOARD`.
+    candidate; the Pareto front with each member's built size report and
+    the prediction's error), front/, space.json, summary.json and
+    report/index.html (the front plotted, as `tinykit report OUTPUT`), and
+    the checkpoints supernet.npz and evolution.json (written after each
+    epoch and generation, so an interrupted search resumes from them).
+    Deploy with `tinykit build OUTPUT/best.tflite --board BOARD`.
     """
     from tinykit.search.run import render_summary
     from tinykit.search.run import search as run_search
@@ -354,23 +360,44 @@ def search(board: str, task: str, data: Path, output: Path, latency_ms: float | 
                    "stage, super-network epoch or generation)", err=True)
         sys.exit(130)
     click.echo(render_summary(summary))
-    click.echo(f"\nwrote {output}/ (best.keras, best.tflite, calibration.npz, front.json, summary.json)")
+    click.echo(f"\nwrote {output}/ (best.keras, best.tflite, calibration.npz, front.json, front/, summary.json, "
+               "report/index.html)")
 
 
 @main.command()
-@click.argument("profiles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", metavar="PROFILE.json... | SEARCH", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("report"), show_default=True, help="Folder to write index.html into.")
-def report(profiles: tuple[Path, ...], output: Path) -> None:
-    """Turn profile JSON files into an HTML page with plots.
+def report(inputs: tuple[Path, ...], output: Path) -> None:
+    """Turn profile JSON files, or a search's output, into an HTML page with plots.
 
-    Each PROFILE is the output of `tinykit profile FOLDER --json`. The page
-    shows, per profile, the latency, a per-layer latency bar chart, the
-    memory figures and the memory plan drawn over time; with several
+    \b
+    tinykit report m7.json m4.json -o report/     profiles
+    tinykit report search/ -o report/             a search (its folder, or its front.json)
+
+    Profiles: each PROFILE is the output of `tinykit profile FOLDER --json`.
+    The page shows, per profile, the latency, a per-layer latency bar chart,
+    the memory figures and the memory plan drawn over time; with several
     profiles, a comparison table (models or boards side by side) comes first.
-    """
-    from tinykit.profile.report import load_profiles, write_report
 
-    page = write_report(load_profiles(list(profiles)), output)
+    A search: the output folder of `tinykit search` (which also writes this
+    page into SEARCH/report/ when it ends). The page shows the budgets,
+    accuracy against predicted latency and against SRAM (every measured
+    candidate a dot, the Pareto front highlighted and joined, the chosen
+    model ringed, the budget a dashed line; hover a dot for its architecture
+    and figures) and a table of the front, with the sizes of a real build
+    beside the predicted ones for members that front.json records as built.
+    """
+    from tinykit.search.outcome import search_target
+
+    target = search_target(inputs)
+    if target is not None:
+        from tinykit.search.report import write_search_report
+
+        page = write_search_report(target, output)
+    else:
+        from tinykit.profile.report import load_profiles, write_report
+
+        page = write_report(load_profiles(list(inputs)), output)
     click.echo(f"wrote {page}")
 
 

@@ -14,8 +14,9 @@ from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.ir import Graph
 from tinykit.latency.features import op_features
 from tinykit.latency.model import LatencyModel, load_latency, read_models
-from tinykit.latency.resources import Resources, find_flash, predict_resources
+from tinykit.latency.resources import find_flash, predict_resources
 from tinykit.profile.protocol import cycles_to_ms
+from tinykit.schedule import Schedule
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,11 @@ class Latency:
     uncalibrated_kernels: tuple[str, ...]
 
 
-def predict_latency(graph: Graph, resources: Resources, model: LatencyModel) -> Latency:
-    """Cycles of ``graph`` with the kernels ``resources.schedule`` chose."""
+def predict_latency(graph: Graph, schedule: Schedule, model: LatencyModel) -> Latency:
+    """Cycles of ``graph`` with the kernels ``schedule`` chose (a build's is ``Resources.schedule``)."""
     per_op, uncalibrated = [], set()
     for op in graph.ops:
-        features = op_features(op, resources.schedule.op(op))
+        features = op_features(op, schedule.op(op))
         cycles, calibrated = model.op_cycles(features)
         per_op.append(cycles)
         if not calibrated:
@@ -83,7 +84,7 @@ def estimate_graph(graph: Graph, board: Board, models: Path | None = None, requi
         port = "" if board.kind == "emulated" else " --port PORT"
         result["latency_note"] = f"no latency model for {board.name}: run `tinykit calibrate --board {board.name}{port}`"
         return result
-    latency = predict_latency(graph, resources, load_latency(board.name, models))
+    latency = predict_latency(graph, resources.schedule, load_latency(board.name, models))
     result.update(latency_cycles=round(latency.cycles), latency_ms=cycles_to_ms(latency.cycles, board.clock_hz),
                   uncalibrated_kernels=list(latency.uncalibrated_kernels))
     return result

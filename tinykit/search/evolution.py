@@ -141,7 +141,7 @@ class Coster:
         graph = candidate_graph(arch, self.num_classes)
         schedule = build_schedule(graph, self.board)  # computed once, used by both predictions
         resources = predict_resources(graph, self.board, self.flash_model, schedule)
-        latency = predict_latency(graph, resources, self.latency_model)
+        latency = predict_latency(graph, schedule, self.latency_model)
         assert resources.flash is not None and resources.sram is not None  # a flash model was given
         return CandidateCost(graph.macs(), resources.arena, resources.weights, resources.flash, resources.sram,
                              cycles_to_ms(latency.cycles, self.board.clock_hz))

@@ -12,11 +12,14 @@ gives) and a run with other settings is refused::
     OUT/space.json         the chosen (width multiplier, resolution) and every pair's distribution
     OUT/supernet.npz       the super-network after its last finished epoch (weights, optimizer, generator)
     OUT/evolution.json     the evolution after its last finished generation (every candidate costed, measured)
-    OUT/front.json         every accuracy-measured candidate's cost, and the Pareto front
+    OUT/front.json         every accuracy-measured candidate's cost, and the Pareto front with each member's
+                           built size report (members that do not fit when built are dropped to "dropped")
+    OUT/front/             each front member's int8 model and firmware build (tinykit.search.front_build)
     OUT/best.keras         the chosen member, fine-tuned (float)
     OUT/calibration.npz    training features the int8 conversion calibrated on
     OUT/best.tflite        the int8 model
     OUT/summary.json       the chosen model's predicted cost and its float and int8 accuracy
+    OUT/report/index.html  the front plotted (tinykit.search.report, as `tinykit report OUT` draws it)
 """
 
 from __future__ import annotations
@@ -32,12 +35,13 @@ import numpy as np
 
 from tinykit.boards import get_board
 from tinykit.errors import TinykitError
-from tinykit.kws.progress import Bar, no_bar
 from tinykit.jsonio import read_json, write_json
+from tinykit.kws.progress import Bar, no_bar
 from tinykit.search.evolution import (Coster, Evaluated, Evolution, EvolutionSettings, ProcessExecutor,
                                       SearchBudgets, finished_generations, pareto_front)
+from tinykit.search.report import write_search_report
 from tinykit.search.space import SearchSpace, StageSpace, Stem, space_for
-from tinykit.search.space_choice import Budgets, choose_space
+from tinykit.search.space_choice import Budgets, LatencyBound, choose_space
 
 # Quick mode: a small DS-CNN space (tens of members, all under a few hundred thousand MACs) and a short
 # schedule, so that the whole search runs in a couple of minutes on two cores (CI checks its invariants).
@@ -129,14 +133,16 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
         narrowed = space.narrowed(chosen["width_mult"], tuple(chosen["resolution"]))
         report(f"space: width multiplier {chosen['width_mult']}, resolution {chosen['resolution']} (from {space_file})")
     else:
-        # The planner's arena and the weights are lower bounds of SRAM and flash, so a pair none of whose members
-        # fits these never fits the real budgets; the space's smallest member is then costed in full.
-        narrowed, stats = choose_space(space, len(LABELS), board_.features,
-                                       Budgets(budgets.sram_bytes, budgets.flash_bytes), plan["samples"], seed)
+        # The planner's arena, the weights and the fastest kernels' latency are lower bounds of SRAM, flash and
+        # the build's latency, so a pair none of whose members fits these never fits the real budgets; the
+        # space's smallest member is then costed in full.
+        bounds = Budgets(budgets.sram_bytes, budgets.flash_bytes, budgets.latency_ms)
+        narrowed, stats = choose_space(space, len(LABELS), board_.features, bounds, plan["samples"], seed,
+                                       LatencyBound(latency_model, board_.clock_hz))
         _refuse_unreachable(space, coster, budgets)
         rows = []
         for s in stats:
-            quantiles = s.macs_quantiles(Budgets(budgets.sram_bytes, budgets.flash_bytes))
+            quantiles = s.macs_quantiles(bounds)
             rows.append({"width_mult": s.width_mult, "resolution": list(s.resolution), "sampled": len(s.costs),
                          "fitting": s.fitting, "mean_fitting_macs": s.mean_fitting_macs,
                          "fitting_macs_p10_p50_p90": list(quantiles)})
@@ -223,7 +229,13 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
         write_json(front_file, document)
         report(f"evolution: {len(evolution.costs)} candidates costed, {len(evaluated)} measured in {seconds:.0f} s; "
                f"front of {len(front)}")
-    best = front[0]  # the most accurate fitting member
+    # 3b. Every front member built for the board; the front keeps those whose built image fits.
+    from tinykit.search.front_build import build_stage, int8_member
+
+    document = build_stage(document, front_file, board_.name, budgets,
+                           lambda arch, path: int8_member(supernet, arch, recalibration, calibration, path), bar, report)
+    front = [Evaluated.from_json(c) for c in document["front"]]
+    best = front[0]  # the most accurate member that fits when built
 
     # 4. Fine-tune the chosen member from its inherited weights, convert it to int8.
     from tinykit.frontend.convert import convert_to_int8
@@ -249,9 +261,10 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
         os.replace(out / "best.tflite.partial", out / "best.tflite")
     int8_accuracy = float(np.mean(int8_predictions(out / "best.tflite", val_x) == val_y))
     summary = {"board": board, "budgets": asdict(budgets), "space": {k: chosen[k] for k in ("width_mult", "resolution")},
-               "chosen": best.to_json(), "validation_accuracy_float": float_accuracy,
+               "chosen": document["front"][0], "front_built": document["built"], "validation_accuracy_float": float_accuracy,
                "validation_accuracy_int8": int8_accuracy, "front_size": len(front)}
     write_json(out / "summary.json", summary)
+    report(f"report: {write_search_report(out, out / 'report')}")
     return summary
 
 
@@ -263,5 +276,10 @@ def render_summary(summary: dict) -> str:
         f"flash {chosen['flash_bytes']:,} B (weights {chosen['weights_bytes']:,} B)",
         f"accuracy on the validation split: super-network {100 * chosen['accuracy']:.1f}%, fine-tuned float "
         f"{100 * summary['validation_accuracy_float']:.1f}%, int8 {100 * summary['validation_accuracy_int8']:.1f}%",
-        f"front: {summary['front_size']} models (front.json)",
+        f"built for {summary['board']} ({chosen['build_folder']}, inherited weights): flash "
+        f"{chosen['built']['flash_bytes']:,} B, SRAM {chosen['built']['ram_bytes']:,} B, arena "
+        f"{chosen['built']['arena_bytes']:,} B, weights {chosen['built']['weights_bytes']:,} B",
+        f"front: {summary['front_size']} models, each built and within the budgets (front.json, front/); predicted "
+        f"minus built: " + ", ".join(f"{name.removesuffix('_bytes')} {low:+,} to {high:+,} B"
+                                     for name, (low, high) in summary["front_built"]["error_range"].items()),
     ])

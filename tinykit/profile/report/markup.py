@@ -20,3 +20,9 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], css_class: str) 
         for row in rows
     )
     return f'<table class="{text(css_class)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def fact_list(items: Sequence[tuple[str, str]]) -> str:
+    """A list of named facts (name, plain-text value), drawn as two columns."""
+    rows = "".join(f"<dt>{text(name)}</dt><dd>{text(value)}</dd>" for name, value in items)
+    return f'<dl class="facts">{rows}</dl>'

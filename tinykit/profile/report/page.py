@@ -16,7 +16,7 @@ from tinykit.planner.picture import render_svg
 from tinykit.profile.document import clock_meaning, mac_limit_sentence
 from tinykit.profile.report.bars import layer_bars_svg
 from tinykit.profile.report.compare import comparison_table, profile_title
-from tinykit.profile.report.markup import table, text
+from tinykit.profile.report.markup import fact_list, table, text
 from tinykit.profile.report.numbers import count, millis, overall_macs_per_cycle, percent, ratio, share_of, yes_no
 
 Profile = dict[str, Any]
@@ -42,13 +42,30 @@ p.outputs.no { color: #b00; font-weight: bold; }
 
 def write_report(profiles: list[Profile], out_dir: Path) -> Path:
     """Write ``out_dir/index.html`` for ``profiles`` (as ``load_profiles`` returns them); return its path."""
+    return write_page(render_page(profiles), out_dir)
+
+
+def write_page(page_html: str, out_dir: Path) -> Path:
+    """Write ``page_html`` as ``out_dir/index.html`` (the folder made if needed); return its path.
+    Every report page (profiles, a search) is written here, so all refuse a file given as the folder alike."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise TinykitError(f"{out_dir} is a file, but the report is written into a folder. Pass a folder with -o, e.g. -o report.")
     out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / PAGE_NAME
-    page.write_text(render_page(profiles), encoding="utf-8")
+    page.write_text(page_html, encoding="utf-8")
     return page
+
+
+def html_page(title: str, body: str) -> str:
+    """A whole page: ``title`` (plain text, escaped here) in its head, then ``body`` (HTML) under the report's
+    heading, with the report's one style sheet inline."""
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8"/>'
+        f"<title>{text(title)}</title><style>{_STYLE}</style></head>\n"
+        f"<body><h1>tinykit report</h1>\n{body}\n</body></html>\n"
+    )
 
 
 def render_page(profiles: list[Profile]) -> str:
@@ -60,12 +77,7 @@ def render_page(profiles: list[Profile]) -> str:
     titles = ", ".join(profile_title(p) for p in profiles)
     comparison = f"<h2>Comparison</h2>{comparison_table(profiles)}" if len(profiles) > 1 else ""
     sections = "\n".join(_profile_section(number, p) for number, p in enumerate(profiles, start=1))
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8"/>'
-        f"<title>{text(f'tinykit report: {titles}')}</title><style>{_STYLE}</style></head>\n"
-        f"<body><h1>tinykit report</h1>\n{comparison}\n{sections}\n</body></html>\n"
-    )
+    return html_page(f"tinykit report: {titles}", f"{comparison}\n{sections}")
 
 
 def _profile_section(number: int, profile: Profile) -> str:
@@ -97,8 +109,7 @@ def _facts(profile: Profile) -> str:
         ("build", profile["build_hash"]),
         ("tinykit", profile["tinykit_version"]),
     ]
-    items = "".join(f"<dt>{text(name)}</dt><dd>{text(value)}</dd>" for name, value in facts)
-    return f'<dl class="facts">{items}</dl>'
+    return fact_list(facts)
 
 
 def _latency(profile: Profile) -> str:
