@@ -274,6 +274,25 @@ def test_an_interrupted_front_build_builds_only_the_members_not_built(searched: 
     assert "(built in" in messages[0] and sum("(built before," in m for m in messages) == len(others)
 
 
+def test_a_damaged_front_member_report_is_refused_naming_it(searched: Path, tmp_path: Path) -> None:
+    from tinykit.errors import TinykitError
+    from tinykit.search.evolution import SearchBudgets
+    from tinykit.search.front_build import build_stage
+
+    finished = json.loads((searched / "out" / "front.json").read_text())
+    document = {k: v for k, v in finished.items() if k != "built"}
+    report = tmp_path / "front" / "00.json"
+    report.parent.mkdir()
+    whole = (searched / "out" / "front" / "00.json").read_text()
+    for damaged, complaint in ((whole[:len(whole) // 2], "damaged"), ("{}", "not a front member's build report")):
+        report.write_text(damaged)
+        with pytest.raises(TinykitError) as error:
+            build_stage(document, tmp_path / "front.json", BOARD, SearchBudgets(64 * 1024, 256 * 1024, 40.0),
+                        lambda arch, path: None)
+        for phrase in (str(report), complaint, "delete it and rerun to build that front member again"):
+            assert phrase in str(error.value)
+
+
 @pytest.mark.parametrize(("args", "phrases"), [
     (("--sram-kb", "4"), ("smallest", "budget of 4,096 bytes")),
     (("--latency-ms", "0.5"), ("even the smallest", "does not fit", "latency budget of 0.5 ms")),
