@@ -1,18 +1,25 @@
-"""`tinykit search --quick` end to end on the small synthetic keyword-spotting set, with the issue's
-invariants, for the tight hand-given budgets and for the board's own: every model on the front is built for
-qemu_m7 as `tinykit build` builds it, fits the budgets built, and has exactly the predicted arena and weights
-(flash within the flash model's bound, its error stated in front.json); the chosen model built from its
-int8 .tflite has them too. Also: a rerun resumes without retraining or rebuilding, other settings are
-refused naming the difference, and bad input is refused before training; the search ends with
-its report page (a dot per measured candidate, the chosen model marked)."""
+"""`tinykit search --quick` end to end on the small synthetic keyword-spotting set, with the issue's invariants, for
+the tight hand-given budgets and for the board's own: every model on the front is built for qemu_m7 as `tinykit
+build` builds it, fits the budgets built, and has exactly the predicted arena and weights (flash within the flash
+model's bound, its error stated in front.json); the chosen model built from its int8 .tflite has them too. Also:
+a rerun resumes without retraining or rebuilding, a run interrupted (Ctrl-C) in the super-network's training and
+again in the evolution resumes to exactly the uninterrupted run's results, other settings are refused naming the
+difference, a damaged checkpoint is refused naming it, and bad input is refused before training; the search ends
+with its report page (a dot per measured candidate, the chosen model marked)."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
+import numpy as np
 import pytest
 from test_cli import assert_refused, tinykit
 from test_latency import FLASH_BOUND_BYTES, SRAM_BOUND_BYTES
@@ -175,6 +182,71 @@ def test_a_rerun_resumes_and_other_settings_are_refused(searched: Path, kws_synt
     assert_refused(other, "other settings", "seed was 0, now 1")
 
 
+def _interrupt_at(line: str, args: tuple[str, ...], cwd: Path) -> str:
+    """Run tinykit until its stderr shows ``line``, then press Ctrl-C; its whole stderr. As a terminal does,
+    SIGINT goes to tinykit's whole process group, its costing workers included."""
+    process = subprocess.Popen([sys.executable, "-m", "tinykit", *args], cwd=cwd, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert process.stderr is not None
+    seen = []
+    for text in process.stderr:
+        seen.append(text)
+        if line in text:
+            os.killpg(process.pid, signal.SIGINT)
+            break
+    _, rest = process.communicate(timeout=600)
+    stderr = "".join(seen) + rest
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "run the same command again to resume" in stderr
+    return stderr
+
+
+def _untimed(document: Any) -> Any:
+    """``document`` without its timings (keys naming seconds), the one thing two runs of a search differ in."""
+    if isinstance(document, dict):
+        return {k: _untimed(v) for k, v in document.items() if "seconds" not in k}
+    if isinstance(document, list):
+        return [_untimed(v) for v in document]
+    return document
+
+
+def _arrays(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path) as saved:
+        return {name: saved[name] for name in saved.files if name != "state"}
+
+
+def test_an_interrupted_search_resumes_to_the_uninterrupted_results(searched: Path, kws_synthetic: Path,
+                                                                     tmp_path: Path) -> None:
+    args = ("search", "--board", BOARD, "--data", str(kws_synthetic), "-o", "out", "--quick", *BUDGETS)
+    _interrupt_at("super-network epoch 1/3", args, tmp_path)
+    second = _interrupt_at("generation 1/3", args, tmp_path)
+    assert "super-network: resuming after epoch 1/3 from out/supernet.npz" in second
+    assert "super-network epoch 1/3" not in second and "super-network epoch 2/3" in second
+    last = tinykit(*args, cwd=tmp_path)
+    assert last.returncode == 0, last.stderr
+    assert "evolution: resuming after generation 1/3 from out/evolution.json" in last.stderr
+    assert "generation 1/3" not in last.stderr.replace("after generation 1/3", "")
+    assert "generation 3/3" in last.stderr
+
+    straight, resumed = searched / "out", tmp_path / "out"
+    expected, got = _arrays(straight / "supernet.npz"), _arrays(resumed / "supernet.npz")
+    assert expected.keys() == got.keys() and all(np.array_equal(expected[k], got[k]) for k in expected)
+    for name in ("front.json", "summary.json"):
+        assert _untimed(json.loads((resumed / name).read_text())) == _untimed(json.loads((straight / name).read_text()))
+
+
+def test_a_damaged_checkpoint_is_refused_naming_it(searched: Path, kws_synthetic: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("settings.json", "space.json"):
+        (out / name).write_bytes((searched / "out" / name).read_bytes())
+    whole = (searched / "out" / "supernet.npz").read_bytes()
+    (out / "supernet.npz").write_bytes(whole[:len(whole) // 3])  # as a full disk would leave it
+    result = tinykit("search", "--board", BOARD, "--data", str(kws_synthetic), "-o", "out", "--quick", *BUDGETS,
+                     cwd=tmp_path)
+    assert_refused(result, "out/supernet.npz is damaged", "delete it and rerun the same command")
+
+
 def test_an_interrupted_front_build_builds_only_the_members_not_built(searched: Path, tmp_path: Path) -> None:
     """As if interrupted after every front member but the first was built: a copy of the run's front stage,
     resumed, builds member 00 again (for real) and reads the others' reports."""
@@ -200,6 +272,25 @@ def test_an_interrupted_front_build_builds_only_the_members_not_built(searched: 
     assert (tmp_path / "front" / "00.json").is_file() and "built" in json.loads((tmp_path / "front.json").read_text())
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "front").glob("*.json") if p.name != "00.json"} == others
     assert "(built in" in messages[0] and sum("(built before," in m for m in messages) == len(others)
+
+
+def test_a_damaged_front_member_report_is_refused_naming_it(searched: Path, tmp_path: Path) -> None:
+    from tinykit.errors import TinykitError
+    from tinykit.search.evolution import SearchBudgets
+    from tinykit.search.front_build import build_stage
+
+    finished = json.loads((searched / "out" / "front.json").read_text())
+    document = {k: v for k, v in finished.items() if k != "built"}
+    report = tmp_path / "front" / "00.json"
+    report.parent.mkdir()
+    whole = (searched / "out" / "front" / "00.json").read_text()
+    for damaged, complaint in ((whole[:len(whole) // 2], "damaged"), ("{}", "not a front member's build report")):
+        report.write_text(damaged)
+        with pytest.raises(TinykitError) as error:
+            build_stage(document, tmp_path / "front.json", BOARD, SearchBudgets(64 * 1024, 256 * 1024, 40.0),
+                        lambda arch, path: None)
+        for phrase in (str(report), complaint, "delete it and rerun to build that front member again"):
+            assert phrase in str(error.value)
 
 
 @pytest.mark.parametrize(("args", "phrases"), [

@@ -1,20 +1,26 @@
 """The evolutionary search on its own, with the real costs (tinykit.latency on qemu_m7) and, in place of the
 super-network's accuracy, the candidate's MACs as its score (more compute scoring higher, as MCUNet's space
-choice assumes): every measured candidate fits the budgets, the search is reproducible from its seed, the
-process pool costs exactly as this process does, and the Pareto front is the non-dominated set."""
+choice assumes): every measured candidate fits the budgets, the search is reproducible from its seed, an
+interrupted search resumes from its checkpoint to the uninterrupted result, a damaged or foreign checkpoint is
+refused clearly, the process pool costs exactly as this process does, and the Pareto front is the non-dominated
+set."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from tinykit.boards import get_board
+from tinykit.errors import TinykitError
 from tinykit.kws.dataset import LABELS
 from tinykit.latency.model import load_latency
 from tinykit.latency.resources import load_flash
-from tinykit.search.evolution import (CandidateCost, Coster, Evaluated, Evolution, EvolutionSettings, SearchBudgets,
-                                      pareto_front)
+from tinykit.search.evolution import (CandidateCost, Coster, Evaluated, Evolution, EvolutionSettings, Generation,
+                                      SearchBudgets, finished_generations, pareto_front)
 from tinykit.search.executors import ProcessExecutor, SerialExecutor
 from tinykit.search.run import QUICK_SPACE
 
@@ -30,12 +36,21 @@ def coster() -> Coster:
     return Coster(board, load_flash(board), load_latency(BOARD), len(LABELS))
 
 
-def _search(coster: Coster, seed: int) -> tuple[Evolution, list[Evaluated]]:
-    def score(arch) -> float:
+def _evolution(coster: Coster, seed: int, score: Callable | None = None,
+               settings: EvolutionSettings = SETTINGS) -> Evolution:
+    def macs(arch) -> float:
         return coster(arch).macs / 1e6
 
-    evolution = Evolution(SPACE, BUDGETS, coster, score, SerialExecutor(), SETTINGS, seed)
+    return Evolution(SPACE, BUDGETS, coster, score or macs, SerialExecutor(), settings, seed)
+
+
+def _search(coster: Coster, seed: int) -> tuple[Evolution, list[Evaluated]]:
+    evolution = _evolution(coster, seed)
     return evolution, evolution.run()
+
+
+class Interrupted(Exception):
+    """Stands for Ctrl-C."""
 
 
 def test_every_measured_candidate_fits_and_the_search_is_reproducible(coster: Coster) -> None:
@@ -45,6 +60,72 @@ def test_every_measured_candidate_fits_and_the_search_is_reproducible(coster: Co
     assert any(BUDGETS.over(c) for c in evolution.costs.values())  # the latency budget binds: the test can fail
     _, again = _search(coster, seed=3)
     assert [e.arch for e in again] == [e.arch for e in evaluated]
+
+
+def _interrupt_after(generations: int) -> Callable[[Generation], None]:
+    def report(generation: Generation) -> None:
+        if generation.index + 1 == generations:
+            raise Interrupted
+    return report
+
+
+def _interrupt_measuring(coster: Coster, calls: int) -> Callable:
+    """The score, raising at its ``calls``-th call: an interrupt in the middle of a generation."""
+    count = [0]
+
+    def score(arch) -> float:
+        count[0] += 1
+        if count[0] == calls:
+            raise Interrupted
+        return coster(arch).macs / 1e6
+    return score
+
+
+@pytest.mark.parametrize("where", ["between generations", "while measuring"])
+def test_an_interrupted_search_resumes_to_the_uninterrupted_result(coster: Coster, tmp_path: Path, where: str) -> None:
+    straight, expected = _search(coster, seed=3)
+    checkpoint = tmp_path / "evolution.json"
+    with pytest.raises(Interrupted):
+        if where == "between generations":
+            _evolution(coster, 3).run(_interrupt_after(2), checkpoint)
+        else:
+            # The first generation measures SETTINGS.population members; die in the second one.
+            _evolution(coster, 3, _interrupt_measuring(coster, SETTINGS.population + 1)).run(checkpoint=checkpoint)
+    done = finished_generations(checkpoint)
+    assert done == (2 if where == "between generations" else 1)
+    measured_before = len(json.loads(checkpoint.read_text())["evaluated"])
+
+    seen: list[Generation] = []
+    resumed = _evolution(coster, 3)
+    evaluated = resumed.run(seen.append, checkpoint)
+    assert [g.index for g in seen] == list(range(done, SETTINGS.generations))
+    assert evaluated == expected  # architectures, costs and accuracies, in the order measured
+    assert list(resumed.costs.items()) == list(straight.costs.items())
+    assert len(evaluated) > measured_before  # the resumed run did measure the rest
+    assert finished_generations(checkpoint) == SETTINGS.generations
+    assert resumed.run(checkpoint=checkpoint) == expected  # a finished search only reads its checkpoint back
+
+
+def test_a_damaged_or_foreign_checkpoint_is_refused_clearly(coster: Coster, tmp_path: Path) -> None:
+    checkpoint = tmp_path / "evolution.json"
+    _evolution(coster, 3).run(checkpoint=checkpoint)
+    whole = checkpoint.read_text()
+
+    def refused(evolution: Evolution, *phrases: str) -> None:
+        with pytest.raises(TinykitError) as error:
+            evolution.run(checkpoint=checkpoint)
+        for phrase in (str(checkpoint), *phrases):
+            assert phrase in str(error.value)
+
+    checkpoint.write_text(whole[:len(whole) // 2])
+    refused(_evolution(coster, 3), "damaged", "delete it")
+    with pytest.raises(TinykitError, match="damaged"):
+        finished_generations(checkpoint)
+    checkpoint.write_text(whole.replace('"population"', '"populace"'))
+    refused(_evolution(coster, 3), "damaged", "delete it")
+    checkpoint.write_text(whole)
+    refused(_evolution(coster, 4), "other settings", "seed")
+    refused(_evolution(coster, 3, settings=replace(SETTINGS, population=5)), "other settings", "settings")
 
 
 def test_the_process_pool_costs_exactly_as_this_process(coster: Coster) -> None:

@@ -20,8 +20,8 @@ from test_cli import assert_refused, tinykit
 
 from tinykit.boards import get_board
 from tinykit.errors import TinykitError
+from tinykit.jsonio import write_json
 from tinykit.kws.dataset import LABELS
-from tinykit.kws.train import write_json
 from tinykit.latency.model import load_latency
 from tinykit.latency.resources import load_flash
 from tinykit.search.evolution import Coster, Evaluated, SearchBudgets, pareto_front

@@ -2,8 +2,11 @@
 keyword-spotting set: sandwich-rule training lowers the largest member's
 loss, every extracted sub-network computes exactly what the super-network
 computes at that configuration, batch-norm recalibration sets the running
-statistics to the sub-network's own, and extracted sub-networks convert to
-int8 and read back as the candidate graph of their architecture."""
+statistics to the sub-network's own, extracted sub-networks convert to
+int8 and read back as the candidate graph of their architecture, training
+interrupted after an epoch resumes from its checkpoint to exactly (bit for
+bit) the uninterrupted weights, and a damaged or foreign checkpoint is
+refused clearly."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from search_models import assert_same_structure, convert_and_read
 from tinykit.errors import TinykitError
 from tinykit.search.candidate import candidate_graph
 from tinykit.search.space import KWS_MBV2_SPACE, SearchSpace, StageSpace, Stem
-from tinykit.search.supernet import Supernet, recalibrate_batch_norm
+from tinykit.search.supernet import Supernet, finished_epochs, recalibrate_batch_norm
 
 CLASSES = 12
 TRAINING_CLIPS = 192
@@ -137,3 +140,66 @@ def test_training_is_reproducible_from_the_seed(features):
     first, again, other = shared_weights(0), shared_weights(0), shared_weights(1)
     assert all(np.array_equal(a, b) for a, b in zip(first, again))
     assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+
+
+class Interrupted(Exception):
+    """Stands for Ctrl-C after an epoch: raised from the epoch callback, after the checkpoint is written."""
+
+
+def _interrupt(step_report) -> None:
+    raise Interrupted
+
+
+def _all_weights(supernet: Supernet) -> list[np.ndarray]:
+    return [np.asarray(v) for layer in supernet.weights.values() for v in layer.values()]
+
+
+def test_an_interrupted_training_resumes_to_exactly_the_uninterrupted_weights(features, tmp_path):
+    x, y = features[0][:64], features[1][:64]  # two sandwich steps an epoch
+    options = {"batch_size": 32, "random_subnets": 1}
+    straight = Supernet(TINY["mbv2"], CLASSES, seed=0)
+    straight_reports = straight.train(x, y, epochs=2, **options)
+
+    checkpoint = tmp_path / "supernet.npz"
+    with pytest.raises(Interrupted):
+        Supernet(TINY["mbv2"], CLASSES, seed=0).train(x, y, epochs=2, report=_interrupt, checkpoint=checkpoint,
+                                                      **options)
+    assert finished_epochs(checkpoint) == 1
+    after_one = Supernet(TINY["mbv2"], CLASSES, seed=0)
+    after_one.train(x, y, epochs=1, checkpoint=checkpoint, **options)  # restores, trains nothing
+    # A new super-network, as a rerun builds it: its initial weights and generator, replaced by the checkpoint's.
+    resumed = Supernet(TINY["mbv2"], CLASSES, seed=0)
+    seen = []
+    reports = resumed.train(x, y, epochs=2, report=seen.append, checkpoint=checkpoint, **options)
+    assert [r.epoch for r in seen] == [1] and finished_epochs(checkpoint) == 2
+    assert all(np.array_equal(a, b) for a, b in zip(_all_weights(resumed), _all_weights(straight)))
+    # The second epoch moved the weights, so the equality above is not that of untrained copies.
+    assert not all(np.array_equal(a, b) for a, b in zip(_all_weights(after_one), _all_weights(straight)))
+    assert [(r.largest_loss, r.smallest_loss, r.random_loss) for r in reports] == \
+        [(r.largest_loss, r.smallest_loss, r.random_loss) for r in straight_reports]
+
+
+def test_a_damaged_or_foreign_checkpoint_is_refused_clearly(features, tmp_path):
+    x, y = features[0][:32], features[1][:32]
+    checkpoint = tmp_path / "supernet.npz"
+    Supernet(TINY["dscnn"], CLASSES, seed=0).train(x, y, epochs=1, random_subnets=1, checkpoint=checkpoint)
+    whole = checkpoint.read_bytes()
+
+    def refused(*match: str, **options) -> None:
+        supernet = Supernet(options.pop("space", TINY["dscnn"]), CLASSES, seed=options.pop("seed", 0))
+        with pytest.raises(TinykitError) as error:
+            supernet.train(x, y, epochs=options.pop("epochs", 2), random_subnets=1, checkpoint=checkpoint, **options)
+        for phrase in (str(checkpoint), *match):
+            assert phrase in str(error.value)
+
+    checkpoint.write_bytes(whole[:len(whole) // 2])  # cut short
+    refused("damaged", "delete it")
+    middle = len(whole) // 2
+    checkpoint.write_bytes(whole[:middle] + bytes(b ^ 0xFF for b in whole[middle:middle + 64]) + whole[middle + 64:])
+    refused("damaged", "delete it")
+    checkpoint.write_bytes(whole)
+    refused("other settings", "learning_rate was 0.002, now 0.01", learning_rate=0.01)
+    refused("other settings", "seed was 0, now 1", seed=1)
+    refused("more than the 0 asked for", epochs=0)
+    narrower_stem = SearchSpace("dscnn", ((49, 10),), (1.0,), Stem(8, (10, 4), 2), TINY["dscnn"].stages, "mlperf")
+    refused("another super-network", space=narrower_stem)

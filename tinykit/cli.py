@@ -347,7 +347,9 @@ def search(board: str, task: str, data: Path, output: Path, latency_ms: float | 
     front.json (accuracy, latency, SRAM and flash of every measured
     candidate; the Pareto front with each member's built size report and
     the prediction's error), front/, space.json, summary.json and
-    report/index.html (the front plotted, as `tinykit report OUTPUT`).
+    report/index.html (the front plotted, as `tinykit report OUTPUT`), and
+    the checkpoints supernet.npz and evolution.json (written after each
+    epoch and generation, so an interrupted search resumes from them).
     Deploy with `tinykit build OUTPUT/best.tflite --board BOARD`.
     """
     from tinykit.search.run import render_summary
@@ -357,8 +359,8 @@ def search(board: str, task: str, data: Path, output: Path, latency_ms: float | 
         summary = run_search(data, output, board, task, sram_kb, flash_kb, latency_ms, quick, seed, jobs,
                              bar=_bar, report=progress, executor=executor, ray_address=ray_address)
     except KeyboardInterrupt:
-        click.echo(f"\ninterrupted; run the same command again to resume from the last finished stage in {output}",
-                   err=True)
+        click.echo(f"\ninterrupted; run the same command again to resume in {output} (after the last finished "
+                   "stage, super-network epoch or generation)", err=True)
         sys.exit(130)
     click.echo(render_summary(summary))
     click.echo(f"\nwrote {output}/ (best.keras, best.tflite, calibration.npz, front.json, front/, summary.json, "

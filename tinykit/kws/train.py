@@ -28,7 +28,6 @@ the same model.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 from collections.abc import Callable
@@ -40,6 +39,7 @@ import numpy as np
 
 from tinykit.errors import TinykitError
 from tinykit.frontend.convert import input_quantization
+from tinykit.jsonio import read_json, write_json
 from tinykit.kws.confusion import render_text, write_png
 from tinykit.kws.dataset import CLIP_SAMPLES, LABELS, SpeechCommands, load_speech_commands
 from tinykit.kws.evaluate import measure, render_accuracy
@@ -160,13 +160,6 @@ def mask(features: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def write_json(path: Path, document: Any) -> None:
-    """Write JSON atomically, so an interrupt never leaves half a file."""
-    partial = path.with_suffix(path.suffix + ".partial")
-    partial.write_text(json.dumps(document, indent=2) + "\n")
-    os.replace(partial, path)
-
-
 def check_settings(out: Path, settings: Any, run: str = "training run") -> bool:
     """True when ``out`` holds a run with these ``settings`` (a dataclass of what determines a run: training's
     TrainSettings, the search's SearchSettings) to resume; refuses one with other settings."""
@@ -176,7 +169,7 @@ def check_settings(out: Path, settings: Any, run: str = "training run") -> bool:
             raise TinykitError(f"{out} exists and holds no {run} ({SETTINGS} is missing); give a new output "
                                "folder, or remove this one.")
         return False
-    saved = json.loads(path.read_text())
+    saved = read_json(path, f"give a new output folder, or remove {out}")
     differing = {k: (saved.get(k), v) for k, v in asdict(settings).items() if saved.get(k) != v}
     if differing:
         names = ", ".join(f"{k} was {old!r}, now {new!r}" for k, (old, new) in differing.items())
@@ -211,7 +204,7 @@ def _fit(data: SpeechCommands, settings: TrainSettings, grid: tuple[float, int] 
     validation_y = _one_hot(data.validation.labels)
     state = _LoopState(history=[])
     if resume and (checkpoint / "state.json").exists():
-        state = _LoopState(**json.loads((checkpoint / "state.json").read_text()))
+        state = _LoopState(**read_json(checkpoint / "state.json"))
         model = keras.models.load_model(checkpoint / "last.keras")
         report(f"resuming {out} after epoch {state.epochs_done} of {settings.epochs}")
     else:
@@ -264,11 +257,16 @@ def _fit(data: SpeechCommands, settings: TrainSettings, grid: tuple[float, int] 
     return state
 
 
+def calibration_indices(total: int, seed: int, count: int = CALIBRATION_SAMPLES) -> np.ndarray:
+    """Which of ``total`` training clips the int8 conversion calibrates on: ``count`` of them (all when fewer),
+    drawn from ``seed``, in increasing order. Training and the search pick theirs with this rule."""
+    rng = np.random.default_rng([seed, 1])
+    return np.sort(rng.choice(total, size=min(count, total), replace=False))
+
+
 def _calibration_features(data: SpeechCommands, settings: TrainSettings) -> np.ndarray:
     """Features of the training clips the int8 conversion calibrates on, picked from the seed (no augmentation)."""
-    rng = np.random.default_rng([settings.seed, 1])
-    chosen = np.sort(rng.choice(len(data.training.labels), size=min(CALIBRATION_SAMPLES, len(data.training.labels)),
-                                replace=False))
+    chosen = calibration_indices(len(data.training.labels), settings.seed)
     return mfcc_clips(data.training.audio[chosen], no_bar, "")
 
 

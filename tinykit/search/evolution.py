@@ -15,18 +15,25 @@ one batch of new candidates at a time, so both can be spread over workers;
 this process; on Ray: both on the cluster). Results come back in the batch's
 order and every measurement is deterministic, so the executors change where
 the work runs, never the search.
+
+With a checkpoint file, the search's state (the generator's state, every
+candidate costed and measured so far, the population) is written after each
+generation, and a rerun continues from it: with deterministic costs and
+accuracy the result is that of an uninterrupted search.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tinykit.boards import Board
-from tinykit.errors import TinykitError
+from tinykit.errors import TinykitError, damaged_file
+from tinykit.jsonio import read_json, write_json
 from tinykit.latency.estimate import predict_latency
 from tinykit.latency.model import LatencyModel
 from tinykit.latency.resources import FlashModel, build_schedule, predict_resources
@@ -146,6 +153,16 @@ def pareto_front(candidates: Iterable[Evaluated]) -> list[Evaluated]:
     return sorted(front, key=lambda c: (-c.accuracy, c.cost.latency_ms, c.cost.sram_bytes))
 
 
+def finished_generations(checkpoint: Path) -> int:
+    """How many generations the evolution checkpoint ``checkpoint`` holds (0 when there is none)."""
+    if not Path(checkpoint).exists():
+        return 0
+    document = read_json(checkpoint)
+    if not isinstance(document, dict) or not isinstance(document.get("generations_done"), int):
+        raise damaged_file(checkpoint, "no generation count")
+    return document["generations_done"]
+
+
 class Evolution:
     """The search over ``space`` (narrowed) within ``budgets``; ``cost`` costs a candidate, on ``executor``;
     ``accuracy`` measures one fitting member, on ``accuracy_executor`` (by default in this process)."""
@@ -154,7 +171,7 @@ class Evolution:
                  accuracy: Callable[[Architecture], float], executor: Executor, settings: EvolutionSettings,
                  seed: int, accuracy_executor: Executor | None = None) -> None:
         self.space, self.budgets, self.cost, self.accuracy = space, budgets, cost, accuracy
-        self.executor, self.settings = executor, settings
+        self.executor, self.settings, self.seed = executor, settings, seed
         self.accuracy_executor = accuracy_executor if accuracy_executor is not None else SerialExecutor()
         self.rng = np.random.default_rng([seed, 11])
         self.costs: dict[Architecture, CandidateCost] = {}
@@ -185,29 +202,85 @@ class Evolution:
                     chosen.append(arch)
         return chosen
 
-    def run(self, report: Callable[[Generation], None] = lambda generation: None) -> list[Evaluated]:
-        """Every candidate whose accuracy was measured (the front is ``pareto_front`` of them)."""
+    def _breed(self, population: list[Evaluated]) -> list[Evaluated]:
+        """The next generation: the most accurate of ``population`` as parents, and their mutations and
+        crossovers that fit."""
         s = self.settings
-        population = self._measure(self._fill(s.population, lambda: self.space.sample(self.rng), set()))
-        if not population:
-            raise TinykitError("no sampled member of the chosen space fits the budgets; loosen a budget.")
-        for index in range(s.generations):
-            parents = sorted(population, key=lambda e: -e.accuracy)[:s.parents]
+        parents = sorted(population, key=lambda e: -e.accuracy)[:s.parents]
+        kept = {p.arch for p in parents}
+        mutations = int(round((s.population - len(parents)) * s.mutation_share))
+
+        def mutant() -> Architecture:
+            return self.space.mutate(parents[int(self.rng.integers(len(parents)))].arch, self.rng,
+                                     s.mutation_probability)
+
+        def child() -> Architecture:
+            a, b = self.rng.choice(len(parents), size=2, replace=len(parents) < 2)
+            return self.space.crossover(parents[int(a)].arch, parents[int(b)].arch, self.rng)
+
+        children = self._fill(mutations, mutant, kept)
+        children += self._fill(s.population - len(parents) - len(children), child, kept | set(children))
+        return parents + self._measure(children)
+
+    def run(self, report: Callable[[Generation], None] = lambda generation: None,
+            checkpoint: Path | None = None) -> list[Evaluated]:
+        """Every candidate whose accuracy was measured (the front is ``pareto_front`` of them).
+
+        With ``checkpoint``, the state is written there (atomically) after each generation, before ``report``
+        hears of it, and a search found there is continued from its last finished generation."""
+        s = self.settings
+        done = 0
+        if checkpoint is not None and Path(checkpoint).exists():
+            done, population = self._restore(Path(checkpoint))
+        else:
+            population = self._measure(self._fill(s.population, lambda: self.space.sample(self.rng), set()))
+            if not population:
+                raise TinykitError("no sampled member of the chosen space fits the budgets; loosen a budget.")
+        for index in range(done, s.generations):
+            if index > 0:
+                population = self._breed(population)
+            if checkpoint is not None:
+                self._save(Path(checkpoint), index + 1, population)
             report(Generation(index, len(self.evaluated), max(self.evaluated.values(), key=lambda e: e.accuracy)))
-            if index == s.generations - 1:
-                break
-            kept = {p.arch for p in parents}
-            mutations = int(round((s.population - len(parents)) * s.mutation_share))
-
-            def mutant() -> Architecture:
-                return self.space.mutate(parents[int(self.rng.integers(len(parents)))].arch, self.rng,
-                                         s.mutation_probability)
-
-            def child() -> Architecture:
-                a, b = self.rng.choice(len(parents), size=2, replace=len(parents) < 2)
-                return self.space.crossover(parents[int(a)].arch, parents[int(b)].arch, self.rng)
-
-            children = self._fill(mutations, mutant, kept)
-            children += self._fill(s.population - len(parents) - len(children), child, kept | set(children))
-            population = parents + self._measure(children)
         return list(self.evaluated.values())
+
+    def _identity(self) -> dict[str, Any]:
+        """What a checkpoint must share with this search to be continued by it."""
+        return {"seed": self.seed, "settings": asdict(self.settings), "budgets": asdict(self.budgets)}
+
+    def _save(self, path: Path, generations_done: int, population: list[Evaluated]) -> None:
+        write_json(path, {
+            "generations_done": generations_done, **self._identity(), "rng": self.rng.bit_generator.state,
+            "costs": [{"architecture": a.to_dict(), **asdict(c)} for a, c in self.costs.items()],
+            "evaluated": [e.to_json() for e in self.evaluated.values()],
+            "population": [e.arch.to_dict() for e in population],
+        })
+
+    def _restore(self, path: Path) -> tuple[int, list[Evaluated]]:
+        """Load the state of ``path``; the generations it finished and its last population."""
+        document = read_json(path)
+        try:
+            identity = {k: document[k] for k in self._identity()}
+            costs = {Architecture.from_dict(c["architecture"]):
+                     CandidateCost(**{k: c[k] for k in CandidateCost.__dataclass_fields__}) for c in document["costs"]}
+            evaluated = [Evaluated.from_json(e) for e in document["evaluated"]]
+            population = [Architecture.from_dict(a) for a in document["population"]]
+            done = int(document["generations_done"])
+            np.random.default_rng().bit_generator.state = document["rng"]  # refuses a malformed state
+        except (KeyError, TypeError, ValueError, TinykitError) as error:
+            raise damaged_file(path, error) from None
+        start_over = "delete it to search from the first generation, or resume with the settings it was made with"
+        differing = [k for k, v in self._identity().items() if identity[k] != v]
+        if differing:
+            raise TinykitError(f"{path} is the checkpoint of a search with other settings (its {', '.join(differing)} "
+                               f"differ); {start_over}.")
+        if done > self.settings.generations or not all(self.space.contains(a) for a in costs):
+            raise TinykitError(f"{path} holds another search ({done} generations, or members of another space); "
+                               f"{start_over}.")
+        self.rng.bit_generator.state = document["rng"]
+        self.costs = costs
+        self.evaluated = {e.arch: e for e in evaluated}
+        try:
+            return done, [self.evaluated[a] for a in population]
+        except KeyError:
+            raise damaged_file(path, "a member of the population was never measured") from None

@@ -17,6 +17,7 @@ function and the items must be picklable values (``Coster``,
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import socket
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -48,6 +49,12 @@ class SerialExecutor:
         pass
 
 
+def _ignore_interrupts() -> None:
+    """A pool worker's start: Ctrl-C reaches the whole process group, and the parent alone handles it (it
+    stops the pool, keeps its checkpoints); workers that took it too would each print a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class ProcessExecutor:
     """A local pool of ``workers`` processes. Workers are spawned, not forked: the parent has TensorFlow's
     threads running, and a forked copy of a multithreaded process can deadlock."""
@@ -58,12 +65,13 @@ class ProcessExecutor:
 
     def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_ignore_interrupts)
         return list(self._pool.map(function, items))
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(cancel_futures=True)  # after an interrupt, the batch's unstarted costs are dropped
             self._pool = None
 
 

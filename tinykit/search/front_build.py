@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from tinykit.errors import TinykitError
+from tinykit.errors import TinykitError, damaged_file
+from tinykit.jsonio import read_json, write_json
 from tinykit.kws.progress import Bar, no_bar
-from tinykit.kws.train import write_json
 from tinykit.search.evolution import Evaluated, SearchBudgets
 from tinykit.search.space import Architecture
 
@@ -194,11 +194,8 @@ def summary(built: Sequence[BuiltMember]) -> dict[str, Any]:
 
 def _read_json(path: Path) -> dict[str, Any]:
     """A member's saved report, or a TinykitError saying how to rebuild it."""
-    try:
-        saved = json.loads(path.read_text())
-        if not isinstance(saved, dict) or not {"architecture", "built", "build_seconds"} <= saved.keys():
-            raise ValueError("not a front member's build report")
-        return saved
-    except (OSError, ValueError) as error:
-        raise TinykitError(f"{path} is unreadable ({error}): delete it and rerun to build that front member again.") \
-            from error
+    fix = "delete it and rerun to build that front member again"
+    saved = read_json(path, fix)
+    if not isinstance(saved, dict) or not {"architecture", "built", "build_seconds"} <= saved.keys():
+        raise damaged_file(path, "not a front member's build report", fix)
+    return saved

@@ -1,13 +1,17 @@
 """`tinykit search`: space choice, super-network training, evolution, then the chosen model fine-tuned,
 converted to int8 and written with its calibration samples.
 
-The output folder holds every stage's result, so an interrupted run resumes
-where it stopped (a rerun with the same settings skips finished stages) and
-a run with other settings is refused::
+The output folder holds every stage's result, and the two long stages write
+their state as they go, so an interrupted run resumes where it stopped (a
+rerun with the same settings skips finished stages, and continues the
+super-network's training after its last finished epoch and the evolution
+after its last finished generation, to the result an uninterrupted run
+gives) and a run with other settings is refused::
 
     OUT/settings.json      what determines the run (board, budgets, data fingerprint, seed, quick)
     OUT/space.json         the chosen (width multiplier, resolution) and every pair's distribution
-    OUT/supernet.npz       the trained super-network's weights
+    OUT/supernet.npz       the super-network after its last finished epoch (weights, optimizer, generator)
+    OUT/evolution.json     the evolution after its last finished generation (every candidate costed, measured)
     OUT/front.json         every accuracy-measured candidate's cost, and the Pareto front with each member's
                            built size report (members that do not fit when built are dropped to "dropped")
     OUT/front/             each front member's int8 model and firmware build (tinykit.search.front_build)
@@ -20,7 +24,6 @@ a run with other settings is refused::
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
@@ -32,9 +35,10 @@ import numpy as np
 
 from tinykit.boards import get_board
 from tinykit.errors import TinykitError
+from tinykit.jsonio import read_json, write_json
 from tinykit.kws.progress import Bar, no_bar
-from tinykit.kws.train import write_json
-from tinykit.search.evolution import Coster, Evaluated, Evolution, EvolutionSettings, SearchBudgets, pareto_front
+from tinykit.search.evolution import (Coster, Evaluated, Evolution, EvolutionSettings, SearchBudgets,
+                                      finished_generations, pareto_front)
 from tinykit.search.executors import Executor, ProcessExecutor, RayExecutor, SerialExecutor
 from tinykit.search.report import write_search_report
 from tinykit.search.space import SearchSpace, StageSpace, Stem, space_for
@@ -149,7 +153,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
     # 1. Space choice (before anything is trained: unreachable budgets are refused here).
     space_file = out / "space.json"
     if space_file.exists():
-        chosen = json.loads(space_file.read_text())
+        chosen = read_json(space_file)
         narrowed = space.narrowed(chosen["width_mult"], tuple(chosen["resolution"]))
         report(f"space: width multiplier {chosen['width_mult']}, resolution {chosen['resolution']} (from {space_file})")
     else:
@@ -179,38 +183,37 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
     # The data: MFCCs of the training and validation clips, on the int8 input grid.
     from tinykit.frontend.convert import input_quantization
     from tinykit.kws.features import mfcc_clips
-    from tinykit.kws.train import CALIBRATION_SAMPLES, keras_quietly, on_grid
+    from tinykit.kws.train import calibration_indices, keras_quietly, on_grid
 
     keras = keras_quietly()
     data = load_speech_commands(data_root, seed=seed, bar=bar, splits=("training", "validation"))
     train_x = _crop(mfcc_clips(data.training.audio, bar, "training features"), resolution)
     val_x = _crop(mfcc_clips(data.validation.audio, bar, "validation features"), resolution)
-    rng = np.random.default_rng([seed, 1])
-    calibration = train_x[np.sort(rng.choice(len(train_x), min(CALIBRATION_SAMPLES, len(train_x)), replace=False))]
+    calibration = train_x[calibration_indices(len(train_x), seed)]
     grid = input_quantization(calibration)
     train_x, val_x = on_grid(train_x, grid), on_grid(val_x, grid)
     train_y, val_y = data.training.labels, data.validation.labels
 
     # 2. The super-network.
-    from tinykit.search.supernet import Supernet, recalibrate_batch_norm
+    from tinykit.search.supernet import Supernet, finished_epochs, recalibrate_batch_norm
 
     supernet = Supernet(narrowed, len(LABELS), seed=seed)
-    weights_file = out / "supernet.npz"
-    if weights_file.exists():
-        supernet.load_state(np.load(weights_file))
+    weights_file = out / "supernet.npz"  # the training's checkpoint, written after every epoch
+    epochs, done = plan["epochs"], finished_epochs(weights_file)
+    if done == epochs:
+        supernet.train(train_x, train_y, epochs, BATCH_SIZE, checkpoint=weights_file)  # loads it, trains nothing
         report(f"super-network: trained weights from {weights_file}")
     else:
-        epochs = plan["epochs"]
+        if done:
+            report(f"super-network: resuming after epoch {done}/{epochs} from {weights_file}")
         steps = -(-len(train_x) // BATCH_SIZE)
         started = time.perf_counter()
-        with bar(epochs, f"super-network, {epochs} epochs of {steps} sandwich steps") as advance:
+        with bar(epochs - done, f"super-network, {epochs - done} epochs of {steps} sandwich steps") as advance:
             def epoch_done(r: Any) -> None:
                 advance(1)
                 report(f"super-network epoch {r.epoch + 1}/{epochs}: loss largest {r.largest_loss:.3f}, smallest "
                        f"{r.smallest_loss:.3f}, random {r.random_loss:.3f}")
-            supernet.train(train_x, train_y, epochs, BATCH_SIZE, report=epoch_done)
-        np.savez(out / "supernet.partial.npz", **supernet.state())
-        os.replace(out / "supernet.partial.npz", weights_file)
+            supernet.train(train_x, train_y, epochs, BATCH_SIZE, report=epoch_done, checkpoint=weights_file)
         report(f"super-network trained in {time.perf_counter() - started:.0f} s")
 
     # 3. Evolution.
@@ -219,7 +222,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
 
     front_file = out / "front.json"
     if front_file.exists():
-        document = json.loads(front_file.read_text())
+        document = read_json(front_file)
         front = [Evaluated.from_json(c) for c in document["front"]]
         report(f"evolution: front of {len(front)} from {front_file}")
     else:
@@ -227,13 +230,18 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
 
         accuracy = SubnetAccuracy.of(supernet, val_x, val_y, recalibration)
         report(f"evolution: {where}")
+        evolution_file = out / "evolution.json"  # the evolution's checkpoint, written after every generation
+        generations, done = plan["evolution"].generations, finished_generations(evolution_file)
+        if done:
+            report(f"evolution: resuming after generation {done}/{generations} from {evolution_file}")
         started = time.perf_counter()
         evolution = Evolution(narrowed, budgets, coster, accuracy, cost_executor, plan["evolution"], seed,
                               accuracy_executor)
         try:
             evaluated = evolution.run(lambda g: report(
-                f"generation {g.index + 1}/{plan['evolution'].generations}: {g.evaluated} candidates measured, best "
-                f"{100 * g.best.accuracy:.1f}% at {g.best.cost.latency_ms:.2f} ms, {g.best.cost.sram_bytes:,} B SRAM"))
+                f"generation {g.index + 1}/{generations}: {g.evaluated} candidates measured, best "
+                f"{100 * g.best.accuracy:.1f}% at {g.best.cost.latency_ms:.2f} ms, {g.best.cost.sram_bytes:,} B SRAM"),
+                checkpoint=evolution_file)
         finally:
             cost_executor.close()
             accuracy_executor.close()

@@ -22,17 +22,30 @@ the super-network and its extracted model give the same outputs.
 
 One super-network covers one width multiplier and one resolution (MCUNet
 chooses those first, by search-space optimisation): pass a narrowed space.
+
+Training can be interrupted and resumed: with a checkpoint file, ``train``
+writes after every epoch everything the next epoch depends on (the shared
+weights with their running statistics, Adam's moments and step count, the
+state of the one generator that draws the order of the examples and the
+random sub-networks, and the epochs' reports), and continues from that file
+when it finds one. A resumed run then computes exactly what an uninterrupted
+one would (``tests/test_search_supernet.py`` checks the weights bit for bit).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import zipfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tinykit.errors import TinykitError
+from tinykit.errors import TinykitError, damaged_file
 from tinykit.search.keras_model import BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, build_keras_model
 from tinykit.search.layers import INPUT, Layer, layers
 from tinykit.search.space import Architecture, SearchSpace
@@ -49,6 +62,31 @@ class StepReport:
     smallest_loss: float
     random_loss: float
     seconds_per_step: float
+
+
+def _read_checkpoint(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """A training checkpoint's arrays (by name) and its state; the damaged-file error when it cannot be read."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            arrays = {name: saved[name] for name in saved.files}  # reading every member checks its CRC
+        state = json.loads(str(arrays.pop("state")))
+        if not isinstance(state, dict) or not {"epochs_done", "training", "rng", "reports"} <= state.keys():
+            raise ValueError("its state lacks the epoch count, the settings, the generator or the reports")
+    except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
+        raise damaged_file(path, error) from None
+    return arrays, state
+
+
+def finished_epochs(checkpoint: Path) -> int:
+    """How many epochs the training checkpoint ``checkpoint`` holds (0 when there is none)."""
+    return _read_checkpoint(checkpoint)[1]["epochs_done"] if Path(checkpoint).exists() else 0
+
+
+def _fingerprint(x: np.ndarray, y: np.ndarray) -> str:
+    """A hash of the training examples, so that a checkpoint is not continued on other data."""
+    digest = hashlib.sha256(np.ascontiguousarray(x).tobytes())
+    digest.update(np.ascontiguousarray(y).tobytes())
+    return digest.hexdigest()[:16]
 
 
 def _crop(kernel: Any, size: tuple[int, int]) -> Any:
@@ -106,6 +144,7 @@ class Supernet:
                 "narrow it first (SearchSpace.narrowed, as search-space optimisation chooses).")
         self.space = space
         self.num_classes = num_classes
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         # The largest member's Keras model gives the shapes and Keras's own initial values.
         keras.utils.set_random_seed(seed)
@@ -192,8 +231,13 @@ class Supernet:
 
     def train(self, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int = 32, learning_rate: float = 2e-3,
               random_subnets: int = RANDOM_SUBNETS,
-              report: Callable[[StepReport], None] = lambda step_report: None) -> list[StepReport]:
-        """Sandwich-rule training on features ``x`` and label indices ``y``; ``report`` gets each epoch's StepReport."""
+              report: Callable[[StepReport], None] = lambda step_report: None,
+              checkpoint: Path | None = None) -> list[StepReport]:
+        """Sandwich-rule training on features ``x`` and label indices ``y``; ``report`` gets each epoch's StepReport.
+
+        With ``checkpoint``, the training state is written there (atomically) after each epoch, before
+        ``report`` hears of it, and training continues from the state found there; the reports returned
+        then include the earlier epochs'. A checkpoint of other training settings or data is refused."""
         import time
 
         import keras
@@ -201,8 +245,12 @@ class Supernet:
         from keras import ops
 
         optimizer = keras.optimizers.Adam(learning_rate)
-        reports = []
-        for epoch in range(epochs):
+        training = {"seed": self.seed, "batch_size": batch_size, "learning_rate": learning_rate, "random_subnets": random_subnets,
+                    "data": _fingerprint(x, y)}
+        reports: list[StepReport] = []
+        if checkpoint is not None and Path(checkpoint).exists():
+            reports = self._restore(Path(checkpoint), optimizer, training, epochs)
+        for epoch in range(len(reports), epochs):
             order = self.rng.permutation(len(x))
             losses, started, steps = np.zeros(3), time.perf_counter(), 0
             for start in range(0, len(x), batch_size):
@@ -217,10 +265,46 @@ class Supernet:
                 values = [float(v) for v in member_losses]
                 losses += (values[0], values[1], float(np.mean(values[2:])) if random_subnets else np.nan)
                 steps += 1
-            step_report = StepReport(epoch, *(losses / steps), (time.perf_counter() - started) / steps)
-            report(step_report)
-            reports.append(step_report)
+            reports.append(StepReport(epoch, *(losses / steps), (time.perf_counter() - started) / steps))
+            if checkpoint is not None:
+                self._save(Path(checkpoint), optimizer, training, reports)
+            report(reports[-1])
         return reports
+
+    def _save(self, path: Path, optimizer: Any, training: dict[str, Any], reports: list[StepReport]) -> None:
+        """Write the training state after ``len(reports)`` epochs to ``path``, atomically."""
+        arrays = {f"weights/{key}": value for key, value in self.state().items()}
+        arrays.update({f"optimizer/{i}": np.asarray(v) for i, v in enumerate(optimizer.variables)})
+        state = {"epochs_done": len(reports), "training": training, "rng": self.rng.bit_generator.state,
+                 "reports": [asdict(r) for r in reports]}
+        partial = path.with_name(path.name + ".partial")
+        with open(partial, "wb") as file:  # a file object, so that np.savez adds no suffix
+            np.savez(file, state=np.array(json.dumps(state)), **arrays)
+        os.replace(partial, path)
+
+    def _restore(self, path: Path, optimizer: Any, training: dict[str, Any], epochs: int) -> list[StepReport]:
+        """Load the training state of ``path`` into the weights, ``optimizer`` and generator; its epochs' reports."""
+        arrays, state = _read_checkpoint(path)
+        start_over = "delete it to train from the start, or resume with the settings it was made with"
+        differing = {k: (state["training"].get(k), v) for k, v in training.items() if state["training"].get(k) != v}
+        if differing:
+            names = ", ".join(f"{k} was {old!r}, now {new!r}" for k, (old, new) in differing.items())
+            raise TinykitError(f"{path} is the checkpoint of a super-network trained with other settings ({names}); "
+                               f"{start_over}.")
+        if state["epochs_done"] > epochs:
+            raise TinykitError(f"{path} holds {state['epochs_done']} epochs of training, more than the {epochs} "
+                               f"asked for; {start_over}.")
+        optimizer.build(self.trainable)
+        targets = {f"weights/{layer}/{name}": v for layer, variables in self.weights.items()
+                   for name, v in variables.items()}
+        targets.update({f"optimizer/{i}": v for i, v in enumerate(optimizer.variables)})
+        if sorted(arrays) != sorted(targets) or any(arrays[k].shape != tuple(v.shape) for k, v in targets.items()):
+            raise TinykitError(f"{path} holds the weights of another super-network (other layers or shapes); "
+                               f"{start_over}.")
+        for name, variable in targets.items():
+            variable.assign(arrays[name])
+        self.rng.bit_generator.state = state["rng"]
+        return [StepReport(**r) for r in state["reports"]]
 
     # -- sub-networks as standalone models ------------------------------------------
 
