@@ -314,15 +314,15 @@ def estimate(model: Path, board: str, models: Path | None, require_latency: bool
 @click.option("--data", type=click.Path(path_type=Path), required=True, help="A Speech Commands folder (e.g. from `tinykit kws data --synthetic`).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Output folder; rerun the same command to resume an interrupted search.")
 @click.option("--latency-ms", type=click.FloatRange(min=0, min_open=True), help="Latency budget per inference, in milliseconds at the board's clock [default: none].")
-@click.option("--sram-kb", type=click.IntRange(min=1), help="SRAM budget in KiB (arena, state, stack reserve, the app's RAM) [default: the board's SRAM].")
-@click.option("--flash-kb", type=click.IntRange(min=1), help="Flash budget in KiB (the whole firmware image) [default: the board's flash].")
+@click.option("--sram-kb", type=click.FloatRange(min=1), help="SRAM budget in KiB, fractions allowed (24.68 is 25,272 bytes; arena, state, stack reserve, the app's RAM) [default: the board's SRAM].")
+@click.option("--flash-kb", type=click.FloatRange(min=1), help="Flash budget in KiB, fractions allowed (the whole firmware image) [default: the board's flash].")
 @click.option("--quick", is_flag=True, help="A small space, 3 generations of 6, 3 super-network epochs: a couple of minutes, for trying it out and CI.")
 @click.option("--seed", default=0, show_default=True, help="Seed of everything random: the same seed gives the same search.")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Where the evolution costs and measures candidates. local: costing in a pool of --jobs processes, accuracy in this process. ray: both as Ray tasks, to spread a large search over a cluster (needs pip install 'tinykit[ray]', and tinykit on every node). The results are the same either way.")
 @click.option("--ray-address", metavar="ADDRESS", help="With --executor ray: the running Ray cluster to use (HOST:PORT of its head, 'auto', or ray://HOST:10001) [default: start a local Ray instance].")
 @click.option("-j", "--jobs", default=2, show_default=True, type=click.IntRange(min=1), help="With --executor local: processes costing candidates.")
-def search(board: str, task: str, data: Path, output: Path, latency_ms: float | None, sram_kb: int | None,
-           flash_kb: int | None, quick: bool, seed: int, executor: str, ray_address: str | None, jobs: int) -> None:
+def search(board: str, task: str, data: Path, output: Path, latency_ms: float | None, sram_kb: float | None,
+           flash_kb: float | None, quick: bool, seed: int, executor: str, ray_address: str | None, jobs: int) -> None:
     """Search a model architecture for a board under SRAM, flash and latency budgets (MCUNet's TinyNAS).
 
     \b

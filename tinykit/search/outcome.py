@@ -21,10 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from tinykit.errors import TinykitError
+from tinykit.jsonio import read_json
+from tinykit.kws.train import SETTINGS
 from tinykit.search.evolution import Evaluated, SearchBudgets
 from tinykit.search.space import Architecture
 
-FRONT_FILE, SUMMARY_FILE, SETTINGS_FILE = "front.json", "summary.json", "settings.json"
+# The search's output files (``tinykit.search.run`` writes them under these names; the settings file is the one
+# ``kws.train.check_settings`` keeps for training and search runs alike).
+FRONT_FILE, SUMMARY_FILE = "front.json", "summary.json"
+SETTINGS_FILE = SETTINGS
 _WHAT_REPORT_TAKES = ("`tinykit report` takes a search output folder (`tinykit search ... -o OUT` writes OUT/front.json), "
                       "that folder's front.json, or profile JSON files (`tinykit profile FOLDER --json > profile.json`)")
 
@@ -131,10 +136,7 @@ def _holds_front(path: Path) -> bool:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise _corrupt(path, f"it is not JSON ({error})") from None
+    return read_json(path, "run the `tinykit search` that made it again into a new folder")
 
 
 def _evaluated(document: Any, path: Path, where: str) -> Evaluated:

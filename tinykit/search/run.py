@@ -40,9 +40,10 @@ from tinykit.kws.progress import Bar, no_bar
 from tinykit.search.evolution import (Coster, Evaluated, Evolution, EvolutionSettings, SearchBudgets,
                                       finished_generations, pareto_front)
 from tinykit.search.executors import Executor, ProcessExecutor, RayExecutor, SerialExecutor
+from tinykit.search.outcome import FRONT_FILE, SETTINGS_FILE, SUMMARY_FILE
 from tinykit.search.report import write_search_report
 from tinykit.search.space import SearchSpace, StageSpace, Stem, space_for
-from tinykit.search.space_choice import Budgets, LatencyBound, choose_space
+from tinykit.search.space_choice import BoardModels, Budgets, choose_space
 
 # Quick mode: a small DS-CNN space (tens of members, all under a few hundred thousand MACs) and a short
 # schedule, so that the whole search runs in a couple of minutes on two cores (CI checks its invariants).
@@ -70,14 +71,15 @@ class SearchSettings:
     seed: int
 
 
-def _budgets(board_name: str, sram_kb: int | None, flash_kb: int | None, latency_ms: float | None) -> SearchBudgets:
-    """The hand-given budgets, else the board file's SRAM and flash (latency is only ever given)."""
+def _budgets(board_name: str, sram_kb: float | None, flash_kb: float | None, latency_ms: float | None) -> SearchBudgets:
+    """The hand-given budgets (whole bytes, rounded down), else the board file's SRAM and flash (latency is only
+    ever given)."""
     board = get_board(board_name)
     if not board.is_cortex_m:
         raise TinykitError("the search needs a Cortex-M board's budgets and latency model: pick one of "
                            "`tinykit boards` (e.g. qemu_m7), not the host.")
-    return SearchBudgets(sram_kb * 1024 if sram_kb is not None else board.sram_bytes,
-                         flash_kb * 1024 if flash_kb is not None else board.flash_bytes, latency_ms)
+    return SearchBudgets(int(sram_kb * 1024) if sram_kb is not None else board.sram_bytes,
+                         int(flash_kb * 1024) if flash_kb is not None else board.flash_bytes, latency_ms)
 
 
 def _executors(executor: str, ray_address: str | None, workers: int) -> tuple[Executor, Executor, str]:
@@ -98,7 +100,7 @@ def _executors(executor: str, ray_address: str | None, workers: int) -> tuple[Ex
             f"costing in {workers} local process{'es' if workers > 1 else ''}, accuracy in this process")
 
 
-def _crop(features: np.ndarray, resolution: tuple[int, int]) -> np.ndarray:
+def crop_features(features: np.ndarray, resolution: tuple[int, int]) -> np.ndarray:
     """Features at a smaller resolution: the first frames (a shorter window) and the first MFCC coefficients,
     which the device's front end gives by computing fewer."""
     frames, coefficients = resolution
@@ -120,8 +122,8 @@ def _refuse_unreachable(space: SearchSpace, coster: Coster, budgets: SearchBudge
                            f"{smallest.resolution[1]}) does not fit: {details}. Loosen that budget.")
 
 
-def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: int | None = None,
-           flash_kb: int | None = None, latency_ms: float | None = None, quick: bool = False, seed: int = 0,
+def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: float | None = None,
+           flash_kb: float | None = None, latency_ms: float | None = None, quick: bool = False, seed: int = 0,
            workers: int = 2, bar: Bar = no_bar, report: Callable[[str], None] = lambda message: None,
            executor: str = "local", ray_address: str | None = None) -> dict:
     """Run (or resume) the search into ``out``; returns the summary. ``executor`` ("local" or "ray", at
@@ -157,12 +159,11 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
         narrowed = space.narrowed(chosen["width_mult"], tuple(chosen["resolution"]))
         report(f"space: width multiplier {chosen['width_mult']}, resolution {chosen['resolution']} (from {space_file})")
     else:
-        # The planner's arena, the weights and the fastest kernels' latency are lower bounds of SRAM, flash and
-        # the build's latency, so a pair none of whose members fits these never fits the real budgets; the
-        # space's smallest member is then costed in full.
-        bounds = Budgets(budgets.sram_bytes, budgets.flash_bytes, budgets.latency_ms)
+        # Members are costed as a build would cost them on the fastest kernels (SRAM never below the build's,
+        # latency never above: space_choice's docstring); the space's smallest member is then costed in full.
+        bounds = Budgets(latency_ms=budgets.latency_ms, sram_bytes=budgets.sram_bytes, flash_bytes=budgets.flash_bytes)
         narrowed, stats = choose_space(space, len(LABELS), board_.features, bounds, plan["samples"], seed,
-                                       LatencyBound(latency_model, board_.clock_hz))
+                                       BoardModels(board_, flash_model, latency_model))
         _refuse_unreachable(space, coster, budgets)
         rows = []
         for s in stats:
@@ -174,7 +175,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
                    f"mean MACs {s.mean_fitting_macs:,.0f}, p10/p50/p90 "
                    f"{'/'.join(f'{q:,.0f}' for q in quantiles) or '-'}")
         out.mkdir(parents=True, exist_ok=True)
-        write_json(out / "settings.json", asdict(settings))
+        write_json(out / SETTINGS_FILE, asdict(settings))
         chosen = {"width_mult": narrowed.width_mults[0], "resolution": list(narrowed.resolutions[0]), "pairs": rows}
         write_json(space_file, chosen)
         report(f"space: chose width multiplier {chosen['width_mult']}, resolution {chosen['resolution']}")
@@ -187,8 +188,8 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
 
     keras = keras_quietly()
     data = load_speech_commands(data_root, seed=seed, bar=bar, splits=("training", "validation"))
-    train_x = _crop(mfcc_clips(data.training.audio, bar, "training features"), resolution)
-    val_x = _crop(mfcc_clips(data.validation.audio, bar, "validation features"), resolution)
+    train_x = crop_features(mfcc_clips(data.training.audio, bar, "training features"), resolution)
+    val_x = crop_features(mfcc_clips(data.validation.audio, bar, "validation features"), resolution)
     calibration = train_x[calibration_indices(len(train_x), seed)]
     grid = input_quantization(calibration)
     train_x, val_x = on_grid(train_x, grid), on_grid(val_x, grid)
@@ -220,7 +221,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
     recalibration = [train_x[i:i + BATCH_SIZE] for i in range(0, min(len(train_x), RECALIBRATION_BATCHES * BATCH_SIZE),
                                                               BATCH_SIZE)]
 
-    front_file = out / "front.json"
+    front_file = out / FRONT_FILE
     if front_file.exists():
         document = read_json(front_file)
         front = [Evaluated.from_json(c) for c in document["front"]]
@@ -287,7 +288,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: i
     summary = {"board": board, "budgets": asdict(budgets), "space": {k: chosen[k] for k in ("width_mult", "resolution")},
                "chosen": document["front"][0], "front_built": document["built"], "validation_accuracy_float": float_accuracy,
                "validation_accuracy_int8": int8_accuracy, "front_size": len(front)}
-    write_json(out / "summary.json", summary)
+    write_json(out / SUMMARY_FILE, summary)
     report(f"report: {write_search_report(out, out / 'report')}")
     return summary
 
