@@ -36,17 +36,21 @@ def coster() -> Coster:
     return Coster(board, load_flash(board), load_latency(BOARD), len(LABELS))
 
 
-def _evolution(coster: Coster, seed: int, score: Callable | None = None,
-               settings: EvolutionSettings = SETTINGS) -> Evolution:
-    def macs(arch) -> float:
-        return coster(arch).macs / 1e6
+def _evolution(coster: Coster, seed: int, settings: EvolutionSettings = SETTINGS,
+               budgets: SearchBudgets = BUDGETS) -> Evolution:
+    return Evolution(SPACE, budgets, coster, SerialExecutor(), settings, seed)
 
-    return Evolution(SPACE, BUDGETS, coster, score or macs, SerialExecutor(), settings, seed)
+
+def _macs(coster: Coster) -> Callable:
+    """A deterministic stand-in for accuracy: the member's MACs (in millions)."""
+    def score(arch) -> float:
+        return coster(arch).macs / 1e6
+    return score
 
 
 def _search(coster: Coster, seed: int) -> tuple[Evolution, list[Evaluated]]:
     evolution = _evolution(coster, seed)
-    return evolution, evolution.run()
+    return evolution, evolution.run(_macs(coster))
 
 
 class Interrupted(Exception):
@@ -87,33 +91,33 @@ def test_an_interrupted_search_resumes_to_the_uninterrupted_result(coster: Coste
     checkpoint = tmp_path / "evolution.json"
     with pytest.raises(Interrupted):
         if where == "between generations":
-            _evolution(coster, 3).run(_interrupt_after(2), checkpoint)
+            _evolution(coster, 3).run(_macs(coster), _interrupt_after(2), checkpoint)
         else:
             # The first generation measures SETTINGS.population members; die in the second one.
-            _evolution(coster, 3, _interrupt_measuring(coster, SETTINGS.population + 1)).run(checkpoint=checkpoint)
+            _evolution(coster, 3).run(_interrupt_measuring(coster, SETTINGS.population + 1), checkpoint=checkpoint)
     done = finished_generations(checkpoint)
     assert done == (2 if where == "between generations" else 1)
     measured_before = len(json.loads(checkpoint.read_text())["evaluated"])
 
     seen: list[Generation] = []
     resumed = _evolution(coster, 3)
-    evaluated = resumed.run(seen.append, checkpoint)
+    evaluated = resumed.run(_macs(coster), seen.append, checkpoint)
     assert [g.index for g in seen] == list(range(done, SETTINGS.generations))
     assert evaluated == expected  # architectures, costs and accuracies, in the order measured
     assert list(resumed.costs.items()) == list(straight.costs.items())
     assert len(evaluated) > measured_before  # the resumed run did measure the rest
     assert finished_generations(checkpoint) == SETTINGS.generations
-    assert resumed.run(checkpoint=checkpoint) == expected  # a finished search only reads its checkpoint back
+    assert resumed.run(_macs(coster), checkpoint=checkpoint) == expected  # a finished search only reads its checkpoint back
 
 
 def test_a_damaged_or_foreign_checkpoint_is_refused_clearly(coster: Coster, tmp_path: Path) -> None:
     checkpoint = tmp_path / "evolution.json"
-    _evolution(coster, 3).run(checkpoint=checkpoint)
+    _evolution(coster, 3).run(_macs(coster), checkpoint=checkpoint)
     whole = checkpoint.read_text()
 
     def refused(evolution: Evolution, *phrases: str) -> None:
         with pytest.raises(TinykitError) as error:
-            evolution.run(checkpoint=checkpoint)
+            evolution.run(_macs(coster), checkpoint=checkpoint)
         for phrase in (str(checkpoint), *phrases):
             assert phrase in str(error.value)
 
@@ -126,6 +130,18 @@ def test_a_damaged_or_foreign_checkpoint_is_refused_clearly(coster: Coster, tmp_
     checkpoint.write_text(whole)
     refused(_evolution(coster, 4), "other settings", "seed")
     refused(_evolution(coster, 3, settings=replace(SETTINGS, population=5)), "other settings", "settings")
+
+
+def test_the_first_generation_is_drawn_before_any_accuracy_and_refuses_budgets_no_sample_meets(coster: Coster) -> None:
+    early = _evolution(coster, 3)
+    first = early.first_generation()  # costing only: the search calls it before training the super-network
+    assert first and all(not BUDGETS.over(early.costs[a]) for a in first)
+    _, straight = _search(coster, seed=3)
+    assert [e.arch for e in early.run(_macs(coster))] == [e.arch for e in straight]  # drawing it early changes nothing
+    # The space's members all need more than 1 KB of SRAM: refused before any accuracy is asked for.
+    tight = _evolution(coster, 3, budgets=replace(BUDGETS, sram_bytes=1024))
+    with pytest.raises(TinykitError, match=r"none of the \d+ sampled members .* \(broken: sram by \d+"):
+        tight.first_generation()
 
 
 def test_the_process_pool_costs_exactly_as_this_process(coster: Coster) -> None:

@@ -156,17 +156,25 @@ def _all_weights(supernet: Supernet) -> list[np.ndarray]:
 
 def test_an_interrupted_training_resumes_to_exactly_the_uninterrupted_weights(features, tmp_path):
     x, y = features[0][:64], features[1][:64]  # two sandwich steps an epoch
-    options = {"batch_size": 32, "random_subnets": 1}
+
+    def augmented(epoch: int) -> np.ndarray:  # as the search's: drawn from the epoch alone
+        return x + np.random.default_rng([7, epoch]).normal(0.0, 1.0, x.shape).astype(np.float32)
+
+    options = {"batch_size": 32, "random_subnets": 1, "augmented": augmented}
     straight = Supernet(TINY["mbv2"], CLASSES, seed=0)
     straight_reports = straight.train(x, y, epochs=2, **options)
+    plain = Supernet(TINY["mbv2"], CLASSES, seed=0)
+    plain.train(x, y, epochs=2, batch_size=32, random_subnets=1)
+    # The epochs trained on the augmented features, not on x.
+    assert not all(np.array_equal(a, b) for a, b in zip(_all_weights(plain), _all_weights(straight)))
 
     checkpoint = tmp_path / "supernet.npz"
     with pytest.raises(Interrupted):
         Supernet(TINY["mbv2"], CLASSES, seed=0).train(x, y, epochs=2, report=_interrupt, checkpoint=checkpoint,
                                                       **options)
     assert finished_epochs(checkpoint) == 1
-    after_one = Supernet(TINY["mbv2"], CLASSES, seed=0)
-    after_one.train(x, y, epochs=1, checkpoint=checkpoint, **options)  # restores, trains nothing
+    with np.load(checkpoint) as saved:
+        after_one = {key.removeprefix("weights/"): saved[key] for key in saved.files if key.startswith("weights/")}
     # A new super-network, as a rerun builds it: its initial weights and generator, replaced by the checkpoint's.
     resumed = Supernet(TINY["mbv2"], CLASSES, seed=0)
     seen = []
@@ -174,7 +182,7 @@ def test_an_interrupted_training_resumes_to_exactly_the_uninterrupted_weights(fe
     assert [r.epoch for r in seen] == [1] and finished_epochs(checkpoint) == 2
     assert all(np.array_equal(a, b) for a, b in zip(_all_weights(resumed), _all_weights(straight)))
     # The second epoch moved the weights, so the equality above is not that of untrained copies.
-    assert not all(np.array_equal(a, b) for a, b in zip(_all_weights(after_one), _all_weights(straight)))
+    assert not all(np.array_equal(after_one[k], v) for k, v in straight.state().items())
     assert [(r.largest_loss, r.smallest_loss, r.random_loss) for r in reports] == \
         [(r.largest_loss, r.smallest_loss, r.random_loss) for r in straight_reports]
 
@@ -188,7 +196,7 @@ def test_a_damaged_or_foreign_checkpoint_is_refused_clearly(features, tmp_path):
     def refused(*match: str, **options) -> None:
         supernet = Supernet(options.pop("space", TINY["dscnn"]), CLASSES, seed=options.pop("seed", 0))
         with pytest.raises(TinykitError) as error:
-            supernet.train(x, y, epochs=options.pop("epochs", 2), random_subnets=1, checkpoint=checkpoint, **options)
+            supernet.train(x, y, epochs=options.pop("epochs", 1), random_subnets=1, checkpoint=checkpoint, **options)
         for phrase in (str(checkpoint), *match):
             assert phrase in str(error.value)
 
@@ -200,6 +208,7 @@ def test_a_damaged_or_foreign_checkpoint_is_refused_clearly(features, tmp_path):
     checkpoint.write_bytes(whole)
     refused("other settings", "learning_rate was 0.002, now 0.01", learning_rate=0.01)
     refused("other settings", "seed was 0, now 1", seed=1)
-    refused("more than the 0 asked for", epochs=0)
+    refused("other settings", "epochs was 1, now 3", epochs=3)  # the cosine schedule spans the epochs
+    refused("other settings", "augmented was False, now True", augmented=lambda epoch: x)
     narrower_stem = SearchSpace("dscnn", ((49, 10),), (1.0,), Stem(8, (10, 4), 2), TINY["dscnn"].stages, "mlperf")
     refused("another super-network", space=narrower_stem)

@@ -160,6 +160,14 @@ def mask(features: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
+def augmented_features(audio: np.ndarray, noise: tuple[np.ndarray, ...], rng: np.random.Generator,
+                       shape: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """One epoch's view of the clips ``audio``: augmented (``augment``), their features computed by the device's
+    front end, cut to the model's input by ``shape`` (a crop, for the search's smaller resolutions), then masked."""
+    features = mfcc_clips(augment(audio, noise, rng), no_bar, "")
+    return mask(shape(features) if shape is not None else features, rng)
+
+
 def check_settings(out: Path, settings: Any, run: str = "training run") -> bool:
     """True when ``out`` holds a run with these ``settings`` (a dataclass of what determines a run: training's
     TrainSettings, the search's SearchSettings) to resume; refuses one with other settings."""
@@ -188,19 +196,25 @@ def keras_quietly() -> Any:
     return keras
 
 
-def _learning_rate(settings: TrainSettings, epoch: int) -> float:
-    """Cosine decay from the base rate to nearly zero over the planned epochs."""
-    return settings.learning_rate * 0.5 * (1.0 + math.cos(math.pi * epoch / settings.epochs))
+def cosine_rate(base: float, epoch: int, epochs: int) -> float:
+    """Epoch ``epoch``'s learning rate: cosine decay from ``base`` to nearly zero over ``epochs`` epochs."""
+    return base * 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
 
 
-def _fit(data: SpeechCommands, settings: TrainSettings, grid: tuple[float, int] | None, out: Path, resume: bool,
-         bar: Bar, report: Callable[[str], None]) -> _LoopState:
-    """Run (or continue) the epochs; returns the loop's final state, with the best model in OUT/model.keras."""
+def fit(data: SpeechCommands, settings: TrainSettings, grid: tuple[float, int] | None, out: Path, resume: bool,
+        bar: Bar, report: Callable[[str], None], model_of: Callable[[tuple[int, ...]], Any] | None = None,
+        shape: Callable[[np.ndarray], np.ndarray] | None = None) -> _LoopState:
+    """Run (or continue) the epochs; returns the loop's final state, with the best model in OUT/model.keras.
+
+    ``model_of(input_shape)`` gives the model to train (uncompiled; the search passes its chosen member with
+    inherited weights); the default is the DS-CNN of ``settings``. ``shape`` cuts the features to the model's
+    input (the search's crops), training and validation alike."""
     keras = keras_quietly()
     from tinykit.kws.model import ds_cnn
 
     checkpoint = out / CHECKPOINT
-    validation_x = on_grid(mfcc_clips(data.validation.audio, bar, "validation features"), grid)
+    validation = mfcc_clips(data.validation.audio, bar, "validation features")
+    validation_x = on_grid(shape(validation) if shape is not None else validation, grid)
     validation_y = _one_hot(data.validation.labels)
     state = _LoopState(history=[])
     if resume and (checkpoint / "state.json").exists():
@@ -209,8 +223,10 @@ def _fit(data: SpeechCommands, settings: TrainSettings, grid: tuple[float, int] 
         report(f"resuming {out} after epoch {state.epochs_done} of {settings.epochs}")
     else:
         keras.utils.set_random_seed(settings.seed)
-        model = ds_cnn(len(LABELS), tuple(validation_x.shape[1:]), filters=settings.width, blocks=settings.blocks,
-                       batch_norm_momentum=BATCH_NORM_MOMENTUM)
+        input_shape = tuple(validation_x.shape[1:])
+        model = (model_of(input_shape) if model_of is not None else
+                 ds_cnn(len(LABELS), input_shape, filters=settings.width, blocks=settings.blocks,
+                        batch_norm_momentum=BATCH_NORM_MOMENTUM))
         model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate),
                       loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
                       metrics=["accuracy"])
@@ -232,9 +248,9 @@ def _fit(data: SpeechCommands, settings: TrainSettings, grid: tuple[float, int] 
         rng = np.random.default_rng([settings.seed, 0, epoch])
         keras.utils.set_random_seed(settings.seed * 1000 + epoch)
         order = rng.permutation(len(training.labels))
-        x = on_grid(mask(mfcc_clips(augment(training.audio[order], data.noise, rng), no_bar, ""), rng), grid)
+        x = on_grid(augmented_features(training.audio[order], data.noise, rng, shape), grid)
         y = _one_hot(training.labels[order])
-        model.optimizer.learning_rate.assign(_learning_rate(settings, epoch))
+        model.optimizer.learning_rate.assign(cosine_rate(settings.learning_rate, epoch, settings.epochs))
         steps = math.ceil(len(y) / settings.batch_size)
         with bar(steps, f"epoch {epoch + 1}/{settings.epochs}") as advance:
             fitted = model.fit(x, y, batch_size=settings.batch_size, epochs=1, shuffle=False, verbose=0,
@@ -257,10 +273,11 @@ def _fit(data: SpeechCommands, settings: TrainSettings, grid: tuple[float, int] 
     return state
 
 
-def calibration_indices(total: int, seed: int, count: int = CALIBRATION_SAMPLES) -> np.ndarray:
+def calibration_indices(total: int, seed: int, count: int = CALIBRATION_SAMPLES, stream: int = 1) -> np.ndarray:
     """Which of ``total`` training clips the int8 conversion calibrates on: ``count`` of them (all when fewer),
-    drawn from ``seed``, in increasing order. Training and the search pick theirs with this rule."""
-    rng = np.random.default_rng([seed, 1])
+    drawn from ``seed``, in increasing order. Training and the search pick theirs with this rule; the search
+    picks its batch-norm recalibration clips with it too, from another ``stream`` of the seed's generators."""
+    rng = np.random.default_rng([seed, stream])
     return np.sort(rng.choice(total, size=min(count, total), replace=False))
 
 
@@ -357,5 +374,5 @@ def train(data_root: Path, out: Path, bar: Bar = no_bar, report: Callable[[str],
     write_json(out / SETTINGS, asdict(settings))
     calibration = _calibration_features(data, settings)
     grid = input_quantization(calibration) if settings.inputs_on_int8_grid else None
-    state = _fit(data, settings, grid, out, resume, bar, report)
+    state = fit(data, settings, grid, out, resume, bar, report)
     return _evaluate(data, settings, calibration, grid, state, out, bar, report)

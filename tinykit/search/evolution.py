@@ -165,17 +165,34 @@ def finished_generations(checkpoint: Path) -> int:
 
 class Evolution:
     """The search over ``space`` (narrowed) within ``budgets``; ``cost`` costs a candidate, on ``executor``;
-    ``accuracy`` measures one fitting member, on ``accuracy_executor`` (by default in this process)."""
+    the accuracy function ``run`` is given measures one fitting member, on ``accuracy_executor`` (by default
+    in this process)."""
 
     def __init__(self, space: SearchSpace, budgets: SearchBudgets, cost: Callable[[Architecture], CandidateCost],
-                 accuracy: Callable[[Architecture], float], executor: Executor, settings: EvolutionSettings,
-                 seed: int, accuracy_executor: Executor | None = None) -> None:
-        self.space, self.budgets, self.cost, self.accuracy = space, budgets, cost, accuracy
+                 executor: Executor, settings: EvolutionSettings, seed: int,
+                 accuracy_executor: Executor | None = None) -> None:
+        self.space, self.budgets, self.cost = space, budgets, cost
         self.executor, self.settings, self.seed = executor, settings, seed
         self.accuracy_executor = accuracy_executor if accuracy_executor is not None else SerialExecutor()
         self.rng = np.random.default_rng([seed, 11])
         self.costs: dict[Architecture, CandidateCost] = {}
         self.evaluated: dict[Architecture, Evaluated] = {}
+        self._first: list[Architecture] | None = None
+
+    def first_generation(self) -> list[Architecture]:
+        """The first population: sampled members within every budget in full costing. It needs no accuracy,
+        so the search draws it before training the super-network, and a space none of whose sampled members
+        fits is refused before an hour of training rather than after."""
+        if self._first is None:
+            self._first = self._fill(self.settings.population, lambda: self.space.sample(self.rng), set())
+            if not self._first:
+                tried = len(self.costs)
+                excess = [self.budgets.over(c) for c in self.costs.values()]
+                binding = {name: sum(1 for e in excess if name in e) for name in ("sram", "flash", "latency")}
+                broken = ", ".join(f"{name} by {count}" for name, count in binding.items() if count)
+                raise TinykitError(f"none of the {tried} sampled members of the chosen space fits the budgets in "
+                                   f"full costing (broken: {broken}); loosen the budget broken most often.")
+        return self._first
 
     def _fitting(self, proposals: list[Architecture]) -> list[Architecture]:
         """The proposals (deduplicated, in order) within the budgets, costing those not costed before in one batch."""
@@ -184,11 +201,11 @@ class Evolution:
         self.costs.update(zip(new, self.executor.map(self.cost, new)))
         return [a for a in unique if not self.budgets.over(self.costs[a])]
 
-    def _measure(self, archs: list[Architecture]) -> list[Evaluated]:
+    def _measure(self, archs: list[Architecture], accuracy: Callable[[Architecture], float]) -> list[Evaluated]:
         """``archs`` with their accuracies, measuring those not measured before in one batch."""
         new = [a for a in dict.fromkeys(archs) if a not in self.evaluated]
-        for arch, accuracy in zip(new, self.accuracy_executor.map(self.accuracy, new)):
-            self.evaluated[arch] = Evaluated(arch, self.costs[arch], accuracy)
+        for arch, measured in zip(new, self.accuracy_executor.map(accuracy, new)):
+            self.evaluated[arch] = Evaluated(arch, self.costs[arch], measured)
         return [self.evaluated[a] for a in archs]
 
     def _fill(self, wanted: int, propose: Callable[[], Architecture], exclude: set[Architecture]) -> list[Architecture]:
@@ -202,7 +219,7 @@ class Evolution:
                     chosen.append(arch)
         return chosen
 
-    def _breed(self, population: list[Evaluated]) -> list[Evaluated]:
+    def _breed(self, population: list[Evaluated], accuracy: Callable[[Architecture], float]) -> list[Evaluated]:
         """The next generation: the most accurate of ``population`` as parents, and their mutations and
         crossovers that fit."""
         s = self.settings
@@ -220,11 +237,12 @@ class Evolution:
 
         children = self._fill(mutations, mutant, kept)
         children += self._fill(s.population - len(parents) - len(children), child, kept | set(children))
-        return parents + self._measure(children)
+        return parents + self._measure(children, accuracy)
 
-    def run(self, report: Callable[[Generation], None] = lambda generation: None,
+    def run(self, accuracy: Callable[[Architecture], float],
+            report: Callable[[Generation], None] = lambda generation: None,
             checkpoint: Path | None = None) -> list[Evaluated]:
-        """Every candidate whose accuracy was measured (the front is ``pareto_front`` of them).
+        """Every candidate whose accuracy (by ``accuracy``) was measured (the front is ``pareto_front`` of them).
 
         With ``checkpoint``, the state is written there (atomically) after each generation, before ``report``
         hears of it, and a search found there is continued from its last finished generation."""
@@ -233,12 +251,10 @@ class Evolution:
         if checkpoint is not None and Path(checkpoint).exists():
             done, population = self._restore(Path(checkpoint))
         else:
-            population = self._measure(self._fill(s.population, lambda: self.space.sample(self.rng), set()))
-            if not population:
-                raise TinykitError("no sampled member of the chosen space fits the budgets; loosen a budget.")
+            population = self._measure(self.first_generation(), accuracy)
         for index in range(done, s.generations):
             if index > 0:
-                population = self._breed(population)
+                population = self._breed(population, accuracy)
             if checkpoint is not None:
                 self._save(Path(checkpoint), index + 1, population)
             report(Generation(index, len(self.evaluated), max(self.evaluated.values(), key=lambda e: e.accuracy)))

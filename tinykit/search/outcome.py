@@ -30,6 +30,7 @@ from tinykit.search.space import Architecture
 # ``kws.train.check_settings`` keeps for training and search runs alike).
 FRONT_FILE, SUMMARY_FILE = "front.json", "summary.json"
 SETTINGS_FILE = SETTINGS
+RERUN = "run the `tinykit search` that made it again into a new folder"  # the fix for an unreadable result file
 _WHAT_REPORT_TAKES = ("`tinykit report` takes a search output folder (`tinykit search ... -o OUT` writes OUT/front.json), "
                       "that folder's front.json, or profile JSON files (`tinykit profile FOLDER --json > profile.json`)")
 
@@ -80,7 +81,7 @@ def load_outcome(path: Path) -> SearchOutcome:
     """The search in ``path`` (its output folder, or its front.json), with the summary and settings beside it."""
     path = Path(path)
     front_file = _front_file(path)
-    document = _read_json(front_file)
+    document = read_json(front_file, RERUN)
     try:
         budgets = SearchBudgets(**{k: document["budgets"][k] for k in ("sram_bytes", "flash_bytes", "latency_ms")})
         candidates = tuple(_evaluated(c, front_file, f"candidates[{i}]") for i, c in enumerate(document["candidates"]))
@@ -97,8 +98,8 @@ def load_outcome(path: Path) -> SearchOutcome:
     if strays:
         raise _corrupt(front_file, f"front member {strays[0]} is not among its candidates")
     folder = front_file.parent
-    summary = _read_json(folder / SUMMARY_FILE) if (folder / SUMMARY_FILE).is_file() else None
-    settings = _read_json(folder / SETTINGS_FILE) if (folder / SETTINGS_FILE).is_file() else None
+    summary = read_json(folder / SUMMARY_FILE, RERUN) if (folder / SUMMARY_FILE).is_file() else None
+    settings = read_json(folder / SETTINGS_FILE, RERUN) if (folder / SETTINGS_FILE).is_file() else None
     chosen = None
     if summary is not None:
         try:
@@ -135,8 +136,6 @@ def _holds_front(path: Path) -> bool:
     return isinstance(document, dict) and "front" in document and "candidates" in document
 
 
-def _read_json(path: Path) -> Any:
-    return read_json(path, "run the `tinykit search` that made it again into a new folder")
 
 
 def _evaluated(document: Any, path: Path, where: str) -> Evaluated:
@@ -156,5 +155,4 @@ def _built(document: Any, path: Path) -> BuiltSizes:
 
 
 def _corrupt(path: Path, why: str) -> TinykitError:
-    return TinykitError(f"{path} is not a search result tinykit can read: {why}. It was edited or cut short; run the "
-                        "`tinykit search` that made it again into a new folder.")
+    return TinykitError(f"{path} is not a search result tinykit can read: {why}. It was edited or cut short; {RERUN}.")

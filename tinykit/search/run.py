@@ -1,6 +1,11 @@
 """`tinykit search`: space choice, super-network training, evolution, then the chosen model fine-tuned,
 converted to int8 and written with its calibration samples.
 
+Training follows `kws train`'s recipe wherever it can: the super-network sees
+every clip augmented afresh each epoch (speed, shift, noise, SpecAugment
+masks) with a cosine learning-rate decay, and the chosen member is
+fine-tuned by `kws train`'s own loop (``tinykit.kws.train.fit``).
+
 The output folder holds every stage's result, and the two long stages write
 their state as they go, so an interrupted run resumes where it stopped (a
 rerun with the same settings skips finished stages, and continues the
@@ -15,6 +20,7 @@ gives) and a run with other settings is refused::
     OUT/front.json         every accuracy-measured candidate's cost, and the Pareto front with each member's
                            built size report (members that do not fit when built are dropped to "dropped")
     OUT/front/             each front member's int8 model and firmware build (tinykit.search.front_build)
+    OUT/finetune/          the chosen member's fine-tuning, a `kws train` folder (settings, checkpoint, best epoch)
     OUT/best.keras         the chosen member, fine-tuned (float)
     OUT/calibration.npz    training features the int8 conversion calibrated on
     OUT/best.tflite        the int8 model
@@ -25,6 +31,7 @@ gives) and a run with other settings is refused::
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -51,12 +58,18 @@ QUICK_SPACE = SearchSpace("dscnn", ((49, 10), (49, 8)), (0.5, 1.0), Stem(32, (10
                           (StageSpace((3, 5), (1,), (1, 2), (16, 32), 1),) * 2, "mlperf")
 QUICK = {"samples": 20, "epochs": 3, "finetune_epochs": 2,
          "evolution": EvolutionSettings(population=6, generations=3, parents=2, attempts=10)}
-FULL = {"samples": 100, "epochs": 20, "finetune_epochs": 10, "evolution": EvolutionSettings()}
+FULL = {"samples": 100, "epochs": 18, "finetune_epochs": 24, "evolution": EvolutionSettings()}
+# The chosen member is fine-tuned from its inherited weights by `kws train`'s loop and recipe (augmented clips,
+# smoothed labels, a cosine schedule, the epoch of the best validation accuracy kept, early stopping), at half
+# its starting rate: the weights are trained already, and a full rate would first undo them.
+FINETUNE_LEARNING_RATE = 1e-3
+FINETUNE_PATIENCE = 6
 # Batch-norm recalibration of a member (its running statistics from inherited weights) on a seeded random sample
 # of this many training clips, as Once-for-All does on about 2000 images. A sample, not the first clips: the
 # training split is in label order, and the first 128 clips (the earlier rule) were all of one class, which left
 # the inherited-weight accuracies at 47-56 % where the same members score 81-85 % on a fair sample.
 RECALIBRATION_CLIPS = 2048
+FINETUNE_FOLDER = "finetune"  # the fine-tuning's `kws train` folder: settings, checkpoint, best model
 BATCH_SIZE = 32
 EXECUTORS = ("local", "ray")
 
@@ -134,7 +147,8 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: f
     ``ray_address``) is where the evolution costs and measures candidates; it does not change the results,
     so a run may be resumed with another."""
     from tinykit.kws.dataset import LABELS, load_speech_commands
-    from tinykit.kws.train import check_settings, data_fingerprint
+    from tinykit.kws.train import SETTINGS as TRAIN_SETTINGS
+    from tinykit.kws.train import TrainSettings, check_settings, data_fingerprint, fit
     from tinykit.latency.model import load_latency
     from tinykit.latency.resources import load_flash
 
@@ -184,11 +198,21 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: f
         write_json(space_file, chosen)
         report(f"space: chose width multiplier {chosen['width_mult']}, resolution {chosen['resolution']}")
     resolution = tuple(chosen["resolution"])
+    # The evolution's first generation is drawn and costed now (costing needs no training), so that a space
+    # none of whose sampled members fits in full costing is refused before the super-network's training.
+    evolution = Evolution(narrowed, budgets, coster, cost_executor, plan["evolution"], seed, accuracy_executor)
+    if not (out / FRONT_FILE).exists():
+        try:
+            evolution.first_generation()
+        except BaseException:
+            cost_executor.close()
+            accuracy_executor.close()
+            raise
 
     # The data: MFCCs of the training and validation clips, on the int8 input grid.
     from tinykit.frontend.convert import input_quantization
     from tinykit.kws.features import mfcc_clips
-    from tinykit.kws.train import calibration_indices, keras_quietly, on_grid
+    from tinykit.kws.train import augmented_features, calibration_indices, keras_quietly, on_grid
 
     keras = keras_quietly()
     data = load_speech_commands(data_root, seed=seed, bar=bar, splits=("training", "validation"))
@@ -199,6 +223,14 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: f
     train_x, val_x = on_grid(train_x, grid), on_grid(val_x, grid)
     train_y, val_y = data.training.labels, data.validation.labels
 
+    def crop(features: np.ndarray) -> np.ndarray:
+        return crop_features(features, resolution)
+
+    def augmented(epoch: int) -> np.ndarray:
+        """Epoch ``epoch``'s training features, augmented as `kws train` augments (drawn from the seed and epoch)."""
+        return on_grid(augmented_features(data.training.audio, data.noise, np.random.default_rng([seed, 3, epoch]),
+                                          crop), grid)
+
     # 2. The super-network.
     from tinykit.search.supernet import Supernet, finished_epochs, recalibrate_batch_norm
 
@@ -206,7 +238,8 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: f
     weights_file = out / "supernet.npz"  # the training's checkpoint, written after every epoch
     epochs, done = plan["epochs"], finished_epochs(weights_file)
     if done == epochs:
-        supernet.train(train_x, train_y, epochs, BATCH_SIZE, checkpoint=weights_file)  # loads it, trains nothing
+        supernet.train(train_x, train_y, epochs, BATCH_SIZE, checkpoint=weights_file,  # loads it, trains nothing
+                       augmented=augmented)
         report(f"super-network: trained weights from {weights_file}")
     else:
         if done:
@@ -218,12 +251,12 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: f
                 advance(1)
                 report(f"super-network epoch {r.epoch + 1}/{epochs}: loss largest {r.largest_loss:.3f}, smallest "
                        f"{r.smallest_loss:.3f}, random {r.random_loss:.3f}")
-            supernet.train(train_x, train_y, epochs, BATCH_SIZE, report=epoch_done, checkpoint=weights_file)
+            supernet.train(train_x, train_y, epochs, BATCH_SIZE, report=epoch_done, checkpoint=weights_file,
+                           augmented=augmented)
         report(f"super-network trained in {time.perf_counter() - started:.0f} s")
 
     # 3. Evolution.
-    picked = np.sort(np.random.default_rng([seed, 2]).choice(len(train_x), min(RECALIBRATION_CLIPS, len(train_x)),
-                                                             replace=False))
+    picked = calibration_indices(len(train_x), seed, RECALIBRATION_CLIPS, stream=2)
     recalibration = [train_x[picked[i:i + BATCH_SIZE]] for i in range(0, len(picked), BATCH_SIZE)]
 
     front_file = out / FRONT_FILE
@@ -241,10 +274,8 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: f
         if done:
             report(f"evolution: resuming after generation {done}/{generations} from {evolution_file}")
         started = time.perf_counter()
-        evolution = Evolution(narrowed, budgets, coster, accuracy, cost_executor, plan["evolution"], seed,
-                              accuracy_executor)
         try:
-            evaluated = evolution.run(lambda g: report(
+            evaluated = evolution.run(accuracy, lambda g: report(
                 f"generation {g.index + 1}/{generations}: {g.evaluated} candidates measured, best "
                 f"{100 * g.best.accuracy:.1f}% at {g.best.cost.latency_ms:.2f} ms, {g.best.cost.sram_bytes:,} B SRAM"),
                 checkpoint=evolution_file)
@@ -272,16 +303,23 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: f
     from tinykit.kws.evaluate import int8_predictions
 
     if not (out / "best.keras").exists():
-        keras.utils.set_random_seed(seed)
-        model = supernet.extract(best.arch)
-        recalibrate_batch_norm(model, recalibration)
-        model.compile(optimizer=keras.optimizers.Adam(1e-3),
-                      loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
-        with bar(plan["finetune_epochs"], "fine-tuning the chosen model") as advance:
-            for _ in range(plan["finetune_epochs"]):
-                model.fit(train_x, train_y, batch_size=BATCH_SIZE, epochs=1, verbose=0)
-                advance(1)
-        model.save(out / "best.partial.keras")
+        def inherited(input_shape: tuple[int, ...]) -> Any:
+            model = supernet.extract(best.arch)
+            recalibrate_batch_norm(model, recalibration)
+            return model
+
+        finetune = TrainSettings(settings.data_fingerprint, seed, epochs=plan["finetune_epochs"],
+                                 patience=FINETUNE_PATIENCE, batch_size=BATCH_SIZE,
+                                 learning_rate=FINETUNE_LEARNING_RATE)
+        report(f"fine-tuning the chosen model: up to {finetune.epochs} epochs of `kws train`'s recipe "
+               f"in {out / FINETUNE_FOLDER}")
+        resume = check_settings(out / FINETUNE_FOLDER, finetune, "fine-tuning")
+        (out / FINETUNE_FOLDER).mkdir(parents=True, exist_ok=True)
+        write_json(out / FINETUNE_FOLDER / TRAIN_SETTINGS, asdict(finetune))
+        state = fit(data, finetune, grid, out / FINETUNE_FOLDER, resume, bar, report, inherited, crop)
+        report(f"fine-tuned {state.epochs_done} epochs; best validation accuracy {100 * state.best_accuracy:.1f}% "
+               f"at epoch {state.best_epoch}")
+        shutil.copyfile(out / FINETUNE_FOLDER / "model.keras", out / "best.partial.keras")
         os.replace(out / "best.partial.keras", out / "best.keras")
     model = keras.models.load_model(out / "best.keras")
     float_accuracy = float(np.mean(np.argmax(model.predict(val_x, batch_size=256, verbose=0), axis=1) == val_y))

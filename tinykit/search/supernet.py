@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from tinykit.errors import TinykitError, damaged_file
+from tinykit.kws.train import cosine_rate
 from tinykit.search.keras_model import BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, build_keras_model
 from tinykit.search.layers import INPUT, Layer, layers
 from tinykit.search.space import Architecture, SearchSpace
@@ -232,8 +233,14 @@ class Supernet:
     def train(self, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int = 32, learning_rate: float = 2e-3,
               random_subnets: int = RANDOM_SUBNETS,
               report: Callable[[StepReport], None] = lambda step_report: None,
-              checkpoint: Path | None = None) -> list[StepReport]:
+              checkpoint: Path | None = None,
+              augmented: Callable[[int], np.ndarray] | None = None) -> list[StepReport]:
         """Sandwich-rule training on features ``x`` and label indices ``y``; ``report`` gets each epoch's StepReport.
+
+        The learning rate decays from ``learning_rate`` to nearly zero over the ``epochs`` on a cosine, as
+        `kws train`'s does. With ``augmented``, epoch ``e`` trains on ``augmented(e)``: every example of ``x``
+        (in its order) augmented afresh, as `kws train` augments its clips (the function must depend on ``e``
+        alone, so that a resumed run sees the same epochs).
 
         With ``checkpoint``, the training state is written there (atomically) after each epoch, before
         ``report`` hears of it, and training continues from the state found there; the reports returned
@@ -246,16 +253,18 @@ class Supernet:
 
         optimizer = keras.optimizers.Adam(learning_rate)
         training = {"seed": self.seed, "batch_size": batch_size, "learning_rate": learning_rate, "random_subnets": random_subnets,
-                    "data": _fingerprint(x, y)}
+                    "data": _fingerprint(x, y), "epochs": epochs, "schedule": "cosine", "augmented": augmented is not None}
         reports: list[StepReport] = []
         if checkpoint is not None and Path(checkpoint).exists():
-            reports = self._restore(Path(checkpoint), optimizer, training, epochs)
+            reports = self._restore(Path(checkpoint), optimizer, training)
         for epoch in range(len(reports), epochs):
+            optimizer.learning_rate.assign(cosine_rate(learning_rate, epoch, epochs))
+            examples = augmented(epoch) if augmented is not None else x
             order = self.rng.permutation(len(x))
             losses, started, steps = np.zeros(3), time.perf_counter(), 0
             for start in range(0, len(x), batch_size):
                 batch = order[start:start + batch_size]
-                xb, yb = ops.convert_to_tensor(x[batch]), ops.convert_to_tensor(y[batch])
+                xb, yb = ops.convert_to_tensor(examples[batch]), ops.convert_to_tensor(y[batch])
                 with tf.GradientTape() as tape:
                     member_losses = [ops.mean(ops.sparse_categorical_crossentropy(yb, self.logits(arch, xb, True),
                                                                                   from_logits=True))
@@ -282,7 +291,7 @@ class Supernet:
             np.savez(file, state=np.array(json.dumps(state)), **arrays)
         os.replace(partial, path)
 
-    def _restore(self, path: Path, optimizer: Any, training: dict[str, Any], epochs: int) -> list[StepReport]:
+    def _restore(self, path: Path, optimizer: Any, training: dict[str, Any]) -> list[StepReport]:
         """Load the training state of ``path`` into the weights, ``optimizer`` and generator; its epochs' reports."""
         arrays, state = _read_checkpoint(path)
         start_over = "delete it to train from the start, or resume with the settings it was made with"
@@ -291,9 +300,6 @@ class Supernet:
             names = ", ".join(f"{k} was {old!r}, now {new!r}" for k, (old, new) in differing.items())
             raise TinykitError(f"{path} is the checkpoint of a super-network trained with other settings ({names}); "
                                f"{start_over}.")
-        if state["epochs_done"] > epochs:
-            raise TinykitError(f"{path} holds {state['epochs_done']} epochs of training, more than the {epochs} "
-                               f"asked for; {start_over}.")
         optimizer.build(self.trainable)
         targets = {f"weights/{layer}/{name}": v for layer, variables in self.weights.items()
                    for name, v in variables.items()}
