@@ -330,7 +330,9 @@ def search(board: str, task: str, data: Path, output: Path, latency_ms: float | 
        are costed with the build's own planner; the pair whose fitting members
        have the most compute is kept. Budgets no member can meet are refused
        here, before any training, naming the binding one.
-    2. A weight-sharing super-network is trained (sandwich rule).
+    2. The evolution's first generation is costed (a space with no fitting
+       sample is refused here), then a weight-sharing super-network is
+       trained (sandwich rule) on clips augmented as `kws train` does.
     3. Evolution over its members: each candidate is costed as `tinykit
        estimate` would (arena and weights exact, flash and SRAM from the
        board's flash model, latency from its latency model); those within
@@ -341,7 +343,8 @@ def search(board: str, task: str, data: Path, output: Path, latency_ms: float | 
        the board as `tinykit build` builds it (OUTPUT/front/NN.tflite and
        NN/); the budgets are checked on the built flash and SRAM, and a
        member that breaks one is dropped from the front, named.
-    5. The most accurate member that fits is fine-tuned and converted to int8.
+    5. The most accurate member that fits is fine-tuned from its inherited
+       weights by `kws train`'s loop (OUTPUT/finetune/) and converted to int8.
 
     Writes OUTPUT/best.keras, best.tflite (int8), calibration.npz,
     front.json (accuracy, latency, SRAM and flash of every measured
