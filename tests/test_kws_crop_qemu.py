@@ -133,6 +133,17 @@ def test_benchmark_app_crops_the_490_bytes_it_receives_as_the_host_does(deployed
         assert printed == [table[int(q) + 128] / 1000 for q in theirs]
 
 
+def test_verify_sends_the_models_inputs_inside_the_490_bytes(deployed: dict, searched: Path) -> None:
+    """`tinykit verify` reusing the deploy's benchmark app (random inputs of the model's shape, padded into 49 x 10
+    for the device, which takes back the crop): every output byte equals tflite-micro's."""
+    from tinykit.verify.run import verify_model
+
+    said: list[str] = []
+    result = verify_model(searched / "best.tflite", Path(deployed["folder"]), board=BOARD, samples=8, report=said.append)
+    assert said[0].startswith("reusing the build")  # the cropping firmware, not a rebuild
+    assert result.samples == 8 and result.compared_bytes == 8 * len(LABELS) and result.mismatches == 0
+
+
 def test_stream_app_gives_the_model_the_latest_frames(deployed: dict, kws_synthetic: Path) -> None:
     folder = Path(deployed["stream_folder"])
     document = read_handoff(folder)

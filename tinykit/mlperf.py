@@ -49,12 +49,14 @@ class Benchmark:
     results: str  # TRUNCATED, ROUNDED, MSE or RAW
     input_dims: tuple[int, ...] | None  # the reference model's input extents other than 1; None: never inferred
     output_elements: int | None
+    # The input is the keyword-spotting front end's features: a model may take the first frames and coefficients.
+    features: bool = False
 
 
 BENCHMARKS: dict[str, Benchmark] = {
     b.id: b
     for b in (
-        Benchmark("kws01", "keyword spotting", TRUNCATED, (49, 10), 12),
+        Benchmark("kws01", "keyword spotting", TRUNCATED, (49, 10), 12, features=True),
         Benchmark("vww01", "visual wake words", ROUNDED, (96, 96, 3), 2),
         Benchmark("ic01", "image classification", ROUNDED, (32, 32, 3), 10),
         Benchmark("ad01", "anomaly detection", MSE, (640,), 640),
@@ -195,7 +197,7 @@ def resolve(graph: Graph, requested: str | None) -> MlperfSetting:
 def _input_crop(graph: Graph, benchmark: Benchmark) -> InputCrop | None:
     """kws01 given for a model that takes a crop of the 49 x 10 features: that crop. A model of another input
     (not 49 x 10 and no crop of it) is refused, since the runner's 490 bytes could not be its input."""
-    if benchmark.id != "kws01":
+    if not benchmark.features:
         return None
     from tinykit.kws.features import feature_resolution
 

@@ -140,8 +140,8 @@ def feature_resolution(shape: tuple[int, ...], source: str) -> tuple[int, int]:
 
 
 def crop_features(features: np.ndarray, resolution: tuple[int, int]) -> np.ndarray:
-    """Clip features (N, 49, 10, ...) at a smaller resolution: the first frames of each clip (a shorter window,
-    the first frames * 320 samples and a frame's 160) and the first MFCC coefficients of each frame. The search
+    """Clip features (N, 49, 10, ...) at a smaller resolution: the first frames of each clip (a shorter window:
+    its first frames * 320 + 160 samples) and the first MFCC coefficients of each frame. The search
     trains on these, and the benchmark app cuts the same out of the 49 x 10 int8 input it receives."""
     frames, coefficients = resolution
     return features[:, :frames, :coefficients]

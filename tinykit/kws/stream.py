@@ -4,11 +4,12 @@ host's side: its build, its settings and the records it prints.
 The app takes 16 kHz int16 PCM in ``tk-pcm`` chunks, pushes one MFCC frame
 per 20 ms into the front end's ring, runs the model at every stride on the
 last 49 frames (a model of fewer frames or coefficients gets the most recent
-frames and the first coefficients: ``tinykit.kws.features.latest_frames``), averages the outputs of the last strides and reports a
-detection when the best keyword's mean posterior reaches the threshold,
-then stays quiet for the suppression time. The device does all of it in
-integers but the features; the host turns the figures into seconds and
-probabilities with the model's output scale.
+frames and the first coefficients: ``tinykit.kws.features.latest_frames``),
+averages the outputs of the last strides and reports a detection when the
+best keyword's mean posterior reaches the threshold, then stays quiet for
+the suppression time. The device does all of it in integers but the
+features; the host turns the figures into seconds and probabilities with
+the model's output scale.
 """
 
 from __future__ import annotations
