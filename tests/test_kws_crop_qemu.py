@@ -21,16 +21,15 @@ output folder (best.tflite, calibration.npz, settings.json), goes through
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from kws_model import random_searched_kws
 from kws_stream_host import host_strides
 from mlperf_runner import Console, identify, performance_round
-from search_models import randomize
 
 from tinykit.boards import get_board
 from tinykit.build import compile_tflite
@@ -59,28 +58,12 @@ def tinykit(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "tinykit", *args], capture_output=True, text=True, timeout=900)
 
 
-def small_kws(shape: tuple[int, int, int], calibration: np.ndarray | None, folder: Path) -> Path:
-    """A narrow DS-CNN for ``shape`` features with random weights, as a search leaves it: best.keras, best.tflite
-    (int8 by tinykit's converter; random calibration without ``calibration``), settings.json."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from tinykit.frontend.convert import convert_to_int8
-    from tinykit.kws.model import ds_cnn
-
-    folder.mkdir(parents=True, exist_ok=True)
-    model = ds_cnn(len(LABELS), shape, filters=8, blocks=1)
-    randomize(model, seed=3)
-    model.save(folder / "best.keras")
-    convert_to_int8(folder / "best.keras", calibration, folder / "best.tflite", random_calibration=calibration is None)
-    (folder / "settings.json").write_text(json.dumps({"board": BOARD, "task": "kws", "seed": 0}))
-    return folder
-
-
 @pytest.fixture(scope="module")
 def searched(kws_synthetic: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The search-shaped folder of the 45 x 8 model, calibrated on the crop of real training features."""
     training = load_speech_commands(kws_synthetic, seed=0, splits=("training",)).training
     calibration = crop_features(mfcc_clips(training.audio[::8]), RESOLUTION)
-    folder = small_kws((*RESOLUTION, 1), calibration, tmp_path_factory.mktemp("kws-crop") / "search")
+    folder = random_searched_kws((*RESOLUTION, 1), calibration, tmp_path_factory.mktemp("kws-crop") / "search")
     np.savez(folder / "calibration.npz", inputs=calibration)
     return folder
 
@@ -167,7 +150,7 @@ def test_stream_app_gives_the_model_the_latest_frames(deployed: dict, kws_synthe
 @pytest.mark.parametrize("shape", [(53, 10, 1), (49, 12, 1)])
 def test_a_model_that_takes_no_crop_of_49x10_is_refused(shape: tuple[int, int, int], kws_synthetic: Path,
                                                          tmp_path: Path) -> None:
-    folder = small_kws(shape, None, tmp_path / "search")
+    folder = random_searched_kws(shape, None, tmp_path / "search")
     run = tinykit("kws", "deploy", str(folder), "--board", BOARD, "--data", str(kws_synthetic))
     assert run.returncode == 1 and "Traceback" not in run.stderr
     text = " ".join(run.stderr.split())
