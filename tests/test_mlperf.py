@@ -173,6 +173,18 @@ def test_kws01_crops_the_runners_490_bytes_for_a_smaller_resolution(oracle, tmp_
     assert compiled.mlperf.input_crop == InputCrop((49, 10), (41, 10))
     assert json.loads((tmp_path / "build" / "tinykit.json").read_text())["mlperf"]["input_crop"] == {
         "sent": [49, 10], "kept": [41, 10]}
+    # The SRAM budget counts the 490 bytes the firmware keeps, not the model's 410.
+    from dataclasses import replace
+
+    from tinykit.boards import get_board
+    from tinykit.budget import check_fits
+
+    board = get_board("qemu_m7")
+    needed = compiled.plan.arena_bytes + board.stack_reserve + 490
+    check_fits(compiled.graph, compiled.plan, compiled.weights_bytes, replace(board, sram_bytes=needed), None, 490)
+    with pytest.raises(TinykitError, match=r"the firmware's copy of the input \(490 bytes"):
+        check_fits(compiled.graph, compiled.plan, compiled.weights_bytes, replace(board, sram_bytes=needed - 1), None,
+                   compiled.mlperf.input_crop.sent_bytes)
     runtime = compiled.folder / "lib" / "tinykit_runtime"
     sources = [compiled.folder / "src" / "model.c", compiled.folder / "src" / "model_weights.c", *sorted((runtime / "src").rglob("*.c"))]
     binary = build_profiler(sources, [compiled.folder / "src", runtime / "include"], tmp_path)

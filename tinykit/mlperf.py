@@ -81,6 +81,11 @@ class InputCrop:
     sent: tuple[int, int]
     kept: tuple[int, int]
 
+    @property
+    def sent_bytes(self) -> int:
+        """What the profiler keeps of a load (int8 values)."""
+        return self.sent[0] * self.sent[1]
+
     def sent_shape(self, tensor: Tensor) -> tuple[int, ...]:
         """The model input's shape with the sent rows and columns (1 x 49 x 10 x 1 for 1 x 41 x 10 x 1)."""
         return (tensor.shape[0], *self.sent, *tensor.shape[3:])
