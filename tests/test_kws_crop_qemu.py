@@ -38,7 +38,7 @@ from tinykit.errors import TinykitError
 from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.handoff import read_handoff
 from tinykit.kws.dataset import LABELS, load_speech_commands
-from tinykit.kws.deploy import held_out_inputs
+from tinykit.kws.deploy import held_out_inputs, render_deploy
 from tinykit.kws.features import crop_features, mfcc_clips
 from tinykit.kws.listen import stream_audio
 from tinykit.kws.stream import StreamSettings
@@ -80,6 +80,7 @@ def test_deploy_takes_a_searched_resolution(deployed: dict, searched: Path) -> N
     assert deployed["resolution"] == list(RESOLUTION) and deployed["clips"] == CLIPS
     assert deployed["disagreements"] == 0 and deployed["outputs_match"]
     assert deployed["mlperf_id"] == "kws01"
+    assert "the model takes 45 frames x 8 coefficients" in render_deploy(deployed)
     document = read_handoff(Path(deployed["folder"]))
     assert document["mlperf"]["input_crop"] == {"sent": [49, 10], "kept": list(RESOLUTION)}
     header = (Path(deployed["folder"]) / "src" / "model.h").read_text()

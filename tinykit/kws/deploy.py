@@ -36,6 +36,7 @@ import numpy as np
 from tinykit.boards import get_board
 from tinykit.errors import TinykitError
 from tinykit.kws.features import crop_features
+from tinykit.kws.features_reference import COEFFICIENTS, FRAMES
 from tinykit.kws.stream import STREAM_FOLDER
 
 MODEL_FILE = "model.tflite"  # `tinykit kws train`'s int8 model
@@ -198,4 +199,9 @@ def render_deploy(result: dict) -> str:
         f"streaming app: {result['stream_folder']} (flash {result['stream_flash_bytes']:,} bytes, "
         f"SRAM {result['stream_sram_bytes']:,} bytes); try `tinykit kws listen {result['folder']} --wav talk.wav`",
     ]
+    frames, coefficients = result["resolution"]
+    if (frames, coefficients) != (FRAMES, COEFFICIENTS):
+        lines.append(f"the model takes {frames} frames x {coefficients} coefficients: the benchmark app crops the "
+                     f"{FRAMES}x{COEFFICIENTS} inputs it receives to the first ones, the streaming app gives it the "
+                     f"most recent {frames} frames of its ring")
     return "\n".join(lines)
