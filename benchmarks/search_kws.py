@@ -110,8 +110,7 @@ def _built_and_profiled(tflite: Path, folder: Path) -> dict:
 
 def measure(data: Path, reference: Path, searched: Path, seed: int, work: Path) -> dict:
     from tinykit.kws.dataset import load_speech_commands
-    from tinykit.kws.features import mfcc_clips
-    from tinykit.search.run import crop_features
+    from tinykit.kws.features import crop_features, mfcc_clips
 
     reference_training = _train_reference(data, reference, seed)
     predicted = estimate_file(reference / "model.tflite", BOARD)["boards"][0]

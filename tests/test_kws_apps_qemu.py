@@ -101,7 +101,7 @@ def test_mlperf_accuracy_mode_scores_the_device_accuracy(deployed: dict, trained
         finally:
             console.close()
     assert name == "tinykit"
-    assert document["mlperf"]["id"] == profile["model"] == "kws01"  # inferred from the DS-CNN's shapes
+    assert document["mlperf"]["id"] == profile["model"] == "kws01"  # `kws deploy` gives the id (the DS-CNN would infer it too)
     assert all(len(r) == len(LABELS) for r in replies)
     top1 = float(np.mean(np.argmax(np.array(replies), axis=1) == labels))
     assert top1 == deployed["device_accuracy"]

@@ -15,7 +15,8 @@ from kws_audio import front_end_clips, needs_espeak
 
 from tinykit.errors import TinykitError
 from tinykit.kws import feature_tables
-from tinykit.kws.features import DETERMINISTIC_FLAGS, features_dir, mfcc, quantize, stream_windows
+from tinykit.kws.features import (DETERMINISTIC_FLAGS, feature_resolution, features_dir, mfcc, quantize,
+                                  stream_windows)
 from tinykit.kws.features_reference import fit_clip, mfcc_reference
 from tinykit.verify.host import SANITIZER_FLAGS, STRICT_FLAGS
 
@@ -140,3 +141,16 @@ def test_streaming_windows_match_the_clip_features(clips) -> None:
         assert np.abs(window - expected).max() <= STREAM_BOUND, f"window {index}: {np.abs(window - expected).max():.3g}"
         steps = np.abs(quantize(window, MLPERF_SCALE, MLPERF_ZERO_POINT).astype(np.int32) - quantize(expected, MLPERF_SCALE, MLPERF_ZERO_POINT))
         assert steps.max() <= 1 and (steps == 0).mean() >= 0.995
+
+
+@pytest.mark.parametrize(("shape", "resolution"), [((1, 49, 10, 1), (49, 10)), ((1, 41, 10, 1), (41, 10)),
+                                                   ((1, 45, 8), (45, 8)), ((1, 1, 1, 1), (1, 1))])
+def test_a_models_resolution_is_read_from_its_input_shape(shape, resolution):
+    assert feature_resolution(shape, "model.tflite") == resolution
+
+
+@pytest.mark.parametrize("shape", [(1, 50, 10, 1), (1, 49, 11, 1), (1, 490), (2, 49, 10, 1), (1, 49, 10, 2), (1, 0, 10, 1)])
+def test_an_input_that_is_no_crop_of_the_features_is_refused(shape):
+    with pytest.raises(TinykitError, match=rf"model.tflite takes an input of shape {'x'.join(map(str, shape))}, "
+                                           r"which is not MFCC features.*frames <= 49 and coefficients <= 10"):
+        feature_resolution(shape, "model.tflite")

@@ -157,3 +157,49 @@ def test_results_line_is_the_reference_firmwares(model, form, samples, zoo_cache
                     assert printed == [line]
         finally:
             console.close()
+
+
+def test_kws01_crops_the_runners_490_bytes_for_a_smaller_resolution(oracle, tmp_path):
+    """A keyword spotter of a searched resolution (41 frames of 10 coefficients) built with --mlperf-id kws01: the
+    runner sends 490 bytes, the profiler app (host board, sanitizers) crops them, and its results line is the
+    reference firmware's for tflite-micro's outputs on the host's crop of the same bytes."""
+    from kws_model import random_searched_kws
+
+    from tinykit.kws.features import crop_features
+    from tinykit.mlperf import InputCrop
+
+    tflite = random_searched_kws((41, 10, 1), None, tmp_path / "search") / "best.tflite"
+    compiled = compile_tflite(tflite, tmp_path / "build", "host", tflite.name, mlperf_id="kws01")
+    assert compiled.mlperf.input_crop == InputCrop((49, 10), (41, 10))
+    assert json.loads((tmp_path / "build" / "tinykit.json").read_text())["mlperf"]["input_crop"] == {
+        "sent": [49, 10], "kept": [41, 10]}
+    # The SRAM budget counts the 490 bytes the firmware keeps, not the model's 410.
+    from dataclasses import replace
+
+    from tinykit.boards import get_board
+    from tinykit.budget import check_fits
+
+    board = get_board("qemu_m7")
+    needed = compiled.plan.arena_bytes + board.stack_reserve + 490
+    check_fits(compiled.graph, compiled.plan, compiled.weights_bytes, replace(board, sram_bytes=needed), None, 490)
+    with pytest.raises(TinykitError, match=r"the firmware's copy of the input \(490 bytes"):
+        check_fits(compiled.graph, compiled.plan, compiled.weights_bytes, replace(board, sram_bytes=needed - 1), None,
+                   compiled.mlperf.input_crop.sent_bytes)
+    runtime = compiled.folder / "lib" / "tinykit_runtime"
+    sources = [compiled.folder / "src" / "model.c", compiled.folder / "src" / "model_weights.c", *sorted((runtime / "src").rglob("*.c"))]
+    binary = build_profiler(sources, [compiled.folder / "src", runtime / "include"], tmp_path)
+    sent = np.random.default_rng(4).integers(-128, 128, size=(4, 1, 49, 10, 1), dtype=np.int8)
+    kept = [crop_features(s, (41, 10)) for s in sent]
+    expected = run_tflm(tflite.read_bytes(), [[k] for k in kept])
+    with HostBoard(binary) as board:
+        console = Console(board.url)
+        try:
+            console.until_ready()
+            assert identify(console)[1]["model"] == "kws01"
+            for s, k, (reference,) in zip(sent, kept, expected):
+                performance_round(console, s.tobytes(), 1, 0)
+                printed = [line for line in console.send("results") if line.startswith("m-results-")]
+                assert printed == [reference_line(oracle, "truncated", compiled.graph, reference, k)]
+        finally:
+            console.close()
+    assert len({r[0].tobytes() for r in expected}) > 1, "the samples should give different outputs"

@@ -23,12 +23,15 @@ def _arena_peak(graph: Graph, plan: MemoryPlan) -> str:
     return f"op {op.index} ({op.kind.value}, output {list(op.outputs[0].shape)}) where {plan.lower_bound:,} bytes are live"
 
 
-def check_fits(graph: Graph, plan: MemoryPlan, weights_bytes: int, board: Board, app_ram: int | None = None) -> None:
+def check_fits(graph: Graph, plan: MemoryPlan, weights_bytes: int, board: Board, app_ram: int | None = None,
+               loaded_bytes: int | None = None) -> None:
     """Refuse a model whose weights exceed the board's flash or whose arena,
     stack reserve and the app's own RAM exceed its SRAM (code and other data
     are checked exactly by the firmware build); the model's state (an LSTM's,
     static beside the arena) counts too. ``app_ram``: what the app's
-    manifest states; None is the profiler, which keeps a copy of the input."""
+    manifest states; None is the profiler, which keeps a copy of the input
+    it loads: the inputs, or ``loaded_bytes`` when it loads more than the
+    model takes (an MLPerf input crop, tinykit.mlperf.InputCrop)."""
     if board.flash_bytes is not None and weights_bytes > board.flash_bytes:
         raise TinykitError(
             f"the model does not fit {board.name}: its weights need {_kib(weights_bytes)} of flash, the board has "
@@ -38,7 +41,8 @@ def check_fits(graph: Graph, plan: MemoryPlan, weights_bytes: int, board: Board,
         )
     if board.sram_bytes is not None:
         # The profiler firmware keeps a copy of the loaded input outside the arena.
-        input_copy = sum(t.nbytes for t in graph.inputs) if app_ram is None else app_ram
+        loaded = sum(t.nbytes for t in graph.inputs) if loaded_bytes is None else loaded_bytes
+        input_copy = loaded if app_ram is None else app_ram
         what = "the firmware's copy of the input" if app_ram is None else "the app's own state"
         needed = plan.arena_bytes + graph.state_bytes + (board.stack_reserve or 0) + input_copy
         state = f", its state kept between inferences ({_kib(graph.state_bytes)})" if graph.state_bytes else ""

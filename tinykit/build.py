@@ -149,7 +149,9 @@ def build(
         from tinykit.deploy.platformio import run_build
         from tinykit.deploy.project import write_project
 
-        check_fits(compiled.graph, compiled.plan, compiled.weights_bytes, target, app_manifest(app).ram_bytes)
+        crop = compiled.mlperf.input_crop
+        check_fits(compiled.graph, compiled.plan, compiled.weights_bytes, target, app_manifest(app).ram_bytes,
+                   None if crop is None else crop.sent_bytes)
         write_project(folder, target, app=app)
         progress(f"building the {app} firmware for {target.name} with PlatformIO (offline)")
         firmware = run_build(folder, progress)

@@ -538,9 +538,10 @@ def kws_evaluate(out: Path, data: Path, seed: int, as_json: bool) -> None:
 @click.option("--clip", type=click.Path(path_type=Path), help="A recording (WAV) to compile into the streaming app's flash, for a board with no host: it plays at power-up (and on `tk-play%`), printing its detections on the console.")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
 def kws_deploy(out: Path, board: str, data: Path | None, port: str | None, clips: int | None, clip: Path | None, as_json: bool) -> None:
-    """Put the keyword spotter trained in OUT on a board and measure it there.
+    """Put the keyword spotter trained or searched in OUT on a board and measure it there.
 
-    Builds two firmware apps from OUT/model.tflite: the benchmark app in
+    Builds two firmware apps from OUT/model.tflite (`kws train`) or
+    OUT/best.tflite (`search --task kws`; give --data): the benchmark app in
     OUT/BOARD/ (answers MLPerf Tiny's protocol as a KWS device, 490-byte
     int8 inputs) and the streaming app in OUT/BOARD/stream/ (for `tinykit
     kws listen OUT/BOARD`). Profiles the benchmark app (latency, arena,
@@ -548,6 +549,12 @@ def kws_deploy(out: Path, board: str, data: Path | None, port: str | None, clips
     (one boot) and runs the same inputs in tflite-micro on the host: host
     and device accuracy side by side, and the clips where they differ
     (zero expected: the kernels are bit-exact). Exits 1 if any differ.
+
+    A model of fewer frames or coefficients than 49 x 10 (a searched
+    resolution) gets its part of the features on the board: the benchmark
+    app crops the 490 bytes it receives to the first frames and
+    coefficients, the streaming app takes the most recent frames of its
+    ring. Any other input shape is refused.
     """
     from tinykit.kws.deploy import deploy, render_deploy
 

@@ -13,6 +13,12 @@ benchmark's reference firmware prints in its own way:
   dequantized output and the input, printed as "%0.3f";
 - strww01 (streaming wake word): no results line is scored; the raw form stays.
 
+kws01's runner sends 49 x 10 int8 MFCCs (490 bytes) to every device. A model
+that takes fewer frames or coefficients (a searched input resolution) answers
+kws01 when the id is given: the firmware keeps the 490 bytes as loaded and
+copies the model's crop of them (the first frames, the first coefficients of
+each; tinykit.kws.features.crop_features) into its input (``InputCrop``).
+
 The firmware does no float arithmetic for this: the build computes, for
 every int8 value an output can hold, the number the reference would print
 (in thousandths), and for ad01 the integer coefficients of the error.
@@ -20,6 +26,7 @@ every int8 value an output can hold, the number the reference would print
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -42,12 +49,14 @@ class Benchmark:
     results: str  # TRUNCATED, ROUNDED, MSE or RAW
     input_dims: tuple[int, ...] | None  # the reference model's input extents other than 1; None: never inferred
     output_elements: int | None
+    # The input is the keyword-spotting front end's features: a model may take the first frames and coefficients.
+    features: bool = False
 
 
 BENCHMARKS: dict[str, Benchmark] = {
     b.id: b
     for b in (
-        Benchmark("kws01", "keyword spotting", TRUNCATED, (49, 10), 12),
+        Benchmark("kws01", "keyword spotting", TRUNCATED, (49, 10), 12, features=True),
         Benchmark("vww01", "visual wake words", ROUNDED, (96, 96, 3), 2),
         Benchmark("ic01", "image classification", ROUNDED, (32, 32, 3), 10),
         Benchmark("ad01", "anomaly detection", MSE, (640,), 640),
@@ -64,11 +73,53 @@ _MSE_PRODUCT_LIMIT = 2**62
 
 
 @dataclass(frozen=True)
+class InputCrop:
+    """The input the runner sends, ``sent`` rows x columns (kws01: 49 x 10), of which the model takes the first
+    ``kept`` rows and columns; the profiler firmware keeps what was loaded and copies the crop into the model's
+    input at every inference (firmware/apps/profiler/model_io.c)."""
+
+    sent: tuple[int, int]
+    kept: tuple[int, int]
+
+    @property
+    def sent_bytes(self) -> int:
+        """What the profiler keeps of a load (int8 values)."""
+        return self.sent[0] * self.sent[1]
+
+    def sent_shape(self, tensor: Tensor) -> tuple[int, ...]:
+        """The model input's shape with the sent rows and columns (1 x 49 x 10 x 1 for 1 x 41 x 10 x 1)."""
+        return (tensor.shape[0], *self.sent, *tensor.shape[3:])
+
+    def keep(self, sent: np.ndarray) -> np.ndarray:
+        """The model's input from a sent one (the sent shape): the same rule as the features' crop."""
+        from tinykit.kws.features import crop_features
+
+        return np.ascontiguousarray(crop_features(sent, self.kept))
+
+    def pad(self, kept: np.ndarray) -> np.ndarray:
+        """A sent input whose crop is ``kept`` (the rest zeros): how a model's own input reaches such a build."""
+        sent = np.zeros((kept.shape[0], *self.sent, *kept.shape[3:]), dtype=kept.dtype)
+        sent[:, :self.kept[0], :self.kept[1]] = kept
+        return sent
+
+    def to_json(self) -> dict:
+        return {"sent": list(self.sent), "kept": list(self.kept)}
+
+    @staticmethod
+    def from_handoff(mlperf: dict) -> InputCrop | None:
+        """The crop a build's tinykit.json records under "mlperf" (None: the model takes the input as sent)."""
+        crop = mlperf.get("input_crop")
+        return None if crop is None else InputCrop(tuple(crop["sent"]), tuple(crop["kept"]))
+
+
+@dataclass(frozen=True)
 class MlperfSetting:
-    """The benchmark a build answers for (None: none) and whether it was inferred."""
+    """The benchmark a build answers for (None: none), whether it was inferred, and the crop of the sent input
+    the model takes (None: all of it)."""
 
     benchmark: Benchmark | None
     inferred: bool
+    input_crop: InputCrop | None = None
 
     @property
     def id(self) -> str | None:
@@ -91,10 +142,16 @@ class MlperfSetting:
             if self.inferred
             else "given with --mlperf-id"
         )
-        return f"MLPerf Tiny id: {self.benchmark.id} ({how}); m-results prints {_RESULTS_TEXT[self.results]}"
+        line = f"MLPerf Tiny id: {self.benchmark.id} ({how}); m-results prints {_RESULTS_TEXT[self.results]}"
+        if self.input_crop is not None:
+            (rows, columns), (kept_rows, kept_columns) = self.input_crop.sent, self.input_crop.kept
+            line += (f"; the runner's {rows}x{columns} input is cropped on the device to the first {kept_rows} "
+                     f"frames and {kept_columns} coefficients the model takes")
+        return line
 
     def to_json(self) -> dict:
-        return {"id": self.id, "inferred": self.inferred, "results": self.results}
+        crop = {} if self.input_crop is None else {"input_crop": self.input_crop.to_json()}
+        return {"id": self.id, "inferred": self.inferred, "results": self.results, **crop}
 
 
 _RESULTS_TEXT = {
@@ -139,7 +196,22 @@ def resolve(graph: Graph, requested: str | None) -> MlperfSetting:
             f"{', '.join(BENCHMARKS)}. Leave it out to report the build name and print raw results."
         )
     _check_fits(graph, benchmark)
-    return MlperfSetting(benchmark, False)
+    return MlperfSetting(benchmark, False, _input_crop(graph, benchmark))
+
+
+def _input_crop(graph: Graph, benchmark: Benchmark) -> InputCrop | None:
+    """kws01 given for a model that takes a crop of the 49 x 10 features: that crop. A model of another input
+    (not 49 x 10 and no crop of it) is refused, since the runner's 490 bytes could not be its input."""
+    if not benchmark.features:
+        return None
+    from tinykit.kws.features import feature_resolution
+
+    (x,) = graph.inputs
+    if x.size == math.prod(benchmark.input_dims):
+        return None  # the 490 bytes are the input as they arrive, whatever its layout (as before crops)
+    kept = feature_resolution(x.shape, f"--mlperf-id {benchmark.id}: MLPerf Tiny's runner sends "
+                                        f"{'x'.join(map(str, benchmark.input_dims))} int8 features, but this model")
+    return InputCrop(benchmark.input_dims, kept)
 
 
 def _check_fits(graph: Graph, benchmark: Benchmark) -> None:

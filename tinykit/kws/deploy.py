@@ -1,7 +1,9 @@
 """`tinykit kws deploy`: a trained keyword spotter on a board, measured there.
 
 From the folder `tinykit kws train` wrote (OUT/model.tflite, settings.json,
-report.json), this builds two firmware apps for the board:
+report.json) or the one `tinykit search --task kws` wrote (OUT/best.tflite,
+settings.json; the data folder is given), this builds two firmware apps for
+the board:
 
     OUT/<board>/          the benchmark app: the profiler firmware, which answers
                           MLPerf Tiny's protocol as a KWS device (490-byte int8 inputs)
@@ -13,6 +15,14 @@ device's own front end and quantized as the device quantizes, go over the
 serial link in one boot; the same int8 inputs run in tflite-micro on the
 host. The two accuracies are reported side by side with the number of clips
 where the classes differ: zero, since the kernels are bit-exact.
+
+A model may take fewer frames or coefficients than the front end's 49 x 10
+(a searched input resolution, ``tinykit.kws.features.feature_resolution``):
+the benchmark app still answers as MLPerf Tiny's kws01, receives the 490
+bytes MLPerf's runner sends and crops them on the device, so the clips go
+over the link as 49 x 10 and tflite-micro gets the host's crop of them
+(``crop_features``); the streaming app gives the model the most recent frames
+of its ring (``latest_frames``).
 """
 
 from __future__ import annotations
@@ -25,9 +35,15 @@ import numpy as np
 
 from tinykit.boards import get_board
 from tinykit.errors import TinykitError
+from tinykit.kws.features import crop_features
+from tinykit.kws.features_reference import COEFFICIENTS, FRAMES
 from tinykit.kws.stream import STREAM_FOLDER
 
-MODEL_FILE = "model.tflite"
+MODEL_FILE = "model.tflite"  # `tinykit kws train`'s int8 model
+SEARCH_MODEL_FILE = "best.tflite"  # `tinykit search`'s
+# The id the benchmark app answers MLPerf Tiny's runner with, given rather than inferred: a model of a searched
+# resolution (not the reference's 49 x 10) is a keyword spotter all the same, and gets its crop of the 490 bytes.
+MLPERF_ID = "kws01"
 # Inferences profiled for the latency figure (each is deterministic under QEMU).
 PROFILE_RUNS = 5
 
@@ -51,10 +67,23 @@ def _data_folder(out: Path, data: Path | None) -> Path:
     )
 
 
+def model_file(out: Path) -> Path:
+    """The int8 model in a `kws train` or `search` output folder."""
+    for name in (MODEL_FILE, SEARCH_MODEL_FILE):
+        if (out / name).exists():
+            return out / name
+    raise TinykitError(
+        f"{out} holds no {MODEL_FILE} (`tinykit kws train --data DATA -o {out}`) nor {SEARCH_MODEL_FILE} "
+        f"(`tinykit search --task kws --data DATA -o {out}`); train or search first, or pass the folder that holds one."
+    )
+
+
 def held_out_inputs(data: Path, seed: int, scale: float, zero_point: int, limit: int | None,
                 report: Callable[[str], None]) -> tuple[np.ndarray, np.ndarray]:
-    """The test split's int8 model inputs (N, 49, 10), made as the device makes
-    them, and their labels; the first ``limit`` clips when given."""
+    """The test split's int8 features (N, 49, 10), made as the device makes
+    them and as MLPerf Tiny's runner sends them (a model of fewer frames or
+    coefficients takes ``crop_features`` of them), and their labels; the
+    first ``limit`` clips when given."""
     from tinykit.kws.dataset import load_speech_commands
     from tinykit.kws.features import mfcc, quantize
 
@@ -82,9 +111,7 @@ def deploy(
     from tinykit.verify.tflm import run_tflm
 
     out = Path(out)
-    tflite = out / MODEL_FILE
-    if not tflite.exists():
-        raise TinykitError(f"{out} holds no {MODEL_FILE}; train first with `tinykit kws train --data DATA -o {out}`.")
+    tflite = model_file(out)
     board = get_board(board_name)
     if not board.is_cortex_m:
         raise TinykitError(f"kws deploy puts the model on a board; {board.name} is this machine. Pick one of `tinykit boards`.")
@@ -100,11 +127,11 @@ def deploy(
             report(recording.note)
         clip_samples = recording.samples
     graph = read_tflite(tflite)
-    check_stream_model(graph, str(tflite))
+    resolution = check_stream_model(graph, str(tflite))
     folder = out / board.name
 
     report(f"building the benchmark app for {board.name} into {folder}")
-    compiled = build(tflite, folder, board=board.name, progress=report)
+    compiled = build(tflite, folder, board=board.name, progress=report, mlperf_id=MLPERF_ID)
     stream = build_stream(compiled.tflite, folder / STREAM_FOLDER, board, report, clip=clip_samples)
     if board.kind == "real":
         from tinykit.deploy.flash import flash
@@ -115,7 +142,10 @@ def deploy(
     tensor = compiled.graph.inputs[0]
     inputs, labels = held_out_inputs(data_root, int(_train_settings(out).get("seed", 0)), tensor.quant.single_scale,
                                  tensor.quant.single_zero_point, clips, report)
-    samples = [[x.reshape(tensor.shape)] for x in inputs]
+    # The device gets the 49 x 10 features as MLPerf's runner sends them and crops them itself; the host's
+    # tflite-micro gets the same crop, cut here.
+    sent = [[x] for x in inputs]
+    samples = [[x.reshape(tensor.shape)] for x in crop_features(inputs, resolution)]
     report(f"running {len(samples)} test clips in tflite-micro on the host")
     host = np.array([int(np.argmax(o[0])) for o in run_tflm(compiled.tflite.read_bytes(), samples)])
 
@@ -128,7 +158,7 @@ def deploy(
             report(f"  {done}/{len(samples)} clips")
 
     with device_link(folder, board, port) as url:
-        outputs = run_on_device(url, compiled.graph, samples, compiled.build_hash, progress)
+        outputs = run_on_device(url, compiled.graph, sent, compiled.build_hash, progress)
     device = np.array([int(np.argmax(o[0])) for o in outputs])
     return {
         "board": board.name,
@@ -138,6 +168,7 @@ def deploy(
         "stream_folder": str(folder / STREAM_FOLDER),
         "data": str(data_root),
         "clips": len(samples),
+        "resolution": list(resolution),
         "host_int8_accuracy": float(np.mean(host == labels)),
         "device_accuracy": float(np.mean(device == labels)),
         "disagreements": int(np.sum(host != device)),
@@ -168,4 +199,9 @@ def render_deploy(result: dict) -> str:
         f"streaming app: {result['stream_folder']} (flash {result['stream_flash_bytes']:,} bytes, "
         f"SRAM {result['stream_sram_bytes']:,} bytes); try `tinykit kws listen {result['folder']} --wav talk.wav`",
     ]
+    frames, coefficients = result["resolution"]
+    if (frames, coefficients) != (FRAMES, COEFFICIENTS):
+        lines.append(f"the model takes {frames} frames x {coefficients} coefficients: the benchmark app crops the "
+                     f"{FRAMES}x{COEFFICIENTS} inputs it receives to the first ones, the streaming app gives it the "
+                     f"most recent {frames} frames of its ring")
     return "\n".join(lines)

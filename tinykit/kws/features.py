@@ -5,6 +5,11 @@ front end (firmware/features/), so training sees the bytes the board sees.
     features = mfcc(pcm)                      # int16 clip -> float32 [49, 10]
     model_input = quantize(features, scale, zero_point)   # int8 [49, 10]
 
+A model may take fewer frames or coefficients than the front end computes (an
+architecture search picks the input resolution): ``feature_resolution`` reads
+which from its input shape, and ``crop_features`` (a clip) or ``latest_frames``
+(the streaming ring) cut them out of the 49 x 10.
+
 The C sources are compiled on first use into a shared library in tinykit's
 host build cache (``~/.cache/tinykit/host-runtime``) and called with ctypes.
 The definition, MLPerf Tiny's, is written out in
@@ -114,6 +119,45 @@ def mfcc_clips(audio: np.ndarray, bar: Bar = no_bar, label: str = "") -> np.ndar
             out[k, ..., 0] = mfcc(clip)
             advance(1)
     return out
+
+
+def feature_resolution(shape: tuple[int, ...], source: str) -> tuple[int, int]:
+    """(frames, coefficients) a model whose input has ``shape`` takes: its input must be
+    1 x frames x coefficients (x 1), a crop of the front end's 49 x 10 (frames <= 49,
+    coefficients <= 10); anything else is refused, naming ``source`` and the fix."""
+    dims = tuple(shape)
+    if len(dims) in (3, 4) and dims[0] == 1 and dims[3:] in ((), (1,)):
+        frames, coefficients = dims[1], dims[2]
+        if 1 <= frames <= FRAMES and 1 <= coefficients <= COEFFICIENTS:
+            return frames, coefficients
+    raise TinykitError(
+        f"{source} takes an input of shape {'x'.join(map(str, dims))}, which is not MFCC features the keyword-spotting "
+        f"front end gives: it computes {FRAMES} frames x {COEFFICIENTS} coefficients, and a model may take the first "
+        f"frames and first coefficients of them, an input of 1 x frames x coefficients (x 1) with frames <= {FRAMES} "
+        f"and coefficients <= {COEFFICIENTS}. Train the model on those features (`tinykit kws train`, or `tinykit "
+        "search --task kws`, whose resolutions are such crops)."
+    )
+
+
+def crop_features(features: np.ndarray, resolution: tuple[int, int]) -> np.ndarray:
+    """Clip features (N, 49, 10, ...) at a smaller resolution: the first frames of each clip (a shorter window:
+    its first frames * 320 + 160 samples) and the first MFCC coefficients of each frame. The search
+    trains on these, and the benchmark app cuts the same out of the 49 x 10 int8 input it receives."""
+    frames, coefficients = resolution
+    return features[:, :frames, :coefficients]
+
+
+def latest_frames(window: np.ndarray, resolution: tuple[int, int]) -> np.ndarray:
+    """What the streaming app gives a model of ``resolution`` from one 49 x 10 window of its ring: the most recent
+    frames (the window's last) and the first coefficients of each, as firmware/apps/kws_stream/kws_app.c does.
+
+    The search trained the model on the first frames of 1 s clips; a stream has no clip boundaries, and every
+    word passes through every position of the window stride by stride, so the model sees a word where training
+    put it either way. The latest frames see it soonest: the oldest would answer (49 - frames) * 20 ms later
+    for the same view. The gain stays the whole window's (its largest sample over the last second), as a
+    clip's covers the whole clip, not just the frames the model takes."""
+    frames, coefficients = resolution
+    return window[FRAMES - frames:, :coefficients]
 
 
 def quantize(features: np.ndarray, scale: float, zero_point: int) -> np.ndarray:

@@ -3,11 +3,13 @@ host's side: its build, its settings and the records it prints.
 
 The app takes 16 kHz int16 PCM in ``tk-pcm`` chunks, pushes one MFCC frame
 per 20 ms into the front end's ring, runs the model at every stride on the
-last 49 frames, averages the outputs of the last strides and reports a
-detection when the best keyword's mean posterior reaches the threshold,
-then stays quiet for the suppression time. The device does all of it in
-integers but the features; the host turns the figures into seconds and
-probabilities with the model's output scale.
+last 49 frames (a model of fewer frames or coefficients gets the most recent
+frames and the first coefficients: ``tinykit.kws.features.latest_frames``),
+averages the outputs of the last strides and reports a detection when the
+best keyword's mean posterior reaches the threshold, then stays quiet for
+the suppression time. The device does all of it in integers but the
+features; the host turns the figures into seconds and probabilities with
+the model's output scale.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 from tinykit.boards import Board
 from tinykit.errors import TinykitError
 from tinykit.ir import DType, Graph
+from tinykit.kws.features import feature_resolution
 from tinykit.kws.features_reference import COEFFICIENTS, FRAMES, SAMPLE_RATE, STRIDE
 from tinykit.profile.protocol import Record, ReplyError, records
 
@@ -146,21 +149,24 @@ def decode_pcm_ack(lines: list[str]) -> int:
     return found[0].integer("samples")
 
 
-def check_stream_model(graph: Graph, source: str) -> None:
-    """Refuse a model the streaming app cannot run: one int8 input of 49 x 10
-    MFCCs, one int8 output of class scores."""
+def check_stream_model(graph: Graph, source: str) -> tuple[int, int]:
+    """Refuse a model the keyword-spotting apps cannot run: one int8 input of MFCCs the front end gives (its 49 x 10
+    or the first frames and coefficients of them: ``feature_resolution``), one int8 output of class scores.
+    Returns the (frames, coefficients) the model takes."""
     inputs, outputs = graph.inputs, graph.outputs
     ok = (
         len(inputs) == 1 and len(outputs) == 1 and inputs[0].dtype is DType.INT8 and outputs[0].dtype is DType.INT8
-        and inputs[0].size == FRAMES * COEFFICIENTS and outputs[0].quant is not None
+        and outputs[0].quant is not None
     )
     if not ok:
         shapes = [list(t.shape) for t in inputs], [list(t.shape) for t in outputs]
         raise TinykitError(
-            f"{source} does not fit the streaming app: it takes one int8 input of {FRAMES}x{COEFFICIENTS} MFCCs and "
-            f"gives one int8 output of class scores; this model has inputs {shapes[0]} and outputs {shapes[1]}. "
-            "Train it with `tinykit kws train`."
+            f"{source} does not fit the keyword-spotting apps: they take one int8 input of {FRAMES}x{COEFFICIENTS} "
+            f"MFCCs (or the first frames and coefficients of them) and give one int8 output of class scores; this "
+            f"model has inputs {shapes[0]} and outputs {shapes[1]}. Train it with `tinykit kws train` or `tinykit "
+            "search --task kws`."
         )
+    return feature_resolution(inputs[0].shape, source)
 
 
 BOOT_SOURCE = "kws_boot.c"

@@ -10,16 +10,19 @@ inference whose raw outputs are compared with tflite-micro's.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 
 import tinykit
 from tinykit.boards import Board, MacLimit, get_board
 from tinykit.errors import TinykitError
 from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.handoff import read_handoff
+from tinykit.ir import Graph
+from tinykit.mlperf import InputCrop
 from tinykit.profile.client import DeviceClient
 from tinykit.profile.document import PROFILE_SCHEMA, clock_meaning
 from tinykit.profile.protocol import CycleStats, DeviceInfo, LayerCycles, MemoryReport, cycles_to_ms
@@ -133,6 +136,17 @@ def layer_figures(ops: list[dict], layers: LayerCycles, cpu_hz: int, limit: MacL
     ]
 
 
+def _sample(graph: Graph, crop: InputCrop | None, seed: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """A random sample as the firmware loads it and as the model takes it: the same, unless the build crops what it
+    is sent (an MLPerf input crop), where the loaded one has the sent shape and the model's is its crop."""
+    if crop is None:
+        sample = random_samples(graph, 1, seed)[0]
+        return sample, sample
+    (x,) = graph.inputs
+    sent = random_samples(graph, 1, seed, inputs=(replace(x, shape=crop.sent_shape(x)),))[0]
+    return sent, [crop.keep(sent[0])]
+
+
 def profile_build(
     folder: Path, port: str | None = None, runs: int = 20, warmups: int = 3, seed: int = 0,
     report: Callable[[str], None] = lambda _: None,
@@ -148,11 +162,11 @@ def profile_build(
     board = _board_of(document, folder)
     tflite = folder / document["model"]["file"]
     graph = read_tflite(tflite)
-    sample = random_samples(graph, 1, seed)[0]
+    sent, sample = _sample(graph, InputCrop.from_handoff(document["mlperf"]), seed)
     where = port or f"QEMU ({board.qemu_machine})"
     report(f"profiling {folder} on {board.name} via {where}")
     with device_link(folder, board, port) as url:
-        measured = measure(url, document["build_hash"], folder, sample_bytes(graph, sample), runs, warmups, report,
+        measured = measure(url, document["build_hash"], folder, sample_bytes(graph, sent), runs, warmups, report,
                            inference_timeout(graph))
     # The firmware ran the sample 1 + warmups times before its outputs were read: a model with state (an
     # LSTM's, kept across invocations as in tflite-micro) answers as tflite-micro does on that invocation.

@@ -43,6 +43,7 @@ import numpy as np
 from tinykit.boards import get_board
 from tinykit.errors import TinykitError
 from tinykit.jsonio import read_json, write_json
+from tinykit.kws.features import crop_features
 from tinykit.kws.progress import Bar, no_bar
 from tinykit.search.evolution import (Coster, Evaluated, Evolution, EvolutionSettings, SearchBudgets,
                                       finished_generations, pareto_front)
@@ -115,13 +116,6 @@ def _executors(executor: str, ray_address: str | None, workers: int) -> tuple[Ex
         raise TinykitError("a Ray address was given but the executor is local: add --executor ray to use it.")
     return (ProcessExecutor(workers), SerialExecutor(),
             f"costing in {workers} local process{'es' if workers > 1 else ''}, accuracy in this process")
-
-
-def crop_features(features: np.ndarray, resolution: tuple[int, int]) -> np.ndarray:
-    """Features at a smaller resolution: the first frames (a shorter window) and the first MFCC coefficients,
-    which the device's front end gives by computing fewer."""
-    frames, coefficients = resolution
-    return features[:, :frames, :coefficients]
 
 
 def _refuse_unreachable(space: SearchSpace, coster: Coster, budgets: SearchBudgets) -> None:

@@ -73,10 +73,11 @@ def _random_input(tensor: Tensor, rng: np.random.Generator) -> np.ndarray:
     raise TinykitError(f"model input {tensor.name!r} has type {tensor.dtype.value}; random inputs exist for int8 and float32 only.")
 
 
-def random_samples(graph: Graph, count: int, seed: int = 0) -> list[list[np.ndarray]]:
-    """``count`` random samples covering each input's whole int8 range."""
+def random_samples(graph: Graph, count: int, seed: int = 0, inputs: tuple[Tensor, ...] | None = None) -> list[list[np.ndarray]]:
+    """``count`` random samples covering each input's whole int8 range; ``inputs`` draws for these tensors instead
+    of the graph's (a firmware that loads more than the model takes: an MLPerf input crop)."""
     rng = np.random.default_rng(seed)
-    return [[_random_input(t, rng) for t in graph.inputs] for _ in range(count)]
+    return [[_random_input(t, rng) for t in (graph.inputs if inputs is None else inputs)] for _ in range(count)]
 
 
 def quantize(values: np.ndarray, tensor: Tensor) -> np.ndarray:

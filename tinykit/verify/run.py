@@ -10,6 +10,7 @@ from tinykit.build import HOST_BOARD, INT8_MODEL_FILE, build, is_tflite, schedul
 from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.errors import TinykitError
 from tinykit.handoff import FILE_NAME, build_hash, read_handoff
+from tinykit.mlperf import InputCrop
 from tinykit.verify.device import device_link, firmware_elf, run_on_device
 from tinykit.verify.compare import VerifyResult, compare, data_samples, random_samples
 from tinykit.verify.host import build_host, run_host
@@ -54,8 +55,12 @@ def verify_model(
     if target.is_cortex_m:
         where = port or f"QEMU ({target.qemu_machine})"
         report(f"running {len(inputs)} samples on {target.name} via {where} and in tflite-micro")
+        crop = InputCrop.from_handoff(handoff["mlperf"])
+        # A build that crops what MLPerf's runner sends (a kws deploy of a searched resolution) is sent each input
+        # inside the sent shape.
+        loaded = inputs if crop is None else [[crop.pad(x) for x in sample] for sample in inputs]
         with device_link(folder, target, port) as url:
-            ours = run_on_device(url, graph, inputs, handoff["build_hash"])
+            ours = run_on_device(url, graph, loaded, handoff["build_hash"])
     else:
         report(f"running {len(inputs)} samples through the generated code and tflite-micro")
         ours = run_host(build_host(folder, shared_library=False), graph, inputs)

@@ -66,14 +66,26 @@ static void decide(kws_app *app)
 static int32_t stride(kws_app *app)
 {
     const int8_t *out = (const int8_t *)tk_model_output(0);
+    int8_t *input = (int8_t *)tk_model_input(0);
     uint32_t start = tk_bsp_cycles();
     uint32_t features_done;
     tk_status status;
+    int32_t frame;
     int32_t c;
 
     tk_mfcc_stream_window(&app->mfcc, app->window);
-    tk_mfcc_quantize(app->window, TK_MFCC_FEATURES, TK_MODEL_INPUT0_SCALE, TK_MODEL_INPUT0_ZERO_POINT,
-                     (int8_t *)tk_model_input(0));
+    /* The model's frames: the window's most recent KWS_FRAMES, the first
+     * KWS_COEFFS coefficients of each (all of it for a 49 x 10 model). A
+     * searched model of fewer frames was trained on the first frames of 1 s
+     * clips; a stream has no clip boundaries and slides every word through
+     * every position of the window, so the latest frames show the model what
+     * training showed it, (49 - KWS_FRAMES) * 20 ms sooner than the oldest
+     * would. The gain stays the whole second's, as a clip's covers the clip
+     * (tinykit.kws.features.latest_frames is the host's twin). */
+    for (frame = 0; frame < KWS_FRAMES; ++frame) {
+        tk_mfcc_quantize(&app->window[(TK_MFCC_FRAMES - KWS_FRAMES + frame) * TK_MFCC_COEFFS], KWS_COEFFS,
+                         TK_MODEL_INPUT0_SCALE, TK_MODEL_INPUT0_ZERO_POINT, input + frame * KWS_COEFFS);
+    }
     features_done = tk_bsp_cycles();
     status = tk_model_invoke();
     app->feature_cycles += features_done - start;

@@ -1,8 +1,8 @@
 /* Keyword spotting on a stream of 16 kHz PCM: one MFCC frame per 20 ms into
  * a ring (tk_mfcc_stream), the model run every stride on the ring's last
- * 49 frames, its posteriors averaged over the last strides, a detection
- * when the best keyword's average reaches the threshold, then a
- * suppression time. Everything is integer but the features, so the host
+ * 49 frames (cut to the frames and coefficients the model takes), its
+ * posteriors averaged over the last strides, a detection when the best
+ * keyword's average reaches the threshold, then a suppression time. Everything is integer but the features, so the host
  * can replay a run exactly (tests/kws_stream_host.py). */
 #ifndef TK_KWS_APP_H
 #define TK_KWS_APP_H
@@ -18,6 +18,18 @@
 /* Most strides the posteriors can be averaged over. */
 #define KWS_AVERAGE_MAX 16
 #define KWS_CLASSES TK_MODEL_OUTPUT0_BYTES
+
+/* The model's view of the window, from its input shape 1 x frames x
+ * coefficients (x 1): its most recent KWS_FRAMES frames and the first
+ * KWS_COEFFS coefficients of each (kws_app.c says why the most recent).
+ * tinykit.kws.features.feature_resolution refuses other inputs before the
+ * build; these checks stop a hand-made model.h. */
+#define KWS_FRAMES TK_MODEL_INPUT0_DIM1
+#define KWS_COEFFS TK_MODEL_INPUT0_DIM2
+#if TK_MODEL_INPUT0_RANK < 3 || TK_MODEL_INPUT0_BYTES != KWS_FRAMES * KWS_COEFFS || KWS_FRAMES > TK_MFCC_FRAMES || \
+    KWS_COEFFS > TK_MFCC_COEFFS
+#error "the model's input must be 1 x frames x coefficients (x 1), at most 49 x 10 MFCCs"
+#endif
 
 typedef struct {
     int32_t stride_samples;   /* the model runs at the first frame ending at or after each multiple */

@@ -6,6 +6,9 @@
 
 #include <stdint.h>
 
+/* The bytes `db` loads: the inputs' total, or with an MLPerf input crop
+ * (model.h's TK_MODEL_MLPERF_INPUT_CROP) what the runner sends, of which
+ * the model takes a crop. */
 int32_t model_input_total_bytes(void);
 /* Byte `position` (0 <= position < total) of the loaded input, a copy kept
  * outside the arena (ops may overwrite the input tensor while they run). */
