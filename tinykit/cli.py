@@ -332,7 +332,7 @@ def search(board: str, task: str, data: Path, output: Path, latency_ms: float | 
        here, before any training, naming the binding one.
     2. The evolution's first generation is costed (a space with no fitting
        sample is refused here), then a weight-sharing super-network is
-       trained (sandwich rule) on clips augmented as `kws train` does.
+       trained (sandwich rule).
     3. Evolution over its members: each candidate is costed as `tinykit
        estimate` would (arena and weights exact, flash and SRAM from the
        board's flash model, latency from its latency model); those within

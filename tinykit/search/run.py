@@ -1,10 +1,11 @@
 """`tinykit search`: space choice, super-network training, evolution, then the chosen model fine-tuned,
 converted to int8 and written with its calibration samples.
 
-Training follows `kws train`'s recipe wherever it can: the super-network sees
-every clip augmented afresh each epoch (speed, shift, noise, SpecAugment
-masks) with a cosine learning-rate decay, and the chosen member is
-fine-tuned by `kws train`'s own loop (``tinykit.kws.train.fit``).
+The chosen member is fine-tuned by `kws train`'s own loop and recipe
+(``tinykit.kws.train.fit``: every clip augmented afresh each epoch, smoothed
+labels, a cosine decay, the best validation epoch kept). The super-network
+trains on the clips' plain features under a cosine decay: augmented, it
+underfit in the search's epochs (see ``Supernet.train``).
 
 The output folder holds every stage's result, and the two long stages write
 their state as they go, so an interrupted run resumes where it stopped (a
@@ -59,7 +60,7 @@ QUICK_SPACE = SearchSpace("dscnn", ((49, 10), (49, 8)), (0.5, 1.0), Stem(32, (10
                           (StageSpace((3, 5), (1,), (1, 2), (16, 32), 1),) * 2, "mlperf")
 QUICK = {"samples": 20, "epochs": 3, "finetune_epochs": 2,
          "evolution": EvolutionSettings(population=6, generations=3, parents=2, attempts=10)}
-FULL = {"samples": 100, "epochs": 18, "finetune_epochs": 24, "evolution": EvolutionSettings()}
+FULL = {"samples": 100, "epochs": 20, "finetune_epochs": 24, "evolution": EvolutionSettings()}
 # The chosen member is fine-tuned from its inherited weights by `kws train`'s loop and recipe (augmented clips,
 # smoothed labels, a cosine schedule, the epoch of the best validation accuracy kept, early stopping), at half
 # its starting rate: the weights are trained already, and a full rate would first undo them.
@@ -206,7 +207,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: f
     # The data: MFCCs of the training and validation clips, on the int8 input grid.
     from tinykit.frontend.convert import input_quantization
     from tinykit.kws.features import mfcc_clips
-    from tinykit.kws.train import augmented_features, calibration_indices, keras_quietly, on_grid
+    from tinykit.kws.train import calibration_indices, keras_quietly, on_grid
 
     keras = keras_quietly()
     data = load_speech_commands(data_root, seed=seed, bar=bar, splits=("training", "validation"))
@@ -220,11 +221,6 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: f
     def crop(features: np.ndarray) -> np.ndarray:
         return crop_features(features, resolution)
 
-    def augmented(epoch: int) -> np.ndarray:
-        """Epoch ``epoch``'s training features, augmented as `kws train` augments (drawn from the seed and epoch)."""
-        return on_grid(augmented_features(data.training.audio, data.noise, np.random.default_rng([seed, 3, epoch]),
-                                          crop), grid)
-
     # 2. The super-network.
     from tinykit.search.supernet import Supernet, finished_epochs, recalibrate_batch_norm
 
@@ -232,8 +228,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: f
     weights_file = out / "supernet.npz"  # the training's checkpoint, written after every epoch
     epochs, done = plan["epochs"], finished_epochs(weights_file)
     if done == epochs:
-        supernet.train(train_x, train_y, epochs, BATCH_SIZE, checkpoint=weights_file,  # loads it, trains nothing
-                       augmented=augmented)
+        supernet.train(train_x, train_y, epochs, BATCH_SIZE, checkpoint=weights_file)  # loads it, trains nothing
         report(f"super-network: trained weights from {weights_file}")
     else:
         if done:
@@ -245,8 +240,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: f
                 advance(1)
                 report(f"super-network epoch {r.epoch + 1}/{epochs}: loss largest {r.largest_loss:.3f}, smallest "
                        f"{r.smallest_loss:.3f}, random {r.random_loss:.3f}")
-            supernet.train(train_x, train_y, epochs, BATCH_SIZE, report=epoch_done, checkpoint=weights_file,
-                           augmented=augmented)
+            supernet.train(train_x, train_y, epochs, BATCH_SIZE, report=epoch_done, checkpoint=weights_file)
         report(f"super-network trained in {time.perf_counter() - started:.0f} s")
 
     # 3. Evolution.
