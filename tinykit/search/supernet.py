@@ -237,9 +237,9 @@ class Supernet:
         """Sandwich-rule training on features ``x`` and label indices ``y``; ``report`` gets each epoch's StepReport.
 
         The learning rate decays from ``learning_rate`` to nearly zero over the ``epochs`` on a cosine, as
-        `kws train`'s does. The examples are not augmented: in the search's twenty epochs, a super-network
-        trained on augmented clips underfit (its members scored 69 % with inherited weights, against 80 to
-        85 % unaugmented); the chosen member's fine-tuning augments (``tinykit.search.run``).
+        `kws train`'s does. The examples are not augmented: in the search's epochs, a super-network trained
+        on augmented clips underfit (its members scored 59 to 69 % with inherited weights, against 76 to 81 %
+        trained on plain features; README); the chosen member's fine-tuning augments (``tinykit.search.run``).
 
         With ``checkpoint``, the training state is written there (atomically) after each epoch, before
         ``report`` hears of it, and training continues from the state found there; the reports returned
