@@ -309,6 +309,19 @@ SECTIONS
     KEEP(*(.vectors))
   }} > FLASH
 
+  /* The kernels (each source's code and constants) and the C library
+     members: every input section starts on 16 bytes and the section ends on
+     16, so it holds each one's size rounded up to 16, whichever kernels the
+     model links and in whatever order (tinykit/latency/resources.py). The
+     runtime's model API is kept whole: the same bytes in every image. */
+  .tk_kernels : SUBALIGN(16)
+  {{
+    KEEP(*tinykit_runtime/tk_model.o(.text .text.* .rodata .rodata.*))
+    *tinykit_runtime/*(.text .text.* .rodata .rodata.*)
+    *.a:*(.text .text.* .rodata .rodata.*)
+    . = ALIGN(16);
+  }} > FLASH
+
   .text :
   {{
     *(.text .text.*)
@@ -322,6 +335,15 @@ SECTIONS
     . = ALIGN(16);
     *(.rodata .rodata.*)
     . = ALIGN(4);
+  }} > FLASH
+
+  /* The generated model's data: its constant arrays (16-byte blocks), then
+     its tables and structs (whole words), end to end. */
+  .tk_model :
+  {{
+    . = ALIGN(16);
+    *(.tk_weights)
+    *(.tk_model)
   }} > FLASH
 
   .ARM.extab : {{ *(.ARM.extab* .gnu.linkonce.armextab.*) }} > FLASH
