@@ -247,7 +247,7 @@ def profile(folder: Path, port: str | None, runs: int, warmup: int, seed: int, a
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write the models (JSON) [default: tinykit's cache, where `tinykit estimate` looks first].")
 @click.option("--work", type=click.Path(path_type=Path), default=Path("build/calibrate"), show_default=True, help="Folder for the calibration networks' models and builds (kept: a second run reuses the converted models).")
 @click.option("--networks", default=DEFAULT_NETWORKS, show_default=True, type=click.IntRange(min=HELD_OUT + 1), help=f"Calibration networks to build and profile (the last {HELD_OUT} are held out to measure the fit).")
-@click.option("--flash-only", is_flag=True, help="Fit only the flash model, from builds (no board needed, no profiling): enough for `estimate`'s flash and SRAM.")
+@click.option("--flash-only", is_flag=True, help="Measure only the flash model, from builds (no board needed, no profiling): enough for `estimate`'s flash and SRAM.")
 @click.option("--json", "as_json", is_flag=True, help="Print the fitted models as one JSON object.")
 def calibrate(board: str, port: str | None, output: Path | None, work: Path, networks: int, flash_only: bool,
               as_json: bool) -> None:

@@ -1,6 +1,7 @@
 """`tinykit calibrate`: profile the calibration networks on a board, layer by
-layer, and fit its latency model (``tinykit.latency.model``) and its flash
-model (``tinykit.latency.resources``).
+layer, and fit its latency model (``tinykit.latency.model``); measure its flash
+model (``tinykit.latency.resources``: each kernel source's bytes and the
+constant rest, from the builds' linker maps).
 
 Every network goes through the real path: tinykit's converter, `tinykit
 build` for the board, then `tinykit profile` (QEMU for an emulated board, the
