@@ -47,7 +47,7 @@ def built(zoo_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
 def test_predicted_memory_equals_the_build(built: dict[str, CompiledModel], name: str) -> None:
     """Arena, weights and kernel choice come from the build's own functions, so they are equal. Flash is
     the model's data (computed by the generator), each kernel's measured code (kernels are compiled without
-    LTO, each section placed on 16 bytes) and the constant rest: equal too. These zoo models carry MLPerf
+    LTO, each section placed on a word) and the constant rest: equal too. These zoo models carry MLPerf
     Tiny ids (kws01's table of printed values, ad01's error coefficients), which no calibration network has."""
     compiled, board = built[name], get_board(BOARD)
     predicted = predict_resources(read_tflite(compiled.tflite), board, load_flash(board))

@@ -310,16 +310,17 @@ SECTIONS
   }} > FLASH
 
   /* The kernels (each source's code and constants) and the C library
-     members: every input section starts on 16 bytes and the section ends on
-     16, so it holds each one's size rounded up to 16, whichever kernels the
-     model links and in whatever order (tinykit/latency/resources.py). The
-     runtime's model API is kept whole: the same bytes in every image. */
-  .tk_kernels : SUBALIGN(16)
+     members: every input section starts on a word and the section ends on
+     one, so it holds each one's size rounded up to a word, whichever kernels
+     the model links and in whatever order (tinykit/latency/resources.py;
+     a word is all a Cortex-M load needs). The runtime's model API is kept
+     whole: the same bytes in every image. */
+  .tk_kernels : SUBALIGN(4)
   {{
     KEEP(*tinykit_runtime/tk_model.o(.text .text.* .rodata .rodata.*))
     *tinykit_runtime/*(.text .text.* .rodata .rodata.*)
     *.a:*(.text .text.* .rodata .rodata.*)
-    . = ALIGN(16);
+    . = ALIGN(4);
   }} > FLASH
 
   .text :

@@ -254,7 +254,7 @@ def _milli_steps(milli: list[int] | None) -> dict | None:
 NOP_INVOKE = "tk_nop_invoke"  # tinykit/model_data.h: the entry of an op that calls no kernel
 PATCH_STAGE_INVOKE = "tk_patch_stage_invoke"  # model.c.j2's adapter of the patch stage's function
 BUILD_HASH_CHARS = 16  # tinykit.handoff.build_hash
-NAME_CAPACITY = 64  # TK_MODEL_NAME_CAPACITY of tinykit/model_data.h
+NAME_CAPACITY = 32  # TK_MODEL_NAME_CAPACITY of tinykit/model_data.h
 
 
 def _c_name(name: str) -> str:

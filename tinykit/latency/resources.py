@@ -15,9 +15,9 @@ tinykit/boards.py's linker script):
   its objects (``EmittedModel.data_bytes``), the weights' section the sum of
   their 16-byte blocks (``EmittedModel.weights_bytes``);
 - each kernel is called through an adapter compiled with it (without LTO),
-  and every kernel and C library input section starts on 16 bytes in its own
+  and every kernel and C library input section starts on a word in its own
   output section: each source costs the sum of its sections rounded up to
-  16, whichever others the model links;
+  a word, whichever others the model links;
 - the app, the board support and the runtime's model API read the model's
   figures at run time, so their code is the same for every model: one
   constant per board.
@@ -45,9 +45,9 @@ from tinykit.planner.patch_choice import choose_patches
 from tinykit.schedule import Schedule
 
 # Every input section of the kernels' output section starts on this many bytes (the linker script's SUBALIGN).
-KERNEL_SECTION_ALIGNMENT = 16
+KERNEL_SECTION_ALIGNMENT = 4
 # Which layout of the image a flash model describes: a file of another layout is refused, asking for a refit.
-FLASH_LAYOUT = "exact-1"
+FLASH_LAYOUT = "exact-2"
 # An input section line of a GNU ld map: "<address> <size> <object>" (the section name on the line before).
 _MAP_NAMED = re.compile(r"^ (\.\S+)")
 _MAP_SECTION = re.compile(r"^\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+\.o\)?)$")

@@ -11,12 +11,12 @@
 
 #if defined(TK_MODEL_DATA)
 #include "tinykit/model_data.h"
-#define APP_MODEL_NUM_OPS (tk_model_num_ops())
-#define APP_MODEL_NUM_INPUTS (tk_model_num_inputs())
-#define APP_MODEL_NUM_OUTPUTS (tk_model_num_outputs())
-#define APP_MODEL_ARENA_BYTES (tk_model_arena_bytes())
-#define APP_MODEL_NAME (tk_model_name())
-#define APP_MODEL_BUILD_HASH (tk_model_build_hash())
+#define APP_MODEL_NUM_OPS (tk_model_description()->num_ops)
+#define APP_MODEL_NUM_INPUTS (tk_model_description()->num_inputs)
+#define APP_MODEL_NUM_OUTPUTS (tk_model_description()->num_outputs)
+#define APP_MODEL_ARENA_BYTES (tk_model_description()->arena_bytes)
+#define APP_MODEL_NAME (tk_model_description()->name)
+#define APP_MODEL_BUILD_HASH (tk_model_description()->build_hash)
 #define APP_MODEL_MLPERF_ID (tk_model_mlperf_id())
 #else
 #define APP_MODEL_NUM_OPS TK_MODEL_NUM_OPS

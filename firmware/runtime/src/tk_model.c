@@ -51,36 +51,6 @@ int32_t tk_model_output_bytes(int32_t index)
     return (index >= 0 && index < tk_model.num_outputs) ? tk_model.output_bytes[index] : 0;
 }
 
-int32_t tk_model_num_ops(void)
-{
-    return tk_model.num_ops;
-}
-
-int32_t tk_model_num_inputs(void)
-{
-    return tk_model.num_inputs;
-}
-
-int32_t tk_model_num_outputs(void)
-{
-    return tk_model.num_outputs;
-}
-
-int32_t tk_model_arena_bytes(void)
-{
-    return tk_model.arena_bytes;
-}
-
-const char *tk_model_name(void)
-{
-    return tk_model.name;
-}
-
-const char *tk_model_build_hash(void)
-{
-    return tk_model.build_hash;
-}
-
 const char *tk_model_mlperf_id(void)
 {
     return tk_model.mlperf_id[0] != '\0' ? tk_model.mlperf_id : tk_model.name;

@@ -23,7 +23,7 @@
 
 /* The strings' room, fixed so that every model's description has the same size: a longer
  * name is cut (the firmware reports its first TK_MODEL_NAME_CAPACITY - 1 bytes). */
-#define TK_MODEL_NAME_CAPACITY 64
+#define TK_MODEL_NAME_CAPACITY 32
 #define TK_MODEL_BUILD_HASH_CAPACITY 20 /* 16 hex digits */
 #define TK_MODEL_MLPERF_ID_CAPACITY 12  /* kws01, ..., strww01 */
 
@@ -61,16 +61,11 @@ typedef struct {
 /* The one tk_model_data a generated model.c defines. */
 extern const tk_model_data tk_model;
 
-/* Its figures, for the app: functions compiled without link-time optimization, so the
- * app's code does not depend on their values. */
-int32_t tk_model_num_ops(void);
-int32_t tk_model_num_inputs(void);
-int32_t tk_model_num_outputs(void);
-int32_t tk_model_arena_bytes(void);
-const char *tk_model_name(void);
-const char *tk_model_build_hash(void);
-const char *tk_model_mlperf_id(void); /* MLPerf Tiny's benchmark id, else the name */
+/* The description, for the app: a function compiled without link-time optimization, so the
+ * app's code does not depend on the figures. */
 const tk_model_data *tk_model_description(void);
+/* MLPerf Tiny's benchmark id, else the model's name. */
+const char *tk_model_mlperf_id(void);
 
 /* A kernel call an op does not need (a RESHAPE planned in place, an op a patch stage computes). */
 tk_status tk_nop_invoke(void *const *args);
