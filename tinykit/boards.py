@@ -331,18 +331,18 @@ SECTIONS
     KEEP(*(.fini))
   }} > FLASH
 
-  .rodata :
+  /* Aligned outside the section (ALIGN on the section, not a fill inside it),
+     so that its size never depends on where the sections before it end. */
+  .rodata : ALIGN(16)
   {{
-    . = ALIGN(16);
     *(.rodata .rodata.*)
     . = ALIGN(4);
   }} > FLASH
 
   /* The generated model's data: its constant arrays (16-byte blocks), then
      its tables and structs (whole words), end to end. */
-  .tk_model :
+  .tk_model : ALIGN(16)
   {{
-    . = ALIGN(16);
     *(.tk_weights)
     *(.tk_model)
   }} > FLASH
