@@ -13,7 +13,8 @@ from tinykit.errors import TinykitError
 
 POINTER_BYTES = 4
 _SCALARS = {"int8_t": 1, "uint8_t": 1, "char": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4,
-            "float": 4, "int64_t": 8, "uint64_t": 8, "double": 8, "tk_invoke_fn": POINTER_BYTES}
+            "float": 4, "int64_t": 8, "uint64_t": 8, "double": 8, "tk_invoke_fn": POINTER_BYTES,
+            "tk_mlperf_fn": POINTER_BYTES}
 _STRUCT = re.compile(r"typedef\s+struct\s*\w*\s*\{(.*?)\}\s*(\w+)\s*;", re.S)
 _DEFINE = re.compile(r"^#define\s+(\w+)\s+\(?(\d+)\)?\s*$", re.M)
 

@@ -19,9 +19,10 @@ from tinykit.codegen import ops as _register_emitters  # noqa: F401  (fills EMIT
 from tinykit.codegen.c_layout import POINTER_BYTES, struct_bytes
 from tinykit.codegen.emit import EMITTERS, c_float
 from tinykit.codegen.patches import PATCH_STAGE_FUNCTION, emit_patch_stage
+from tinykit.codegen.runtime import MLPERF_SOURCES
 from tinykit.errors import TinykitError
 from tinykit.ir import DType, Graph, Op, Tensor
-from tinykit.mlperf import MlperfSetting, milli_table, mse_coefficients
+from tinykit.mlperf import MlperfSetting, MseCoefficients, milli_table, mse_coefficients
 from tinykit.planner import MemoryPlan
 from tinykit.schedule import OpSchedule, Schedule
 
@@ -251,6 +252,23 @@ def _milli_steps(milli: list[int] | None) -> dict | None:
             "words": [f"0x{word:08x}u" for word in words]}
 
 
+def _words(value: int) -> str:
+    """A 64-bit two's complement value as the C initializer of its two words, low first."""
+    word = value % 2**64
+    return f"0x{word % 2**32:08x}u, 0x{word >> 32:08x}u"
+
+
+def _results_entry(emitted: EmittedModel) -> dict | None:
+    """The template's view of the MLPerf results' coefficients struct."""
+    if emitted.results_struct is None:
+        return None
+    mse = emitted.mse
+    words = {"out_out": _words(mse.out_out), "out_in": _words(mse.out_in), "in_in": _words(mse.in_in)} if mse else None
+    return {"ctype": emitted.results_struct, "bytes": struct_bytes(emitted.results_struct), "mse": mse, "words": words}
+
+
+# The runtime source of each MLPerf results' coefficients struct (tinykit/model_data.h's tk_mlperf_fn).
+MLPERF_RESULTS_SOURCES = dict(zip(("tk_mlperf_milli_table", "tk_mlperf_mse"), MLPERF_SOURCES, strict=True))
 NOP_INVOKE = "tk_nop_invoke"  # tinykit/model_data.h: the entry of an op that calls no kernel
 PATCH_STAGE_INVOKE = "tk_patch_stage_invoke"  # model.c.j2's adapter of the patch stage's function
 BUILD_HASH_CHARS = 16  # tinykit.handoff.build_hash
@@ -273,7 +291,19 @@ class EmittedModel:
     op_entries: list[dict]
     patch_stage: object | None  # tinykit.codegen.patches' stage function, when the schedule has a patch stage
     milli: dict | None
+    mse: MseCoefficients | None
     num_io: int  # inputs and outputs
+
+    @property
+    def results_struct(self) -> str | None:
+        """The C struct of the MLPerf results' coefficients model.c holds, if its benchmark prints values
+        in thousandths (tinykit/model_data.h)."""
+        return "tk_mlperf_milli_table" if self.milli else "tk_mlperf_mse" if self.mse else None
+
+    @property
+    def results_source(self) -> str | None:
+        """The runtime source that computes those values, which the image links through the model's data."""
+        return MLPERF_RESULTS_SOURCES[self.results_struct] if self.results_struct else None
 
     @property
     def weights_bytes(self) -> int:
@@ -290,7 +320,8 @@ class EmittedModel:
         op_table = len(self.op_entries) * struct_bytes("tk_op_entry")
         io_tables = self.num_io * (POINTER_BYTES + 4)
         milli = 4 * len(self.milli["words"]) if self.milli else 0
-        return structs + arguments + op_table + io_tables + milli
+        results = struct_bytes(self.results_struct) if self.results_struct else 0
+        return structs + arguments + op_table + io_tables + milli + results
 
 
 def emit_model(graph: Graph, schedule: Schedule, plan: MemoryPlan, mlperf: MlperfSetting) -> EmittedModel:
@@ -328,7 +359,7 @@ def emit_model(graph: Graph, schedule: Schedule, plan: MemoryPlan, mlperf: Mlper
         })
     ctx.current_op = None
     return EmittedModel(ctx, op_entries, patch_stage, _milli_steps(milli_table(mlperf, graph)),
-                        len(graph.inputs) + len(graph.outputs))
+                        mse_coefficients(mlperf, graph), len(graph.inputs) + len(graph.outputs))
 
 
 def generate(
@@ -356,7 +387,7 @@ def generate(
         adapters=sorted({e["invoke"] for e in op_entries} - {NOP_INVOKE, PATCH_STAGE_INVOKE}),
         inputs=_io_entries("input", graph.inputs, plan), outputs=_io_entries("output", graph.outputs, plan),
         name=_c_name(graph.name), build_hash=build_hash, mlperf_id=mlperf.id or "",
-        mse=mse_coefficients(mlperf, graph), pointer_bytes=POINTER_BYTES,
+        results=_results_entry(emitted), pointer_bytes=POINTER_BYTES,
     )
     weights_c = _TEMPLATES.get_template("model_weights.c.j2").render(
         **common, total_bytes=weights_bytes,

@@ -47,7 +47,7 @@ from tinykit.schedule import Schedule
 # Every input section of the kernels' output section starts on this many bytes (the linker script's SUBALIGN).
 KERNEL_SECTION_ALIGNMENT = 4
 # Which layout of the image a flash model describes: a file of another layout is refused, asking for a refit.
-FLASH_LAYOUT = "exact-3"
+FLASH_LAYOUT = "exact-4"
 # An input section line of a GNU ld map: "<address> <size> <object>" (the section name on the line before).
 _MAP_NAMED = re.compile(r"^ (\.\S+)")
 _MAP_SECTION = re.compile(r"^\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+\.o\)?)$")
@@ -137,9 +137,11 @@ class Resources:
 
 def linked_sources(schedule: Schedule, emitted: EmittedModel) -> tuple[str, ...]:
     """The runtime sources whose code the image holds: those of the ops that call a kernel (a RESHAPE planned
-    in place calls none, and the linker drops its unreferenced source)."""
-    return tuple(sorted({path for entry, op in zip(schedule.ops, emitted.op_entries, strict=True)
-                         if op["invoke"] != NOP_INVOKE for path in entry.sources}))
+    in place calls none, and the linker drops its unreferenced source), and the one computing the MLPerf
+    results' values if the model's benchmark prints them."""
+    kernels = {path for entry, op in zip(schedule.ops, emitted.op_entries, strict=True)
+               if op["invoke"] != NOP_INVOKE for path in entry.sources}
+    return tuple(sorted(kernels | ({emitted.results_source} if emitted.results_source else set())))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@
 #define APP_MODEL_ARENA_BYTES (tk_model_description()->arena_bytes)
 #define APP_MODEL_NAME (tk_model_description()->name)
 #define APP_MODEL_BUILD_HASH (tk_model_description()->build_hash)
-#define APP_MODEL_MLPERF_ID (tk_model_mlperf_id())
+/* MLPerf Tiny's benchmark id, else the model's name. */
+#define APP_MODEL_MLPERF_ID \
+    (tk_model_description()->mlperf_id[0] != '\0' ? tk_model_description()->mlperf_id : tk_model_description()->name)
 #else
 #define APP_MODEL_NUM_OPS TK_MODEL_NUM_OPS
 #define APP_MODEL_NUM_INPUTS TK_MODEL_NUM_INPUTS

@@ -23,7 +23,28 @@ typedef struct {
     void *const *args;
 } tk_op_entry;
 
-/* The adapter of ``kernel``, a kernel of N pointer arguments. */
+/* The adapter of ``kernel``, a kernel of N pointer arguments: TK_INVOKE_N(kernel). */
+#if defined(__arm__) && defined(__thumb2__)
+/* On Cortex-M every adapter is a tail call of tk_call_kernel (tk_model.c),
+ * which passes args[0..count-1] to ``kernel`` as the AAPCS passes pointer
+ * arguments (the first four in r0-r3, the rest on the stack; count is 4 or
+ * more): the argument shuffle is in flash once, not once per kernel. */
+typedef void (*tk_kernel_fn)(void); /* any kernel, called only through tk_call_kernel */
+/* args first: an adapter passes its own argument on untouched. */
+tk_status tk_call_kernel(void *const *args, tk_kernel_fn kernel, int32_t count);
+#define TK_INVOKE_THROUGH_CALL(kernel, count) \
+    tk_status kernel##_invoke(void *const *args); \
+    tk_status kernel##_invoke(void *const *args) { return tk_call_kernel(args, (tk_kernel_fn)kernel, count); }
+#define TK_INVOKE_4(kernel) TK_INVOKE_THROUGH_CALL(kernel, 4)
+#define TK_INVOKE_5(kernel) TK_INVOKE_THROUGH_CALL(kernel, 5)
+#define TK_INVOKE_6(kernel) TK_INVOKE_THROUGH_CALL(kernel, 6)
+#define TK_INVOKE_7(kernel) TK_INVOKE_THROUGH_CALL(kernel, 7)
+#define TK_INVOKE_8(kernel) TK_INVOKE_THROUGH_CALL(kernel, 8)
+#define TK_INVOKE_9(kernel) TK_INVOKE_THROUGH_CALL(kernel, 9)
+#define TK_INVOKE_10(kernel) TK_INVOKE_THROUGH_CALL(kernel, 10)
+#define TK_INVOKE_11(kernel) TK_INVOKE_THROUGH_CALL(kernel, 11)
+#else
+/* Elsewhere (the host build) each adapter calls its kernel in C. */
 #define TK_INVOKE_4(kernel) \
     tk_status kernel##_invoke(void *const *args); \
     tk_status kernel##_invoke(void *const *args) { return kernel(args[0], args[1], args[2], args[3]); }
@@ -55,5 +76,7 @@ typedef struct {
     tk_status kernel##_invoke(void *const *args) \
     { return kernel(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], \
                     args[10]); }
+
+#endif
 
 #endif /* TINYKIT_INVOKE_H */

@@ -16,10 +16,44 @@
 
 #include "tinykit/invoke.h"
 
-/* How the profiler prints MLPerf Tiny's m-results line (tinykit/mlperf.py). */
-#define TK_MLPERF_RAW 0         /* the int8 outputs as integers */
-#define TK_MLPERF_MILLI_TABLE 1 /* each output's printed value from a table of steps */
-#define TK_MLPERF_MSE 2         /* one anomaly score from integer coefficients */
+/* How the profiler computes MLPerf Tiny's m-results values, in thousandths
+ * (tinykit/mlperf.py): the value printed at ``position`` of the output (or
+ * the one anomaly score), from the build's ``coefficients``, the model's
+ * int8 output and the input it ran on, ``count`` values each. Such a
+ * function is a runtime source of its own (tk_mlperf_milli.c,
+ * tk_mlperf_mse.c) that only a model whose benchmark prints such values
+ * links, through its description: the image holds the code its results
+ * need, counted by the flash model like a kernel's source. */
+typedef int32_t (*tk_mlperf_fn)(const void *coefficients, const int8_t *output, const int8_t *input,
+                                int32_t count, int32_t position);
+
+/* tk_mlperf_milli's coefficients: the value printed for q = -128 in thousandths, then per step i
+ * (0..254) step plus the bits-bit field at bit i * bits of extra. */
+typedef struct {
+    int32_t first;
+    int32_t step;
+    uint32_t bits;
+    uint32_t mask;
+    const uint32_t *extra;
+} tk_mlperf_milli_table;
+
+/* tk_mlperf_mse_milli's coefficients: with a = q_out - output_zero_point and b = q_in -
+ * input_zero_point summed over all values, (out_out * sum(a*a) + out_in * sum(a*b) + in_in *
+ * sum(b*b)) >> shift. Each 64-bit coefficient as two words, low first: the struct is of whole
+ * words with a word's alignment, as every object of the model's data section. */
+typedef struct {
+    int32_t output_zero_point;
+    int32_t input_zero_point;
+    uint32_t out_out[2];
+    uint32_t out_in[2];
+    uint32_t in_in[2];
+    int32_t shift;
+} tk_mlperf_mse;
+
+int32_t tk_mlperf_milli(const void *coefficients, const int8_t *output, const int8_t *input, int32_t count,
+                        int32_t position);
+int32_t tk_mlperf_mse_milli(const void *coefficients, const int8_t *output, const int8_t *input, int32_t count,
+                            int32_t position);
 
 /* The strings' room, fixed so that every model's description has the same size: a longer
  * name is cut (the firmware reports its first TK_MODEL_NAME_CAPACITY - 1 bytes). */
@@ -40,32 +74,23 @@ typedef struct {
     char name[TK_MODEL_NAME_CAPACITY];
     char build_hash[TK_MODEL_BUILD_HASH_CAPACITY];
     char mlperf_id[TK_MODEL_MLPERF_ID_CAPACITY]; /* MLPerf Tiny's benchmark id, "" for none */
-    int32_t mlperf_results; /* TK_MLPERF_* */
-    /* TK_MLPERF_MILLI_TABLE: the value printed for q = -128 in thousandths, then per step i
-     * (0..254) milli_step plus the milli_bits-bit field at bit i * milli_bits of milli_extra. */
-    int32_t milli_first;
-    int32_t milli_step;
-    uint32_t milli_bits;
-    uint32_t milli_mask;
-    const uint32_t *milli_extra;
-    /* TK_MLPERF_MSE: with a = q_out - output zero point and b = q_in - input zero point summed
-     * over all values, (out_out * sum(a*a) + out_in * sum(a*b) + in_in * sum(b*b)) >> shift. */
-    int32_t mse_output_zero_point;
-    int32_t mse_input_zero_point;
-    int64_t mse_out_out;
-    int64_t mse_out_in;
-    int64_t mse_in_in;
-    int32_t mse_shift;
+    /* m-results: NULL prints the raw int8 outputs; else mlperf_values values in thousandths,
+     * mlperf_milli's over mlperf_coefficients (a model with one input and one output). */
+    tk_mlperf_fn mlperf_milli;
+    const void *mlperf_coefficients;
+    int32_t mlperf_values;
 } tk_model_data;
 
 /* The one tk_model_data a generated model.c defines. */
 extern const tk_model_data tk_model;
 
 /* The description, for the app: a function compiled without link-time optimization, so the
- * app's code does not depend on the figures. */
+ * app's code does not depend on the figures. Declared const (it always returns the same
+ * pointer): the compiler calls it once where the app reads several figures. */
+#if defined(__GNUC__)
+__attribute__((const))
+#endif
 const tk_model_data *tk_model_description(void);
-/* MLPerf Tiny's benchmark id, else the model's name. */
-const char *tk_model_mlperf_id(void);
 
 /* A kernel call an op does not need (a RESHAPE planned in place, an op a patch stage computes). */
 tk_status tk_nop_invoke(void *const *args);
