@@ -22,7 +22,7 @@ from zoo import converted
 
 from tinykit.boards import all_boards, get_board
 from tinykit.build import CompiledModel, build
-from tinykit.codegen.runtime import MODEL_SOURCE
+from tinykit.codegen.runtime import MLPERF_SOURCES, MODEL_SOURCE
 from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.latency.calibration_set import HELD_OUT
 from tinykit.latency.estimate import predict_latency
@@ -77,7 +77,11 @@ def test_the_latency_model_predicts_a_network_it_was_not_fitted_on(built: dict[s
 def test_the_linker_map_gives_each_kernel_its_bytes(built: dict[str, CompiledModel]) -> None:
     compiled = built["resnet8"]
     linked = linked_kernels(compiled.firmware.elf.parent / "firmware.map")
-    assert set(linked.bytes) <= {*compiled.schedule.sources(), MODEL_SOURCE}
+    milli, mse = MLPERF_SOURCES
+    assert compiled.mlperf.id == "ic01"  # its results are values in thousandths: tk_mlperf_milli.c computes them
+    assert set(linked.bytes) <= {*compiled.schedule.sources(), MODEL_SOURCE, milli}
+    # The linker keeps the MLPerf results source the model's data points at, and drops the other.
+    assert linked.bytes.get(milli, 0) > 0 and mse not in linked.bytes
     # Every kernel an op calls holds code in the image (a RESHAPE view calls none).
     called = {e.sources[0] for e, op in zip(compiled.schedule.ops, compiled.graph.ops) if not op.is_view}
     assert all(linked.bytes.get(source, 0) > 0 for source in called), linked.bytes
