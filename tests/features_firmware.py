@@ -26,7 +26,7 @@ def build_features_elf(board: Board, out_dir: Path) -> Path:
     for source in sorted(app_dir("features_check").glob("model.*")):
         shutil.copy2(source, src / source.name)
     # tinykit/model_api.h and types.h of the model API; no model, so no kernels (an empty schedule).
-    copy_runtime(out_dir / "lib" / "tinykit_runtime", Schedule(frozenset(), "reference", ()))
+    copy_runtime(out_dir / "lib" / "tinykit_runtime", Schedule(frozenset(), "reference", ()), model_api=False)
     copy_features_library(out_dir)
     write_project(out_dir, board, app="profiler")
     return run_build(out_dir).elf

@@ -309,6 +309,20 @@ SECTIONS
     KEEP(*(.vectors))
   }} > FLASH
 
+  /* The kernels (each source's code and constants) and the C library
+     members: every input section starts on a word and the section ends on
+     one, so it holds each one's size rounded up to a word, whichever kernels
+     the model links and in whatever order (tinykit/latency/resources.py;
+     a word is all a Cortex-M load needs). The runtime's model API is kept
+     whole: the same bytes in every image. */
+  .tk_kernels : SUBALIGN(4)
+  {{
+    KEEP(*tinykit_runtime/tk_model.o(.text .text.* .rodata .rodata.*))
+    *tinykit_runtime/*(.text .text.* .rodata .rodata.*)
+    *.a:*(.text .text.* .rodata .rodata.*)
+    . = ALIGN(4);
+  }} > FLASH
+
   .text :
   {{
     *(.text .text.*)
@@ -317,11 +331,20 @@ SECTIONS
     KEEP(*(.fini))
   }} > FLASH
 
-  .rodata :
+  /* Aligned outside the section (ALIGN on the section, not a fill inside it),
+     so that its size never depends on where the sections before it end. */
+  .rodata : ALIGN(16)
   {{
-    . = ALIGN(16);
     *(.rodata .rodata.*)
     . = ALIGN(4);
+  }} > FLASH
+
+  /* The generated model's data: its constant arrays (16-byte blocks), then
+     its tables and structs (whole words), end to end. */
+  .tk_model : ALIGN(16)
+  {{
+    *(.tk_weights)
+    *(.tk_model)
   }} > FLASH
 
   .ARM.extab : {{ *(.ARM.extab* .gnu.linkonce.armextab.*) }} > FLASH

@@ -247,11 +247,11 @@ def profile(folder: Path, port: str | None, runs: int, warmup: int, seed: int, a
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write the models (JSON) [default: tinykit's cache, where `tinykit estimate` looks first].")
 @click.option("--work", type=click.Path(path_type=Path), default=Path("build/calibrate"), show_default=True, help="Folder for the calibration networks' models and builds (kept: a second run reuses the converted models).")
 @click.option("--networks", default=DEFAULT_NETWORKS, show_default=True, type=click.IntRange(min=HELD_OUT + 1), help=f"Calibration networks to build and profile (the last {HELD_OUT} are held out to measure the fit).")
-@click.option("--flash-only", is_flag=True, help="Fit only the flash model, from builds (no board needed, no profiling): enough for `estimate`'s flash and SRAM.")
+@click.option("--flash-only", is_flag=True, help="Measure only the flash model, from builds (no board needed, no profiling): enough for `estimate`'s flash and SRAM.")
 @click.option("--json", "as_json", is_flag=True, help="Print the fitted models as one JSON object.")
 def calibrate(board: str, port: str | None, output: Path | None, work: Path, networks: int, flash_only: bool,
               as_json: bool) -> None:
-    """Fit a board's latency model from per-layer profiles, and its flash model from builds.
+    """Fit a board's latency model from per-layer profiles, and measure its flash model from builds.
 
     Generates --networks seeded random networks (convolutions with every
     channel count mod 4, 1x1 to 7x7 filters, strides 1 and 2, depthwise
@@ -262,8 +262,11 @@ def calibrate(board: str, port: str | None, output: Path | None, work: Path, net
     the op's MACs, output and input elements, output pixels and the MACs on
     channels past a multiple of four; the held-out networks' whole-inference
     error is recorded in the file's provenance. The flash model is each
-    kernel's code size, read from the linker maps, plus a fit of the rest of
-    the image. `tinykit estimate` then uses them.
+    kernel's code size, read from the linker maps, plus the rest of the
+    image, the same bytes for every model (the builds must agree on it), so
+    predicted flash is exact; two more builds (the first network as MLPerf
+    Tiny's kws01, a small autoencoder as ad01) measure the code that
+    computes MLPerf Tiny's printed results. `tinykit estimate` then uses them.
     """
     from tinykit.latency.calibrate import calibrate as fit_board, write_models
     from tinykit.latency.model import user_path
@@ -293,10 +296,10 @@ def calibrate(board: str, port: str | None, output: Path | None, work: Path, net
 def estimate(model: Path, board: str, models: Path | None, require_latency: bool, as_json: bool) -> None:
     """Predict latency, flash and SRAM of an int8 .tflite on a board, before building.
 
-    Arena and weights are exact: the kernels, the memory plan and the
-    weight layouts come from the very functions `tinykit build` runs. Flash
-    adds the kernels' measured code and a fit of the rest of the firmware;
-    SRAM adds the stack reserve and the profiler app's statics. Latency
+    Arena, weights and flash are exact: the kernels, the memory plan and the
+    weight layouts come from the very functions `tinykit build` runs, and
+    flash adds the model's data, the kernels' measured code and the rest of
+    the firmware, the same bytes for every model. SRAM adds the stack reserve and the profiler app's statics. Latency
     (cycles, and milliseconds at the board's clock from its board file) sums
     the board's fitted per-kernel latency model over the ops; emulated
     boards ship a fitted model, a real board gets one from `tinykit

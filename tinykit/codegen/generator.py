@@ -16,11 +16,13 @@ import numpy as np
 
 import tinykit
 from tinykit.codegen import ops as _register_emitters  # noqa: F401  (fills EMITTERS)
+from tinykit.codegen.c_layout import POINTER_BYTES, struct_bytes
 from tinykit.codegen.emit import EMITTERS, c_float
 from tinykit.codegen.patches import PATCH_STAGE_FUNCTION, emit_patch_stage
+from tinykit.codegen.runtime import MLPERF_SOURCES
 from tinykit.errors import TinykitError
 from tinykit.ir import DType, Graph, Op, Tensor
-from tinykit.mlperf import MlperfSetting, milli_table, mse_coefficients
+from tinykit.mlperf import MlperfSetting, MseCoefficients, milli_table, mse_coefficients
 from tinykit.planner import MemoryPlan
 from tinykit.schedule import OpSchedule, Schedule
 
@@ -36,6 +38,15 @@ _TEMPLATES = jinja2.Environment(
 )
 
 
+# Every constant array is 16-byte aligned and padded with zeros to a multiple of 16 bytes, so the arrays lie
+# end to end whatever order the compiler gives them: their section is exactly the sum of their sizes.
+ARRAY_ALIGNMENT = 16
+
+
+def round_up(value: int, alignment: int) -> int:
+    return -(-value // alignment) * alignment
+
+
 @dataclass(frozen=True)
 class ConstArray:
     name: str
@@ -44,8 +55,13 @@ class ConstArray:
     comment: str
 
     @property
+    def length(self) -> int:
+        """Elements as declared: the values, then zeros up to a multiple of ``ARRAY_ALIGNMENT`` bytes."""
+        return round_up(self.values.size * self.values.itemsize, ARRAY_ALIGNMENT) // self.values.itemsize
+
+    @property
     def nbytes(self) -> int:
-        return int(self.values.size * self.values.itemsize)
+        return int(self.length * self.values.itemsize)
 
     def body(self) -> str:
         flat = self.values.reshape(-1)
@@ -62,6 +78,18 @@ class ConstStruct:
     ctype: str
     name: str
     initializer: str
+
+
+def _split_arguments(text: str) -> list[str]:
+    """C arguments joined by commas, one by one (commas inside parentheses stay)."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char in "([{") - (char in ")]}")
+        if char == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return parts
 
 
 def _identifier(text: str) -> str:
@@ -88,6 +116,7 @@ class _Context:
         self.pointers: dict[int, str] = {}
         self.paddings: dict[int, tuple[int, int]] = {}
         self._shared: dict[tuple, str] = {}
+        self.last_call: tuple[str, str, list[str]] | None = None
 
     def begin(self, op: Op) -> None:
         """Start emitting ``op``: its kernel and a static ``tk_context`` for its scratch area."""
@@ -109,7 +138,10 @@ class _Context:
         return self.struct("tk_context", "context", self._context_fields)
 
     def call(self, *arguments: str) -> str:
-        return f"{self.kernel.kernel}({', '.join((self.kernel_context, *arguments))})"
+        expression = f"{self.kernel.kernel}({', '.join((self.kernel_context, *arguments))})"
+        # The op's row of the op table (model.c.j2): its kernel's adapter and each argument on its own.
+        self.last_call = (expression, self.kernel.kernel, _split_arguments(", ".join((self.kernel_context, *arguments))))
+        return expression
 
     def _unique(self, base: str) -> str:
         name, n = base, 1
@@ -220,24 +252,82 @@ def _milli_steps(milli: list[int] | None) -> dict | None:
             "words": [f"0x{word:08x}u" for word in words]}
 
 
+def _words(value: int) -> str:
+    """A 64-bit two's complement value as the C initializer of its two words, low first."""
+    word = value % 2**64
+    return f"0x{word % 2**32:08x}u, 0x{word >> 32:08x}u"
+
+
+def _results_entry(emitted: EmittedModel) -> dict | None:
+    """The template's view of the MLPerf results' coefficients struct."""
+    if emitted.results_struct is None:
+        return None
+    mse = emitted.mse
+    words = {"out_out": _words(mse.out_out), "out_in": _words(mse.out_in), "in_in": _words(mse.in_in)} if mse else None
+    return {"ctype": emitted.results_struct, "bytes": struct_bytes(emitted.results_struct), "mse": mse, "words": words}
+
+
+# The runtime source of each MLPerf results' coefficients struct (tinykit/model_data.h's tk_mlperf_fn).
+MLPERF_RESULTS_SOURCES = dict(zip(("tk_mlperf_milli_table", "tk_mlperf_mse"), MLPERF_SOURCES, strict=True))
+NOP_INVOKE = "tk_nop_invoke"  # tinykit/model_data.h: the entry of an op that calls no kernel
+PATCH_STAGE_INVOKE = "tk_patch_stage_invoke"  # model.c.j2's adapter of the patch stage's function
+BUILD_HASH_CHARS = 16  # tinykit.handoff.build_hash
+NAME_CAPACITY = 32  # TK_MODEL_NAME_CAPACITY of tinykit/model_data.h
+
+
+def _c_name(name: str) -> str:
+    """The model's name as the C string literal of its fixed-size field: cut to fit with its NUL."""
+    cut = name.encode()[:NAME_CAPACITY - 1].decode(errors="ignore")
+    return '"' + cut.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 @dataclass(frozen=True)
 class EmittedModel:
     """Every op's kernel call and the constants they use, before any file is rendered:
-    what decides the generated files' flash (``weights_bytes``: the constant arrays)."""
+    what decides the generated files' flash (``weights_bytes``: the constant arrays, ``data_bytes``:
+    the rest of model.c's data)."""
 
     ctx: _Context
     op_entries: list[dict]
     patch_stage: object | None  # tinykit.codegen.patches' stage function, when the schedule has a patch stage
+    milli: dict | None
+    mse: MseCoefficients | None
+    num_io: int  # inputs and outputs
+
+    @property
+    def results_struct(self) -> str | None:
+        """The C struct of the MLPerf results' coefficients model.c holds, if its benchmark prints values
+        in thousandths (tinykit/model_data.h)."""
+        return "tk_mlperf_milli_table" if self.milli else "tk_mlperf_mse" if self.mse else None
+
+    @property
+    def results_source(self) -> str | None:
+        """The runtime source that computes those values, which the image links through the model's data."""
+        return MLPERF_RESULTS_SOURCES[self.results_struct] if self.results_struct else None
 
     @property
     def weights_bytes(self) -> int:
         return sum(a.nbytes for a in self.ctx.arrays)
 
+    @property
+    def data_bytes(self) -> int:
+        """Bytes of model.c's section of data on Cortex-M (``.tk_model``, every object word-aligned and of whole
+        words, so the section is their sum): parameter structs, each op's argument table and its row of the
+        op table, the input and output tables and the MLPerf results table. (The name and the MLPerf id sit
+        in the fixed-size ``tk_model_data``, the same bytes for every model.)"""
+        structs = sum(struct_bytes(s.ctype) for s in self.ctx.structs)
+        arguments = sum(POINTER_BYTES * len(e["arguments"]) for e in self.op_entries if e["arguments"])
+        op_table = len(self.op_entries) * struct_bytes("tk_op_entry")
+        io_tables = self.num_io * (POINTER_BYTES + 4)
+        milli = 4 * len(self.milli["words"]) if self.milli else 0
+        results = struct_bytes(self.results_struct) if self.results_struct else 0
+        return structs + arguments + op_table + io_tables + milli + results
 
-def emit_model(graph: Graph, schedule: Schedule, plan: MemoryPlan) -> EmittedModel:
+
+def emit_model(graph: Graph, schedule: Schedule, plan: MemoryPlan, mlperf: MlperfSetting) -> EmittedModel:
     """Run each op's emitter: the constant arrays (weights in the kernel's layout, requantization
-    constants) and structs the files will hold. ``tinykit.latency.resources`` reads the weights'
-    bytes from here, so its prediction is the generated files' own figure."""
+    constants), structs and op table the files will hold. ``tinykit.latency.resources`` reads the
+    weights' and the data's bytes from here, so its prediction is the generated files' own figure."""
     ctx = _Context(plan, schedule)
     op_entries = []
     patch_stage = None
@@ -249,17 +339,27 @@ def emit_model(graph: Graph, schedule: Schedule, plan: MemoryPlan) -> EmittedMod
             if op.index == schedule.patches.first:
                 patch_stage = emit_patch_stage(graph, schedule.patches, plan, ctx)
             ctx.begin(op)
-            call = (f"{PATCH_STAGE_FUNCTION}()" if op.index == schedule.patches.first
-                    else f"TK_OK /* computed patch by patch in op {schedule.patches.first} */")
+            first = op.index == schedule.patches.first
+            call = f"{PATCH_STAGE_FUNCTION}()" if first else f"TK_OK /* computed patch by patch in op {schedule.patches.first} */"
+            invoke, arguments = (PATCH_STAGE_INVOKE if first else NOP_INVOKE), []
         else:
             ctx.begin(op)
+            ctx.last_call = None
             call = emit(op, ctx)
+            if call == "TK_OK":
+                invoke, arguments = NOP_INVOKE, []
+            elif ctx.last_call is not None and ctx.last_call[0] == call:
+                invoke, arguments = f"{ctx.last_call[1]}_invoke", ctx.last_call[2]
+            else:
+                raise RuntimeError(f"op {op.index}'s emitter returned {call!r}, not its one kernel call (ctx.call)")
         op_entries.append({
             "index": op.index, "kind": op.kind.value, "shape": list(op.outputs[0].shape), "macs": op.macs(),
             "kernel": ctx.kernel.kernel, "variant": ctx.kernel.variant, "scratch": ctx.kernel.scratch_bytes, "call": call,
+            "invoke": invoke, "arguments": arguments,
         })
     ctx.current_op = None
-    return EmittedModel(ctx, op_entries, patch_stage)
+    return EmittedModel(ctx, op_entries, patch_stage, _milli_steps(milli_table(mlperf, graph)),
+                        mse_coefficients(mlperf, graph), len(graph.inputs) + len(graph.outputs))
 
 
 def generate(
@@ -268,23 +368,29 @@ def generate(
     """Generate the C sources of a graph with its kernels (``schedule``) and
     memory plan; ``mlperf`` decides what the profiler firmware reports to
     MLPerf Tiny's runner."""
-    emitted = emit_model(graph, schedule, plan)
+    emitted = emit_model(graph, schedule, plan, mlperf)
     ctx, op_entries, patch_stage = emitted.ctx, emitted.op_entries, emitted.patch_stage
-    milli = milli_table(mlperf, graph)
-    common = {"version": tinykit.__version__, "source": source, "milli": _milli_steps(milli)}
+    common = {"version": tinykit.__version__, "source": source, "milli": emitted.milli}
     weights_bytes = emitted.weights_bytes
     model_h = _TEMPLATES.get_template("model.h.j2").render(
         **common, name=graph.name, build_hash=build_hash, arena_bytes=plan.arena_bytes, state_bytes=graph.state_bytes,
-        weights_bytes=weights_bytes, num_ops=len(graph.ops), mlperf=mlperf, mse=mse_coefficients(mlperf, graph),
+        weights_bytes=weights_bytes, num_ops=len(graph.ops), mlperf=mlperf,
         inputs=_io_entries("input", graph.inputs, plan), outputs=_io_entries("output", graph.outputs, plan),
     )
+    if len(build_hash) != BUILD_HASH_CHARS:
+        raise ValueError(f"a build hash has {BUILD_HASH_CHARS} characters, not {build_hash!r}")
     model_c = _TEMPLATES.get_template("model.c.j2").render(
-        **common, ops=op_entries, structs=ctx.structs, patch_stage=patch_stage, states=[_state_entry(t) for t in graph.state],
-        extern_decls=[f"extern const {a.ctype} {a.name}[{a.values.size}];" for a in ctx.arrays],
+        **common, ops=op_entries, structs=[{"ctype": s.ctype, "name": s.name, "initializer": s.initializer,
+                                            "bytes": struct_bytes(s.ctype)} for s in ctx.structs],
+        patch_stage=patch_stage, states=[_state_entry(t) for t in graph.state],
+        extern_decls=[f"extern const {a.ctype} {a.name}[{a.length}];" for a in ctx.arrays],
+        adapters=sorted({e["invoke"] for e in op_entries} - {NOP_INVOKE, PATCH_STAGE_INVOKE}),
         inputs=_io_entries("input", graph.inputs, plan), outputs=_io_entries("output", graph.outputs, plan),
+        name=_c_name(graph.name), build_hash=build_hash, mlperf_id=mlperf.id or "",
+        results=_results_entry(emitted), pointer_bytes=POINTER_BYTES,
     )
     weights_c = _TEMPLATES.get_template("model_weights.c.j2").render(
         **common, total_bytes=weights_bytes,
-        arrays=[{"ctype": a.ctype, "name": a.name, "length": a.values.size, "comment": a.comment, "body": a.body()} for a in ctx.arrays],
+        arrays=[{"ctype": a.ctype, "name": a.name, "length": a.length, "comment": a.comment, "body": a.body()} for a in ctx.arrays],
     )
     return GeneratedSources({"model.h": model_h, "model.c": model_c, "model_weights.c": weights_c}, weights_bytes)

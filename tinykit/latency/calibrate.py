@@ -1,6 +1,7 @@
 """`tinykit calibrate`: profile the calibration networks on a board, layer by
-layer, and fit its latency model (``tinykit.latency.model``) and its flash
-model (``tinykit.latency.resources``).
+layer, and fit its latency model (``tinykit.latency.model``); measure its flash
+model (``tinykit.latency.resources``: each kernel source's bytes and the
+constant rest, from the builds' linker maps).
 
 Every network goes through the real path: tinykit's converter, `tinykit
 build` for the board, then `tinykit profile` (QEMU for an emulated board, the
@@ -15,15 +16,17 @@ import json
 import statistics
 import subprocess
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import tinykit
 from tinykit.boards import Board, get_board
 from tinykit.build import build
 from tinykit.errors import TinykitError
 from tinykit.kws.progress import Bar, no_bar
-from tinykit.latency.calibration_set import DEFAULT_NETWORKS, HELD_OUT, network
+from tinykit.latency.calibration_set import (DEFAULT_NETWORKS, HELD_OUT, MILLI_RESULTS_ID, MSE_RESULTS_ID, autoencoder,
+                                             network)
 from tinykit.latency.features import op_features
 from tinykit.latency.model import LATENCY_SCHEMA, LatencyModel, Sample, fit
 from tinykit.latency.resources import FlashModel, FlashObservation, fit_flash, flash_observation
@@ -57,21 +60,34 @@ def tinykit_commit() -> str:
 
 def network_tflites(work: Path, networks: int, bar: Bar = no_bar) -> list[Path]:
     """The calibration networks as int8 .tflite files under ``work`` (converted once; the same for every board)."""
-    from tinykit.frontend.convert import convert_to_int8
-
     paths = []
     with bar(networks, "converting the calibration networks to int8") as advance:
         for seed in range(networks):
-            folder = work / f"network{seed:02d}"
-            tflite = folder / f"calibration_{seed:02d}.tflite"
-            if not tflite.is_file():
-                folder.mkdir(parents=True, exist_ok=True)
-                keras_path = folder / "model.keras"
-                network(seed).save(keras_path)
-                convert_to_int8(keras_path, None, tflite, random_calibration=True)
-            paths.append(tflite)
+            paths.append(_converted(partial(network, seed), work / f"network{seed:02d}" / f"calibration_{seed:02d}.tflite"))
             advance(1)
     return paths
+
+
+def _converted(make_model: Callable[[], Any], tflite: Path) -> Path:
+    """The Keras model ``make_model`` gives as the int8 ``tflite`` (converted once, with random calibration data)."""
+    from tinykit.frontend.convert import convert_to_int8
+
+    if not tflite.is_file():
+        tflite.parent.mkdir(parents=True, exist_ok=True)
+        keras_path = tflite.parent / "model.keras"
+        make_model().save(keras_path)
+        convert_to_int8(keras_path, None, tflite, random_calibration=True)
+    return tflite
+
+
+def results_observations(work: Path, first_network: Path, board: Board) -> list[FlashObservation]:
+    """Flash of builds that print MLPerf Tiny's results in thousandths, so that the flash model measures
+    the runtime sources computing them (linked only by such models): the first calibration network as
+    kws01 prints its scores, and a small autoencoder as ad01 prints its anomaly score. Built, not profiled."""
+    folder = work / "results"
+    builds = [(first_network, MILLI_RESULTS_ID), (_converted(autoencoder, folder / "autoencoder.tflite"), MSE_RESULTS_ID)]
+    return [flash_observation(build(tflite, folder / f"{board.name}-{mlperf_id}", board=board.name, mlperf_id=mlperf_id))
+            for tflite, mlperf_id in builds]
 
 
 def profile_tflite(tflite: Path, folder: Path, board: Board, port: str | None,
@@ -91,8 +107,10 @@ def profile_tflite(tflite: Path, folder: Path, board: Board, port: str | None,
                     flash_observation(compiled))
 
 
-def fit_profiles(board: Board, profiled: list[Profiled], held_out: list[Profiled]) -> tuple[LatencyModel, FlashModel]:
-    """The latency and flash models from the fitting networks; their errors on ``held_out`` go into the provenance."""
+def fit_profiles(board: Board, profiled: list[Profiled], held_out: list[Profiled],
+                 results: list[FlashObservation]) -> tuple[LatencyModel, FlashModel]:
+    """The latency and flash models from the fitting networks (the flash model also from ``results``,
+    ``results_observations``); their errors on ``held_out`` go into the provenance."""
     samples = [s for p in profiled for s in p.samples]
     overhead = statistics.median((p.latency_cycles - p.layers_cycles) / len(p.samples) for p in profiled)
     provenance = {"tinykit_commit": tinykit_commit(), "tinykit_version": tinykit.__version__,
@@ -101,7 +119,7 @@ def fit_profiles(board: Board, profiled: list[Profiled], held_out: list[Profiled
     errors = [relative_error(predicted_cycles(model, p.samples), p.latency_cycles) for p in held_out]
     if errors:
         provenance["held_out_relative_errors"] = [round(e, 4) for e in errors]
-    return model, fit_flash(board.name, [p.flash for p in profiled + held_out])
+    return model, fit_flash(board.name, [p.flash for p in profiled + held_out] + results)
 
 
 def predicted_cycles(model: LatencyModel, samples: list[Sample]) -> float:
@@ -132,7 +150,7 @@ def calibrate(board_name: str, work: Path, port: str | None = None, networks: in
             for tflite in tflites:
                 observations.append(flash_observation(build(tflite, tflite.parent / board.name, board=board.name)))
                 advance(1)
-        flash = fit_flash(board.name, observations)
+        flash = fit_flash(board.name, observations + results_observations(work, tflites[0], board))
         return {"schema": LATENCY_SCHEMA, "board": board.name, "flash": flash.to_json(),
                 "provenance": {"tinykit_commit": tinykit_commit(), "tinykit_version": tinykit.__version__,
                                "networks": [t.stem for t in tflites]}}
@@ -141,7 +159,8 @@ def calibrate(board_name: str, work: Path, port: str | None = None, networks: in
         for tflite in tflites:
             profiled.append(profile_tflite(tflite, tflite.parent / board.name, board, port, report))
             advance(1)
-    latency, flash = fit_profiles(board, profiled[:-HELD_OUT], profiled[-HELD_OUT:])
+    latency, flash = fit_profiles(board, profiled[:-HELD_OUT], profiled[-HELD_OUT:],
+                                  results_observations(work, tflites[0], board))
     return {**latency.to_json(), "flash": flash.to_json()}
 
 

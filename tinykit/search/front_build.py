@@ -1,9 +1,9 @@
 """Every model on the search's Pareto front, built for the board as `tinykit build` builds it.
 
-The evolution ranks candidates by predicted costs: arena and weights exact,
-flash and SRAM from the board's fitted flash model, which is within a few
-hundred bytes of a real link but not exact (``tinykit.latency.resources``).
-So after the evolution each front member is extracted from the
+The evolution ranks candidates by predicted costs: arena, weights and flash
+exact, SRAM from the board's flash model within a few bytes of a real link
+(``tinykit.latency.resources``). The search still proves them on the real
+thing: after the evolution each front member is extracted from the
 super-network (batch norms recalibrated), converted to int8 with the run's
 calibration samples and built into a firmware image (compile and link, no
 run), and the search reports the built figures: the same size report

@@ -83,7 +83,7 @@ class Cost:
 
 @dataclass(frozen=True)
 class BoardModels:
-    """A board and its fitted flash and latency models, to cost members' SRAM, flash and latency with."""
+    """A board and its flash and latency models, to cost members' SRAM, flash and latency with."""
 
     board: Board
     flash: FlashModel

@@ -2,7 +2,7 @@
 
 #include "command_args.h"
 #include "command_line.h"
-#include "model.h"
+#include "model_figures.h"
 #include "text.h"
 #include "tinykit/bsp.h"
 
@@ -68,13 +68,13 @@ void app_sync(const char *const *args, int32_t arg_count)
 
 void app_info_fields(tk_record *record, uint64_t input_bytes, uint64_t output_bytes)
 {
-    record_text_field(record, "build", TK_MODEL_BUILD_HASH);
-    record_text_field(record, "model", TK_MODEL_NAME);
-    record_uint_field(record, "arena", TK_MODEL_ARENA_BYTES);
-    record_uint_field(record, "ops", TK_MODEL_NUM_OPS);
-    record_uint_field(record, "inputs", TK_MODEL_NUM_INPUTS);
+    record_text_field(record, "build", APP_MODEL_BUILD_HASH);
+    record_text_field(record, "model", APP_MODEL_NAME);
+    record_uint_field(record, "arena", APP_MODEL_ARENA_BYTES);
+    record_uint_field(record, "ops", APP_MODEL_NUM_OPS);
+    record_uint_field(record, "inputs", APP_MODEL_NUM_INPUTS);
     record_uint_field(record, "input_bytes", input_bytes);
-    record_uint_field(record, "outputs", TK_MODEL_NUM_OUTPUTS);
+    record_uint_field(record, "outputs", APP_MODEL_NUM_OUTPUTS);
     record_uint_field(record, "output_bytes", output_bytes);
     record_text_field(record, "clock", tk_bsp_clock_source());
     record_uint_field(record, "hz", tk_bsp_cpu_hz());

@@ -5,13 +5,7 @@
 #include "app_common.h"
 #include "commands.h"
 #include "console.h"
-#include "model.h"
-
-/* A generated model.h names its MLPerf Tiny id (tinykit/mlperf.py); a
- * hand-written stand-in model need not, and reports its name. */
-#ifndef TK_MODEL_MLPERF_ID
-#define TK_MODEL_MLPERF_ID TK_MODEL_NAME
-#endif
+#include "model_figures.h"
 
 #define PROFILER_DEVICE_NAME "tinykit"
 #define PROFILER_VERSION "tinykit profiler 1.0"
@@ -30,7 +24,11 @@ void command_profile(profiler_state *state, const char *const *args, int32_t arg
     (void)args;
     (void)arg_count;
     console_line("m-profile-[" PROFILER_VERSION "]");
-    console_line("m-model-[" TK_MODEL_MLPERF_ID "]");
+    /* A generated model names its MLPerf Tiny id (tinykit/mlperf.py), else its name; a
+     * hand-written stand-in model reports its name. */
+    console_text("m-model-[");
+    console_text(APP_MODEL_MLPERF_ID);
+    console_line("]");
 }
 
 void command_timestamp(profiler_state *state, const char *const *args, int32_t arg_count)

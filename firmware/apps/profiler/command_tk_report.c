@@ -3,7 +3,7 @@
 #include "app_common.h"
 #include "commands.h"
 #include "console.h"
-#include "model.h"
+#include "model_figures.h"
 #include "model_io.h"
 #include "tinykit/bsp.h"
 
@@ -25,7 +25,7 @@ void command_tk_mem(profiler_state *state, const char *const *args, int32_t arg_
     (void)args;
     (void)arg_count;
     record_begin(&record, "mem");
-    record_uint_field(&record, "arena", TK_MODEL_ARENA_BYTES);
+    record_uint_field(&record, "arena", APP_MODEL_ARENA_BYTES);
     record_uint_field(&record, "stack_used", tk_bsp_stack_used());
     record_uint_field(&record, "stack_reserve", tk_bsp_stack_reserve());
     record_uint_field(&record, "static", tk_bsp_static_bytes());
@@ -38,7 +38,7 @@ void command_tk_out(profiler_state *state, const char *const *args, int32_t arg_
     (void)state;
     (void)args;
     (void)arg_count;
-    for (i = 0; i < TK_MODEL_NUM_OUTPUTS; ++i) {
+    for (i = 0; i < APP_MODEL_NUM_OUTPUTS; ++i) {
         tk_record record;
         int32_t bytes = tk_model_output_bytes(i);
         record_begin(&record, "out");

@@ -6,7 +6,7 @@
 #include "command_args.h"
 #include "commands.h"
 #include "console.h"
-#include "model.h"
+#include "model_figures.h"
 #include "model_io.h"
 #include "tinykit/bsp.h"
 
@@ -28,7 +28,7 @@ static void print_header(const char *topic, int32_t runs)
     tk_record record;
     record_begin(&record, topic);
     record_uint_field(&record, "runs", (uint64_t)runs);
-    record_uint_field(&record, "ops", TK_MODEL_NUM_OPS);
+    record_uint_field(&record, "ops", APP_MODEL_NUM_OPS);
     record_end(&record);
 }
 
@@ -66,7 +66,7 @@ void command_tk_time(profiler_state *state, const char *const *args, int32_t arg
 
 void command_tk_layers(profiler_state *state, const char *const *args, int32_t arg_count)
 {
-    uint32_t op_cycles[TK_MODEL_NUM_OPS];
+    uint32_t op_cycles[APP_MODEL_NUM_OPS];
     int32_t runs;
     int32_t run;
     int32_t op;
@@ -78,7 +78,7 @@ void command_tk_layers(profiler_state *state, const char *const *args, int32_t a
     for (run = 0; run < runs; ++run) {
         tk_record record;
         model_inputs_restore();
-        for (op = 0; op < TK_MODEL_NUM_OPS; ++op) {
+        for (op = 0; op < APP_MODEL_NUM_OPS; ++op) {
             uint32_t start = tk_bsp_cycles();
             tk_status status = tk_model_invoke_op(op);
             op_cycles[op] = tk_bsp_cycles() - start;
@@ -91,7 +91,7 @@ void command_tk_layers(profiler_state *state, const char *const *args, int32_t a
         record_begin(&record, "layer-run");
         record_uint_field(&record, "run", (uint64_t)run);
         record_key(&record, "cycles");
-        for (op = 0; op < TK_MODEL_NUM_OPS; ++op) {
+        for (op = 0; op < APP_MODEL_NUM_OPS; ++op) {
             if (op > 0) {
                 record_list_separator(&record);
             }

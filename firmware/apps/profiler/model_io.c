@@ -1,6 +1,6 @@
 #include "model_io.h"
 
-#include "model.h"
+#include "model_figures.h"
 
 /* The input loaded with `db`, kept apart from the arena: the memory planner
  * lets later ops reuse the input tensor's bytes (as TF Lite Micro's does),
@@ -48,7 +48,7 @@ int32_t model_input_total_bytes(void)
 #ifdef TK_MODEL_MLPERF_INPUT_CROP
     return LOADED_INPUT_BYTES;
 #else
-    return total_bytes(TK_MODEL_NUM_INPUTS, tk_model_input_bytes);
+    return total_bytes(APP_MODEL_NUM_INPUTS, tk_model_input_bytes);
 #endif
 }
 
@@ -80,7 +80,7 @@ void model_inputs_restore(void)
      * the cycles tk-time and tk-layers count. */
     const uint8_t *source = loaded_input;
     int32_t i;
-    for (i = 0; i < TK_MODEL_NUM_INPUTS; ++i) {
+    for (i = 0; i < APP_MODEL_NUM_INPUTS; ++i) {
         uint8_t *target = tk_model_input(i);
         int32_t n;
         for (n = tk_model_input_bytes(i); n > 0; --n) {
@@ -92,10 +92,10 @@ void model_inputs_restore(void)
 
 int32_t model_output_total_bytes(void)
 {
-    return total_bytes(TK_MODEL_NUM_OUTPUTS, tk_model_output_bytes);
+    return total_bytes(APP_MODEL_NUM_OUTPUTS, tk_model_output_bytes);
 }
 
 const uint8_t *model_output_byte(int32_t position)
 {
-    return byte_at(TK_MODEL_NUM_OUTPUTS, tk_model_output, tk_model_output_bytes, position);
+    return byte_at(APP_MODEL_NUM_OUTPUTS, tk_model_output, tk_model_output_bytes, position);
 }

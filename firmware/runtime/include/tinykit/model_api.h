@@ -1,7 +1,9 @@
 /* The functions of the model API every model.h declares: the generated one
- * (tinykit/codegen/templates/model.h.j2) and the hand-written stand-ins the
- * profiler app also runs (firmware/apps/features_check, the tests' copy
- * model). A model.h defines the TK_MODEL_* constants, then includes this. */
+ * (tinykit/codegen/templates/model.h.j2; the runtime's tk_model.c defines
+ * them over the generated model's data, tinykit/model_data.h) and the
+ * hand-written stand-ins the profiler app also runs
+ * (firmware/apps/features_check, the tests' copy model, which define them).
+ * A model.h defines the TK_MODEL_* constants, then includes this. */
 #ifndef TINYKIT_MODEL_API_H
 #define TINYKIT_MODEL_API_H
 

@@ -26,6 +26,7 @@
 #include "tinykit/acle.h"
 #include "tinykit/arithmetic.h"
 #include "tinykit/shape.h"
+#include "tinykit/invoke.h"
 
 /* The output byte of one element from its doubled raw sum (the fast scaling
  * above); full_range (the clamp is the whole int8 range, as without a fused
@@ -96,3 +97,6 @@ tk_status tk_add_lut_s8(const tk_context *ctx, const tk_add_params *params, cons
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_11(tk_add_lut_s8)

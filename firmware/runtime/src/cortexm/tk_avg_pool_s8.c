@@ -9,6 +9,7 @@
 #include "tinykit/pool.h"
 #include "tinykit/pool_window.h"
 #include "tinykit/sum4.h"
+#include "tinykit/invoke.h"
 
 static int8_t average_of(int32_t sum, int32_t count, tk_activation activation)
 {
@@ -62,3 +63,6 @@ tk_status tk_avg_pool_s8(const tk_context *ctx, const tk_pool_params *params,
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_avg_pool_s8)

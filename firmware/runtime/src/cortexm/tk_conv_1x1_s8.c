@@ -25,6 +25,7 @@
 #include "tinykit/conv.h"
 #include "tinykit/conv_geometry.h"
 #include "tinykit/dsp_dot.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_conv_1x1_s8(const tk_context *ctx, const tk_conv_params *params, const tk_per_channel_quant *quant,
                          const tk_dims *input_dims, const int8_t *input,
@@ -62,3 +63,6 @@ tk_status tk_conv_1x1_s8(const tk_context *ctx, const tk_conv_params *params, co
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_10(tk_conv_1x1_s8)

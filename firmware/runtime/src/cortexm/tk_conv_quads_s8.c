@@ -23,6 +23,7 @@
 
 #include "tinykit/conv_geometry.h"
 #include "tinykit/conv_quads.h"
+#include "tinykit/invoke.h"
 
 /* Taps of one column: the patch rounded up to whole words. */
 static int32_t column_taps(const tk_dims *filter_dims)
@@ -214,3 +215,6 @@ tk_status tk_conv_quads_s8(const tk_context *ctx, const tk_conv_params *params,
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_9(tk_conv_quads_s8)

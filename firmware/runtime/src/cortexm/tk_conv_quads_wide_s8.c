@@ -22,6 +22,7 @@
  */
 #include "tinykit/conv_geometry.h"
 #include "tinykit/conv_quads.h"
+#include "tinykit/invoke.h"
 
 /* Words of the wide pair per four taps: two pixels by (t0, t2) and (t1, t3). */
 #define GROUP_WORDS 4
@@ -68,3 +69,6 @@ tk_status tk_conv_quads_wide_s8(const tk_context *ctx, const tk_conv_params *par
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_9(tk_conv_quads_wide_s8)

@@ -24,6 +24,7 @@
 #include "tinykit/conv.h"
 #include "tinykit/conv_geometry.h"
 #include "tinykit/dsp_dot.h"
+#include "tinykit/invoke.h"
 
 /* Pixels computed per step, each with its own im2col column. */
 #define COLUMNS 2
@@ -103,3 +104,6 @@ tk_status tk_conv_s8(const tk_context *ctx, const tk_conv_params *params, const 
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_10(tk_conv_s8)

@@ -34,6 +34,7 @@
 
 #include "tinykit/conv_geometry.h"
 #include "tinykit/conv_quads.h"
+#include "tinykit/invoke.h"
 
 /* int16 pairs of one pixel's patch in the order above. */
 static int32_t patch_pairs(const tk_dims *filter_dims)
@@ -366,3 +367,6 @@ tk_status tk_conv_shallow_s8(const tk_context *ctx, const tk_conv_params *params
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_9(tk_conv_shallow_s8)

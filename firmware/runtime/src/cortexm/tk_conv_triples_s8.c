@@ -20,6 +20,7 @@
  */
 #include "tinykit/conv_geometry.h"
 #include "tinykit/conv_quads.h"
+#include "tinykit/invoke.h"
 
 /* Pixels per step. */
 #define PIXELS 3
@@ -68,3 +69,6 @@ tk_status tk_conv_triples_s8(const tk_context *ctx, const tk_conv_params *params
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_9(tk_conv_triples_s8)

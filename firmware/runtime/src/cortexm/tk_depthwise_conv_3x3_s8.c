@@ -40,6 +40,7 @@
 #include "tinykit/conv_geometry.h"
 #include "tinykit/dsp_dot.h"
 #include "tinykit/requant_doubled.h"
+#include "tinykit/invoke.h"
 
 /* int16 entries of one ring line, whichever the orientation: the padded line
  * the outputs read, (out - 1) * stride + 3, plus the one entry past it that
@@ -622,3 +623,6 @@ tk_status tk_depthwise_conv_3x3_s8(const tk_context *ctx, const tk_depthwise_con
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_10(tk_depthwise_conv_3x3_s8)

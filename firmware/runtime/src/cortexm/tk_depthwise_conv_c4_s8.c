@@ -54,6 +54,7 @@
 #include "tinykit/depthwise_dm1.h"
 #include "tinykit/dsp_dot.h"
 #include "tinykit/requant_doubled.h"
+#include "tinykit/invoke.h"
 
 /* int32 words of a group's record: four doubled biases, then (high, multiplier, e) per channel. */
 #define GROUP_WORDS 16
@@ -444,3 +445,6 @@ tk_status tk_depthwise_conv_c4_s8(const tk_context *ctx, const tk_depthwise_conv
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_9(tk_depthwise_conv_c4_s8)

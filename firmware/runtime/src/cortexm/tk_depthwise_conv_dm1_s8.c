@@ -5,6 +5,7 @@
  * (tk_depthwise_conv_3x3_s8) does not apply (tinykit/schedule/kernels/conv.py).
  */
 #include "tinykit/depthwise_dm1.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_depthwise_conv_dm1_s8(const tk_context *ctx, const tk_depthwise_conv_params *params,
                                    const tk_per_channel_quant *quant,
@@ -44,3 +45,6 @@ tk_status tk_depthwise_conv_dm1_s8(const tk_context *ctx, const tk_depthwise_con
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_10(tk_depthwise_conv_dm1_s8)

@@ -41,6 +41,7 @@
 #include "tinykit/acle.h"
 #include "tinykit/conv.h"
 #include "tinykit/conv_quads.h"
+#include "tinykit/invoke.h"
 
 #define TK_FC_BLOCK 8
 
@@ -311,3 +312,6 @@ tk_status tk_fully_connected_blocks8_s8(const tk_context *ctx, const tk_fully_co
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_9(tk_fully_connected_blocks8_s8)

@@ -22,6 +22,7 @@
 #include "tinykit/acle.h"
 #include "tinykit/conv.h"
 #include "tinykit/conv_geometry.h"
+#include "tinykit/invoke.h"
 
 #define TK_FC_BLOCK 4
 
@@ -121,3 +122,6 @@ tk_status tk_fully_connected_folded_s8(const tk_context *ctx, const tk_fully_con
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_10(tk_fully_connected_folded_s8)

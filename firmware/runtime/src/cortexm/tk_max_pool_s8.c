@@ -7,6 +7,7 @@
  */
 #include "tinykit/pool.h"
 #include "tinykit/pool_window.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_max_pool_s8(const tk_context *ctx, const tk_pool_params *params,
                          const tk_dims *input_dims, const int8_t *input,
@@ -57,3 +58,6 @@ tk_status tk_max_pool_s8(const tk_context *ctx, const tk_pool_params *params,
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_max_pool_s8)

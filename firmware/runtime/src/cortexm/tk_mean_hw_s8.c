@@ -8,6 +8,7 @@
 #include "tinykit/pool.h"
 #include "tinykit/requantize.h"
 #include "tinykit/sum4.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_mean_hw_s8(const tk_context *ctx, const tk_mean_params *params, const tk_per_tensor_quant *quant,
                         const tk_dims *input_dims, const int8_t *input,
@@ -47,3 +48,6 @@ tk_status tk_mean_hw_s8(const tk_context *ctx, const tk_mean_params *params, con
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_7(tk_mean_hw_s8)

@@ -1,6 +1,7 @@
 /* ADD int8 with broadcasting: TF Lite Micro's BroadcastAdd6DSlow, whose
  * per-element arithmetic is the one of tk_add_s8. */
 #include "tinykit/arithmetic.h"
+#include "tinykit/invoke.h"
 
 typedef struct {
     const tk_add_params *params;
@@ -28,3 +29,6 @@ tk_status tk_add_broadcast_s8(const tk_context *ctx, const tk_add_params *params
     (void)ctx;
     return tk_broadcast_rows(shape, input1, input2, output, add_row, &op);
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_7(tk_add_broadcast_s8)

@@ -3,6 +3,7 @@
  * the rescaling loses nothing before the sum is scaled to the output. */
 #include "tinykit/arithmetic.h"
 #include "tinykit/shape.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_add_s8(const tk_context *ctx, const tk_add_params *params, const tk_add_quant *quant, const tk_dims *input1_dims,
                     const int8_t *input1, const tk_dims *input2_dims, const int8_t *input2,
@@ -22,3 +23,6 @@ tk_status tk_add_s8(const tk_context *ctx, const tk_add_params *params, const tk
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_9(tk_add_s8)

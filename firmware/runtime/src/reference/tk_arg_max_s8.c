@@ -1,6 +1,7 @@
 /* ARG_MAX int8 over one axis: TF Lite Micro's reference ArgMinMax with
  * std::greater, so the first of equal largest values wins. */
 #include "tinykit/reduce.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_arg_max_s8(const tk_context *ctx, const tk_reduction *shape, const int8_t *input, int32_t *output)
 {
@@ -29,3 +30,6 @@ tk_status tk_arg_max_s8(const tk_context *ctx, const tk_reduction *shape, const 
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_4(tk_arg_max_s8)

@@ -6,6 +6,7 @@
  */
 #include "tinykit/pool.h"
 #include "tinykit/pool_window.h"
+#include "tinykit/invoke.h"
 
 static tk_status average(const tk_pool_window *window, int32_t channel, int32_t *value)
 {
@@ -33,3 +34,6 @@ tk_status tk_avg_pool_s8(const tk_context *ctx, const tk_pool_params *params,
     (void)ctx; /* the reference kernels need no scratch */
     return tk_pool_each_window(params, input_dims, input, output_dims, output, average);
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_avg_pool_s8)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tinykit/shape.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_concatenation_s8(const tk_context *ctx, const tk_concatenation_params *params, const tk_dims *input_dims,
                               const int8_t *const *inputs, const tk_dims *output_dims, int8_t *output)
@@ -42,3 +43,6 @@ tk_status tk_concatenation_s8(const tk_context *ctx, const tk_concatenation_para
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_concatenation_s8)

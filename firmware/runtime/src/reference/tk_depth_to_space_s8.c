@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tinykit/spatial.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_depth_to_space_s8(const tk_context *ctx, const tk_block_params *params, const tk_dims *input_dims,
                                const int8_t *input, const tk_dims *output_dims, int8_t *output)
@@ -26,3 +27,6 @@ tk_status tk_depth_to_space_s8(const tk_context *ctx, const tk_block_params *par
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_depth_to_space_s8)

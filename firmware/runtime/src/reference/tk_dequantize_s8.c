@@ -7,6 +7,7 @@
  * same value, and needs no double-precision arithmetic on an FPU-less MCU. */
 #include "tinykit/elementwise.h"
 #include "tinykit/shape.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_dequantize_s8(const tk_context *ctx, const tk_affine_quant *quant, const tk_dims *input_dims, const int8_t *input,
                            const tk_dims *output_dims, float *output)
@@ -22,3 +23,6 @@ tk_status tk_dequantize_s8(const tk_context *ctx, const tk_affine_quant *quant, 
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_dequantize_s8)

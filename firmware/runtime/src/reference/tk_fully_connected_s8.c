@@ -8,6 +8,7 @@
  */
 #include "tinykit/conv.h"
 #include "tinykit/conv_geometry.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_fully_connected_s8(const tk_context *ctx, const tk_fully_connected_params *params, const tk_per_channel_quant *quant,
                                 const tk_dims *input_dims, const int8_t *input,
@@ -37,3 +38,6 @@ tk_status tk_fully_connected_s8(const tk_context *ctx, const tk_fully_connected_
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_10(tk_fully_connected_s8)

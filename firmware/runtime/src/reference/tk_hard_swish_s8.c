@@ -6,6 +6,7 @@
 #include "tinykit/activation.h"
 #include "tinykit/requantize.h"
 #include "tinykit/shape.h"
+#include "tinykit/invoke.h"
 
 #define TK_INT16_MIN (-32768)
 #define TK_INT16_MAX 32767
@@ -88,3 +89,6 @@ tk_status tk_hard_swish_s8(const tk_context *ctx, const tk_hard_swish_params *pa
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_hard_swish_s8)

@@ -5,6 +5,7 @@
 #include "tinykit/activation.h"
 #include "tinykit/requantize.h"
 #include "tinykit/shape.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_leaky_relu_s8(const tk_context *ctx, const tk_leaky_relu_params *params,
                            const tk_two_slope_quant *quant, const tk_dims *input_dims, const int8_t *input,
@@ -29,3 +30,6 @@ tk_status tk_leaky_relu_s8(const tk_context *ctx, const tk_leaky_relu_params *pa
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_7(tk_leaky_relu_s8)

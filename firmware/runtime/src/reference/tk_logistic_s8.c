@@ -4,6 +4,7 @@
 #include "tinykit/fixedpoint.h"
 #include "tinykit/requantize.h"
 #include "tinykit/shape.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_logistic_s8(const tk_context *ctx, const tk_logistic_params *params, const tk_per_tensor_quant *quant,
                          const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
@@ -35,3 +36,6 @@ tk_status tk_logistic_s8(const tk_context *ctx, const tk_logistic_params *params
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_7(tk_logistic_s8)

@@ -5,6 +5,7 @@
  */
 #include "tinykit/pool.h"
 #include "tinykit/pool_window.h"
+#include "tinykit/invoke.h"
 
 static tk_status largest(const tk_pool_window *window, int32_t channel, int32_t *value)
 {
@@ -25,3 +26,6 @@ tk_status tk_max_pool_s8(const tk_context *ctx, const tk_pool_params *params,
     (void)ctx; /* the reference kernels need no scratch */
     return tk_pool_each_window(params, input_dims, input, output_dims, output, largest);
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_max_pool_s8)

@@ -9,6 +9,7 @@
  */
 #include "tinykit/pool.h"
 #include "tinykit/requantize.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_mean_s8(const tk_context *ctx, const tk_mean_params *params, const tk_per_tensor_quant *quant,
                      const tk_dims *input_dims, const int8_t *input,
@@ -36,3 +37,6 @@ tk_status tk_mean_s8(const tk_context *ctx, const tk_mean_params *params, const 
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_7(tk_mean_s8)

@@ -1,6 +1,7 @@
 /* MUL int8: TF Lite Micro's reference MulElementwise / BroadcastMul6DSlow: the
  * product of the centred inputs requantized once to the output. */
 #include "tinykit/arithmetic.h"
+#include "tinykit/invoke.h"
 
 typedef struct {
     const tk_mul_params *params;
@@ -27,3 +28,6 @@ tk_status tk_mul_s8(const tk_context *ctx, const tk_mul_params *params, const tk
     (void)ctx;
     return tk_broadcast_rows(shape, input1, input2, output, mul_row, &op);
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_7(tk_mul_s8)

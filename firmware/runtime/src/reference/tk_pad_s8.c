@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tinykit/shape.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_pad_s8(const tk_context *ctx, const tk_pad_params *params, const tk_dims *input_dims, const int8_t *input,
                     const tk_dims *output_dims, int8_t *output)
@@ -45,3 +46,6 @@ tk_status tk_pad_s8(const tk_context *ctx, const tk_pad_params *params, const tk
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_pad_s8)

@@ -3,6 +3,7 @@
  * below it, its product with the centred alpha by the alpha slope. */
 #include "tinykit/activation.h"
 #include "tinykit/requantize.h"
+#include "tinykit/invoke.h"
 
 typedef struct {
     const tk_prelu_params *params;
@@ -35,3 +36,6 @@ tk_status tk_prelu_s8(const tk_context *ctx, const tk_prelu_params *params, cons
     (void)ctx;
     return tk_broadcast_rows(shape, input, alpha, output, prelu_row, &op);
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_7(tk_prelu_s8)

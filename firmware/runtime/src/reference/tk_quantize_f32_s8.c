@@ -4,6 +4,7 @@
 #include "tinykit/elementwise.h"
 #include "tinykit/requantize.h"
 #include "tinykit/shape.h"
+#include "tinykit/invoke.h"
 
 /* roundf(q) (ties away from zero), clamped to [lo, hi]; NaN gives lo.
  * Written without libm: truncating toward zero and comparing the exact
@@ -45,3 +46,6 @@ tk_status tk_quantize_f32_s8(const tk_context *ctx, const tk_affine_quant *quant
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_quantize_f32_s8)

@@ -3,6 +3,7 @@
 #include "tinykit/activation.h"
 #include "tinykit/requantize.h"
 #include "tinykit/shape.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_relu6_s8(const tk_context *ctx, const tk_activation *clamp, const tk_dims *input_dims,
                       const int8_t *input, const tk_dims *output_dims, int8_t *output)
@@ -18,3 +19,6 @@ tk_status tk_relu6_s8(const tk_context *ctx, const tk_activation *clamp, const t
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_relu6_s8)

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "tinykit/shape.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_reshape_s8(const tk_context *ctx, const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
                         int8_t *output)
@@ -17,3 +18,6 @@ tk_status tk_reshape_s8(const tk_context *ctx, const tk_dims *input_dims, const 
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_5(tk_reshape_s8)

@@ -4,6 +4,7 @@
  * that truncates toward zero after adding +-2^19). Raw int8 values are
  * interpolated: input and output share one quantization. */
 #include "tinykit/spatial.h"
+#include "tinykit/invoke.h"
 
 /* Position of output index `value` in input units of 1/1024, and the two
  * input indices around it (clamped to the input), as TF Lite Micro computes
@@ -56,3 +57,6 @@ tk_status tk_resize_bilinear_s8(const tk_context *ctx, const tk_resize_bilinear_
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_resize_bilinear_s8)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tinykit/spatial.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_resize_nearest_neighbor_s8(const tk_context *ctx, const tk_resize_nearest_params *params,
                                         const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
@@ -36,3 +37,6 @@ tk_status tk_resize_nearest_neighbor_s8(const tk_context *ctx, const tk_resize_n
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_resize_nearest_neighbor_s8)

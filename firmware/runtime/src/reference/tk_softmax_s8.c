@@ -5,6 +5,7 @@
 #include "tinykit/requantize.h"
 #include "tinykit/shape.h"
 #include "tinykit/softmax.h"
+#include "tinykit/invoke.h"
 
 /* Integer bits of the scaled differences and of their sum; the code generator
  * derives diff_min and the input scaling from the first. */
@@ -89,3 +90,6 @@ tk_status tk_softmax_s8(const tk_context *ctx, const tk_softmax_params *params, 
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_7(tk_softmax_s8)

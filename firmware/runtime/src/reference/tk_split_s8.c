@@ -4,6 +4,7 @@
 
 #include "tinykit/movement.h"
 #include "tinykit/shape.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_split_s8(const tk_context *ctx, const tk_split_params *params, const tk_dims *input_dims,
                       const int8_t *input, const tk_dims *output_dims, int8_t *const *outputs)
@@ -42,3 +43,6 @@ tk_status tk_split_s8(const tk_context *ctx, const tk_split_params *params, cons
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_split_s8)

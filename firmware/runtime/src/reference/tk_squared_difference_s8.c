@@ -2,6 +2,7 @@
  * inputs are brought to a common scale with left_shift 7 (so the square of
  * their difference stays below 2^31), and the square is scaled to the output. */
 #include "tinykit/arithmetic.h"
+#include "tinykit/invoke.h"
 
 typedef struct {
     const tk_add_params *params;
@@ -30,3 +31,6 @@ tk_status tk_squared_difference_s8(const tk_context *ctx, const tk_add_params *p
     (void)ctx;
     return tk_broadcast_rows(shape, input1, input2, output, squared_difference_row, &op);
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_7(tk_squared_difference_s8)

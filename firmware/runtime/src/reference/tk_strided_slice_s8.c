@@ -2,6 +2,7 @@
  * Micro's reference StridedSlice, with begin and strides already resolved
  * against the input shape at build time. */
 #include "tinykit/movement.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_strided_slice_s8(const tk_context *ctx, const tk_strided_slice_params *params,
                               const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims,
@@ -36,3 +37,6 @@ tk_status tk_strided_slice_s8(const tk_context *ctx, const tk_strided_slice_para
     tk_copy_block_s8(input, step, out_extents, output);
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_strided_slice_s8)

@@ -1,6 +1,7 @@
 /* SUB int8: TF Lite Micro's reference SubElementwise / BroadcastQuantSubSlow:
  * ADD's rescaling to a common scale, then the difference. */
 #include "tinykit/arithmetic.h"
+#include "tinykit/invoke.h"
 
 typedef struct {
     const tk_add_params *params;
@@ -27,3 +28,6 @@ tk_status tk_sub_s8(const tk_context *ctx, const tk_add_params *params, const tk
     (void)ctx;
     return tk_broadcast_rows(shape, input1, input2, output, sub_row, &op);
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_7(tk_sub_s8)

@@ -4,6 +4,7 @@
  * the way TF Lite Micro folds it in (see tinykit/codegen/ops/pool.py). */
 #include "tinykit/reduce.h"
 #include "tinykit/requantize.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_sum_s8(const tk_context *ctx, const tk_mean_params *params, const tk_per_tensor_quant *quant,
                     const tk_reduction *shape, const int8_t *input, int8_t *output)
@@ -32,3 +33,6 @@ tk_status tk_sum_s8(const tk_context *ctx, const tk_mean_params *params, const t
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_sum_s8)

@@ -5,6 +5,7 @@
 #include "tinykit/fixedpoint.h"
 #include "tinykit/requantize.h"
 #include "tinykit/shape.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_tanh_s8(const tk_context *ctx, const tk_logistic_params *params, const tk_per_tensor_quant *quant,
                      const tk_dims *input_dims, const int8_t *input, const tk_dims *output_dims, int8_t *output)
@@ -33,3 +34,6 @@ tk_status tk_tanh_s8(const tk_context *ctx, const tk_logistic_params *params, co
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_7(tk_tanh_s8)

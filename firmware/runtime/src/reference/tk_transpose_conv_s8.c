@@ -12,6 +12,7 @@
 #include "tinykit/conv.h"
 #include "tinykit/conv_geometry.h"
 #include "tinykit/shape.h"
+#include "tinykit/invoke.h"
 
 int32_t tk_transpose_conv_s8_get_buffer_size(const tk_conv_params *params, const tk_dims *input_dims,
                                              const tk_dims *filter_dims, const tk_dims *output_dims)
@@ -76,3 +77,6 @@ tk_status tk_transpose_conv_s8(const tk_context *ctx, const tk_conv_params *para
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_10(tk_transpose_conv_s8)

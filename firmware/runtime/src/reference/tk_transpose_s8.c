@@ -1,5 +1,6 @@
 /* TRANSPOSE int8: a byte permutation, as TF Lite Micro's reference Transpose. */
 #include "tinykit/movement.h"
+#include "tinykit/invoke.h"
 
 tk_status tk_transpose_s8(const tk_context *ctx, const tk_transpose_params *params, const tk_dims *input_dims,
                           const int8_t *input, const tk_dims *output_dims, int8_t *output)
@@ -23,3 +24,6 @@ tk_status tk_transpose_s8(const tk_context *ctx, const tk_transpose_params *para
     tk_copy_block_s8(input, step, out_extents, output);
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_transpose_s8)

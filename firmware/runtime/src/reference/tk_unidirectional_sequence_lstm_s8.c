@@ -10,6 +10,7 @@
 
 #include "tinykit/recurrent.h"
 #include "tinykit/requantize.h"
+#include "tinykit/invoke.h"
 
 static int16_t saturate_int16(int32_t x)
 {
@@ -155,3 +156,6 @@ tk_status tk_unidirectional_sequence_lstm_s8(const tk_context *ctx, const tk_lst
     }
     return TK_OK;
 }
+
+/* The op table's entry point (tinykit/invoke.h). */
+TK_INVOKE_6(tk_unidirectional_sequence_lstm_s8)
