@@ -16,6 +16,7 @@ import pytest
 from test_op_conv import ConvCase, case_seed, conv_model
 
 from tinykit.build import compile_tflite
+from tinykit.codegen.runtime import MLPERF_SOURCES, MODEL_SOURCE
 from tinykit.errors import TinykitError
 from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.ir import OpKind
@@ -100,5 +101,6 @@ def test_copied_runtime_holds_exactly_the_chosen_sources(tmp_path: Path) -> None
     for features, expected in ((frozenset(), ["reference/tk_conv_s8.c"]), ({"dsp"}, ["cortexm/tk_conv_quads_s8.c"])):
         compiled = compile_tflite(graph_file, tmp_path / f"build{len(features)}", "host", "m.tflite", features=features)
         src = compiled.folder / "lib" / "tinykit_runtime" / "src"
-        assert sorted(p.relative_to(src).as_posix() for p in src.rglob("*.c")) == expected
+        model_api = [MODEL_SOURCE, *MLPERF_SOURCES]  # the model API over model.c's data, with every model
+        assert sorted(p.relative_to(src).as_posix() for p in src.rglob("*.c")) == sorted([*expected, *model_api])
         assert list(compiled.schedule.sources()) == expected

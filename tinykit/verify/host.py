@@ -117,7 +117,9 @@ def build_host(project: Path, sanitize: bool = False, shared_library: bool = Tru
     library = None
     if shared_library and not sanitize:
         library = out / "libtinykit_model.so"
-        _run([_compiler(), *flags, "-fPIC", "-shared", *includes, *model_sources, str(archive), "-o", str(library)], "the model library")
+        # The whole archive: nothing in model.c calls the model API (tk_model.c), which the library exports.
+        whole = ["-Wl,--whole-archive", str(archive), "-Wl,--no-whole-archive"]
+        _run([_compiler(), *flags, "-fPIC", "-shared", *includes, *model_sources, *whole, "-o", str(library)], "the model library")
     return HostBuild(runner=runner, library=library)
 
 
