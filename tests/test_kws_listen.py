@@ -49,6 +49,7 @@ def test_settings_become_the_devices_integers() -> None:
     assert settings.threshold_steps(1 / 256) == 154  # 0.6 at a softmax's 1/256 scale
     assert settings.command(1 / 256, 10) == "tk-config 4000 4 154 16000 10"
     assert hit_window_s(settings) == 2.0
+    assert hit_window_s(settings, frames=41) == pytest.approx(2.0 - 8 * 0.020)  # a searched 41-frame model's view
     with pytest.raises(TinykitError, match="averages 1 to 16"):
         StreamSettings(stride_ms=20, average_ms=1000).check()
 

@@ -31,7 +31,8 @@ from tinykit.errors import TinykitError
 from tinykit.frontend.tflite_reader import read_tflite
 from tinykit.handoff import read_handoff
 from tinykit.kws.dataset import KEYWORDS, LABELS
-from tinykit.kws.features_reference import CLIP_SAMPLES, SAMPLE_RATE, STRIDE
+from tinykit.kws.features import feature_resolution
+from tinykit.kws.features_reference import CLIP_SAMPLES, FRAMES, SAMPLE_RATE, STRIDE
 from tinykit.kws.stream import (
     APP,
     CHUNK_SAMPLES,
@@ -83,11 +84,14 @@ def read_labels(path: Path) -> list[Onset]:
     return sorted(onsets, key=lambda o: o.time_s)
 
 
-def hit_window_s(settings: StreamSettings) -> float:
+def hit_window_s(settings: StreamSettings, frames: int = FRAMES) -> float:
     """How long after an onset a detection of its keyword counts as a hit:
-    the model's 1 s view, then the averaging window (the device reports a
-    detection when the averaged audio ends, so the word lies before it)."""
-    return CLIP_SAMPLES / SAMPLE_RATE + settings.average_strides * settings.stride_ms / 1000.0
+    the model's view (1 s for 49 frames; 20 ms less per frame fewer, for a
+    searched resolution, which sees the ring's latest frames), then the
+    averaging window (the device reports a detection when the averaged audio
+    ends, so the word lies before it)."""
+    view_samples = CLIP_SAMPLES - (FRAMES - frames) * STRIDE
+    return view_samples / SAMPLE_RATE + settings.average_strides * settings.stride_ms / 1000.0
 
 
 def score(detections: list[dict], onsets: list[Onset], window_s: float) -> dict:
@@ -272,7 +276,8 @@ def listen(
         "link_events": run["events"],
     }
     if labels is not None:
-        scored = score(detections, onsets, hit_window_s(settings))
+        frames, _ = feature_resolution(graph.inputs[0].shape, f"the model of {folder}")
+        scored = score(detections, onsets, hit_window_s(settings, frames))
         result.update(scored)
     return result
 
