@@ -316,6 +316,13 @@ def test_a_missing_data_folder_is_refused(tmp_path: Path) -> None:
                    "nowhere")
 
 
+def test_a_data_folder_of_the_wrong_layout_is_refused_before_the_space_is_costed(tmp_path: Path) -> None:
+    (tmp_path / "clips" / "yes").mkdir(parents=True)  # a folder of clips, but no list files
+    result = tinykit("search", "--board", BOARD, "--data", "clips", "-o", "out", "--quick", cwd=tmp_path)
+    assert_refused(result, "validation_list.txt is missing", "tinykit kws data --synthetic")
+    assert "space w" not in result.stderr and not (tmp_path / "out").exists()
+
+
 def test_a_board_without_a_latency_model_is_refused_saying_to_calibrate(kws_synthetic: Path, tmp_path: Path) -> None:
     result = tinykit("search", "--board", "nucleo_f746", "--data", str(kws_synthetic), "-o", "out", "--quick",
                      "--latency-ms", "20", cwd=tmp_path)

@@ -159,6 +159,12 @@ def silence_clip(noise: Sequence[np.ndarray], rng: np.random.Generator) -> np.nd
     return np.round(recording[start:start + CLIP_SAMPLES] * gain).astype(np.int16)
 
 
+def check_layout(root: Path, splits: Sequence[str] = SPLITS) -> None:
+    """Refuse a folder that is not laid out as Speech Commands (list files, keyword, other-word and noise
+    folders, every keyword in each of ``splits``), reading no audio: before long work that loads it later."""
+    _index(Path(root).expanduser(), splits)
+
+
 def load_speech_commands(root: Path, seed: int = 0, bar: Bar = no_bar, splits: Sequence[str] = SPLITS) -> SpeechCommands:
     """Read the data set at ``root`` into the three splits of the 12-class task.
 

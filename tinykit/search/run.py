@@ -73,6 +73,7 @@ FINETUNE_PATIENCE = 6
 RECALIBRATION_CLIPS = 2048
 FINETUNE_FOLDER = "finetune"  # the fine-tuning's `kws train` folder: settings, checkpoint, best model
 BATCH_SIZE = 32
+SEARCH_SPLITS = ("training", "validation")  # what the search reads; the test split is left for the user's scoring
 EXECUTORS = ("local", "ray")
 
 
@@ -141,7 +142,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: f
     """Run (or resume) the search into ``out``; returns the summary. ``executor`` ("local" or "ray", at
     ``ray_address``) is where the evolution costs and measures candidates; it does not change the results,
     so a run may be resumed with another."""
-    from tinykit.kws.dataset import LABELS, load_speech_commands
+    from tinykit.kws.dataset import LABELS, check_layout, load_speech_commands
     from tinykit.kws.train import SETTINGS as TRAIN_SETTINGS
     from tinykit.kws.train import TrainSettings, check_settings, data_fingerprint, fit
     from tinykit.latency.model import load_latency
@@ -154,8 +155,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: f
     budgets = _budgets(board, sram_kb, flash_kb, latency_ms)
     cost_executor, accuracy_executor, where = _executors(executor, ray_address, workers)  # refuses bad choices early
     data_root, out = Path(data_root).expanduser(), Path(out)
-    if not data_root.is_dir():
-        load_speech_commands(data_root)  # raises the missing-folder message
+    check_layout(data_root, SEARCH_SPLITS)  # before any costing: a wrong folder is refused at once
     settings = SearchSettings(board, task, data_fingerprint(data_root), budgets.sram_bytes, budgets.flash_bytes,
                               latency_ms, quick, seed)
     check_settings(out, settings, "search")
@@ -199,10 +199,11 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: f
     if not (out / FRONT_FILE).exists():
         try:
             evolution.first_generation()
-        except BaseException:
+        finally:
+            # No pool idles through the super-network's training, or outlives a run stopped in it (a pool left
+            # open at exit can die with a traceback); the evolution opens them again.
             cost_executor.close()
             accuracy_executor.close()
-            raise
 
     # The data: MFCCs of the training and validation clips, on the int8 input grid.
     from tinykit.frontend.convert import input_quantization
@@ -210,7 +211,7 @@ def search(data_root: Path, out: Path, board: str, task: str = "kws", sram_kb: f
     from tinykit.kws.train import calibration_indices, keras_quietly, on_grid
 
     keras = keras_quietly()
-    data = load_speech_commands(data_root, seed=seed, bar=bar, splits=("training", "validation"))
+    data = load_speech_commands(data_root, seed=seed, bar=bar, splits=SEARCH_SPLITS)
     train_x = crop_features(mfcc_clips(data.training.audio, bar, "training features"), resolution)
     val_x = crop_features(mfcc_clips(data.validation.audio, bar, "validation features"), resolution)
     calibration = train_x[calibration_indices(len(train_x), seed)]
