@@ -24,10 +24,11 @@ from tinykit.boards import all_boards, get_board
 from tinykit.build import CompiledModel, build
 from tinykit.codegen.runtime import MLPERF_SOURCES, MODEL_SOURCE
 from tinykit.frontend.tflite_reader import read_tflite
+from tinykit.latency.calibrate import results_observations
 from tinykit.latency.calibration_set import HELD_OUT
 from tinykit.latency.estimate import predict_latency
 from tinykit.latency.model import load_latency, nonnegative_fit, read_models
-from tinykit.latency.resources import linked_kernels, load_flash, predict_resources
+from tinykit.latency.resources import fit_flash, linked_kernels, load_flash, predict_resources
 from tinykit.profile.measure import profile_build
 
 BOARD = "qemu_m7"
@@ -159,3 +160,13 @@ def test_estimate_refuses_bad_input_in_one_paragraph(model_file: Path, tmp_path:
 ])
 def test_calibrate_refuses_what_it_cannot_measure(tmp_path: Path, board: str, phrase: str) -> None:
     assert_refused(tinykit("calibrate", "--board", board, "--work", str(tmp_path / "work"), cwd=tmp_path), phrase)
+
+
+@pytest.mark.slow
+def test_calibrations_mlperf_results_builds_link_their_sources_and_agree_on_the_shipped_constant(tmp_path: Path) -> None:
+    """`calibrate`'s two extra builds (kws01 and ad01 results) build for real, each links its results source,
+    and the image's constant they measure is the shipped flash model's."""
+    board = get_board("qemu_m7")
+    milli, mse = results_observations(tmp_path, board)
+    assert MLPERF_SOURCES[0] in milli.sources and MLPERF_SOURCES[1] in mse.sources
+    assert fit_flash(board.name, [milli, mse]).constant == load_flash(board).constant

@@ -264,8 +264,8 @@ def calibrate(board: str, port: str | None, output: Path | None, work: Path, net
     error is recorded in the file's provenance. The flash model is each
     kernel's code size, read from the linker maps, plus the rest of the
     image, the same bytes for every model (the builds must agree on it), so
-    predicted flash is exact; two more builds (the first network as MLPerf
-    Tiny's kws01, a small autoencoder as ad01) measure the code that
+    predicted flash is exact; two more builds (a small keyword classifier as
+    MLPerf Tiny's kws01, a small autoencoder as ad01) measure the code that
     computes MLPerf Tiny's printed results. `tinykit estimate` then uses them.
     """
     from tinykit.latency.calibrate import calibrate as fit_board, write_models

@@ -34,8 +34,12 @@ BSP_LIBRARY = "tinykit_bsp"
 # so that they also hold plain machine code and data, which the size report
 # reads (model_weights.o). The kernels (lib/tinykit_runtime) and the audio
 # features library keep the dev-platform's -O2 and are not part of it, so
-# inference runs the same instructions.
-COLD_CODE_FLAGS = ("-Os", "-fno-tree-loop-distribute-patterns", "-flto", "-ffat-lto-objects")
+# inference runs the same instructions. Without section anchors: with them GCC
+# addresses static variables from a shared base, so the size of one (the
+# profiler's copy of the model's input) changes how the others are reached,
+# and the app's code would differ from model to model (tinykit predicts flash
+# exactly because it does not).
+COLD_CODE_FLAGS = ("-Os", "-fno-tree-loop-distribute-patterns", "-flto", "-ffat-lto-objects", "-fno-section-anchors")
 
 
 def app_dir(app: str = "profiler") -> Path:

@@ -26,7 +26,7 @@ from tinykit.build import build
 from tinykit.errors import TinykitError
 from tinykit.kws.progress import Bar, no_bar
 from tinykit.latency.calibration_set import (DEFAULT_NETWORKS, HELD_OUT, MILLI_RESULTS_ID, MSE_RESULTS_ID, autoencoder,
-                                             network)
+                                             keyword_classifier, network)
 from tinykit.latency.features import op_features
 from tinykit.latency.model import LATENCY_SCHEMA, LatencyModel, Sample, fit
 from tinykit.latency.resources import FlashModel, FlashObservation, fit_flash, flash_observation
@@ -80,12 +80,13 @@ def _converted(make_model: Callable[[], Any], tflite: Path) -> Path:
     return tflite
 
 
-def results_observations(work: Path, first_network: Path, board: Board) -> list[FlashObservation]:
-    """Flash of builds that print MLPerf Tiny's results in thousandths, so that the flash model measures
-    the runtime sources computing them (linked only by such models): the first calibration network as
-    kws01 prints its scores, and a small autoencoder as ad01 prints its anomaly score. Built, not profiled."""
+def results_observations(work: Path, board: Board) -> list[FlashObservation]:
+    """Flash of builds that print MLPerf Tiny's results, so that the flash model measures the runtime
+    sources computing them (linked only by such models): a small keyword classifier as kws01 prints its
+    scores in thousandths, and a small autoencoder as ad01 prints its anomaly score. Built, not profiled."""
     folder = work / "results"
-    builds = [(first_network, MILLI_RESULTS_ID), (_converted(autoencoder, folder / "autoencoder.tflite"), MSE_RESULTS_ID)]
+    builds = [(_converted(keyword_classifier, folder / "keywords.tflite"), MILLI_RESULTS_ID),
+              (_converted(autoencoder, folder / "autoencoder.tflite"), MSE_RESULTS_ID)]
     return [flash_observation(build(tflite, folder / f"{board.name}-{mlperf_id}", board=board.name, mlperf_id=mlperf_id))
             for tflite, mlperf_id in builds]
 
@@ -150,7 +151,7 @@ def calibrate(board_name: str, work: Path, port: str | None = None, networks: in
             for tflite in tflites:
                 observations.append(flash_observation(build(tflite, tflite.parent / board.name, board=board.name)))
                 advance(1)
-        flash = fit_flash(board.name, observations + results_observations(work, tflites[0], board))
+        flash = fit_flash(board.name, observations + results_observations(work, board))
         return {"schema": LATENCY_SCHEMA, "board": board.name, "flash": flash.to_json(),
                 "provenance": {"tinykit_commit": tinykit_commit(), "tinykit_version": tinykit.__version__,
                                "networks": [t.stem for t in tflites]}}
@@ -160,7 +161,7 @@ def calibrate(board_name: str, work: Path, port: str | None = None, networks: in
             profiled.append(profile_tflite(tflite, tflite.parent / board.name, board, port, report))
             advance(1)
     latency, flash = fit_profiles(board, profiled[:-HELD_OUT], profiled[-HELD_OUT:],
-                                  results_observations(work, tflites[0], board))
+                                  results_observations(work, board))
     return {**latency.to_json(), "flash": flash.to_json()}
 
 

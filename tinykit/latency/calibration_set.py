@@ -82,6 +82,19 @@ def network(seed: int) -> Any:
             return model
 
 
+def keyword_classifier() -> Any:
+    """A small classifier of MLPerf Tiny's keyword-spotting shape (49 x 10 features in, 12 scores out), whose
+    MLPerf results are the scores in thousandths: the calibration builds it so that the flash model measures
+    that code."""
+    from tinykit.frontend.convert import quiet_tensorflow
+
+    keras = quiet_tensorflow().keras
+    inputs = keras.Input((49, 10, 1))
+    x = keras.layers.Conv2D(8, 3, strides=2, activation="relu")(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, keras.layers.Softmax()(keras.layers.Dense(12)(x)), name="calibration_keywords")
+
+
 def autoencoder() -> Any:
     """A small dense autoencoder (as many outputs as inputs), the shape whose MLPerf results are an anomaly
     score: the calibration builds it so that the flash model measures that score's code."""

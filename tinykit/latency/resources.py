@@ -47,7 +47,7 @@ from tinykit.schedule import Schedule
 # Every input section of the kernels' output section starts on this many bytes (the linker script's SUBALIGN).
 KERNEL_SECTION_ALIGNMENT = 4
 # Which layout of the image a flash model describes: a file of another layout is refused, asking for a refit.
-FLASH_LAYOUT = "exact-4"
+FLASH_LAYOUT = "exact-5"
 # An input section line of a GNU ld map: "<address> <size> <object>" (the section name on the line before).
 _MAP_NAMED = re.compile(r"^ (\.\S+)")
 _MAP_SECTION = re.compile(r"^\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+\.o\)?)$")
